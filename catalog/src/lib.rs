@@ -1,0 +1,34 @@
+//! The lakecat catalog: the Glue Data Catalog model, its validation rules, Glue's partition
+//! filter language, and the store that keeps it all in SQLite or PostgreSQL.
+//!
+//! Callers go through [`Catalog`], which validates and normalizes input and pages results,
+//! over a [`CatalogStore`]; [`SqlStore`] is the store for both databases.
+//!
+//! ```no_run
+//! # async fn example() -> lakecat_catalog::Result<()> {
+//! use std::sync::Arc;
+//! use lakecat_catalog::{Catalog, DatabaseInput, SqlStore, StoreOptions};
+//!
+//! let store = SqlStore::connect("sqlite://lakecat.db?mode=rwc", &StoreOptions::default()).await?;
+//! let catalog = Catalog::new(Arc::new(store));
+//! catalog
+//!     .create_database(DatabaseInput { name: "sales".into(), ..Default::default() })
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod error;
+pub mod filter;
+pub mod model;
+pub mod page;
+pub mod service;
+pub mod sql;
+pub mod store;
+pub mod validate;
+
+pub use error::{Entity, Error, Result};
+pub use model::*;
+pub use service::{Catalog, Listing, PageRequest, PartitionListRequest};
+pub use sql::{Backend, DEFAULT_DATABASE_URL, SqlStore, StoreOptions};
+pub use store::{CatalogStore, PartitionFailure, UpdateTableOptions};

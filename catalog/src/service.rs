@@ -1,0 +1,443 @@
+//! The catalog service: the one entry point for reading and changing the catalog.
+//!
+//! It validates and normalizes input (names folded to lower case, Glue's size limits),
+//! enforces page and batch limits, turns cursors into opaque page tokens, and calls the store.
+//! The REST API, the Glue-compatible API and the crawler all go through it, so they share
+//! one set of rules.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Database, DatabaseInput, Partition, PartitionInput, Table, TableInput, TableVersion,
+};
+use crate::page::Scope;
+use crate::store::{CatalogStore, PartitionFailure, PartitionQuery, Segment, UpdateTableOptions};
+use crate::validate::{self, MAX_EXPRESSION_BYTES};
+
+/// Largest page of databases, tables or table versions (Glue's limit).
+pub const MAX_PAGE_SIZE: usize = 100;
+/// Largest page of partitions (Glue's limit).
+pub const MAX_PARTITION_PAGE_SIZE: usize = 1000;
+/// Most partitions in one batch create (Glue's limit).
+pub const MAX_BATCH_CREATE_PARTITIONS: usize = 100;
+/// Most partitions in one batch delete (Glue's limit).
+pub const MAX_BATCH_DELETE_PARTITIONS: usize = 25;
+/// Most table versions in one batch delete (Glue's limit).
+pub const MAX_BATCH_DELETE_VERSIONS: usize = 100;
+/// Most segments a partition listing can be split into (Glue's limit).
+pub const MAX_SEGMENTS: u32 = 10;
+
+/// Which page of a listing to return.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// Page size; the listing's maximum when absent.
+    pub max_results: Option<usize>,
+    /// The token from the previous page.
+    pub page_token: Option<String>,
+}
+
+/// One page of results and the token for the next.
+#[derive(Debug, Clone)]
+pub struct Listing<T> {
+    /// The results.
+    pub items: Vec<T>,
+    /// Pass this to get the next page; `None` on the last page.
+    pub next_page_token: Option<String>,
+}
+
+/// What to list of a table's partitions.
+#[derive(Debug, Clone, Default)]
+pub struct PartitionListRequest {
+    /// A Glue GetPartitions expression.
+    pub expression: Option<String>,
+    /// Only this segment: (segment number, total segments).
+    pub segment: Option<(u32, u32)>,
+    /// Leave out the storage descriptor's columns.
+    pub exclude_column_schema: bool,
+    /// Which page.
+    pub page: PageRequest,
+}
+
+/// The catalog service.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    store: Arc<dyn CatalogStore>,
+}
+
+fn page_size(requested: Option<usize>, max: usize) -> Result<usize> {
+    match requested {
+        None => Ok(max),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(Error::invalid(format!(
+            "max_results: must be between 1 and {max} (got {n})"
+        ))),
+    }
+}
+
+fn batch_size(field: &str, len: usize, max: usize) -> Result<()> {
+    if len == 0 {
+        return Err(Error::invalid(format!("{field}: must not be empty")));
+    }
+    if len > max {
+        return Err(Error::invalid(format!(
+            "{field}: at most {max} items per request (got {len})"
+        )));
+    }
+    Ok(())
+}
+
+fn version_number(version_id: &str) -> Result<i64> {
+    validate::version_id("version_id", version_id)
+}
+
+impl Catalog {
+    /// A service over `store`.
+    pub fn new(store: Arc<dyn CatalogStore>) -> Catalog {
+        Catalog { store }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        self.store.ping().await
+    }
+
+    /// Creates a database.
+    pub async fn create_database(&self, input: DatabaseInput) -> Result<Database> {
+        let input = validate::database_input(input)?;
+        self.store.create_database(&input).await
+    }
+
+    /// Reads a database.
+    pub async fn get_database(&self, name: &str) -> Result<Database> {
+        self.store.get_database(&name.to_lowercase()).await
+    }
+
+    /// Lists databases by name.
+    pub async fn list_databases(&self, page: PageRequest) -> Result<Listing<Database>> {
+        let limit = page_size(page.max_results, MAX_PAGE_SIZE)?;
+        let scope = Scope::new("databases", &[]);
+        let after = page.page_token.map(|t| scope.decode(&t)).transpose()?;
+        let found = self.store.list_databases(after.as_deref(), limit).await?;
+        Ok(Listing {
+            items: found.items,
+            next_page_token: found.next.map(|c| scope.encode(&c)),
+        })
+    }
+
+    /// Replaces a database's definition. The input's name must be the database's.
+    pub async fn update_database(&self, name: &str, input: DatabaseInput) -> Result<Database> {
+        let name = name.to_lowercase();
+        let input = validate::database_input(input)?;
+        if input.name != name {
+            return Err(Error::invalid(format!(
+                "name: databases cannot be renamed (the input names {}, the request {name})",
+                input.name
+            )));
+        }
+        self.store.update_database(&name, &input).await
+    }
+
+    /// Deletes a database and everything in it.
+    pub async fn delete_database(&self, name: &str) -> Result<()> {
+        self.store.delete_database(&name.to_lowercase()).await
+    }
+
+    /// Creates a table.
+    pub async fn create_table(&self, database: &str, input: TableInput) -> Result<Table> {
+        let input = validate::table_input(input)?;
+        self.store
+            .create_table(&database.to_lowercase(), &input)
+            .await
+    }
+
+    /// Reads a table.
+    pub async fn get_table(&self, database: &str, name: &str) -> Result<Table> {
+        self.store
+            .get_table(&database.to_lowercase(), &name.to_lowercase())
+            .await
+    }
+
+    /// Lists a database's tables by name.
+    pub async fn list_tables(&self, database: &str, page: PageRequest) -> Result<Listing<Table>> {
+        let database = database.to_lowercase();
+        let limit = page_size(page.max_results, MAX_PAGE_SIZE)?;
+        let scope = Scope::new("tables", &[&database]);
+        let after = page.page_token.map(|t| scope.decode(&t)).transpose()?;
+        let found = self
+            .store
+            .list_tables(&database, after.as_deref(), limit)
+            .await?;
+        Ok(Listing {
+            items: found.items,
+            next_page_token: found.next.map(|c| scope.encode(&c)),
+        })
+    }
+
+    /// Replaces a table's definition. The input's name must be the table's.
+    pub async fn update_table(
+        &self,
+        database: &str,
+        name: &str,
+        input: TableInput,
+        options: UpdateTableOptions,
+    ) -> Result<Table> {
+        let name = name.to_lowercase();
+        let input = validate::table_input(input)?;
+        if input.name != name {
+            return Err(Error::invalid(format!(
+                "name: tables cannot be renamed (the input names {}, the request {name})",
+                input.name
+            )));
+        }
+        if let Some(version_id) = &options.expected_version_id {
+            version_number(version_id)?;
+        }
+        self.store
+            .update_table(&database.to_lowercase(), &input, &options)
+            .await
+    }
+
+    /// Deletes a table with its versions and partitions.
+    pub async fn delete_table(&self, database: &str, name: &str) -> Result<()> {
+        self.store
+            .delete_table(&database.to_lowercase(), &name.to_lowercase())
+            .await
+    }
+
+    /// Lists a table's versions, newest first.
+    pub async fn list_table_versions(
+        &self,
+        database: &str,
+        table: &str,
+        page: PageRequest,
+    ) -> Result<Listing<TableVersion>> {
+        let (database, table) = (database.to_lowercase(), table.to_lowercase());
+        let limit = page_size(page.max_results, MAX_PAGE_SIZE)?;
+        let scope = Scope::new("table-versions", &[&database, &table]);
+        let before = page
+            .page_token
+            .map(|t| scope.decode_number(&t))
+            .transpose()?;
+        let found = self
+            .store
+            .list_table_versions(&database, &table, before, limit)
+            .await?;
+        Ok(Listing {
+            items: found.items,
+            next_page_token: found.next.map(|c| scope.encode(&c.to_string())),
+        })
+    }
+
+    /// Reads one version of a table.
+    pub async fn get_table_version(
+        &self,
+        database: &str,
+        table: &str,
+        version_id: &str,
+    ) -> Result<TableVersion> {
+        let version = version_number(version_id)?;
+        self.store
+            .get_table_version(&database.to_lowercase(), &table.to_lowercase(), version)
+            .await
+    }
+
+    /// Deletes archived table versions; returns the ones that could not be deleted.
+    pub async fn delete_table_versions(
+        &self,
+        database: &str,
+        table: &str,
+        version_ids: &[String],
+    ) -> Result<Vec<(String, Error)>> {
+        batch_size("version_ids", version_ids.len(), MAX_BATCH_DELETE_VERSIONS)?;
+        let versions = version_ids
+            .iter()
+            .map(|v| version_number(v))
+            .collect::<Result<Vec<_>>>()?;
+        let failures = self
+            .store
+            .delete_table_versions(&database.to_lowercase(), &table.to_lowercase(), &versions)
+            .await?;
+        Ok(failures
+            .into_iter()
+            .map(|(version, error)| (version.to_string(), error))
+            .collect())
+    }
+
+    /// Creates one partition.
+    pub async fn create_partition(
+        &self,
+        database: &str,
+        table: &str,
+        input: PartitionInput,
+    ) -> Result<Partition> {
+        let values = input.values.clone();
+        let mut failures = self
+            .store
+            .create_partitions(&database.to_lowercase(), &table.to_lowercase(), &[input])
+            .await?;
+        if let Some(failure) = failures.pop() {
+            return Err(failure.error);
+        }
+        self.get_partition(database, table, &values).await
+    }
+
+    /// Creates up to 100 partitions in one transaction; returns the ones that failed.
+    pub async fn create_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        inputs: &[PartitionInput],
+    ) -> Result<Vec<PartitionFailure>> {
+        batch_size("partitions", inputs.len(), MAX_BATCH_CREATE_PARTITIONS)?;
+        self.store
+            .create_partitions(&database.to_lowercase(), &table.to_lowercase(), inputs)
+            .await
+    }
+
+    /// Creates any number of partitions, in transactions of the store's choosing. For
+    /// writers inside the process (the crawler, benchmarks) that are not bound by the API's
+    /// batch limit.
+    pub async fn load_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        inputs: &[PartitionInput],
+    ) -> Result<Vec<PartitionFailure>> {
+        self.store
+            .create_partitions(&database.to_lowercase(), &table.to_lowercase(), inputs)
+            .await
+    }
+
+    /// Reads one partition.
+    pub async fn get_partition(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[String],
+    ) -> Result<Partition> {
+        self.store
+            .get_partition(&database.to_lowercase(), &table.to_lowercase(), values)
+            .await
+    }
+
+    /// Lists partitions, filtered, paged and optionally split into segments.
+    pub async fn list_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        request: PartitionListRequest,
+    ) -> Result<Listing<Partition>> {
+        let (database, table) = (database.to_lowercase(), table.to_lowercase());
+        let limit = page_size(request.page.max_results, MAX_PARTITION_PAGE_SIZE)?;
+        if let Some(expression) = &request.expression
+            && expression.len() > MAX_EXPRESSION_BYTES
+        {
+            return Err(Error::invalid(format!(
+                "expression: must be at most {MAX_EXPRESSION_BYTES} bytes (got {})",
+                expression.len()
+            )));
+        }
+        let segment = match request.segment {
+            None => None,
+            Some((number, total)) => {
+                if !(1..=MAX_SEGMENTS).contains(&total) {
+                    return Err(Error::invalid(format!(
+                        "total_segments: must be between 1 and {MAX_SEGMENTS} (got {total})"
+                    )));
+                }
+                if number >= total {
+                    return Err(Error::invalid(format!(
+                        "segment_number: must be below total_segments ({total}) (got {number})"
+                    )));
+                }
+                Some(Segment { number, total })
+            }
+        };
+        let segment_text = segment.map(|s| format!("{}/{}", s.number, s.total));
+        let scope = Scope::new(
+            "partitions",
+            &[
+                &database,
+                &table,
+                request.expression.as_deref().unwrap_or(""),
+                segment_text.as_deref().unwrap_or(""),
+            ],
+        );
+        let after = request
+            .page
+            .page_token
+            .map(|t| scope.decode_number(&t))
+            .transpose()?;
+        let query = PartitionQuery {
+            expression: request.expression,
+            segment,
+            after,
+            limit,
+            exclude_column_schema: request.exclude_column_schema,
+        };
+        let found = self
+            .store
+            .list_partitions(&database, &table, &query)
+            .await?;
+        Ok(Listing {
+            items: found.items,
+            next_page_token: found.next.map(|c| scope.encode(&c.to_string())),
+        })
+    }
+
+    /// Replaces a partition's definition. Input without values keeps the partition's values.
+    pub async fn update_partition(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[String],
+        mut input: PartitionInput,
+    ) -> Result<Partition> {
+        if input.values.is_empty() {
+            input.values = values.to_vec();
+        }
+        self.store
+            .update_partition(
+                &database.to_lowercase(),
+                &table.to_lowercase(),
+                values,
+                &input,
+            )
+            .await
+    }
+
+    /// Deletes one partition.
+    pub async fn delete_partition(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[String],
+    ) -> Result<()> {
+        let mut failures = self
+            .store
+            .delete_partitions(
+                &database.to_lowercase(),
+                &table.to_lowercase(),
+                &[values.to_vec()],
+            )
+            .await?;
+        match failures.pop() {
+            Some(failure) => Err(failure.error),
+            None => Ok(()),
+        }
+    }
+
+    /// Deletes up to 25 partitions in one transaction; returns the ones that failed.
+    pub async fn delete_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[Vec<String>],
+    ) -> Result<Vec<PartitionFailure>> {
+        batch_size("partitions", values.len(), MAX_BATCH_DELETE_PARTITIONS)?;
+        self.store
+            .delete_partitions(&database.to_lowercase(), &table.to_lowercase(), values)
+            .await
+    }
+}

@@ -1,0 +1,320 @@
+//! The catalog store on SQLite (embedded default) and PostgreSQL, through sqlx.
+//!
+//! One implementation serves both databases: the SQL is written in the dialect they share
+//! (numbered `$n` placeholders, `ON CONFLICT`, `RETURNING`), and only the migrations and the
+//! per-connection settings differ. Queries go through sqlx's `Any` driver, so no SQL text is
+//! duplicated per backend. Every value reaches the database as a bind parameter; statements
+//! built at run time are assembled only from fixed fragments and generated column names.
+//!
+//! SQLite allows one writer at a time, so on SQLite writes go through a single-connection
+//! pool (transactions queue in the process instead of failing with `SQLITE_BUSY`) while reads
+//! use a pool of their own, which WAL mode lets run beside the writer.
+
+mod databases;
+mod partitions;
+mod rows;
+mod tables;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::AnyConnection;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Connection, Executor};
+
+use crate::error::{Entity, Error, Result};
+use crate::model::{
+    Database, DatabaseInput, Partition, PartitionInput, Table, TableInput, TableVersion,
+};
+use crate::store::{CatalogStore, Page, PartitionFailure, PartitionQuery, UpdateTableOptions};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The default database URL: a SQLite file in the current directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://lakecat.db?mode=rwc";
+
+/// Which database a [`SqlStore`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names.
+    pub fn of_url(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(Error::invalid(
+                "database URL must start with sqlite: or postgres:// (or postgresql://)",
+            ))
+        }
+    }
+}
+
+/// Connection settings for [`SqlStore::connect`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Most connections for reads (and, on PostgreSQL, for writes too).
+    pub max_connections: u32,
+    /// How long to wait for a free connection before failing a request.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The SQL catalog store.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    backend: Backend,
+    reader: AnyPool,
+    writer: AnyPool,
+}
+
+impl SqlStore {
+    /// Connects to the database at `url`, creating an SQLite file if needed, and applies any
+    /// pending migrations.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let pool = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(options.acquire_timeout)
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move { configure_connection(conn, backend).await })
+                })
+        };
+        let store = match backend {
+            Backend::Sqlite => {
+                let writer = pool(1).connect(url).await?;
+                SQLITE_MIGRATIONS.run(&writer).await?;
+                let reader = pool(options.max_connections).connect(url).await?;
+                SqlStore {
+                    backend,
+                    reader,
+                    writer,
+                }
+            }
+            Backend::Postgres => {
+                let shared = pool(options.max_connections).connect(url).await?;
+                POSTGRES_MIGRATIONS.run(&shared).await?;
+                SqlStore {
+                    backend,
+                    reader: shared.clone(),
+                    writer: shared,
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
+    /// Refreshes the query planner's statistics (SQLite `PRAGMA optimize`, PostgreSQL
+    /// `ANALYZE`). Worth calling after loading many partitions.
+    pub async fn analyze(&self) -> Result<()> {
+        let statement = match self.backend {
+            Backend::Sqlite => "PRAGMA optimize=0x10002",
+            Backend::Postgres => "ANALYZE",
+        };
+        self.writer.execute(statement).await?;
+        Ok(())
+    }
+
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.reader.acquire().await?)
+    }
+}
+
+async fn configure_connection(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::Sqlite => {
+            // WAL lets readers run beside the writer; foreign keys give cascading deletes;
+            // case-sensitive LIKE matches PostgreSQL's LIKE.
+            conn.execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                 PRAGMA case_sensitive_like = ON;",
+            )
+            .await?;
+        }
+        Backend::Postgres => {
+            conn.execute("SET TIME ZONE 'UTC'").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Maps a write's database error: a unique violation means the object exists already.
+fn map_unique(error: sqlx::Error, entity: Entity, name: &str) -> Error {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Error::already_exists(entity, name)
+        }
+        _ => error.into(),
+    }
+}
+
+#[async_trait]
+impl CatalogStore for SqlStore {
+    async fn ping(&self) -> Result<()> {
+        let mut conn = self.read().await?;
+        conn.ping().await?;
+        Ok(())
+    }
+
+    async fn create_database(&self, input: &DatabaseInput) -> Result<Database> {
+        databases::create(&self.writer, input).await
+    }
+
+    async fn get_database(&self, name: &str) -> Result<Database> {
+        databases::get(&mut *self.read().await?, name).await
+    }
+
+    async fn list_databases(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Database, String>> {
+        databases::list(&mut *self.read().await?, after, limit).await
+    }
+
+    async fn update_database(&self, name: &str, input: &DatabaseInput) -> Result<Database> {
+        databases::update(&self.writer, name, input).await
+    }
+
+    async fn delete_database(&self, name: &str) -> Result<()> {
+        databases::delete(&self.writer, name).await
+    }
+
+    async fn create_table(&self, database: &str, input: &TableInput) -> Result<Table> {
+        tables::create(&self.writer, database, input).await
+    }
+
+    async fn get_table(&self, database: &str, name: &str) -> Result<Table> {
+        let mut conn = self.read().await?;
+        Ok(tables::fetch(&mut conn, database, name).await?.into_table())
+    }
+
+    async fn list_tables(
+        &self,
+        database: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Table, String>> {
+        tables::list(&mut *self.read().await?, database, after, limit).await
+    }
+
+    async fn update_table(
+        &self,
+        database: &str,
+        input: &TableInput,
+        options: &UpdateTableOptions,
+    ) -> Result<Table> {
+        tables::update(&self.writer, database, input, options).await
+    }
+
+    async fn delete_table(&self, database: &str, name: &str) -> Result<()> {
+        tables::delete(&self.writer, database, name).await
+    }
+
+    async fn list_table_versions(
+        &self,
+        database: &str,
+        table: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Page<TableVersion, i64>> {
+        tables::list_versions(&mut *self.read().await?, database, table, before, limit).await
+    }
+
+    async fn get_table_version(
+        &self,
+        database: &str,
+        table: &str,
+        version: i64,
+    ) -> Result<TableVersion> {
+        tables::get_version(&mut *self.read().await?, database, table, version).await
+    }
+
+    async fn delete_table_versions(
+        &self,
+        database: &str,
+        table: &str,
+        versions: &[i64],
+    ) -> Result<Vec<(i64, Error)>> {
+        tables::delete_versions(&self.writer, database, table, versions).await
+    }
+
+    async fn create_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        inputs: &[PartitionInput],
+    ) -> Result<Vec<PartitionFailure>> {
+        partitions::create(&self.writer, database, table, inputs).await
+    }
+
+    async fn get_partition(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[String],
+    ) -> Result<Partition> {
+        partitions::get(&mut *self.read().await?, database, table, values).await
+    }
+
+    async fn list_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        query: &PartitionQuery,
+    ) -> Result<Page<Partition, i64>> {
+        partitions::list(&mut *self.read().await?, database, table, query).await
+    }
+
+    async fn update_partition(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[String],
+        input: &PartitionInput,
+    ) -> Result<Partition> {
+        partitions::update(&self.writer, database, table, values, input).await
+    }
+
+    async fn delete_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[Vec<String>],
+    ) -> Result<Vec<PartitionFailure>> {
+        partitions::delete(&self.writer, database, table, values).await
+    }
+}

@@ -1,0 +1,185 @@
+//! The catalog store: the persistence port that the service layer calls.
+//!
+//! Implementations keep every multi-row change in one transaction. Inputs reaching a store
+//! have passed the table-independent checks of [`crate::validate`]; checks that need the
+//! stored table (partition values against partition keys) are the store's.
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Database, DatabaseInput, Partition, PartitionInput, Table, TableInput, TableVersion,
+};
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T, C> {
+    /// The items, in listing order.
+    pub items: Vec<T>,
+    /// Where the next page starts, or `None` when this is the last page.
+    pub next: Option<C>,
+}
+
+impl<T, C> Page<T, C> {
+    /// Builds a page from up to `limit + 1` fetched rows: the extra row only says that more
+    /// exist, and the cursor of the last kept item starts the next page.
+    pub fn from_overfetch(mut rows: Vec<T>, limit: usize, cursor: impl Fn(&T) -> C) -> Self {
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(cursor)
+        } else {
+            None
+        };
+        Page { items: rows, next }
+    }
+}
+
+/// A slice of a partition listing, for parallel scans: segment `number` of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Segment {
+    /// 0-based segment number, below `total`.
+    pub number: u32,
+    /// How many segments the listing is split into.
+    pub total: u32,
+}
+
+/// What to list of a table's partitions.
+#[derive(Debug, Clone, Default)]
+pub struct PartitionQuery {
+    /// A Glue GetPartitions expression, already checked for length.
+    pub expression: Option<String>,
+    /// Only this segment of the partitions.
+    pub segment: Option<Segment>,
+    /// Start after this cursor (from a previous page).
+    pub after: Option<i64>,
+    /// Most partitions to return.
+    pub limit: usize,
+    /// Leave out each partition's storage descriptor columns.
+    pub exclude_column_schema: bool,
+}
+
+/// How to update a table.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateTableOptions {
+    /// Fail with [`Error::ConcurrentModification`] unless the table is at this version.
+    pub expected_version_id: Option<String>,
+    /// Do not archive the current definition as a table version.
+    pub skip_archive: bool,
+}
+
+/// A failure for one item of a batch.
+#[derive(Debug)]
+pub struct PartitionFailure {
+    /// The values of the partition the item was about.
+    pub values: Vec<String>,
+    /// Why it failed.
+    pub error: Error,
+}
+
+/// Persistence for databases, tables, table versions and partitions.
+#[async_trait]
+pub trait CatalogStore: Send + Sync + fmt::Debug {
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Creates a database.
+    async fn create_database(&self, input: &DatabaseInput) -> Result<Database>;
+    /// Reads a database.
+    async fn get_database(&self, name: &str) -> Result<Database>;
+    /// Lists databases by name, after `after`.
+    async fn list_databases(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Database, String>>;
+    /// Replaces a database's definition (its name cannot change).
+    async fn update_database(&self, name: &str, input: &DatabaseInput) -> Result<Database>;
+    /// Deletes a database with all its tables, versions and partitions.
+    async fn delete_database(&self, name: &str) -> Result<()>;
+
+    /// Creates a table at version "0".
+    async fn create_table(&self, database: &str, input: &TableInput) -> Result<Table>;
+    /// Reads a table.
+    async fn get_table(&self, database: &str, name: &str) -> Result<Table>;
+    /// Lists a database's tables by name, after `after`.
+    async fn list_tables(
+        &self,
+        database: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Table, String>>;
+    /// Replaces the table named `input.name`, archiving the current definition unless asked
+    /// not to. The version id goes up by one.
+    async fn update_table(
+        &self,
+        database: &str,
+        input: &TableInput,
+        options: &UpdateTableOptions,
+    ) -> Result<Table>;
+    /// Deletes a table with its versions and partitions.
+    async fn delete_table(&self, database: &str, name: &str) -> Result<()>;
+
+    /// Lists a table's versions, newest first, before version `before`.
+    async fn list_table_versions(
+        &self,
+        database: &str,
+        table: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Page<TableVersion, i64>>;
+    /// Reads one version of a table.
+    async fn get_table_version(
+        &self,
+        database: &str,
+        table: &str,
+        version: i64,
+    ) -> Result<TableVersion>;
+    /// Deletes archived versions; returns the failures, by version. The current version
+    /// cannot be deleted.
+    async fn delete_table_versions(
+        &self,
+        database: &str,
+        table: &str,
+        versions: &[i64],
+    ) -> Result<Vec<(i64, Error)>>;
+
+    /// Creates partitions in one transaction. Items that fail (already exist, wrong number of
+    /// values) are returned and the others are created.
+    async fn create_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        inputs: &[PartitionInput],
+    ) -> Result<Vec<PartitionFailure>>;
+    /// Reads one partition by its values.
+    async fn get_partition(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[String],
+    ) -> Result<Partition>;
+    /// Lists partitions in a stable order, filtered in the database.
+    async fn list_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        query: &PartitionQuery,
+    ) -> Result<Page<Partition, i64>>;
+    /// Replaces a partition's definition, possibly changing its values.
+    async fn update_partition(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[String],
+        input: &PartitionInput,
+    ) -> Result<Partition>;
+    /// Deletes partitions in one transaction; returns the ones that did not exist.
+    async fn delete_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[Vec<String>],
+    ) -> Result<Vec<PartitionFailure>>;
+}

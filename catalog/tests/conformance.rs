@@ -1,0 +1,1099 @@
+//! The store conformance suite: every case runs on SQLite and on PostgreSQL, and both must
+//! behave the same.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::collections::{BTreeSet, HashSet};
+
+use lakecat_catalog::{
+    Catalog, Column, DatabaseInput, Entity, Error, PageRequest, PartitionInput,
+    PartitionListRequest, StorageDescriptor, TableInput, UpdateTableOptions,
+};
+use support::TestCatalog;
+
+conformance!(
+    databases_crud,
+    database_pages,
+    tables_crud,
+    table_versions,
+    stale_version_is_a_conflict,
+    concurrent_updates_one_wins,
+    partitions_crud,
+    partition_batches_report_items,
+    partition_filters,
+    filter_errors,
+    partition_pages_and_tokens,
+    partition_segments,
+    concurrent_partition_writers_lose_nothing,
+    delete_database_cascades,
+    partition_keys_locked_by_partitions,
+);
+
+fn db(name: &str) -> DatabaseInput {
+    DatabaseInput {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+fn key(name: &str, type_name: &str) -> Column {
+    Column {
+        name: name.into(),
+        type_name: Some(type_name.into()),
+        ..Default::default()
+    }
+}
+
+fn table(name: &str, keys: &[(&str, &str)]) -> TableInput {
+    TableInput {
+        name: name.into(),
+        table_type: Some("EXTERNAL_TABLE".into()),
+        partition_keys: keys.iter().map(|(n, t)| key(n, t)).collect(),
+        storage_descriptor: Some(StorageDescriptor {
+            columns: vec![key("id", "bigint"), key("name", "string")],
+            location: Some(format!("s3://lake/{name}/")),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn partition(values: &[&str]) -> PartitionInput {
+    PartitionInput {
+        values: values.iter().map(|v| v.to_string()).collect(),
+        storage_descriptor: Some(StorageDescriptor {
+            columns: vec![key("id", "bigint")],
+            location: Some(format!("s3://lake/t/{}/", values.join("/"))),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
+
+async fn all_partitions(catalog: &Catalog, request: PartitionListRequest) -> Vec<Vec<String>> {
+    let mut request = request;
+    let mut found = Vec::new();
+    loop {
+        let page = catalog
+            .list_partitions("sales", "orders", request.clone())
+            .await
+            .unwrap();
+        found.extend(page.items.into_iter().map(|p| p.values));
+        match page.next_page_token {
+            Some(token) => request.page.page_token = Some(token),
+            None => return found,
+        }
+    }
+}
+
+async fn databases_crud(t: &TestCatalog) {
+    let c = &t.catalog;
+    let mut input = db("Sales");
+    input.description = Some("orders and refunds".into());
+    input.parameters.insert("owner".into(), "finance".into());
+    let created = c.create_database(input.clone()).await.unwrap();
+    assert_eq!(created.name, "sales");
+    let read = c.get_database("SALES").await.unwrap();
+    assert_eq!(read, created);
+
+    let err = c.create_database(db("sales")).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlreadyExists {
+                entity: Entity::Database,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    input.description = Some("changed".into());
+    let updated = c.update_database("sales", input.clone()).await.unwrap();
+    assert_eq!(updated.description.as_deref(), Some("changed"));
+    assert_eq!(updated.create_time, created.create_time);
+    let err = c.update_database("sales", db("other")).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    let err = c
+        .update_database("missing", db("missing"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+
+    c.delete_database("sales").await.unwrap();
+    let err = c.get_database("sales").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                entity: Entity::Database,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = c.delete_database("sales").await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+}
+
+async fn database_pages(t: &TestCatalog) {
+    let c = &t.catalog;
+    for name in ["e", "b", "d", "a", "c"] {
+        c.create_database(db(name)).await.unwrap();
+    }
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .list_databases(PageRequest {
+                max_results: Some(2),
+                page_token: token,
+            })
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 2);
+        names.extend(page.items.into_iter().map(|d| d.name));
+        token = page.next_page_token;
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+
+    for bad in [Some(0), Some(101)] {
+        let err = c
+            .list_databases(PageRequest {
+                max_results: bad,
+                page_token: None,
+            })
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("between 1 and 100"), "{err}");
+    }
+    let err = c
+        .list_databases(PageRequest {
+            max_results: None,
+            page_token: Some("garbage".into()),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPageToken(_)), "{err}");
+}
+
+async fn tables_crud(t: &TestCatalog) {
+    let c = &t.catalog;
+    let err = c
+        .create_table("sales", table("orders", &[]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                entity: Entity::Database,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    c.create_database(db("sales")).await.unwrap();
+
+    let created = c
+        .create_table("sales", table("Orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (created.name.as_str(), created.version_id.as_str()),
+        ("orders", "0")
+    );
+    let read = c.get_table("Sales", "ORDERS").await.unwrap();
+    assert_eq!(read, created);
+    assert_eq!(read.storage_descriptor.unwrap().columns.len(), 2);
+
+    let err = c
+        .create_table("sales", table("orders", &[]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlreadyExists {
+                entity: Entity::Table,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    for name in ["refunds", "customers"] {
+        c.create_table("sales", table(name, &[])).await.unwrap();
+    }
+    let listing = c
+        .list_tables("sales", PageRequest::default())
+        .await
+        .unwrap();
+    let names: Vec<_> = listing.items.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["customers", "orders", "refunds"]);
+    let err = c
+        .list_tables("missing", PageRequest::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                entity: Entity::Database,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    c.delete_table("sales", "orders").await.unwrap();
+    let err = c.get_table("sales", "orders").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                entity: Entity::Table,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = c.delete_table("sales", "orders").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                entity: Entity::Table,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+fn described(name: &str, description: &str) -> TableInput {
+    let mut input = table(name, &[]);
+    input.description = Some(description.into());
+    input
+}
+
+async fn table_versions(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", described("orders", "v0"))
+        .await
+        .unwrap();
+    let v1 = c
+        .update_table(
+            "sales",
+            "orders",
+            described("orders", "v1"),
+            UpdateTableOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v1.version_id, "1");
+    let v2 = c
+        .update_table(
+            "sales",
+            "orders",
+            described("orders", "v2"),
+            UpdateTableOptions {
+                skip_archive: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v2.version_id, "2");
+    assert_eq!(v2.create_time, v1.create_time);
+
+    // Version 1 was replaced without being archived.
+    let versions = c
+        .list_table_versions("sales", "orders", PageRequest::default())
+        .await
+        .unwrap();
+    let seen: Vec<_> = versions
+        .items
+        .iter()
+        .map(|v| {
+            (
+                v.version_id.as_str(),
+                v.table.description.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(seen, [("2", "v2"), ("0", "v0")]);
+
+    let old = c.get_table_version("sales", "orders", "0").await.unwrap();
+    assert_eq!(old.table.description.as_deref(), Some("v0"));
+    let err = c
+        .get_table_version("sales", "orders", "1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                entity: Entity::TableVersion,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = c
+        .get_table_version("sales", "orders", "x")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+
+    let failures = c
+        .delete_table_versions("sales", "orders", &strings(&["2", "0", "7"]))
+        .await
+        .unwrap();
+    let failed: Vec<_> = failures.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(failed, ["2", "7"]);
+    assert!(matches!(failures[0].1, Error::InvalidInput(_)));
+    assert!(matches!(failures[1].1, Error::NotFound { .. }));
+    let versions = c
+        .list_table_versions("sales", "orders", PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(versions.items.len(), 1);
+
+    // Paging through versions.
+    for i in 3..8 {
+        c.update_table(
+            "sales",
+            "orders",
+            described("orders", &format!("v{i}")),
+            UpdateTableOptions::default(),
+        )
+        .await
+        .unwrap();
+    }
+    let mut ids = Vec::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .list_table_versions(
+                "sales",
+                "orders",
+                PageRequest {
+                    max_results: Some(2),
+                    page_token: token,
+                },
+            )
+            .await
+            .unwrap();
+        ids.extend(page.items.into_iter().map(|v| v.version_id));
+        token = page.next_page_token;
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(ids, ["7", "6", "5", "4", "3", "2"]);
+}
+
+async fn stale_version_is_a_conflict(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", described("orders", "v0"))
+        .await
+        .unwrap();
+    let at = |v: &str| UpdateTableOptions {
+        expected_version_id: Some(v.into()),
+        skip_archive: false,
+    };
+    c.update_table("sales", "orders", described("orders", "v1"), at("0"))
+        .await
+        .unwrap();
+    let err = c
+        .update_table("sales", "orders", described("orders", "lost"), at("0"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ConcurrentModification(_)), "{err}");
+    let current = c.get_table("sales", "orders").await.unwrap();
+    assert_eq!(
+        (current.version_id.as_str(), current.description.as_deref()),
+        ("1", Some("v1"))
+    );
+    let versions = c
+        .list_table_versions("sales", "orders", PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(versions.items.len(), 2, "a failed update archives nothing");
+}
+
+async fn concurrent_updates_one_wins(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", described("orders", "v0"))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            c.update_table(
+                "sales",
+                "orders",
+                described("orders", &format!("writer {i}")),
+                UpdateTableOptions {
+                    expected_version_id: Some("0".into()),
+                    skip_archive: false,
+                },
+            )
+            .await
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(Error::ConcurrentModification(_)) => {}
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(
+        c.get_table("sales", "orders").await.unwrap().version_id,
+        "1"
+    );
+}
+
+async fn partitions_crud(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table(
+        "sales",
+        table("orders", &[("year", "string"), ("month", "string")]),
+    )
+    .await
+    .unwrap();
+    let mut input = partition(&["2024", "06"]);
+    input.parameters.insert("recordCount".into(), "10".into());
+    let created = c.create_partition("sales", "orders", input).await.unwrap();
+    assert_eq!(created.values, ["2024", "06"]);
+    assert_eq!(created.parameters["recordCount"], "10");
+
+    let read = c
+        .get_partition("sales", "orders", &strings(&["2024", "06"]))
+        .await
+        .unwrap();
+    assert_eq!(read, created);
+    let err = c
+        .create_partition("sales", "orders", partition(&["2024", "06"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlreadyExists {
+                entity: Entity::Partition,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = c
+        .get_partition("sales", "orders", &strings(&["2024"]))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("2 partition keys but 1 values"),
+        "{err}"
+    );
+
+    // Update in place, then move the partition to new values.
+    let mut changed = partition(&[]);
+    changed.parameters.insert("recordCount".into(), "20".into());
+    let updated = c
+        .update_partition("sales", "orders", &strings(&["2024", "06"]), changed)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            updated.values.clone(),
+            updated.parameters["recordCount"].as_str()
+        ),
+        (strings(&["2024", "06"]), "20")
+    );
+    assert_eq!(updated.creation_time, created.creation_time);
+    c.create_partition("sales", "orders", partition(&["2024", "08"]))
+        .await
+        .unwrap();
+    let err = c
+        .update_partition(
+            "sales",
+            "orders",
+            &strings(&["2024", "06"]),
+            partition(&["2024", "08"]),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+    c.update_partition(
+        "sales",
+        "orders",
+        &strings(&["2024", "06"]),
+        partition(&["2024", "07"]),
+    )
+    .await
+    .unwrap();
+    let err = c
+        .get_partition("sales", "orders", &strings(&["2024", "06"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                entity: Entity::Partition,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    c.delete_partition("sales", "orders", &strings(&["2024", "07"]))
+        .await
+        .unwrap();
+    let err = c
+        .delete_partition("sales", "orders", &strings(&["2024", "07"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    let err = c
+        .get_partition("sales", "missing", &strings(&["2024", "07"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                entity: Entity::Table,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // ExcludeColumnSchema drops only the columns.
+    let page = c
+        .list_partitions(
+            "sales",
+            "orders",
+            PartitionListRequest {
+                exclude_column_schema: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let sd = page.items[0].storage_descriptor.as_ref().unwrap();
+    assert!(sd.columns.is_empty());
+    assert!(sd.location.is_some());
+}
+
+async fn partition_batches_report_items(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    c.create_partition("sales", "orders", partition(&["2020"]))
+        .await
+        .unwrap();
+    let batch = vec![
+        partition(&["2021"]),
+        partition(&["2020"]),
+        partition(&["2022", "extra"]),
+        partition(&["2021"]),
+        partition(&["2023"]),
+    ];
+    let failures = c
+        .create_partitions("sales", "orders", &batch)
+        .await
+        .unwrap();
+    let failed: Vec<_> = failures
+        .iter()
+        .map(|f| (f.values.join("/"), f.error.to_string()))
+        .collect();
+    assert_eq!(failed.len(), 3, "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .any(|(v, e)| v == "2020" && e.contains("already exists"))
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|(v, e)| v == "2022/extra" && e.contains("1 partition keys but 2"))
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|(v, e)| v == "2021" && e.contains("twice"))
+    );
+    let all = all_partitions(c, PartitionListRequest::default()).await;
+    assert_eq!(
+        all,
+        [strings(&["2020"]), strings(&["2021"]), strings(&["2023"])]
+    );
+
+    let too_many: Vec<_> = (0..101).map(|i| partition(&[&i.to_string()])).collect();
+    let err = c
+        .create_partitions("sales", "orders", &too_many)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("at most 100"), "{err}");
+
+    let failures = c
+        .delete_partitions("sales", "orders", &[strings(&["2020"]), strings(&["1999"])])
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].values, ["1999"]);
+    let all = all_partitions(c, PartitionListRequest::default()).await;
+    assert_eq!(all, [strings(&["2021"]), strings(&["2023"])]);
+}
+
+async fn filter_table(c: &Catalog) {
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table(
+        "sales",
+        table(
+            "orders",
+            &[
+                ("year", "string"),
+                ("month", "string"),
+                ("region", "int"),
+                ("day", "date"),
+            ],
+        ),
+    )
+    .await
+    .unwrap();
+    let mut inputs = Vec::new();
+    for year in ["2022", "2023", "2024"] {
+        for month in ["01", "02", "11"] {
+            for region in ["2", "10", "007"] {
+                inputs.push(partition(&[
+                    year,
+                    month,
+                    region,
+                    &format!("{year}-{month}-05"),
+                ]));
+            }
+        }
+    }
+    inputs.push(partition(&[
+        "2025",
+        "Ab",
+        "__HIVE_DEFAULT_PARTITION__",
+        "2025-01-01",
+    ]));
+    inputs.push(partition(&["2025", "ab", "x1", "2025-01-02"]));
+    let failures = c.load_partitions("sales", "orders", &inputs).await.unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+async fn matching(c: &Catalog, expression: &str) -> BTreeSet<String> {
+    all_partitions(
+        c,
+        PartitionListRequest {
+            expression: Some(expression.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .into_iter()
+    .map(|v| v.join("/"))
+    .collect()
+}
+
+async fn partition_filters(t: &TestCatalog) {
+    let c = &t.catalog;
+    filter_table(c).await;
+    let count = |set: BTreeSet<String>| set.len();
+
+    assert_eq!(count(matching(c, "year = '2024'").await), 9);
+    assert_eq!(
+        count(matching(c, "year > '2022' AND year < '2024'").await),
+        9
+    );
+    assert_eq!(count(matching(c, "year IN (2022, 2024)").await), 18);
+    assert_eq!(
+        count(matching(c, "year NOT IN ('2022', '2023', '2024')").await),
+        2
+    );
+    assert_eq!(
+        count(matching(c, "year BETWEEN '2023' AND '2024' AND month = '11'").await),
+        6
+    );
+    // region is an int: 10 > 2 numerically (a string comparison would say "10" < "2"),
+    // and '007' equals 7.
+    assert_eq!(count(matching(c, "region > 2").await), 18);
+    assert_eq!(count(matching(c, "region = 7").await), 9);
+    assert_eq!(count(matching(c, "region = '7'").await), 9);
+    assert_eq!(count(matching(c, "region BETWEEN 3 AND 10").await), 18);
+    assert_eq!(
+        count(matching(c, "region <> 10 AND year = '2022'").await),
+        6
+    );
+    // LIKE matches the value as written and is case-sensitive on both stores.
+    assert_eq!(count(matching(c, "region LIKE '00%'").await), 9);
+    assert_eq!(
+        matching(c, "month LIKE 'a_'").await,
+        BTreeSet::from(["2025/ab/x1/2025-01-02".to_string()])
+    );
+    assert_eq!(count(matching(c, "month NOT LIKE '0%'").await), 11);
+    // Hive's default partition is null; a non-numeric value never matches a numeric test.
+    assert_eq!(
+        matching(c, "region IS NULL").await,
+        BTreeSet::from(["2025/Ab/__HIVE_DEFAULT_PARTITION__/2025-01-01".to_string()])
+    );
+    assert_eq!(count(matching(c, "region IS NOT NULL").await), 28);
+    assert_eq!(count(matching(c, "region >= 0").await), 27);
+    assert_eq!(
+        count(matching(c, "NOT (year = '2022' OR year = '2023')").await),
+        11
+    );
+    assert_eq!(count(matching(c, "day >= '2024-02-05'").await), 8);
+    assert_eq!(
+        count(matching(c, "'2024' = year AND 10 <= region").await),
+        3
+    );
+    assert_eq!(count(matching(c, "year = '2022'' OR ''1''=''1'").await), 0);
+    assert_eq!(
+        count(matching(c, "YEAR = '2023' and Month = '01'").await),
+        3
+    );
+}
+
+async fn filter_errors(t: &TestCatalog) {
+    let c = &t.catalog;
+    filter_table(c).await;
+    let error = |expression: &str| {
+        let c = c.clone();
+        let expression = expression.to_string();
+        async move {
+            c.list_partitions(
+                "sales",
+                "orders",
+                PartitionListRequest {
+                    expression: Some(expression),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err()
+            .to_string()
+        }
+    };
+    assert_eq!(
+        error("year = ").await,
+        "expression: at position 8: expected a partition key or a value, found the end of the expression"
+    );
+    assert_eq!(
+        error("region = 'x'").await,
+        "expression: at position 10: partition key region needs an integer, not 'x'"
+    );
+    assert_eq!(
+        error("colour = 'red'").await,
+        "expression: at position 1: unknown partition key colour; partition keys are year, month, region, day"
+    );
+    let long = format!("year = '{}'", "x".repeat(2100));
+    assert!(error(&long).await.contains("at most 2048 bytes"));
+}
+
+async fn partition_pages_and_tokens(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("n", "int")]))
+        .await
+        .unwrap();
+    let inputs: Vec<_> = (0..250).map(|i| partition(&[&i.to_string()])).collect();
+    assert!(
+        c.load_partitions("sales", "orders", &inputs)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut request = PartitionListRequest {
+        page: PageRequest {
+            max_results: Some(100),
+            page_token: None,
+        },
+        ..Default::default()
+    };
+    let mut sizes = Vec::new();
+    let mut seen = Vec::new();
+    loop {
+        let page = c
+            .list_partitions("sales", "orders", request.clone())
+            .await
+            .unwrap();
+        sizes.push(page.items.len());
+        seen.extend(page.items.into_iter().map(|p| p.values[0].clone()));
+        match page.next_page_token {
+            Some(token) => request.page.page_token = Some(token),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [100, 100, 50]);
+    let expected: Vec<String> = (0..250).map(|i| i.to_string()).collect();
+    assert_eq!(seen, expected);
+
+    // A token only works on the listing that issued it.
+    let first = c
+        .list_partitions(
+            "sales",
+            "orders",
+            PartitionListRequest {
+                page: PageRequest {
+                    max_results: Some(10),
+                    page_token: None,
+                },
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let token = first.next_page_token.unwrap();
+    let foreign = PartitionListRequest {
+        expression: Some("n > 5".into()),
+        page: PageRequest {
+            max_results: Some(10),
+            page_token: Some(token.clone()),
+        },
+        ..Default::default()
+    };
+    let err = c
+        .list_partitions("sales", "orders", foreign)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPageToken(_)), "{err}");
+    let err = c
+        .list_tables(
+            "sales",
+            PageRequest {
+                max_results: None,
+                page_token: Some(token),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPageToken(_)), "{err}");
+    let err = c
+        .list_partitions(
+            "sales",
+            "orders",
+            PartitionListRequest {
+                page: PageRequest {
+                    max_results: Some(1001),
+                    page_token: None,
+                },
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("between 1 and 1000"), "{err}");
+}
+
+async fn partition_segments(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("n", "int")]))
+        .await
+        .unwrap();
+    let inputs: Vec<_> = (0..100).map(|i| partition(&[&i.to_string()])).collect();
+    c.load_partitions("sales", "orders", &inputs).await.unwrap();
+
+    for total in [1, 3, 10] {
+        let mut union = Vec::new();
+        for number in 0..total {
+            let slice = all_partitions(
+                c,
+                PartitionListRequest {
+                    segment: Some((number, total)),
+                    expression: Some("n >= 10".into()),
+                    page: PageRequest {
+                        max_results: Some(7),
+                        page_token: None,
+                    },
+                    ..Default::default()
+                },
+            )
+            .await;
+            if total > 1 {
+                assert!(slice.len() < 90, "segment {number}/{total} is a slice");
+            }
+            union.extend(slice.into_iter().map(|v| v[0].parse::<u32>().unwrap()));
+        }
+        union.sort_unstable();
+        let expected: Vec<u32> = (10..100).collect();
+        assert_eq!(union, expected, "{total} segments");
+    }
+    for (number, total) in [(0, 0), (0, 11), (3, 3)] {
+        let err = c
+            .list_partitions(
+                "sales",
+                "orders",
+                PartitionListRequest {
+                    segment: Some((number, total)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    }
+}
+
+async fn concurrent_partition_writers_lose_nothing(t: &TestCatalog) {
+    // HIVE-24428: concurrent batch writers to one table must not lose partitions.
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("writer", "int"), ("n", "int")]))
+        .await
+        .unwrap();
+    let writers = 12;
+    let batches = 8;
+    let per_batch = 25;
+    let mut tasks = Vec::new();
+    for writer in 0..writers {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            for batch in 0..batches {
+                let inputs: Vec<_> = (0..per_batch)
+                    .map(|i| {
+                        partition(&[&writer.to_string(), &(batch * per_batch + i).to_string()])
+                    })
+                    .collect();
+                let failures = c
+                    .create_partitions("sales", "orders", &inputs)
+                    .await
+                    .unwrap();
+                assert!(failures.is_empty(), "{failures:?}");
+            }
+        }));
+    }
+    // Contending writers of the same partitions: exactly one create succeeds for each.
+    let mut contenders = Vec::new();
+    for _ in 0..4 {
+        let c = c.clone();
+        contenders.push(tokio::spawn(async move {
+            let inputs: Vec<_> = (0..20)
+                .map(|i| partition(&["999", &i.to_string()]))
+                .collect();
+            20 - c
+                .create_partitions("sales", "orders", &inputs)
+                .await
+                .unwrap()
+                .len()
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let mut created = 0;
+    for task in contenders {
+        created += task.await.unwrap();
+    }
+    assert_eq!(created, 20);
+
+    let all = all_partitions(c, PartitionListRequest::default()).await;
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(all.len(), writers * batches * per_batch + 20);
+    assert_eq!(unique.len(), all.len());
+}
+
+async fn delete_database_cascades(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    c.create_partition("sales", "orders", partition(&["2024"]))
+        .await
+        .unwrap();
+    c.update_table(
+        "sales",
+        "orders",
+        table("orders", &[("year", "string")]),
+        UpdateTableOptions::default(),
+    )
+    .await
+    .unwrap();
+    c.delete_database("sales").await.unwrap();
+
+    c.create_database(db("sales")).await.unwrap();
+    let recreated = c
+        .create_table("sales", table("orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    assert_eq!(recreated.version_id, "0");
+    assert!(
+        all_partitions(c, PartitionListRequest::default())
+            .await
+            .is_empty()
+    );
+    let versions = c
+        .list_table_versions("sales", "orders", PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(versions.items.len(), 1);
+}
+
+async fn partition_keys_locked_by_partitions(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    // Without partitions the keys may change freely.
+    let two_keys = table("orders", &[("year", "string"), ("month", "string")]);
+    c.update_table(
+        "sales",
+        "orders",
+        two_keys.clone(),
+        UpdateTableOptions::default(),
+    )
+    .await
+    .unwrap();
+    c.create_partition("sales", "orders", partition(&["2024", "01"]))
+        .await
+        .unwrap();
+    let err = c
+        .update_table(
+            "sales",
+            "orders",
+            table("orders", &[("year", "string")]),
+            UpdateTableOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("delete them before changing"),
+        "{err}"
+    );
+    // Changing a key's type keeps working, and filters follow the new type.
+    let retyped = table("orders", &[("year", "int"), ("month", "int")]);
+    c.update_table("sales", "orders", retyped, UpdateTableOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(matching(c, "month = 1").await.len(), 1);
+}

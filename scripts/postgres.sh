@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Starts a throw-away PostgreSQL server for the test suite, from the machine's PostgreSQL
+# binaries (installed from Debian's packages when missing), in a temporary directory, on a
+# free loopback port. Prints the URL to use; `postgres.sh stop DIR` stops it and removes DIR.
+#
+#   eval "$(scripts/postgres.sh start)"   # sets LAKECAT_TEST_PG_URL and LAKECAT_TEST_PG_DIR
+#   scripts/postgres.sh stop "$LAKECAT_TEST_PG_DIR"
+set -euo pipefail
+
+find_bin() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/postgres" ]; then echo "$dir"; return 0; fi
+  done
+  return 1
+}
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+  local bin
+  if ! bin=$(find_bin); then
+    echo "PostgreSQL server binaries not found; installing them from Debian's packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq postgresql >&2
+    bin=$(find_bin)
+  fi
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
+  fi
+  local dir port
+  dir=$(mktemp -d /tmp/lakecat-pg.XXXXXX)
+  chmod 755 "$dir"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+  # Durability off: this server only ever holds test data, and fsync dominates test time.
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    start >&2 || { cat "$dir/server.log" >&2; exit 1; }
+  echo "export LAKECAT_TEST_PG_URL=postgres://postgres@127.0.0.1:$port/postgres"
+  echo "export LAKECAT_TEST_PG_DIR=$dir"
+}
+
+stop() {
+  local dir=$1 bin
+  bin=$(find_bin)
+  [ -d "$dir/data" ] && as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop "${2:?usage: postgres.sh stop DIR}" ;;
+  *) echo "usage: postgres.sh start | stop DIR" >&2; exit 2 ;;
+esac
