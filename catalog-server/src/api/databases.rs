@@ -1,0 +1,121 @@
+//! `/v1/databases`
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lakecat_catalog::{Database, DatabaseInput};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{AppState, Json, PageParams, Path, Query};
+use crate::error::{ApiResult, ErrorResponse};
+
+/// A page of databases.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseList {
+    /// Databases, by name.
+    pub databases: Vec<Database>,
+    /// Pass as `page_token` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}
+
+/// Lists databases by name.
+#[utoipa::path(
+    get,
+    path = "/v1/databases",
+    tag = "databases",
+    params(PageParams),
+    responses(
+        (status = 200, body = DatabaseList),
+        (status = 400, description = "Bad page size or token", body = ErrorResponse),
+    )
+)]
+pub(super) async fn list_databases(
+    State(state): State<AppState>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<DatabaseList>> {
+    let listing = state.catalog.list_databases(page.into()).await?;
+    Ok(Json(DatabaseList {
+        databases: listing.items,
+        next_page_token: listing.next_page_token,
+    }))
+}
+
+/// Creates a database.
+#[utoipa::path(
+    post,
+    path = "/v1/databases",
+    tag = "databases",
+    request_body = DatabaseInput,
+    responses(
+        (status = 201, body = Database),
+        (status = 400, description = "Invalid input", body = ErrorResponse),
+        (status = 409, description = "The database exists", body = ErrorResponse),
+        (status = 413, description = "Body too large", body = ErrorResponse),
+    )
+)]
+pub(super) async fn create_database(
+    State(state): State<AppState>,
+    Json(input): Json<DatabaseInput>,
+) -> ApiResult<(StatusCode, Json<Database>)> {
+    let database = state.catalog.create_database(input).await?;
+    Ok((StatusCode::CREATED, Json(database)))
+}
+
+/// Reads a database.
+#[utoipa::path(
+    get,
+    path = "/v1/databases/{database}",
+    tag = "databases",
+    params(("database" = String, Path, description = "Database name")),
+    responses(
+        (status = 200, body = Database),
+        (status = 404, description = "No such database", body = ErrorResponse),
+    )
+)]
+pub(super) async fn get_database(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Database>> {
+    Ok(Json(state.catalog.get_database(&name).await?))
+}
+
+/// Replaces a database's definition; the body's name must be the database's.
+#[utoipa::path(
+    put,
+    path = "/v1/databases/{database}",
+    tag = "databases",
+    params(("database" = String, Path, description = "Database name")),
+    request_body = DatabaseInput,
+    responses(
+        (status = 200, body = Database),
+        (status = 400, description = "Invalid input", body = ErrorResponse),
+        (status = 404, description = "No such database", body = ErrorResponse),
+    )
+)]
+pub(super) async fn update_database(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(input): Json<DatabaseInput>,
+) -> ApiResult<Json<Database>> {
+    Ok(Json(state.catalog.update_database(&name, input).await?))
+}
+
+/// Deletes a database with all its tables and partitions.
+#[utoipa::path(
+    delete,
+    path = "/v1/databases/{database}",
+    tag = "databases",
+    params(("database" = String, Path, description = "Database name")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such database", body = ErrorResponse),
+    )
+)]
+pub(super) async fn delete_database(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.catalog.delete_database(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,216 @@
+//! The REST API under `/v1`: thin handlers that extract, call the catalog service and shape
+//! the response. Its OpenAPI document is generated from these handlers.
+
+pub mod databases;
+pub mod partitions;
+pub mod tables;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use lakecat_catalog::{Catalog, PageRequest};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::error::{ApiError, ErrorDetail, ErrorResponse};
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The catalog service.
+    pub catalog: Catalog,
+}
+
+/// A JSON body; a body that is not valid JSON for the type is a 400 naming the problem, and
+/// one over the size limit a 413.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Query parameters; bad ones are a 400.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// Path parameters; bad ones are a 400.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+/// Paging parameters of listings.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size: 1 to 100 (the default) for databases, tables and versions.
+    pub max_results: Option<usize>,
+    /// The `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+}
+
+impl From<PageParams> for PageRequest {
+    fn from(params: PageParams) -> Self {
+        PageRequest {
+            max_results: params.max_results,
+            page_token: params.page_token,
+        }
+    }
+}
+
+/// Health of the server.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the catalog database answers.
+    pub status: &'static str,
+}
+
+/// Answers 200 when the catalog database answers, 503 otherwise.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The server and its database answer", body = Health),
+        (status = 503, description = "The database does not answer", body = ErrorResponse),
+    )
+)]
+async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    match state.catalog.ping().await {
+        Ok(()) => Ok(Json(Health { status: "ok" })),
+        Err(error) => {
+            tracing::warn!(%error, source = ?std::error::Error::source(&error), "health check failed");
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the catalog database does not answer",
+            ))
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "no such endpoint; see /docs",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "this endpoint does not take that method; see /docs",
+    )
+}
+
+/// The OpenAPI document of the REST API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "lakecat catalog API",
+        description = "A Hive-metastore-like catalog of databases, tables, table versions and \
+            partitions, with AWS Glue Data Catalog semantics. Names are folded to lower case; \
+            limits follow Glue's.",
+        license(name = "Apache-2.0"),
+    ),
+    paths(
+        healthz,
+        databases::list_databases,
+        databases::create_database,
+        databases::get_database,
+        databases::update_database,
+        databases::delete_database,
+        tables::list_tables,
+        tables::create_table,
+        tables::get_table,
+        tables::update_table,
+        tables::delete_table,
+        tables::list_table_versions,
+        tables::get_table_version,
+        tables::delete_table_version,
+        tables::batch_delete_table_versions,
+        partitions::list_partitions,
+        partitions::create_partition,
+        partitions::batch_create_partitions,
+        partitions::batch_delete_partitions,
+        partitions::get_partition,
+        partitions::update_partition,
+        partitions::delete_partition,
+    ),
+    components(schemas(ErrorResponse, ErrorDetail)),
+    tags(
+        (name = "databases", description = "Namespaces of tables"),
+        (name = "tables", description = "Tables and their archived versions"),
+        (name = "partitions", description = "Partitions, with Glue's filter expressions"),
+        (name = "operations", description = "Health"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The API's routes.
+pub fn router(state: AppState) -> Router {
+    let table = "/v1/databases/{database}/tables/{table}";
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            "/v1/databases",
+            get(databases::list_databases).post(databases::create_database),
+        )
+        .route(
+            "/v1/databases/{database}",
+            get(databases::get_database)
+                .put(databases::update_database)
+                .delete(databases::delete_database),
+        )
+        .route(
+            "/v1/databases/{database}/tables",
+            get(tables::list_tables).post(tables::create_table),
+        )
+        .route(
+            table,
+            get(tables::get_table)
+                .put(tables::update_table)
+                .delete(tables::delete_table),
+        )
+        .route(
+            &format!("{table}/versions"),
+            get(tables::list_table_versions),
+        )
+        .route(
+            &format!("{table}/versions/{{version_id}}"),
+            get(tables::get_table_version).delete(tables::delete_table_version),
+        )
+        .route(
+            &format!("{table}/versions:batchDelete"),
+            post(tables::batch_delete_table_versions),
+        )
+        .route(
+            &format!("{table}/partitions"),
+            get(partitions::list_partitions).post(partitions::create_partition),
+        )
+        .route(
+            &format!("{table}/partitions:batchCreate"),
+            post(partitions::batch_create_partitions),
+        )
+        .route(
+            &format!("{table}/partitions:batchDelete"),
+            post(partitions::batch_delete_partitions),
+        )
+        .route(
+            &format!("{table}/partitions/{{*values}}"),
+            get(partitions::get_partition)
+                .put(partitions::update_partition)
+                .delete(partitions::delete_partition),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}

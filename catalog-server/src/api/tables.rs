@@ -1,0 +1,317 @@
+//! `/v1/databases/{database}/tables` and table versions.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lakecat_catalog::{Table, TableInput, TableVersion, UpdateTableOptions};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AppState, Json, PageParams, Path, Query};
+use crate::error::{ApiError, ApiResult, ErrorDetail, ErrorResponse};
+
+/// A page of tables.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TableList {
+    /// Tables, by name.
+    pub tables: Vec<Table>,
+    /// Pass as `page_token` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}
+
+/// A page of table versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TableVersionList {
+    /// Versions, newest first.
+    pub table_versions: Vec<TableVersion>,
+    /// Pass as `page_token` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}
+
+/// How to update a table.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UpdateTableParams {
+    /// Update only if the table is still at this version; otherwise 409
+    /// `CONCURRENT_MODIFICATION` and nothing changes.
+    pub version_id: Option<String>,
+    /// Replace the definition without archiving the current one as a version.
+    #[serde(default)]
+    pub skip_archive: bool,
+}
+
+/// Table versions to delete.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchDeleteTableVersionsRequest {
+    /// Version ids, at most 100.
+    pub version_ids: Vec<String>,
+}
+
+/// A version that could not be deleted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TableVersionError {
+    /// The version id.
+    pub version_id: String,
+    /// Why.
+    pub error: ErrorDetail,
+}
+
+/// The outcome of a batch delete of versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchDeleteTableVersionsResponse {
+    /// The versions that could not be deleted; the others were.
+    pub errors: Vec<TableVersionError>,
+}
+
+/// Lists a database's tables by name.
+#[utoipa::path(
+    get,
+    path = "/v1/databases/{database}/tables",
+    tag = "tables",
+    params(("database" = String, Path, description = "Database name"), PageParams),
+    responses(
+        (status = 200, body = TableList),
+        (status = 400, description = "Bad page size or token", body = ErrorResponse),
+        (status = 404, description = "No such database", body = ErrorResponse),
+    )
+)]
+pub(super) async fn list_tables(
+    State(state): State<AppState>,
+    Path(database): Path<String>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<TableList>> {
+    let listing = state.catalog.list_tables(&database, page.into()).await?;
+    Ok(Json(TableList {
+        tables: listing.items,
+        next_page_token: listing.next_page_token,
+    }))
+}
+
+/// Creates a table at version "0".
+#[utoipa::path(
+    post,
+    path = "/v1/databases/{database}/tables",
+    tag = "tables",
+    params(("database" = String, Path, description = "Database name")),
+    request_body = TableInput,
+    responses(
+        (status = 201, body = Table),
+        (status = 400, description = "Invalid input", body = ErrorResponse),
+        (status = 404, description = "No such database", body = ErrorResponse),
+        (status = 409, description = "The table exists", body = ErrorResponse),
+        (status = 413, description = "Body too large", body = ErrorResponse),
+    )
+)]
+pub(super) async fn create_table(
+    State(state): State<AppState>,
+    Path(database): Path<String>,
+    Json(input): Json<TableInput>,
+) -> ApiResult<(StatusCode, Json<Table>)> {
+    let table = state.catalog.create_table(&database, input).await?;
+    Ok((StatusCode::CREATED, Json(table)))
+}
+
+/// Reads a table.
+#[utoipa::path(
+    get,
+    path = "/v1/databases/{database}/tables/{table}",
+    tag = "tables",
+    params(
+        ("database" = String, Path, description = "Database name"),
+        ("table" = String, Path, description = "Table name"),
+    ),
+    responses(
+        (status = 200, body = Table),
+        (status = 404, description = "No such database or table", body = ErrorResponse),
+    )
+)]
+pub(super) async fn get_table(
+    State(state): State<AppState>,
+    Path((database, table)): Path<(String, String)>,
+) -> ApiResult<Json<Table>> {
+    Ok(Json(state.catalog.get_table(&database, &table).await?))
+}
+
+/// Replaces a table's definition, archiving the current one unless `skip_archive` is set.
+#[utoipa::path(
+    put,
+    path = "/v1/databases/{database}/tables/{table}",
+    tag = "tables",
+    params(
+        ("database" = String, Path, description = "Database name"),
+        ("table" = String, Path, description = "Table name"),
+        UpdateTableParams,
+    ),
+    request_body = TableInput,
+    responses(
+        (status = 200, body = Table),
+        (status = 400, description = "Invalid input", body = ErrorResponse),
+        (status = 404, description = "No such database or table", body = ErrorResponse),
+        (status = 409, description = "The table is no longer at `version_id`", body = ErrorResponse),
+    )
+)]
+pub(super) async fn update_table(
+    State(state): State<AppState>,
+    Path((database, table)): Path<(String, String)>,
+    Query(params): Query<UpdateTableParams>,
+    Json(input): Json<TableInput>,
+) -> ApiResult<Json<Table>> {
+    let options = UpdateTableOptions {
+        expected_version_id: params.version_id,
+        skip_archive: params.skip_archive,
+    };
+    Ok(Json(
+        state
+            .catalog
+            .update_table(&database, &table, input, options)
+            .await?,
+    ))
+}
+
+/// Deletes a table with its versions and partitions.
+#[utoipa::path(
+    delete,
+    path = "/v1/databases/{database}/tables/{table}",
+    tag = "tables",
+    params(
+        ("database" = String, Path, description = "Database name"),
+        ("table" = String, Path, description = "Table name"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such database or table", body = ErrorResponse),
+    )
+)]
+pub(super) async fn delete_table(
+    State(state): State<AppState>,
+    Path((database, table)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.catalog.delete_table(&database, &table).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists a table's versions, newest first; the current definition is the first.
+#[utoipa::path(
+    get,
+    path = "/v1/databases/{database}/tables/{table}/versions",
+    tag = "tables",
+    params(
+        ("database" = String, Path, description = "Database name"),
+        ("table" = String, Path, description = "Table name"),
+        PageParams,
+    ),
+    responses(
+        (status = 200, body = TableVersionList),
+        (status = 400, description = "Bad page size or token", body = ErrorResponse),
+        (status = 404, description = "No such database or table", body = ErrorResponse),
+    )
+)]
+pub(super) async fn list_table_versions(
+    State(state): State<AppState>,
+    Path((database, table)): Path<(String, String)>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<TableVersionList>> {
+    let listing = state
+        .catalog
+        .list_table_versions(&database, &table, page.into())
+        .await?;
+    Ok(Json(TableVersionList {
+        table_versions: listing.items,
+        next_page_token: listing.next_page_token,
+    }))
+}
+
+/// Reads one version of a table.
+#[utoipa::path(
+    get,
+    path = "/v1/databases/{database}/tables/{table}/versions/{version_id}",
+    tag = "tables",
+    params(
+        ("database" = String, Path, description = "Database name"),
+        ("table" = String, Path, description = "Table name"),
+        ("version_id" = String, Path, description = "Version id"),
+    ),
+    responses(
+        (status = 200, body = TableVersion),
+        (status = 400, description = "Not a version id", body = ErrorResponse),
+        (status = 404, description = "No such table or version", body = ErrorResponse),
+    )
+)]
+pub(super) async fn get_table_version(
+    State(state): State<AppState>,
+    Path((database, table, version_id)): Path<(String, String, String)>,
+) -> ApiResult<Json<TableVersion>> {
+    Ok(Json(
+        state
+            .catalog
+            .get_table_version(&database, &table, &version_id)
+            .await?,
+    ))
+}
+
+/// Deletes an archived version; the current version cannot be deleted.
+#[utoipa::path(
+    delete,
+    path = "/v1/databases/{database}/tables/{table}/versions/{version_id}",
+    tag = "tables",
+    params(
+        ("database" = String, Path, description = "Database name"),
+        ("table" = String, Path, description = "Table name"),
+        ("version_id" = String, Path, description = "Version id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Not a version id, or the current version", body = ErrorResponse),
+        (status = 404, description = "No such table or version", body = ErrorResponse),
+    )
+)]
+pub(super) async fn delete_table_version(
+    State(state): State<AppState>,
+    Path((database, table, version_id)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let failures = state
+        .catalog
+        .delete_table_versions(&database, &table, &[version_id])
+        .await?;
+    match failures.into_iter().next() {
+        Some((_, error)) => Err(ApiError::from(error)),
+        None => Ok(StatusCode::NO_CONTENT),
+    }
+}
+
+/// Deletes up to 100 archived versions in one transaction.
+#[utoipa::path(
+    post,
+    path = "/v1/databases/{database}/tables/{table}/versions:batchDelete",
+    tag = "tables",
+    params(
+        ("database" = String, Path, description = "Database name"),
+        ("table" = String, Path, description = "Table name"),
+    ),
+    request_body = BatchDeleteTableVersionsRequest,
+    responses(
+        (status = 200, description = "Per-version errors; the others were deleted", body = BatchDeleteTableVersionsResponse),
+        (status = 400, description = "Invalid input", body = ErrorResponse),
+        (status = 404, description = "No such database or table", body = ErrorResponse),
+    )
+)]
+pub(super) async fn batch_delete_table_versions(
+    State(state): State<AppState>,
+    Path((database, table)): Path<(String, String)>,
+    Json(request): Json<BatchDeleteTableVersionsRequest>,
+) -> ApiResult<Json<BatchDeleteTableVersionsResponse>> {
+    let failures = state
+        .catalog
+        .delete_table_versions(&database, &table, &request.version_ids)
+        .await?;
+    let errors = failures
+        .into_iter()
+        .map(|(version_id, error)| TableVersionError {
+            version_id,
+            error: ApiError::from(error).detail().clone(),
+        })
+        .collect();
+    Ok(Json(BatchDeleteTableVersionsResponse { errors }))
+}

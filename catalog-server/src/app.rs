@@ -1,0 +1,36 @@
+//! The HTTP application: the API routes, the OpenAPI document and its docs page, and the
+//! layers every request passes through.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use lakecat_catalog::Catalog;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, ApiDoc, AppState};
+
+/// Largest request body accepted, in bytes; larger ones get a 413. Enough for a batch of
+/// 100 partitions or a table with Glue's largest parameter values.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The OpenAPI document, as served at `/openapi.json` and committed at
+/// `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}
+
+/// The whole application over `catalog`.
+pub fn app(catalog: Catalog) -> Router {
+    // The docs page's assets are compiled into the binary (the `vendored` feature), so
+    // /docs works without internet access.
+    let docs = SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi());
+    api::router(AppState { catalog })
+        .merge(docs)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+}

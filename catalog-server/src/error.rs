@@ -1,0 +1,130 @@
+//! The one place where errors become HTTP responses.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use lakecat_catalog::Error as CatalogError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorResponse {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for people and for programs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code to act on: `INVALID_INPUT`, `INVALID_PAGE_TOKEN`, `NOT_FOUND`,
+    /// `ALREADY_EXISTS`, `CONCURRENT_MODIFICATION`, `PAYLOAD_TOO_LARGE`,
+    /// `UNSUPPORTED_MEDIA_TYPE`, `METHOD_NOT_ALLOWED`, `UNAVAILABLE` or `INTERNAL`.
+    pub code: &'static str,
+    /// What is wrong, naming the field or object concerned.
+    pub message: String,
+}
+
+/// An error on its way to becoming a response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: ErrorDetail,
+}
+
+impl ApiError {
+    /// An error with an explicit status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            detail: ErrorDetail {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+
+    /// A 400 for a request the catalog cannot act on.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", message)
+    }
+
+    /// The status this error is sent with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The error's code and message, as sent.
+    pub fn detail(&self) -> &ErrorDetail {
+        &self.detail
+    }
+}
+
+/// The status and stable code of a catalog error.
+pub fn classify(error: &CatalogError) -> (StatusCode, &'static str) {
+    match error {
+        CatalogError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
+        CatalogError::InvalidPageToken(_) => (StatusCode::BAD_REQUEST, "INVALID_PAGE_TOKEN"),
+        CatalogError::NotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+        CatalogError::AlreadyExists { .. } => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
+        CatalogError::ConcurrentModification(_) => {
+            (StatusCode::CONFLICT, "CONCURRENT_MODIFICATION")
+        }
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(error: CatalogError) -> Self {
+        let (status, code) = classify(&error);
+        if status.is_server_error() {
+            // The details (SQL, driver messages) go to the log, never to the client.
+            tracing::error!(error = %error, source = ?std::error::Error::source(&error), "request failed");
+            return ApiError::new(status, code, "internal error; see the server log");
+        }
+        ApiError::new(status, code, error.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
+            _ => "INVALID_INPUT",
+        };
+        // Well-formed JSON of the wrong shape is axum's 422; to clients it is invalid input
+        // like any other, so it gets the same 400.
+        let status = match status {
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE => status,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, code, rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::invalid(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::invalid(rejection.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(ErrorResponse { error: self.detail }),
+        )
+            .into_response()
+    }
+}
+
+/// The result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

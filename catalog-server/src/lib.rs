@@ -1,0 +1,10 @@
+//! The lakecat catalog server: the REST API over the catalog service, its OpenAPI document,
+//! and the `lakecat` command line.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod serve;
+
+pub use app::{app, openapi_json};

@@ -1,0 +1,69 @@
+//! `lakecat serve`: open the catalog, serve HTTP until SIGINT or SIGTERM, then finish the
+//! requests in flight and close the database.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
+use tokio::net::TcpListener;
+
+use crate::config::{ServeConfig, redact_url};
+
+/// Runs the server until a shutdown signal.
+pub async fn serve(config: ServeConfig) -> Result<()> {
+    let options = StoreOptions {
+        max_connections: config.max_connections,
+        ..StoreOptions::default()
+    };
+    let shown_url = redact_url(&config.database_url);
+    let store = SqlStore::connect(&config.database_url, &options)
+        .await
+        .with_context(|| format!("cannot open the catalog database {shown_url}"))?;
+    tracing::info!(database = %shown_url, backend = ?store.backend(), "catalog database ready");
+    let catalog = Catalog::new(Arc::new(store.clone()));
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "serving");
+    println!(
+        "lakecat is serving the catalog at http://{address}/v1 (API docs: http://{address}/docs)"
+    );
+
+    axum::serve(listener, crate::app(catalog))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,635 @@
+//! REST API tests: real HTTP requests through the whole application (routing, extractors,
+//! error mapping, service, SQLite store), each endpoint's success and error paths.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct TestApp {
+    app: Router,
+    _dir: tempfile::TempDir,
+}
+
+async fn test_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+    let store = SqlStore::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    TestApp {
+        app: lakecat_server::app(Catalog::new(Arc::new(store))),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    async fn raw(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, bytes.to_vec())
+    }
+
+    async fn call(&self, method: Method, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(uri);
+        let body = match body {
+            Some(body) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let (status, bytes) = self.raw(request.body(body).unwrap()).await;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+        };
+        (status, value)
+    }
+
+    async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, uri, None).await
+    }
+
+    async fn post(&self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, uri, Some(body)).await
+    }
+
+    async fn put(&self, uri: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, uri, Some(body)).await
+    }
+
+    async fn delete(&self, uri: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, uri, None).await
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+}
+
+fn message(body: &Value) -> &str {
+    body["error"]["message"].as_str().unwrap()
+}
+
+fn orders_table() -> Value {
+    json!({
+        "name": "Orders",
+        "table_type": "EXTERNAL_TABLE",
+        "parameters": {"classification": "parquet"},
+        "partition_keys": [{"name": "year", "type": "string"}, {"name": "hour", "type": "int"}],
+        "storage_descriptor": {
+            "columns": [{"name": "id", "type": "bigint"}, {"name": "amount", "type": "decimal(10,2)"}],
+            "location": "s3://lake/orders/",
+            "serde_info": {"serialization_library": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}
+        }
+    })
+}
+
+async fn with_orders() -> TestApp {
+    let t = test_app().await;
+    let (status, _) = t.post("/v1/databases", json!({"name": "sales"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = t.post("/v1/databases/sales/tables", orders_table()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    t
+}
+
+#[tokio::test]
+async fn databases() {
+    let t = test_app().await;
+    let (status, body) = t
+        .post(
+            "/v1/databases",
+            json!({"name": "Sales", "description": "d", "location_uri": "s3://lake/", "parameters": {"a": "b"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["name"], "sales");
+    assert!(body["create_time"].is_string());
+
+    let (status, body) = t.post("/v1/databases", json!({"name": "sales"})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "ALREADY_EXISTS")
+    );
+    assert_eq!(message(&body), "database sales already exists");
+
+    let (status, body) = t
+        .post("/v1/databases", json!({"name": "x".repeat(256)}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    assert_eq!(message(&body), "name: must be at most 255 bytes (got 256)");
+
+    let (status, body) = t
+        .post("/v1/databases", json!({"name": "a", "colour": "red"}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    assert!(message(&body).contains("unknown field `colour`"), "{body}");
+
+    let (status, body) = t.get("/v1/databases/SALES").await;
+    assert_eq!(
+        (status, body["description"].as_str()),
+        (StatusCode::OK, Some("d"))
+    );
+    let (status, body) = t.get("/v1/databases/nope").await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    assert_eq!(message(&body), "database nope not found");
+
+    let (status, body) = t
+        .put(
+            "/v1/databases/sales",
+            json!({"name": "sales", "description": "new"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["description"].as_str()),
+        (StatusCode::OK, Some("new"))
+    );
+    let (status, body) = t
+        .put("/v1/databases/sales", json!({"name": "renamed"}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    let (status, _) = t.put("/v1/databases/nope", json!({"name": "nope"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    for name in ["b", "c", "d"] {
+        t.post("/v1/databases", json!({"name": name})).await;
+    }
+    let (status, page) = t.get("/v1/databases?max_results=3").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["databases"].as_array().unwrap().len(), 3);
+    let token = page["next_page_token"].as_str().unwrap();
+    let (_, rest) = t.get(&format!("/v1/databases?page_token={token}")).await;
+    assert_eq!(rest["databases"][0]["name"], "sales");
+    assert!(rest.get("next_page_token").is_none());
+    let (status, body) = t.get("/v1/databases?page_token=bogus").await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_PAGE_TOKEN")
+    );
+    let (status, body) = t.get("/v1/databases?max_results=500").await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    let (status, body) = t.get("/v1/databases?max_results=ten").await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+
+    let (status, _) = t.delete("/v1/databases/sales").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t.delete("/v1/databases/sales").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_client_errors() {
+    let t = test_app().await;
+    let request = |body: &str, content_type: Option<&str>| {
+        let mut builder = Request::post("/v1/databases");
+        if let Some(content_type) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, content_type);
+        }
+        builder.body(Body::from(body.to_string())).unwrap()
+    };
+    let (status, body) = t
+        .raw(request("{\"name\": ", Some("application/json")))
+        .await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+
+    let (status, body) = t.raw(request("{}", Some("text/plain"))).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE")
+    );
+
+    let huge = format!(
+        "{{\"name\": \"{}\"}}",
+        "x".repeat(lakecat_server::app::MAX_BODY_BYTES)
+    );
+    let (status, body) = t.raw(request(&huge, Some("application/json"))).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE")
+    );
+
+    let (status, body) = t.post("/v1/databases", json!({"name": 7})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(message(&body).contains("name"), "{body}");
+}
+
+#[tokio::test]
+async fn tables_and_versions() {
+    let t = with_orders().await;
+    let (status, body) = t.post("/v1/databases/missing/tables", orders_table()).await;
+    assert_eq!(
+        (status, message(&body)),
+        (StatusCode::NOT_FOUND, "database missing not found")
+    );
+    let (status, body) = t.post("/v1/databases/sales/tables", orders_table()).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "ALREADY_EXISTS")
+    );
+    let mut bad = orders_table();
+    bad["storage_descriptor"]["columns"][1]["comment"] = json!("c".repeat(300));
+    let (status, body) = t.post("/v1/databases/sales/tables", bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message(&body),
+        "storage_descriptor.columns[1].comment: must be at most 255 bytes (got 300)"
+    );
+
+    let (status, table) = t.get("/v1/databases/sales/tables/ORDERS").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(table["name"], "orders");
+    assert_eq!(table["version_id"], "0");
+    assert_eq!(
+        table["storage_descriptor"]["columns"][1]["type"],
+        "decimal(10,2)"
+    );
+    let (status, _) = t.get("/v1/databases/sales/tables/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, list) = t.get("/v1/databases/sales/tables").await;
+    assert_eq!(
+        (status, list["tables"].as_array().unwrap().len()),
+        (StatusCode::OK, 1)
+    );
+    let (status, _) = t.get("/v1/databases/missing/tables").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let mut changed = orders_table();
+    changed["description"] = json!("v1");
+    let (status, body) = t
+        .put(
+            "/v1/databases/sales/tables/orders?version_id=0",
+            changed.clone(),
+        )
+        .await;
+    assert_eq!(
+        (status, body["version_id"].as_str()),
+        (StatusCode::OK, Some("1"))
+    );
+    let (status, body) = t
+        .put(
+            "/v1/databases/sales/tables/orders?version_id=0",
+            changed.clone(),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "CONCURRENT_MODIFICATION")
+    );
+    let (status, body) = t
+        .put(
+            "/v1/databases/sales/tables/orders?version_id=abc",
+            changed.clone(),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    let (status, body) = t
+        .put(
+            "/v1/databases/sales/tables/orders?skip_archive=true",
+            changed.clone(),
+        )
+        .await;
+    assert_eq!(
+        (status, body["version_id"].as_str()),
+        (StatusCode::OK, Some("2"))
+    );
+    let (status, _) = t
+        .put("/v1/databases/sales/tables/other", changed.clone())
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, versions) = t.get("/v1/databases/sales/tables/orders/versions").await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<_> = versions["table_versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["2", "0"]);
+    let (status, version) = t.get("/v1/databases/sales/tables/orders/versions/0").await;
+    assert_eq!(
+        (status, version["table"]["version_id"].as_str()),
+        (StatusCode::OK, Some("0"))
+    );
+    let (status, _) = t.get("/v1/databases/sales/tables/orders/versions/1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = t
+        .delete("/v1/databases/sales/tables/orders/versions/2")
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    let (status, body) = t
+        .post(
+            "/v1/databases/sales/tables/orders/versions:batchDelete",
+            json!({"version_ids": ["0", "9"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(body["errors"][0]["version_id"], "9");
+    assert_eq!(body["errors"][0]["error"]["code"], "NOT_FOUND");
+    let (status, _) = t
+        .delete("/v1/databases/sales/tables/orders/versions/0")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, _) = t.delete("/v1/databases/sales/tables/orders").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t.delete("/v1/databases/sales/tables/orders").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+fn partition(year: &str, hour: &str) -> Value {
+    json!({
+        "values": [year, hour],
+        "storage_descriptor": {
+            "columns": [{"name": "id", "type": "bigint"}],
+            "location": format!("s3://lake/orders/year={year}/hour={hour}/")
+        },
+        "parameters": {"recordCount": "10"}
+    })
+}
+
+#[tokio::test]
+async fn partitions() {
+    let t = with_orders().await;
+    let base = "/v1/databases/sales/tables/orders/partitions";
+    let (status, body) = t.post(base, partition("2024", "1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["values"], json!(["2024", "1"]));
+    let (status, body) = t.post(base, partition("2024", "1")).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "ALREADY_EXISTS")
+    );
+    let (status, body) = t.post(base, json!({"values": ["2024"]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message(&body),
+        "values: the table has 2 partition keys but 1 values were given"
+    );
+
+    let batch: Vec<Value> = (2..=23)
+        .map(|h| partition("2024", &h.to_string()))
+        .collect();
+    let mut with_bad = batch.clone();
+    with_bad.push(partition("2024", "1"));
+    let (status, body) = t
+        .post(
+            &format!("{base}:batchCreate"),
+            json!({"partitions": with_bad}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(body["errors"][0]["values"], json!(["2024", "1"]));
+    assert_eq!(body["errors"][0]["error"]["code"], "ALREADY_EXISTS");
+    let too_many: Vec<Value> = (0..101)
+        .map(|h| partition("2025", &h.to_string()))
+        .collect();
+    let (status, body) = t
+        .post(
+            &format!("{base}:batchCreate"),
+            json!({"partitions": too_many}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        message(&body),
+        "partitions: at most 100 items per request (got 101)"
+    );
+
+    // Filters run typed by key: hour is an int, so 10..23 are > 9.
+    let (status, body) = t
+        .get(&format!(
+            "{base}?expression=year%20%3D%20%272024%27%20AND%20hour%20%3E%209"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["partitions"].as_array().unwrap().len(), 14);
+    let (status, body) = t.get(&format!("{base}?expression=hour%20%3E")).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    assert_eq!(
+        message(&body),
+        "expression: at position 7: expected a partition key or a value, found the end of the expression"
+    );
+
+    // Paging and segments.
+    let (_, first) = t.get(&format!("{base}?max_results=10")).await;
+    assert_eq!(first["partitions"].as_array().unwrap().len(), 10);
+    let token = first["next_page_token"].as_str().unwrap();
+    let (status, second) = t
+        .get(&format!("{base}?max_results=10&page_token={token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(first["partitions"][0], second["partitions"][0]);
+    let (status, body) = t
+        .get(&format!(
+            "{base}?max_results=10&page_token={token}&expression=hour%3D1"
+        ))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_PAGE_TOKEN")
+    );
+    let mut total = 0;
+    for segment in 0..3 {
+        let (status, body) = t
+            .get(&format!("{base}?segment_number={segment}&total_segments=3"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        total += body["partitions"].as_array().unwrap().len();
+    }
+    assert_eq!(total, 23);
+    let (status, _) = t.get(&format!("{base}?segment_number=1")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = t
+        .get(&format!("{base}?exclude_column_schema=true&max_results=1"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["partitions"][0]["storage_descriptor"]["columns"],
+        json!([])
+    );
+
+    // One partition by its values in the path.
+    let (status, body) = t.get(&format!("{base}/2024/5")).await;
+    assert_eq!(
+        (status, body["parameters"]["recordCount"].as_str()),
+        (StatusCode::OK, Some("10"))
+    );
+    let (status, _) = t.get(&format!("{base}/2024/99")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = t.get(&format!("{base}/2024")).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+
+    let mut changed = partition("2024", "5");
+    changed["parameters"]["recordCount"] = json!("11");
+    let (status, body) = t.put(&format!("{base}/2024/5"), changed).await;
+    assert_eq!(
+        (status, body["parameters"]["recordCount"].as_str()),
+        (StatusCode::OK, Some("11"))
+    );
+    let (status, _) = t
+        .put(&format!("{base}/2024/99"), partition("2024", "99"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, _) = t.delete(&format!("{base}/2024/5")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t.delete(&format!("{base}/2024/5")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = t
+        .post(
+            &format!("{base}:batchDelete"),
+            json!({"partition_values": [["2024", "6"], ["2024", "5"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(body["errors"][0]["values"], json!(["2024", "5"]));
+}
+
+#[tokio::test]
+async fn partition_values_with_slashes_round_trip() {
+    let t = test_app().await;
+    t.post("/v1/databases", json!({"name": "logs"})).await;
+    let table = json!({"name": "events", "partition_keys": [{"name": "source", "type": "string"}]});
+    t.post("/v1/databases/logs/tables", table).await;
+    let base = "/v1/databases/logs/tables/events/partitions";
+    let (status, _) = t.post(base, json!({"values": ["a/b c"]})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = t.get(&format!("{base}/a%2Fb%20c")).await;
+    assert_eq!(
+        (status, body["values"].clone()),
+        (StatusCode::OK, json!(["a/b c"]))
+    );
+    let (status, _) = t.get(&format!("{base}/a/b%20c")).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "two segments are two values"
+    );
+}
+
+#[tokio::test]
+async fn operations_endpoints() {
+    let t = test_app().await;
+    let (status, body) = t.get("/healthz").await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+
+    let (status, body) = t.get("/v2/nothing").await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    let (status, body) = t.call(Method::PATCH, "/v1/databases", None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED")
+    );
+
+    let (status, served) = t.get("/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let generated: Value = serde_json::from_str(&lakecat_server::openapi_json()).unwrap();
+    assert_eq!(served, generated);
+
+    let (status, page) = t
+        .raw(Request::get("/docs/").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&page).contains("swagger-ui"));
+    let (status, script) = t
+        .raw(
+            Request::get("/docs/swagger-ui-bundle.js")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the docs page's assets are served locally"
+    );
+    assert!(script.len() > 100_000);
+}
+
+#[test]
+fn committed_openapi_document_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == lakecat_server::openapi_json(),
+        "openapi/openapi.json is out of date; regenerate it with\n  \
+         cargo run -p lakecat-server -- openapi > openapi/openapi.json"
+    );
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let t = with_orders().await;
+    let document: Value = serde_json::from_str(&lakecat_server::openapi_json()).unwrap();
+    let mut checked = 0;
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        let uri = path
+            .replace("{database}", "sales")
+            .replace("{table}", "orders")
+            .replace("{version_id}", "0")
+            .replace("{values}", "2024/1");
+        for method in operations.as_object().unwrap().keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = (method == Method::POST || method == Method::PUT).then(|| json!({}));
+            let (status, body) = t.call(method.clone(), &uri, body).await;
+            let unrouted = status == StatusCode::METHOD_NOT_ALLOWED
+                || (status == StatusCode::NOT_FOUND
+                    && body["error"]["message"] == "no such endpoint; see /docs");
+            assert!(!unrouted, "{method} {path} is documented but not routed");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 22);
+}
