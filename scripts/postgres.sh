@@ -38,9 +38,13 @@ start() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
-  # Durability off: this server only ever holds test data, and fsync dominates test time.
-  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+  local options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=300"
+  # Durability off for tests: the server only holds test data, and fsync dominates test time.
+  # Benchmarks set LAKECAT_PG_DURABLE=1 to measure with PostgreSQL's defaults.
+  if [ "${LAKECAT_PG_DURABLE:-0}" != 1 ]; then
+    options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$options" \
     start >&2 || { cat "$dir/server.log" >&2; exit 1; }
   echo "export LAKECAT_TEST_PG_URL=postgres://postgres@127.0.0.1:$port/postgres"
   echo "export LAKECAT_TEST_PG_DIR=$dir"

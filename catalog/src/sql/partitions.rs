@@ -23,15 +23,19 @@ use crate::model::{
     HIVE_DEFAULT_PARTITION, Parameters, Partition, PartitionInput, StorageDescriptor,
 };
 use crate::store::{Page, PartitionFailure, PartitionQuery};
-use crate::validate::{self, MAX_PARTITION_KEYS};
+use crate::validate;
 
-/// Rows per INSERT statement: large enough to amortize round trips, small enough to stay far
-/// below SQLite's limit on bind parameters (each row binds 36 values).
-const INSERT_CHUNK: usize = 100;
+/// Most bind parameters per INSERT statement. sqlx-sqlite looks each numbered parameter up
+/// by name, which SQLite answers with a linear scan, so binding costs grow with the square of
+/// the parameter count: a few hundred per statement amortize round trips without that cost.
+const MAX_INSERT_PARAMETERS: usize = 400;
 
-/// What a partition row keeps as JSON.
+/// What a partition row keeps as JSON. The values are here as well as in the slot columns:
+/// reading three columns instead of three plus one per key doubles listing speed on SQLite,
+/// whose driver copies every column of every row between threads.
 #[derive(Debug, Serialize, Deserialize)]
 struct PartitionBody {
+    values: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     storage_descriptor: Option<StorageDescriptor>,
     #[serde(default)]
@@ -43,6 +47,7 @@ struct PartitionBody {
 impl PartitionBody {
     fn of(input: &PartitionInput) -> Self {
         PartitionBody {
+            values: input.values.clone(),
             storage_descriptor: input.storage_descriptor.clone(),
             parameters: input.parameters.clone(),
             last_access_time: input.last_access_time,
@@ -70,19 +75,21 @@ fn qualified(database: &str, table: &str, values: &[String]) -> String {
     format!("{database}.{table} ({})", values.join(", "))
 }
 
-/// Binds one partition's slot values: `k0..k15`, then `n0..n15`.
+/// Binds one partition's slot values: `k0..k{n-1}`, then `n0..n{n-1}`, for the first
+/// `slots` keys. Unused slots stay NULL.
 fn bind_slots<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     values: &[String],
+    slots: usize,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    for i in 0..MAX_PARTITION_KEYS {
+    for i in 0..slots {
         let raw = values
             .get(i)
             .filter(|v| v.as_str() != HIVE_DEFAULT_PARTITION)
             .cloned();
         query = query.bind(raw);
     }
-    for i in 0..MAX_PARTITION_KEYS {
+    for i in 0..slots {
         let numeric = values
             .get(i)
             .and_then(|v| filter::numeric_value(v))
@@ -92,27 +99,33 @@ fn bind_slots<'q>(
     query
 }
 
-/// `k0, ..., k15, n0, ..., n15`.
-fn slot_columns() -> String {
-    let k = (0..MAX_PARTITION_KEYS).map(|i| format!("k{i}"));
-    let n = (0..MAX_PARTITION_KEYS).map(|i| format!("n{i}"));
+/// `k0, ..., k{slots-1}, n0, ..., n{slots-1}`.
+fn slot_columns(slots: usize) -> String {
+    let k = (0..slots).map(|i| format!("k{i}"));
+    let n = (0..slots).map(|i| format!("n{i}"));
     k.chain(n).collect::<Vec<_>>().join(", ")
 }
 
 /// Placeholders for one row's slots, starting at `$first`; numeric slots are cast.
-fn slot_placeholders(first: usize) -> String {
-    let k = (0..MAX_PARTITION_KEYS).map(|i| format!("${}", first + i));
-    let n = (0..MAX_PARTITION_KEYS)
-        .map(|i| format!("CAST(${} AS NUMERIC)", first + MAX_PARTITION_KEYS + i));
+fn slot_placeholders(first: usize, slots: usize) -> String {
+    let k = (0..slots).map(|i| format!("${}", first + i));
+    let n = (0..slots).map(|i| format!("CAST(${} AS NUMERIC)", first + slots + i));
     k.chain(n).collect::<Vec<_>>().join(", ")
 }
 
-fn insert_sql(rows: usize) -> String {
-    let per_row = 4 + 2 * MAX_PARTITION_KEYS;
-    let mut sql = format!(
-        "INSERT INTO partitions (table_id, values_key, body, create_time, {}) VALUES ",
-        slot_columns()
-    );
+/// Bind parameters per inserted row for a table with `slots` partition keys.
+fn parameters_per_row(slots: usize) -> usize {
+    4 + 2 * slots
+}
+
+fn insert_sql(rows: usize, slots: usize) -> String {
+    let per_row = parameters_per_row(slots);
+    let mut columns = String::from("table_id, values_key, body, create_time");
+    if slots > 0 {
+        columns.push_str(", ");
+        columns.push_str(&slot_columns(slots));
+    }
+    let mut sql = format!("INSERT INTO partitions ({columns}) VALUES ");
     for row in 0..rows {
         let first = row * per_row + 1;
         if row > 0 {
@@ -120,46 +133,34 @@ fn insert_sql(rows: usize) -> String {
         }
         let _ = write!(
             sql,
-            "(${}, ${}, ${}, ${}, {})",
+            "(${}, ${}, ${}, ${}",
             first,
             first + 1,
             first + 2,
-            first + 3,
-            slot_placeholders(first + 4)
+            first + 3
         );
+        if slots > 0 {
+            let _ = write!(sql, ", {}", slot_placeholders(first + 4, slots));
+        }
+        sql.push(')');
     }
     sql.push_str(" ON CONFLICT (table_id, values_key) DO NOTHING RETURNING values_key");
     sql
 }
 
-/// The columns to select to rebuild partitions of a table with `key_count` keys.
-fn select_columns(key_count: usize) -> String {
-    let mut columns = String::from("id, body, create_time");
-    for i in 0..key_count {
-        let _ = write!(columns, ", k{i}");
-    }
-    columns
-}
+/// The columns a partition is rebuilt from.
+const PARTITION_COLUMNS: &str = "id, body, create_time";
 
-fn partition_from(row: &AnyRow, table: &TableRow, exclude_columns: bool) -> Result<Partition> {
-    let key_count = table.input.partition_keys.len();
-    let mut values = Vec::with_capacity(key_count);
-    for i in 0..key_count {
-        let value: Option<String> = row.try_get(3 + i)?;
-        values.push(value.unwrap_or_else(|| HIVE_DEFAULT_PARTITION.to_string()));
-    }
-    let body: String = row.try_get("body")?;
-    let mut body: PartitionBody = decode(&body)?;
-    if exclude_columns && let Some(sd) = body.storage_descriptor.as_mut() {
-        sd.columns.clear();
-    }
+fn partition_from(row: &AnyRow, table: &TableRow) -> Result<Partition> {
+    let body: &str = row.try_get(1)?;
+    let body: PartitionBody = decode(body)?;
     Ok(Partition {
         database_name: table.database_name.clone(),
         table_name: table.input.name.clone(),
-        values,
+        values: body.values,
         storage_descriptor: body.storage_descriptor,
         parameters: body.parameters,
-        creation_time: time(row.try_get("create_time")?),
+        creation_time: time(row.try_get(2)?),
         last_access_time: body.last_access_time,
     })
 }
@@ -196,15 +197,16 @@ pub(super) async fn create(
         }
     }
     let now = now_millis();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        let mut query = sqlx::query(AssertSqlSafe(insert_sql(chunk.len())));
+    let rows_per_statement = (MAX_INSERT_PARAMETERS / parameters_per_row(key_count)).max(1);
+    for chunk in rows.chunks(rows_per_statement) {
+        let mut query = sqlx::query(AssertSqlSafe(insert_sql(chunk.len(), key_count)));
         for (key, input) in chunk {
             query = query
                 .bind(table_row.id)
                 .bind(key.clone())
                 .bind(encode(&PartitionBody::of(input))?)
                 .bind(now);
-            query = bind_slots(query, &input.values);
+            query = bind_slots(query, &input.values, key_count);
         }
         let inserted = query
             .fetch_all(&mut *tx)
@@ -237,8 +239,7 @@ pub(super) async fn get(
     let table_row = tables::fetch(conn, database, table).await?;
     validate::partition_values("values", values, table_row.input.partition_keys.len())?;
     let sql = format!(
-        "SELECT {} FROM partitions WHERE table_id = $1 AND values_key = $2",
-        select_columns(values.len())
+        "SELECT {PARTITION_COLUMNS} FROM partitions WHERE table_id = $1 AND values_key = $2"
     );
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(table_row.id)
@@ -246,7 +247,7 @@ pub(super) async fn get(
         .fetch_optional(conn)
         .await?;
     match row {
-        Some(row) => partition_from(&row, &table_row, false),
+        Some(row) => partition_from(&row, &table_row),
         None => Err(Error::not_found(
             Entity::Partition,
             qualified(database, table, values),
@@ -261,10 +262,8 @@ pub(super) async fn list(
     query: &PartitionQuery,
 ) -> Result<Page<Partition, i64>> {
     let table_row = tables::fetch(conn, database, table).await?;
-    let mut sql = format!(
-        "SELECT {} FROM partitions WHERE table_id = $1 AND id > $2",
-        select_columns(table_row.input.partition_keys.len())
-    );
+    let mut sql =
+        format!("SELECT {PARTITION_COLUMNS} FROM partitions WHERE table_id = $1 AND id > $2");
     let mut next_placeholder = 3;
     if query.segment.is_some() {
         sql.push_str(" AND id % $3 = $4");
@@ -299,21 +298,20 @@ pub(super) async fn list(
     }
     let rows = select.bind(query.limit as i64 + 1).fetch_all(conn).await?;
 
-    let mut ids = Vec::with_capacity(rows.len());
     let mut partitions = Vec::with_capacity(rows.len());
     for row in &rows {
-        ids.push(row.try_get::<i64, _>("id")?);
-        partitions.push(partition_from(
-            row,
-            &table_row,
-            query.exclude_column_schema,
-        )?);
+        let mut partition = partition_from(row, &table_row)?;
+        if query.exclude_column_schema
+            && let Some(sd) = partition.storage_descriptor.as_mut()
+        {
+            sd.columns.clear();
+        }
+        partitions.push((row.try_get::<i64, _>(0)?, partition));
     }
-    let next = (partitions.len() > query.limit).then(|| ids[query.limit - 1]);
-    partitions.truncate(query.limit);
+    let page = Page::from_overfetch(partitions, query.limit, |(id, _)| *id);
     Ok(Page {
-        items: partitions,
-        next,
+        items: page.items.into_iter().map(|(_, p)| p).collect(),
+        next: page.next,
     })
 }
 
@@ -329,28 +327,29 @@ pub(super) async fn update(
     let key_count = table_row.input.partition_keys.len();
     validate::partition_values("values", values, key_count)?;
     validate::partition_input(input, key_count)?;
+    // Slots beyond the key count are NULL in every row of the table (the number of keys
+    // cannot change while it has partitions), so only the used slots are assigned.
     let mut assignments = String::from("values_key = $1, body = $2");
-    for i in 0..MAX_PARTITION_KEYS {
+    for i in 0..key_count {
         let _ = write!(assignments, ", k{i} = ${}", 3 + i);
     }
-    for i in 0..MAX_PARTITION_KEYS {
+    for i in 0..key_count {
         let _ = write!(
             assignments,
             ", n{i} = CAST(${} AS NUMERIC)",
-            3 + MAX_PARTITION_KEYS + i
+            3 + key_count + i
         );
     }
-    let last = 3 + 2 * MAX_PARTITION_KEYS;
+    let last = 3 + 2 * key_count;
     let sql = format!(
         "UPDATE partitions SET {assignments} WHERE table_id = ${last} AND values_key = ${} \
-         RETURNING {}",
-        last + 1,
-        select_columns(key_count)
+         RETURNING {PARTITION_COLUMNS}",
+        last + 1
     );
     let query = sqlx::query(AssertSqlSafe(sql))
         .bind(values_key(&input.values))
         .bind(encode(&PartitionBody::of(input))?);
-    let row = bind_slots(query, &input.values)
+    let row = bind_slots(query, &input.values, key_count)
         .bind(table_row.id)
         .bind(values_key(values))
         .fetch_optional(&mut *tx)
@@ -368,7 +367,7 @@ pub(super) async fn update(
             qualified(database, table, values),
         ));
     };
-    let partition = partition_from(&row, &table_row, false)?;
+    let partition = partition_from(&row, &table_row)?;
     tx.commit().await?;
     Ok(partition)
 }
