@@ -15,6 +15,8 @@ mod partitions;
 mod rows;
 mod tables;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -82,7 +84,15 @@ pub struct SqlStore {
     backend: Backend,
     reader: AnyPool,
     writer: AnyPool,
+    /// Partitions written since the planner statistics were last refreshed.
+    unanalyzed_partitions: Arc<AtomicU64>,
 }
+
+/// Partitions written between refreshes of the planner statistics. Without statistics a
+/// selective partition filter may walk a table's partitions in id order instead of using
+/// the key index; SQLite never gathers statistics by itself, and PostgreSQL's autovacuum
+/// does so only after a delay.
+const ANALYZE_EVERY_PARTITIONS: u64 = 20_000;
 
 impl SqlStore {
     /// Connects to the database at `url`, creating an SQLite file if needed, and applies any
@@ -102,11 +112,14 @@ impl SqlStore {
             Backend::Sqlite => {
                 let writer = pool(1).connect(url).await?;
                 SQLITE_MIGRATIONS.run(&writer).await?;
+                // SQLite's advice for long-lived connections: refresh stale statistics on open.
+                writer.execute("PRAGMA optimize = 0x10002").await?;
                 let reader = pool(options.max_connections).connect(url).await?;
                 SqlStore {
                     backend,
                     reader,
                     writer,
+                    unanalyzed_partitions: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -116,6 +129,7 @@ impl SqlStore {
                     backend,
                     reader: shared.clone(),
                     writer: shared,
+                    unanalyzed_partitions: Arc::default(),
                 }
             }
         };
@@ -133,14 +147,29 @@ impl SqlStore {
         self.reader.close().await;
     }
 
-    /// Refreshes the query planner's statistics (SQLite `PRAGMA optimize`, PostgreSQL
-    /// `ANALYZE`). Worth calling after loading many partitions.
+    /// Refreshes the query planner's statistics of the partitions table. The store does this
+    /// by itself every [`ANALYZE_EVERY_PARTITIONS`] written partitions.
     pub async fn analyze(&self) -> Result<()> {
+        // A bounded sample keeps this to milliseconds on SQLite, whatever the table's size.
         let statement = match self.backend {
-            Backend::Sqlite => "PRAGMA optimize=0x10002",
-            Backend::Postgres => "ANALYZE",
+            Backend::Sqlite => "PRAGMA analysis_limit = 2000; ANALYZE partitions",
+            Backend::Postgres => "ANALYZE partitions",
         };
         self.writer.execute(statement).await?;
+        self.unanalyzed_partitions.store(0, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Counts written partitions, refreshing statistics when enough have accumulated.
+    async fn note_partitions_written(&self, count: u64) -> Result<()> {
+        let total = self
+            .unanalyzed_partitions
+            .fetch_add(count, Ordering::Relaxed)
+            + count;
+        if total >= ANALYZE_EVERY_PARTITIONS {
+            tracing::debug!(partitions = total, "refreshing planner statistics");
+            self.analyze().await?;
+        }
         Ok(())
     }
 
@@ -280,7 +309,10 @@ impl CatalogStore for SqlStore {
         table: &str,
         inputs: &[PartitionInput],
     ) -> Result<Vec<PartitionFailure>> {
-        partitions::create(&self.writer, database, table, inputs).await
+        let failures = partitions::create(&self.writer, database, table, inputs).await?;
+        self.note_partitions_written((inputs.len() - failures.len()) as u64)
+            .await?;
+        Ok(failures)
     }
 
     async fn get_partition(
