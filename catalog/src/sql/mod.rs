@@ -15,8 +15,7 @@ mod partitions;
 mod rows;
 mod tables;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -84,15 +83,39 @@ pub struct SqlStore {
     backend: Backend,
     reader: AnyPool,
     writer: AnyPool,
-    /// Partitions written since the planner statistics were last refreshed.
-    unanalyzed_partitions: Arc<AtomicU64>,
+    statistics: Arc<Mutex<StatisticsSchedule>>,
 }
 
-/// Partitions written between refreshes of the planner statistics. Without statistics a
-/// selective partition filter may walk a table's partitions in id order instead of using
-/// the key index; SQLite never gathers statistics by itself, and PostgreSQL's autovacuum
-/// does so only after a delay.
-const ANALYZE_EVERY_PARTITIONS: u64 = 20_000;
+/// When to refresh the planner statistics of the partitions table.
+///
+/// Without statistics, or with sampled ones, a selective partition filter may walk a table's
+/// partitions in id order instead of using the key index (hundreds of milliseconds at a
+/// million partitions instead of one). SQLite never gathers statistics by itself and
+/// PostgreSQL's autovacuum only after a delay, so the store refreshes them as partitions are
+/// written: after the first [`ANALYZE_AFTER_PARTITIONS`], then each time as many have been
+/// written as before the last refresh. The doubling keeps the total cost of full analyses
+/// to about twice that of one analysis of the final table.
+#[derive(Debug, Default)]
+struct StatisticsSchedule {
+    written_since_refresh: u64,
+    written_before_refresh: u64,
+}
+
+/// Partitions written before the first statistics refresh.
+const ANALYZE_AFTER_PARTITIONS: u64 = 20_000;
+
+impl StatisticsSchedule {
+    /// Records `count` written partitions; true when the statistics are due.
+    fn record(&mut self, count: u64) -> bool {
+        self.written_since_refresh += count;
+        if self.written_since_refresh < ANALYZE_AFTER_PARTITIONS.max(self.written_before_refresh) {
+            return false;
+        }
+        self.written_before_refresh += self.written_since_refresh;
+        self.written_since_refresh = 0;
+        true
+    }
+}
 
 impl SqlStore {
     /// Connects to the database at `url`, creating an SQLite file if needed, and applies any
@@ -119,7 +142,7 @@ impl SqlStore {
                     backend,
                     reader,
                     writer,
-                    unanalyzed_partitions: Arc::default(),
+                    statistics: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -129,7 +152,7 @@ impl SqlStore {
                     backend,
                     reader: shared.clone(),
                     writer: shared,
-                    unanalyzed_partitions: Arc::default(),
+                    statistics: Arc::default(),
                 }
             }
         };
@@ -148,26 +171,28 @@ impl SqlStore {
     }
 
     /// Refreshes the query planner's statistics of the partitions table. The store does this
-    /// by itself every [`ANALYZE_EVERY_PARTITIONS`] written partitions.
+    /// by itself as partitions are written (see `StatisticsSchedule`).
     pub async fn analyze(&self) -> Result<()> {
-        // A bounded sample keeps this to milliseconds on SQLite, whatever the table's size.
+        // SQLite's sampled ANALYZE (analysis_limit) misjudges how many partitions a table has
+        // when one table dominates, which is the case that matters; so analyze fully (about
+        // one second per million partitions).
         let statement = match self.backend {
-            Backend::Sqlite => "PRAGMA analysis_limit = 2000; ANALYZE partitions",
+            Backend::Sqlite => "PRAGMA analysis_limit = 0; ANALYZE partitions",
             Backend::Postgres => "ANALYZE partitions",
         };
         self.writer.execute(statement).await?;
-        self.unanalyzed_partitions.store(0, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Counts written partitions, refreshing statistics when enough have accumulated.
+    /// Counts written partitions, refreshing statistics when they are due.
     async fn note_partitions_written(&self, count: u64) -> Result<()> {
-        let total = self
-            .unanalyzed_partitions
-            .fetch_add(count, Ordering::Relaxed)
-            + count;
-        if total >= ANALYZE_EVERY_PARTITIONS {
-            tracing::debug!(partitions = total, "refreshing planner statistics");
+        let due = self
+            .statistics
+            .lock()
+            .map(|mut schedule| schedule.record(count))
+            .unwrap_or(true);
+        if due {
+            tracing::debug!("refreshing planner statistics");
             self.analyze().await?;
         }
         Ok(())
@@ -350,5 +375,25 @@ impl CatalogStore for SqlStore {
         values: &[Vec<String>],
     ) -> Result<Vec<PartitionFailure>> {
         partitions::delete(&self.writer, database, table, values).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_refreshes_double_their_spacing() {
+        let mut schedule = StatisticsSchedule::default();
+        let mut refreshed_at = Vec::new();
+        for batch in 1..=700 {
+            if schedule.record(1000) {
+                refreshed_at.push(batch * 1000);
+            }
+        }
+        assert_eq!(
+            refreshed_at,
+            [20_000, 40_000, 80_000, 160_000, 320_000, 640_000]
+        );
     }
 }
