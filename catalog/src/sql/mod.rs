@@ -16,7 +16,7 @@ mod rows;
 mod tables;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sqlx::AnyConnection;
@@ -84,6 +84,9 @@ pub struct SqlStore {
     reader: AnyPool,
     writer: AnyPool,
     statistics: Arc<Mutex<StatisticsSchedule>>,
+    /// When the statistics were last refreshed. SQLite connections load statistics when
+    /// they open and never again, so reader connections older than this are replaced.
+    analyzed_at: Arc<Mutex<Option<Instant>>>,
 }
 
 /// When to refresh the planner statistics of the partitions table.
@@ -131,18 +134,31 @@ impl SqlStore {
                     Box::pin(async move { configure_connection(conn, backend).await })
                 })
         };
+        let analyzed_at: Arc<Mutex<Option<Instant>>> = Arc::default();
         let store = match backend {
             Backend::Sqlite => {
                 let writer = pool(1).connect(url).await?;
                 SQLITE_MIGRATIONS.run(&writer).await?;
                 // SQLite's advice for long-lived connections: refresh stale statistics on open.
                 writer.execute("PRAGMA optimize = 0x10002").await?;
-                let reader = pool(options.max_connections).connect(url).await?;
+                let last_analysis = analyzed_at.clone();
+                let reader = pool(options.max_connections)
+                    .before_acquire(move |_conn, meta| {
+                        let opened_before_analysis = last_analysis
+                            .lock()
+                            .map(|at| at.is_some_and(|at| meta.age > at.elapsed()))
+                            .unwrap_or(false);
+                        // Returning false closes the connection; the pool opens a fresh one.
+                        Box::pin(async move { Ok(!opened_before_analysis) })
+                    })
+                    .connect(url)
+                    .await?;
                 SqlStore {
                     backend,
                     reader,
                     writer,
                     statistics: Arc::default(),
+                    analyzed_at,
                 }
             }
             Backend::Postgres => {
@@ -153,6 +169,7 @@ impl SqlStore {
                     reader: shared.clone(),
                     writer: shared,
                     statistics: Arc::default(),
+                    analyzed_at,
                 }
             }
         };
@@ -181,6 +198,9 @@ impl SqlStore {
             Backend::Postgres => "ANALYZE partitions",
         };
         self.writer.execute(statement).await?;
+        if let Ok(mut at) = self.analyzed_at.lock() {
+            *at = Some(Instant::now());
+        }
         Ok(())
     }
 
@@ -196,6 +216,18 @@ impl SqlStore {
             self.analyze().await?;
         }
         Ok(())
+    }
+
+    /// The database's query plan for a partition listing, for finding out why a filter is
+    /// slow: a plan that names `partitions_by_keys` uses the partition key index.
+    pub async fn explain_partition_listing(
+        &self,
+        database: &str,
+        table: &str,
+        query: &PartitionQuery,
+    ) -> Result<String> {
+        let mut conn = self.read().await?;
+        partitions::explain(&mut conn, self.backend, database, table, query).await
     }
 
     async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {

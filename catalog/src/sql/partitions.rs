@@ -14,9 +14,9 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
-use super::map_unique;
 use super::rows::{TableRow, decode, encode, now_millis, time};
 use super::tables;
+use super::{Backend, map_unique};
 use crate::error::{Entity, Error, Result};
 use crate::filter;
 use crate::model::{
@@ -255,22 +255,27 @@ pub(super) async fn get(
     }
 }
 
-pub(super) async fn list(
-    conn: &mut AnyConnection,
-    database: &str,
-    table: &str,
-    query: &PartitionQuery,
-) -> Result<Page<Partition, i64>> {
-    let table_row = tables::fetch(conn, database, table).await?;
-    let mut sql =
-        format!("SELECT {PARTITION_COLUMNS} FROM partitions WHERE table_id = $1 AND id > $2");
-    let mut next_placeholder = 3;
-    if query.segment.is_some() {
-        sql.push_str(" AND id % $3 = $4");
-        next_placeholder = 5;
-    }
-    let compiled = match &query.expression {
-        Some(expression) => {
+/// A partition listing statement and its parameters.
+struct ListingQuery {
+    sql: String,
+    integers: Vec<i64>,
+    texts: Vec<String>,
+}
+
+impl ListingQuery {
+    /// Builds the listing of `table_row`'s partitions that `query` asks for. The integer
+    /// parameters (table, cursor, segment) come first, then the filter's, then the limit.
+    fn new(table_row: &TableRow, query: &PartitionQuery) -> Result<ListingQuery> {
+        let mut sql =
+            format!("SELECT {PARTITION_COLUMNS} FROM partitions WHERE table_id = $1 AND id > $2");
+        let mut integers = vec![table_row.id, query.after.unwrap_or(0)];
+        if let Some(segment) = query.segment {
+            sql.push_str(" AND id % $3 = $4");
+            integers.extend([i64::from(segment.total), i64::from(segment.number)]);
+        }
+        let mut next_placeholder = integers.len() + 1;
+        let mut texts = Vec::new();
+        if let Some(expression) = &query.expression {
             let compiled = filter::compile(
                 expression,
                 &table_row.input.partition_keys,
@@ -279,24 +284,42 @@ pub(super) async fn list(
             .map_err(|e| Error::invalid(format!("expression: {e}")))?;
             let _ = write!(sql, " AND ({})", compiled.sql);
             next_placeholder += compiled.binds.len();
-            Some(compiled)
+            texts = compiled.binds;
         }
-        None => None,
-    };
-    let _ = write!(sql, " ORDER BY id LIMIT ${next_placeholder}");
+        let _ = write!(sql, " ORDER BY id LIMIT ${next_placeholder}");
+        Ok(ListingQuery {
+            sql,
+            integers,
+            texts,
+        })
+    }
 
-    let mut select = sqlx::query(AssertSqlSafe(sql))
-        .bind(table_row.id)
-        .bind(query.after.unwrap_or(0));
-    if let Some(segment) = query.segment {
-        select = select
-            .bind(i64::from(segment.total))
-            .bind(i64::from(segment.number));
+    /// The statement with its parameters bound; `prefix` goes before the SQL (`EXPLAIN`).
+    fn bind(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let mut statement = sqlx::query(AssertSqlSafe(format!("{prefix}{}", self.sql)));
+        for value in &self.integers {
+            statement = statement.bind(*value);
+        }
+        for value in &self.texts {
+            statement = statement.bind(value.clone());
+        }
+        statement.bind(limit as i64 + 1)
     }
-    for value in compiled.into_iter().flat_map(|c| c.binds) {
-        select = select.bind(value);
-    }
-    let rows = select.bind(query.limit as i64 + 1).fetch_all(conn).await?;
+}
+
+pub(super) async fn list(
+    conn: &mut AnyConnection,
+    database: &str,
+    table: &str,
+    query: &PartitionQuery,
+) -> Result<Page<Partition, i64>> {
+    let table_row = tables::fetch(conn, database, table).await?;
+    let listing = ListingQuery::new(&table_row, query)?;
+    let rows = listing.bind("", query.limit).fetch_all(conn).await?;
 
     let mut partitions = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -313,6 +336,30 @@ pub(super) async fn list(
         items: page.items.into_iter().map(|(_, p)| p).collect(),
         next: page.next,
     })
+}
+
+/// The database's plan for a listing, one line per plan step.
+pub(super) async fn explain(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    database: &str,
+    table: &str,
+    query: &PartitionQuery,
+) -> Result<String> {
+    let table_row = tables::fetch(conn, database, table).await?;
+    let listing = ListingQuery::new(&table_row, query)?;
+    // SQLite's EXPLAIN QUERY PLAN puts the step in its fourth column; PostgreSQL's EXPLAIN
+    // returns one text column.
+    let (prefix, column) = match backend {
+        Backend::Sqlite => ("EXPLAIN QUERY PLAN ", 3),
+        Backend::Postgres => ("EXPLAIN ", 0),
+    };
+    let rows = listing.bind(prefix, query.limit).fetch_all(conn).await?;
+    let steps = rows
+        .iter()
+        .map(|row| row.try_get::<String, _>(column))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(steps.join("\n"))
 }
 
 pub(super) async fn update(
