@@ -1,0 +1,15 @@
+//! The built-in classifiers, in the order Glue's crawler tries them.
+
+mod arrow_types;
+pub mod parquet;
+
+use std::sync::Arc;
+
+use crate::classifier::Classifier;
+
+pub use arrow_types::hive_type_of;
+
+/// The built-in classifiers, in the order they are tried.
+pub fn builtins() -> Vec<Arc<dyn Classifier>> {
+    vec![Arc::new(parquet::ParquetClassifier)]
+}
