@@ -1,6 +1,7 @@
 //! The built-in classifiers, in the order Glue's crawler tries them.
 
 mod arrow_types;
+pub mod json;
 pub mod parquet;
 
 use std::sync::Arc;
@@ -11,5 +12,8 @@ pub use arrow_types::hive_type_of;
 
 /// The built-in classifiers, in the order they are tried.
 pub fn builtins() -> Vec<Arc<dyn Classifier>> {
-    vec![Arc::new(parquet::ParquetClassifier)]
+    vec![
+        Arc::new(parquet::ParquetClassifier),
+        Arc::new(json::JsonClassifier),
+    ]
 }

@@ -1,0 +1,416 @@
+//! JSON: JSON Lines, concatenated (pretty-printed) objects, or one top-level array whose
+//! elements are the records. Reads a bounded sample: the first 1 MB, extended up to 10 MB
+//! when no complete record fits, and at most 1,000 records, as Glue does.
+//!
+//! Types: whole numbers are `int`, or `bigint` beyond 32 bits; other numbers `double`;
+//! objects `struct<...>` with their keys in the order first seen; arrays `array<...>` of the
+//! merged element type; values of conflicting types widen (see [`crate::merge::widen`]),
+//! and a column that is only ever null is `string`. Unlike Glue, a file holding one top-level
+//! array of objects yields the objects' columns rather than a single array column.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::classifier::{Classification, Classifier, FormatProperties};
+use crate::error::ClassifyError;
+use crate::merge::widen;
+use crate::schema::{Field, HiveType, Schema};
+use crate::source::ObjectSource;
+
+/// Bytes read first.
+pub const SAMPLE_BYTES: u64 = 1024 * 1024;
+/// Bytes read at most, when the first sample holds no complete record.
+pub const MAX_SAMPLE_BYTES: u64 = 10 * 1024 * 1024;
+/// Records inferred from at most.
+pub const MAX_RECORDS: usize = 1000;
+
+/// The inferred type of JSON values. Null stays unknown until every sampled value has been
+/// merged, so that a null in one record does not turn a number in the next into a string.
+#[derive(Debug, Clone, PartialEq)]
+enum Inferred {
+    Null,
+    Leaf(HiveType),
+    Array(Box<Inferred>),
+    Object(Vec<(String, Inferred)>),
+}
+
+impl Inferred {
+    fn merge(self, other: Inferred) -> Inferred {
+        match (self, other) {
+            (Inferred::Null, x) | (x, Inferred::Null) => x,
+            (Inferred::Array(a), Inferred::Array(b)) => Inferred::Array(Box::new(a.merge(*b))),
+            (Inferred::Object(a), Inferred::Object(b)) => Inferred::Object(merge_fields(a, b)),
+            (a, b) => Inferred::Leaf(widen(&a.finish(), &b.finish())),
+        }
+    }
+
+    /// The Hive type; never-seen (all-null) types become `string`, as Glue types them.
+    fn finish(self) -> HiveType {
+        match self {
+            Inferred::Null => HiveType::String,
+            Inferred::Leaf(t) => t,
+            Inferred::Array(element) => HiveType::Array(Box::new(element.finish())),
+            Inferred::Object(fields) => HiveType::Struct(
+                fields
+                    .into_iter()
+                    .map(|(name, t)| Field::new(name, t.finish()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Fields of both in first-seen order; Hive names are case-insensitive, so keys differing
+/// only in case are one field.
+fn merge_fields(
+    mut into: Vec<(String, Inferred)>,
+    from: Vec<(String, Inferred)>,
+) -> Vec<(String, Inferred)> {
+    for (key, value) in from {
+        match into.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
+            Some((_, existing)) => {
+                let current = std::mem::replace(existing, Inferred::Null);
+                *existing = current.merge(value);
+            }
+            None => into.push((key, value)),
+        }
+    }
+    into
+}
+
+struct InferVisitor;
+
+impl<'de> Visitor<'de> for InferVisitor {
+    type Value = Inferred;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Inferred, E> {
+        Ok(Inferred::Leaf(HiveType::Boolean))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Inferred, E> {
+        Ok(Inferred::Leaf(if i32::try_from(v).is_ok() {
+            HiveType::Int
+        } else {
+            HiveType::BigInt
+        }))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Inferred, E> {
+        Ok(Inferred::Leaf(if v <= i32::MAX as u64 {
+            HiveType::Int
+        } else if v <= i64::MAX as u64 {
+            HiveType::BigInt
+        } else {
+            HiveType::Decimal {
+                precision: 20,
+                scale: 0,
+            }
+        }))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Inferred, E> {
+        Ok(Inferred::Leaf(HiveType::Double))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Inferred, E> {
+        Ok(Inferred::Leaf(HiveType::String))
+    }
+
+    fn visit_unit<E>(self) -> Result<Inferred, E> {
+        Ok(Inferred::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Inferred, E> {
+        Ok(Inferred::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Inferred, A::Error> {
+        let mut element = Inferred::Null;
+        while let Some(item) = seq.next_element::<Inferred>()? {
+            element = element.merge(item);
+        }
+        Ok(Inferred::Array(Box::new(element)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Inferred, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value::<Inferred>()?;
+            fields = merge_fields(fields, vec![(key, value)]);
+        }
+        Ok(Inferred::Object(fields))
+    }
+}
+
+impl<'de> Deserialize<'de> for Inferred {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Inferred, D::Error> {
+        deserializer.deserialize_any(InferVisitor)
+    }
+}
+
+/// Records found in a sample, with what went wrong.
+#[derive(Debug, Default)]
+struct Sampled {
+    records: Vec<Inferred>,
+    /// Bytes of the sample taken by the records found.
+    consumed: usize,
+    /// A record that does not parse, before the end of the sample.
+    error: Option<String>,
+    top_level_array: bool,
+}
+
+fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+    while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+        at += 1;
+    }
+    at
+}
+
+/// Parses up to [`MAX_RECORDS`] records. A record cut off by the end of a partial sample is
+/// not an error; one that fails before it is.
+fn sample_records(text: &[u8], complete: bool) -> Sampled {
+    let mut sampled = Sampled::default();
+    let start = skip_whitespace(text, 0);
+    let mut at = start;
+    sampled.top_level_array = text.get(start) == Some(&b'[');
+    if sampled.top_level_array {
+        at += 1;
+    }
+    while sampled.records.len() < MAX_RECORDS {
+        at = skip_whitespace(text, at);
+        if sampled.top_level_array {
+            match text.get(at) {
+                Some(b',') if !sampled.records.is_empty() => at = skip_whitespace(text, at + 1),
+                Some(b']') => {
+                    sampled.consumed = at + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if at >= text.len() {
+            break;
+        }
+        let mut stream = serde_json::Deserializer::from_slice(&text[at..]).into_iter::<Inferred>();
+        match stream.next() {
+            Some(Ok(record)) => {
+                at += stream.byte_offset();
+                sampled.records.push(record);
+                sampled.consumed = at;
+            }
+            Some(Err(error)) if error.is_eof() && !complete => break,
+            Some(Err(error)) => {
+                sampled.error = Some(format!(
+                    "byte {}: {error}",
+                    at + error.column().saturating_sub(1)
+                ));
+                break;
+            }
+            None => break,
+        }
+    }
+    sampled
+}
+
+/// Recognizes JSON records and infers their schema.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonClassifier;
+
+#[async_trait]
+impl Classifier for JsonClassifier {
+    fn name(&self) -> &str {
+        "json"
+    }
+
+    async fn classify(
+        &self,
+        object: &dyn ObjectSource,
+    ) -> Result<Option<Classification>, ClassifyError> {
+        let size = object.info().size;
+        let mut read = size.min(SAMPLE_BYTES);
+        let mut sample = object.read_range(0..read).await?;
+        let text = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&sample);
+        let first = text.iter().find(|b| !b.is_ascii_whitespace());
+        if !matches!(first, Some(b'{') | Some(b'[')) {
+            return Ok(None);
+        }
+        let mut sampled = sample_records(text, read == size);
+        if sampled.records.is_empty() && sampled.error.is_none() && read < size {
+            read = size.min(MAX_SAMPLE_BYTES);
+            sample = object.read_range(0..read).await?;
+            let text = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&sample);
+            sampled = sample_records(text, read == size);
+        }
+        if sampled.records.is_empty() {
+            // Starts like JSON but no record parses: not JSON (another classifier may know).
+            return Ok(None);
+        }
+
+        let mut warnings = Vec::new();
+        let mut certainty = 1.0;
+        if let Some(error) = &sampled.error {
+            warnings.push(format!(
+                "a record does not parse at {error}; inferred from the {} before it",
+                sampled.records.len()
+            ));
+            certainty = 0.8;
+        }
+        let records = sampled.records.len();
+        let mut columns: Vec<(String, Inferred)> = Vec::new();
+        let mut scalars = Inferred::Null;
+        let mut any_scalar = false;
+        for record in sampled.records {
+            match record {
+                Inferred::Object(fields) => columns = merge_fields(columns, fields),
+                other => {
+                    any_scalar = true;
+                    scalars = scalars.merge(other);
+                }
+            }
+        }
+        if any_scalar {
+            // Records that are not objects become one column, as Glue names it.
+            warnings.push(
+                "some records are not objects; they are typed in a column named record".into(),
+            );
+            columns = merge_fields(columns, vec![("record".into(), scalars)]);
+        }
+        let mut paths: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        paths.sort_unstable();
+        let mut properties = FormatProperties {
+            serde_library: Some("org.openx.data.jsonserde.JsonSerDe".into()),
+            input_format: Some("org.apache.hadoop.mapred.TextInputFormat".into()),
+            output_format: Some(
+                "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into(),
+            ),
+            ..FormatProperties::default()
+        };
+        properties
+            .serde_parameters
+            .insert("paths".into(), paths.join(","));
+        if read == size && sampled.error.is_none() && records < MAX_RECORDS {
+            properties.record_count = Some(records as u64);
+        } else if sampled.consumed > 0 {
+            let average = sampled.consumed as f64 / records as f64;
+            properties.record_count = Some((size as f64 / average).round() as u64);
+            properties.record_count_estimated = true;
+        }
+        let fields = columns
+            .into_iter()
+            .map(|(name, t)| Field::new(name.to_lowercase(), t.finish()))
+            .collect();
+        if sampled.top_level_array {
+            warnings.push("the file is one JSON array; its elements are the records".into());
+        }
+        Ok(Some(Classification {
+            classification: "json".into(),
+            certainty,
+            schema: Schema::new(fields),
+            properties,
+            warnings,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::InMemoryObject;
+
+    async fn classify(text: &str) -> Option<Classification> {
+        JsonClassifier
+            .classify(&InMemoryObject::new("x.json", text.as_bytes().to_vec()))
+            .await
+            .unwrap()
+    }
+
+    fn columns(found: &Classification) -> Vec<String> {
+        found
+            .schema
+            .fields
+            .iter()
+            .map(|f| format!("{}:{}", f.name, f.data_type))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn json_lines_keep_key_order_and_widen() {
+        let text = "{\"Zeta\": 1, \"alpha\": \"x\", \"n\": null}\n\
+                    {\"zeta\": 3000000000, \"alpha\": \"y\", \"n\": 1.5, \"tags\": [1, 2]}\n\
+                    {\"alpha\": 7, \"obj\": {\"b\": true, \"a\": [{\"k\": 1}, {\"k\": \"s\"}]}}\n";
+        let found = classify(text).await.unwrap();
+        assert_eq!(
+            columns(&found),
+            [
+                "zeta:bigint",
+                "alpha:string",
+                "n:double",
+                "tags:array<int>",
+                "obj:struct<b:boolean,a:array<struct<k:string>>>"
+            ]
+        );
+        assert_eq!(found.certainty, 1.0);
+        assert_eq!(found.properties.record_count, Some(3));
+        assert_eq!(
+            found.properties.serde_parameters["paths"],
+            "Zeta,alpha,n,obj,tags"
+        );
+    }
+
+    #[tokio::test]
+    async fn concatenated_pretty_objects_and_top_level_arrays() {
+        let pretty = "{\n  \"a\": 1\n}\n{\n  \"a\": 2,\n  \"b\": false\n}";
+        assert_eq!(
+            columns(&classify(pretty).await.unwrap()),
+            ["a:int", "b:boolean"]
+        );
+        let array = "\u{feff} [ {\"a\": 1}, {\"a\": 2.5, \"c\": \"x\"} ] ";
+        let found = classify(array).await.unwrap();
+        assert_eq!(columns(&found), ["a:double", "c:string"]);
+        assert_eq!(found.properties.record_count, Some(2));
+    }
+
+    #[tokio::test]
+    async fn not_json_and_broken_json() {
+        assert!(classify("id,name\n1,x\n").await.is_none());
+        assert!(classify("").await.is_none());
+        assert!(classify("{not json").await.is_none());
+        let found = classify("{\"a\": 1}\n{\"a\": }\n{\"a\": 2}").await.unwrap();
+        assert_eq!(found.certainty, 0.8);
+        assert!(
+            found.warnings[0].contains("does not parse"),
+            "{:?}",
+            found.warnings
+        );
+        let deep = format!("{}1{}", "[".repeat(1000), "]".repeat(1000));
+        assert!(
+            classify(&deep).await.is_none(),
+            "nesting beyond serde_json's limit is refused"
+        );
+    }
+
+    #[tokio::test]
+    async fn large_arrays_are_sampled_not_read_whole() {
+        let record = "{\"id\": 12345, \"name\": \"abcdefghij\"},";
+        let mut text = String::from("[");
+        while text.len() < 3 * SAMPLE_BYTES as usize {
+            text.push_str(record);
+        }
+        text.push_str("{\"id\": 1, \"name\": \"z\"}]");
+        let found = classify(&text).await.unwrap();
+        assert_eq!(columns(&found), ["id:int", "name:string"]);
+        assert!(found.properties.record_count_estimated);
+        let estimate = found.properties.record_count.unwrap() as f64;
+        let actual = (text.len() / record.len()) as f64;
+        assert!(
+            (estimate / actual - 1.0).abs() < 0.05,
+            "{estimate} vs {actual}"
+        );
+    }
+}
