@@ -81,6 +81,17 @@ fn json_sample() -> Vec<u8> {
     .to_vec()
 }
 
+fn csv_sample() -> Vec<u8> {
+    b"id,name,price,day\r\n1,\"a, b\",1.5,2024-01-01\r\n2,\"multi\nline\",2,2024-01-02\r\n3,x,,\r\n"
+        .to_vec()
+}
+
+#[test]
+fn delimited_text_is_classified_last() {
+    let outcome = classify("data.txt", csv_sample());
+    assert_eq!(classification(&outcome), "csv", "{outcome:?}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 
@@ -101,5 +112,19 @@ proptest! {
         }
         bytes.truncate(cut.index(bytes.len()) + 1);
         classify("mutated.json", bytes);
+    }
+
+    #[test]
+    fn mutated_csv_never_panics(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![b',', b'"', b'\n', b'\r', b'\t', b';', 0u8, 0xff, b'x'])), 1..10),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut bytes = csv_sample();
+        for (at, value) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        bytes.truncate(cut.index(bytes.len()) + 1);
+        classify("mutated.csv", bytes);
     }
 }

@@ -1,6 +1,7 @@
 //! The built-in classifiers, in the order Glue's crawler tries them.
 
 mod arrow_types;
+pub mod csv;
 pub mod json;
 pub mod parquet;
 
@@ -15,5 +16,7 @@ pub fn builtins() -> Vec<Arc<dyn Classifier>> {
     vec![
         Arc::new(parquet::ParquetClassifier),
         Arc::new(json::JsonClassifier),
+        // Delimited text is the catch-all, so it comes last, as in Glue.
+        Arc::new(csv::CsvClassifier::default()),
     ]
 }

@@ -1,0 +1,661 @@
+//! Delimited text: dialect, header and column types from a bounded sample (the first 1 MB or
+//! 1,000 records, as Glue).
+//!
+//! - **Dialect.** Every candidate delimiter (`,` tab `|` `;` Ctrl-A) and quote (`"`, `'`,
+//!   none) parses the first 64 KiB; the winner has the most consistent rows, then the most
+//!   columns (DuckDB's rule). At least two columns are needed.
+//! - **Types.** Only what Hive reads from text: `boolean` (`true`/`false`), `bigint`
+//!   (no leading zeros: `007` is a code and stays a string), `double`, `date`
+//!   (`YYYY-MM-DD`) and `timestamp` (`YYYY-MM-DD HH:MM:SS[.f]`), each only when every sampled
+//!   value parses; otherwise `string`. Empty values, `\N` and `NULL` count as null.
+//! - **Header.** The first row is a header when it breaks a column's type (a text cell above
+//!   numbers), or, for all-string files (where Glue gives up and names columns `col0..`),
+//!   when its cells look like names and none of them recurs in its column's data.
+//! - Handles a UTF-8 BOM, CRLF and CR-only line ends, quoted delimiters and newlines,
+//!   trailing delimiters (the empty last column is dropped), ragged rows (missing cells are
+//!   null), and a header repeated inside the data.
+
+use async_trait::async_trait;
+
+use crate::classifier::{Classification, Classifier, FormatProperties};
+use crate::error::ClassifyError;
+use crate::schema::{Field, HiveType, Schema};
+use crate::source::ObjectSource;
+
+/// How much of an object to read, and how many records to infer from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Bytes sampled from the start of the object.
+    pub max_bytes: u64,
+    /// Records inferred from.
+    pub max_records: usize,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            max_bytes: 1024 * 1024,
+            max_records: 1000,
+        }
+    }
+}
+
+/// Bytes each dialect candidate parses.
+const DIALECT_SAMPLE_BYTES: usize = 64 * 1024;
+const DELIMITERS: [u8; 5] = [b',', b'\t', b'|', b';', 0x01];
+const QUOTES: [Option<u8>; 3] = [Some(b'"'), Some(b'\''), None];
+/// Longest header cell Glue accepts.
+const MAX_HEADER_CELL: usize = 150;
+
+/// A delimiter and quote pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Dialect {
+    delimiter: u8,
+    quote: Option<u8>,
+}
+
+fn reader(dialect: Dialect, text: &[u8]) -> csv::Reader<&[u8]> {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
+        .delimiter(dialect.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .double_quote(true);
+    match dialect.quote {
+        Some(quote) => builder.quote(quote).quoting(true),
+        None => builder.quoting(false),
+    };
+    builder.from_reader(text)
+}
+
+/// Parses records; drops the last one when the sample was cut inside it.
+fn records(dialect: Dialect, text: &[u8], complete: bool, max: usize) -> (Vec<Vec<String>>, bool) {
+    let mut rows = Vec::new();
+    let mut quoted = false;
+    let mut record = csv::ByteRecord::new();
+    let mut parser = reader(dialect, text);
+    while rows.len() < max + 1 {
+        match parser.read_byte_record(&mut record) {
+            Ok(true) => {
+                let row: Vec<String> = record
+                    .iter()
+                    .map(|field| String::from_utf8_lossy(field).into_owned())
+                    .collect();
+                if let Some(quote) = dialect.quote
+                    && !quoted
+                {
+                    // A field that needed quotes shows as raw text containing the quote.
+                    let start = record.position().map_or(0, |p| p.byte() as usize);
+                    let end = parser.position().byte() as usize;
+                    quoted = text
+                        .get(start..end.min(text.len()))
+                        .is_some_and(|raw| raw.contains(&quote));
+                }
+                rows.push(row);
+            }
+            Ok(false) | Err(_) => break,
+        }
+    }
+    let ended_cleanly = parser.is_done();
+    if !complete
+        && ended_cleanly
+        && !rows.is_empty()
+        && !text.ends_with(b"\n")
+        && !text.ends_with(b"\r")
+    {
+        rows.pop();
+    } else if !complete && rows.len() > max {
+        rows.truncate(max);
+    }
+    rows.truncate(max);
+    // Blank lines are not records.
+    rows.retain(|row| !(row.len() == 1 && row[0].is_empty()));
+    (rows, quoted)
+}
+
+/// The most common field count and the share of rows that have it.
+fn consistency(rows: &[Vec<String>]) -> (usize, f64) {
+    let mut counts: Vec<(usize, usize)> = Vec::new();
+    for row in rows {
+        match counts.iter_mut().find(|(n, _)| *n == row.len()) {
+            Some((_, seen)) => *seen += 1,
+            None => counts.push((row.len(), 1)),
+        }
+    }
+    let Some(&(columns, seen)) = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)))
+    else {
+        return (0, 0.0);
+    };
+    (columns, seen as f64 / rows.len() as f64)
+}
+
+fn sniff(text: &[u8], complete: bool) -> Option<(Dialect, usize, f64)> {
+    let head = &text[..text.len().min(DIALECT_SAMPLE_BYTES)];
+    let head_complete = complete && head.len() == text.len();
+    let mut best: Option<(Dialect, usize, f64)> = None;
+    for delimiter in DELIMITERS {
+        for quote in QUOTES {
+            let dialect = Dialect { delimiter, quote };
+            let (rows, _) = records(dialect, head, head_complete, 200);
+            let (columns, share) = consistency(&rows);
+            if columns < 2 {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                // Shares within a hair count as equal, so more columns can decide.
+                Some((_, best_columns, best_share)) => {
+                    share > best_share + 1e-9
+                        || ((share - best_share).abs() <= 1e-9 && columns > best_columns)
+                }
+            };
+            if better {
+                best = Some((dialect, columns, share));
+            }
+        }
+    }
+    best
+}
+
+fn is_null(value: &str) -> bool {
+    matches!(value, "" | "\\N" | "NULL" | "null")
+}
+
+fn is_bigint(value: &str) -> bool {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && value.parse::<i64>().is_ok()
+}
+
+fn is_double(value: &str) -> bool {
+    let body = value.strip_prefix('-').unwrap_or(value);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let Some((whole, fraction)) = mantissa
+        .split_once('.')
+        .or(exponent.map(|_| (mantissa, "0")))
+    else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    // `007.5` is as much a code as `007`.
+    let leading_zero = whole.len() > 1 && whole.starts_with('0');
+    digits(whole) && digits(fraction) && exponent_ok && !leading_zero
+}
+
+fn is_date(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && {
+            let month: u32 = value[5..7].parse().unwrap_or(0);
+            let day: u32 = value[8..10].parse().unwrap_or(0);
+            (1..=12).contains(&month) && (1..=31).contains(&day)
+        }
+}
+
+fn is_timestamp(value: &str) -> bool {
+    let b = value.as_bytes();
+    if b.len() < 19 || !is_date(&value[..10]) || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return false;
+    }
+    let time_digits = [11, 12, 14, 15, 17, 18]
+        .iter()
+        .all(|&i| b[i].is_ascii_digit());
+    let hour: u32 = value[11..13].parse().unwrap_or(99);
+    let minute: u32 = value[14..16].parse().unwrap_or(99);
+    let second: u32 = value[17..19].parse().unwrap_or(99);
+    let fraction_ok = match &value[19..] {
+        "" => true,
+        rest => {
+            rest.len() > 1 && rest.starts_with('.') && rest[1..].bytes().all(|c| c.is_ascii_digit())
+        }
+    };
+    time_digits && hour < 24 && minute < 60 && second < 61 && fraction_ok
+}
+
+fn is_boolean(value: &str) -> bool {
+    value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
+}
+
+/// Which types every value of a column so far fits.
+#[derive(Debug, Clone, Copy)]
+struct Candidates {
+    boolean: bool,
+    bigint: bool,
+    double: bool,
+    date: bool,
+    timestamp: bool,
+    values: usize,
+}
+
+impl Candidates {
+    fn new() -> Self {
+        Candidates {
+            boolean: true,
+            bigint: true,
+            double: true,
+            date: true,
+            timestamp: true,
+            values: 0,
+        }
+    }
+
+    fn observe(&mut self, value: &str) {
+        if is_null(value) {
+            return;
+        }
+        self.values += 1;
+        self.boolean &= is_boolean(value);
+        let bigint = is_bigint(value);
+        self.bigint &= bigint;
+        self.double &= bigint || is_double(value);
+        self.date &= is_date(value);
+        self.timestamp &= is_timestamp(value);
+    }
+
+    fn hive_type(&self) -> HiveType {
+        match *self {
+            Candidates { values: 0, .. } => HiveType::String,
+            Candidates { boolean: true, .. } => HiveType::Boolean,
+            Candidates { bigint: true, .. } => HiveType::BigInt,
+            Candidates { double: true, .. } => HiveType::Double,
+            Candidates { date: true, .. } => HiveType::Date,
+            Candidates {
+                timestamp: true, ..
+            } => HiveType::Timestamp,
+            _ => HiveType::String,
+        }
+    }
+
+    fn accepts(&self, value: &str) -> bool {
+        match self.hive_type() {
+            HiveType::Boolean => is_boolean(value),
+            HiveType::BigInt => is_bigint(value),
+            HiveType::Double => is_bigint(value) || is_double(value),
+            HiveType::Date => is_date(value),
+            HiveType::Timestamp => is_timestamp(value),
+            _ => true,
+        }
+    }
+}
+
+fn column_candidates(rows: &[Vec<String>], columns: usize) -> Vec<Candidates> {
+    let mut candidates = vec![Candidates::new(); columns];
+    for row in rows {
+        for (candidate, value) in candidates.iter_mut().zip(row) {
+            candidate.observe(value.trim());
+        }
+    }
+    candidates
+}
+
+fn name_like(cell: &str) -> bool {
+    let cell = cell.trim();
+    !cell.is_empty()
+        && cell.len() <= MAX_HEADER_CELL
+        && cell
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && cell.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | ' ' | '-' | '.' | '/' | '(' | ')' | '#' | '%')
+        })
+}
+
+/// Whether `first` is a header over `data`.
+fn is_header(first: &[String], data: &[Vec<String>], columns: usize) -> bool {
+    // A header repeated inside the data (concatenated files) is not data.
+    let data: Vec<Vec<String>> = data
+        .iter()
+        .filter(|row| row.as_slice() != first)
+        .cloned()
+        .collect();
+    let data = data.as_slice();
+    if data.is_empty() {
+        // A lone row of names is a header with no data.
+        return first.len() >= 2 && first.iter().all(|c| name_like(c));
+    }
+    let candidates = column_candidates(data, columns);
+    let typed_break = candidates.iter().zip(first).any(|(candidate, cell)| {
+        candidate.hive_type() != HiveType::String
+            && !is_null(cell.trim())
+            && !candidate.accepts(cell.trim())
+    });
+    let typed_agree = candidates
+        .iter()
+        .zip(first)
+        .filter(|(candidate, _)| candidate.hive_type() != HiveType::String)
+        .all(|(candidate, cell)| !candidate.accepts(cell.trim()));
+    if typed_break
+        && typed_agree
+        && first
+            .iter()
+            .take(columns)
+            .all(|c| !c.trim().is_empty() || columns > 1)
+    {
+        return true;
+    }
+    // All-string columns: names that never recur below them.
+    let all_string = candidates.iter().all(|c| c.hive_type() == HiveType::String);
+    all_string
+        && data.len() >= 2
+        && first.iter().take(columns).all(|c| name_like(c))
+        && first.iter().take(columns).enumerate().all(|(i, cell)| {
+            data.iter()
+                .all(|row| row.get(i).is_none_or(|v| v.trim() != cell.trim()))
+        })
+}
+
+/// Column names from a header: lower case, blanks and duplicates replaced.
+fn header_names(first: &[String], columns: usize) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(columns);
+    for i in 0..columns {
+        let raw = first
+            .get(i)
+            .map(|c| c.trim().to_lowercase())
+            .unwrap_or_default();
+        let mut name = if raw.is_empty() {
+            format!("col{i}")
+        } else {
+            raw
+        };
+        if names.contains(&name) {
+            let base = name.clone();
+            let mut n = 1;
+            while names.contains(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Recognizes delimited text and infers its dialect, header and column types.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvClassifier {
+    options: CsvOptions,
+}
+
+impl CsvClassifier {
+    /// A classifier with these sampling limits.
+    pub fn new(options: CsvOptions) -> Self {
+        CsvClassifier { options }
+    }
+}
+
+fn looks_binary(text: &[u8]) -> bool {
+    text.contains(&0)
+        || std::str::from_utf8(&text[..text.len().min(4096)])
+            .is_err_and(|e| e.error_len().is_some())
+}
+
+#[async_trait]
+impl Classifier for CsvClassifier {
+    fn name(&self) -> &str {
+        "csv"
+    }
+
+    async fn classify(
+        &self,
+        object: &dyn ObjectSource,
+    ) -> Result<Option<Classification>, ClassifyError> {
+        let size = object.info().size;
+        let read = size.min(self.options.max_bytes);
+        let sample = object.read_range(0..read).await?;
+        let text = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&sample);
+        let complete = read == size;
+        if text.iter().all(|b| b.is_ascii_whitespace()) || looks_binary(text) {
+            return Ok(None);
+        }
+        let Some((dialect, columns, share)) = sniff(text, complete) else {
+            return Ok(None);
+        };
+        let (mut rows, quoted) = records(dialect, text, complete, self.options.max_records);
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut warnings = Vec::new();
+
+        let first = rows.remove(0);
+        let header = is_header(&first, &rows, columns);
+        if !header {
+            rows.insert(0, first.clone());
+        } else {
+            // Files concatenated with their headers repeat them inside the data.
+            let before = rows.len();
+            rows.retain(|row| row != &first);
+            if rows.len() < before {
+                warnings.push(format!(
+                    "the header repeats {} times in the data; those rows are skipped",
+                    before - rows.len()
+                ));
+            }
+        }
+        let ragged = rows.iter().filter(|row| row.len() != columns).count();
+        if ragged > 0 {
+            warnings.push(format!(
+                "{ragged} of {} sampled rows do not have {columns} fields; missing fields read as null",
+                rows.len()
+            ));
+        }
+
+        let candidates = column_candidates(&rows, columns);
+        let mut names = if header {
+            header_names(&first, columns)
+        } else {
+            (0..columns).map(|i| format!("col{i}")).collect()
+        };
+        let mut types: Vec<HiveType> = candidates.iter().map(Candidates::hive_type).collect();
+        // A trailing delimiter leaves an empty last column everywhere: drop it.
+        let last_empty = candidates.last().is_some_and(|c| c.values == 0)
+            && (!header || first.get(columns - 1).is_none_or(|c| c.trim().is_empty()));
+        if last_empty && columns > 2 {
+            names.pop();
+            types.pop();
+        }
+        let fields: Vec<Field> = names
+            .into_iter()
+            .zip(types)
+            .map(|(n, t)| Field::new(n, t))
+            .collect();
+
+        let delimiter = char::from(dialect.delimiter);
+        let mut properties = FormatProperties {
+            delimiter: Some(delimiter),
+            quote: if quoted {
+                dialect.quote.map(char::from)
+            } else {
+                None
+            },
+            header: Some(header),
+            input_format: Some("org.apache.hadoop.mapred.TextInputFormat".into()),
+            output_format: Some(
+                "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into(),
+            ),
+            ..FormatProperties::default()
+        };
+        if let (true, Some(quote)) = (quoted, dialect.quote) {
+            properties.serde_library = Some("org.apache.hadoop.hive.serde2.OpenCSVSerde".into());
+            properties
+                .serde_parameters
+                .insert("separatorChar".into(), delimiter.to_string());
+            properties
+                .serde_parameters
+                .insert("quoteChar".into(), char::from(quote).to_string());
+        } else {
+            properties.serde_library =
+                Some("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe".into());
+            properties
+                .serde_parameters
+                .insert("field.delim".into(), delimiter.to_string());
+        }
+        let sampled_records = rows.len() + usize::from(header);
+        if complete && sampled_records < self.options.max_records {
+            properties.record_count = Some(rows.len() as u64);
+        } else if !rows.is_empty() {
+            let per_record = text.len() as f64 / sampled_records as f64;
+            properties.record_count =
+                Some(((size as f64 / per_record) - f64::from(u8::from(header))).max(0.0) as u64);
+            properties.record_count_estimated = true;
+        }
+        Ok(Some(Classification {
+            classification: "csv".into(),
+            certainty: share.clamp(0.01, 1.0),
+            schema: Schema::new(fields),
+            properties,
+            warnings,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::InMemoryObject;
+
+    async fn classify(text: &str) -> Option<Classification> {
+        CsvClassifier::default()
+            .classify(&InMemoryObject::new("x.csv", text.as_bytes().to_vec()))
+            .await
+            .unwrap()
+    }
+
+    async fn shape(text: &str) -> (char, bool, Vec<String>) {
+        let found = classify(text)
+            .await
+            .unwrap_or_else(|| panic!("not csv: {text:?}"));
+        let columns = found
+            .schema
+            .fields
+            .iter()
+            .map(|f| format!("{}:{}", f.name, f.data_type))
+            .collect();
+        (
+            found.properties.delimiter.unwrap(),
+            found.properties.header.unwrap(),
+            columns,
+        )
+    }
+
+    #[tokio::test]
+    async fn types_and_header() {
+        let (delimiter, header, columns) = shape(
+            "id,name,price,active,day,at,code\n\
+             1,apple,1.5,true,2024-01-05,2024-01-05 10:00:00,007\n\
+             2,pear,2,FALSE,2024-02-29,2024-02-29 23:59:59.123,010\n\
+             -3,\"fig, dried\",1e3,true,2024-12-31,2024-12-31 00:00:00,123\n",
+        )
+        .await;
+        assert_eq!((delimiter, header), (',', true));
+        assert_eq!(
+            columns,
+            [
+                "id:bigint",
+                "name:string",
+                "price:double",
+                "active:boolean",
+                "day:date",
+                "at:timestamp",
+                "code:string"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn dialects() {
+        for (text, expected) in [
+            ("a\tb\tc\n1\t2\t3\n4\t5\t6\n", '\t'),
+            ("a|b\n1|2\n3|4\n", '|'),
+            ("a;b;c\n1,5;2;x\n3,5;4;y\n", ';'),
+            ("a\u{1}b\n1\u{1}2\n3\u{1}4\n", '\u{1}'),
+        ] {
+            assert_eq!(shape(text).await.0, expected, "{text:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn all_string_files() {
+        // Names that never recur below them: a header, which Glue would miss.
+        let (_, header, columns) = shape("first,last\nada,lovelace\ngrace,hopper\n").await;
+        assert!(header);
+        assert_eq!(columns, ["first:string", "last:string"]);
+        // Rows of the same kind as the first: no header, columns col0...
+        let (_, header, columns) = shape("ada,lovelace\ngrace,hopper\nada,byron\n").await;
+        assert!(!header);
+        assert_eq!(columns, ["col0:string", "col1:string"]);
+    }
+
+    #[tokio::test]
+    async fn line_ends_bom_quotes_and_trailing_delimiters() {
+        let crlf = shape("\u{feff}a,b\r\n1,x\r\n2,y\r\n").await;
+        assert_eq!(crlf.2, ["a:bigint", "b:string"]);
+        let cr = shape("a,b\r1,x\r2,y\r").await;
+        assert_eq!(cr.2, ["a:bigint", "b:string"]);
+        let multiline = shape("id,note\n1,\"line one\nline two\"\n2,\"x\"\n").await;
+        assert_eq!(multiline.2, ["id:bigint", "note:string"]);
+        let trailing = shape("a,b,c,\n1,2,3,\n4,5,6,\n").await;
+        assert_eq!(trailing.2, ["a:bigint", "b:bigint", "c:bigint"]);
+        let found = classify("id,name\n1,\"x\"\n2,\"y, z\"\n").await.unwrap();
+        assert_eq!(found.properties.quote, Some('"'));
+        assert_eq!(
+            found.properties.serde_library.as_deref(),
+            Some("org.apache.hadoop.hive.serde2.OpenCSVSerde")
+        );
+        let plain = classify("id,name\n1,x\n").await.unwrap();
+        assert_eq!(plain.properties.quote, None);
+        assert_eq!(plain.properties.serde_parameters["field.delim"], ",");
+    }
+
+    #[tokio::test]
+    async fn ragged_rows_repeated_headers_and_nulls() {
+        let found = classify("a,b,c\n1,2,3\n4,5\n6,7,8\na,b,c\n9,,\\N\n")
+            .await
+            .unwrap();
+        let columns: Vec<String> = found
+            .schema
+            .fields
+            .iter()
+            .map(|f| format!("{}:{}", f.name, f.data_type))
+            .collect();
+        assert_eq!(columns, ["a:bigint", "b:bigint", "c:bigint"]);
+        assert_eq!(found.warnings.len(), 2, "{:?}", found.warnings);
+        assert_eq!(found.properties.record_count, Some(4));
+    }
+
+    #[tokio::test]
+    async fn not_csv() {
+        for text in ["", "\n\n", "just one column\nof text\n", "{\"a\": 1}"] {
+            assert!(classify(text).await.is_none(), "{text:?}");
+        }
+        let binary = CsvClassifier::default()
+            .classify(&InMemoryObject::new("x", vec![0u8, 1, 2, b',', 3, b'\n']))
+            .await
+            .unwrap();
+        assert!(binary.is_none());
+    }
+
+    #[test]
+    fn value_types() {
+        assert!(is_bigint("0") && is_bigint("-12") && !is_bigint("007") && !is_bigint("1.0"));
+        assert!(!is_bigint("99999999999999999999"));
+        assert!(is_double("1.5") && is_double("-0.5") && is_double("1e9") && is_double("2.5E-3"));
+        assert!(!is_double("1,5") && !is_double("007.5") && !is_double("1.") && !is_double("abc"));
+        assert!(is_date("2024-02-29") && !is_date("2024-13-01") && !is_date("01/02/2024"));
+        assert!(is_timestamp("2024-01-05 10:00:00") && is_timestamp("2024-01-05 10:00:00.5"));
+        assert!(!is_timestamp("2024-01-05T10:00:00") && !is_timestamp("2024-01-05 25:00:00"));
+    }
+}
