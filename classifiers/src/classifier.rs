@@ -142,8 +142,38 @@ impl Registry {
         self.classifiers.iter().map(|c| c.as_ref())
     }
 
-    /// Classifies one object.
+    /// Classifies one object; a compressed one is classified by its decompressed content,
+    /// with the compression recorded.
     pub async fn classify(&self, object: &dyn ObjectSource) -> Outcome {
+        let head_len = object.info().size.min(crate::compression::MAGIC_BYTES);
+        let head = match object.read_range(0..head_len).await {
+            Ok(head) => head,
+            Err(error) => {
+                return Outcome::Unknown {
+                    reasons: vec![error.to_string()],
+                };
+            }
+        };
+        let compression = crate::compression::detect(&head, &object.info().path);
+        if compression == Compression::None {
+            return self.classify_content(object).await;
+        }
+        match crate::compression::decompress(object, compression).await {
+            Ok(inner) => match self.classify_content(&inner).await {
+                Outcome::Classified(mut found) => {
+                    found.properties.compression = compression;
+                    Outcome::Classified(found)
+                }
+                unknown => unknown,
+            },
+            Err(error) => Outcome::Unknown {
+                reasons: vec![error.to_string()],
+            },
+        }
+    }
+
+    /// Runs the classifiers over content that is not compressed.
+    async fn classify_content(&self, object: &dyn ObjectSource) -> Outcome {
         let mut best: Option<Classification> = None;
         let mut reasons = Vec::new();
         for classifier in &self.classifiers {

@@ -7,6 +7,7 @@
 //! [`merge::similarity`] combine the schemas of many objects into tables.
 
 pub mod classifier;
+pub mod compression;
 pub mod error;
 pub mod formats;
 pub mod merge;

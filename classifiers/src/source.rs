@@ -40,12 +40,23 @@ impl InMemoryObject {
     /// An object called `path` with `content`.
     pub fn new(path: impl Into<String>, content: impl Into<Bytes>) -> InMemoryObject {
         let content = content.into();
+        let size = content.len() as u64;
+        InMemoryObject::with_size(path, content, size)
+    }
+
+    /// The first part of a larger object: reads beyond `content` return nothing, and `size`
+    /// (larger than the content) tells classifiers that they do not see everything.
+    pub fn with_size(
+        path: impl Into<String>,
+        content: impl Into<Bytes>,
+        size: u64,
+    ) -> InMemoryObject {
         InMemoryObject {
             info: ObjectInfo {
                 path: path.into(),
-                size: content.len() as u64,
+                size,
             },
-            content,
+            content: content.into(),
         }
     }
 }
@@ -57,7 +68,7 @@ impl ObjectSource for InMemoryObject {
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {
-        let end = range.end.min(self.info.size) as usize;
+        let end = range.end.min(self.content.len() as u64) as usize;
         let start = (range.start as usize).min(end);
         Ok(self.content.slice(start..end))
     }

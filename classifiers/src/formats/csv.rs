@@ -68,49 +68,62 @@ fn reader(dialect: Dialect, text: &[u8]) -> csv::Reader<&[u8]> {
     builder.from_reader(text)
 }
 
-/// Parses records; drops the last one when the sample was cut inside it.
-fn records(dialect: Dialect, text: &[u8], complete: bool, max: usize) -> (Vec<Vec<String>>, bool) {
+/// Records parsed from a sample.
+struct Parsed {
+    rows: Vec<Vec<String>>,
+    /// Whether any field was quoted.
+    quoted: bool,
+    /// Bytes of the sample the kept rows span, for estimating the records in the object.
+    consumed: usize,
+}
+
+/// Parses up to `max` records; drops the last one when the sample was cut inside it.
+fn records(dialect: Dialect, text: &[u8], complete: bool, max: usize) -> Parsed {
     let mut rows = Vec::new();
+    let mut ends = Vec::new();
     let mut quoted = false;
     let mut record = csv::ByteRecord::new();
     let mut parser = reader(dialect, text);
-    while rows.len() < max + 1 {
+    while rows.len() < max {
         match parser.read_byte_record(&mut record) {
             Ok(true) => {
                 let row: Vec<String> = record
                     .iter()
                     .map(|field| String::from_utf8_lossy(field).into_owned())
                     .collect();
+                let end = parser.position().byte() as usize;
                 if let Some(quote) = dialect.quote
                     && !quoted
                 {
                     // A field that needed quotes shows as raw text containing the quote.
                     let start = record.position().map_or(0, |p| p.byte() as usize);
-                    let end = parser.position().byte() as usize;
                     quoted = text
                         .get(start..end.min(text.len()))
                         .is_some_and(|raw| raw.contains(&quote));
                 }
                 rows.push(row);
+                ends.push(end);
             }
             Ok(false) | Err(_) => break,
         }
     }
-    let ended_cleanly = parser.is_done();
-    if !complete
-        && ended_cleanly
-        && !rows.is_empty()
+    // A record that reaches the end of a cut sample may be cut too.
+    let cut_last = !complete
+        && ends.last().is_some_and(|&end| end >= text.len())
         && !text.ends_with(b"\n")
-        && !text.ends_with(b"\r")
-    {
+        && !text.ends_with(b"\r");
+    if cut_last {
         rows.pop();
-    } else if !complete && rows.len() > max {
-        rows.truncate(max);
+        ends.pop();
     }
-    rows.truncate(max);
+    let consumed = ends.last().copied().unwrap_or(0);
     // Blank lines are not records.
     rows.retain(|row| !(row.len() == 1 && row[0].is_empty()));
-    (rows, quoted)
+    Parsed {
+        rows,
+        quoted,
+        consumed,
+    }
 }
 
 /// The most common field count and the share of rows that have it.
@@ -138,8 +151,8 @@ fn sniff(text: &[u8], complete: bool) -> Option<(Dialect, usize, f64)> {
     for delimiter in DELIMITERS {
         for quote in QUOTES {
             let dialect = Dialect { delimiter, quote };
-            let (rows, _) = records(dialect, head, head_complete, 200);
-            let (columns, share) = consistency(&rows);
+            let parsed = records(dialect, head, head_complete, 200);
+            let (columns, share) = consistency(&parsed.rows);
             if columns < 2 {
                 continue;
             }
@@ -424,7 +437,11 @@ impl Classifier for CsvClassifier {
         let Some((dialect, columns, share)) = sniff(text, complete) else {
             return Ok(None);
         };
-        let (mut rows, quoted) = records(dialect, text, complete, self.options.max_records);
+        let Parsed {
+            mut rows,
+            quoted,
+            consumed,
+        } = records(dialect, text, complete, self.options.max_records);
         if rows.is_empty() {
             return Ok(None);
         }
@@ -507,7 +524,7 @@ impl Classifier for CsvClassifier {
         if complete && sampled_records < self.options.max_records {
             properties.record_count = Some(rows.len() as u64);
         } else if !rows.is_empty() {
-            let per_record = text.len() as f64 / sampled_records as f64;
+            let per_record = consumed.max(1) as f64 / sampled_records as f64;
             properties.record_count =
                 Some(((size as f64 / per_record) - f64::from(u8::from(header))).max(0.0) as u64);
             properties.record_count_estimated = true;

@@ -49,6 +49,11 @@ async fn footer(object: &dyn ObjectSource) -> Result<Option<Bytes>, ClassifyErro
     }
     let tail_len = size.min(FOOTER_PREFETCH);
     let tail = object.read_range(size - tail_len..size).await?;
+    if (tail.len() as u64) < tail_len {
+        // A sample of a larger object (such as the decompressed start of a compressed one)
+        // has no footer to read.
+        return Ok(None);
+    }
     let trailer = &tail[tail.len() - 8..];
     if &trailer[4..] == ENCRYPTED_MAGIC {
         return Err(corrupt(
@@ -76,6 +81,9 @@ async fn footer(object: &dyn ObjectSource) -> Result<Option<Bytes>, ClassifyErro
         return Ok(Some(tail.slice(start..tail.len() - 8)));
     }
     let metadata = object.read_range(size - 8 - length..size - 8).await?;
+    if metadata.len() as u64 != length {
+        return Err(corrupt("the object ended while reading the footer"));
+    }
     Ok(Some(metadata))
 }
 
