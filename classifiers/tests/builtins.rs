@@ -9,8 +9,10 @@ use lakecat_classifiers::formats::builtins;
 use lakecat_classifiers::{InMemoryObject, Outcome, Registry};
 use proptest::prelude::*;
 
-fn registry() -> Registry {
-    Registry::new([], builtins())
+/// Built once, as a crawl builds it once: the grok classifiers compile their expressions.
+fn registry() -> &'static Registry {
+    static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| Registry::new([], builtins()))
 }
 
 fn classify(path: &str, bytes: Vec<u8>) -> Outcome {
@@ -84,6 +86,13 @@ fn json_sample() -> Vec<u8> {
 fn csv_sample() -> Vec<u8> {
     b"id,name,price,day\r\n1,\"a, b\",1.5,2024-01-01\r\n2,\"multi\nline\",2,2024-01-02\r\n3,x,,\r\n"
         .to_vec()
+}
+
+#[test]
+fn logs_are_classified_by_grok_before_delimited_text() {
+    let line = r#"10.1.2.3 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 "-" "curl/8.0""#;
+    let outcome = classify("access.log", format!("{line}\n{line}\n").into_bytes());
+    assert_eq!(classification(&outcome), "combined_apache", "{outcome:?}");
 }
 
 #[test]

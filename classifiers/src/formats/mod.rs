@@ -3,6 +3,7 @@
 mod arrow_types;
 pub mod avro;
 pub mod csv;
+pub mod grok;
 pub mod json;
 pub mod parquet;
 
@@ -12,13 +13,17 @@ use crate::classifier::Classifier;
 
 pub use arrow_types::hive_type_of;
 
-/// The built-in classifiers, in the order they are tried.
+/// The built-in classifiers, in the order they are tried: binary formats, JSON, log formats
+/// through grok, and delimited text last, as the catch-all (Glue's order).
 pub fn builtins() -> Vec<Arc<dyn Classifier>> {
-    vec![
+    let mut classifiers: Vec<Arc<dyn Classifier>> = vec![
         Arc::new(avro::AvroClassifier),
         Arc::new(parquet::ParquetClassifier),
         Arc::new(json::JsonClassifier),
-        // Delimited text is the catch-all, so it comes last, as in Glue.
-        Arc::new(csv::CsvClassifier::default()),
-    ]
+    ];
+    for grok in grok::GrokClassifier::builtins() {
+        classifiers.push(Arc::new(grok));
+    }
+    classifiers.push(Arc::new(csv::CsvClassifier::default()));
+    classifiers
 }
