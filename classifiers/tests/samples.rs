@@ -13,7 +13,10 @@ use lakecat_classifiers::{InMemoryObject, Outcome, Registry};
 use serde_json::{Value, json};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -56,7 +59,11 @@ async fn sample_lake_classifications_are_pinned() {
     files(&root, &mut paths);
     let mut actual = BTreeMap::new();
     for path in paths {
-        let name = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let name = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let object = InMemoryObject::new(name.clone(), std::fs::read(&path).unwrap());
         actual.insert(name, describe(registry.classify(&object).await));
     }
