@@ -74,6 +74,21 @@ pub struct FormatProperties {
     pub record_count_estimated: bool,
 }
 
+impl FormatProperties {
+    /// Properties of a line-oriented text format read through `serde_library`, with Hadoop's
+    /// text input and output formats.
+    pub fn text(serde_library: &str) -> FormatProperties {
+        FormatProperties {
+            serde_library: Some(serde_library.to_string()),
+            input_format: Some("org.apache.hadoop.mapred.TextInputFormat".into()),
+            output_format: Some(
+                "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into(),
+            ),
+            ..FormatProperties::default()
+        }
+    }
+}
+
 /// What a classifier says about an object it recognizes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification {

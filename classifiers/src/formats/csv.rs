@@ -491,34 +491,31 @@ impl Classifier for CsvClassifier {
             .collect();
 
         let delimiter = char::from(dialect.delimiter);
+        let quote = if quoted { dialect.quote } else { None };
+        // Quoted fields need the OpenCSV SerDe (as Glue's crawler chooses); plain ones read
+        // with the faster LazySimpleSerDe.
+        let serde = if quote.is_some() {
+            "org.apache.hadoop.hive.serde2.OpenCSVSerde"
+        } else {
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+        };
         let mut properties = FormatProperties {
             delimiter: Some(delimiter),
-            quote: if quoted {
-                dialect.quote.map(char::from)
-            } else {
-                None
-            },
+            quote: quote.map(char::from),
             header: Some(header),
-            input_format: Some("org.apache.hadoop.mapred.TextInputFormat".into()),
-            output_format: Some(
-                "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into(),
-            ),
-            ..FormatProperties::default()
+            ..FormatProperties::text(serde)
         };
-        if let (true, Some(quote)) = (quoted, dialect.quote) {
-            properties.serde_library = Some("org.apache.hadoop.hive.serde2.OpenCSVSerde".into());
-            properties
-                .serde_parameters
-                .insert("separatorChar".into(), delimiter.to_string());
-            properties
-                .serde_parameters
-                .insert("quoteChar".into(), char::from(quote).to_string());
-        } else {
-            properties.serde_library =
-                Some("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe".into());
-            properties
-                .serde_parameters
-                .insert("field.delim".into(), delimiter.to_string());
+        match quote {
+            Some(quote) => {
+                let parameters = &mut properties.serde_parameters;
+                parameters.insert("separatorChar".into(), delimiter.to_string());
+                parameters.insert("quoteChar".into(), char::from(quote).to_string());
+            }
+            None => {
+                properties
+                    .serde_parameters
+                    .insert("field.delim".into(), delimiter.to_string());
+            }
         }
         let sampled_records = rows.len() + usize::from(header);
         if complete && sampled_records < self.options.max_records {

@@ -343,14 +343,7 @@ impl Classifier for GrokClassifier {
                 lines.len()
             ));
         }
-        let mut properties = FormatProperties {
-            serde_library: Some("com.amazonaws.glue.serde.GrokSerDe".into()),
-            input_format: Some("org.apache.hadoop.mapred.TextInputFormat".into()),
-            output_format: Some(
-                "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into(),
-            ),
-            ..FormatProperties::default()
-        };
+        let mut properties = FormatProperties::text("com.amazonaws.glue.serde.GrokSerDe");
         properties
             .serde_parameters
             .insert("input.format".into(), self.pattern.pattern.clone());

@@ -283,14 +283,7 @@ impl Classifier for JsonClassifier {
         }
         let mut paths: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
         paths.sort_unstable();
-        let mut properties = FormatProperties {
-            serde_library: Some("org.openx.data.jsonserde.JsonSerDe".into()),
-            input_format: Some("org.apache.hadoop.mapred.TextInputFormat".into()),
-            output_format: Some(
-                "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into(),
-            ),
-            ..FormatProperties::default()
-        };
+        let mut properties = FormatProperties::text("org.openx.data.jsonserde.JsonSerDe");
         properties
             .serde_parameters
             .insert("paths".into(), paths.join(","));

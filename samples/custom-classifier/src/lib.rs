@@ -115,12 +115,11 @@ impl Classifier for KeyValueLogClassifier {
             classification: "kvlog".into(),
             certainty: matched as f64 / lines.len() as f64,
             schema: Schema::new(columns),
+            // Text read line by line; no SerDe is named, since query engines have none for
+            // key=value logs: a table would map them with a regex or JSON SerDe of its own.
             properties: FormatProperties {
-                input_format: Some("org.apache.hadoop.mapred.TextInputFormat".into()),
-                output_format: Some(
-                    "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into(),
-                ),
-                ..FormatProperties::default()
+                serde_library: None,
+                ..FormatProperties::text("")
             },
             warnings: Vec::new(),
         }))
