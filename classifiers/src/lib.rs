@@ -8,6 +8,7 @@
 
 pub mod classifier;
 pub mod compression;
+pub mod custom;
 pub mod error;
 pub mod formats;
 pub mod merge;

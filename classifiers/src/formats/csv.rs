@@ -22,13 +22,37 @@ use crate::error::ClassifyError;
 use crate::schema::{Field, HiveType, Schema};
 use crate::source::ObjectSource;
 
-/// How much of an object to read, and how many records to infer from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether the first row is a header.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HeaderPolicy {
+    /// Decide from the data.
+    #[default]
+    Detect,
+    /// Always.
+    Present,
+    /// Never.
+    Absent,
+}
+
+/// Sampling limits and, for custom CSV classifiers, fixed parts of the dialect.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvOptions {
     /// Bytes sampled from the start of the object.
     pub max_bytes: u64,
     /// Records inferred from.
     pub max_records: usize,
+    /// A fixed delimiter instead of sniffing one.
+    pub delimiter: Option<u8>,
+    /// A fixed quote (`Some(None)`: no quoting) instead of sniffing one.
+    pub quote: Option<Option<u8>>,
+    /// Whether the first row is a header.
+    pub header: HeaderPolicy,
+    /// Column names to use instead of the header's or `col0..`.
+    pub header_names: Vec<String>,
+    /// Trim spaces around values before typing them (Glue's default).
+    pub trim_values: bool,
+    /// Accept objects with a single column (otherwise two are needed, as in Glue).
+    pub allow_single_column: bool,
 }
 
 impl Default for CsvOptions {
@@ -36,6 +60,12 @@ impl Default for CsvOptions {
         CsvOptions {
             max_bytes: 1024 * 1024,
             max_records: 1000,
+            delimiter: None,
+            quote: None,
+            header: HeaderPolicy::Detect,
+            header_names: Vec::new(),
+            trim_values: true,
+            allow_single_column: false,
         }
     }
 }
@@ -144,16 +174,19 @@ fn consistency(rows: &[Vec<String>]) -> (usize, f64) {
     (columns, seen as f64 / rows.len() as f64)
 }
 
-fn sniff(text: &[u8], complete: bool) -> Option<(Dialect, usize, f64)> {
+fn sniff(text: &[u8], complete: bool, options: &CsvOptions) -> Option<(Dialect, usize, f64)> {
     let head = &text[..text.len().min(DIALECT_SAMPLE_BYTES)];
     let head_complete = complete && head.len() == text.len();
     let mut best: Option<(Dialect, usize, f64)> = None;
-    for delimiter in DELIMITERS {
-        for quote in QUOTES {
+    let delimiters = options.delimiter.map_or(DELIMITERS.to_vec(), |d| vec![d]);
+    let quotes = options.quote.map_or(QUOTES.to_vec(), |q| vec![q]);
+    let min_columns = if options.allow_single_column { 1 } else { 2 };
+    for &delimiter in &delimiters {
+        for &quote in &quotes {
             let dialect = Dialect { delimiter, quote };
             let parsed = records(dialect, head, head_complete, 200);
             let (columns, share) = consistency(&parsed.rows);
-            if columns < 2 {
+            if columns < min_columns {
                 continue;
             }
             let better = match best {
@@ -304,11 +337,11 @@ impl Candidates {
     }
 }
 
-fn column_candidates(rows: &[Vec<String>], columns: usize) -> Vec<Candidates> {
+fn column_candidates(rows: &[Vec<String>], columns: usize, trim: bool) -> Vec<Candidates> {
     let mut candidates = vec![Candidates::new(); columns];
     for row in rows {
         for (candidate, value) in candidates.iter_mut().zip(row) {
-            candidate.observe(value.trim());
+            candidate.observe(if trim { value.trim() } else { value });
         }
     }
     candidates
@@ -340,7 +373,7 @@ fn is_header(first: &[String], data: &[Vec<String>], columns: usize) -> bool {
         // A lone row of names is a header with no data.
         return first.len() >= 2 && first.iter().all(|c| name_like(c));
     }
-    let candidates = column_candidates(data, columns);
+    let candidates = column_candidates(data, columns, true);
     let typed_break = candidates.iter().zip(first).any(|(candidate, cell)| {
         candidate.hive_type() != HiveType::String
             && !is_null(cell.trim())
@@ -398,7 +431,7 @@ fn header_names(first: &[String], columns: usize) -> Vec<String> {
 }
 
 /// Recognizes delimited text and infers its dialect, header and column types.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CsvClassifier {
     options: CsvOptions,
 }
@@ -434,7 +467,8 @@ impl Classifier for CsvClassifier {
         if text.iter().all(|b| b.is_ascii_whitespace()) || looks_binary(text) {
             return Ok(None);
         }
-        let Some((dialect, columns, share)) = sniff(text, complete) else {
+        let options = &self.options;
+        let Some((dialect, columns, share)) = sniff(text, complete, options) else {
             return Ok(None);
         };
         let Parsed {
@@ -448,7 +482,11 @@ impl Classifier for CsvClassifier {
         let mut warnings = Vec::new();
 
         let first = rows.remove(0);
-        let header = is_header(&first, &rows, columns);
+        let header = match options.header {
+            HeaderPolicy::Detect => is_header(&first, &rows, columns),
+            HeaderPolicy::Present => true,
+            HeaderPolicy::Absent => false,
+        };
         if !header {
             rows.insert(0, first.clone());
         } else {
@@ -470,8 +508,23 @@ impl Classifier for CsvClassifier {
             ));
         }
 
-        let candidates = column_candidates(&rows, columns);
-        let mut names = if header {
+        let candidates = column_candidates(&rows, columns, options.trim_values);
+        let mut names = if !options.header_names.is_empty() {
+            if options.header_names.len() != columns {
+                warnings.push(format!(
+                    "the classifier names {} columns but the data has {columns}",
+                    options.header_names.len()
+                ));
+            }
+            (0..columns)
+                .map(|i| {
+                    options
+                        .header_names
+                        .get(i)
+                        .map_or_else(|| format!("col{i}"), |n| n.to_lowercase())
+                })
+                .collect()
+        } else if header {
             header_names(&first, columns)
         } else {
             (0..columns).map(|i| format!("col{i}")).collect()

@@ -218,20 +218,121 @@ fn sample_records(text: &[u8], complete: bool) -> Sampled {
     sampled
 }
 
-/// Recognizes JSON records and infers their schema.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JsonClassifier;
+/// One step of a JSONPath.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+    All,
+}
 
-#[async_trait]
-impl Classifier for JsonClassifier {
-    fn name(&self) -> &str {
-        "json"
+/// The JSONPath subset Glue's JSON classifiers accept: `$` followed by `.name`, `['name']`,
+/// `[n]`, `[*]` and `.*` steps. `$[*]` makes each element of a top-level array a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonPath {
+    text: String,
+    steps: Vec<Step>,
+}
+
+impl JsonPath {
+    /// Parses a path, or says what is wrong with it.
+    pub fn parse(text: &str) -> Result<JsonPath, String> {
+        let mut rest = text
+            .trim()
+            .strip_prefix('$')
+            .ok_or_else(|| format!("JSONPath {text:?} must start with $"))?;
+        let mut steps = Vec::new();
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix(".*").or_else(|| rest.strip_prefix("[*]")) {
+                steps.push(Step::All);
+                rest = after;
+            } else if let Some(after) = rest.strip_prefix('.') {
+                let end = after.find(['.', '[']).unwrap_or(after.len());
+                if end == 0 {
+                    return Err(format!("JSONPath {text:?} has an empty name"));
+                }
+                steps.push(Step::Key(after[..end].to_string()));
+                rest = &after[end..];
+            } else if let Some(after) = rest.strip_prefix('[') {
+                let end = after
+                    .find(']')
+                    .ok_or_else(|| format!("JSONPath {text:?} has [ without ]"))?;
+                let inside = after[..end].trim();
+                let quoted = inside
+                    .strip_prefix('\'')
+                    .and_then(|s| s.strip_suffix('\''))
+                    .or_else(|| inside.strip_prefix('"').and_then(|s| s.strip_suffix('"')));
+                steps.push(match quoted {
+                    Some(name) => Step::Key(name.to_string()),
+                    None => Step::Index(inside.parse().map_err(|_| {
+                        format!(
+                            "JSONPath {text:?}: [{inside}] is not an index, '*' or a quoted name"
+                        )
+                    })?),
+                });
+                rest = &after[end + 1..];
+            } else {
+                return Err(format!("JSONPath {text:?}: unexpected {rest:?}"));
+            }
+        }
+        Ok(JsonPath {
+            text: text.to_string(),
+            steps,
+        })
     }
 
-    async fn classify(
-        &self,
-        object: &dyn ObjectSource,
-    ) -> Result<Option<Classification>, ClassifyError> {
+    /// The values the path selects in `document`.
+    fn select<'a>(&self, document: &'a serde_json::Value) -> Vec<&'a serde_json::Value> {
+        let mut current = vec![document];
+        for step in &self.steps {
+            current = current
+                .into_iter()
+                .flat_map(|value| -> Vec<&serde_json::Value> {
+                    match (step, value) {
+                        (Step::Key(key), serde_json::Value::Object(map)) => {
+                            map.get(key).into_iter().collect()
+                        }
+                        (Step::Index(i), serde_json::Value::Array(items)) => {
+                            items.get(*i).into_iter().collect()
+                        }
+                        (Step::All, serde_json::Value::Array(items)) => items.iter().collect(),
+                        (Step::All, serde_json::Value::Object(map)) => map.values().collect(),
+                        _ => Vec::new(),
+                    }
+                })
+                .collect();
+        }
+        current
+    }
+}
+
+/// Recognizes JSON records and infers their schema. With a [`JsonPath`] (a custom JSON
+/// classifier), the records are the values the path selects in each document.
+#[derive(Debug, Clone, Default)]
+pub struct JsonClassifier {
+    json_path: Option<JsonPath>,
+}
+
+impl JsonClassifier {
+    /// A classifier whose records are the values `path` selects.
+    pub fn with_path(path: JsonPath) -> JsonClassifier {
+        JsonClassifier {
+            json_path: Some(path),
+        }
+    }
+}
+
+/// What the sampling of an object found.
+struct Found {
+    records: Vec<Inferred>,
+    record_count: Option<(u64, bool)>,
+    warnings: Vec<String>,
+    certainty: f64,
+}
+
+impl JsonClassifier {
+    /// Records of JSON Lines, concatenated objects or a top-level array.
+    async fn sample(&self, object: &dyn ObjectSource) -> Result<Option<Found>, ClassifyError> {
         let size = object.info().size;
         let mut read = size.min(SAMPLE_BYTES);
         let mut sample = object.read_range(0..read).await?;
@@ -251,7 +352,6 @@ impl Classifier for JsonClassifier {
             // Starts like JSON but no record parses: not JSON (another classifier may know).
             return Ok(None);
         }
-
         let mut warnings = Vec::new();
         let mut certainty = 1.0;
         if let Some(error) = &sampled.error {
@@ -261,11 +361,93 @@ impl Classifier for JsonClassifier {
             ));
             certainty = 0.8;
         }
+        if sampled.top_level_array {
+            warnings.push("the file is one JSON array; its elements are the records".into());
+        }
         let records = sampled.records.len();
+        let record_count = if read == size && sampled.error.is_none() && records < MAX_RECORDS {
+            Some((records as u64, false))
+        } else if sampled.consumed > 0 {
+            let average = sampled.consumed as f64 / records as f64;
+            Some(((size as f64 / average).round() as u64, true))
+        } else {
+            None
+        };
+        Ok(Some(Found {
+            records: sampled.records,
+            record_count,
+            warnings,
+            certainty,
+        }))
+    }
+
+    /// Records selected by a JSONPath in a whole document (documents up to 10 MB).
+    async fn select(
+        &self,
+        path: &JsonPath,
+        object: &dyn ObjectSource,
+    ) -> Result<Option<Found>, ClassifyError> {
+        let size = object.info().size;
+        let sample = object.read_range(0..size.min(MAX_SAMPLE_BYTES)).await?;
+        let text = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&sample);
+        let mut stream =
+            serde_json::Deserializer::from_slice(text).into_iter::<serde_json::Value>();
+        let mut records = Vec::new();
+        while let Some(Ok(document)) = stream.next() {
+            for value in path.select(&document) {
+                records.push(Inferred::deserialize(value).unwrap_or(Inferred::Null));
+            }
+            if records.len() >= MAX_RECORDS {
+                break;
+            }
+        }
+        if records.is_empty() {
+            return Ok(None);
+        }
+        let mut warnings = Vec::new();
+        if size > MAX_SAMPLE_BYTES {
+            warnings.push(format!(
+                "only the first {MAX_SAMPLE_BYTES} bytes were read to apply {}",
+                path.text
+            ));
+        }
+        records.truncate(MAX_RECORDS);
+        Ok(Some(Found {
+            records,
+            record_count: None,
+            warnings,
+            certainty: 1.0,
+        }))
+    }
+}
+
+#[async_trait]
+impl Classifier for JsonClassifier {
+    fn name(&self) -> &str {
+        "json"
+    }
+
+    async fn classify(
+        &self,
+        object: &dyn ObjectSource,
+    ) -> Result<Option<Classification>, ClassifyError> {
+        let found = match &self.json_path {
+            Some(path) => self.select(path, object).await?,
+            None => self.sample(object).await?,
+        };
+        let Some(Found {
+            records,
+            record_count,
+            mut warnings,
+            certainty,
+        }) = found
+        else {
+            return Ok(None);
+        };
         let mut columns: Vec<(String, Inferred)> = Vec::new();
         let mut scalars = Inferred::Null;
         let mut any_scalar = false;
-        for record in sampled.records {
+        for record in records {
             match record {
                 Inferred::Object(fields) => columns = merge_fields(columns, fields),
                 other => {
@@ -287,20 +469,14 @@ impl Classifier for JsonClassifier {
         properties
             .serde_parameters
             .insert("paths".into(), paths.join(","));
-        if read == size && sampled.error.is_none() && records < MAX_RECORDS {
-            properties.record_count = Some(records as u64);
-        } else if sampled.consumed > 0 {
-            let average = sampled.consumed as f64 / records as f64;
-            properties.record_count = Some((size as f64 / average).round() as u64);
-            properties.record_count_estimated = true;
+        if let Some((count, estimated)) = record_count {
+            properties.record_count = Some(count);
+            properties.record_count_estimated = estimated;
         }
         let fields = columns
             .into_iter()
             .map(|(name, t)| Field::new(name.to_lowercase(), t.finish()))
             .collect();
-        if sampled.top_level_array {
-            warnings.push("the file is one JSON array; its elements are the records".into());
-        }
         Ok(Some(Classification {
             classification: "json".into(),
             certainty,
@@ -317,7 +493,7 @@ mod tests {
     use crate::source::InMemoryObject;
 
     async fn classify(text: &str) -> Option<Classification> {
-        JsonClassifier
+        JsonClassifier::default()
             .classify(&InMemoryObject::new("x.json", text.as_bytes().to_vec()))
             .await
             .unwrap()
@@ -405,5 +581,36 @@ mod tests {
             (estimate / actual - 1.0).abs() < 0.05,
             "{estimate} vs {actual}"
         );
+    }
+
+    #[tokio::test]
+    async fn json_paths_select_records() {
+        let document = r#"{"meta": {"count": 2}, "items": [{"id": 1, "tags": ["a"]}, {"id": 2, "extra": true}]}"#;
+        let classify_with = |path: &str| {
+            let classifier = JsonClassifier::with_path(JsonPath::parse(path).unwrap());
+            let object = InMemoryObject::new("x.json", document.as_bytes().to_vec());
+            async move { classifier.classify(&object).await.unwrap() }
+        };
+        let found = classify_with("$.items[*]").await.unwrap();
+        assert_eq!(
+            columns(&found),
+            ["id:int", "tags:array<string>", "extra:boolean"]
+        );
+        let found = classify_with("$['meta'].count").await.unwrap();
+        assert_eq!(columns(&found), ["record:int"]);
+        assert!(classify_with("$.missing[*]").await.is_none());
+        let array = JsonClassifier::with_path(JsonPath::parse("$[*]").unwrap());
+        let found = array
+            .classify(&InMemoryObject::new(
+                "x.json",
+                br#"[{"a": 1}, {"b": "x"}]"#.to_vec(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(columns(&found), ["a:int", "b:string"]);
+        for bad in ["items", "$.", "$[x]", "$[1", "$..a"] {
+            assert!(JsonPath::parse(bad).is_err(), "{bad}");
+        }
     }
 }

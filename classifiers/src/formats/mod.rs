@@ -19,7 +19,7 @@ pub fn builtins() -> Vec<Arc<dyn Classifier>> {
     let mut classifiers: Vec<Arc<dyn Classifier>> = vec![
         Arc::new(avro::AvroClassifier),
         Arc::new(parquet::ParquetClassifier),
-        Arc::new(json::JsonClassifier),
+        Arc::new(json::JsonClassifier::default()),
     ];
     for grok in grok::GrokClassifier::builtins() {
         classifiers.push(Arc::new(grok));
