@@ -6,7 +6,7 @@ use lakecat_catalog::{Database, DatabaseInput};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{AppState, Json, PageParams, Path, Query};
+use super::{AppState, DatabasePath, Json, PageParams, Path, Query};
 use crate::error::{ApiResult, ErrorResponse};
 
 /// A page of databases.
@@ -67,7 +67,7 @@ pub(super) async fn create_database(
     get,
     path = "/v1/databases/{database}",
     tag = "databases",
-    params(("database" = String, Path, description = "Database name")),
+    params(DatabasePath),
     responses(
         (status = 200, body = Database),
         (status = 404, description = "No such database", body = ErrorResponse),
@@ -75,7 +75,7 @@ pub(super) async fn create_database(
 )]
 pub(super) async fn get_database(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Path(DatabasePath { database: name }): Path<DatabasePath>,
 ) -> ApiResult<Json<Database>> {
     Ok(Json(state.catalog.get_database(&name).await?))
 }
@@ -85,7 +85,7 @@ pub(super) async fn get_database(
     put,
     path = "/v1/databases/{database}",
     tag = "databases",
-    params(("database" = String, Path, description = "Database name")),
+    params(DatabasePath),
     request_body = DatabaseInput,
     responses(
         (status = 200, body = Database),
@@ -95,7 +95,7 @@ pub(super) async fn get_database(
 )]
 pub(super) async fn update_database(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Path(DatabasePath { database: name }): Path<DatabasePath>,
     Json(input): Json<DatabaseInput>,
 ) -> ApiResult<Json<Database>> {
     Ok(Json(state.catalog.update_database(&name, input).await?))
@@ -106,7 +106,7 @@ pub(super) async fn update_database(
     delete,
     path = "/v1/databases/{database}",
     tag = "databases",
-    params(("database" = String, Path, description = "Database name")),
+    params(DatabasePath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such database", body = ErrorResponse),
@@ -114,7 +114,7 @@ pub(super) async fn update_database(
 )]
 pub(super) async fn delete_database(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Path(DatabasePath { database: name }): Path<DatabasePath>,
 ) -> ApiResult<StatusCode> {
     state.catalog.delete_database(&name).await?;
     Ok(StatusCode::NO_CONTENT)

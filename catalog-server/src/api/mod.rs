@@ -64,6 +64,49 @@ impl From<PageParams> for PageRequest {
     }
 }
 
+/// The path of a database.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct DatabasePath {
+    /// Database name.
+    pub database: String,
+}
+
+/// The path of a table.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TablePath {
+    /// Database name.
+    pub database: String,
+    /// Table name.
+    pub table: String,
+}
+
+/// The path of a table version.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TableVersionPath {
+    /// Database name.
+    pub database: String,
+    /// Table name.
+    pub table: String,
+    /// Version id.
+    pub version_id: String,
+}
+
+/// The path of a partition.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PartitionPath {
+    /// Database name.
+    pub database: String,
+    /// Table name.
+    pub table: String,
+    /// The partition's values in key order, each percent-encoded, separated by `/`:
+    /// `2024/06`.
+    pub values: String,
+}
+
 /// Health of the server.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {

@@ -11,7 +11,7 @@ use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Json, Path, Query};
+use super::{AppState, Json, PartitionPath, Path, Query, TablePath};
 use crate::error::{ApiError, ApiResult, ErrorDetail, ErrorResponse};
 
 /// What to list.
@@ -109,11 +109,7 @@ fn values_from_path(uri: &OriginalUri) -> Result<Vec<String>, ApiError> {
     get,
     path = "/v1/databases/{database}/tables/{table}/partitions",
     tag = "partitions",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-        PartitionListParams,
-    ),
+    params(TablePath, PartitionListParams),
     responses(
         (status = 200, body = PartitionList),
         (status = 400, description = "Bad filter (with its position), page size, token or segment", body = ErrorResponse),
@@ -122,7 +118,7 @@ fn values_from_path(uri: &OriginalUri) -> Result<Vec<String>, ApiError> {
 )]
 pub(super) async fn list_partitions(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
     Query(params): Query<PartitionListParams>,
 ) -> ApiResult<Json<PartitionList>> {
     let segment = match (params.segment_number, params.total_segments) {
@@ -158,10 +154,7 @@ pub(super) async fn list_partitions(
     post,
     path = "/v1/databases/{database}/tables/{table}/partitions",
     tag = "partitions",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-    ),
+    params(TablePath),
     request_body = PartitionInput,
     responses(
         (status = 201, body = Partition),
@@ -172,7 +165,7 @@ pub(super) async fn list_partitions(
 )]
 pub(super) async fn create_partition(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
     Json(input): Json<PartitionInput>,
 ) -> ApiResult<(StatusCode, Json<Partition>)> {
     let partition = state
@@ -187,10 +180,7 @@ pub(super) async fn create_partition(
     post,
     path = "/v1/databases/{database}/tables/{table}/partitions:batchCreate",
     tag = "partitions",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-    ),
+    params(TablePath),
     request_body = BatchCreatePartitionsRequest,
     responses(
         (status = 200, description = "Per-partition errors; the others were created", body = BatchPartitionsResponse),
@@ -200,7 +190,7 @@ pub(super) async fn create_partition(
 )]
 pub(super) async fn batch_create_partitions(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
     Json(request): Json<BatchCreatePartitionsRequest>,
 ) -> ApiResult<Json<BatchPartitionsResponse>> {
     let failures = state
@@ -215,10 +205,7 @@ pub(super) async fn batch_create_partitions(
     post,
     path = "/v1/databases/{database}/tables/{table}/partitions:batchDelete",
     tag = "partitions",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-    ),
+    params(TablePath),
     request_body = BatchDeletePartitionsRequest,
     responses(
         (status = 200, description = "Per-partition errors; the others were deleted", body = BatchPartitionsResponse),
@@ -228,7 +215,7 @@ pub(super) async fn batch_create_partitions(
 )]
 pub(super) async fn batch_delete_partitions(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
     Json(request): Json<BatchDeletePartitionsRequest>,
 ) -> ApiResult<Json<BatchPartitionsResponse>> {
     let failures = state
@@ -243,11 +230,7 @@ pub(super) async fn batch_delete_partitions(
     get,
     path = "/v1/databases/{database}/tables/{table}/partitions/{values}",
     tag = "partitions",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-        ("values" = String, Path, description = "The partition's values in key order, each percent-encoded, separated by `/`: `2024/06`"),
-    ),
+    params(PartitionPath),
     responses(
         (status = 200, body = Partition),
         (status = 400, description = "Wrong number of values", body = ErrorResponse),
@@ -256,7 +239,9 @@ pub(super) async fn batch_delete_partitions(
 )]
 pub(super) async fn get_partition(
     State(state): State<AppState>,
-    Path((database, table, _values)): Path<(String, String, String)>,
+    Path(PartitionPath {
+        database, table, ..
+    }): Path<PartitionPath>,
     uri: OriginalUri,
 ) -> ApiResult<Json<Partition>> {
     let values = values_from_path(&uri)?;
@@ -273,11 +258,7 @@ pub(super) async fn get_partition(
     put,
     path = "/v1/databases/{database}/tables/{table}/partitions/{values}",
     tag = "partitions",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-        ("values" = String, Path, description = "The partition's values in key order, each percent-encoded, separated by `/`: `2024/06`"),
-    ),
+    params(PartitionPath),
     request_body = PartitionInput,
     responses(
         (status = 200, body = Partition),
@@ -288,7 +269,9 @@ pub(super) async fn get_partition(
 )]
 pub(super) async fn update_partition(
     State(state): State<AppState>,
-    Path((database, table, _values)): Path<(String, String, String)>,
+    Path(PartitionPath {
+        database, table, ..
+    }): Path<PartitionPath>,
     uri: OriginalUri,
     Json(input): Json<PartitionInput>,
 ) -> ApiResult<Json<Partition>> {
@@ -306,11 +289,7 @@ pub(super) async fn update_partition(
     delete,
     path = "/v1/databases/{database}/tables/{table}/partitions/{values}",
     tag = "partitions",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-        ("values" = String, Path, description = "The partition's values in key order, each percent-encoded, separated by `/`: `2024/06`"),
-    ),
+    params(PartitionPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Wrong number of values", body = ErrorResponse),
@@ -319,7 +298,9 @@ pub(super) async fn update_partition(
 )]
 pub(super) async fn delete_partition(
     State(state): State<AppState>,
-    Path((database, table, _values)): Path<(String, String, String)>,
+    Path(PartitionPath {
+        database, table, ..
+    }): Path<PartitionPath>,
     uri: OriginalUri,
 ) -> ApiResult<StatusCode> {
     let values = values_from_path(&uri)?;

@@ -6,7 +6,7 @@ use lakecat_catalog::{Table, TableInput, TableVersion, UpdateTableOptions};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Json, PageParams, Path, Query};
+use super::{AppState, DatabasePath, Json, PageParams, Path, Query, TablePath, TableVersionPath};
 use crate::error::{ApiError, ApiResult, ErrorDetail, ErrorResponse};
 
 /// A page of tables.
@@ -70,7 +70,7 @@ pub struct BatchDeleteTableVersionsResponse {
     get,
     path = "/v1/databases/{database}/tables",
     tag = "tables",
-    params(("database" = String, Path, description = "Database name"), PageParams),
+    params(DatabasePath, PageParams),
     responses(
         (status = 200, body = TableList),
         (status = 400, description = "Bad page size or token", body = ErrorResponse),
@@ -79,7 +79,7 @@ pub struct BatchDeleteTableVersionsResponse {
 )]
 pub(super) async fn list_tables(
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    Path(DatabasePath { database }): Path<DatabasePath>,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<TableList>> {
     let listing = state.catalog.list_tables(&database, page.into()).await?;
@@ -94,7 +94,7 @@ pub(super) async fn list_tables(
     post,
     path = "/v1/databases/{database}/tables",
     tag = "tables",
-    params(("database" = String, Path, description = "Database name")),
+    params(DatabasePath),
     request_body = TableInput,
     responses(
         (status = 201, body = Table),
@@ -106,7 +106,7 @@ pub(super) async fn list_tables(
 )]
 pub(super) async fn create_table(
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    Path(DatabasePath { database }): Path<DatabasePath>,
     Json(input): Json<TableInput>,
 ) -> ApiResult<(StatusCode, Json<Table>)> {
     let table = state.catalog.create_table(&database, input).await?;
@@ -118,10 +118,7 @@ pub(super) async fn create_table(
     get,
     path = "/v1/databases/{database}/tables/{table}",
     tag = "tables",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-    ),
+    params(TablePath),
     responses(
         (status = 200, body = Table),
         (status = 404, description = "No such database or table", body = ErrorResponse),
@@ -129,7 +126,7 @@ pub(super) async fn create_table(
 )]
 pub(super) async fn get_table(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
 ) -> ApiResult<Json<Table>> {
     Ok(Json(state.catalog.get_table(&database, &table).await?))
 }
@@ -139,11 +136,7 @@ pub(super) async fn get_table(
     put,
     path = "/v1/databases/{database}/tables/{table}",
     tag = "tables",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-        UpdateTableParams,
-    ),
+    params(TablePath, UpdateTableParams),
     request_body = TableInput,
     responses(
         (status = 200, body = Table),
@@ -154,7 +147,7 @@ pub(super) async fn get_table(
 )]
 pub(super) async fn update_table(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
     Query(params): Query<UpdateTableParams>,
     Json(input): Json<TableInput>,
 ) -> ApiResult<Json<Table>> {
@@ -175,10 +168,7 @@ pub(super) async fn update_table(
     delete,
     path = "/v1/databases/{database}/tables/{table}",
     tag = "tables",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-    ),
+    params(TablePath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such database or table", body = ErrorResponse),
@@ -186,7 +176,7 @@ pub(super) async fn update_table(
 )]
 pub(super) async fn delete_table(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
 ) -> ApiResult<StatusCode> {
     state.catalog.delete_table(&database, &table).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -197,11 +187,7 @@ pub(super) async fn delete_table(
     get,
     path = "/v1/databases/{database}/tables/{table}/versions",
     tag = "tables",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-        PageParams,
-    ),
+    params(TablePath, PageParams),
     responses(
         (status = 200, body = TableVersionList),
         (status = 400, description = "Bad page size or token", body = ErrorResponse),
@@ -210,7 +196,7 @@ pub(super) async fn delete_table(
 )]
 pub(super) async fn list_table_versions(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
     Query(page): Query<PageParams>,
 ) -> ApiResult<Json<TableVersionList>> {
     let listing = state
@@ -228,11 +214,7 @@ pub(super) async fn list_table_versions(
     get,
     path = "/v1/databases/{database}/tables/{table}/versions/{version_id}",
     tag = "tables",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-        ("version_id" = String, Path, description = "Version id"),
-    ),
+    params(TableVersionPath),
     responses(
         (status = 200, body = TableVersion),
         (status = 400, description = "Not a version id", body = ErrorResponse),
@@ -241,7 +223,11 @@ pub(super) async fn list_table_versions(
 )]
 pub(super) async fn get_table_version(
     State(state): State<AppState>,
-    Path((database, table, version_id)): Path<(String, String, String)>,
+    Path(TableVersionPath {
+        database,
+        table,
+        version_id,
+    }): Path<TableVersionPath>,
 ) -> ApiResult<Json<TableVersion>> {
     Ok(Json(
         state
@@ -256,11 +242,7 @@ pub(super) async fn get_table_version(
     delete,
     path = "/v1/databases/{database}/tables/{table}/versions/{version_id}",
     tag = "tables",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-        ("version_id" = String, Path, description = "Version id"),
-    ),
+    params(TableVersionPath),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Not a version id, or the current version", body = ErrorResponse),
@@ -269,7 +251,11 @@ pub(super) async fn get_table_version(
 )]
 pub(super) async fn delete_table_version(
     State(state): State<AppState>,
-    Path((database, table, version_id)): Path<(String, String, String)>,
+    Path(TableVersionPath {
+        database,
+        table,
+        version_id,
+    }): Path<TableVersionPath>,
 ) -> ApiResult<StatusCode> {
     let failures = state
         .catalog
@@ -286,10 +272,7 @@ pub(super) async fn delete_table_version(
     post,
     path = "/v1/databases/{database}/tables/{table}/versions:batchDelete",
     tag = "tables",
-    params(
-        ("database" = String, Path, description = "Database name"),
-        ("table" = String, Path, description = "Table name"),
-    ),
+    params(TablePath),
     request_body = BatchDeleteTableVersionsRequest,
     responses(
         (status = 200, description = "Per-version errors; the others were deleted", body = BatchDeleteTableVersionsResponse),
@@ -299,7 +282,7 @@ pub(super) async fn delete_table_version(
 )]
 pub(super) async fn batch_delete_table_versions(
     State(state): State<AppState>,
-    Path((database, table)): Path<(String, String)>,
+    Path(TablePath { database, table }): Path<TablePath>,
     Json(request): Json<BatchDeleteTableVersionsRequest>,
 ) -> ApiResult<Json<BatchDeleteTableVersionsResponse>> {
     let failures = state
