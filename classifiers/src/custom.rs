@@ -9,6 +9,7 @@ use crate::classifier::Classifier;
 use crate::formats::csv::{CsvClassifier, CsvOptions, HeaderPolicy};
 use crate::formats::grok::{GrokClassifier, GrokPattern};
 use crate::formats::json::{JsonClassifier, JsonPath};
+use crate::formats::xml::XmlClassifier;
 
 /// Whether the first row of delimited text is a header (Glue's `ContainsHeader`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +70,13 @@ pub enum ClassifierDefinition {
         /// The path, for example `$[*]` or `$.records[*]`.
         json_path: String,
     },
+    /// XML whose records are the elements with a row tag.
+    Xml {
+        /// The classifier's name.
+        name: String,
+        /// The records' element name, without angle brackets.
+        row_tag: String,
+    },
 }
 
 /// A definition that breaks a rule; the message names the field.
@@ -93,7 +101,8 @@ impl ClassifierDefinition {
         match self {
             ClassifierDefinition::Grok { name, .. }
             | ClassifierDefinition::Csv { name, .. }
-            | ClassifierDefinition::Json { name, .. } => name,
+            | ClassifierDefinition::Json { name, .. }
+            | ClassifierDefinition::Xml { name, .. } => name,
         }
     }
 
@@ -159,6 +168,17 @@ impl ClassifierDefinition {
                 let path = JsonPath::parse(json_path)
                     .map_err(|e| DefinitionError(format!("json_path: {e}")))?;
                 Arc::new(JsonClassifier::with_path(path))
+            }
+            ClassifierDefinition::Xml { name: _, row_tag } => {
+                let valid = !row_tag.is_empty()
+                    && !row_tag.contains(['<', '>', ' ', '/'])
+                    && row_tag.len() <= 255;
+                if !valid {
+                    return Err(DefinitionError(format!(
+                        "row_tag: {row_tag:?} must be an element name without angle brackets"
+                    )));
+                }
+                Arc::new(XmlClassifier::with_row_tag(row_tag.clone()))
             }
         })
     }

@@ -124,6 +124,20 @@ proptest! {
     }
 
     #[test]
+    fn mutated_xml_never_panics(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![b'<', b'>', b'/', b'"', b'=', b' ', 0u8, b'&'])), 1..8),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut bytes = br#"<?xml version="1.0"?><rows><row id="1"><a>x</a><b><c>1</c><c>2</c></b></row><row id="2"><a>y</a></row></rows>"#.to_vec();
+        for (at, value) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        bytes.truncate(cut.index(bytes.len()) + 1);
+        classify("mutated.xml", bytes);
+    }
+
+    #[test]
     fn mutated_csv_never_panics(
         edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![b',', b'"', b'\n', b'\r', b'\t', b';', 0u8, 0xff, b'x'])), 1..10),
         cut in any::<prop::sample::Index>(),

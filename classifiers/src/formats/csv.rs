@@ -271,6 +271,13 @@ fn is_timestamp(value: &str) -> bool {
     time_digits && hour < 24 && minute < 60 && second < 61 && fraction_ok
 }
 
+/// The Hive type of one text value, by the same rules as a CSV column (`None` for null).
+pub(crate) fn text_value_type(value: &str) -> Option<HiveType> {
+    let mut candidates = Candidates::new();
+    candidates.observe(value.trim());
+    (candidates.values > 0).then(|| candidates.hive_type())
+}
+
 fn is_boolean(value: &str) -> bool {
     value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
 }

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod grok;
 pub mod json;
 pub mod parquet;
+pub mod xml;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ pub fn builtins() -> Vec<Arc<dyn Classifier>> {
         Arc::new(avro::AvroClassifier),
         Arc::new(parquet::ParquetClassifier),
         Arc::new(json::JsonClassifier::default()),
+        Arc::new(xml::XmlClassifier::default()),
     ];
     for grok in grok::GrokClassifier::builtins() {
         classifiers.push(Arc::new(grok));
