@@ -5,6 +5,7 @@ pub mod avro;
 pub mod csv;
 pub mod grok;
 pub mod json;
+pub mod orc;
 pub mod parquet;
 pub mod xml;
 
@@ -19,6 +20,7 @@ pub use arrow_types::hive_type_of;
 pub fn builtins() -> Vec<Arc<dyn Classifier>> {
     let mut classifiers: Vec<Arc<dyn Classifier>> = vec![
         Arc::new(avro::AvroClassifier),
+        Arc::new(orc::OrcClassifier),
         Arc::new(parquet::ParquetClassifier),
         Arc::new(json::JsonClassifier::default()),
         Arc::new(xml::XmlClassifier::default()),
