@@ -10,6 +10,7 @@ use crate::formats::csv::{CsvClassifier, CsvOptions, HeaderPolicy};
 use crate::formats::grok::{GrokClassifier, GrokPattern};
 use crate::formats::json::{JsonClassifier, JsonPath};
 use crate::formats::xml::XmlClassifier;
+use crate::schema::HiveType;
 
 /// Whether the first row of delimited text is a header (Glue's `ContainsHeader`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +63,10 @@ pub enum ClassifierDefinition {
         /// Accept files with a single column.
         #[serde(default)]
         allow_single_column: bool,
+        /// The only types columns may get (Glue's `CustomDatatypes`: BINARY, BOOLEAN, DATE,
+        /// DECIMAL, DOUBLE, FLOAT, INT, LONG, SHORT, STRING, TIMESTAMP).
+        #[serde(default)]
+        custom_datatypes: Option<Vec<String>>,
     },
     /// JSON whose records a JSONPath selects.
     Json {
@@ -137,7 +142,24 @@ impl ClassifierDefinition {
                 header,
                 disable_value_trimming,
                 allow_single_column,
+                custom_datatypes,
             } => {
+                let allowed_types = custom_datatypes
+                    .as_ref()
+                    .map(|names| {
+                        names
+                            .iter()
+                            .map(|name| {
+                                glue_csv_type(name).ok_or_else(|| {
+                                    DefinitionError(format!(
+                                        "custom_datatypes: {name:?} is not one of BINARY, BOOLEAN, DATE, \
+                                         DECIMAL, DOUBLE, FLOAT, INT, LONG, SHORT, STRING, TIMESTAMP"
+                                    ))
+                                })
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()?;
                 let delimiter = single_char("delimiter", delimiter)?;
                 let quote = single_char("quote_symbol", quote_symbol)?;
                 if delimiter.is_some() && delimiter == quote {
@@ -161,6 +183,7 @@ impl ClassifierDefinition {
                     header_names: header.clone(),
                     trim_values: !disable_value_trimming,
                     allow_single_column: *allow_single_column,
+                    allowed_types,
                     ..CsvOptions::default()
                 }))
             }
@@ -182,6 +205,27 @@ impl ClassifierDefinition {
             }
         })
     }
+}
+
+/// The Hive type of one of Glue's custom CSV data type names.
+fn glue_csv_type(name: &str) -> Option<HiveType> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "BINARY" => HiveType::Binary,
+        "BOOLEAN" => HiveType::Boolean,
+        "DATE" => HiveType::Date,
+        "DECIMAL" => HiveType::Decimal {
+            precision: 38,
+            scale: 18,
+        },
+        "DOUBLE" => HiveType::Double,
+        "FLOAT" => HiveType::Float,
+        "INT" => HiveType::Int,
+        "LONG" => HiveType::BigInt,
+        "SHORT" => HiveType::SmallInt,
+        "STRING" => HiveType::String,
+        "TIMESTAMP" => HiveType::Timestamp,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -230,6 +274,12 @@ mod tests {
         assert_eq!(classification, "csv");
         assert_eq!(columns, ["id:string", "label:string"]);
 
+        let typed = definition(
+            r#"{"kind": "csv", "name": "typed", "custom_datatypes": ["INT", "DECIMAL"]}"#,
+        );
+        let (_, columns) = classify(&[typed], "x.csv", "a,b,c\n1,2.5,x\n2,3,y\n").await;
+        assert_eq!(columns, ["a:int", "b:decimal(38,18)", "c:string"]);
+
         let single = definition(
             r#"{"kind": "csv", "name": "one", "allow_single_column": true, "contains_header": "PRESENT"}"#,
         );
@@ -259,6 +309,29 @@ mod tests {
         assert_eq!(
             (classification.as_str(), columns),
             ("json", vec!["a:double".to_string()])
+        );
+    }
+
+    #[test]
+    fn custom_datatypes_are_glue_names() {
+        let error = ClassifierDefinition::Csv {
+            name: "x".into(),
+            delimiter: None,
+            quote_symbol: None,
+            contains_header: ContainsHeader::Unknown,
+            header: Vec::new(),
+            disable_value_trimming: false,
+            allow_single_column: false,
+            custom_datatypes: Some(vec!["UUID".into()]),
+        }
+        .build()
+        .err()
+        .unwrap();
+        assert!(
+            error
+                .0
+                .starts_with("custom_datatypes: \"UUID\" is not one of"),
+            "{error}"
         );
     }
 

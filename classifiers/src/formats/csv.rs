@@ -53,6 +53,9 @@ pub struct CsvOptions {
     pub trim_values: bool,
     /// Accept objects with a single column (otherwise two are needed, as in Glue).
     pub allow_single_column: bool,
+    /// The only types columns may get (Glue's custom data types); `string` is always
+    /// allowed. `None`: all of lakecat's text types.
+    pub allowed_types: Option<Vec<HiveType>>,
 }
 
 impl Default for CsvOptions {
@@ -66,6 +69,7 @@ impl Default for CsvOptions {
             header_names: Vec::new(),
             trim_values: true,
             allow_single_column: false,
+            allowed_types: None,
         }
     }
 }
@@ -291,6 +295,9 @@ struct Candidates {
     date: bool,
     timestamp: bool,
     values: usize,
+    /// The range of the integer values, for fitting narrower integer types.
+    min: i64,
+    max: i64,
 }
 
 impl Candidates {
@@ -302,6 +309,8 @@ impl Candidates {
             date: true,
             timestamp: true,
             values: 0,
+            min: i64::MAX,
+            max: i64::MIN,
         }
     }
 
@@ -313,6 +322,10 @@ impl Candidates {
         self.boolean &= is_boolean(value);
         let bigint = is_bigint(value);
         self.bigint &= bigint;
+        if let Ok(n) = value.parse::<i64>() {
+            self.min = self.min.min(n);
+            self.max = self.max.max(n);
+        }
         self.double &= bigint || is_double(value);
         self.date &= is_date(value);
         self.timestamp &= is_timestamp(value);
@@ -330,6 +343,45 @@ impl Candidates {
             } => HiveType::Timestamp,
             _ => HiveType::String,
         }
+    }
+
+    /// The type among `allowed` that holds every value of the column, preferring the most
+    /// exact; `string` when none does.
+    fn restricted_type(&self, allowed: &[HiveType]) -> HiveType {
+        let has = |t: &HiveType| allowed.contains(t);
+        let fits = |min: i64, max: i64| self.min >= min && self.max <= max;
+        let decimal = allowed
+            .iter()
+            .find(|t| matches!(t, HiveType::Decimal { .. }))
+            .cloned();
+        let preferences: Vec<HiveType> = match self.hive_type() {
+            HiveType::Boolean => vec![HiveType::Boolean],
+            HiveType::BigInt => {
+                let mut order = Vec::new();
+                if fits(i16::MIN.into(), i16::MAX.into()) {
+                    order.push(HiveType::SmallInt);
+                }
+                if fits(i32::MIN.into(), i32::MAX.into()) {
+                    order.push(HiveType::Int);
+                }
+                order.extend([HiveType::BigInt]);
+                order.extend(decimal.clone());
+                order.extend([HiveType::Double, HiveType::Float]);
+                order
+            }
+            HiveType::Double => {
+                let mut order = vec![HiveType::Double, HiveType::Float];
+                order.extend(decimal);
+                order
+            }
+            HiveType::Date => vec![HiveType::Date, HiveType::Timestamp],
+            HiveType::Timestamp => vec![HiveType::Timestamp],
+            _ => Vec::new(),
+        };
+        preferences
+            .into_iter()
+            .find(has)
+            .unwrap_or(HiveType::String)
     }
 
     fn accepts(&self, value: &str) -> bool {
@@ -536,7 +588,13 @@ impl Classifier for CsvClassifier {
         } else {
             (0..columns).map(|i| format!("col{i}")).collect()
         };
-        let mut types: Vec<HiveType> = candidates.iter().map(Candidates::hive_type).collect();
+        let mut types: Vec<HiveType> = match &options.allowed_types {
+            None => candidates.iter().map(Candidates::hive_type).collect(),
+            Some(allowed) => candidates
+                .iter()
+                .map(|c| c.restricted_type(allowed))
+                .collect(),
+        };
         // A trailing delimiter leaves an empty last column everywhere: drop it.
         let last_empty = candidates.last().is_some_and(|c| c.values == 0)
             && (!header || first.get(columns - 1).is_none_or(|c| c.trim().is_empty()));
@@ -731,5 +789,47 @@ mod tests {
         assert!(is_date("2024-02-29") && !is_date("2024-13-01") && !is_date("01/02/2024"));
         assert!(is_timestamp("2024-01-05 10:00:00") && is_timestamp("2024-01-05 10:00:00.5"));
         assert!(!is_timestamp("2024-01-05T10:00:00") && !is_timestamp("2024-01-05 25:00:00"));
+    }
+
+    #[tokio::test]
+    async fn allowed_types_restrict_inference() {
+        let text = "small,big,ratio,day\n1,3000000000,1.5,2024-01-01\n2,4,2.5,2024-01-02\n";
+        let classify = |allowed: Vec<HiveType>| {
+            let classifier = CsvClassifier::new(CsvOptions {
+                allowed_types: Some(allowed),
+                ..CsvOptions::default()
+            });
+            async move {
+                let found = classifier
+                    .classify(&InMemoryObject::new("x.csv", text.as_bytes().to_vec()))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                found
+                    .schema
+                    .fields
+                    .iter()
+                    .map(|f| f.data_type.to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            classify(vec![
+                HiveType::SmallInt,
+                HiveType::Int,
+                HiveType::BigInt,
+                HiveType::Float
+            ])
+            .await,
+            ["smallint", "bigint", "float", "string"]
+        );
+        assert_eq!(
+            classify(vec![HiveType::Int, HiveType::Timestamp]).await,
+            ["int", "string", "string", "timestamp"]
+        );
+        assert_eq!(
+            classify(vec![]).await,
+            ["string", "string", "string", "string"]
+        );
     }
 }
