@@ -160,6 +160,8 @@ impl Registry {
     /// Classifies one object; a compressed one is classified by its decompressed content,
     /// with the compression recorded.
     pub async fn classify(&self, object: &dyn ObjectSource) -> Outcome {
+        let cached = crate::source::CachedObject::new(object);
+        let object: &dyn ObjectSource = &cached;
         let head_len = object.info().size.min(crate::compression::MAGIC_BYTES);
         let head = match object.read_range(0..head_len).await {
             Ok(head) => head,

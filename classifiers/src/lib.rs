@@ -20,4 +20,4 @@ pub use classifier::{
 };
 pub use error::ClassifyError;
 pub use schema::{Field, HiveType, Schema};
-pub use source::{InMemoryObject, ObjectInfo, ObjectSource};
+pub use source::{CachedObject, InMemoryObject, ObjectInfo, ObjectSource};
