@@ -13,6 +13,12 @@ pub enum Entity {
     TableVersion,
     /// A partition.
     Partition,
+    /// A crawler.
+    Crawler,
+    /// A crawl run.
+    CrawlRun,
+    /// A custom classifier.
+    Classifier,
 }
 
 impl fmt::Display for Entity {
@@ -22,6 +28,9 @@ impl fmt::Display for Entity {
             Entity::Table => "table",
             Entity::TableVersion => "table version",
             Entity::Partition => "partition",
+            Entity::Crawler => "crawler",
+            Entity::CrawlRun => "crawl run",
+            Entity::Classifier => "classifier",
         })
     }
 }
@@ -52,6 +61,15 @@ pub enum Error {
     /// The request is invalid; the message names the field and the rule it breaks.
     #[error("{0}")]
     InvalidInput(String),
+    /// The crawler's state does not allow the request: starting or changing a running
+    /// crawler, stopping one that is not running or already stopping.
+    #[error("crawler {crawler} is {state}")]
+    CrawlerState {
+        /// The crawler.
+        crawler: String,
+        /// Its state, lower case: `running`, `stopping` or `not running`.
+        state: &'static str,
+    },
     /// A paging token that is malformed or belongs to another listing.
     #[error("invalid page token: {0}")]
     InvalidPageToken(String),

@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+pub mod crawlers;
 pub mod error;
 pub mod filter;
 pub mod model;
@@ -31,4 +32,4 @@ pub use error::{Entity, Error, Result};
 pub use model::*;
 pub use service::{Catalog, Listing, PageRequest, PartitionListRequest};
 pub use sql::{Backend, DEFAULT_DATABASE_URL, SqlStore, StoreOptions};
-pub use store::{CatalogStore, PartitionFailure, UpdateTableOptions};
+pub use store::{CatalogStore, PartitionFailure, TableAction, TableChange, UpdateTableOptions};

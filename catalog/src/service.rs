@@ -12,7 +12,10 @@ use crate::model::{
     Database, DatabaseInput, Partition, PartitionInput, Table, TableInput, TableVersion,
 };
 use crate::page::Scope;
-use crate::store::{CatalogStore, PartitionFailure, PartitionQuery, Segment, UpdateTableOptions};
+use crate::store::{
+    CatalogStore, PartitionFailure, PartitionQuery, Segment, TableAction, TableChange,
+    UpdateTableOptions,
+};
 use crate::validate::{self, MAX_EXPRESSION_BYTES};
 
 /// Largest page of databases, tables or table versions (Glue's limit).
@@ -65,7 +68,7 @@ pub struct Catalog {
     store: Arc<dyn CatalogStore>,
 }
 
-fn page_size(requested: Option<usize>, max: usize) -> Result<usize> {
+pub(crate) fn page_size(requested: Option<usize>, max: usize) -> Result<usize> {
     match requested {
         None => Ok(max),
         Some(n) if (1..=max).contains(&n) => Ok(n),
@@ -306,6 +309,33 @@ impl Catalog {
     ) -> Result<Vec<PartitionFailure>> {
         self.store
             .create_partitions(&database.to_lowercase(), &table.to_lowercase(), inputs)
+            .await
+    }
+
+    /// Applies a change to one table and its partitions in one transaction, for writers
+    /// inside the process (the crawler) that need a table to be either as it was or as
+    /// planned after a crash. Not bound by the API's batch limits.
+    pub async fn apply_table_change(
+        &self,
+        database: &str,
+        change: TableChange,
+    ) -> Result<Option<Table>> {
+        let action = match change.action {
+            TableAction::Create(input) => TableAction::Create(validate::table_input(input)?),
+            TableAction::Update { input, options } => TableAction::Update {
+                input: validate::table_input(input)?,
+                options,
+            },
+            TableAction::Keep { name } => TableAction::Keep {
+                name: name.to_lowercase(),
+            },
+            TableAction::Delete { name } => TableAction::Delete {
+                name: name.to_lowercase(),
+            },
+        };
+        let change = TableChange { action, ..change };
+        self.store
+            .apply_table_change(&database.to_lowercase(), &change)
             .await
     }
 

@@ -78,6 +78,52 @@ pub struct PartitionFailure {
     pub error: Error,
 }
 
+/// What a [`TableChange`] does to the table itself.
+#[derive(Debug, Clone)]
+pub enum TableAction {
+    /// Create the table.
+    Create(TableInput),
+    /// Replace the table's definition.
+    Update {
+        /// The new definition (its name names the table).
+        input: TableInput,
+        /// Version check and archiving.
+        options: UpdateTableOptions,
+    },
+    /// Leave the table as it is; only its partitions change.
+    Keep {
+        /// The table's name.
+        name: String,
+    },
+    /// Delete the table with its partitions.
+    Delete {
+        /// The table's name.
+        name: String,
+    },
+}
+
+impl TableAction {
+    /// The name of the table the action is about.
+    pub fn table_name(&self) -> &str {
+        match self {
+            TableAction::Create(input) | TableAction::Update { input, .. } => &input.name,
+            TableAction::Keep { name } | TableAction::Delete { name } => name,
+        }
+    }
+}
+
+/// A change to one table and its partitions that is applied all or nothing: after a crash
+/// the table is either as it was or as the change describes.
+#[derive(Debug, Clone)]
+pub struct TableChange {
+    /// What happens to the table.
+    pub action: TableAction,
+    /// Partitions to create, or to replace when they exist.
+    pub put_partitions: Vec<PartitionInput>,
+    /// Partitions to delete, by values; missing ones are ignored.
+    pub delete_partitions: Vec<Vec<String>>,
+}
+
 /// Persistence for databases, tables, table versions and partitions.
 #[async_trait]
 pub trait CatalogStore: Send + Sync + fmt::Debug {
@@ -175,6 +221,14 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         values: &[String],
         input: &PartitionInput,
     ) -> Result<Partition>;
+    /// Applies a change to one table and its partitions in one transaction. Returns the
+    /// table as it is afterwards (`None` when deleted). Any failure changes nothing.
+    async fn apply_table_change(
+        &self,
+        database: &str,
+        change: &TableChange,
+    ) -> Result<Option<Table>>;
+
     /// Deletes partitions in one transaction; returns the ones that did not exist.
     async fn delete_partitions(
         &self,

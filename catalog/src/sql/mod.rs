@@ -10,6 +10,7 @@
 //! pool (transactions queue in the process instead of failing with `SQLITE_BUSY`) while reads
 //! use a pool of their own, which WAL mode lets run beside the writer.
 
+mod crawlers;
 mod databases;
 mod partitions;
 mod rows;
@@ -23,11 +24,18 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Connection, Executor};
 
+use crate::crawlers::{
+    ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
+    CrawlerStore, RunCursor,
+};
 use crate::error::{Entity, Error, Result};
 use crate::model::{
     Database, DatabaseInput, Partition, PartitionInput, Table, TableInput, TableVersion,
 };
-use crate::store::{CatalogStore, Page, PartitionFailure, PartitionQuery, UpdateTableOptions};
+use crate::store::{
+    CatalogStore, Page, PartitionFailure, PartitionQuery, TableAction, TableChange,
+    UpdateTableOptions,
+};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -407,6 +415,131 @@ impl CatalogStore for SqlStore {
         values: &[Vec<String>],
     ) -> Result<Vec<PartitionFailure>> {
         partitions::delete(&self.writer, database, table, values).await
+    }
+
+    async fn apply_table_change(
+        &self,
+        database: &str,
+        change: &TableChange,
+    ) -> Result<Option<Table>> {
+        let mut tx = self.writer.begin().await?;
+        let name = change.action.table_name();
+        let table = match &change.action {
+            TableAction::Create(input) => Some(tables::create_in(&mut tx, database, input).await?),
+            TableAction::Update { input, options } => {
+                Some(tables::update_in(&mut tx, database, input, options).await?)
+            }
+            TableAction::Keep { name } => {
+                Some(tables::fetch(&mut tx, database, name).await?.into_table())
+            }
+            TableAction::Delete { name } => {
+                tables::delete_in(&mut tx, database, name).await?;
+                None
+            }
+        };
+        if table.is_some() {
+            let failures = partitions::create_in(
+                &mut tx,
+                database,
+                name,
+                &change.put_partitions,
+                partitions::OnExisting::Replace,
+            )
+            .await?;
+            if let Some(failure) = failures.into_iter().next() {
+                // Nothing is committed: the transaction rolls back when dropped.
+                return Err(failure.error);
+            }
+            partitions::delete_in(&mut tx, database, name, &change.delete_partitions).await?;
+        }
+        tx.commit().await?;
+        self.note_partitions_written(change.put_partitions.len() as u64)
+            .await?;
+        Ok(table)
+    }
+}
+
+#[async_trait]
+impl CrawlerStore for SqlStore {
+    async fn create_crawler(&self, input: &CrawlerInput) -> Result<Crawler> {
+        crawlers::create_crawler(&self.writer, input).await
+    }
+
+    async fn get_crawler(&self, name: &str) -> Result<Crawler> {
+        crawlers::get_crawler(&mut *self.read().await?, name).await
+    }
+
+    async fn list_crawlers(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Crawler, String>> {
+        crawlers::list_crawlers(&mut *self.read().await?, after, limit).await
+    }
+
+    async fn update_crawler(
+        &self,
+        input: &CrawlerInput,
+        expected_version: Option<i64>,
+    ) -> Result<Crawler> {
+        crawlers::update_crawler(&self.writer, input, expected_version).await
+    }
+
+    async fn delete_crawler(&self, name: &str) -> Result<()> {
+        crawlers::delete_crawler(&self.writer, name).await
+    }
+
+    async fn start_crawl(&self, name: &str) -> Result<CrawlRun> {
+        crawlers::start_crawl(&self.writer, name).await
+    }
+
+    async fn request_stop(&self, name: &str) -> Result<()> {
+        crawlers::request_stop(&self.writer, name).await
+    }
+
+    async fn save_run(&self, run: &CrawlRun) -> Result<()> {
+        crawlers::save_run(&self.writer, run).await
+    }
+
+    async fn finish_crawl(&self, run: &CrawlRun) -> Result<()> {
+        crawlers::finish_crawl(&self.writer, run).await
+    }
+
+    async fn get_run(&self, crawler: &str, id: &str) -> Result<CrawlRun> {
+        crawlers::get_run(&mut *self.read().await?, crawler, id).await
+    }
+
+    async fn list_runs(
+        &self,
+        crawler: &str,
+        before: Option<&RunCursor>,
+        limit: usize,
+    ) -> Result<Page<CrawlRunSummary, RunCursor>> {
+        crawlers::list_runs(&mut *self.read().await?, crawler, before, limit).await
+    }
+
+    async fn create_classifier(&self, input: &ClassifierInput) -> Result<ClassifierRecord> {
+        crawlers::create_classifier(&self.writer, input).await
+    }
+
+    async fn get_classifier(&self, name: &str) -> Result<ClassifierRecord> {
+        crawlers::get_classifier(&mut *self.read().await?, name).await
+    }
+
+    async fn list_classifiers(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ClassifierRecord, String>> {
+        crawlers::list_classifiers(&mut *self.read().await?, after, limit).await
+    }
+
+    async fn update_classifier(&self, input: &ClassifierInput) -> Result<ClassifierRecord> {
+        crawlers::update_classifier(&self.writer, input).await
+    }
+
+    async fn delete_classifier(&self, name: &str) -> Result<()> {
+        crawlers::delete_classifier(&self.writer, name).await
     }
 }
 

@@ -118,7 +118,7 @@ fn parameters_per_row(slots: usize) -> usize {
     4 + 2 * slots
 }
 
-fn insert_sql(rows: usize, slots: usize) -> String {
+fn insert_sql(rows: usize, slots: usize, on_existing: OnExisting) -> String {
     let per_row = parameters_per_row(slots);
     let mut columns = String::from("table_id, values_key, body, create_time");
     if slots > 0 {
@@ -144,7 +144,14 @@ fn insert_sql(rows: usize, slots: usize) -> String {
         }
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT (table_id, values_key) DO NOTHING RETURNING values_key");
+    sql.push_str(match on_existing {
+        OnExisting::Fail => " ON CONFLICT (table_id, values_key) DO NOTHING",
+        // The slots derive from the values, which are the same for the same values_key.
+        OnExisting::Replace => {
+            " ON CONFLICT (table_id, values_key) DO UPDATE SET body = excluded.body"
+        }
+    });
+    sql.push_str(" RETURNING values_key");
     sql
 }
 
@@ -165,6 +172,15 @@ fn partition_from(row: &AnyRow, table: &TableRow) -> Result<Partition> {
     })
 }
 
+/// What creating a partition that exists does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OnExisting {
+    /// Report it as a failure and leave the existing one.
+    Fail,
+    /// Replace its definition (the crawler's writes, which must converge when re-run).
+    Replace,
+}
+
 pub(super) async fn create(
     pool: &AnyPool,
     database: &str,
@@ -172,7 +188,20 @@ pub(super) async fn create(
     inputs: &[PartitionInput],
 ) -> Result<Vec<PartitionFailure>> {
     let mut tx = pool.begin().await?;
-    let table_row = tables::fetch(&mut tx, database, table).await?;
+    let failures = create_in(&mut tx, database, table, inputs, OnExisting::Fail).await?;
+    tx.commit().await?;
+    Ok(failures)
+}
+
+/// Creates partitions inside the caller's transaction.
+pub(super) async fn create_in(
+    tx: &mut AnyConnection,
+    database: &str,
+    table: &str,
+    inputs: &[PartitionInput],
+    on_existing: OnExisting,
+) -> Result<Vec<PartitionFailure>> {
+    let table_row = tables::fetch(tx, database, table).await?;
     let key_count = table_row.input.partition_keys.len();
     let mut failures = Vec::new();
     let mut seen = HashSet::new();
@@ -199,7 +228,8 @@ pub(super) async fn create(
     let now = now_millis();
     let rows_per_statement = (MAX_INSERT_PARAMETERS / parameters_per_row(key_count)).max(1);
     for chunk in rows.chunks(rows_per_statement) {
-        let mut query = sqlx::query(AssertSqlSafe(insert_sql(chunk.len(), key_count)));
+        let sql = insert_sql(chunk.len(), key_count, on_existing);
+        let mut query = sqlx::query(AssertSqlSafe(sql));
         for (key, input) in chunk {
             query = query
                 .bind(table_row.id)
@@ -226,7 +256,6 @@ pub(super) async fn create(
             }
         }
     }
-    tx.commit().await?;
     Ok(failures)
 }
 
@@ -426,7 +455,19 @@ pub(super) async fn delete(
     values_list: &[Vec<String>],
 ) -> Result<Vec<PartitionFailure>> {
     let mut tx = pool.begin().await?;
-    let table_row = tables::fetch(&mut tx, database, table).await?;
+    let failures = delete_in(&mut tx, database, table, values_list).await?;
+    tx.commit().await?;
+    Ok(failures)
+}
+
+/// Deletes partitions inside the caller's transaction.
+pub(super) async fn delete_in(
+    tx: &mut AnyConnection,
+    database: &str,
+    table: &str,
+    values_list: &[Vec<String>],
+) -> Result<Vec<PartitionFailure>> {
+    let table_row = tables::fetch(tx, database, table).await?;
     let key_count = table_row.input.partition_keys.len();
     let mut failures = Vec::new();
     for values in values_list {
@@ -449,6 +490,5 @@ pub(super) async fn delete(
             });
         }
     }
-    tx.commit().await?;
     Ok(failures)
 }

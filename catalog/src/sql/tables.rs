@@ -40,7 +40,18 @@ pub(super) async fn fetch(
 
 pub(super) async fn create(pool: &AnyPool, database: &str, input: &TableInput) -> Result<Table> {
     let mut tx = pool.begin().await?;
-    let database_id = databases::id_of(&mut tx, database).await?;
+    let table = create_in(&mut tx, database, input).await?;
+    tx.commit().await?;
+    Ok(table)
+}
+
+/// Creates a table inside the caller's transaction.
+pub(super) async fn create_in(
+    tx: &mut AnyConnection,
+    database: &str,
+    input: &TableInput,
+) -> Result<Table> {
+    let database_id = databases::id_of(tx, database).await?;
     let now = now_millis();
     sqlx::query(
         "INSERT INTO tables (database_id, name, version, body, create_time, update_time) \
@@ -53,7 +64,6 @@ pub(super) async fn create(pool: &AnyPool, database: &str, input: &TableInput) -
     .execute(&mut *tx)
     .await
     .map_err(|e| map_unique(e, Entity::Table, &qualified(database, &input.name)))?;
-    tx.commit().await?;
     Ok(table_from(database.to_string(), input.clone(), 0, now, now))
 }
 
@@ -85,13 +95,25 @@ pub(super) async fn update(
     input: &TableInput,
     options: &UpdateTableOptions,
 ) -> Result<Table> {
+    let mut tx = pool.begin().await?;
+    let table = update_in(&mut tx, database, input, options).await?;
+    tx.commit().await?;
+    Ok(table)
+}
+
+/// Updates a table inside the caller's transaction.
+pub(super) async fn update_in(
+    tx: &mut AnyConnection,
+    database: &str,
+    input: &TableInput,
+    options: &UpdateTableOptions,
+) -> Result<Table> {
     let expected = options
         .expected_version_id
         .as_deref()
         .map(|v| validate::version_id("version_id", v))
         .transpose()?;
-    let mut tx = pool.begin().await?;
-    let current = fetch(&mut tx, database, &input.name).await?;
+    let current = fetch(tx, database, &input.name).await?;
     let conflict = || {
         Error::ConcurrentModification(format!(
             "table {}.{} is at version {}, not {}; re-read it and retry",
@@ -152,7 +174,6 @@ pub(super) async fn update(
             _ => e.into(),
         })?;
     }
-    tx.commit().await?;
     Ok(table_from(
         database.to_string(),
         input.clone(),
@@ -164,12 +185,18 @@ pub(super) async fn update(
 
 pub(super) async fn delete(pool: &AnyPool, database: &str, name: &str) -> Result<()> {
     let mut tx = pool.begin().await?;
-    let table = fetch(&mut tx, database, name).await?;
+    delete_in(&mut tx, database, name).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a table inside the caller's transaction.
+pub(super) async fn delete_in(tx: &mut AnyConnection, database: &str, name: &str) -> Result<()> {
+    let table = fetch(tx, database, name).await?;
     sqlx::query("DELETE FROM tables WHERE id = $1")
         .bind(table.id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 

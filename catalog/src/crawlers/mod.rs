@@ -1,0 +1,14 @@
+//! Crawler definitions, crawl runs and custom classifier records: their model, validation,
+//! persistence and service.
+//!
+//! The catalog stores crawlers; running them is the crawler library's job. Classifier
+//! definitions are kept as JSON here and checked by the classifier library above this one.
+
+pub mod model;
+pub mod service;
+pub mod store;
+pub mod validate;
+
+pub use model::*;
+pub use service::Crawlers;
+pub use store::{CrawlerStore, RunCursor};

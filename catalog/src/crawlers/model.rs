@@ -1,0 +1,447 @@
+//! Crawler definitions, crawl runs and custom classifier records, in AWS Glue's vocabulary.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Input to create or replace a crawler.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CrawlerInput {
+    /// Crawler name (1 to 255 characters); case is kept.
+    pub name: String,
+    /// Free text, at most 2048 bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The database the crawler writes tables into; it is created when missing.
+    pub database_name: String,
+    /// Where the crawler reads.
+    pub targets: CrawlerTargets,
+    /// Names of custom classifiers to try, in order, before the built-in ones.
+    #[serde(default)]
+    pub classifiers: Vec<String>,
+    /// Prepended to the name of every table the crawler creates (at most 128 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_prefix: Option<String>,
+    /// What to do when a table's schema changed or its data is gone.
+    #[serde(default)]
+    pub schema_change_policy: SchemaChangePolicy,
+    /// Whether to read everything or only folders no earlier crawl saw.
+    #[serde(default)]
+    pub recrawl_policy: RecrawlPolicy,
+    /// Grouping and output options (Glue's `Configuration`).
+    #[serde(default)]
+    pub configuration: CrawlerConfiguration,
+    /// A cron expression, for example `cron(15 12 * * ? *)`; run by the scheduler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+}
+
+/// The places a crawler reads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CrawlerTargets {
+    /// Object-store prefixes. Glue calls them S3 targets; any URL the object store reaches
+    /// works (`s3://`, `gs://`, `az://`, `file:///`).
+    #[serde(default)]
+    pub s3_targets: Vec<S3Target>,
+}
+
+/// One object-store prefix to crawl.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct S3Target {
+    /// The prefix, for example `s3://bucket/sales/` or `file:///data/lake/`.
+    pub path: String,
+    /// Globs, relative to `path`, of objects to leave out (Glue's glob syntax: `*`, `**`,
+    /// `?`, `[a-z]`, `[!a]`, `{a,b}`).
+    #[serde(default)]
+    pub exclusions: Vec<String>,
+    /// Files read per leaf folder (1 to 249); all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_size: Option<u32>,
+}
+
+/// What to do when a crawled table differs from the catalog's, or its data is gone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SchemaChangePolicy {
+    /// What to do with a changed table.
+    #[serde(default)]
+    pub update_behavior: UpdateBehavior,
+    /// What to do with a table whose data is gone.
+    #[serde(default)]
+    pub delete_behavior: DeleteBehavior,
+}
+
+/// What to do with a table whose crawled definition changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UpdateBehavior {
+    /// Write the new definition.
+    #[default]
+    UpdateInDatabase,
+    /// Only report the change in the run record.
+    Log,
+}
+
+/// What to do with a table (or partition) whose data is gone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeleteBehavior {
+    /// Mark it with the `DEPRECATED_BY_CRAWLER` parameter.
+    #[default]
+    DeprecateInDatabase,
+    /// Delete it.
+    DeleteFromDatabase,
+    /// Only report it in the run record.
+    Log,
+}
+
+/// Which folders a crawl reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecrawlPolicy {
+    /// Everything, or only new folders.
+    #[serde(default)]
+    pub recrawl_behavior: RecrawlBehavior,
+}
+
+/// Which folders a crawl reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RecrawlBehavior {
+    /// Read every folder on every run.
+    #[default]
+    CrawlEverything,
+    /// Read only folders that are not partitions in the catalog yet, and add them as
+    /// partitions of the existing tables. Requires LOG for both schema change behaviours.
+    CrawlNewFoldersOnly,
+}
+
+/// Grouping and output options: Glue's `Configuration` JSON, as typed fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CrawlerConfiguration {
+    /// `CombineCompatibleSchemas`: one table per target whenever the files share a format,
+    /// however different their columns (Glue's `Grouping.TableGroupingPolicy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_grouping_policy: Option<TableGroupingPolicy>,
+    /// Tables sit at this absolute folder depth (the bucket's top folder is 1), below which
+    /// folders are partitions (Glue's `Grouping.TableLevelConfiguration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_level: Option<u32>,
+    /// Partitions copy the table's schema and formats instead of their own
+    /// (`CrawlerOutput.Partitions.AddOrUpdateBehavior = InheritFromTable`).
+    #[serde(default)]
+    pub partitions_inherit_from_table: bool,
+    /// Existing tables only gain new columns; none is removed or retyped
+    /// (`CrawlerOutput.Tables.AddOrUpdateBehavior = MergeNewColumns`).
+    #[serde(default)]
+    pub merge_new_columns_only: bool,
+    /// Fail the crawl, writing nothing, when it finds more tables than this
+    /// (`CrawlerOutput.Tables.TableThreshold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_threshold: Option<u32>,
+}
+
+/// Glue's table grouping policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum TableGroupingPolicy {
+    /// One table for files of one format, whatever their columns.
+    CombineCompatibleSchemas,
+}
+
+/// Whether a crawler is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CrawlerState {
+    /// Idle.
+    Ready,
+    /// A crawl is running.
+    Running,
+    /// A stop was requested; the crawl is finishing the table it is writing.
+    Stopping,
+}
+
+impl CrawlerState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrawlerState::Ready => "READY",
+            CrawlerState::Running => "RUNNING",
+            CrawlerState::Stopping => "STOPPING",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<CrawlerState> {
+        [
+            CrawlerState::Ready,
+            CrawlerState::Running,
+            CrawlerState::Stopping,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A crawler as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Crawler {
+    /// The definition.
+    #[serde(flatten)]
+    pub definition: CrawlerInput,
+    /// Whether it is running.
+    pub state: CrawlerState,
+    /// Goes up by one with every update of the definition.
+    pub version: i64,
+    /// When it was created.
+    pub creation_time: DateTime<Utc>,
+    /// When its definition last changed.
+    pub last_updated: DateTime<Utc>,
+    /// The latest crawl, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_crawl: Option<CrawlRunSummary>,
+}
+
+/// How a crawl ended, or that it is still running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RunState {
+    /// Still running.
+    Running,
+    /// Finished; the catalog is as planned.
+    Completed,
+    /// Failed; tables written before the failure are as planned, the others as they were.
+    Failed,
+    /// Stopped on request; tables written before the stop are as planned, the others as
+    /// they were.
+    Stopped,
+}
+
+impl RunState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Running => "RUNNING",
+            RunState::Completed => "COMPLETED",
+            RunState::Failed => "FAILED",
+            RunState::Stopped => "STOPPED",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<RunState> {
+        [
+            RunState::Running,
+            RunState::Completed,
+            RunState::Failed,
+            RunState::Stopped,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// What a crawl counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrawlCounts {
+    /// Objects the listing returned, hidden and excluded ones included.
+    pub objects_listed: u64,
+    /// Objects whose content was read to infer a schema.
+    pub objects_read: u64,
+    /// Bytes read from those objects.
+    pub bytes_read: u64,
+    /// Objects left out: hidden, marker, excluded, empty, unreadable or unclassified.
+    pub objects_skipped: u64,
+    /// Tables created.
+    pub tables_created: u64,
+    /// Tables updated.
+    pub tables_updated: u64,
+    /// Tables marked deprecated.
+    pub tables_deprecated: u64,
+    /// Tables deleted.
+    pub tables_deleted: u64,
+    /// Partitions added.
+    pub partitions_added: u64,
+    /// Partitions updated.
+    pub partitions_updated: u64,
+    /// Partitions deleted.
+    pub partitions_deleted: u64,
+}
+
+/// A crawl run at a glance: what a crawler shows as its last crawl.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrawlRunSummary {
+    /// The run's id (a UUID).
+    pub id: String,
+    /// How it ended.
+    pub state: RunState,
+    /// When it started.
+    pub start_time: DateTime<Utc>,
+    /// When it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime<Utc>>,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// What it counted.
+    pub counts: CrawlCounts,
+}
+
+/// One crawl, with everything it decided and changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrawlRun {
+    /// The crawler that ran.
+    pub crawler_name: String,
+    /// State, times and counts.
+    #[serde(flatten)]
+    pub summary: CrawlRunSummary,
+    /// The report: decisions, changes and per-object problems.
+    pub report: CrawlReport,
+}
+
+/// What a crawl decided, changed and ran into.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrawlReport {
+    /// Why folders became the tables they did, one entry per table root considered.
+    pub decisions: Vec<GroupingDecision>,
+    /// What changed (or, under a LOG policy or a dry run, would have changed), per table.
+    pub changes: Vec<TableChangeRecord>,
+    /// Objects that were skipped or could not be read, with the reason. At most
+    /// [`MAX_REPORTED_ISSUES`] are kept; `issues_dropped` counts the rest.
+    pub issues: Vec<ObjectIssue>,
+    /// Issues found beyond those kept.
+    #[serde(default)]
+    pub issues_dropped: u64,
+}
+
+/// Most per-object issues a run record keeps.
+pub const MAX_REPORTED_ISSUES: usize = 1000;
+
+/// Why a folder became a table, several tables, or partitions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupingDecision {
+    /// The folder the decision is about.
+    pub location: String,
+    /// What was decided, for example `one table "sales" with partitions (year, month)`.
+    pub outcome: String,
+    /// Why, with the figures the decision rests on.
+    pub reason: String,
+}
+
+/// What happened (or would happen) to one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangeKind {
+    /// A new table.
+    Create,
+    /// A changed definition or partitions.
+    Update,
+    /// Nothing changed.
+    Unchanged,
+    /// Marked `DEPRECATED_BY_CRAWLER`.
+    Deprecate,
+    /// Deleted.
+    Delete,
+    /// A change the policy says to only log.
+    Logged,
+    /// A table edited outside this crawler, left alone.
+    Kept,
+}
+
+/// One table's change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TableChangeRecord {
+    /// The table.
+    pub table: String,
+    /// What happened.
+    pub kind: ChangeKind,
+    /// The details, for example `columns added: discount (double)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+    /// Partitions added.
+    #[serde(default)]
+    pub partitions_added: u64,
+    /// Partitions updated.
+    #[serde(default)]
+    pub partitions_updated: u64,
+    /// Partitions deleted.
+    #[serde(default)]
+    pub partitions_deleted: u64,
+    /// Whether the change is in the catalog (false under LOG, a dry run, or a stop first).
+    pub applied: bool,
+}
+
+/// How bad an object issue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The object could not be read or is corrupt; it was skipped.
+    Error,
+    /// The object was skipped or read with a caveat.
+    Warning,
+}
+
+/// A problem with one object (or folder).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ObjectIssue {
+    /// The object's URL.
+    pub path: String,
+    /// How bad it is.
+    pub severity: Severity,
+    /// What happened.
+    pub message: String,
+}
+
+/// Input to create or replace a custom classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierInput {
+    /// Classifier name (1 to 255 characters).
+    pub name: String,
+    /// The definition: `{"kind": "grok" | "csv" | "json" | "xml", ...}`; checked by the
+    /// crawler's classifier library when stored.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub definition: serde_json::Value,
+}
+
+/// A custom classifier as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClassifierRecord {
+    /// Classifier name.
+    pub name: String,
+    /// The definition.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub definition: serde_json::Value,
+    /// Goes up by one with every update.
+    pub version: i64,
+    /// When it was created.
+    pub creation_time: DateTime<Utc>,
+    /// When it last changed.
+    pub last_updated: DateTime<Utc>,
+}

@@ -1,0 +1,170 @@
+//! The crawler service: validation, paging and state rules for crawlers, runs and
+//! custom classifiers, over a [`CrawlerStore`].
+
+use std::sync::Arc;
+
+use super::model::{
+    ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
+};
+use super::store::CrawlerStore;
+use super::validate;
+use crate::error::Result;
+use crate::page::Scope;
+use crate::service::{Listing, PageRequest, page_size};
+
+/// Largest page of crawlers, runs or classifiers.
+pub const MAX_CRAWLER_PAGE_SIZE: usize = 1000;
+
+/// The crawler service.
+#[derive(Debug, Clone)]
+pub struct Crawlers {
+    store: Arc<dyn CrawlerStore>,
+}
+
+impl Crawlers {
+    /// A service over `store`.
+    pub fn new(store: Arc<dyn CrawlerStore>) -> Crawlers {
+        Crawlers { store }
+    }
+
+    /// Checks a crawler definition without storing it; returns it normalized.
+    pub fn check(&self, input: CrawlerInput) -> Result<CrawlerInput> {
+        validate::crawler_input(input)
+    }
+
+    /// Creates a crawler; its custom classifiers must exist.
+    pub async fn create_crawler(&self, input: CrawlerInput) -> Result<Crawler> {
+        let input = validate::crawler_input(input)?;
+        self.check_classifiers_exist(&input).await?;
+        self.store.create_crawler(&input).await
+    }
+
+    async fn check_classifiers_exist(&self, input: &CrawlerInput) -> Result<()> {
+        for name in &input.classifiers {
+            self.store.get_classifier(name).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads a crawler.
+    pub async fn get_crawler(&self, name: &str) -> Result<Crawler> {
+        self.store.get_crawler(name).await
+    }
+
+    /// Lists crawlers by name.
+    pub async fn list_crawlers(&self, page: PageRequest) -> Result<Listing<Crawler>> {
+        let limit = page_size(page.max_results, MAX_CRAWLER_PAGE_SIZE)?;
+        let scope = Scope::new("crawlers", &[]);
+        let after = page.page_token.map(|t| scope.decode(&t)).transpose()?;
+        let found = self.store.list_crawlers(after.as_deref(), limit).await?;
+        Ok(Listing {
+            items: found.items,
+            next_page_token: found.next.map(|c| scope.encode(&c)),
+        })
+    }
+
+    /// Replaces a crawler's definition; refused while it runs.
+    pub async fn update_crawler(
+        &self,
+        input: CrawlerInput,
+        expected_version: Option<i64>,
+    ) -> Result<Crawler> {
+        let input = validate::crawler_input(input)?;
+        self.check_classifiers_exist(&input).await?;
+        self.store.update_crawler(&input, expected_version).await
+    }
+
+    /// Deletes a crawler and its runs; refused while it runs.
+    pub async fn delete_crawler(&self, name: &str) -> Result<()> {
+        self.store.delete_crawler(name).await
+    }
+
+    /// Marks a crawler RUNNING and records a new run; refused unless it is READY.
+    pub async fn start_crawl(&self, name: &str) -> Result<CrawlRun> {
+        self.store.start_crawl(name).await
+    }
+
+    /// Asks a running crawl to stop.
+    pub async fn request_stop(&self, name: &str) -> Result<()> {
+        self.store.request_stop(name).await
+    }
+
+    /// Saves a running crawl's progress.
+    pub async fn save_run(&self, run: &CrawlRun) -> Result<()> {
+        self.store.save_run(run).await
+    }
+
+    /// Records how a crawl ended; the crawler is READY again.
+    pub async fn finish_crawl(&self, run: &CrawlRun) -> Result<()> {
+        self.store.finish_crawl(run).await
+    }
+
+    /// Reads one run.
+    pub async fn get_run(&self, crawler: &str, id: &str) -> Result<CrawlRun> {
+        self.store.get_run(crawler, id).await
+    }
+
+    /// Lists a crawler's runs, newest first.
+    pub async fn list_runs(
+        &self,
+        crawler: &str,
+        page: PageRequest,
+    ) -> Result<Listing<CrawlRunSummary>> {
+        let limit = page_size(page.max_results, MAX_CRAWLER_PAGE_SIZE)?;
+        let scope = Scope::new("crawl-runs", &[crawler]);
+        let before = page
+            .page_token
+            .map(|t| scope.decode(&t))
+            .transpose()?
+            .map(|cursor| decode_run_cursor(&cursor))
+            .transpose()?;
+        let found = self.store.list_runs(crawler, before.as_ref(), limit).await?;
+        Ok(Listing {
+            items: found.items,
+            next_page_token: found
+                .next
+                .map(|(start, id)| scope.encode(&format!("{start}/{id}"))),
+        })
+    }
+
+    /// Creates a custom classifier. Callers check the definition with the classifier
+    /// library first; the catalog only checks its shape.
+    pub async fn create_classifier(&self, input: ClassifierInput) -> Result<ClassifierRecord> {
+        validate::classifier_input(&input)?;
+        self.store.create_classifier(&input).await
+    }
+
+    /// Reads a custom classifier.
+    pub async fn get_classifier(&self, name: &str) -> Result<ClassifierRecord> {
+        self.store.get_classifier(name).await
+    }
+
+    /// Lists custom classifiers by name.
+    pub async fn list_classifiers(&self, page: PageRequest) -> Result<Listing<ClassifierRecord>> {
+        let limit = page_size(page.max_results, MAX_CRAWLER_PAGE_SIZE)?;
+        let scope = Scope::new("classifiers", &[]);
+        let after = page.page_token.map(|t| scope.decode(&t)).transpose()?;
+        let found = self.store.list_classifiers(after.as_deref(), limit).await?;
+        Ok(Listing {
+            items: found.items,
+            next_page_token: found.next.map(|c| scope.encode(&c)),
+        })
+    }
+
+    /// Replaces a custom classifier's definition.
+    pub async fn update_classifier(&self, input: ClassifierInput) -> Result<ClassifierRecord> {
+        validate::classifier_input(&input)?;
+        self.store.update_classifier(&input).await
+    }
+
+    /// Deletes a custom classifier.
+    pub async fn delete_classifier(&self, name: &str) -> Result<()> {
+        self.store.delete_classifier(name).await
+    }
+}
+
+fn decode_run_cursor(cursor: &str) -> Result<(i64, String)> {
+    let invalid = || crate::error::Error::InvalidPageToken("not a run listing token".into());
+    let (start, id) = cursor.split_once('/').ok_or_else(invalid)?;
+    Ok((start.parse().map_err(|_| invalid())?, id.to_string()))
+}

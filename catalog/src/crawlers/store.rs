@@ -1,0 +1,68 @@
+//! Persistence for crawlers, their runs and custom classifiers.
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+use super::model::{
+    ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
+};
+use crate::error::Result;
+use crate::store::Page;
+
+/// Where a listing of a crawler's runs continues: before this start time and id.
+pub type RunCursor = (i64, String);
+
+/// Persistence for crawler definitions, crawl runs and custom classifiers.
+#[async_trait]
+pub trait CrawlerStore: Send + Sync + fmt::Debug {
+    /// Creates a crawler in state READY at version 1.
+    async fn create_crawler(&self, input: &CrawlerInput) -> Result<Crawler>;
+    /// Reads a crawler with its last crawl.
+    async fn get_crawler(&self, name: &str) -> Result<Crawler>;
+    /// Lists crawlers by name, after `after`.
+    async fn list_crawlers(&self, after: Option<&str>, limit: usize)
+    -> Result<Page<Crawler, String>>;
+    /// Replaces a crawler's definition; fails while it runs, or when `expected_version` is
+    /// given and is not the current one.
+    async fn update_crawler(
+        &self,
+        input: &CrawlerInput,
+        expected_version: Option<i64>,
+    ) -> Result<Crawler>;
+    /// Deletes a crawler with its runs; fails while it runs.
+    async fn delete_crawler(&self, name: &str) -> Result<()>;
+
+    /// Moves a READY crawler to RUNNING and records a new run; fails when it is not READY.
+    async fn start_crawl(&self, name: &str) -> Result<CrawlRun>;
+    /// Asks a running crawl to stop: RUNNING becomes STOPPING.
+    async fn request_stop(&self, name: &str) -> Result<()>;
+    /// Saves a running crawl's progress (counts and report so far).
+    async fn save_run(&self, run: &CrawlRun) -> Result<()>;
+    /// Records how a crawl ended and makes its crawler READY again.
+    async fn finish_crawl(&self, run: &CrawlRun) -> Result<()>;
+    /// Reads one run of a crawler.
+    async fn get_run(&self, crawler: &str, id: &str) -> Result<CrawlRun>;
+    /// Lists a crawler's runs, newest first.
+    async fn list_runs(
+        &self,
+        crawler: &str,
+        before: Option<&RunCursor>,
+        limit: usize,
+    ) -> Result<Page<CrawlRunSummary, RunCursor>>;
+
+    /// Creates a custom classifier at version 1.
+    async fn create_classifier(&self, input: &ClassifierInput) -> Result<ClassifierRecord>;
+    /// Reads a custom classifier.
+    async fn get_classifier(&self, name: &str) -> Result<ClassifierRecord>;
+    /// Lists custom classifiers by name, after `after`.
+    async fn list_classifiers(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ClassifierRecord, String>>;
+    /// Replaces a custom classifier's definition.
+    async fn update_classifier(&self, input: &ClassifierInput) -> Result<ClassifierRecord>;
+    /// Deletes a custom classifier.
+    async fn delete_classifier(&self, name: &str) -> Result<()>;
+}

@@ -1,0 +1,415 @@
+//! Crawlers, crawl runs and custom classifiers.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use super::map_unique;
+use super::rows::{decode, encode, now_millis, time};
+use crate::crawlers::model::{
+    ClassifierInput, ClassifierRecord, CrawlReport, CrawlRun, CrawlRunSummary, Crawler,
+    CrawlerInput, CrawlerState,
+};
+use crate::crawlers::store::RunCursor;
+use crate::error::{Entity, Error, Result};
+use crate::store::Page;
+
+const SELECT_CRAWLER: &str = "SELECT c.id, c.name, c.state, c.version, c.body, c.create_time, \
+     c.update_time, r.summary FROM crawlers c LEFT JOIN crawl_runs r ON r.id = c.last_run_id";
+
+fn crawler_from(row: &AnyRow) -> Result<Crawler> {
+    let body: String = row.try_get("body")?;
+    let state: String = row.try_get("state")?;
+    let summary: Option<String> = row.try_get("summary")?;
+    Ok(Crawler {
+        definition: decode(&body)?,
+        state: CrawlerState::parse(&state)
+            .ok_or_else(|| Error::Backend(format!("unknown crawler state {state:?}").into()))?,
+        version: row.try_get("version")?,
+        creation_time: time(row.try_get("create_time")?),
+        last_updated: time(row.try_get("update_time")?),
+        last_crawl: summary.as_deref().map(decode).transpose()?,
+    })
+}
+
+async fn fetch_crawler(conn: &mut AnyConnection, name: &str) -> Result<(i64, Crawler)> {
+    let sql = format!("{SELECT_CRAWLER} WHERE c.name = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(name)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found(Entity::Crawler, name))?;
+    Ok((row.try_get("id")?, crawler_from(&row)?))
+}
+
+/// The error for a crawler whose state does not allow a request.
+fn state_error(crawler: &Crawler) -> Error {
+    Error::CrawlerState {
+        crawler: crawler.definition.name.clone(),
+        state: match crawler.state {
+            CrawlerState::Ready => "not running",
+            CrawlerState::Running => "running",
+            CrawlerState::Stopping => "stopping",
+        },
+    }
+}
+
+pub(super) async fn get_crawler(conn: &mut AnyConnection, name: &str) -> Result<Crawler> {
+    Ok(fetch_crawler(conn, name).await?.1)
+}
+
+pub(super) async fn create_crawler(pool: &AnyPool, input: &CrawlerInput) -> Result<Crawler> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO crawlers (name, state, version, body, create_time, update_time) \
+         VALUES ($1, 'READY', 1, $2, $3, $3)",
+    )
+    .bind(&input.name)
+    .bind(encode(input)?)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(|e| map_unique(e, Entity::Crawler, &input.name))?;
+    Ok(Crawler {
+        definition: input.clone(),
+        state: CrawlerState::Ready,
+        version: 1,
+        creation_time: time(now),
+        last_updated: time(now),
+        last_crawl: None,
+    })
+}
+
+pub(super) async fn list_crawlers(
+    conn: &mut AnyConnection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<Crawler, String>> {
+    let sql = format!("{SELECT_CRAWLER} WHERE c.name > $1 ORDER BY c.name LIMIT $2");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after.unwrap_or(""))
+        .bind(limit as i64 + 1)
+        .fetch_all(conn)
+        .await?;
+    let crawlers = rows.iter().map(crawler_from).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_overfetch(crawlers, limit, |c| {
+        c.definition.name.clone()
+    }))
+}
+
+pub(super) async fn update_crawler(
+    pool: &AnyPool,
+    input: &CrawlerInput,
+    expected_version: Option<i64>,
+) -> Result<Crawler> {
+    let mut tx = pool.begin().await?;
+    let (id, current) = fetch_crawler(&mut tx, &input.name).await?;
+    if current.state != CrawlerState::Ready {
+        return Err(state_error(&current));
+    }
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(Error::ConcurrentModification(format!(
+            "crawler {} is at version {}, not {}; re-read it and retry",
+            input.name,
+            current.version,
+            expected_version.unwrap_or_default()
+        )));
+    }
+    let now = now_millis();
+    let updated = sqlx::query(
+        "UPDATE crawlers SET body = $1, version = version + 1, update_time = $2 \
+         WHERE id = $3 AND version = $4 AND state = 'READY'",
+    )
+    .bind(encode(input)?)
+    .bind(now)
+    .bind(id)
+    .bind(current.version)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(Error::ConcurrentModification(format!(
+            "crawler {} changed while it was being updated; re-read it and retry",
+            input.name
+        )));
+    }
+    tx.commit().await?;
+    Ok(Crawler {
+        definition: input.clone(),
+        version: current.version + 1,
+        last_updated: time(now),
+        ..current
+    })
+}
+
+pub(super) async fn delete_crawler(pool: &AnyPool, name: &str) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let (id, current) = fetch_crawler(&mut tx, name).await?;
+    if current.state != CrawlerState::Ready {
+        return Err(state_error(&current));
+    }
+    sqlx::query("DELETE FROM crawlers WHERE id = $1 AND state = 'READY'")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A random version 4 UUID, the form of Glue's crawl ids.
+fn new_run_id() -> String {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> {
+    let mut tx = pool.begin().await?;
+    let (id, current) = fetch_crawler(&mut tx, name).await?;
+    let run_id = new_run_id();
+    let started = sqlx::query(
+        "UPDATE crawlers SET state = 'RUNNING', last_run_id = $1 WHERE id = $2 AND state = 'READY'",
+    )
+    .bind(&run_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if started.rows_affected() == 0 {
+        return Err(state_error(&Crawler {
+            state: if current.state == CrawlerState::Ready {
+                CrawlerState::Running
+            } else {
+                current.state
+            },
+            ..current
+        }));
+    }
+    let now = now_millis();
+    let run = CrawlRun {
+        crawler_name: name.to_string(),
+        summary: CrawlRunSummary {
+            id: run_id,
+            state: crate::crawlers::model::RunState::Running,
+            start_time: time(now),
+            end_time: None,
+            error_message: None,
+            counts: Default::default(),
+        },
+        report: CrawlReport::default(),
+    };
+    sqlx::query(
+        "INSERT INTO crawl_runs (id, crawler_id, state, start_time, summary, report) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&run.summary.id)
+    .bind(id)
+    .bind(run.summary.state.as_str())
+    .bind(now)
+    .bind(encode(&run.summary)?)
+    .bind(encode(&run.report)?)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+pub(super) async fn request_stop(pool: &AnyPool, name: &str) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let (id, current) = fetch_crawler(&mut tx, name).await?;
+    if current.state != CrawlerState::Running {
+        return Err(state_error(&current));
+    }
+    sqlx::query("UPDATE crawlers SET state = 'STOPPING' WHERE id = $1 AND state = 'RUNNING'")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn write_run(conn: &mut AnyConnection, run: &CrawlRun) -> Result<()> {
+    let updated =
+        sqlx::query("UPDATE crawl_runs SET state = $1, summary = $2, report = $3 WHERE id = $4")
+            .bind(run.summary.state.as_str())
+            .bind(encode(&run.summary)?)
+            .bind(encode(&run.report)?)
+            .bind(&run.summary.id)
+            .execute(conn)
+            .await?;
+    if updated.rows_affected() == 0 {
+        return Err(Error::not_found(Entity::CrawlRun, &run.summary.id));
+    }
+    Ok(())
+}
+
+pub(super) async fn save_run(pool: &AnyPool, run: &CrawlRun) -> Result<()> {
+    let mut conn = pool.acquire().await?;
+    write_run(&mut conn, run).await
+}
+
+pub(super) async fn finish_crawl(pool: &AnyPool, run: &CrawlRun) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    write_run(&mut tx, run).await?;
+    sqlx::query(
+        "UPDATE crawlers SET state = 'READY' \
+         WHERE id = (SELECT crawler_id FROM crawl_runs WHERE id = $1)",
+    )
+    .bind(&run.summary.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn get_run(conn: &mut AnyConnection, crawler: &str, id: &str) -> Result<CrawlRun> {
+    let (crawler_id, _) = fetch_crawler(conn, crawler).await?;
+    let row = sqlx::query("SELECT summary, report FROM crawl_runs WHERE crawler_id = $1 AND id = $2")
+        .bind(crawler_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found(Entity::CrawlRun, format!("{crawler} {id}")))?;
+    let summary: String = row.try_get("summary")?;
+    let report: String = row.try_get("report")?;
+    Ok(CrawlRun {
+        crawler_name: crawler.to_string(),
+        summary: decode(&summary)?,
+        report: decode(&report)?,
+    })
+}
+
+pub(super) async fn list_runs(
+    conn: &mut AnyConnection,
+    crawler: &str,
+    before: Option<&RunCursor>,
+    limit: usize,
+) -> Result<Page<CrawlRunSummary, RunCursor>> {
+    let (crawler_id, _) = fetch_crawler(conn, crawler).await?;
+    let (before_time, before_id) = before
+        .cloned()
+        .unwrap_or((i64::MAX, String::new()));
+    // Without a cursor every run qualifies through the first comparison.
+    let rows = sqlx::query(
+        "SELECT start_time, id, summary FROM crawl_runs WHERE crawler_id = $1 \
+         AND (start_time < $2 OR (start_time = $2 AND id < $3)) \
+         ORDER BY start_time DESC, id DESC LIMIT $4",
+    )
+    .bind(crawler_id)
+    .bind(before_time)
+    .bind(before_id)
+    .bind(limit as i64 + 1)
+    .fetch_all(conn)
+    .await?;
+    let mut runs = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let summary: String = row.try_get("summary")?;
+        let start: i64 = row.try_get("start_time")?;
+        runs.push((start, decode::<CrawlRunSummary>(&summary)?));
+    }
+    let page = Page::from_overfetch(runs, limit, |(start, run)| (*start, run.id.clone()));
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, run)| run).collect(),
+        next: page.next,
+    })
+}
+
+fn classifier_from(row: &AnyRow) -> Result<ClassifierRecord> {
+    let body: String = row.try_get("body")?;
+    Ok(ClassifierRecord {
+        name: row.try_get("name")?,
+        definition: decode(&body)?,
+        version: row.try_get("version")?,
+        creation_time: time(row.try_get("create_time")?),
+        last_updated: time(row.try_get("update_time")?),
+    })
+}
+
+const SELECT_CLASSIFIER: &str =
+    "SELECT name, version, body, create_time, update_time FROM classifiers";
+
+pub(super) async fn create_classifier(
+    pool: &AnyPool,
+    input: &ClassifierInput,
+) -> Result<ClassifierRecord> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO classifiers (name, version, body, create_time, update_time) \
+         VALUES ($1, 1, $2, $3, $3)",
+    )
+    .bind(&input.name)
+    .bind(encode(&input.definition)?)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(|e| map_unique(e, Entity::Classifier, &input.name))?;
+    Ok(ClassifierRecord {
+        name: input.name.clone(),
+        definition: input.definition.clone(),
+        version: 1,
+        creation_time: time(now),
+        last_updated: time(now),
+    })
+}
+
+pub(super) async fn get_classifier(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<ClassifierRecord> {
+    let sql = format!("{SELECT_CLASSIFIER} WHERE name = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(name)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found(Entity::Classifier, name))?;
+    classifier_from(&row)
+}
+
+pub(super) async fn list_classifiers(
+    conn: &mut AnyConnection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<ClassifierRecord, String>> {
+    let sql = format!("{SELECT_CLASSIFIER} WHERE name > $1 ORDER BY name LIMIT $2");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after.unwrap_or(""))
+        .bind(limit as i64 + 1)
+        .fetch_all(conn)
+        .await?;
+    let records = rows.iter().map(classifier_from).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_overfetch(records, limit, |c| c.name.clone()))
+}
+
+pub(super) async fn update_classifier(
+    pool: &AnyPool,
+    input: &ClassifierInput,
+) -> Result<ClassifierRecord> {
+    let now = now_millis();
+    let sql = "UPDATE classifiers SET body = $1, version = version + 1, update_time = $2 \
+               WHERE name = $3 RETURNING name, version, body, create_time, update_time";
+    let row = sqlx::query(sql)
+        .bind(encode(&input.definition)?)
+        .bind(now)
+        .bind(&input.name)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::not_found(Entity::Classifier, &input.name))?;
+    classifier_from(&row)
+}
+
+pub(super) async fn delete_classifier(pool: &AnyPool, name: &str) -> Result<()> {
+    let deleted = sqlx::query("DELETE FROM classifiers WHERE name = $1")
+        .bind(name)
+        .execute(pool)
+        .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(Error::not_found(Entity::Classifier, name));
+    }
+    Ok(())
+}
