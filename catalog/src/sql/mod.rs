@@ -424,6 +424,14 @@ impl CatalogStore for SqlStore {
     ) -> Result<Option<Table>> {
         let mut tx = self.writer.begin().await?;
         let name = change.action.table_name();
+        if matches!(
+            change.action,
+            TableAction::Update { .. } | TableAction::Keep { .. }
+        ) {
+            // Deleting first lets an update change the number of partition keys, which
+            // the store allows only for a table without partitions.
+            partitions::delete_in(&mut tx, database, name, &change.delete_partitions).await?;
+        }
         let table = match &change.action {
             TableAction::Create(input) => Some(tables::create_in(&mut tx, database, input).await?),
             TableAction::Update { input, options } => {
@@ -450,7 +458,6 @@ impl CatalogStore for SqlStore {
                 // Nothing is committed: the transaction rolls back when dropped.
                 return Err(failure.error);
             }
-            partitions::delete_in(&mut tx, database, name, &change.delete_partitions).await?;
         }
         tx.commit().await?;
         self.note_partitions_written(change.put_partitions.len() as u64)

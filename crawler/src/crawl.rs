@@ -1,0 +1,454 @@
+//! One crawl: read the targets, decide the tables, plan against the catalog, apply.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use lakecat_catalog::crawlers::{
+    CrawlerInput, ObjectIssue, RecrawlBehavior, S3Target, Severity, TableGroupingPolicy,
+};
+use lakecat_catalog::{
+    Catalog, DatabaseInput, Entity, Error as CatalogError, Table, TableAction,
+};
+use lakecat_classifiers::merge::similarity;
+use lakecat_classifiers::{Field, HiveType, Registry, Schema};
+
+use crate::error::{CrawlError, Result};
+use crate::glob::Exclusions;
+use crate::group::{self, GroupingOptions, PartitionDraft, TableDraft, hive_pair};
+use crate::location::TargetLocation;
+use crate::output::{DEPRECATED_BY_CRAWLER, OutputContext, UPDATED_BY_CRAWLER};
+use crate::plan::{self, FoundTable, Plan};
+use crate::report::{Phase, Report};
+use crate::scan::{self, FolderScan, ObjectStats, ScanOptions};
+
+/// Objects listed or read at once, per target, unless configured.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
+/// How to run a crawl.
+#[derive(Debug, Clone)]
+pub struct CrawlOptions {
+    /// Plan only: read and decide, write nothing.
+    pub dry_run: bool,
+    /// Objects listed or read at once.
+    pub concurrency: usize,
+}
+
+impl Default for CrawlOptions {
+    fn default() -> Self {
+        CrawlOptions {
+            dry_run: false,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+}
+
+/// A target ready to crawl: where it is and its settings.
+#[derive(Debug, Clone)]
+pub struct CrawlTarget {
+    /// Where it is.
+    pub location: TargetLocation,
+    /// Its settings (exclusions, sample size).
+    pub settings: S3Target,
+}
+
+impl CrawlTarget {
+    /// Opens a target of a crawler definition.
+    pub fn open(settings: &S3Target) -> Result<CrawlTarget> {
+        Ok(CrawlTarget {
+            location: TargetLocation::open(&settings.path)?,
+            settings: settings.clone(),
+        })
+    }
+}
+
+/// How a crawl ended.
+#[derive(Debug, Clone)]
+pub struct CrawlOutcome {
+    /// What was planned (and, unless a dry run, applied up to a stop).
+    pub plan: Plan,
+    /// Whether a stop cut the crawl short.
+    pub stopped: bool,
+}
+
+/// Crawls `targets` for `crawler`, writing into the catalog unless `options.dry_run`.
+///
+/// Nothing is written before the whole plan is known. Each table is then written in its own
+/// transaction; a stop takes effect between tables, so every table is either as it was or as
+/// planned.
+pub async fn crawl(
+    catalog: &Catalog,
+    crawler: &CrawlerInput,
+    targets: &[CrawlTarget],
+    registry: &Registry,
+    options: &CrawlOptions,
+    report: &Report,
+    stop: &AtomicBool,
+) -> Result<CrawlOutcome> {
+    let database = crawler.database_name.to_lowercase();
+    let stored = match plan::all_tables(catalog, &database).await {
+        Ok(tables) => tables,
+        Err(CrawlError::Catalog(CatalogError::NotFound {
+            entity: Entity::Database,
+            ..
+        })) => BTreeMap::new(),
+        Err(error) => return Err(error),
+    };
+    let incremental = crawler.recrawl_policy.recrawl_behavior == RecrawlBehavior::CrawlNewFoldersOnly;
+    let grouping = GroupingOptions {
+        combine_compatible_schemas: crawler.configuration.table_grouping_policy
+            == Some(TableGroupingPolicy::CombineCompatibleSchemas),
+        table_level: crawler.configuration.table_level,
+        table_prefix: crawler.table_prefix.clone().unwrap_or_default(),
+    };
+    let mut found = Vec::new();
+    let mut listed_completely = Vec::new();
+    for target in targets {
+        let exclusions = Exclusions::new(&target.settings.exclusions)?;
+        let scan_options = ScanOptions {
+            exclusions,
+            sample_size: target.settings.sample_size,
+            concurrency: options.concurrency,
+        };
+        let target_url = target.location.url();
+        let existing = if incremental {
+            existing_tables_under(catalog, &database, &stored, crawler, &target.location).await?
+        } else {
+            Vec::new()
+        };
+        let known: HashSet<String> = existing
+            .iter()
+            .flat_map(|e| e.known_folders.iter().cloned())
+            .collect();
+        let mut scan = scan::scan(
+            &target.location,
+            &scan_options,
+            registry,
+            &|folder: &str| known.contains(folder),
+            stop,
+            report,
+        )
+        .await?;
+        if !scan.complete {
+            report.set_phase(Phase::Done);
+            return Ok(CrawlOutcome {
+                plan: Plan::default(),
+                stopped: true,
+            });
+        }
+        listed_completely.push(target_url.clone());
+        let context = OutputContext {
+            crawler: &crawler.name,
+            exclusions: target
+                .settings
+                .exclusions
+                .iter()
+                .map(|glob| format!("{target_url}{glob}"))
+                .collect(),
+            partitions_inherit_from_table: crawler.configuration.partitions_inherit_from_table,
+        };
+        for draft in attach_to_existing(&existing, &mut scan.folders, &target.location, report) {
+            found.push(FoundTable {
+                draft,
+                context: context.clone(),
+            });
+        }
+        for draft in group::group(&scan.folders, &target.location, &grouping, report) {
+            found.push(FoundTable {
+                draft,
+                context: context.clone(),
+            });
+        }
+    }
+    report.set_phase(Phase::Planning);
+    if let Some(threshold) = crawler.configuration.table_threshold
+        && found.len() > threshold as usize
+    {
+        return Err(CrawlError::TableThreshold {
+            detected: found.len(),
+            threshold,
+        });
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    // A crawl of new folders only does not see the old ones, so it judges nothing gone.
+    let judged_gone = if incremental {
+        Vec::new()
+    } else {
+        listed_completely
+    };
+    let plan = plan::plan(catalog, &database, crawler, found, &judged_gone, now).await?;
+    for change in &plan.changes {
+        report.change(change.record.clone());
+    }
+    if options.dry_run {
+        report.set_phase(Phase::Done);
+        return Ok(CrawlOutcome {
+            plan,
+            stopped: false,
+        });
+    }
+    let stopped = apply(catalog, &database, &plan, report, stop).await?;
+    report.set_phase(Phase::Done);
+    Ok(CrawlOutcome { plan, stopped })
+}
+
+/// Writes the plan table by table; true when a stop cut it short.
+async fn apply(
+    catalog: &Catalog,
+    database: &str,
+    plan: &Plan,
+    report: &Report,
+    stop: &AtomicBool,
+) -> Result<bool> {
+    let writes: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.change.is_some())
+        .collect();
+    if !writes.is_empty() {
+        match catalog
+            .create_database(DatabaseInput {
+                name: database.to_string(),
+                description: Some("Created by a lakecat crawler".into()),
+                ..DatabaseInput::default()
+            })
+            .await
+        {
+            Ok(_) | Err(CatalogError::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let total = writes.len();
+    for (done, planned) in writes.into_iter().enumerate() {
+        report.set_phase(Phase::Applying { done, total });
+        if stop.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let Some(change) = &planned.change else {
+            continue;
+        };
+        catalog
+            .apply_table_change(database, change.clone())
+            .await?;
+        report.mark_applied(&planned.record.table);
+        let rec = &planned.record;
+        report.count(|c| {
+            match (&change.action, rec.kind) {
+                (TableAction::Create(_), _) => c.tables_created += 1,
+                (TableAction::Delete { .. }, _) => c.tables_deleted += 1,
+                (TableAction::Update { .. }, lakecat_catalog::crawlers::ChangeKind::Deprecate) => {
+                    c.tables_deprecated += 1
+                }
+                (TableAction::Update { .. }, _) => c.tables_updated += 1,
+                (TableAction::Keep { .. }, _) => {}
+            }
+            c.partitions_added += rec.partitions_added;
+            c.partitions_updated += rec.partitions_updated;
+            c.partitions_deleted += rec.partitions_deleted;
+        });
+    }
+    report.set_phase(Phase::Applying { done: total, total });
+    Ok(false)
+}
+
+/// A table of this crawler under a target, for a crawl of new folders only.
+struct ExistingTable {
+    table: Table,
+    /// The table's folder relative to the target (`""` for the target itself).
+    root: String,
+    /// Folders (relative to the target) that are already the table or its partitions.
+    known_folders: Vec<String>,
+}
+
+/// The folder of `url` relative to the target, if it is under it.
+fn relative_folder(location: &TargetLocation, url: &str) -> Option<String> {
+    url.strip_prefix(&location.url())
+        .map(|rest| rest.trim_end_matches('/').to_string())
+}
+
+async fn existing_tables_under(
+    catalog: &Catalog,
+    database: &str,
+    stored: &BTreeMap<String, Table>,
+    crawler: &CrawlerInput,
+    location: &TargetLocation,
+) -> Result<Vec<ExistingTable>> {
+    let mut found = Vec::new();
+    for table in stored.values() {
+        if table.parameters.get(UPDATED_BY_CRAWLER) != Some(&crawler.name)
+            || table.parameters.contains_key(DEPRECATED_BY_CRAWLER)
+        {
+            continue;
+        }
+        let Some(root) = table
+            .storage_descriptor
+            .as_ref()
+            .and_then(|sd| sd.location.as_deref())
+            .and_then(|loc| relative_folder(location, loc))
+        else {
+            continue;
+        };
+        let mut known_folders = vec![root.clone()];
+        if !table.partition_keys.is_empty() {
+            let mut token = None;
+            loop {
+                let page = catalog
+                    .list_partitions(
+                        database,
+                        &table.name,
+                        lakecat_catalog::PartitionListRequest {
+                            page: lakecat_catalog::PageRequest {
+                                max_results: None,
+                                page_token: token,
+                            },
+                            exclude_column_schema: true,
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                known_folders.extend(page.items.iter().filter_map(|p| {
+                    p.storage_descriptor
+                        .as_ref()
+                        .and_then(|sd| sd.location.as_deref())
+                        .and_then(|loc| relative_folder(location, loc))
+                }));
+                match page.next_page_token {
+                    Some(next) => token = Some(next),
+                    None => break,
+                }
+            }
+        }
+        found.push(ExistingTable {
+            table: table.clone(),
+            root,
+            known_folders,
+        });
+    }
+    // The deepest table root first, so a folder joins the innermost table.
+    found.sort_by_key(|e| std::cmp::Reverse(e.root.len()));
+    Ok(found)
+}
+
+/// The table's columns as a schema.
+fn table_schema(table: &Table) -> Schema {
+    Schema::new(
+        table
+            .storage_descriptor
+            .as_ref()
+            .map(|sd| {
+                sd.columns
+                    .iter()
+                    .map(|c| {
+                        let ty = c
+                            .type_name
+                            .as_deref()
+                            .and_then(|t| t.parse::<HiveType>().ok())
+                            .unwrap_or(HiveType::String);
+                        Field::new(c.name.clone(), ty)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+/// Moves new folders that sit at partition depth under an existing table out of `folders`,
+/// into drafts that add them as partitions of that table (a crawl of new folders only).
+/// Folders whose schema differs too much from the table's are skipped and reported.
+fn attach_to_existing(
+    existing: &[ExistingTable],
+    folders: &mut BTreeMap<String, FolderScan>,
+    location: &TargetLocation,
+    report: &Report,
+) -> Vec<TableDraft> {
+    let mut drafts = Vec::new();
+    for table in existing {
+        let depth = table.table.partition_keys.len();
+        let below = |folder: &str| -> Option<Vec<String>> {
+            let rest = if table.root.is_empty() {
+                folder
+            } else {
+                folder.strip_prefix(&table.root)?.strip_prefix('/')?
+            };
+            let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+            (depth > 0 && parts.len() == depth).then(|| {
+                parts
+                    .iter()
+                    .map(|p| hive_pair(p).map(|(_, v)| v).unwrap_or_else(|| p.to_string()))
+                    .collect()
+            })
+        };
+        let matching: Vec<String> = folders
+            .keys()
+            .filter(|f| below(f).is_some())
+            .cloned()
+            .collect();
+        if matching.is_empty() {
+            continue;
+        }
+        let schema = table_schema(&table.table);
+        let mut partitions = Vec::new();
+        let mut format = None;
+        let mut stats = ObjectStats::default();
+        for folder in matching {
+            let Some(scan) = folders.remove(&folder) else {
+                continue;
+            };
+            let Some(shape) = scan.shapes.iter().max_by_key(|s| s.stats.objects) else {
+                continue;
+            };
+            let score = similarity(&schema, &shape.schema);
+            let url = location.url_of(
+                &format!("{}/{folder}", location.prefix().as_ref()).trim_start_matches('/'),
+                true,
+            );
+            if score < group::SIMILARITY_THRESHOLD {
+                report.issue(ObjectIssue {
+                    path: url,
+                    severity: Severity::Warning,
+                    message: format!(
+                        "new folder not added to table {}: its schema shares {:.0}% with the \
+                         table's (at least {:.0}% is needed)",
+                        table.table.name,
+                        score * 100.0,
+                        group::SIMILARITY_THRESHOLD * 100.0
+                    ),
+                });
+                report.count(|c| c.objects_skipped += shape.stats.objects);
+                continue;
+            }
+            let mut partition_stats = scan.unread;
+            for s in &scan.shapes {
+                partition_stats.add(&s.stats);
+            }
+            stats.add(&partition_stats);
+            format.get_or_insert_with(|| shape.format.clone());
+            partitions.push(PartitionDraft {
+                values: below(&folder).unwrap_or_default(),
+                location: url,
+                schema: schema.clone(),
+                stats: partition_stats,
+            });
+        }
+        let Some(format) = format else { continue };
+        drafts.push(TableDraft {
+            name: table.table.name.clone(),
+            location: table
+                .table
+                .storage_descriptor
+                .as_ref()
+                .and_then(|sd| sd.location.clone())
+                .unwrap_or_default(),
+            format,
+            schema: schema.clone(),
+            partition_keys: table
+                .table
+                .partition_keys
+                .iter()
+                .map(|k| k.name.clone())
+                .collect(),
+            partitions,
+            stats,
+        });
+    }
+    drafts
+}

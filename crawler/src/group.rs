@@ -1,0 +1,650 @@
+//! Deciding tables: which folders become one table with partitions, which become separate
+//! tables, and which objects belong to no table. Every decision is explained.
+//!
+//! The rules, applied from the target down:
+//!
+//! 1. A folder with no subfolders holding data is a table (its objects of the most common
+//!    format; objects of other formats are skipped and reported).
+//! 2. Objects that sit beside subfolders are skipped and reported, never made tables of
+//!    their own: a stray file must not spawn a junk table.
+//! 3. A folder's subfolders are the partitions of one table rooted at the folder when they
+//!    are alike: they hold the same format, their schemas fall into at most
+//!    [`MAX_SCHEMA_GROUPS`] groups of similar schemas (similarity at least
+//!    [`SIMILARITY_THRESHOLD`] to the group's first schema) and the largest group holds more
+//!    than [`MAJORITY_SHARE`] of them, and more than that share of their data folders sit
+//!    at the same depth. This is Glue's 70% rule; `CombineCompatibleSchemas` drops the
+//!    schema condition.
+//! 4. Otherwise each subfolder is decided on its own, by the same rules.
+//!
+//! An explicit table level (`TableLevelConfiguration`) replaces rules 3 and 4: tables sit at
+//! that depth, and everything below them is partitions.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use lakecat_catalog::crawlers::{GroupingDecision, ObjectIssue, Severity};
+use lakecat_classifiers::merge::{merge_schemas, similarity};
+use lakecat_classifiers::{Field, Schema};
+use sha2::{Digest, Sha256};
+
+use crate::location::TargetLocation;
+use crate::report::Report;
+use crate::scan::{FolderScan, Format, ObjectStats};
+
+/// Schemas at least this similar are alike (Glue's 70%).
+pub const SIMILARITY_THRESHOLD: f64 = 0.7;
+/// The share of subfolders that must be alike for them to be partitions of one table.
+pub const MAJORITY_SHARE: f64 = 0.7;
+/// Most groups of similar schemas among the partitions of one table (Glue's 5).
+pub const MAX_SCHEMA_GROUPS: usize = 5;
+/// Longest table name written (Glue truncates crawler table names to 128 characters).
+pub const MAX_TABLE_NAME_CHARS: usize = 128;
+
+/// How to group.
+#[derive(Debug, Clone, Default)]
+pub struct GroupingOptions {
+    /// `CombineCompatibleSchemas`: partitions need the same format, not similar schemas.
+    pub combine_compatible_schemas: bool,
+    /// Tables at this absolute depth (the bucket's top folder is 1).
+    pub table_level: Option<u32>,
+    /// Prepended to table names.
+    pub table_prefix: String,
+}
+
+/// One partition of a table draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionDraft {
+    /// The partition's values, one per partition key.
+    pub values: Vec<String>,
+    /// Its folder's URL, ending with `/`.
+    pub location: String,
+    /// The columns its objects have.
+    pub schema: Schema,
+    /// Its objects' counts.
+    pub stats: ObjectStats,
+}
+
+/// A table the crawl found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDraft {
+    /// Table name (sanitized, prefixed, unique within the crawl).
+    pub name: String,
+    /// The table's folder URL, ending with `/`.
+    pub location: String,
+    /// How its objects are read.
+    pub format: Format,
+    /// Its columns, partition keys left out.
+    pub schema: Schema,
+    /// Partition key names (all typed `string`).
+    pub partition_keys: Vec<String>,
+    /// Its partitions; empty for an unpartitioned table.
+    pub partitions: Vec<PartitionDraft>,
+    /// All its objects' counts.
+    pub stats: ObjectStats,
+}
+
+/// A data folder below the folder being decided.
+#[derive(Debug, Clone, Copy)]
+struct Leaf<'a> {
+    /// Path relative to the target.
+    path: &'a str,
+    scan: &'a FolderScan,
+}
+
+/// Path parts of `leaf` below the folder at `node` (which is `""` or a prefix of it).
+fn parts_below<'a>(node: &str, leaf: &'a str) -> Vec<&'a str> {
+    let rest = if node.is_empty() {
+        leaf
+    } else {
+        leaf.get(node.len() + 1..).unwrap_or_default()
+    };
+    if rest.is_empty() {
+        Vec::new()
+    } else {
+        rest.split('/').collect()
+    }
+}
+
+/// Decides the tables of one target.
+pub fn group(
+    scan: &BTreeMap<String, FolderScan>,
+    location: &TargetLocation,
+    options: &GroupingOptions,
+    report: &Report,
+) -> Vec<TableDraft> {
+    let leaves: Vec<Leaf<'_>> = scan
+        .iter()
+        .map(|(path, scan)| Leaf { path, scan })
+        .collect();
+    let mut grouper = Grouper {
+        location,
+        options,
+        report,
+        tables: Vec::new(),
+    };
+    if !leaves.is_empty() {
+        grouper.decide("", &leaves);
+    }
+    let mut tables = grouper.tables;
+    make_names_unique(&mut tables);
+    tables
+}
+
+struct Grouper<'a> {
+    location: &'a TargetLocation,
+    options: &'a GroupingOptions,
+    report: &'a Report,
+    tables: Vec<TableDraft>,
+}
+
+/// The most common format among some shapes, by object count (ties: the first seen).
+fn majority_format<'a>(leaves: &[Leaf<'a>]) -> Option<&'a Format> {
+    let mut counts: Vec<(&Format, u64)> = Vec::new();
+    for leaf in leaves {
+        for shape in &leaf.scan.shapes {
+            match counts.iter_mut().find(|(f, _)| *f == &shape.format) {
+                Some((_, n)) => *n += shape.stats.objects,
+                None => counts.push((&shape.format, shape.stats.objects)),
+            }
+        }
+    }
+    let mut best: Option<(&Format, u64)> = None;
+    for (format, n) in counts {
+        if best.is_none_or(|(_, m)| n > m) {
+            best = Some((format, n));
+        }
+    }
+    best.map(|(f, _)| f)
+}
+
+/// The merged schema of a set of leaves' shapes in `format`, in path order.
+fn merged_schema(leaves: &[Leaf<'_>], format: &Format) -> Schema {
+    merge_schemas(
+        leaves
+            .iter()
+            .flat_map(|l| l.scan.shapes.iter())
+            .filter(|s| &s.format == format)
+            .map(|s| &s.schema),
+    )
+}
+
+/// Groups of similar schemas: each schema joins the first group whose first schema it is
+/// similar to. Returns the group sizes (weights summed), largest first.
+fn schema_groups(schemas: &[(Schema, usize)]) -> Vec<(Schema, usize)> {
+    let mut groups: Vec<(Schema, usize)> = Vec::new();
+    for (schema, weight) in schemas {
+        match groups
+            .iter_mut()
+            .find(|(first, _)| similarity(first, schema) >= SIMILARITY_THRESHOLD)
+        {
+            Some((_, n)) => *n += weight,
+            None => groups.push((schema.clone(), *weight)),
+        }
+    }
+    groups.sort_by(|a, b| b.1.cmp(&a.1));
+    groups
+}
+
+/// Lower case, with every character but letters, digits and `_` replaced by `_`.
+pub fn sanitize_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn short_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Gives tables that would share a name a suffix made from a hash of their location.
+fn make_names_unique(tables: &mut [TableDraft]) {
+    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
+    for table in tables.iter() {
+        *by_name.entry(table.name.clone()).or_default() += 1;
+    }
+    for table in tables.iter_mut() {
+        if by_name.get(&table.name).copied().unwrap_or(0) > 1 {
+            let suffix = format!("_{}", short_hash(&table.location));
+            let keep = MAX_TABLE_NAME_CHARS - suffix.len();
+            table.name = format!(
+                "{}{suffix}",
+                table.name.chars().take(keep).collect::<String>()
+            );
+        }
+    }
+}
+
+/// Splits a Hive-style `key=value` folder name; the value is percent-decoded.
+pub fn hive_pair(folder: &str) -> Option<(String, String)> {
+    let (key, value) = folder.split_once('=')?;
+    if key.is_empty() {
+        return None;
+    }
+    let value = percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .map(|v| v.into_owned())
+        .unwrap_or_else(|_| value.to_string());
+    Some((key.to_lowercase(), value))
+}
+
+impl Grouper<'_> {
+    fn folder_url(&self, relative: &str) -> String {
+        let prefix = self.location.prefix().as_ref();
+        let full = match (prefix.is_empty(), relative.is_empty()) {
+            (true, _) => relative.to_string(),
+            (false, true) => prefix.to_string(),
+            (false, false) => format!("{prefix}/{relative}"),
+        };
+        if full.is_empty() {
+            self.location.url()
+        } else {
+            self.location.url_of(&full, true)
+        }
+    }
+
+    fn decide_that(&self, node: &str, outcome: String, reason: String) {
+        self.report.decide(GroupingDecision {
+            location: self.folder_url(node),
+            outcome,
+            reason,
+        });
+    }
+
+    /// Skips every object of `leaf` (they belong to no table), with the reason.
+    fn skip_leaf(&self, leaf: &Leaf<'_>, reason: &str) {
+        for shape in &leaf.scan.shapes {
+            self.skip_objects(shape.stats.objects, &shape.example, reason);
+        }
+        if leaf.scan.unread.objects > 0 {
+            self.report
+                .count(|c| c.objects_skipped += leaf.scan.unread.objects);
+        }
+    }
+
+    fn skip_objects(&self, objects: u64, example: &str, reason: &str) {
+        self.report.count(|c| c.objects_skipped += objects);
+        let message = if objects > 1 {
+            format!("{reason} ({objects} objects like this one skipped)")
+        } else {
+            reason.to_string()
+        };
+        self.report.issue(ObjectIssue {
+            path: example.to_string(),
+            severity: Severity::Warning,
+            message,
+        });
+    }
+
+    /// The absolute depth of a folder relative to the target (bucket's top folder is 1).
+    fn absolute_depth(&self, node: &str) -> usize {
+        self.location.depth() + parts_below("", node).len()
+    }
+
+    fn decide(&mut self, node: &str, leaves: &[Leaf<'_>]) {
+        let has_subfolders = leaves.iter().any(|l| l.path != node);
+        if let Some(level) = self.options.table_level {
+            let depth = self.absolute_depth(node);
+            if depth >= level as usize || !has_subfolders {
+                let reason = if depth >= level as usize {
+                    format!("the crawler's table level is {level} and this folder is at depth {depth}")
+                } else {
+                    format!(
+                        "the crawler's table level is {level}, but this folder (depth {depth}) \
+                         has no subfolders"
+                    )
+                };
+                self.make_table(node, leaves, reason);
+                return;
+            }
+            self.skip_beside_folders(node, leaves, &format!("above the table level {level}"));
+            for (child, child_leaves) in children(node, leaves) {
+                self.decide(&child, &child_leaves);
+            }
+            return;
+        }
+        if !has_subfolders {
+            self.make_table(node, leaves, "a folder of files without data subfolders".into());
+            return;
+        }
+        self.skip_beside_folders(node, leaves, "sits beside folders");
+        let children = children(node, leaves);
+        match self.alike(node, &children) {
+            Ok(reason) => {
+                let below: Vec<Leaf<'_>> = leaves
+                    .iter()
+                    .filter(|l| l.path != node)
+                    .copied()
+                    .collect();
+                self.make_table(node, &below, reason);
+            }
+            Err(reason) => {
+                let names: Vec<String> = children.iter().map(|(c, _)| last_part(c)).collect();
+                self.decide_that(
+                    node,
+                    format!("each of the {} subfolders is decided on its own: {}", names.len(), names.join(", ")),
+                    reason,
+                );
+                for (child, child_leaves) in children {
+                    self.decide(&child, &child_leaves);
+                }
+            }
+        }
+    }
+
+    fn skip_beside_folders(&self, node: &str, leaves: &[Leaf<'_>], why: &str) {
+        if let Some(direct) = leaves.iter().find(|l| l.path == node)
+            && leaves.len() > 1
+        {
+            self.skip_leaf(
+                direct,
+                &format!(
+                    "not part of any table: the file {why} in {}; a file beside folders \
+                     cannot be a partition, and lakecat does not make single-file tables",
+                    self.folder_url(node)
+                ),
+            );
+        }
+    }
+
+    /// Whether the subfolders of `node` are partitions of one table: `Ok` with the reason,
+    /// or `Err` with why not.
+    fn alike(&self, node: &str, children: &[(String, Vec<Leaf<'_>>)]) -> Result<String, String> {
+        let count = children.len();
+        let mut formats: Vec<(&str, &Format)> = Vec::new();
+        for (child, child_leaves) in children {
+            if let Some(format) = majority_format(child_leaves) {
+                formats.push((child, format));
+            }
+        }
+        let Some((_, first_format)) = formats.first() else {
+            return Err("no data".into());
+        };
+        if let Some((other_child, other)) = formats.iter().find(|(_, f)| f != first_format) {
+            return Err(format!(
+                "the subfolders hold different formats: {} in {} but {} in {}",
+                first_format.describe(),
+                last_part(formats[0].0),
+                other.describe(),
+                last_part(other_child)
+            ));
+        }
+        // Depths of the data folders below `node`, in folders.
+        let mut depths: BTreeMap<usize, usize> = BTreeMap::new();
+        for (_, child_leaves) in children {
+            for leaf in child_leaves {
+                *depths.entry(parts_below(node, leaf.path).len()).or_default() += 1;
+            }
+        }
+        let leaf_count: usize = depths.values().sum();
+        let (depth, at_depth) = depths
+            .iter()
+            .max_by_key(|(d, n)| (**n, usize::MAX - **d))
+            .map(|(d, n)| (*d, *n))
+            .unwrap_or((1, 0));
+        if (at_depth as f64) <= MAJORITY_SHARE * leaf_count as f64 && depths.len() > 1 {
+            return Err(format!(
+                "the data folders sit at different depths: {} (the most common depth holds \
+                 {at_depth} of {leaf_count}, more than {:.0}% is needed)",
+                describe_depths(&depths),
+                MAJORITY_SHARE * 100.0
+            ));
+        }
+        let partitions = if depth == 1 {
+            format!("{count} partition folders")
+        } else {
+            format!("{leaf_count} partition folders {depth} levels deep")
+        };
+        if self.options.combine_compatible_schemas {
+            return Ok(format!(
+                "all {partitions} hold {}; the table grouping policy CombineCompatibleSchemas \
+                 merges their schemas whatever their similarity",
+                first_format.describe()
+            ));
+        }
+        let schemas: Vec<(Schema, usize)> = children
+            .iter()
+            .map(|(_, child_leaves)| (merged_schema(child_leaves, first_format), 1))
+            .collect();
+        let groups = schema_groups(&schemas);
+        let largest = groups.first().map(|g| g.1).unwrap_or(0);
+        let share = largest as f64 / count as f64;
+        let summary = format!(
+            "{} group(s) of similar schemas (similarity at least {:.0}%); the largest holds \
+             {largest} of {count} subfolders ({:.0}%)",
+            groups.len(),
+            SIMILARITY_THRESHOLD * 100.0,
+            share * 100.0
+        );
+        if groups.len() > MAX_SCHEMA_GROUPS {
+            return Err(format!(
+                "{summary}; more than {MAX_SCHEMA_GROUPS} groups means separate tables"
+            ));
+        }
+        if count > 1 && share <= MAJORITY_SHARE {
+            return Err(format!(
+                "{summary}; more than {:.0}% must be alike to be partitions of one table",
+                MAJORITY_SHARE * 100.0
+            ));
+        }
+        Ok(format!(
+            "all {partitions} hold {}; {summary}",
+            first_format.describe()
+        ))
+    }
+
+    /// Makes the table rooted at `node` from `leaves`.
+    fn make_table(&mut self, node: &str, leaves: &[Leaf<'_>], reason: String) {
+        let Some(format) = majority_format(leaves).cloned() else {
+            return;
+        };
+        // Objects of other formats cannot be read by this table's SerDe.
+        for leaf in leaves {
+            for shape in leaf.scan.shapes.iter().filter(|s| s.format != format) {
+                self.skip_objects(
+                    shape.stats.objects,
+                    &shape.example,
+                    &format!(
+                        "not part of the table at {}: {} among objects of its format, {}",
+                        self.folder_url(node),
+                        shape.format.describe(),
+                        format.describe()
+                    ),
+                );
+            }
+        }
+        let with_format: Vec<Leaf<'_>> = leaves
+            .iter()
+            .filter(|l| l.scan.shapes.iter().any(|s| s.format == format))
+            .copied()
+            .collect();
+        let mut depths: BTreeMap<usize, usize> = BTreeMap::new();
+        for leaf in &with_format {
+            *depths.entry(parts_below(node, leaf.path).len()).or_default() += 1;
+        }
+        let depth = depths
+            .iter()
+            .max_by_key(|(d, n)| (**n, usize::MAX - **d))
+            .map(|(d, _)| *d)
+            .unwrap_or(0);
+        let (partition_leaves, stray): (Vec<Leaf<'_>>, Vec<Leaf<'_>>) = with_format
+            .into_iter()
+            .partition(|l| parts_below(node, l.path).len() == depth);
+        for leaf in &stray {
+            self.skip_leaf(
+                leaf,
+                &format!(
+                    "not part of the table at {}: its partitions are {depth} folder(s) deep, \
+                     this object {} deep",
+                    self.folder_url(node),
+                    parts_below(node, leaf.path).len()
+                ),
+            );
+        }
+        let keys = partition_keys(node, &partition_leaves, depth);
+        let mut schema = merged_schema(&partition_leaves, &format);
+        let clashing: Vec<String> = schema
+            .fields
+            .iter()
+            .filter(|f| keys.iter().any(|k| k.eq_ignore_ascii_case(&f.name)))
+            .map(|f| f.name.clone())
+            .collect();
+        schema
+            .fields
+            .retain(|f| !keys.iter().any(|k| k.eq_ignore_ascii_case(&f.name)));
+        let mut stats = ObjectStats::default();
+        let mut partitions = Vec::new();
+        for leaf in &partition_leaves {
+            let mut leaf_stats = leaf.scan.unread;
+            let mut leaf_schemas = Vec::new();
+            for shape in leaf.scan.shapes.iter().filter(|s| s.format == format) {
+                leaf_stats.add(&shape.stats);
+                leaf_schemas.push(&shape.schema);
+            }
+            stats.add(&leaf_stats);
+            if depth == 0 {
+                continue;
+            }
+            let own = merge_schemas(leaf_schemas);
+            partitions.push(PartitionDraft {
+                values: partition_values(node, leaf.path, depth),
+                location: self.folder_url(leaf.path),
+                schema: typed_like(&own, &schema),
+                stats: leaf_stats,
+            });
+        }
+        let name = self.table_name(node);
+        let mut outcome = if keys.is_empty() {
+            format!("one table {name:?} without partitions")
+        } else {
+            format!(
+                "one table {name:?} with {} partition(s) on ({})",
+                partitions.len(),
+                keys.join(", ")
+            )
+        };
+        if !clashing.is_empty() {
+            let _ = write!(
+                outcome,
+                "; columns {} are also partition keys and are read from the folder names",
+                clashing.join(", ")
+            );
+        }
+        self.decide_that(node, outcome, reason);
+        self.tables.push(TableDraft {
+            name,
+            location: self.folder_url(node),
+            format,
+            schema,
+            partition_keys: keys,
+            partitions,
+            stats,
+        });
+    }
+
+    fn table_name(&self, node: &str) -> String {
+        let folder = if node.is_empty() {
+            let prefix = self.location.prefix();
+            match prefix.parts().last() {
+                Some(part) => part.as_ref().to_string(),
+                None => self.location.url().trim_end_matches('/').rsplit('/').next().unwrap_or("root").to_string(),
+            }
+        } else {
+            last_part(node)
+        };
+        let name = format!("{}{}", self.options.table_prefix, sanitize_name(&folder));
+        name.chars().take(MAX_TABLE_NAME_CHARS).collect()
+    }
+}
+
+fn last_part(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
+}
+
+fn describe_depths(depths: &BTreeMap<usize, usize>) -> String {
+    depths
+        .iter()
+        .map(|(depth, n)| format!("{n} at depth {depth}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The leaves below `node`, by the subfolder of `node` they are in.
+fn children<'a>(node: &str, leaves: &[Leaf<'a>]) -> Vec<(String, Vec<Leaf<'a>>)> {
+    let mut by_child: BTreeMap<String, Vec<Leaf<'a>>> = BTreeMap::new();
+    for leaf in leaves {
+        if let Some(first) = parts_below(node, leaf.path).first() {
+            let child = if node.is_empty() {
+                (*first).to_string()
+            } else {
+                format!("{node}/{first}")
+            };
+            by_child.entry(child).or_default().push(*leaf);
+        }
+    }
+    by_child.into_iter().collect()
+}
+
+/// Partition key names: `key` where every folder at a level is `key=value` with the same
+/// key, `partition_<level>` otherwise (and for a key already used at a higher level).
+fn partition_keys(node: &str, leaves: &[Leaf<'_>], depth: usize) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::with_capacity(depth);
+    for level in 0..depth {
+        let mut hive_key: Option<String> = None;
+        let mut consistent = true;
+        for leaf in leaves {
+            let parts = parts_below(node, leaf.path);
+            match parts.get(level).and_then(|p| hive_pair(p)) {
+                Some((key, _)) if hive_key.as_ref().is_none_or(|k| *k == key) => {
+                    hive_key = Some(key);
+                }
+                _ => {
+                    consistent = false;
+                    break;
+                }
+            }
+        }
+        let key = match hive_key {
+            Some(key) if consistent && !keys.contains(&key) => key,
+            _ => format!("partition_{level}"),
+        };
+        keys.push(key);
+    }
+    keys
+}
+
+/// A leaf's partition values: Hive values decoded, other folder names as they are.
+fn partition_values(node: &str, leaf: &str, depth: usize) -> Vec<String> {
+    parts_below(node, leaf)
+        .into_iter()
+        .take(depth)
+        .map(|part| match hive_pair(part) {
+            Some((_, value)) => value,
+            None => part.to_string(),
+        })
+        .collect()
+}
+
+/// A partition's own columns, typed as the table types them: a partition whose column was
+/// inferred `int` in a table where it is `bigint` says `bigint`, so engines that compare
+/// partition and table schemas (Athena's HIVE_PARTITION_SCHEMA_MISMATCH) accept it.
+fn typed_like(own: &Schema, table: &Schema) -> Schema {
+    Schema::new(
+        own.fields
+            .iter()
+            .filter_map(|f| {
+                table
+                    .fields
+                    .iter()
+                    .find(|t| t.name.eq_ignore_ascii_case(&f.name))
+                    .map(|t| Field::new(t.name.clone(), t.data_type.clone()))
+            })
+            .collect(),
+    )
+}

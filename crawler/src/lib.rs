@@ -1,0 +1,25 @@
+//! The lakecat crawler: walks object-store prefixes, infers schemas with the classifiers,
+//! detects Hive-style and unnamed partitions, groups folders into tables (explaining each
+//! decision), and applies the result to the catalog one table per transaction.
+//!
+//! [`crawl`] is one crawl over opened targets; [`Runner`] runs a crawler stored in the
+//! catalog and records the run.
+
+mod aws_profile;
+pub mod crawl;
+pub mod error;
+pub mod glob;
+pub mod group;
+pub mod listing;
+pub mod location;
+pub mod output;
+pub mod plan;
+pub mod report;
+pub mod run;
+pub mod scan;
+
+pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, crawl};
+pub use error::{CrawlError, Result};
+pub use location::TargetLocation;
+pub use report::{Phase, Report};
+pub use run::{Runner, build_classifier, registry_for};

@@ -1,0 +1,203 @@
+//! Running a stored crawler: the run record's life (RUNNING, then COMPLETED, FAILED or
+//! STOPPED), custom classifiers, stop requests and progress saving around [`crawl`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use lakecat_catalog::crawlers::{
+    ClassifierRecord, CrawlRun, CrawlerInput, CrawlerState, Crawlers, RunState,
+};
+use lakecat_catalog::{Catalog, PageRequest};
+use lakecat_classifiers::custom::ClassifierDefinition;
+use lakecat_classifiers::{Classifier, Registry};
+
+use crate::crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, crawl};
+use crate::error::{CrawlError, Result};
+use crate::report::Report;
+
+/// How often a running crawl checks for a stop request and saves its progress.
+const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+/// How often progress is saved to the run record.
+const SAVE_EVERY: u32 = 10;
+
+/// Builds a stored custom classifier.
+pub fn build_classifier(record: &ClassifierRecord) -> Result<Arc<dyn Classifier>> {
+    let invalid = |reason: String| CrawlError::InvalidClassifier {
+        name: record.name.clone(),
+        reason,
+    };
+    let mut definition = record.definition.clone();
+    if let Some(object) = definition.as_object_mut() {
+        object.insert("name".into(), record.name.clone().into());
+    }
+    let definition: ClassifierDefinition =
+        serde_json::from_value(definition).map_err(|e| invalid(e.to_string()))?;
+    definition.build().map_err(|e| invalid(e.to_string()))
+}
+
+/// The registry for a crawler: its custom classifiers in order, then the built-ins.
+pub async fn registry_for(crawlers: &Crawlers, crawler: &CrawlerInput) -> Result<Registry> {
+    let mut custom = Vec::new();
+    for name in &crawler.classifiers {
+        let record = crawlers.get_classifier(name).await?;
+        custom.push(build_classifier(&record)?);
+    }
+    Ok(Registry::new(
+        custom,
+        lakecat_classifiers::formats::builtins(),
+    ))
+}
+
+/// Runs stored crawlers.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    catalog: Catalog,
+    crawlers: Crawlers,
+    options: CrawlOptions,
+}
+
+impl Runner {
+    /// A runner writing through `catalog` and recording runs through `crawlers`.
+    pub fn new(catalog: Catalog, crawlers: Crawlers, options: CrawlOptions) -> Runner {
+        Runner {
+            catalog,
+            crawlers,
+            options,
+        }
+    }
+
+    /// Marks the crawler RUNNING and records a new run; fails when it is already running.
+    /// Then [`Runner::finish`] does the crawl.
+    pub async fn start(&self, name: &str) -> Result<CrawlRun> {
+        Ok(self.crawlers.start_crawl(name).await?)
+    }
+
+    /// Crawls for a run [`Runner::start`] began and records how it ended. `report` shows
+    /// progress while it runs; setting `stop` (or a stop request through the catalog)
+    /// stops it between objects or tables. `targets` replaces the crawler's own targets
+    /// (for stores the caller built).
+    pub async fn finish(
+        &self,
+        mut run: CrawlRun,
+        targets: Option<Vec<CrawlTarget>>,
+        report: Arc<Report>,
+        stop: Arc<AtomicBool>,
+    ) -> CrawlRun {
+        let done = Arc::new(AtomicBool::new(false));
+        let watcher = tokio::spawn(watch(
+            self.crawlers.clone(),
+            run.clone(),
+            report.clone(),
+            stop.clone(),
+            done.clone(),
+        ));
+        let outcome = self.crawl_for(&run, targets, &report, &stop).await;
+        done.store(true, Ordering::Relaxed);
+        let _ = watcher.await;
+        let (counts, crawl_report) = report.snapshot();
+        run.summary.counts = counts;
+        run.report = crawl_report;
+        run.summary.end_time = Some(chrono::Utc::now());
+        match outcome {
+            Ok(CrawlOutcome { stopped: false, .. }) => run.summary.state = RunState::Completed,
+            Ok(CrawlOutcome { stopped: true, .. }) => run.summary.state = RunState::Stopped,
+            Err(error) => {
+                tracing::warn!(crawler = %run.crawler_name, run = %run.summary.id, error = %error, "crawl failed");
+                run.summary.state = RunState::Failed;
+                run.summary.error_message = Some(error.to_string());
+            }
+        }
+        if let Err(error) = self.crawlers.finish_crawl(&run).await {
+            tracing::error!(crawler = %run.crawler_name, error = %error, "cannot record the end of a crawl");
+        }
+        run
+    }
+
+    async fn crawl_for(
+        &self,
+        run: &CrawlRun,
+        targets: Option<Vec<CrawlTarget>>,
+        report: &Report,
+        stop: &AtomicBool,
+    ) -> Result<CrawlOutcome> {
+        let crawler = self.crawlers.get_crawler(&run.crawler_name).await?;
+        let definition = crawler.definition;
+        let registry = registry_for(&self.crawlers, &definition).await?;
+        let targets = match targets {
+            Some(targets) => targets,
+            None => definition
+                .targets
+                .s3_targets
+                .iter()
+                .map(CrawlTarget::open)
+                .collect::<Result<Vec<_>>>()?,
+        };
+        crawl(
+            &self.catalog,
+            &definition,
+            &targets,
+            &registry,
+            &self.options,
+            report,
+            stop,
+        )
+        .await
+    }
+
+    /// Lists nothing; present so that callers can page runs through the same service.
+    pub fn crawlers(&self) -> &Crawlers {
+        &self.crawlers
+    }
+
+    /// The catalog the runner writes.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+}
+
+/// Until `done`: turns a stop request recorded in the catalog into the `stop` flag, and saves
+/// the run's progress now and then.
+async fn watch(
+    crawlers: Crawlers,
+    mut run: CrawlRun,
+    report: Arc<Report>,
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+) {
+    let mut ticks = 0u32;
+    while !done.load(Ordering::Relaxed) {
+        tokio::time::sleep(WATCH_INTERVAL).await;
+        ticks += 1;
+        if let Ok(crawler) = crawlers.get_crawler(&run.crawler_name).await
+            && crawler.state == CrawlerState::Stopping
+        {
+            stop.store(true, Ordering::Relaxed);
+        }
+        if ticks % SAVE_EVERY == 0 && !done.load(Ordering::Relaxed) {
+            let (counts, crawl_report) = report.snapshot();
+            run.summary.counts = counts;
+            run.report = crawl_report;
+            let _ = crawlers.save_run(&run).await;
+        }
+    }
+}
+
+/// Pages through every custom classifier (for listings that need them all).
+pub async fn all_classifiers(crawlers: &Crawlers) -> Result<Vec<ClassifierRecord>> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        let page = crawlers
+            .list_classifiers(PageRequest {
+                max_results: None,
+                page_token: token,
+            })
+            .await?;
+        found.extend(page.items);
+        match page.next_page_token {
+            Some(next) => token = Some(next),
+            None => return Ok(found),
+        }
+    }
+}

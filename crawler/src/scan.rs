@@ -1,0 +1,368 @@
+//! Reading a target: every listed object is skipped (hidden, excluded, empty, beyond the
+//! sample size) or classified, and the results are summed up per folder. Only per-folder
+//! summaries are kept, so memory grows with folders and distinct schemas, not objects.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::future::{self, BoxFuture, FutureExt};
+use lakecat_catalog::crawlers::{CrawlCounts, ObjectIssue, Severity};
+use lakecat_classifiers::{
+    ClassifyError, Compression, FormatProperties, ObjectInfo, ObjectSource, Outcome, Registry,
+    Schema,
+};
+use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+
+use crate::error::Result;
+use crate::glob::Exclusions;
+use crate::listing::{hidden_reason, list_objects};
+use crate::location::TargetLocation;
+use crate::report::Report;
+
+/// Most distinct schemas kept per folder and format; beyond it, schemas are merged.
+const MAX_SHAPES_PER_FOLDER: usize = 16;
+
+/// How an object is read by query engines: everything but its schema and counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Format {
+    /// The classification (`parquet`, `csv`, ...).
+    pub classification: String,
+    /// SerDe, formats, delimiter, header, compression; the record count is cleared.
+    pub properties: FormatProperties,
+}
+
+impl Format {
+    /// The compression of the objects.
+    pub fn compression(&self) -> Compression {
+        self.properties.compression
+    }
+
+    /// A short description for reports: `csv (gzip, delimiter ',')`.
+    pub fn describe(&self) -> String {
+        let mut details = Vec::new();
+        if self.properties.compression != Compression::None {
+            details.push(self.properties.compression.glue_name().to_string());
+        }
+        if let Some(delimiter) = self.properties.delimiter {
+            details.push(format!("delimiter {delimiter:?}"));
+        }
+        if details.is_empty() {
+            self.classification.clone()
+        } else {
+            format!("{} ({})", self.classification, details.join(", "))
+        }
+    }
+}
+
+/// Sizes and counts of a set of objects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ObjectStats {
+    /// Objects.
+    pub objects: u64,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// Records, exact or estimated, in the objects that were read.
+    pub records: u64,
+    /// Bytes of the objects that were read (to scale record counts to unread objects).
+    pub bytes_read_objects: u64,
+}
+
+impl ObjectStats {
+    /// Adds another set's counts.
+    pub fn add(&mut self, other: &ObjectStats) {
+        self.objects += other.objects;
+        self.bytes += other.bytes;
+        self.records += other.records;
+        self.bytes_read_objects += other.bytes_read_objects;
+    }
+
+    /// Records in all the objects: counted in the ones read, scaled by size to the others.
+    pub fn estimated_records(&self) -> u64 {
+        if self.bytes_read_objects == 0 || self.bytes_read_objects >= self.bytes {
+            return self.records;
+        }
+        (self.records as f64 * self.bytes as f64 / self.bytes_read_objects as f64).round() as u64
+    }
+}
+
+/// Objects of one folder that share a format and a schema.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    /// Their format.
+    pub format: Format,
+    /// Their schema.
+    pub schema: Schema,
+    /// Their counts.
+    pub stats: ObjectStats,
+    /// One of them, for reports.
+    pub example: String,
+}
+
+/// What a folder holds directly (not in its subfolders).
+#[derive(Debug, Clone, Default)]
+pub struct FolderScan {
+    /// Classified objects, by format and schema.
+    pub shapes: Vec<Shape>,
+    /// Objects not read because the folder's sample size was reached; they are taken to be
+    /// like the folder's other objects.
+    pub unread: ObjectStats,
+}
+
+impl FolderScan {
+    fn add(&mut self, format: Format, schema: Schema, stats: ObjectStats, example: &str) {
+        if let Some(shape) = self
+            .shapes
+            .iter_mut()
+            .find(|s| s.format == format && s.schema == schema)
+        {
+            shape.stats.add(&stats);
+            return;
+        }
+        let same_format = self.shapes.iter().filter(|s| s.format == format).count();
+        if same_format >= MAX_SHAPES_PER_FOLDER {
+            // Many distinct schemas of one format in one folder (sparse JSON): keep one
+            // merged schema instead of thousands.
+            if let Some(shape) = self.shapes.iter_mut().find(|s| s.format == format) {
+                shape.schema = lakecat_classifiers::merge::merge_schemas([&shape.schema, &schema]);
+                shape.stats.add(&stats);
+                return;
+            }
+        }
+        self.shapes.push(Shape {
+            format,
+            schema,
+            stats,
+            example: example.to_string(),
+        });
+    }
+}
+
+/// What reading a target found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Folders holding data objects, by path relative to the target (`""` for the target
+    /// itself, `year=2024/month=01` below it).
+    pub folders: BTreeMap<String, FolderScan>,
+    /// Whether every object was listed (a failed listing must not make tables look gone).
+    pub complete: bool,
+}
+
+/// How to read a target.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Objects to leave out.
+    pub exclusions: Exclusions,
+    /// Objects read per folder; the rest are counted only.
+    pub sample_size: Option<u32>,
+    /// Objects listed or read at once.
+    pub concurrency: usize,
+}
+
+/// An object read through `object_store`, counting the bytes it reads.
+struct StoreObject {
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    info: ObjectInfo,
+    bytes_read: Arc<AtomicU64>,
+}
+
+#[async_trait]
+impl ObjectSource for StoreObject {
+    fn info(&self) -> &ObjectInfo {
+        &self.info
+    }
+
+    async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {
+        let bytes = self
+            .store
+            .get_range(&self.path, range)
+            .await
+            .map_err(|e| ClassifyError::Read {
+                path: self.info.path.clone(),
+                message: crate::error::describe_store_error(&e),
+            })?;
+        self.bytes_read
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        Ok(bytes)
+    }
+}
+
+/// What happened to one listed object.
+enum Seen {
+    Skipped,
+    Unread { folder: String, size: u64 },
+    Read {
+        folder: String,
+        url: String,
+        size: u64,
+        outcome: Outcome,
+    },
+}
+
+/// Lists and reads `location`, adding counts and per-object issues to `report`. `known`
+/// says which folders to leave unread (the folders an earlier crawl saw, for a crawl of new
+/// folders only). A set `stop` flag ends the scan early, incomplete.
+pub async fn scan(
+    location: &TargetLocation,
+    options: &ScanOptions,
+    registry: &Registry,
+    known: &(dyn Fn(&str) -> bool + Sync),
+    stop: &AtomicBool,
+    report: &Report,
+) -> Result<Scan> {
+    let prefix = location.prefix().clone();
+    let prefix_len = if prefix.as_ref().is_empty() {
+        0
+    } else {
+        prefix.as_ref().len() + 1
+    };
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let mut read_per_folder: HashMap<String, u32> = HashMap::new();
+    let listing = list_objects(
+        location.store().clone(),
+        prefix,
+        location.url(),
+        options.concurrency,
+    );
+    let mut first_error = None;
+    let mut seen = listing
+        .take_while(|_| future::ready(!stop.load(Ordering::Relaxed)))
+        .filter_map(|listed| {
+            future::ready(match listed {
+                Ok(meta) => Some(meta),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                    None
+                }
+            })
+        })
+        .map(|meta: ObjectMeta| -> BoxFuture<'_, Seen> {
+            report.count(|c| c.objects_listed += 1);
+            let full = meta.location.as_ref();
+            let relative = full.get(prefix_len..).unwrap_or_default().to_string();
+            let url = location.url_of(full, false);
+            let folder = relative
+                .rsplit_once('/')
+                .map(|(folder, _)| folder.to_string())
+                .unwrap_or_default();
+            if let Some(reason) = hidden_reason(&relative) {
+                report.skip(None, &url, reason);
+                return future::ready(Seen::Skipped).boxed();
+            }
+            if let Some(glob) = options.exclusions.matching(&relative) {
+                report.skip(None, &url, &format!("excluded by {glob:?}"));
+                return future::ready(Seen::Skipped).boxed();
+            }
+            if meta.size == 0 {
+                report.skip(Some(Severity::Warning), &url, "empty object");
+                return future::ready(Seen::Skipped).boxed();
+            }
+            if known(&folder) {
+                report.count(|c| c.objects_skipped += 1);
+                return future::ready(Seen::Skipped).boxed();
+            }
+            let read = read_per_folder.entry(folder.clone()).or_default();
+            if options.sample_size.is_some_and(|limit| *read >= limit) {
+                return future::ready(Seen::Unread {
+                    folder,
+                    size: meta.size,
+                })
+                .boxed();
+            }
+            *read += 1;
+            let object = StoreObject {
+                store: location.store().clone(),
+                path: meta.location,
+                info: ObjectInfo {
+                    path: relative,
+                    size: meta.size,
+                },
+                bytes_read: bytes_read.clone(),
+            };
+            async move {
+                let outcome = registry.classify(&object).await;
+                Seen::Read {
+                    folder,
+                    url,
+                    size: object.info.size,
+                    outcome,
+                }
+            }
+            .boxed()
+        })
+        .buffer_unordered(options.concurrency.max(1));
+
+    let mut folders: BTreeMap<String, FolderScan> = BTreeMap::new();
+    while let Some(item) = seen.next().await {
+        match item {
+            Seen::Skipped => {}
+            Seen::Unread { folder, size } => {
+                let unread = &mut folders.entry(folder).or_default().unread;
+                unread.objects += 1;
+                unread.bytes += size;
+            }
+            Seen::Read {
+                folder,
+                url,
+                size,
+                outcome,
+            } => {
+                report.count(|c: &mut CrawlCounts| {
+                    c.objects_read += 1;
+                    c.bytes_read = bytes_read.load(Ordering::Relaxed);
+                });
+                match outcome {
+                    Outcome::Classified(found) => {
+                        for warning in &found.warnings {
+                            report.issue(ObjectIssue {
+                                path: url.clone(),
+                                severity: Severity::Warning,
+                                message: warning.clone(),
+                            });
+                        }
+                        let mut properties = found.properties;
+                        let records = properties.record_count.take().unwrap_or(0);
+                        properties.record_count_estimated = false;
+                        let stats = ObjectStats {
+                            objects: 1,
+                            bytes: size,
+                            records,
+                            bytes_read_objects: size,
+                        };
+                        let format = Format {
+                            classification: found.classification,
+                            properties,
+                        };
+                        folders
+                            .entry(folder)
+                            .or_default()
+                            .add(format, found.schema, stats, &url);
+                    }
+                    Outcome::Unknown { reasons } => {
+                        let (severity, message) = if reasons.is_empty() {
+                            (Severity::Warning, "no classifier recognizes this object".into())
+                        } else {
+                            (Severity::Error, reasons.join("; "))
+                        };
+                        report.skip(Some(severity), &url, &message);
+                    }
+                }
+            }
+        }
+    }
+    drop(seen);
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    folders.retain(|_, scan| !scan.shapes.is_empty());
+    Ok(Scan {
+        folders,
+        complete: !stop.load(Ordering::Relaxed),
+    })
+}
