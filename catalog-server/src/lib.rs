@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod crawl_command;
 pub mod error;
 pub mod serve;
 

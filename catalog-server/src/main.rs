@@ -1,10 +1,13 @@
 //! The `lakecat` command.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
+use lakecat_catalog::crawlers::DeleteBehavior;
 use lakecat_server::config::{FileConfig, ServeConfig};
+use lakecat_server::crawl_command::CrawlCommand;
 
 /// lakecat: a self-hosted data catalog and crawler with AWS Glue semantics.
 #[derive(Debug, Parser)]
@@ -43,8 +46,79 @@ enum Command {
         #[arg(long, env = "LAKECAT_MAX_CONNECTIONS")]
         max_connections: Option<u32>,
     },
+    /// Crawl object-store prefixes or local folders once into the catalog.
+    Crawl(CrawlArgs),
     /// Print the REST API's OpenAPI document.
     Openapi,
+}
+
+#[derive(Debug, clap::Args)]
+struct CrawlArgs {
+    /// What to crawl: `s3://bucket/prefix/`, `gs://...`, `az://...`, `file:///path` or a
+    /// local folder. S3 settings come from the AWS environment variables and config files
+    /// (`AWS_ENDPOINT_URL` for MinIO and other S3-compatible stores).
+    #[arg(required = true)]
+    targets: Vec<String>,
+    /// The database the tables go into (created when missing).
+    #[arg(long, short)]
+    database: String,
+    /// The crawler's name in the catalog [default: lakecat-<database>].
+    #[arg(long)]
+    name: Option<String>,
+    /// Catalog database: `sqlite://FILE?mode=rwc` or `postgres://...`
+    /// [default: sqlite://lakecat.db?mode=rwc].
+    #[arg(long, env = "LAKECAT_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// TOML config file (its `database_url` is used).
+    #[arg(long, env = "LAKECAT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Leave out objects matching this glob (relative to the target; repeatable), with
+    /// Glue's glob syntax: `**/tmp/**`, `*.{bak,tmp}`.
+    #[arg(long = "exclude")]
+    exclusions: Vec<String>,
+    /// Files read per folder (1 to 249) [default: all].
+    #[arg(long)]
+    sample_size: Option<u32>,
+    /// Prefix of every table name.
+    #[arg(long)]
+    table_prefix: Option<String>,
+    /// Put tables at this absolute folder depth (the bucket's top folder is 1).
+    #[arg(long)]
+    table_level: Option<u32>,
+    /// One table per format under each target, whatever the schemas.
+    #[arg(long)]
+    combine_compatible_schemas: bool,
+    /// Fail, writing nothing, when more tables than this are found.
+    #[arg(long)]
+    table_threshold: Option<u32>,
+    /// Only report changes to existing tables (Glue's update behaviour LOG).
+    #[arg(long)]
+    log_updates: bool,
+    /// What to do with tables whose data is gone.
+    #[arg(long, value_enum, default_value_t = DeleteArg::Deprecate)]
+    on_delete: DeleteArg,
+    /// Read and plan, print the plan, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the run record (counts, decisions, changes, issues) as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Print why folders became the tables they did.
+    #[arg(long)]
+    explain: bool,
+    /// Objects listed or read at once.
+    #[arg(long, default_value_t = lakecat_crawler::crawl::DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DeleteArg {
+    /// Mark the table DEPRECATED_BY_CRAWLER.
+    Deprecate,
+    /// Delete the table.
+    Delete,
+    /// Only report it.
+    Log,
 }
 
 fn init_logging(format: LogFormat) {
@@ -60,9 +134,29 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            // One line: the error and its causes, never a backtrace.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Serve {
             config,
@@ -76,11 +170,49 @@ async fn main() -> Result<()> {
                 None => FileConfig::default(),
             };
             let config = ServeConfig::resolve(listen, database_url, max_connections, file)?;
-            lakecat_server::serve::serve(config).await
+            lakecat_server::serve::serve(config).await?;
+            Ok(0)
+        }
+        Command::Crawl(args) => {
+            // Progress goes to stderr; logs only when asked for, so they do not mix.
+            if std::env::var_os("LAKECAT_LOG").is_some() {
+                init_logging(cli.log_format);
+            }
+            let file = match &args.config {
+                Some(path) => FileConfig::load(path)?,
+                None => FileConfig::default(),
+            };
+            let database_url = args
+                .database_url
+                .or(file.database_url)
+                .unwrap_or_else(|| lakecat_catalog::DEFAULT_DATABASE_URL.to_string());
+            let command = CrawlCommand {
+                database_url,
+                targets: args.targets,
+                database: args.database,
+                name: args.name,
+                exclusions: args.exclusions,
+                sample_size: args.sample_size,
+                table_prefix: args.table_prefix,
+                table_level: args.table_level,
+                combine_compatible_schemas: args.combine_compatible_schemas,
+                table_threshold: args.table_threshold,
+                log_updates: args.log_updates,
+                delete_behavior: match args.on_delete {
+                    DeleteArg::Deprecate => DeleteBehavior::DeprecateInDatabase,
+                    DeleteArg::Delete => DeleteBehavior::DeleteFromDatabase,
+                    DeleteArg::Log => DeleteBehavior::Log,
+                },
+                dry_run: args.dry_run,
+                json: args.json,
+                explain: args.explain,
+                concurrency: args.concurrency,
+            };
+            lakecat_server::crawl_command::run(command).await
         }
         Command::Openapi => {
             print!("{}", lakecat_server::openapi_json());
-            Ok(())
+            Ok(0)
         }
     }
 }

@@ -22,7 +22,8 @@ pub(crate) fn settings() -> BTreeMap<String, String> {
     } else {
         format!("profile {profile}")
     };
-    if let Some(text) = file("AWS_CONFIG_FILE", "config").and_then(|p| std::fs::read_to_string(p).ok())
+    if let Some(text) =
+        file("AWS_CONFIG_FILE", "config").and_then(|p| std::fs::read_to_string(p).ok())
     {
         found.extend(section(&text, &config_section));
     }
@@ -76,7 +77,10 @@ mod tests {
             section(text, "profile minio"),
             vec![
                 ("region".to_string(), "eu-west-1".to_string()),
-                ("endpoint_url".to_string(), "http://127.0.0.1:9000".to_string())
+                (
+                    "endpoint_url".to_string(),
+                    "http://127.0.0.1:9000".to_string()
+                )
             ]
         );
         assert_eq!(section(text, "default").len(), 1);

@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use lakecat_catalog::crawlers::{
     CrawlerInput, ObjectIssue, RecrawlBehavior, S3Target, Severity, TableGroupingPolicy,
 };
-use lakecat_catalog::{
-    Catalog, DatabaseInput, Entity, Error as CatalogError, Table, TableAction,
-};
+use lakecat_catalog::{Catalog, DatabaseInput, Entity, Error as CatalogError, Table, TableAction};
 use lakecat_classifiers::merge::similarity;
 use lakecat_classifiers::{Field, HiveType, Registry, Schema};
 
@@ -93,7 +91,8 @@ pub async fn crawl(
         })) => BTreeMap::new(),
         Err(error) => return Err(error),
     };
-    let incremental = crawler.recrawl_policy.recrawl_behavior == RecrawlBehavior::CrawlNewFoldersOnly;
+    let incremental =
+        crawler.recrawl_policy.recrawl_behavior == RecrawlBehavior::CrawlNewFoldersOnly;
     let grouping = GroupingOptions {
         combine_compatible_schemas: crawler.configuration.table_grouping_policy
             == Some(TableGroupingPolicy::CombineCompatibleSchemas),
@@ -175,7 +174,16 @@ pub async fn crawl(
     } else {
         listed_completely
     };
-    let plan = plan::plan(catalog, &database, crawler, found, &judged_gone, now).await?;
+    let plan = plan::plan(
+        catalog,
+        &database,
+        &stored,
+        crawler,
+        found,
+        &judged_gone,
+        now,
+    )
+    .await?;
     for change in &plan.changes {
         report.change(change.record.clone());
     }
@@ -199,11 +207,7 @@ async fn apply(
     report: &Report,
     stop: &AtomicBool,
 ) -> Result<bool> {
-    let writes: Vec<_> = plan
-        .changes
-        .iter()
-        .filter(|c| c.change.is_some())
-        .collect();
+    let writes: Vec<_> = plan.changes.iter().filter(|c| c.change.is_some()).collect();
     if !writes.is_empty() {
         match catalog
             .create_database(DatabaseInput {
@@ -226,9 +230,7 @@ async fn apply(
         let Some(change) = &planned.change else {
             continue;
         };
-        catalog
-            .apply_table_change(database, change.clone())
-            .await?;
+        catalog.apply_table_change(database, change.clone()).await?;
         report.mark_applied(&planned.record.table);
         let rec = &planned.record;
         report.count(|c| {
@@ -373,7 +375,11 @@ fn attach_to_existing(
             (depth > 0 && parts.len() == depth).then(|| {
                 parts
                     .iter()
-                    .map(|p| hive_pair(p).map(|(_, v)| v).unwrap_or_else(|| p.to_string()))
+                    .map(|p| {
+                        hive_pair(p)
+                            .map(|(_, v)| v)
+                            .unwrap_or_else(|| p.to_string())
+                    })
                     .collect()
             })
         };
@@ -398,7 +404,7 @@ fn attach_to_existing(
             };
             let score = similarity(&schema, &shape.schema);
             let url = location.url_of(
-                &format!("{}/{folder}", location.prefix().as_ref()).trim_start_matches('/'),
+                format!("{}/{folder}", location.prefix().as_ref()).trim_start_matches('/'),
                 true,
             );
             if score < group::SIMILARITY_THRESHOLD {
@@ -427,6 +433,7 @@ fn attach_to_existing(
                 location: url,
                 schema: schema.clone(),
                 stats: partition_stats,
+                schema_parameters: shape.schema_parameters.clone(),
             });
         }
         let Some(format) = format else { continue };
@@ -446,6 +453,10 @@ fn attach_to_existing(
                 .iter()
                 .map(|k| k.name.clone())
                 .collect(),
+            schema_parameters: partitions
+                .last()
+                .map(|p| p.schema_parameters.clone())
+                .unwrap_or_default(),
             partitions,
             stats,
         });

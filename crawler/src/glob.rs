@@ -187,7 +187,9 @@ mod tests {
             ("{a,{b}}", "cannot nest"),
             ("a\\", "unfinished escape"),
         ] {
-            let error = Exclusions::new(&[glob.to_string()]).unwrap_err().to_string();
+            let error = Exclusions::new(&[glob.to_string()])
+                .unwrap_err()
+                .to_string();
             assert!(error.contains(reason), "{glob}: {error}");
         }
     }

@@ -62,6 +62,8 @@ pub struct PartitionDraft {
     pub schema: Schema,
     /// Its objects' counts.
     pub stats: ObjectStats,
+    /// SerDe parameters that restate the schema, from its last object's shape.
+    pub schema_parameters: BTreeMap<String, String>,
 }
 
 /// A table the crawl found.
@@ -81,6 +83,9 @@ pub struct TableDraft {
     pub partitions: Vec<PartitionDraft>,
     /// All its objects' counts.
     pub stats: ObjectStats,
+    /// SerDe parameters that restate the schema, from the last object's shape (the newest
+    /// schema in a layout where names sort by time).
+    pub schema_parameters: BTreeMap<String, String>,
 }
 
 /// A data folder below the folder being decided.
@@ -181,7 +186,7 @@ fn schema_groups(schemas: &[(Schema, usize)]) -> Vec<(Schema, usize)> {
             None => groups.push((schema.clone(), *weight)),
         }
     }
-    groups.sort_by(|a, b| b.1.cmp(&a.1));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
     groups
 }
 
@@ -293,7 +298,9 @@ impl Grouper<'_> {
             let depth = self.absolute_depth(node);
             if depth >= level as usize || !has_subfolders {
                 let reason = if depth >= level as usize {
-                    format!("the crawler's table level is {level} and this folder is at depth {depth}")
+                    format!(
+                        "the crawler's table level is {level} and this folder is at depth {depth}"
+                    )
                 } else {
                     format!(
                         "the crawler's table level is {level}, but this folder (depth {depth}) \
@@ -310,25 +317,44 @@ impl Grouper<'_> {
             return;
         }
         if !has_subfolders {
-            self.make_table(node, leaves, "a folder of files without data subfolders".into());
+            self.make_table(
+                node,
+                leaves,
+                "a folder of files without data subfolders".into(),
+            );
             return;
         }
         self.skip_beside_folders(node, leaves, "sits beside folders");
         let children = children(node, leaves);
+        if let [(only, only_leaves)] = children.as_slice() {
+            let name = last_part(only);
+            if !looks_like_partition(&name) {
+                self.decide_that(
+                    node,
+                    format!("the table is found below, in {name}"),
+                    format!(
+                        "{name} is the only subfolder and its name is neither key=value nor a                          number or date, so it names a dataset rather than a partition"
+                    ),
+                );
+                self.decide(only, only_leaves);
+                return;
+            }
+        }
         match self.alike(node, &children) {
             Ok(reason) => {
-                let below: Vec<Leaf<'_>> = leaves
-                    .iter()
-                    .filter(|l| l.path != node)
-                    .copied()
-                    .collect();
+                let below: Vec<Leaf<'_>> =
+                    leaves.iter().filter(|l| l.path != node).copied().collect();
                 self.make_table(node, &below, reason);
             }
             Err(reason) => {
                 let names: Vec<String> = children.iter().map(|(c, _)| last_part(c)).collect();
                 self.decide_that(
                     node,
-                    format!("each of the {} subfolders is decided on its own: {}", names.len(), names.join(", ")),
+                    format!(
+                        "each of the {} subfolders is decided on its own: {}",
+                        names.len(),
+                        names.join(", ")
+                    ),
                     reason,
                 );
                 for (child, child_leaves) in children {
@@ -379,7 +405,9 @@ impl Grouper<'_> {
         let mut depths: BTreeMap<usize, usize> = BTreeMap::new();
         for (_, child_leaves) in children {
             for leaf in child_leaves {
-                *depths.entry(parts_below(node, leaf.path).len()).or_default() += 1;
+                *depths
+                    .entry(parts_below(node, leaf.path).len())
+                    .or_default() += 1;
             }
         }
         let leaf_count: usize = depths.values().sum();
@@ -466,7 +494,9 @@ impl Grouper<'_> {
             .collect();
         let mut depths: BTreeMap<usize, usize> = BTreeMap::new();
         for leaf in &with_format {
-            *depths.entry(parts_below(node, leaf.path).len()).or_default() += 1;
+            *depths
+                .entry(parts_below(node, leaf.path).len())
+                .or_default() += 1;
         }
         let depth = depths
             .iter()
@@ -500,13 +530,17 @@ impl Grouper<'_> {
             .retain(|f| !keys.iter().any(|k| k.eq_ignore_ascii_case(&f.name)));
         let mut stats = ObjectStats::default();
         let mut partitions = Vec::new();
+        let mut table_schema_parameters = BTreeMap::new();
         for leaf in &partition_leaves {
             let mut leaf_stats = leaf.scan.unread;
             let mut leaf_schemas = Vec::new();
+            let mut schema_parameters = BTreeMap::new();
             for shape in leaf.scan.shapes.iter().filter(|s| s.format == format) {
                 leaf_stats.add(&shape.stats);
                 leaf_schemas.push(&shape.schema);
+                schema_parameters.clone_from(&shape.schema_parameters);
             }
+            table_schema_parameters.clone_from(&schema_parameters);
             stats.add(&leaf_stats);
             if depth == 0 {
                 continue;
@@ -517,6 +551,7 @@ impl Grouper<'_> {
                 location: self.folder_url(leaf.path),
                 schema: typed_like(&own, &schema),
                 stats: leaf_stats,
+                schema_parameters,
             });
         }
         let name = self.table_name(node);
@@ -545,15 +580,23 @@ impl Grouper<'_> {
             partition_keys: keys,
             partitions,
             stats,
+            schema_parameters: table_schema_parameters,
         });
     }
 
     fn table_name(&self, node: &str) -> String {
         let folder = if node.is_empty() {
             let prefix = self.location.prefix();
-            match prefix.parts().last() {
+            match prefix.parts().next_back() {
                 Some(part) => part.as_ref().to_string(),
-                None => self.location.url().trim_end_matches('/').rsplit('/').next().unwrap_or("root").to_string(),
+                None => self
+                    .location
+                    .url()
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("root")
+                    .to_string(),
             }
         } else {
             last_part(node)
@@ -561,6 +604,16 @@ impl Grouper<'_> {
         let name = format!("{}{}", self.options.table_prefix, sanitize_name(&folder));
         name.chars().take(MAX_TABLE_NAME_CHARS).collect()
     }
+}
+
+/// Whether a folder name reads as a partition: `key=value`, or a number or date such as
+/// `2024`, `06` or `2024-06-01`.
+pub fn looks_like_partition(folder: &str) -> bool {
+    hive_pair(folder).is_some()
+        || (folder.chars().any(|c| c.is_ascii_digit())
+            && folder
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '_' | ':' | '.' | 'T')))
 }
 
 fn last_part(path: &str) -> String {

@@ -70,7 +70,9 @@ pub fn list_objects(
                         store.list(Some(&branch)).map_err(listing_error)
                     })
                     .flatten_unordered(concurrency);
-                stream::iter(direct.into_iter().map(Ok)).chain(deeper).boxed()
+                stream::iter(direct.into_iter().map(Ok))
+                    .chain(deeper)
+                    .boxed()
             }
             Err(error) => stream::once(async move { Err(error) }).boxed(),
         })
@@ -111,8 +113,8 @@ pub fn hidden_reason(relative_path: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use object_store::{ObjectStoreExt, PutPayload};
     use object_store::memory::InMemory;
+    use object_store::{ObjectStoreExt, PutPayload};
 
     #[test]
     fn hidden_and_marker_objects() {

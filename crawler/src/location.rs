@@ -51,7 +51,11 @@ impl TargetLocation {
                 (Arc::new(LocalFileSystem::new()), "file://".to_string())
             }
             "s3" | "s3a" => (
-                Arc::new(s3_builder(&url).build().map_err(|e| invalid(e.to_string()))?),
+                Arc::new(
+                    s3_builder(&url)
+                        .build()
+                        .map_err(|e| invalid(e.to_string()))?,
+                ),
                 format!("s3://{}", url.host_str().unwrap_or_default()),
             ),
             "gs" => (
@@ -119,7 +123,11 @@ impl TargetLocation {
     /// The URL of the crawled prefix, ending with `/`.
     pub fn url(&self) -> String {
         let url = self.url_of(self.prefix.as_ref(), true);
-        if url.ends_with('/') { url } else { format!("{url}/") }
+        if url.ends_with('/') {
+            url
+        } else {
+            format!("{url}/")
+        }
     }
 
     /// How many folders deep the prefix is from the store's root (the bucket): 0 for the
@@ -213,6 +221,9 @@ mod tests {
         );
         assert_eq!(location.depth(), 1);
         let unknown = TargetLocation::open("ftp://host/x").unwrap_err();
-        assert!(unknown.to_string().contains("unsupported scheme"), "{unknown}");
+        assert!(
+            unknown.to_string().contains("unsupported scheme"),
+            "{unknown}"
+        );
     }
 }

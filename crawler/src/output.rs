@@ -2,6 +2,8 @@
 //! and parameters AWS Glue's crawler writes, so that engines that read Glue tables read
 //! these (see section 5 of the Glue behaviour reference).
 
+use std::collections::BTreeMap;
+
 use lakecat_catalog::{
     Column, Parameters, PartitionInput, SerDeInfo, StorageDescriptor, TableInput,
 };
@@ -123,12 +125,19 @@ fn storage_descriptor(
     format: &Format,
     location: &str,
     schema: &Schema,
+    schema_parameters: &BTreeMap<String, String>,
     parameters: Parameters,
 ) -> StorageDescriptor {
     let props = &format.properties;
     let mut serde_parameters = Parameters::new();
-    for (key, value) in &props.serde_parameters {
+    for (key, value) in props.serde_parameters.iter().chain(schema_parameters) {
         serde_parameters.insert(key.clone(), value.clone());
+    }
+    if serde_parameters.contains_key("paths") {
+        // The JSON SerDe's `paths` lists the columns it reads: those of this schema.
+        let mut names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
+        serde_parameters.insert("paths".into(), names.join(","));
     }
     StorageDescriptor {
         columns: columns(schema),
@@ -171,6 +180,7 @@ pub fn table_input(draft: &TableDraft, context: &OutputContext<'_>) -> TableInpu
             &draft.format,
             &draft.location,
             &draft.schema,
+            &draft.schema_parameters,
             params,
         )),
         ..TableInput::default()
@@ -185,10 +195,10 @@ pub fn partition_input(
     partition: &PartitionDraft,
     context: &OutputContext<'_>,
 ) -> PartitionInput {
-    let schema = if context.partitions_inherit_from_table {
-        &draft.schema
+    let (schema, schema_parameters) = if context.partitions_inherit_from_table {
+        (&draft.schema, &draft.schema_parameters)
     } else {
-        &partition.schema
+        (&partition.schema, &partition.schema_parameters)
     };
     let params = parameters(&draft.format, &partition.stats, context, false);
     PartitionInput {
@@ -197,6 +207,7 @@ pub fn partition_input(
             &draft.format,
             &partition.location,
             schema,
+            schema_parameters,
             params.clone(),
         )),
         parameters: params,

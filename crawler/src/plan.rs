@@ -156,7 +156,11 @@ fn differences(old: &TableInput, new: &TableInput) -> Vec<String> {
 
 /// The crawled definition merged into the stored one: the crawler's parts replaced, a
 /// person's parts (description, owner, their own parameters) kept.
-fn merged_input(existing: &Table, crawled: &TableInput, merge_new_columns_only: bool) -> TableInput {
+fn merged_input(
+    existing: &Table,
+    crawled: &TableInput,
+    merge_new_columns_only: bool,
+) -> TableInput {
     let mut input = crawled.clone();
     input.description = existing.description.clone();
     input.owner = existing.owner.clone();
@@ -174,7 +178,10 @@ fn merged_input(existing: &Table, crawled: &TableInput, merge_new_columns_only: 
     {
         let mut columns = old.columns.clone();
         for column in &new.columns {
-            if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(&column.name)) {
+            if !columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(&column.name))
+            {
                 columns.push(column.clone());
             }
         }
@@ -258,19 +265,20 @@ fn record(table: &str, kind: ChangeKind, details: Vec<String>) -> TableChangeRec
     }
 }
 
-/// Works out the plan for the tables found, against the tables stored in `database`.
+/// Works out the plan for the tables found, against `stored`, the tables of `database`.
 ///
 /// `listed_completely` are the URLs of targets whose listing finished: only tables of this
 /// crawler under them can be judged gone. `now_millis` stamps deprecations.
+#[allow(clippy::too_many_arguments)]
 pub async fn plan(
     catalog: &Catalog,
     database: &str,
+    stored: &BTreeMap<String, Table>,
     crawler: &CrawlerInput,
     found: Vec<FoundTable<'_>>,
     listed_completely: &[String],
     now_millis: i64,
 ) -> Result<Plan> {
-    let stored = all_tables(catalog, database).await?;
     let policy = crawler.schema_change_policy;
     let mut changes = Vec::new();
     let mut claimed: Vec<String> = Vec::new();
@@ -323,7 +331,9 @@ pub async fn plan(
         );
         let mut details = differences(&existing.to_input(), &desired);
         let format_changed = details.iter().any(|d| {
-            d.starts_with("classification") || d.starts_with("compressionType") || d.starts_with("delimiter")
+            d.starts_with("classification")
+                || d.starts_with("compressionType")
+                || d.starts_with("delimiter")
         });
         if crawler.configuration.merge_new_columns_only && format_changed && update_table {
             // Glue's rule: new columns cannot be merged into a table read by another
@@ -451,27 +461,31 @@ pub async fn plan(
         {
             rec.kind = ChangeKind::Update;
         }
-        let change = if matches!(action, TableAction::Keep { .. }) && put.is_empty() && delete.is_empty() {
-            None
-        } else {
-            Some(TableChange {
-                action,
-                put_partitions: put,
-                delete_partitions: delete,
-            })
-        };
+        let change =
+            if matches!(action, TableAction::Keep { .. }) && put.is_empty() && delete.is_empty() {
+                None
+            } else {
+                Some(TableChange {
+                    action,
+                    put_partitions: put,
+                    delete_partitions: delete,
+                })
+            };
         changes.push(PlannedChange {
             record: rec,
             change,
         });
     }
     // Tables of this crawler under a fully listed target that the crawl did not find.
-    for (name, table) in &stored {
+    for (name, table) in stored {
         if claimed.contains(name) || !matches!(ownership(table, &crawler.name), Ownership::Ours) {
             continue;
         }
-        let under_target = location_of(table)
-            .is_some_and(|loc| listed_completely.iter().any(|t| loc.starts_with(t.as_str())));
+        let under_target = location_of(table).is_some_and(|loc| {
+            listed_completely
+                .iter()
+                .any(|t| loc.starts_with(t.as_str()))
+        });
         if !under_target || table.parameters.contains_key(DEPRECATED_BY_CRAWLER) {
             continue;
         }

@@ -85,15 +85,18 @@ impl Runner {
         stop: Arc<AtomicBool>,
     ) -> CrawlRun {
         let done = Arc::new(AtomicBool::new(false));
+        let finished = Arc::new(tokio::sync::Notify::new());
         let watcher = tokio::spawn(watch(
             self.crawlers.clone(),
             run.clone(),
             report.clone(),
             stop.clone(),
             done.clone(),
+            finished.clone(),
         ));
         let outcome = self.crawl_for(&run, targets, &report, &stop).await;
         done.store(true, Ordering::Relaxed);
+        finished.notify_one();
         let _ = watcher.await;
         let (counts, crawl_report) = report.snapshot();
         run.summary.counts = counts;
@@ -164,17 +167,21 @@ async fn watch(
     report: Arc<Report>,
     stop: Arc<AtomicBool>,
     done: Arc<AtomicBool>,
+    finished: Arc<tokio::sync::Notify>,
 ) {
     let mut ticks = 0u32;
     while !done.load(Ordering::Relaxed) {
-        tokio::time::sleep(WATCH_INTERVAL).await;
+        tokio::select! {
+            () = tokio::time::sleep(WATCH_INTERVAL) => {}
+            () = finished.notified() => break,
+        }
         ticks += 1;
         if let Ok(crawler) = crawlers.get_crawler(&run.crawler_name).await
             && crawler.state == CrawlerState::Stopping
         {
             stop.store(true, Ordering::Relaxed);
         }
-        if ticks % SAVE_EVERY == 0 && !done.load(Ordering::Relaxed) {
+        if ticks.is_multiple_of(SAVE_EVERY) && !done.load(Ordering::Relaxed) {
             let (counts, crawl_report) = report.snapshot();
             run.summary.counts = counts;
             run.report = crawl_report;

@@ -91,6 +91,26 @@ impl ObjectStats {
     }
 }
 
+/// SerDe parameters that restate the schema (JSON `paths`, the Avro schema literal, XML
+/// column paths). They are not part of what makes two objects the same format, and the
+/// crawler rewrites them for the merged schema of a table or partition.
+pub fn is_schema_parameter(key: &str) -> bool {
+    key == "paths" || key == "avro.schema.literal" || key.starts_with("column.xpath.")
+}
+
+/// Moves the schema parameters out of `properties`.
+fn take_schema_parameters(properties: &mut FormatProperties) -> BTreeMap<String, String> {
+    let keys: Vec<String> = properties
+        .serde_parameters
+        .keys()
+        .filter(|k| is_schema_parameter(k))
+        .cloned()
+        .collect();
+    keys.into_iter()
+        .filter_map(|k| properties.serde_parameters.remove_entry(&k))
+        .collect()
+}
+
 /// Objects of one folder that share a format and a schema.
 #[derive(Debug, Clone)]
 pub struct Shape {
@@ -98,6 +118,8 @@ pub struct Shape {
     pub format: Format,
     /// Their schema.
     pub schema: Schema,
+    /// The schema parameters of their SerDe (see [`is_schema_parameter`]).
+    pub schema_parameters: BTreeMap<String, String>,
     /// Their counts.
     pub stats: ObjectStats,
     /// One of them, for reports.
@@ -115,13 +137,24 @@ pub struct FolderScan {
 }
 
 impl FolderScan {
-    fn add(&mut self, format: Format, schema: Schema, stats: ObjectStats, example: &str) {
+    fn add(
+        &mut self,
+        format: Format,
+        schema: Schema,
+        schema_parameters: BTreeMap<String, String>,
+        stats: ObjectStats,
+        example: &str,
+    ) {
         if let Some(shape) = self
             .shapes
             .iter_mut()
             .find(|s| s.format == format && s.schema == schema)
         {
             shape.stats.add(&stats);
+            // Objects are read in no particular order; the smallest name keeps reports stable.
+            if example < shape.example.as_str() {
+                shape.example = example.to_string();
+            }
             return;
         }
         let same_format = self.shapes.iter().filter(|s| s.format == format).count();
@@ -137,6 +170,7 @@ impl FolderScan {
         self.shapes.push(Shape {
             format,
             schema,
+            schema_parameters,
             stats,
             example: example.to_string(),
         });
@@ -179,14 +213,14 @@ impl ObjectSource for StoreObject {
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {
-        let bytes = self
-            .store
-            .get_range(&self.path, range)
-            .await
-            .map_err(|e| ClassifyError::Read {
-                path: self.info.path.clone(),
-                message: crate::error::describe_store_error(&e),
-            })?;
+        let bytes =
+            self.store
+                .get_range(&self.path, range)
+                .await
+                .map_err(|e| ClassifyError::Read {
+                    path: self.info.path.clone(),
+                    message: crate::error::describe_store_error(&e),
+                })?;
         self.bytes_read
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         Ok(bytes)
@@ -196,12 +230,15 @@ impl ObjectSource for StoreObject {
 /// What happened to one listed object.
 enum Seen {
     Skipped,
-    Unread { folder: String, size: u64 },
+    Unread {
+        folder: String,
+        size: u64,
+    },
     Read {
         folder: String,
         url: String,
         size: u64,
-        outcome: Outcome,
+        outcome: Box<Outcome>,
     },
 }
 
@@ -291,7 +328,7 @@ pub async fn scan(
                     folder,
                     url,
                     size: object.info.size,
-                    outcome,
+                    outcome: Box::new(outcome),
                 }
             }
             .boxed()
@@ -317,7 +354,7 @@ pub async fn scan(
                     c.objects_read += 1;
                     c.bytes_read = bytes_read.load(Ordering::Relaxed);
                 });
-                match outcome {
+                match *outcome {
                     Outcome::Classified(found) => {
                         for warning in &found.warnings {
                             report.issue(ObjectIssue {
@@ -327,6 +364,7 @@ pub async fn scan(
                             });
                         }
                         let mut properties = found.properties;
+                        let schema_parameters = take_schema_parameters(&mut properties);
                         let records = properties.record_count.take().unwrap_or(0);
                         properties.record_count_estimated = false;
                         let stats = ObjectStats {
@@ -339,14 +377,20 @@ pub async fn scan(
                             classification: found.classification,
                             properties,
                         };
-                        folders
-                            .entry(folder)
-                            .or_default()
-                            .add(format, found.schema, stats, &url);
+                        folders.entry(folder).or_default().add(
+                            format,
+                            found.schema,
+                            schema_parameters,
+                            stats,
+                            &url,
+                        );
                     }
                     Outcome::Unknown { reasons } => {
                         let (severity, message) = if reasons.is_empty() {
-                            (Severity::Warning, "no classifier recognizes this object".into())
+                            (
+                                Severity::Warning,
+                                "no classifier recognizes this object".into(),
+                            )
                         } else {
                             (Severity::Error, reasons.join("; "))
                         };
@@ -361,6 +405,11 @@ pub async fn scan(
         return Err(error);
     }
     folders.retain(|_, scan| !scan.shapes.is_empty());
+    // Objects finish reading in any order; sorting makes every later decision (the most
+    // common format on a tie, column order) the same from one crawl to the next.
+    for scan in folders.values_mut() {
+        scan.shapes.sort_by(|a, b| a.example.cmp(&b.example));
+    }
     Ok(Scan {
         folders,
         complete: !stop.load(Ordering::Relaxed),

@@ -118,7 +118,10 @@ impl Crawlers {
             .transpose()?
             .map(|cursor| decode_run_cursor(&cursor))
             .transpose()?;
-        let found = self.store.list_runs(crawler, before.as_ref(), limit).await?;
+        let found = self
+            .store
+            .list_runs(crawler, before.as_ref(), limit)
+            .await?;
         Ok(Listing {
             items: found.items,
             next_page_token: found

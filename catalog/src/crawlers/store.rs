@@ -21,8 +21,11 @@ pub trait CrawlerStore: Send + Sync + fmt::Debug {
     /// Reads a crawler with its last crawl.
     async fn get_crawler(&self, name: &str) -> Result<Crawler>;
     /// Lists crawlers by name, after `after`.
-    async fn list_crawlers(&self, after: Option<&str>, limit: usize)
-    -> Result<Page<Crawler, String>>;
+    async fn list_crawlers(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Crawler, String>>;
     /// Replaces a crawler's definition; fails while it runs, or when `expected_version` is
     /// given and is not the current one.
     async fn update_crawler(

@@ -270,12 +270,13 @@ pub(super) async fn finish_crawl(pool: &AnyPool, run: &CrawlRun) -> Result<()> {
 
 pub(super) async fn get_run(conn: &mut AnyConnection, crawler: &str, id: &str) -> Result<CrawlRun> {
     let (crawler_id, _) = fetch_crawler(conn, crawler).await?;
-    let row = sqlx::query("SELECT summary, report FROM crawl_runs WHERE crawler_id = $1 AND id = $2")
-        .bind(crawler_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| Error::not_found(Entity::CrawlRun, format!("{crawler} {id}")))?;
+    let row =
+        sqlx::query("SELECT summary, report FROM crawl_runs WHERE crawler_id = $1 AND id = $2")
+            .bind(crawler_id)
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
+            .ok_or_else(|| Error::not_found(Entity::CrawlRun, format!("{crawler} {id}")))?;
     let summary: String = row.try_get("summary")?;
     let report: String = row.try_get("report")?;
     Ok(CrawlRun {
@@ -292,9 +293,7 @@ pub(super) async fn list_runs(
     limit: usize,
 ) -> Result<Page<CrawlRunSummary, RunCursor>> {
     let (crawler_id, _) = fetch_crawler(conn, crawler).await?;
-    let (before_time, before_id) = before
-        .cloned()
-        .unwrap_or((i64::MAX, String::new()));
+    let (before_time, before_id) = before.cloned().unwrap_or((i64::MAX, String::new()));
     // Without a cursor every run qualifies through the first comparison.
     let rows = sqlx::query(
         "SELECT start_time, id, summary FROM crawl_runs WHERE crawler_id = $1 \
@@ -382,7 +381,10 @@ pub(super) async fn list_classifiers(
         .bind(limit as i64 + 1)
         .fetch_all(conn)
         .await?;
-    let records = rows.iter().map(classifier_from).collect::<Result<Vec<_>>>()?;
+    let records = rows
+        .iter()
+        .map(classifier_from)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_overfetch(records, limit, |c| c.name.clone()))
 }
 
