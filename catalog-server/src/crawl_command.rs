@@ -52,6 +52,9 @@ pub struct CrawlCommand {
     pub explain: bool,
     /// Objects listed or read at once.
     pub concurrency: usize,
+    /// Take over a crawl of this crawler whose process has shown no sign of life for this
+    /// long (it died).
+    pub takeover_after: Duration,
 }
 
 impl CrawlCommand {
@@ -158,7 +161,7 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
         };
         dry_run_record(&resolved.name, state, error_message, counts, crawl_report)
     } else {
-        save_definition(&crawlers, resolved.clone()).await?;
+        save_definition(&crawlers, resolved.clone(), command.takeover_after).await?;
         let runner = Runner::new(
             catalog,
             crawlers,
@@ -204,10 +207,25 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
     })
 }
 
-/// Creates the crawler, or replaces its definition when it exists and is idle.
-async fn save_definition(crawlers: &Crawlers, definition: CrawlerInput) -> Result<()> {
+/// Creates the crawler, or replaces its definition when it exists and is idle. A crawler
+/// whose crawl died `takeover_after` ago or more is released first.
+async fn save_definition(
+    crawlers: &Crawlers,
+    definition: CrawlerInput,
+    takeover_after: Duration,
+) -> Result<()> {
     match crawlers.get_crawler(&definition.name).await {
         Ok(_) => {
+            if crawlers
+                .release_abandoned(&definition.name, takeover_after)
+                .await?
+            {
+                eprintln!(
+                    "the previous crawl of {} stopped without finishing; it is recorded as \
+                     FAILED and this one starts over",
+                    definition.name
+                );
+            }
             crawlers.update_crawler(definition, None).await?;
         }
         Err(CatalogError::NotFound {

@@ -109,6 +109,10 @@ struct CrawlArgs {
     /// Objects listed or read at once.
     #[arg(long, default_value_t = lakecat_crawler::crawl::DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// Seconds after which a crawl of this crawler that stopped saving progress (its
+    /// process died) is taken over.
+    #[arg(long, default_value_t = 60)]
+    takeover_after: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -207,6 +211,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 json: args.json,
                 explain: args.explain,
                 concurrency: args.concurrency,
+                takeover_after: std::time::Duration::from_secs(args.takeover_after),
             };
             lakecat_server::crawl_command::run(command).await
         }

@@ -20,6 +20,9 @@ CREATE TABLE crawl_runs (
     crawler_id BIGINT NOT NULL REFERENCES crawlers (id) ON DELETE CASCADE,
     state TEXT NOT NULL,
     start_time BIGINT NOT NULL,
+    -- Last sign of life of the process running the crawl; a RUNNING run whose heartbeat is
+    -- older than the lease can be taken over (its process died).
+    heartbeat_time BIGINT NOT NULL,
     summary TEXT NOT NULL,
     report TEXT NOT NULL
 );

@@ -20,6 +20,9 @@ CREATE TABLE crawl_runs (
     crawler_id INTEGER NOT NULL REFERENCES crawlers (id) ON DELETE CASCADE,
     state TEXT NOT NULL,
     start_time INTEGER NOT NULL,
+    -- Last sign of life of the process running the crawl; a RUNNING run whose heartbeat is
+    -- older than the lease can be taken over (its process died).
+    heartbeat_time INTEGER NOT NULL,
     summary TEXT NOT NULL,
     report TEXT NOT NULL
 );

@@ -2,6 +2,7 @@
 //! custom classifiers, over a [`CrawlerStore`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::model::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
@@ -11,6 +12,10 @@ use super::validate;
 use crate::error::Result;
 use crate::page::Scope;
 use crate::service::{Listing, PageRequest, page_size};
+
+/// How long a running crawl may go without a heartbeat before its crawler is released (the
+/// process running it is then taken to be dead). Crawls save a heartbeat every few seconds.
+pub const RUN_LEASE: Duration = Duration::from_secs(60);
 
 /// Largest page of crawlers, runs or classifiers.
 pub const MAX_CRAWLER_PAGE_SIZE: usize = 1000;
@@ -82,6 +87,13 @@ impl Crawlers {
     /// Marks a crawler RUNNING and records a new run; refused unless it is READY.
     pub async fn start_crawl(&self, name: &str) -> Result<CrawlRun> {
         self.store.start_crawl(name).await
+    }
+
+    /// Makes a crawler READY again when its running crawl has shown no sign of life for
+    /// `stale_after` (the process running it died); that run is recorded as FAILED.
+    /// Returns whether it did.
+    pub async fn release_abandoned(&self, name: &str, stale_after: Duration) -> Result<bool> {
+        self.store.release_abandoned(name, stale_after).await
     }
 
     /// Asks a running crawl to stop.

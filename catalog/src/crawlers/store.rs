@@ -1,6 +1,7 @@
 //! Persistence for crawlers, their runs and custom classifiers.
 
 use std::fmt;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -38,9 +39,13 @@ pub trait CrawlerStore: Send + Sync + fmt::Debug {
 
     /// Moves a READY crawler to RUNNING and records a new run; fails when it is not READY.
     async fn start_crawl(&self, name: &str) -> Result<CrawlRun>;
+    /// When the crawler's running crawl has not saved progress (its heartbeat) for
+    /// `stale_after`, its process is taken to be dead: the run is marked FAILED and the
+    /// crawler READY. Returns whether that happened.
+    async fn release_abandoned(&self, name: &str, stale_after: Duration) -> Result<bool>;
     /// Asks a running crawl to stop: RUNNING becomes STOPPING.
     async fn request_stop(&self, name: &str) -> Result<()>;
-    /// Saves a running crawl's progress (counts and report so far).
+    /// Saves a running crawl's progress (counts and report so far) and its heartbeat.
     async fn save_run(&self, run: &CrawlRun) -> Result<()>;
     /// Records how a crawl ended and makes its crawler READY again.
     async fn finish_crawl(&self, run: &CrawlRun) -> Result<()>;

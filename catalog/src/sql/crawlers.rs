@@ -170,10 +170,53 @@ fn new_run_id() -> String {
     )
 }
 
+pub(super) async fn release_abandoned(
+    pool: &AnyPool,
+    name: &str,
+    stale_after: std::time::Duration,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let (id, _) = fetch_crawler(&mut tx, name).await?;
+    let stale_before = now_millis() - i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
+    let abandoned = sqlx::query(
+        "SELECT r.id, r.summary, r.heartbeat_time FROM crawl_runs r JOIN crawlers c \
+         ON c.last_run_id = r.id WHERE c.id = $1 AND c.state <> 'READY' \
+         AND r.state = 'RUNNING' AND r.heartbeat_time < $2",
+    )
+    .bind(id)
+    .bind(stale_before)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = abandoned else {
+        return Ok(false);
+    };
+    let run_id: String = row.try_get("id")?;
+    let mut summary: CrawlRunSummary = decode(&row.try_get::<String, _>("summary")?)?;
+    summary.state = crate::crawlers::model::RunState::Failed;
+    summary.end_time = Some(time(row.try_get("heartbeat_time")?));
+    summary.error_message = Some(
+        "the crawl stopped without recording its end (its process died or lost the database)"
+            .into(),
+    );
+    sqlx::query("UPDATE crawl_runs SET state = 'FAILED', summary = $1 WHERE id = $2")
+        .bind(encode(&summary)?)
+        .bind(&run_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE crawlers SET state = 'READY' WHERE id = $1 AND last_run_id = $2")
+        .bind(id)
+        .bind(&run_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> {
     let mut tx = pool.begin().await?;
     let (id, current) = fetch_crawler(&mut tx, name).await?;
     let run_id = new_run_id();
+    let now = now_millis();
     let started = sqlx::query(
         "UPDATE crawlers SET state = 'RUNNING', last_run_id = $1 WHERE id = $2 AND state = 'READY'",
     )
@@ -191,7 +234,6 @@ pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> 
             ..current
         }));
     }
-    let now = now_millis();
     let run = CrawlRun {
         crawler_name: name.to_string(),
         summary: CrawlRunSummary {
@@ -205,8 +247,8 @@ pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> 
         report: CrawlReport::default(),
     };
     sqlx::query(
-        "INSERT INTO crawl_runs (id, crawler_id, state, start_time, summary, report) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO crawl_runs (id, crawler_id, state, start_time, heartbeat_time, summary, \
+         report) VALUES ($1, $2, $3, $4, $4, $5, $6)",
     )
     .bind(&run.summary.id)
     .bind(id)
@@ -235,14 +277,17 @@ pub(super) async fn request_stop(pool: &AnyPool, name: &str) -> Result<()> {
 }
 
 async fn write_run(conn: &mut AnyConnection, run: &CrawlRun) -> Result<()> {
-    let updated =
-        sqlx::query("UPDATE crawl_runs SET state = $1, summary = $2, report = $3 WHERE id = $4")
-            .bind(run.summary.state.as_str())
-            .bind(encode(&run.summary)?)
-            .bind(encode(&run.report)?)
-            .bind(&run.summary.id)
-            .execute(conn)
-            .await?;
+    let updated = sqlx::query(
+        "UPDATE crawl_runs SET state = $1, summary = $2, report = $3, heartbeat_time = $4 \
+         WHERE id = $5",
+    )
+    .bind(run.summary.state.as_str())
+    .bind(encode(&run.summary)?)
+    .bind(encode(&run.report)?)
+    .bind(now_millis())
+    .bind(&run.summary.id)
+    .execute(conn)
+    .await?;
     if updated.rows_affected() == 0 {
         return Err(Error::not_found(Entity::CrawlRun, &run.summary.id));
     }

@@ -500,6 +500,10 @@ impl CrawlerStore for SqlStore {
         crawlers::start_crawl(&self.writer, name).await
     }
 
+    async fn release_abandoned(&self, name: &str, stale_after: Duration) -> Result<bool> {
+        crawlers::release_abandoned(&self.writer, name, stale_after).await
+    }
+
     async fn request_stop(&self, name: &str) -> Result<()> {
         crawlers::request_stop(&self.writer, name).await
     }

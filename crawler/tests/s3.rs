@@ -1,0 +1,198 @@
+//! End-to-end crawls over the real S3 protocol: a local S3-compatible server (s3s-fs) on a
+//! loopback port, holding a generated lake.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use lakecat_catalog::crawlers::RunState;
+use lakecat_testkit::lake::{Columns, write_parquet, write_text};
+use lakecat_testkit::s3::{REGION, S3Server};
+use object_store::aws::AmazonS3Builder;
+use support::{Env, columns, keys, target_in};
+
+struct Lake {
+    env: Env,
+    server: S3Server,
+    _root: tempfile::TempDir,
+    bucket_folder: std::path::PathBuf,
+}
+
+async fn lake() -> Lake {
+    let root = tempfile::tempdir().unwrap();
+    let server = S3Server::start(root.path()).await.unwrap();
+    let bucket_folder = server.create_bucket("lake-bucket").unwrap();
+    Lake {
+        env: Env::new().await,
+        server,
+        _root: root,
+        bucket_folder,
+    }
+}
+
+#[tokio::test]
+async fn crawls_a_lake_over_s3() {
+    let lake = lake().await;
+    let at = |p: &str| lake.bucket_folder.join("warehouse").join(p);
+    for (year, month) in [(2024, 1), (2024, 2), (2024, 3)] {
+        write_parquet(
+            &at(&format!(
+                "sales/year={year}/month={month:02}/part-0.parquet"
+            )),
+            Columns::Base,
+            20,
+        )
+        .unwrap();
+    }
+    write_parquet(
+        &at("sales/year=2024/month=04/part-0.parquet"),
+        Columns::WithDiscount,
+        5,
+    )
+    .unwrap();
+    write_text(&at("sales/_SUCCESS"), "").unwrap();
+    for hour in ["00", "01"] {
+        write_text(
+            &at(&format!("logs/2024/06/01/{hour}/app.json")),
+            "{\"level\": \"info\", \"message\": \"ok\"}\n",
+        )
+        .unwrap();
+    }
+    write_text(
+        &at("logs/2024/06/01/02/broken.parquet"),
+        "PAR1 not really PAR1",
+    )
+    .unwrap();
+
+    let crawler = lake.env.crawler("s3lake");
+    let target = target_in(
+        lake.server.store("lake-bucket").unwrap(),
+        "s3://lake-bucket",
+        "warehouse",
+    );
+    let run = lake
+        .env
+        .run_with(
+            &crawler,
+            Some(vec![target]),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await;
+    assert_eq!(
+        run.summary.state,
+        RunState::Completed,
+        "{:?}",
+        run.summary.error_message
+    );
+    let tables = lake.env.tables("s3lake").await;
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        ["logs", "sales"],
+        "{:#?}",
+        run.report
+    );
+    let sales = &tables["sales"];
+    assert_eq!(keys(sales), ["year", "month"]);
+    assert_eq!(
+        columns(sales),
+        [
+            "id bigint",
+            "name string",
+            "amount double",
+            "discount double"
+        ]
+    );
+    assert_eq!(
+        sales
+            .storage_descriptor
+            .as_ref()
+            .unwrap()
+            .location
+            .as_deref(),
+        Some("s3://lake-bucket/warehouse/sales/")
+    );
+    assert_eq!(sales.parameters["recordCount"], "65");
+    let partitions = lake.env.partitions("s3lake", "sales").await;
+    assert_eq!(partitions.len(), 4);
+    assert_eq!(
+        partitions[0]
+            .storage_descriptor
+            .as_ref()
+            .unwrap()
+            .location
+            .as_deref(),
+        Some("s3://lake-bucket/warehouse/sales/year=2024/month=01/")
+    );
+    assert_eq!(
+        keys(&tables["logs"]),
+        ["partition_0", "partition_1", "partition_2", "partition_3"]
+    );
+    let broken = run
+        .report
+        .issues
+        .iter()
+        .find(|i| i.path.ends_with("broken.parquet"))
+        .unwrap();
+    assert!(broken.message.contains("parquet"), "{broken:?}");
+    assert_eq!(run.summary.counts.objects_listed, 8);
+    assert!(run.summary.counts.bytes_read > 0);
+}
+
+#[tokio::test]
+async fn a_missing_bucket_or_refused_credentials_fail_with_one_clear_line() {
+    let lake = lake().await;
+    let crawler = lake.env.crawler("s3lake");
+    let missing = target_in(
+        lake.server.store("no-such-bucket").unwrap(),
+        "s3://no-such-bucket",
+        "x",
+    );
+    let run = lake
+        .env
+        .run_with(
+            &crawler,
+            Some(vec![missing]),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await;
+    assert_eq!(run.summary.state, RunState::Failed);
+    let message = run.summary.error_message.unwrap();
+    assert!(
+        message.starts_with("cannot list s3://no-such-bucket/x/"),
+        "{message}"
+    );
+    assert!(
+        message.contains("NoSuchBucket") || message.contains("not found"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'));
+
+    let refused = AmazonS3Builder::new()
+        .with_endpoint(lake.server.endpoint())
+        .with_allow_http(true)
+        .with_bucket_name("lake-bucket")
+        .with_region(REGION)
+        .with_access_key_id("someone")
+        .with_secret_access_key("wrong")
+        .build()
+        .unwrap();
+    let target = target_in(Arc::new(refused), "s3://lake-bucket", "warehouse");
+    let run = lake
+        .env
+        .run_with(
+            &crawler,
+            Some(vec![target]),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await;
+    assert_eq!(run.summary.state, RunState::Failed);
+    let message = run.summary.error_message.unwrap();
+    assert!(
+        message.contains("cannot list s3://lake-bucket/warehouse/"),
+        "{message}"
+    );
+    assert!(lake.env.tables("s3lake").await.is_empty());
+}
