@@ -1,0 +1,441 @@
+//! Conformance of the crawler's store operations on SQLite and PostgreSQL: per-table
+//! changes applied all or nothing, crawler state rules, run records, custom classifiers.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lakecat_catalog::crawlers::{
+    ClassifierInput, CrawlerInput, CrawlerState, CrawlerTargets, Crawlers, RunState, S3Target,
+};
+use lakecat_catalog::{
+    Column, DatabaseInput, Entity, Error, PageRequest, PartitionInput, PartitionListRequest,
+    StorageDescriptor, TableAction, TableChange, TableInput, UpdateTableOptions,
+};
+use support::TestCatalog;
+
+conformance!(
+    table_changes_apply_all_or_nothing,
+    table_changes_replace_partitions_and_change_keys,
+    crawler_state_rules,
+    abandoned_crawls_are_released_after_the_lease,
+    runs_page_newest_first,
+    classifiers_crud,
+);
+
+fn column(name: &str) -> Column {
+    Column {
+        name: name.into(),
+        type_name: Some("string".into()),
+        ..Default::default()
+    }
+}
+
+fn table(name: &str, keys: &[&str]) -> TableInput {
+    TableInput {
+        name: name.into(),
+        partition_keys: keys.iter().map(|k| column(k)).collect(),
+        storage_descriptor: Some(StorageDescriptor {
+            columns: vec![column("id")],
+            location: Some(format!("s3://lake/{name}/")),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn partition(values: &[&str], location: &str) -> PartitionInput {
+    PartitionInput {
+        values: values.iter().map(|v| v.to_string()).collect(),
+        storage_descriptor: Some(StorageDescriptor {
+            location: Some(location.into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+async fn values(t: &TestCatalog, table: &str) -> Vec<String> {
+    let mut found: Vec<String> = t
+        .catalog
+        .list_partitions("db", table, PartitionListRequest::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.values.join("/"))
+        .collect();
+    found.sort();
+    found
+}
+
+async fn table_changes_apply_all_or_nothing(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(DatabaseInput {
+        name: "db".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    c.apply_table_change(
+        "db",
+        TableChange {
+            action: TableAction::Create(table("t", &["k"])),
+            put_partitions: vec![partition(&["a"], "s3://lake/t/k=a/")],
+            delete_partitions: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    // A bad partition (two values for one key) fails the whole change: the new table is not
+    // created and the good partition not added.
+    let failed = c
+        .apply_table_change(
+            "db",
+            TableChange {
+                action: TableAction::Create(table("u", &["k"])),
+                put_partitions: vec![
+                    partition(&["a"], "s3://lake/u/k=a/"),
+                    partition(&["b", "c"], "s3://lake/u/k=b/"),
+                ],
+                delete_partitions: vec![],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(failed, Error::InvalidInput(_)), "{failed}");
+    assert!(matches!(
+        c.get_table("db", "u").await,
+        Err(Error::NotFound {
+            entity: Entity::Table,
+            ..
+        })
+    ));
+    // A stale version: nothing of the change lands either.
+    let current = c.get_table("db", "t").await.unwrap();
+    let stale = c
+        .apply_table_change(
+            "db",
+            TableChange {
+                action: TableAction::Update {
+                    input: table("t", &["k"]),
+                    options: UpdateTableOptions {
+                        expected_version_id: Some("7".into()),
+                        skip_archive: false,
+                    },
+                },
+                put_partitions: vec![partition(&["z"], "s3://lake/t/k=z/")],
+                delete_partitions: vec![vec!["a".into()]],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, Error::ConcurrentModification(_)), "{stale}");
+    assert_eq!(values(t, "t").await, ["a"]);
+    assert_eq!(
+        c.get_table("db", "t").await.unwrap().version_id,
+        current.version_id
+    );
+}
+
+async fn table_changes_replace_partitions_and_change_keys(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(DatabaseInput {
+        name: "db".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    c.apply_table_change(
+        "db",
+        TableChange {
+            action: TableAction::Create(table("t", &["k"])),
+            put_partitions: vec![
+                partition(&["a"], "s3://lake/t/k=a/"),
+                partition(&["b"], "s3://lake/t/k=b/"),
+            ],
+            delete_partitions: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    // Putting an existing partition replaces it; deleting a missing one is no error.
+    c.apply_table_change(
+        "db",
+        TableChange {
+            action: TableAction::Keep { name: "t".into() },
+            put_partitions: vec![partition(&["a"], "s3://lake/t/moved/")],
+            delete_partitions: vec![vec!["b".into()], vec!["nope".into()]],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(values(t, "t").await, ["a"]);
+    let moved = c.get_partition("db", "t", &["a".into()]).await.unwrap();
+    assert_eq!(
+        moved.storage_descriptor.unwrap().location.as_deref(),
+        Some("s3://lake/t/moved/")
+    );
+    // The number of keys changes in one change: old partitions go, new ones come.
+    let updated = c
+        .apply_table_change(
+            "db",
+            TableChange {
+                action: TableAction::Update {
+                    input: table("t", &["k", "j"]),
+                    options: UpdateTableOptions::default(),
+                },
+                put_partitions: vec![partition(&["a", "1"], "s3://lake/t/k=a/j=1/")],
+                delete_partitions: vec![vec!["a".into()]],
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.partition_keys.len(), 2);
+    assert_eq!(values(t, "t").await, ["a/1"]);
+    // Delete removes the table with its partitions.
+    let gone = c
+        .apply_table_change(
+            "db",
+            TableChange {
+                action: TableAction::Delete { name: "t".into() },
+                put_partitions: vec![],
+                delete_partitions: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    assert!(gone.is_none());
+    assert!(c.get_table("db", "t").await.is_err());
+}
+
+fn crawler(name: &str) -> CrawlerInput {
+    CrawlerInput {
+        name: name.into(),
+        database_name: "DB".into(),
+        targets: CrawlerTargets {
+            s3_targets: vec![S3Target {
+                path: "s3://lake/".into(),
+                ..Default::default()
+            }],
+        },
+        ..Default::default()
+    }
+}
+
+fn crawlers(t: &TestCatalog) -> Crawlers {
+    Crawlers::new(Arc::new(t.store.clone()))
+}
+
+async fn crawler_state_rules(t: &TestCatalog) {
+    let c = crawlers(t);
+    let created = c.create_crawler(crawler("nightly")).await.unwrap();
+    assert_eq!(created.state, CrawlerState::Ready);
+    assert_eq!(created.version, 1);
+    assert_eq!(created.definition.database_name, "db");
+    assert!(matches!(
+        c.create_crawler(crawler("nightly")).await,
+        Err(Error::AlreadyExists {
+            entity: Entity::Crawler,
+            ..
+        })
+    ));
+    // A crawler needs a target; new-folders-only needs LOG policies.
+    let mut bad = crawler("bad");
+    bad.targets.s3_targets.clear();
+    assert!(matches!(
+        c.create_crawler(bad).await,
+        Err(Error::InvalidInput(_))
+    ));
+    let mut bad = crawler("bad");
+    bad.recrawl_policy.recrawl_behavior =
+        lakecat_catalog::crawlers::RecrawlBehavior::CrawlNewFoldersOnly;
+    let error = c.create_crawler(bad).await.unwrap_err().to_string();
+    assert!(error.contains("LOG DeleteBehavior"), "{error}");
+    let mut unknown = crawler("custom");
+    unknown.classifiers = vec!["nope".into()];
+    assert!(matches!(
+        c.create_crawler(unknown).await,
+        Err(Error::NotFound {
+            entity: Entity::Classifier,
+            ..
+        })
+    ));
+
+    let run = c.start_crawl("nightly").await.unwrap();
+    assert_eq!(run.summary.state, RunState::Running);
+    // One crawl at a time; a running crawler cannot change or go.
+    let state = |e: Error| match e {
+        Error::CrawlerState { state, .. } => state,
+        other => panic!("{other}"),
+    };
+    assert_eq!(
+        state(c.start_crawl("nightly").await.unwrap_err()),
+        "running"
+    );
+    assert_eq!(
+        state(
+            c.update_crawler(crawler("nightly"), None)
+                .await
+                .unwrap_err()
+        ),
+        "running"
+    );
+    assert_eq!(
+        state(c.delete_crawler("nightly").await.unwrap_err()),
+        "running"
+    );
+    c.request_stop("nightly").await.unwrap();
+    assert_eq!(
+        state(c.request_stop("nightly").await.unwrap_err()),
+        "stopping"
+    );
+    assert_eq!(
+        c.get_crawler("nightly").await.unwrap().state,
+        CrawlerState::Stopping
+    );
+    let mut finished = run.clone();
+    finished.summary.state = RunState::Stopped;
+    finished.summary.counts.tables_created = 3;
+    c.finish_crawl(&finished).await.unwrap();
+    let after = c.get_crawler("nightly").await.unwrap();
+    assert_eq!(after.state, CrawlerState::Ready);
+    let last = after.last_crawl.unwrap();
+    assert_eq!(
+        (last.state, last.counts.tables_created),
+        (RunState::Stopped, 3)
+    );
+    assert_eq!(
+        state(c.request_stop("nightly").await.unwrap_err()),
+        "not running"
+    );
+    // Updates are versioned.
+    assert!(matches!(
+        c.update_crawler(crawler("nightly"), Some(5)).await,
+        Err(Error::ConcurrentModification(_))
+    ));
+    assert_eq!(
+        c.update_crawler(crawler("nightly"), Some(1))
+            .await
+            .unwrap()
+            .version,
+        2
+    );
+    c.delete_crawler("nightly").await.unwrap();
+    assert!(c.get_run("nightly", &run.summary.id).await.is_err());
+}
+
+async fn abandoned_crawls_are_released_after_the_lease(t: &TestCatalog) {
+    let c = crawlers(t);
+    c.create_crawler(crawler("c")).await.unwrap();
+    let run = c.start_crawl("c").await.unwrap();
+    // A fresh heartbeat is not abandoned.
+    assert!(
+        !c.release_abandoned("c", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(
+        c.release_abandoned("c", Duration::from_millis(10))
+            .await
+            .unwrap()
+    );
+    let old = c.get_run("c", &run.summary.id).await.unwrap();
+    assert_eq!(old.summary.state, RunState::Failed);
+    assert!(old.summary.error_message.unwrap().contains("process died"));
+    assert_eq!(c.get_crawler("c").await.unwrap().state, CrawlerState::Ready);
+    // Saving progress keeps a crawl alive.
+    let second = c.start_crawl("c").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    c.save_run(&second).await.unwrap();
+    assert!(
+        !c.release_abandoned("c", Duration::from_millis(25))
+            .await
+            .unwrap()
+    );
+}
+
+async fn runs_page_newest_first(t: &TestCatalog) {
+    let c = crawlers(t);
+    c.create_crawler(crawler("c")).await.unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let mut run = c.start_crawl("c").await.unwrap();
+        run.summary.state = RunState::Completed;
+        c.finish_crawl(&run).await.unwrap();
+        ids.push(run.summary.id);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    ids.reverse();
+    let mut seen = Vec::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .list_runs(
+                "c",
+                PageRequest {
+                    max_results: Some(2),
+                    page_token: token,
+                },
+            )
+            .await
+            .unwrap();
+        seen.extend(page.items.into_iter().map(|r| r.id));
+        match page.next_page_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+}
+
+async fn classifiers_crud(t: &TestCatalog) {
+    let c = crawlers(t);
+    let definition = serde_json::json!({"kind": "grok", "classification": "app",
+        "grok_pattern": "%{WORD:level} %{GREEDYDATA:message}"});
+    let created = c
+        .create_classifier(ClassifierInput {
+            name: "app-logs".into(),
+            definition: definition.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.version, 1);
+    assert!(matches!(
+        c.create_classifier(ClassifierInput {
+            name: "app-logs".into(),
+            definition: definition.clone(),
+        })
+        .await,
+        Err(Error::AlreadyExists { .. })
+    ));
+    assert!(matches!(
+        c.create_classifier(ClassifierInput {
+            name: "kindless".into(),
+            definition: serde_json::json!({"grok_pattern": "x"}),
+        })
+        .await,
+        Err(Error::InvalidInput(_))
+    ));
+    let updated = c
+        .update_classifier(ClassifierInput {
+            name: "app-logs".into(),
+            definition: serde_json::json!({"kind": "json", "json_path": "$[*]"}),
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.definition["kind"], "json");
+    let listed = c.list_classifiers(PageRequest::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    c.delete_classifier("app-logs").await.unwrap();
+    assert!(matches!(
+        c.get_classifier("app-logs").await,
+        Err(Error::NotFound { .. })
+    ));
+}
