@@ -4,6 +4,7 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use lakecat_catalog::Catalog;
+use lakecat_crawler::CrawlerService;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -24,12 +25,12 @@ pub fn openapi_json() -> String {
     json
 }
 
-/// The whole application over `catalog`.
-pub fn app(catalog: Catalog) -> Router {
+/// The whole application over `catalog` and `crawlers`.
+pub fn app(catalog: Catalog, crawlers: CrawlerService) -> Router {
     // The docs page's assets are compiled into the binary (the `vendored` feature), so
     // /docs works without internet access.
     let docs = SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi());
-    api::router(AppState { catalog })
+    api::router(AppState { catalog, crawlers })
         .merge(docs)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())

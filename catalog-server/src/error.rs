@@ -4,6 +4,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lakecat_catalog::Error as CatalogError;
+use lakecat_crawler::CrawlError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,7 +19,8 @@ pub struct ErrorResponse {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable code to act on: `INVALID_INPUT`, `INVALID_PAGE_TOKEN`, `NOT_FOUND`,
-    /// `ALREADY_EXISTS`, `CONCURRENT_MODIFICATION`, `PAYLOAD_TOO_LARGE`,
+    /// `ALREADY_EXISTS`, `CONCURRENT_MODIFICATION`, `CRAWLER_RUNNING`, `CRAWLER_STOPPING`,
+    /// `CRAWLER_NOT_RUNNING`, `PAYLOAD_TOO_LARGE`,
     /// `UNSUPPORTED_MEDIA_TYPE`, `METHOD_NOT_ALLOWED`, `UNAVAILABLE` or `INTERNAL`.
     pub code: &'static str,
     /// What is wrong, naming the field or object concerned.
@@ -70,7 +72,34 @@ pub fn classify(error: &CatalogError) -> (StatusCode, &'static str) {
         CatalogError::ConcurrentModification(_) => {
             (StatusCode::CONFLICT, "CONCURRENT_MODIFICATION")
         }
+        CatalogError::CrawlerState { state, .. } => (
+            StatusCode::CONFLICT,
+            match *state {
+                "running" => "CRAWLER_RUNNING",
+                "stopping" => "CRAWLER_STOPPING",
+                _ => "CRAWLER_NOT_RUNNING",
+            },
+        ),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+    }
+}
+
+impl From<CrawlError> for ApiError {
+    fn from(error: CrawlError) -> Self {
+        match error {
+            CrawlError::Catalog(error) => error.into(),
+            CrawlError::InvalidTarget { .. }
+            | CrawlError::InvalidExclusion { .. }
+            | CrawlError::InvalidClassifier { .. } => ApiError::invalid(error.to_string()),
+            other => {
+                tracing::error!(error = %other, "request failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "internal error; see the server log",
+                )
+            }
+        }
     }
 }
 

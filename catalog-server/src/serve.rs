@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use lakecat_catalog::crawlers::Crawlers;
 use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
+use lakecat_crawler::CrawlerService;
 use tokio::net::TcpListener;
 
 use crate::config::{ServeConfig, redact_url};
@@ -20,7 +22,9 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         .await
         .with_context(|| format!("cannot open the catalog database {shown_url}"))?;
     tracing::info!(database = %shown_url, backend = ?store.backend(), "catalog database ready");
-    let catalog = Catalog::new(Arc::new(store.clone()));
+    let shared = Arc::new(store.clone());
+    let catalog = Catalog::new(shared.clone());
+    let crawlers = CrawlerService::new(catalog.clone(), Crawlers::new(shared));
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -31,7 +35,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         "lakecat is serving the catalog at http://{address}/v1 (API docs: http://{address}/docs)"
     );
 
-    axum::serve(listener, crate::app(catalog))
+    axum::serve(listener, crate::app(catalog, crawlers))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;

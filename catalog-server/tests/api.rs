@@ -25,7 +25,15 @@ async fn test_app() -> TestApp {
         .await
         .unwrap();
     TestApp {
-        app: lakecat_server::app(Catalog::new(Arc::new(store))),
+        app: {
+            let shared = Arc::new(store);
+            let catalog = Catalog::new(shared.clone());
+            let crawlers = lakecat_crawler::CrawlerService::new(
+                catalog.clone(),
+                lakecat_catalog::crawlers::Crawlers::new(shared),
+            );
+            lakecat_server::app(catalog, crawlers)
+        },
         _dir: dir,
     }
 }
@@ -619,7 +627,10 @@ async fn every_documented_operation_is_routed() {
             .replace("{database}", "sales")
             .replace("{table}", "orders")
             .replace("{version_id}", "0")
-            .replace("{values}", "2024/1");
+            .replace("{values}", "2024/1")
+            .replace("{crawler}", "nightly")
+            .replace("{run_id}", "0")
+            .replace("{classifier}", "logs");
         for method in operations.as_object().unwrap().keys() {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = (method == Method::POST || method == Method::PUT).then(|| json!({}));
@@ -631,5 +642,206 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 22);
+    assert_eq!(checked, 36);
+}
+
+async fn wait_until_ready(t: &TestApp, crawler: &str) -> Value {
+    for _ in 0..500 {
+        let (status, body) = t.get(&format!("/v1/crawlers/{crawler}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["state"] == "READY" {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("crawler {crawler} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crawlers_classifiers_and_runs() {
+    let t = test_app().await;
+    let lake = t._dir.path().join("lake");
+    for (day, lines) in [
+        ("01", "INFO started\nWARN slow\n"),
+        ("02", "ERROR failed\n"),
+    ] {
+        let folder = lake.join(format!("app/day={day}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("app.log"), lines).unwrap();
+    }
+    // A grok classifier for the logs; a broken one is refused with the reason.
+    let grok = json!({"name": "app-log", "definition": {"kind": "grok",
+        "classification": "app_log", "grok_pattern": "%{LOGLEVEL:level} %{GREEDYDATA:message}"}});
+    let (status, body) = t.post("/v1/classifiers", grok.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = t
+        .post(
+            "/v1/classifiers",
+            json!({"name": "broken", "definition": {"kind": "grok", "classification": "x",
+                "grok_pattern": "%{NOPE:x}"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    assert!(message(&body).contains("classifier broken"), "{body}");
+
+    let crawler = json!({
+        "name": "logs",
+        "database_name": "Ops",
+        "targets": {"s3_targets": [{"path": lake.to_str().unwrap()}]},
+        "classifiers": ["app-log"],
+    });
+    let (status, body) = t.post("/v1/crawlers", crawler.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["state"], "READY");
+    assert_eq!(body["version"], 1);
+    assert_eq!(
+        body["schema_change_policy"]["delete_behavior"],
+        "DEPRECATE_IN_DATABASE"
+    );
+
+    // Definitions the crawler cannot run are 400s that say why.
+    for (patch, expected) in [
+        (
+            json!({"targets": {"s3_targets": [{"path": "/no/such/dir"}]}}),
+            "no folder at",
+        ),
+        (
+            json!({"targets": {"s3_targets": [{"path": "ftp://x/"}]}}),
+            "unsupported scheme",
+        ),
+        (
+            json!({"targets": {"s3_targets": [{"path": lake.to_str().unwrap(), "exclusions": ["{a"]}]}}),
+            "exclusion \"{a\"",
+        ),
+        (
+            json!({"recrawl_policy": {"recrawl_behavior": "CRAWL_NEW_FOLDERS_ONLY"}}),
+            "LOG DeleteBehavior",
+        ),
+        (
+            json!({"classifiers": ["missing"]}),
+            "classifier missing not found",
+        ),
+    ] {
+        let mut bad = crawler.clone();
+        bad["name"] = json!("bad");
+        for (key, value) in patch.as_object().unwrap() {
+            bad[key] = value.clone();
+        }
+        let (status, body) = t.post("/v1/crawlers", bad).await;
+        assert!(status.is_client_error(), "{status} {body}");
+        assert!(message(&body).contains(expected), "{expected}: {body}");
+    }
+
+    let (status, body) = t.post("/v1/crawlers/logs:stop", json!({})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "CRAWLER_NOT_RUNNING")
+    );
+    let (status, run) = t.post("/v1/crawlers/logs:start", json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+    assert_eq!(run["state"], "RUNNING");
+    let crawled = wait_until_ready(&t, "logs").await;
+    assert_eq!(crawled["last_crawl"]["state"], "COMPLETED", "{crawled}");
+    assert_eq!(crawled["last_crawl"]["counts"]["tables_created"], 1);
+
+    let (status, table) = t.get("/v1/databases/ops/tables/app").await;
+    assert_eq!(status, StatusCode::OK, "{table}");
+    assert_eq!(table["parameters"]["classification"], "app_log");
+    assert_eq!(table["partition_keys"][0]["name"], "day");
+    let (_, partitions) = t.get("/v1/databases/ops/tables/app/partitions").await;
+    assert_eq!(partitions["partitions"].as_array().unwrap().len(), 2);
+
+    let (status, runs) = t.get("/v1/crawlers/logs/runs").await;
+    assert_eq!(status, StatusCode::OK);
+    let id = runs["runs"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(id, run["id"].as_str().unwrap());
+    let (status, detail) = t.get(&format!("/v1/crawlers/logs/runs/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["report"]["changes"][0]["kind"], "CREATE");
+    assert!(
+        detail["report"]["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["reason"].as_str().unwrap().contains("app_log"))
+    );
+    let (status, _) = t.get("/v1/crawlers/logs/runs/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The crawler is idle again: it can change (versioned) and go.
+    let (status, body) = t
+        .put("/v1/crawlers/logs?expected_version=7", crawler.clone())
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "CONCURRENT_MODIFICATION")
+    );
+    let mut renamed = crawler.clone();
+    renamed["name"] = json!("other");
+    let (status, _) = t.put("/v1/crawlers/logs", renamed).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = t.put("/v1/crawlers/logs?expected_version=1", crawler).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 2);
+    let (status, list) = t.get("/v1/crawlers?max_results=10").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["crawlers"].as_array().unwrap().len(), 1);
+    let (status, _) = t.post("/v1/crawlers/logs:jump", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = t.delete("/v1/crawlers/logs").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t.delete("/v1/classifiers/app-log").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stopping_a_crawl_leaves_whole_tables() {
+    let t = test_app().await;
+    let lake = t._dir.path().join("lake");
+    for table in 0..100 {
+        for part in 0..10 {
+            let folder = lake.join(format!("t{table:03}/p={part}"));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(
+                folder.join("data.json"),
+                format!("{{\"c{table}\": {part}}}\n"),
+            )
+            .unwrap();
+        }
+    }
+    let crawler = json!({
+        "name": "big",
+        "database_name": "big",
+        "targets": {"s3_targets": [{"path": lake.to_str().unwrap()}]},
+    });
+    assert_eq!(t.post("/v1/crawlers", crawler).await.0, StatusCode::CREATED);
+    let (status, _) = t.post("/v1/crawlers/big:start", json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, body) = t.post("/v1/crawlers/big:start", json!({})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "CRAWLER_RUNNING")
+    );
+    let (status, body) = t.post("/v1/crawlers/big:stop", json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (status, body) = t.post("/v1/crawlers/big:stop", json!({})).await;
+    assert!(
+        status == StatusCode::CONFLICT && code(&body) != "CRAWLER_RUNNING",
+        "{status} {body}"
+    );
+    let stopped = wait_until_ready(&t, "big").await;
+    assert_eq!(stopped["last_crawl"]["state"], "STOPPED", "{stopped}");
+    let (status, tables) = t.get("/v1/databases/big/tables?max_results=100").await;
+    if status == StatusCode::OK {
+        for table in tables["tables"].as_array().unwrap() {
+            let name = table["name"].as_str().unwrap();
+            let (_, partitions) = t
+                .get(&format!("/v1/databases/big/tables/{name}/partitions"))
+                .await;
+            assert_eq!(partitions["partitions"].as_array().unwrap().len(), 10);
+        }
+    }
 }

@@ -17,9 +17,11 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod scan;
+pub mod service;
 
 pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, crawl};
 pub use error::{CrawlError, Result};
 pub use location::TargetLocation;
 pub use report::{Phase, Report};
 pub use run::{Runner, build_classifier, registry_for};
+pub use service::CrawlerService;

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use lakecat_catalog::Catalog;
 use lakecat_catalog::crawlers::{
     ClassifierRecord, CrawlRun, CrawlerInput, CrawlerState, Crawlers, RunState,
 };
-use lakecat_catalog::{Catalog, PageRequest};
 use lakecat_classifiers::custom::ClassifierDefinition;
 use lakecat_classifiers::{Classifier, Registry};
 
@@ -147,16 +147,6 @@ impl Runner {
         )
         .await
     }
-
-    /// Lists nothing; present so that callers can page runs through the same service.
-    pub fn crawlers(&self) -> &Crawlers {
-        &self.crawlers
-    }
-
-    /// The catalog the runner writes.
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
-    }
 }
 
 /// Until `done`: turns a stop request recorded in the catalog into the `stop` flag, and saves
@@ -186,25 +176,6 @@ async fn watch(
             run.summary.counts = counts;
             run.report = crawl_report;
             let _ = crawlers.save_run(&run).await;
-        }
-    }
-}
-
-/// Pages through every custom classifier (for listings that need them all).
-pub async fn all_classifiers(crawlers: &Crawlers) -> Result<Vec<ClassifierRecord>> {
-    let mut found = Vec::new();
-    let mut token = None;
-    loop {
-        let page = crawlers
-            .list_classifiers(PageRequest {
-                max_results: None,
-                page_token: token,
-            })
-            .await?;
-        found.extend(page.items);
-        match page.next_page_token {
-            Some(next) => token = Some(next),
-            None => return Ok(found),
         }
     }
 }

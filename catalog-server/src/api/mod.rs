@@ -1,6 +1,8 @@
 //! The REST API under `/v1`: thin handlers that extract, call the catalog service and shape
 //! the response. Its OpenAPI document is generated from these handlers.
 
+pub mod classifiers;
+pub mod crawlers;
 pub mod databases;
 pub mod partitions;
 pub mod tables;
@@ -11,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use lakecat_catalog::{Catalog, PageRequest};
+use lakecat_crawler::CrawlerService;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -21,6 +24,8 @@ use crate::error::{ApiError, ErrorDetail, ErrorResponse};
 pub struct AppState {
     /// The catalog service.
     pub catalog: Catalog,
+    /// Crawlers, their runs and custom classifiers.
+    pub crawlers: CrawlerService,
 }
 
 /// A JSON body; a body that is not valid JSON for the type is a 400 naming the problem, and
@@ -187,12 +192,28 @@ async fn method_not_allowed() -> ApiError {
         partitions::get_partition,
         partitions::update_partition,
         partitions::delete_partition,
+        crawlers::list_crawlers,
+        crawlers::create_crawler,
+        crawlers::get_crawler,
+        crawlers::update_crawler,
+        crawlers::delete_crawler,
+        crawlers::start_crawl,
+        crawlers::stop_crawl,
+        crawlers::list_runs,
+        crawlers::get_run,
+        classifiers::list_classifiers,
+        classifiers::create_classifier,
+        classifiers::get_classifier,
+        classifiers::update_classifier,
+        classifiers::delete_classifier,
     ),
     components(schemas(ErrorResponse, ErrorDetail)),
     tags(
         (name = "databases", description = "Namespaces of tables"),
         (name = "tables", description = "Tables and their archived versions"),
         (name = "partitions", description = "Partitions, with Glue's filter expressions"),
+        (name = "crawlers", description = "Crawlers, crawls and their run records"),
+        (name = "classifiers", description = "Custom classifiers crawlers try first"),
         (name = "operations", description = "Health"),
     )
 )]
@@ -252,6 +273,34 @@ pub fn router(state: AppState) -> Router {
             get(partitions::get_partition)
                 .put(partitions::update_partition)
                 .delete(partitions::delete_partition),
+        )
+        .route(
+            "/v1/crawlers",
+            get(crawlers::list_crawlers).post(crawlers::create_crawler),
+        )
+        .route(
+            "/v1/crawlers/{crawler}",
+            get(crawlers::get_crawler)
+                .put(crawlers::update_crawler)
+                .delete(crawlers::delete_crawler)
+                // `{crawler}:start` and `{crawler}:stop`: the router takes one parameter per
+                // path segment, so the action is split off in the handler.
+                .post(crawlers::crawler_action),
+        )
+        .route("/v1/crawlers/{crawler}/runs", get(crawlers::list_runs))
+        .route(
+            "/v1/crawlers/{crawler}/runs/{run_id}",
+            get(crawlers::get_run),
+        )
+        .route(
+            "/v1/classifiers",
+            get(classifiers::list_classifiers).post(classifiers::create_classifier),
+        )
+        .route(
+            "/v1/classifiers/{classifier}",
+            get(classifiers::get_classifier)
+                .put(classifiers::update_classifier)
+                .delete(classifiers::delete_classifier),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

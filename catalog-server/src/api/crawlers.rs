@@ -1,0 +1,281 @@
+//! `/v1/crawlers`: crawler definitions, starting and stopping crawls, and their runs.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lakecat_catalog::crawlers::{CrawlRun, CrawlRunSummary, Crawler, CrawlerInput};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AppState, Json, PageParams, Path, Query};
+use crate::error::{ApiError, ApiResult, ErrorResponse};
+
+/// The path of a crawler.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CrawlerPath {
+    /// Crawler name.
+    pub crawler: String,
+}
+
+/// The path of a crawl run.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RunPath {
+    /// Crawler name.
+    pub crawler: String,
+    /// Run id.
+    pub run_id: String,
+}
+
+/// Optimistic concurrency for updates.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionParams {
+    /// Fail with 409 unless the crawler is at this version.
+    pub expected_version: Option<i64>,
+}
+
+/// A page of crawlers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrawlerList {
+    /// Crawlers, by name.
+    pub crawlers: Vec<Crawler>,
+    /// Pass as `page_token` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}
+
+/// A page of crawl runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunList {
+    /// Runs, newest first.
+    pub runs: Vec<CrawlRunSummary>,
+    /// Pass as `page_token` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}
+
+/// Lists crawlers by name.
+#[utoipa::path(
+    get,
+    path = "/v1/crawlers",
+    tag = "crawlers",
+    params(PageParams),
+    responses(
+        (status = 200, body = CrawlerList),
+        (status = 400, description = "Bad page size or token", body = ErrorResponse),
+    )
+)]
+pub(super) async fn list_crawlers(
+    State(state): State<AppState>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<CrawlerList>> {
+    let listing = state.crawlers.list_crawlers(page.into()).await?;
+    Ok(Json(CrawlerList {
+        crawlers: listing.items,
+        next_page_token: listing.next_page_token,
+    }))
+}
+
+/// Creates a crawler. Its targets must be URLs the crawler can open and its exclusions valid
+/// globs; its custom classifiers must exist.
+#[utoipa::path(
+    post,
+    path = "/v1/crawlers",
+    tag = "crawlers",
+    request_body = CrawlerInput,
+    responses(
+        (status = 201, body = Crawler),
+        (status = 400, description = "Invalid definition", body = ErrorResponse),
+        (status = 404, description = "A custom classifier does not exist", body = ErrorResponse),
+        (status = 409, description = "The crawler exists", body = ErrorResponse),
+    )
+)]
+pub(super) async fn create_crawler(
+    State(state): State<AppState>,
+    Json(input): Json<CrawlerInput>,
+) -> ApiResult<(StatusCode, Json<Crawler>)> {
+    let crawler = state.crawlers.create_crawler(input).await?;
+    Ok((StatusCode::CREATED, Json(crawler)))
+}
+
+/// Reads a crawler, with its state and last crawl.
+#[utoipa::path(
+    get,
+    path = "/v1/crawlers/{crawler}",
+    tag = "crawlers",
+    params(CrawlerPath),
+    responses(
+        (status = 200, body = Crawler),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+    )
+)]
+pub(super) async fn get_crawler(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> ApiResult<Json<Crawler>> {
+    Ok(Json(state.crawlers.get_crawler(&crawler).await?))
+}
+
+/// Replaces a crawler's definition; the body's name must be the crawler's. Refused while
+/// it runs.
+#[utoipa::path(
+    put,
+    path = "/v1/crawlers/{crawler}",
+    tag = "crawlers",
+    params(CrawlerPath, VersionParams),
+    request_body = CrawlerInput,
+    responses(
+        (status = 200, body = Crawler),
+        (status = 400, description = "Invalid definition", body = ErrorResponse),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+        (status = 409, description = "It is running, or at another version", body = ErrorResponse),
+    )
+)]
+pub(super) async fn update_crawler(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+    Query(version): Query<VersionParams>,
+    Json(input): Json<CrawlerInput>,
+) -> ApiResult<Json<Crawler>> {
+    if input.name != crawler {
+        return Err(ApiError::invalid(format!(
+            "name: crawlers cannot be renamed (the body names {}, the path {crawler})",
+            input.name
+        )));
+    }
+    Ok(Json(
+        state
+            .crawlers
+            .update_crawler(input, version.expected_version)
+            .await?,
+    ))
+}
+
+/// Deletes a crawler and its run records (not the tables it wrote). Refused while it runs.
+#[utoipa::path(
+    delete,
+    path = "/v1/crawlers/{crawler}",
+    tag = "crawlers",
+    params(CrawlerPath),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+        (status = 409, description = "It is running", body = ErrorResponse),
+    )
+)]
+pub(super) async fn delete_crawler(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> ApiResult<StatusCode> {
+    state.crawlers.delete_crawler(&crawler).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/crawlers/{crawler}:start` and `:stop`.
+pub(super) async fn crawler_action(
+    state: State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    if let Some(name) = crawler.strip_suffix(":start") {
+        let path = Path(CrawlerPath {
+            crawler: name.to_string(),
+        });
+        return Ok(start_crawl(state, path).await?.into_response());
+    }
+    if let Some(name) = crawler.strip_suffix(":stop") {
+        let path = Path(CrawlerPath {
+            crawler: name.to_string(),
+        });
+        return Ok(stop_crawl(state, path).await?.into_response());
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "no such endpoint: POST /v1/crawlers/{name}:start or :stop; see /docs",
+    ))
+}
+
+/// Starts a crawl; it runs in the background. Poll the crawler or the run for its end.
+#[utoipa::path(
+    post,
+    path = "/v1/crawlers/{crawler}:start",
+    tag = "crawlers",
+    params(CrawlerPath),
+    responses(
+        (status = 202, description = "Started", body = CrawlRunSummary),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+        (status = 409, description = "It is already running (CRAWLER_RUNNING)", body = ErrorResponse),
+    )
+)]
+pub(super) async fn start_crawl(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> ApiResult<(StatusCode, Json<CrawlRunSummary>)> {
+    let run = state.crawlers.start_crawl(&crawler).await?;
+    Ok((StatusCode::ACCEPTED, Json(run)))
+}
+
+/// Asks a running crawl to stop. It finishes the table it is writing, so every table is
+/// either as it was or as planned, and records the run as STOPPED.
+#[utoipa::path(
+    post,
+    path = "/v1/crawlers/{crawler}:stop",
+    tag = "crawlers",
+    params(CrawlerPath),
+    responses(
+        (status = 202, description = "Stopping"),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+        (status = 409, description = "Not running (CRAWLER_NOT_RUNNING) or already stopping (CRAWLER_STOPPING)", body = ErrorResponse),
+    )
+)]
+pub(super) async fn stop_crawl(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> ApiResult<StatusCode> {
+    state.crawlers.stop_crawl(&crawler).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Lists a crawler's runs, newest first (1 to 1000 per page).
+#[utoipa::path(
+    get,
+    path = "/v1/crawlers/{crawler}/runs",
+    tag = "crawlers",
+    params(CrawlerPath, PageParams),
+    responses(
+        (status = 200, body = RunList),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+    )
+)]
+pub(super) async fn list_runs(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<RunList>> {
+    let listing = state.crawlers.list_runs(&crawler, page.into()).await?;
+    Ok(Json(RunList {
+        runs: listing.items,
+        next_page_token: listing.next_page_token,
+    }))
+}
+
+/// Reads a run: counts, why folders became the tables they did, what changed, and the
+/// objects that were skipped or could not be read.
+#[utoipa::path(
+    get,
+    path = "/v1/crawlers/{crawler}/runs/{run_id}",
+    tag = "crawlers",
+    params(RunPath),
+    responses(
+        (status = 200, body = CrawlRun),
+        (status = 404, description = "No such crawler or run", body = ErrorResponse),
+    )
+)]
+pub(super) async fn get_run(
+    State(state): State<AppState>,
+    Path(RunPath { crawler, run_id }): Path<RunPath>,
+) -> ApiResult<Json<CrawlRun>> {
+    Ok(Json(state.crawlers.get_run(&crawler, &run_id).await?))
+}

@@ -1,0 +1,175 @@
+//! The crawler service for servers: crawler and classifier definitions checked against what
+//! the crawler can really run (target URLs, exclusion globs, classifier definitions), and
+//! crawls started in the background and stopped on request.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lakecat_catalog::crawlers::{
+    ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput, Crawlers,
+};
+use lakecat_catalog::{Catalog, Listing, PageRequest};
+
+use crate::crawl::{CrawlOptions, CrawlTarget};
+use crate::error::Result;
+use crate::glob::Exclusions;
+use crate::report::Report;
+use crate::run::{Runner, build_classifier};
+
+/// Crawlers, runs and classifiers, with crawls run in this process.
+#[derive(Debug, Clone)]
+pub struct CrawlerService {
+    crawlers: Crawlers,
+    runner: Runner,
+    /// Stop flags of the crawls running in this process, by crawler name.
+    running: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
+}
+
+impl CrawlerService {
+    /// A service writing tables through `catalog` and crawler records through `crawlers`.
+    pub fn new(catalog: Catalog, crawlers: Crawlers) -> CrawlerService {
+        CrawlerService {
+            runner: Runner::new(catalog, crawlers.clone(), CrawlOptions::default()),
+            crawlers,
+            running: Arc::default(),
+        }
+    }
+
+    /// Checks what only the crawler knows: targets open, exclusions parse.
+    fn check_runnable(&self, input: CrawlerInput) -> Result<CrawlerInput> {
+        let input = self.crawlers.check(input)?;
+        for target in &input.targets.s3_targets {
+            CrawlTarget::open(target)?;
+            Exclusions::new(&target.exclusions)?;
+        }
+        Ok(input)
+    }
+
+    /// Creates a crawler.
+    pub async fn create_crawler(&self, input: CrawlerInput) -> Result<Crawler> {
+        let input = self.check_runnable(input)?;
+        Ok(self.crawlers.create_crawler(input).await?)
+    }
+
+    /// Replaces a crawler's definition (refused while it runs).
+    pub async fn update_crawler(
+        &self,
+        input: CrawlerInput,
+        expected_version: Option<i64>,
+    ) -> Result<Crawler> {
+        let input = self.check_runnable(input)?;
+        Ok(self
+            .crawlers
+            .update_crawler(input, expected_version)
+            .await?)
+    }
+
+    /// Reads a crawler.
+    pub async fn get_crawler(&self, name: &str) -> Result<Crawler> {
+        Ok(self.crawlers.get_crawler(name).await?)
+    }
+
+    /// Lists crawlers.
+    pub async fn list_crawlers(&self, page: PageRequest) -> Result<Listing<Crawler>> {
+        Ok(self.crawlers.list_crawlers(page).await?)
+    }
+
+    /// Deletes a crawler and its runs (refused while it runs).
+    pub async fn delete_crawler(&self, name: &str) -> Result<()> {
+        Ok(self.crawlers.delete_crawler(name).await?)
+    }
+
+    /// Starts a crawl in the background; returns its run as it starts.
+    pub async fn start_crawl(&self, name: &str) -> Result<CrawlRunSummary> {
+        let run = self.runner.start(name).await?;
+        let summary = run.summary.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(name.to_string(), stop.clone());
+        }
+        let runner = self.runner.clone();
+        let running = self.running.clone();
+        let name = name.to_string();
+        tokio::spawn(async move {
+            let finished = runner
+                .finish(run, None, Arc::new(Report::default()), stop)
+                .await;
+            tracing::info!(
+                crawler = %name,
+                run = %finished.summary.id,
+                state = finished.summary.state.as_str(),
+                "crawl ended"
+            );
+            if let Ok(mut running) = running.lock() {
+                running.remove(&name);
+            }
+        });
+        Ok(summary)
+    }
+
+    /// Asks a running crawl to stop: recorded in the catalog (so that a crawl running in
+    /// another process stops too) and signalled at once to a crawl running here.
+    pub async fn stop_crawl(&self, name: &str) -> Result<()> {
+        self.crawlers.request_stop(name).await?;
+        if let Ok(running) = self.running.lock()
+            && let Some(stop) = running.get(name)
+        {
+            stop.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Lists a crawler's runs, newest first.
+    pub async fn list_runs(
+        &self,
+        crawler: &str,
+        page: PageRequest,
+    ) -> Result<Listing<CrawlRunSummary>> {
+        Ok(self.crawlers.list_runs(crawler, page).await?)
+    }
+
+    /// Reads one run with its report.
+    pub async fn get_run(&self, crawler: &str, id: &str) -> Result<CrawlRun> {
+        Ok(self.crawlers.get_run(crawler, id).await?)
+    }
+
+    /// Checks that a classifier definition builds.
+    fn check_classifier(input: &ClassifierInput) -> Result<()> {
+        build_classifier(&ClassifierRecord {
+            name: input.name.clone(),
+            definition: input.definition.clone(),
+            version: 0,
+            creation_time: chrono::Utc::now(),
+            last_updated: chrono::Utc::now(),
+        })?;
+        Ok(())
+    }
+
+    /// Creates a custom classifier whose definition builds.
+    pub async fn create_classifier(&self, input: ClassifierInput) -> Result<ClassifierRecord> {
+        Self::check_classifier(&input)?;
+        Ok(self.crawlers.create_classifier(input).await?)
+    }
+
+    /// Replaces a custom classifier's definition.
+    pub async fn update_classifier(&self, input: ClassifierInput) -> Result<ClassifierRecord> {
+        Self::check_classifier(&input)?;
+        Ok(self.crawlers.update_classifier(input).await?)
+    }
+
+    /// Reads a custom classifier.
+    pub async fn get_classifier(&self, name: &str) -> Result<ClassifierRecord> {
+        Ok(self.crawlers.get_classifier(name).await?)
+    }
+
+    /// Lists custom classifiers.
+    pub async fn list_classifiers(&self, page: PageRequest) -> Result<Listing<ClassifierRecord>> {
+        Ok(self.crawlers.list_classifiers(page).await?)
+    }
+
+    /// Deletes a custom classifier.
+    pub async fn delete_classifier(&self, name: &str) -> Result<()> {
+        Ok(self.crawlers.delete_classifier(name).await?)
+    }
+}
