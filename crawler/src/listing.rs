@@ -12,11 +12,16 @@ use crate::error::{CrawlError, Result, describe_store_error};
 /// How many folders deep the listing fans out (one delimiter listing per folder) before
 /// streaming each branch with a flat listing.
 const MAX_FAN_OUT_DEPTH: usize = 2;
+/// Enough branches to keep listings busy in parallel. Fanning out further would trade a few
+/// paged listings for many small ones (one per partition folder), which costs more requests
+/// on every object store.
+const FAN_OUT_BRANCHES: usize = 8;
 
 /// Lists every object under `prefix`. The first levels are listed folder by folder until
-/// there are at least `concurrency` branches (or [`MAX_FAN_OUT_DEPTH`] levels); then each
-/// branch is listed as a flat stream, `concurrency` branches at a time. Objects directly in
-/// the fanned-out folders are held in memory per folder; everything deeper streams.
+/// there are [`FAN_OUT_BRANCHES`] branches (or [`MAX_FAN_OUT_DEPTH`] levels); then each
+/// branch is listed as a flat, paged stream, `concurrency` branches at a time. Objects
+/// directly in the fanned-out folders are held in memory per folder; everything deeper
+/// streams.
 pub fn list_objects(
     store: Arc<dyn ObjectStore>,
     prefix: Path,
@@ -35,7 +40,7 @@ pub fn list_objects(
             let mut direct: Vec<ObjectMeta> = Vec::new();
             let mut branches = vec![prefix];
             for _ in 0..MAX_FAN_OUT_DEPTH {
-                if branches.len() >= concurrency {
+                if branches.len() >= FAN_OUT_BRANCHES.min(concurrency) {
                     break;
                 }
                 let listings: Vec<_> = stream::iter(branches)

@@ -282,6 +282,23 @@ async fn the_70_percent_rule_and_combine_compatible_schemas() {
     assert_eq!(keys(&tables["y"]), ["year"]);
     // Hive (and the catalog) fold column names to lower case.
     assert_eq!(columns(&tables["y"]), ["a int", "b int", "c int", "d int"]);
+    // The JSON SerDe's `paths` follow the merged columns, and a second crawl sees its own
+    // table unchanged.
+    let serde = tables["y"]
+        .storage_descriptor
+        .as_ref()
+        .unwrap()
+        .serde_info
+        .as_ref()
+        .unwrap();
+    assert_eq!(serde.parameters["paths"], "a,b,c,d");
+    let again = env.crawl_ok(&combined).await;
+    assert_eq!(
+        again.report.changes[0].kind,
+        ChangeKind::Unchanged,
+        "{:#?}",
+        again.report
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,406 @@
+//! The crawl benchmark: generates lakes, crawls them with lakecat (catalog writes included),
+//! and times DuckDB's and pyarrow's schema discovery over the same files.
+//!
+//! - 100,000 Parquet objects in 10,000 Hive partitions, on the local file system and over a
+//!   local S3 server (s3s-fs on a loopback port);
+//! - 1,000,000 small CSV objects in 10,000 partitions, crawled with a sample size of 1, to
+//!   show that memory stays flat while listing.
+//!
+//! Each crawl runs in a child process (this binary, `child` mode) so that its peak memory
+//! (VmHWM) is its own. Lakes are generated once into `target/bench-lakes` and reused.
+//!
+//! Run with `scripts/bench-crawl` (or `cargo bench -p lakecat-crawler --bench crawl`);
+//! `LAKECAT_BENCH_RUNS` sets the runs per measurement (default 3; medians are printed),
+//! `LAKECAT_BENCH_SKIP_1M=1` skips the million-object listing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use lakecat_catalog::crawlers::{CrawlerInput, CrawlerTargets, S3Target};
+use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
+use lakecat_classifiers::Registry;
+use lakecat_crawler::{CrawlOptions, CrawlTarget, Report, crawl};
+use lakecat_testkit::lake::{Columns, write_parquet, write_text};
+use lakecat_testkit::s3::S3Server;
+use serde_json::{Value, json};
+
+/// Buckets (folders of the lakes root, which the S3 server serves), each holding one lake
+/// under `lake/`. s3s-fs walks a whole bucket for every listing request, so each lake has a
+/// bucket of its own.
+const PARQUET_BUCKET: &str = "lake-parquet";
+const S3_BUCKET: &str = "lake-s3";
+const LISTING_BUCKET: &str = "lake-listing";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("child") {
+        return child(&args[2..]);
+    }
+    let runs: usize = std::env::var("LAKECAT_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let root = lakes_root();
+    let parquet = root.join(PARQUET_BUCKET).join("lake");
+    ensure_lake(&parquet, generate_parquet_lake)?;
+    let s3_lake = root.join(S3_BUCKET).join("lake");
+    ensure_lake(&s3_lake, generate_s3_lake)?;
+
+    println!("crawl benchmark: {runs} run(s) per measurement, medians shown");
+    println!();
+    let local = measure(runs, |_| crawl_child(&local_target(&parquet), &[], None))?;
+    print_crawl("lakecat, local files, 100,000 Parquet objects", &local);
+
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server = runtime.block_on(S3Server::start(&root))?;
+    let s3_env = server.env();
+    let s3 = measure(runs, |_| {
+        crawl_child(&format!("s3://{S3_BUCKET}/lake/"), &s3_env, None)
+    })?;
+    print_crawl(
+        "lakecat, local S3 server (s3s-fs), 10,000 Parquet objects",
+        &s3,
+    );
+    let s3_local = measure(runs, |_| crawl_child(&local_target(&s3_lake), &[], None))?;
+    print_crawl(
+        "lakecat, local files, the same 10,000 Parquet objects",
+        &s3_local,
+    );
+    drop(server);
+
+    let peers = run_peers(&parquet, runs)?;
+    let duckdb = peers["duckdb_seconds"].as_f64().unwrap_or(f64::NAN);
+    let pyarrow = peers["pyarrow_seconds"].as_f64().unwrap_or(f64::NAN);
+    let lakecat = local.seconds;
+    println!(
+        "DuckDB DESCRIBE read_parquet(hive_partitioning, union_by_name): {duckdb:.2} s, {:.0} objects/s",
+        100_000.0 / duckdb
+    );
+    println!(
+        "pyarrow.dataset discovery, schema unified over all fragments:   {pyarrow:.2} s, {:.0} objects/s",
+        100_000.0 / pyarrow
+    );
+    println!(
+        "ratios (peer time / lakecat local time): DuckDB {:.2}x, pyarrow {:.2}x",
+        duckdb / lakecat,
+        pyarrow / lakecat
+    );
+    println!(
+        "columns: lakecat {:?}, DuckDB {}, pyarrow {}",
+        local.columns, peers["duckdb_columns"], peers["pyarrow_columns"]
+    );
+
+    if std::env::var("LAKECAT_BENCH_SKIP_1M").as_deref() != Ok("1") {
+        let listing = root.join(LISTING_BUCKET).join("lake");
+        ensure_lake(&listing, generate_listing_lake)?;
+        println!();
+        let million = measure(1, |_| crawl_child(&local_target(&listing), &[], Some(1)))?;
+        print_crawl(
+            "lakecat, local files, 1,000,000 CSV objects, sample size 1",
+            &million,
+        );
+    }
+    Ok(())
+}
+
+/// Where generated lakes live: `target/bench-lakes` (or under `CARGO_TARGET_DIR`).
+fn lakes_root() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("bench-lakes")
+}
+
+fn local_target(path: &Path) -> String {
+    path.to_str().unwrap().to_string()
+}
+
+/// Generates a lake once; a marker file says it is complete.
+fn ensure_lake(path: &Path, generate: fn(&Path) -> Result<()>) -> Result<()> {
+    let marker = path.join("_COMPLETE");
+    if marker.exists() {
+        return Ok(());
+    }
+    if path.exists() {
+        std::fs::remove_dir_all(path)?;
+    }
+    let started = Instant::now();
+    println!("generating {} ...", path.display());
+    generate(path)?;
+    write_text(&marker, "")?;
+    println!("generated in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// 10 regions x 1,000 days x 10 files of 10 rows; the last 100 days add a column.
+fn generate_parquet_lake(path: &Path) -> Result<()> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|region| {
+                scope.spawn(move || -> Result<()> {
+                    for day in 0..1000 {
+                        let columns = if day >= 900 {
+                            Columns::WithDiscount
+                        } else {
+                            Columns::Base
+                        };
+                        for file in 0..10 {
+                            write_parquet(
+                                &path.join(format!(
+                                    "region={region}/day={day:04}/part-{file:02}.parquet"
+                                )),
+                                columns,
+                                10,
+                            )?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().expect("generator thread")?;
+        }
+        Ok(())
+    })
+}
+
+/// 10 regions x 100 days x 10 files of 10 rows: the S3 lake.
+fn generate_s3_lake(path: &Path) -> Result<()> {
+    for region in 0..10 {
+        for day in 0..100 {
+            for file in 0..10 {
+                write_parquet(
+                    &path.join(format!(
+                        "region={region}/day={day:04}/part-{file:02}.parquet"
+                    )),
+                    Columns::Base,
+                    10,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// 10,000 partitions x 100 small CSV files.
+fn generate_listing_lake(path: &Path) -> Result<()> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|shard| {
+                scope.spawn(move || -> Result<()> {
+                    for part in (shard..10_000).step_by(4) {
+                        let folder = path.join(format!("part={part:05}"));
+                        std::fs::create_dir_all(&folder)?;
+                        for file in 0..100 {
+                            std::fs::write(
+                                folder.join(format!("f{file:03}.csv")),
+                                format!("id,name\n{file},n{part}\n"),
+                            )?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().expect("generator thread")?;
+        }
+        Ok(())
+    })
+}
+
+/// What one crawl measured.
+#[derive(Debug, Clone)]
+struct CrawlFigures {
+    seconds: f64,
+    objects_listed: u64,
+    objects_read: u64,
+    partitions: u64,
+    tables: u64,
+    peak_mib: f64,
+    columns: Vec<String>,
+}
+
+fn measure(
+    runs: usize,
+    mut once: impl FnMut(usize) -> Result<CrawlFigures>,
+) -> Result<CrawlFigures> {
+    let mut all = Vec::new();
+    for run in 0..runs {
+        all.push(once(run)?);
+    }
+    all.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let mut median = all[all.len() / 2].clone();
+    let mut peaks: Vec<f64> = all.iter().map(|f| f.peak_mib).collect();
+    peaks.sort_by(f64::total_cmp);
+    median.peak_mib = peaks[peaks.len() / 2];
+    Ok(median)
+}
+
+fn print_crawl(title: &str, f: &CrawlFigures) {
+    println!(
+        "{title}: {:.2} s, {:.0} objects/s listed, {} read, {} table(s), {} partitions, peak memory {:.0} MiB",
+        f.seconds,
+        f.objects_listed as f64 / f.seconds,
+        f.objects_read,
+        f.tables,
+        f.partitions,
+        f.peak_mib
+    );
+}
+
+/// Runs one crawl in a child process with a fresh catalog.
+fn crawl_child(
+    target: &str,
+    env: &[(&'static str, String)],
+    sample_size: Option<u32>,
+) -> Result<CrawlFigures> {
+    let dir = tempfile::tempdir()?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["child", target, &url]);
+    if let Some(size) = sample_size {
+        command.arg(size.to_string());
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output()?;
+    if !output.status.success() {
+        bail!(
+            "the crawl failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let result: Value = serde_json::from_slice(&output.stdout)
+        .with_context(|| String::from_utf8_lossy(&output.stdout).to_string())?;
+    Ok(CrawlFigures {
+        seconds: result["seconds"].as_f64().unwrap_or_default(),
+        objects_listed: result["objects_listed"].as_u64().unwrap_or_default(),
+        objects_read: result["objects_read"].as_u64().unwrap_or_default(),
+        partitions: result["partitions"].as_u64().unwrap_or_default(),
+        tables: result["tables"].as_u64().unwrap_or_default(),
+        peak_mib: result["peak_kib"].as_f64().unwrap_or_default() / 1024.0,
+        columns: result["columns"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+fn run_peers(lake: &Path, runs: usize) -> Result<Value> {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/peers.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(lake)
+        .arg(runs.to_string())
+        .output()
+        .with_context(|| {
+            format!(
+                "cannot run {} (run scripts/python-env first)",
+                python.display()
+            )
+        })?;
+    if !output.status.success() {
+        bail!("peers failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
+/// Peak resident memory of this process, from /proc/self/status (VmHWM), in KiB.
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// `child <target> <catalog-url> [sample-size]`: one crawl, figures as JSON on stdout.
+fn child(args: &[String]) -> Result<()> {
+    let [target, url, rest @ ..] = args else {
+        bail!("usage: child <target> <catalog-url> [sample-size]");
+    };
+    let sample_size = rest.first().map(|s| s.parse()).transpose()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let store = Arc::new(SqlStore::connect(url, &StoreOptions::default()).await?);
+        let catalog = Catalog::new(store);
+        let settings = S3Target {
+            path: target.clone(),
+            sample_size,
+            ..S3Target::default()
+        };
+        let crawler = CrawlerInput {
+            name: "bench".into(),
+            database_name: "bench".into(),
+            targets: CrawlerTargets {
+                s3_targets: vec![settings.clone()],
+            },
+            ..CrawlerInput::default()
+        };
+        let targets = vec![CrawlTarget::open(&settings)?];
+        let registry = Registry::new([], lakecat_classifiers::formats::builtins());
+        let report = Report::default();
+        let started = Instant::now();
+        let outcome = crawl(
+            &catalog,
+            &crawler,
+            &targets,
+            &registry,
+            &CrawlOptions::default(),
+            &report,
+            &AtomicBool::new(false),
+        )
+        .await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let counts = report.counts();
+        let columns: Vec<String> =
+            match outcome.plan.changes.first().and_then(|c| c.change.as_ref()) {
+                Some(change) => match &change.action {
+                    lakecat_catalog::TableAction::Create(input) => input
+                        .storage_descriptor
+                        .iter()
+                        .flat_map(|sd| sd.columns.iter().map(|c| c.name.clone()))
+                        .chain(input.partition_keys.iter().map(|k| k.name.clone()))
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+        println!(
+            "{}",
+            json!({
+                "seconds": seconds,
+                "objects_listed": counts.objects_listed,
+                "objects_read": counts.objects_read,
+                "tables": counts.tables_created,
+                "partitions": counts.partitions_added,
+                "peak_kib": peak_kib(),
+                "columns": columns,
+            })
+        );
+        Ok(())
+    })
+}
