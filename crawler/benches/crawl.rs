@@ -36,6 +36,7 @@ use serde_json::{Value, json};
 const PARQUET_BUCKET: &str = "lake-parquet";
 const S3_BUCKET: &str = "lake-s3";
 const LISTING_BUCKET: &str = "lake-listing";
+const LISTING_SMALL_BUCKET: &str = "lake-listing-small";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -97,14 +98,26 @@ fn main() -> Result<()> {
     );
 
     if std::env::var("LAKECAT_BENCH_SKIP_1M").as_deref() != Ok("1") {
-        let listing = root.join(LISTING_BUCKET).join("lake");
-        ensure_lake(&listing, generate_listing_lake)?;
+        // The same 10,000 partitions with 10 and with 100 objects each: memory that stays
+        // flat as objects grow tenfold.
         println!();
-        let million = measure(1, |_| crawl_child(&local_target(&listing), &[], Some(1)))?;
-        print_crawl(
-            "lakecat, local files, 1,000,000 CSV objects, sample size 1",
-            &million,
-        );
+        for (bucket, files, title) in [
+            (
+                LISTING_SMALL_BUCKET,
+                10,
+                "lakecat, local files, 100,000 CSV objects in 10,000 partitions, sample size 1",
+            ),
+            (
+                LISTING_BUCKET,
+                100,
+                "lakecat, local files, 1,000,000 CSV objects in 10,000 partitions, sample size 1",
+            ),
+        ] {
+            let listing = root.join(bucket).join("lake");
+            ensure_lake(&listing, |path| generate_listing_lake(path, files))?;
+            let figures = measure(runs, |_| crawl_child(&local_target(&listing), &[], Some(1)))?;
+            print_crawl(title, &figures);
+        }
     }
     Ok(())
 }
@@ -122,7 +135,7 @@ fn local_target(path: &Path) -> String {
 }
 
 /// Generates a lake once; a marker file says it is complete.
-fn ensure_lake(path: &Path, generate: fn(&Path) -> Result<()>) -> Result<()> {
+fn ensure_lake(path: &Path, generate: impl Fn(&Path) -> Result<()>) -> Result<()> {
     let marker = path.join("_COMPLETE");
     if marker.exists() {
         return Ok(());
@@ -189,8 +202,8 @@ fn generate_s3_lake(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// 10,000 partitions x 100 small CSV files.
-fn generate_listing_lake(path: &Path) -> Result<()> {
+/// 10,000 partitions x `files` small CSV files.
+fn generate_listing_lake(path: &Path, files: usize) -> Result<()> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..4)
             .map(|shard| {
@@ -198,7 +211,7 @@ fn generate_listing_lake(path: &Path) -> Result<()> {
                     for part in (shard..10_000).step_by(4) {
                         let folder = path.join(format!("part={part:05}"));
                         std::fs::create_dir_all(&folder)?;
-                        for file in 0..100 {
+                        for file in 0..files {
                             std::fs::write(
                                 folder.join(format!("f{file:03}.csv")),
                                 format!("id,name\n{file},n{part}\n"),
