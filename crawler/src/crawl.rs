@@ -291,33 +291,13 @@ async fn existing_tables_under(
         };
         let mut known_folders = vec![root.clone()];
         if !table.partition_keys.is_empty() {
-            let mut token = None;
-            loop {
-                let page = catalog
-                    .list_partitions(
-                        database,
-                        &table.name,
-                        lakecat_catalog::PartitionListRequest {
-                            page: lakecat_catalog::PageRequest {
-                                max_results: None,
-                                page_token: token,
-                            },
-                            exclude_column_schema: true,
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                known_folders.extend(page.items.iter().filter_map(|p| {
-                    p.storage_descriptor
-                        .as_ref()
-                        .and_then(|sd| sd.location.as_deref())
-                        .and_then(|loc| relative_folder(location, loc))
-                }));
-                match page.next_page_token {
-                    Some(next) => token = Some(next),
-                    None => break,
-                }
-            }
+            let partitions = plan::all_partitions(catalog, database, &table.name, true).await?;
+            known_folders.extend(partitions.iter().filter_map(|p| {
+                p.storage_descriptor
+                    .as_ref()
+                    .and_then(|sd| sd.location.as_deref())
+                    .and_then(|loc| relative_folder(location, loc))
+            }));
         }
         found.push(ExistingTable {
             table: table.clone(),

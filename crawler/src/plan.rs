@@ -191,13 +191,14 @@ fn merged_input(
     input
 }
 
-/// Loads every partition of a table, keyed by values.
-async fn all_partitions(
+/// Loads every partition of a table; without their columns when `exclude_column_schema`.
+pub async fn all_partitions(
     catalog: &Catalog,
     database: &str,
     table: &str,
-) -> Result<HashMap<Vec<String>, Partition>> {
-    let mut found = HashMap::new();
+    exclude_column_schema: bool,
+) -> Result<Vec<Partition>> {
+    let mut found = Vec::new();
     let mut token = None;
     loop {
         let page = catalog
@@ -209,13 +210,12 @@ async fn all_partitions(
                         max_results: None,
                         page_token: token,
                     },
+                    exclude_column_schema,
                     ..PartitionListRequest::default()
                 },
             )
             .await?;
-        for partition in page.items {
-            found.insert(partition.values.clone(), partition);
-        }
+        found.extend(page.items);
         match page.next_page_token {
             Some(next) => token = Some(next),
             None => return Ok(found),
@@ -316,7 +316,12 @@ pub async fn plan(
             });
             continue;
         };
-        let stored_partitions = all_partitions(catalog, database, &existing.name).await?;
+        let stored_partitions: HashMap<Vec<String>, Partition> =
+            all_partitions(catalog, database, &existing.name, false)
+                .await?
+                .into_iter()
+                .map(|p| (p.values.clone(), p))
+                .collect();
         let ours = ownership(existing, &crawler.name);
         let mut rec = record(&draft.name, ChangeKind::Unchanged, Vec::new());
         let mut put = Vec::new();
