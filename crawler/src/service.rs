@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use lakecat_catalog::crawlers::service::RUN_LEASE;
 use lakecat_catalog::crawlers::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput, Crawlers,
 };
@@ -80,8 +81,12 @@ impl CrawlerService {
         Ok(self.crawlers.delete_crawler(name).await?)
     }
 
-    /// Starts a crawl in the background; returns its run as it starts.
+    /// Starts a crawl in the background; returns its run as it starts. A crawl left RUNNING
+    /// by a process that died (no heartbeat for [`RUN_LEASE`]) is recorded as FAILED first.
     pub async fn start_crawl(&self, name: &str) -> Result<CrawlRunSummary> {
+        if self.crawlers.release_abandoned(name, RUN_LEASE).await? {
+            tracing::warn!(crawler = %name, "released a crawl whose process stopped without recording its end");
+        }
         let run = self.runner.start(name).await?;
         let summary = run.summary.clone();
         let stop = Arc::new(AtomicBool::new(false));
