@@ -6,6 +6,7 @@ pub mod app;
 pub mod config;
 pub mod crawl_command;
 pub mod error;
+mod glue;
 pub mod serve;
 
 pub use app::{app, openapi_json};

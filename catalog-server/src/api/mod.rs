@@ -224,6 +224,8 @@ pub fn router(state: AppState) -> Router {
     let table = "/v1/databases/{database}/tables/{table}";
     Router::new()
         .route("/healthz", get(healthz))
+        // The AWS Glue-compatible API: AWS JSON 1.1, the operation in `X-Amz-Target`.
+        .route("/", post(crate::glue::handle))
         .route(
             "/v1/databases",
             get(databases::list_databases).post(databases::create_database),

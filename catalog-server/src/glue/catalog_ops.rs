@@ -1,0 +1,620 @@
+//! Glue's Data Catalog operations: databases, tables, table versions and partitions, each a
+//! thin translation between Glue's shapes and the catalog service.
+
+use lakecat_catalog::{
+    Error as CatalogError, PageRequest, PartitionListRequest, UpdateTableOptions,
+};
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::GlueError;
+use super::parse;
+use super::shapes::{
+    Database, DatabaseInput, ErrorDetail, Partition, PartitionError, PartitionInput,
+    PartitionValueList, Table, TableInput,
+};
+use crate::api::AppState;
+
+/// Most partitions in one BatchGetPartition (Glue's limit).
+const MAX_BATCH_GET_PARTITIONS: usize = 1000;
+/// Most tables in one BatchDeleteTable (Glue's limit).
+const MAX_BATCH_DELETE_TABLES: usize = 100;
+/// Most entries in one BatchUpdatePartition (Glue's limit).
+const MAX_BATCH_UPDATE_PARTITIONS: usize = 100;
+/// Longest GetTables expression accepted, in bytes.
+const MAX_TABLE_EXPRESSION_BYTES: usize = 2048;
+
+type Reply = Result<Value, GlueError>;
+
+/// Runs one operation.
+pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> Reply {
+    match operation {
+        "CreateDatabase" => create_database(state, parse(body)?).await,
+        "GetDatabase" => get_database(state, parse(body)?).await,
+        "UpdateDatabase" => update_database(state, parse(body)?).await,
+        "DeleteDatabase" => delete_database(state, parse(body)?).await,
+        "GetDatabases" => get_databases(state, parse(body)?).await,
+        "CreateTable" => create_table(state, parse(body)?).await,
+        "GetTable" => get_table(state, parse(body)?).await,
+        "UpdateTable" => update_table(state, parse(body)?).await,
+        "DeleteTable" => delete_table(state, parse(body)?).await,
+        "GetTables" => get_tables(state, parse(body)?).await,
+        "BatchDeleteTable" => batch_delete_table(state, parse(body)?).await,
+        "GetTableVersion" => get_table_version(state, parse(body)?).await,
+        "GetTableVersions" => get_table_versions(state, parse(body)?).await,
+        "DeleteTableVersion" => delete_table_version(state, parse(body)?).await,
+        "BatchDeleteTableVersion" => batch_delete_table_version(state, parse(body)?).await,
+        "CreatePartition" => create_partition(state, parse(body)?).await,
+        "GetPartition" => get_partition(state, parse(body)?).await,
+        "UpdatePartition" => update_partition(state, parse(body)?).await,
+        "DeletePartition" => delete_partition(state, parse(body)?).await,
+        "GetPartitions" => get_partitions(state, parse(body)?).await,
+        "BatchCreatePartition" => batch_create_partition(state, parse(body)?).await,
+        "BatchGetPartition" => batch_get_partition(state, parse(body)?).await,
+        "BatchUpdatePartition" => batch_update_partition(state, parse(body)?).await,
+        "BatchDeletePartition" => batch_delete_partition(state, parse(body)?).await,
+        other => Err(GlueError::new(
+            "UnknownOperationException",
+            format!("lakecat does not serve the Glue operation {other}"),
+        )),
+    }
+}
+
+/// A batch item's error, as Glue reports it.
+fn detail(error: &CatalogError) -> ErrorDetail {
+    ErrorDetail {
+        error_code: GlueError::kind_of(error).0,
+        error_message: error.to_string(),
+    }
+}
+
+fn required<'a>(field: &str, value: &'a str) -> Result<&'a str, GlueError> {
+    if value.is_empty() {
+        return Err(GlueError::invalid(format!("{field} is required")));
+    }
+    Ok(value)
+}
+
+fn page(next_token: Option<String>, max_results: Option<usize>) -> PageRequest {
+    PageRequest {
+        max_results,
+        page_token: next_token.filter(|t| !t.is_empty()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct CreateDatabaseRequest {
+    database_input: DatabaseInput,
+}
+
+async fn create_database(state: &AppState, req: CreateDatabaseRequest) -> Reply {
+    required("DatabaseInput.Name", &req.database_input.name)?;
+    state
+        .catalog
+        .create_database(req.database_input.into())
+        .await?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct NameRequest {
+    name: String,
+}
+
+async fn get_database(state: &AppState, req: NameRequest) -> Reply {
+    let database = state
+        .catalog
+        .get_database(required("Name", &req.name)?)
+        .await?;
+    Ok(json!({"Database": Database::from(database)}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct UpdateDatabaseRequest {
+    name: String,
+    database_input: DatabaseInput,
+}
+
+async fn update_database(state: &AppState, req: UpdateDatabaseRequest) -> Reply {
+    let name = required("Name", &req.name)?;
+    if !req.database_input.name.eq_ignore_ascii_case(name) {
+        return Err(GlueError::invalid(
+            "DatabaseInput.Name must be the database's name; databases cannot be renamed",
+        ));
+    }
+    state
+        .catalog
+        .update_database(name, req.database_input.into())
+        .await?;
+    Ok(json!({}))
+}
+
+async fn delete_database(state: &AppState, req: NameRequest) -> Reply {
+    state
+        .catalog
+        .delete_database(required("Name", &req.name)?)
+        .await?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct PagedRequest {
+    next_token: Option<String>,
+    max_results: Option<usize>,
+}
+
+async fn get_databases(state: &AppState, req: PagedRequest) -> Reply {
+    let listing = state
+        .catalog
+        .list_databases(page(req.next_token, req.max_results))
+        .await?;
+    let databases: Vec<Database> = listing.items.into_iter().map(Into::into).collect();
+    Ok(json!({"DatabaseList": databases, "NextToken": listing.next_page_token}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct CreateTableRequest {
+    database_name: String,
+    table_input: TableInput,
+}
+
+async fn create_table(state: &AppState, req: CreateTableRequest) -> Reply {
+    let database = required("DatabaseName", &req.database_name)?;
+    required("TableInput.Name", &req.table_input.name)?;
+    state
+        .catalog
+        .create_table(database, req.table_input.into())
+        .await?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct TableRequest {
+    database_name: String,
+    name: String,
+}
+
+async fn get_table(state: &AppState, req: TableRequest) -> Reply {
+    let table = state
+        .catalog
+        .get_table(
+            required("DatabaseName", &req.database_name)?,
+            required("Name", &req.name)?,
+        )
+        .await?;
+    Ok(json!({"Table": Table::from(table)}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct UpdateTableRequest {
+    database_name: String,
+    table_input: TableInput,
+    skip_archive: bool,
+    version_id: Option<String>,
+}
+
+async fn update_table(state: &AppState, req: UpdateTableRequest) -> Reply {
+    let database = required("DatabaseName", &req.database_name)?;
+    let name = required("TableInput.Name", &req.table_input.name)?.to_string();
+    let options = UpdateTableOptions {
+        expected_version_id: req.version_id.filter(|v| !v.is_empty()),
+        skip_archive: req.skip_archive,
+    };
+    match state
+        .catalog
+        .update_table(database, &name, req.table_input.into(), options)
+        .await
+    {
+        Ok(_) => Ok(json!({})),
+        // Glue's wording for a stale VersionId.
+        Err(CatalogError::ConcurrentModification(_)) => Err(GlueError::new(
+            "ConcurrentModificationException",
+            "Update table failed due to concurrent modifications.",
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn delete_table(state: &AppState, req: TableRequest) -> Reply {
+    state
+        .catalog
+        .delete_table(
+            required("DatabaseName", &req.database_name)?,
+            required("Name", &req.name)?,
+        )
+        .await?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct GetTablesRequest {
+    database_name: String,
+    expression: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<usize>,
+}
+
+/// `GetTables`. `Expression` is a regular expression the whole table name must match (names
+/// are lower case, so the match ignores case); filtered pages may hold fewer tables than
+/// `MaxResults`, with a `NextToken` while more may follow.
+async fn get_tables(state: &AppState, req: GetTablesRequest) -> Reply {
+    let database = required("DatabaseName", &req.database_name)?;
+    let pattern = match req.expression.as_deref().filter(|e| !e.is_empty()) {
+        Some(expression) if expression.len() > MAX_TABLE_EXPRESSION_BYTES => {
+            return Err(GlueError::invalid(format!(
+                "Expression must be at most {MAX_TABLE_EXPRESSION_BYTES} bytes"
+            )));
+        }
+        Some(expression) => Some(
+            Regex::new(&format!("(?i)^(?:{expression})$"))
+                .map_err(|e| GlueError::invalid(format!("Expression: {e}")))?,
+        ),
+        None => None,
+    };
+    let listing = state
+        .catalog
+        .list_tables(database, page(req.next_token, req.max_results))
+        .await?;
+    let tables: Vec<Table> = listing
+        .items
+        .into_iter()
+        .filter(|t| pattern.as_ref().is_none_or(|p| p.is_match(&t.name)))
+        .map(Into::into)
+        .collect();
+    Ok(json!({"TableList": tables, "NextToken": listing.next_page_token}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct BatchDeleteTableRequest {
+    database_name: String,
+    tables_to_delete: Vec<String>,
+}
+
+async fn batch_delete_table(state: &AppState, req: BatchDeleteTableRequest) -> Reply {
+    let database = required("DatabaseName", &req.database_name)?;
+    if req.tables_to_delete.is_empty() || req.tables_to_delete.len() > MAX_BATCH_DELETE_TABLES {
+        return Err(GlueError::invalid(format!(
+            "TablesToDelete must hold 1 to {MAX_BATCH_DELETE_TABLES} names (got {})",
+            req.tables_to_delete.len()
+        )));
+    }
+    let mut errors = Vec::new();
+    for name in &req.tables_to_delete {
+        if let Err(error) = state.catalog.delete_table(database, name).await {
+            errors.push(json!({"TableName": name, "ErrorDetail": detail(&error)}));
+        }
+    }
+    Ok(json!({"Errors": errors}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct TableVersionRequest {
+    database_name: String,
+    table_name: String,
+    version_id: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<usize>,
+}
+
+async fn get_table_version(state: &AppState, req: TableVersionRequest) -> Reply {
+    let database = required("DatabaseName", &req.database_name)?;
+    let table = required("TableName", &req.table_name)?;
+    let version = match req.version_id.filter(|v| !v.is_empty()) {
+        Some(version) => {
+            state
+                .catalog
+                .get_table_version(database, table, &version)
+                .await?
+        }
+        // Without a VersionId, Glue returns the current version.
+        None => {
+            let current = state.catalog.get_table(database, table).await?;
+            lakecat_catalog::TableVersion {
+                version_id: current.version_id.clone(),
+                table: current,
+            }
+        }
+    };
+    Ok(json!({"TableVersion": {
+        "Table": Table::from(version.table),
+        "VersionId": version.version_id,
+    }}))
+}
+
+async fn get_table_versions(state: &AppState, req: TableVersionRequest) -> Reply {
+    let listing = state
+        .catalog
+        .list_table_versions(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            page(req.next_token, req.max_results),
+        )
+        .await?;
+    let versions: Vec<Value> = listing
+        .items
+        .into_iter()
+        .map(|v| json!({"Table": Table::from(v.table), "VersionId": v.version_id}))
+        .collect();
+    Ok(json!({"TableVersions": versions, "NextToken": listing.next_page_token}))
+}
+
+async fn delete_table_version(state: &AppState, req: TableVersionRequest) -> Reply {
+    let version = req.version_id.unwrap_or_default();
+    let failures = state
+        .catalog
+        .delete_table_versions(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            &[required("VersionId", &version)?.to_string()],
+        )
+        .await?;
+    match failures.into_iter().next() {
+        Some((_, error)) => Err(error.into()),
+        None => Ok(json!({})),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct BatchDeleteTableVersionRequest {
+    database_name: String,
+    table_name: String,
+    version_ids: Vec<String>,
+}
+
+async fn batch_delete_table_version(
+    state: &AppState,
+    req: BatchDeleteTableVersionRequest,
+) -> Reply {
+    let table = required("TableName", &req.table_name)?;
+    let failures = state
+        .catalog
+        .delete_table_versions(
+            required("DatabaseName", &req.database_name)?,
+            table,
+            &req.version_ids,
+        )
+        .await?;
+    let errors: Vec<Value> = failures
+        .iter()
+        .map(|(version, error)| {
+            json!({"TableName": table, "VersionId": version, "ErrorDetail": detail(error)})
+        })
+        .collect();
+    Ok(json!({"Errors": errors}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct PartitionRequest {
+    database_name: String,
+    table_name: String,
+    partition_values: Vec<String>,
+    partition_input: PartitionInput,
+    partition_value_list: Vec<String>,
+}
+
+async fn create_partition(state: &AppState, req: PartitionRequest) -> Reply {
+    state
+        .catalog
+        .create_partition(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            req.partition_input.into(),
+        )
+        .await?;
+    Ok(json!({}))
+}
+
+async fn get_partition(state: &AppState, req: PartitionRequest) -> Reply {
+    let partition = state
+        .catalog
+        .get_partition(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            &req.partition_values,
+        )
+        .await?;
+    Ok(json!({"Partition": Partition::from(partition)}))
+}
+
+async fn update_partition(state: &AppState, req: PartitionRequest) -> Reply {
+    state
+        .catalog
+        .update_partition(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            &req.partition_value_list,
+            req.partition_input.into(),
+        )
+        .await?;
+    Ok(json!({}))
+}
+
+async fn delete_partition(state: &AppState, req: PartitionRequest) -> Reply {
+    state
+        .catalog
+        .delete_partition(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            &req.partition_values,
+        )
+        .await?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct Segment {
+    segment_number: u32,
+    total_segments: u32,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct GetPartitionsRequest {
+    database_name: String,
+    table_name: String,
+    expression: Option<String>,
+    next_token: Option<String>,
+    segment: Option<Segment>,
+    max_results: Option<usize>,
+    exclude_column_schema: bool,
+}
+
+async fn get_partitions(state: &AppState, req: GetPartitionsRequest) -> Reply {
+    let listing = state
+        .catalog
+        .list_partitions(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            PartitionListRequest {
+                // Spark's Glue client sends an empty expression for "all partitions".
+                expression: req.expression.filter(|e| !e.trim().is_empty()),
+                segment: req.segment.map(|s| (s.segment_number, s.total_segments)),
+                exclude_column_schema: req.exclude_column_schema,
+                page: page(req.next_token, req.max_results),
+            },
+        )
+        .await?;
+    let partitions: Vec<Partition> = listing.items.into_iter().map(Into::into).collect();
+    Ok(json!({"Partitions": partitions, "NextToken": listing.next_page_token}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct BatchCreatePartitionRequest {
+    database_name: String,
+    table_name: String,
+    partition_input_list: Vec<PartitionInput>,
+}
+
+fn partition_errors(failures: Vec<lakecat_catalog::PartitionFailure>) -> Vec<PartitionError> {
+    failures
+        .into_iter()
+        .map(|f| PartitionError {
+            error_detail: detail(&f.error),
+            partition_values: f.values,
+        })
+        .collect()
+}
+
+async fn batch_create_partition(state: &AppState, req: BatchCreatePartitionRequest) -> Reply {
+    let inputs: Vec<lakecat_catalog::PartitionInput> = req
+        .partition_input_list
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let failures = state
+        .catalog
+        .create_partitions(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            &inputs,
+        )
+        .await?;
+    Ok(json!({"Errors": partition_errors(failures)}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct BatchPartitionsRequest {
+    database_name: String,
+    table_name: String,
+    partitions_to_get: Vec<PartitionValueList>,
+    partitions_to_delete: Vec<PartitionValueList>,
+}
+
+async fn batch_get_partition(state: &AppState, req: BatchPartitionsRequest) -> Reply {
+    let database = required("DatabaseName", &req.database_name)?;
+    let table = required("TableName", &req.table_name)?;
+    if req.partitions_to_get.len() > MAX_BATCH_GET_PARTITIONS {
+        return Err(GlueError::invalid(format!(
+            "PartitionsToGet must hold at most {MAX_BATCH_GET_PARTITIONS} entries (got {})",
+            req.partitions_to_get.len()
+        )));
+    }
+    let mut partitions = Vec::new();
+    for wanted in &req.partitions_to_get {
+        match state
+            .catalog
+            .get_partition(database, table, &wanted.values)
+            .await
+        {
+            Ok(partition) => partitions.push(Partition::from(partition)),
+            // Glue leaves missing partitions out of the answer.
+            Err(CatalogError::NotFound {
+                entity: lakecat_catalog::Entity::Partition,
+                ..
+            }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(json!({"Partitions": partitions, "UnprocessedKeys": []}))
+}
+
+async fn batch_delete_partition(state: &AppState, req: BatchPartitionsRequest) -> Reply {
+    let values: Vec<Vec<String>> = req
+        .partitions_to_delete
+        .into_iter()
+        .map(|p| p.values)
+        .collect();
+    let failures = state
+        .catalog
+        .delete_partitions(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            &values,
+        )
+        .await?;
+    Ok(json!({"Errors": partition_errors(failures)}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct BatchUpdateEntry {
+    partition_value_list: Vec<String>,
+    partition_input: PartitionInput,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct BatchUpdatePartitionRequest {
+    database_name: String,
+    table_name: String,
+    entries: Vec<BatchUpdateEntry>,
+}
+
+async fn batch_update_partition(state: &AppState, req: BatchUpdatePartitionRequest) -> Reply {
+    let database = required("DatabaseName", &req.database_name)?;
+    let table = required("TableName", &req.table_name)?;
+    if req.entries.is_empty() || req.entries.len() > MAX_BATCH_UPDATE_PARTITIONS {
+        return Err(GlueError::invalid(format!(
+            "Entries must hold 1 to {MAX_BATCH_UPDATE_PARTITIONS} entries (got {})",
+            req.entries.len()
+        )));
+    }
+    let mut errors = Vec::new();
+    for entry in req.entries {
+        let values = entry.partition_value_list.clone();
+        if let Err(error) = state
+            .catalog
+            .update_partition(database, table, &values, entry.partition_input.into())
+            .await
+        {
+            errors.push(json!({"PartitionValueList": values, "ErrorDetail": detail(&error)}));
+        }
+    }
+    Ok(json!({"Errors": errors}))
+}

@@ -1,0 +1,113 @@
+//! Errors as AWS Glue returns them: HTTP 400 (or 500) with `{"__type": ..., "Message": ...}`
+//! and the request id header, which AWS SDKs turn into their modeled exceptions.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lakecat_catalog::Error as CatalogError;
+use lakecat_crawler::CrawlError;
+
+/// A Glue error on its way to the client.
+#[derive(Debug)]
+pub(crate) struct GlueError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+}
+
+impl GlueError {
+    /// An error of Glue's exception type `kind`, sent with HTTP 400.
+    pub(crate) fn new(kind: &'static str, message: impl Into<String>) -> GlueError {
+        GlueError {
+            status: StatusCode::BAD_REQUEST,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// `InvalidInputException`.
+    pub(crate) fn invalid(message: impl Into<String>) -> GlueError {
+        GlueError::new("InvalidInputException", message)
+    }
+
+    /// Glue's exception type and message for a catalog error.
+    pub(crate) fn kind_of(error: &CatalogError) -> (&'static str, bool) {
+        match error {
+            CatalogError::NotFound { .. } => ("EntityNotFoundException", false),
+            CatalogError::AlreadyExists { .. } => ("AlreadyExistsException", false),
+            CatalogError::ConcurrentModification(_) => ("ConcurrentModificationException", false),
+            CatalogError::InvalidInput(_) | CatalogError::InvalidPageToken(_) => {
+                ("InvalidInputException", false)
+            }
+            CatalogError::CrawlerState { state, .. } => (
+                match *state {
+                    "running" => "CrawlerRunningException",
+                    "stopping" => "CrawlerStoppingException",
+                    _ => "CrawlerNotRunningException",
+                },
+                false,
+            ),
+            _ => ("InternalServiceException", true),
+        }
+    }
+
+    /// Sends the response with `request_id`.
+    pub(crate) fn into_response_with(self, request_id: &str) -> Response {
+        let body = serde_json::json!({"__type": self.kind, "Message": self.message});
+        let mut response = (self.status, axum::Json(body)).into_response();
+        set_common_headers(&mut response, request_id);
+        response
+    }
+}
+
+/// The headers every Glue response carries.
+pub(crate) fn set_common_headers(response: &mut Response, request_id: &str) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", value);
+    }
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+}
+
+impl From<CatalogError> for GlueError {
+    fn from(error: CatalogError) -> Self {
+        let (kind, internal) = GlueError::kind_of(&error);
+        if internal {
+            tracing::error!(error = %error, source = ?std::error::Error::source(&error), "Glue request failed");
+            return GlueError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                kind,
+                message: "internal error; see the server log".into(),
+            };
+        }
+        GlueError::new(kind, error.to_string())
+    }
+}
+
+impl From<CrawlError> for GlueError {
+    fn from(error: CrawlError) -> Self {
+        match error {
+            CrawlError::Catalog(error) => error.into(),
+            CrawlError::InvalidTarget { .. }
+            | CrawlError::InvalidExclusion { .. }
+            | CrawlError::InvalidClassifier { .. } => GlueError::invalid(error.to_string()),
+            other => {
+                tracing::error!(error = %other, "Glue request failed");
+                GlueError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    kind: "InternalServiceException",
+                    message: "internal error; see the server log".into(),
+                }
+            }
+        }
+    }
+}
+
+impl From<serde_json::Error> for GlueError {
+    fn from(error: serde_json::Error) -> Self {
+        // Glue answers a malformed or mistyped body with a serialization error.
+        GlueError::new("SerializationException", error.to_string())
+    }
+}

@@ -1,0 +1,67 @@
+//! The AWS Glue-compatible API: AWS JSON 1.1 over `POST /`, the operation named by the
+//! `X-Amz-Target: AWSGlue.<Operation>` header, Glue's member names, timestamps as epoch
+//! seconds, and errors as AWS SDKs parse them. It is served beside the REST API, over the
+//! same services, so nothing is kept twice.
+
+mod catalog_ops;
+mod error;
+mod shapes;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::api::AppState;
+pub(crate) use error::GlueError;
+
+/// A fresh request id, returned in `x-amzn-RequestId` as AWS does.
+fn new_request_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Parses a request body; an empty body is an empty request.
+pub(crate) fn parse<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, GlueError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    Ok(serde_json::from_slice(body)?)
+}
+
+/// `POST /`: one Glue operation.
+pub(crate) async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request_id = new_request_id();
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let result = match target.strip_prefix("AWSGlue.") {
+        Some(operation) => catalog_ops::dispatch(&state, operation, &body).await,
+        None => Err(GlueError::new(
+            "UnknownOperationException",
+            format!("the X-Amz-Target header must name an AWSGlue operation (got {target:?})"),
+        )),
+    };
+    match result {
+        Ok(value) => {
+            let mut response = axum::Json(value).into_response();
+            error::set_common_headers(&mut response, &request_id);
+            response
+        }
+        Err(error) => error.into_response_with(&request_id),
+    }
+}

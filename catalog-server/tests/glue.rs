@@ -1,0 +1,440 @@
+//! The Glue-compatible API through the whole application: AWS JSON 1.1 requests with
+//! `X-Amz-Target`, Glue's member names, and errors as AWS SDKs parse them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use lakecat_catalog::crawlers::Crawlers;
+use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
+use lakecat_crawler::CrawlerService;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Glue {
+    app: Router,
+    _dir: tempfile::TempDir,
+}
+
+async fn glue() -> Glue {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+    let store = Arc::new(
+        SqlStore::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap(),
+    );
+    let catalog = Catalog::new(store.clone());
+    let crawlers = CrawlerService::new(catalog.clone(), Crawlers::new(store));
+    Glue {
+        app: lakecat_server::app(catalog, crawlers),
+        _dir: dir,
+    }
+}
+
+impl Glue {
+    /// Calls an operation; returns the status, the request id header and the body.
+    async fn call_raw(&self, target: Option<&str>, body: &str) -> (StatusCode, String, Value) {
+        let mut request = Request::post("/").header("content-type", "application/x-amz-json-1.1");
+        if let Some(target) = target {
+            request = request.header("x-amz-target", target);
+        }
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/x-amz-json-1.1"
+        );
+        let request_id = response.headers()["x-amzn-requestid"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, request_id, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    async fn call(&self, operation: &str, body: Value) -> (StatusCode, Value) {
+        let (status, _, value) = self
+            .call_raw(Some(&format!("AWSGlue.{operation}")), &body.to_string())
+            .await;
+        (status, value)
+    }
+
+    async fn ok(&self, operation: &str, body: Value) -> Value {
+        let (status, value) = self.call(operation, body).await;
+        assert_eq!(status, StatusCode::OK, "{operation}: {value}");
+        value
+    }
+
+    async fn fails(&self, operation: &str, body: Value, kind: &str) -> String {
+        let (status, value) = self.call(operation, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{operation}: {value}");
+        assert_eq!(value["__type"], kind, "{operation}: {value}");
+        value["Message"].as_str().unwrap().to_string()
+    }
+}
+
+fn sales_table(name: &str) -> Value {
+    json!({
+        "Name": name,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"classification": "parquet"},
+        "PartitionKeys": [{"Name": "year", "Type": "string"}, {"Name": "month", "Type": "int"}],
+        "StorageDescriptor": {
+            "Columns": [{"Name": "id", "Type": "bigint"}, {"Name": "amount", "Type": "double"}],
+            "Location": format!("s3://lake/{name}/"),
+            "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", "Parameters": {}},
+        },
+    })
+}
+
+fn partition(year: &str, month: &str) -> Value {
+    json!({"Values": [year, month], "StorageDescriptor": {
+        "Location": format!("s3://lake/sales/year={year}/month={month}/"),
+        "Columns": [{"Name": "id", "Type": "bigint"}]}})
+}
+
+#[tokio::test]
+async fn protocol_errors_look_like_aws() {
+    let g = glue().await;
+    let (status, request_id, body) = g.call_raw(None, "{}").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["__type"], "UnknownOperationException");
+    assert_eq!(request_id.len(), 36);
+    let (_, _, body) = g.call_raw(Some("AWSGlue.FlyToTheMoon"), "{}").await;
+    assert_eq!(body["__type"], "UnknownOperationException");
+    assert!(body["Message"].as_str().unwrap().contains("FlyToTheMoon"));
+    let (_, _, body) = g.call_raw(Some("AWSGlue.GetDatabase"), "{not json").await;
+    assert_eq!(body["__type"], "SerializationException");
+    let (_, _, body) = g
+        .call_raw(Some("AWSGlue.GetDatabase"), "{\"Name\": 7}")
+        .await;
+    assert_eq!(body["__type"], "SerializationException");
+    let message = g
+        .fails("GetDatabase", json!({}), "InvalidInputException")
+        .await;
+    assert_eq!(message, "Name is required");
+}
+
+#[tokio::test]
+async fn databases_and_tables() {
+    let g = glue().await;
+    g.ok(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "Sales", "Description": "d"}}),
+    )
+    .await;
+    g.fails(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "sales"}}),
+        "AlreadyExistsException",
+    )
+    .await;
+    let db = g.ok("GetDatabase", json!({"Name": "SALES"})).await;
+    assert_eq!(db["Database"]["Name"], "sales");
+    assert!(db["Database"]["CreateTime"].as_f64().unwrap() > 1.7e9);
+    g.fails(
+        "GetDatabase",
+        json!({"Name": "nope"}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.ok(
+        "UpdateDatabase",
+        json!({"Name": "sales", "DatabaseInput": {"Name": "sales", "Description": "new"}}),
+    )
+    .await;
+    let all = g.ok("GetDatabases", json!({"MaxResults": 10})).await;
+    assert_eq!(all["DatabaseList"][0]["Description"], "new");
+
+    g.ok(
+        "CreateTable",
+        json!({"DatabaseName": "sales", "TableInput": sales_table("orders")}),
+    )
+    .await;
+    g.ok(
+        "CreateTable",
+        json!({"DatabaseName": "sales", "TableInput": {"Name": "flat", "StorageDescriptor": {"Columns": []}}}),
+    )
+    .await;
+    let table = g
+        .ok(
+            "GetTable",
+            json!({"DatabaseName": "sales", "Name": "orders"}),
+        )
+        .await;
+    assert_eq!(table["Table"]["VersionId"], "0");
+    assert_eq!(table["Table"]["PartitionKeys"][1]["Type"], "int");
+    assert_eq!(
+        table["Table"]["StorageDescriptor"]["Location"],
+        "s3://lake/orders/"
+    );
+    let flat = g
+        .ok("GetTable", json!({"DatabaseName": "sales", "Name": "flat"}))
+        .await;
+    assert_eq!(flat["Table"]["PartitionKeys"], json!([]), "Athena wants []");
+
+    // VersionId makes updates conditional, with Glue's message.
+    let mut changed = sales_table("orders");
+    changed["Description"] = json!("v1");
+    g.ok(
+        "UpdateTable",
+        json!({"DatabaseName": "sales", "TableInput": changed, "VersionId": "0"}),
+    )
+    .await;
+    let message = g
+        .fails(
+            "UpdateTable",
+            json!({"DatabaseName": "sales", "TableInput": changed, "VersionId": "0"}),
+            "ConcurrentModificationException",
+        )
+        .await;
+    assert_eq!(
+        message,
+        "Update table failed due to concurrent modifications."
+    );
+    let versions = g
+        .ok(
+            "GetTableVersions",
+            json!({"DatabaseName": "sales", "TableName": "orders"}),
+        )
+        .await;
+    let ids: Vec<&str> = versions["TableVersions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["VersionId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["1", "0"]);
+    let old = g
+        .ok(
+            "GetTableVersion",
+            json!({"DatabaseName": "sales", "TableName": "orders", "VersionId": "0"}),
+        )
+        .await;
+    assert!(old["TableVersion"]["Table"].get("Description").is_none());
+    let errors = g
+        .ok(
+            "BatchDeleteTableVersion",
+            json!({"DatabaseName": "sales", "TableName": "orders", "VersionIds": ["0", "1", "9"]}),
+        )
+        .await;
+    let codes: Vec<(&str, &str)> = errors["Errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["VersionId"].as_str().unwrap(),
+                e["ErrorDetail"]["ErrorCode"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("1", "InvalidInputException"),
+            ("9", "EntityNotFoundException")
+        ]
+    );
+
+    // GetTables filters by a regular expression on the name.
+    let matching = g
+        .ok(
+            "GetTables",
+            json!({"DatabaseName": "sales", "Expression": "ord.*"}),
+        )
+        .await;
+    assert_eq!(matching["TableList"].as_array().unwrap().len(), 1);
+    assert_eq!(matching["TableList"][0]["Name"], "orders");
+    g.fails(
+        "GetTables",
+        json!({"DatabaseName": "sales", "Expression": "("}),
+        "InvalidInputException",
+    )
+    .await;
+    let deleted = g
+        .ok(
+            "BatchDeleteTable",
+            json!({"DatabaseName": "sales", "TablesToDelete": ["flat", "ghost"]}),
+        )
+        .await;
+    assert_eq!(deleted["Errors"][0]["TableName"], "ghost");
+    assert_eq!(
+        deleted["Errors"][0]["ErrorDetail"]["ErrorCode"],
+        "EntityNotFoundException"
+    );
+}
+
+#[tokio::test]
+async fn partitions() {
+    let g = glue().await;
+    g.ok(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "sales"}}),
+    )
+    .await;
+    g.ok(
+        "CreateTable",
+        json!({"DatabaseName": "sales", "TableInput": sales_table("orders")}),
+    )
+    .await;
+    let months: Vec<Value> = (1..=12)
+        .map(|m| partition("2024", &m.to_string()))
+        .collect();
+    g.ok(
+        "BatchCreatePartition",
+        json!({"DatabaseName": "sales", "TableName": "orders", "PartitionInputList": months}),
+    )
+    .await;
+    let batch = vec![partition("2023", "12"), partition("2024", "1")];
+    let created = g
+        .ok(
+            "BatchCreatePartition",
+            json!({"DatabaseName": "sales", "TableName": "orders", "PartitionInputList": batch}),
+        )
+        .await;
+    let errors = created["Errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{created}");
+    assert_eq!(errors[0]["PartitionValues"], json!(["2024", "1"]));
+    assert_eq!(
+        errors[0]["ErrorDetail"]["ErrorCode"],
+        "AlreadyExistsException"
+    );
+
+    let selected = g
+        .ok(
+            "GetPartitions",
+            json!({"DatabaseName": "sales", "TableName": "orders",
+                   "Expression": "year = '2024' AND month > 9", "ExcludeColumnSchema": true}),
+        )
+        .await;
+    let months: Vec<&str> = selected["Partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["Values"][1].as_str().unwrap())
+        .collect();
+    assert_eq!(months, ["10", "11", "12"]);
+    assert!(
+        selected["Partitions"][0]["StorageDescriptor"]["Columns"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    g.fails(
+        "GetPartitions",
+        json!({"DatabaseName": "sales", "TableName": "orders", "Expression": "year = "}),
+        "InvalidInputException",
+    )
+    .await;
+
+    // Segments split the partitions; pages chain with NextToken; "" means no filter.
+    let mut seen = Vec::new();
+    for segment in 0..3 {
+        let mut token: Option<String> = None;
+        loop {
+            let page = g
+                .ok(
+                    "GetPartitions",
+                    json!({"DatabaseName": "sales", "TableName": "orders", "Expression": "",
+                           "Segment": {"SegmentNumber": segment, "TotalSegments": 3},
+                           "MaxResults": 2, "NextToken": token}),
+                )
+                .await;
+            for p in page["Partitions"].as_array().unwrap() {
+                seen.push(format!("{}/{}", p["Values"][0], p["Values"][1]));
+            }
+            match page["NextToken"].as_str() {
+                Some(next) => token = Some(next.to_string()),
+                None => break,
+            }
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 13);
+
+    let got = g
+        .ok(
+            "BatchGetPartition",
+            json!({"DatabaseName": "sales", "TableName": "orders",
+                   "PartitionsToGet": [{"Values": ["2024", "3"]}, {"Values": ["1999", "1"]}]}),
+        )
+        .await;
+    assert_eq!(got["Partitions"].as_array().unwrap().len(), 1);
+    assert_eq!(got["UnprocessedKeys"], json!([]));
+
+    let mut moved = partition("2024", "3");
+    moved["Parameters"] = json!({"note": "moved"});
+    let updated = g
+        .ok(
+            "BatchUpdatePartition",
+            json!({"DatabaseName": "sales", "TableName": "orders", "Entries": [
+                {"PartitionValueList": ["2024", "3"], "PartitionInput": moved},
+                {"PartitionValueList": ["1999", "1"], "PartitionInput": partition("1999", "1")}]}),
+        )
+        .await;
+    assert_eq!(
+        updated["Errors"][0]["PartitionValueList"],
+        json!(["1999", "1"])
+    );
+    let one = g
+        .ok(
+            "GetPartition",
+            json!({"DatabaseName": "sales", "TableName": "orders", "PartitionValues": ["2024", "3"]}),
+        )
+        .await;
+    assert_eq!(one["Partition"]["Parameters"]["note"], "moved");
+    assert!(one["Partition"]["CreationTime"].as_f64().is_some());
+
+    let deleted = g
+        .ok(
+            "BatchDeletePartition",
+            json!({"DatabaseName": "sales", "TableName": "orders",
+                   "PartitionsToDelete": [{"Values": ["2024", "3"]}, {"Values": ["1999", "1"]}]}),
+        )
+        .await;
+    assert_eq!(deleted["Errors"].as_array().unwrap().len(), 1);
+    g.fails(
+        "GetPartition",
+        json!({"DatabaseName": "sales", "TableName": "orders", "PartitionValues": ["2024", "3"]}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.ok(
+        "CreatePartition",
+        json!({"DatabaseName": "sales", "TableName": "orders", "PartitionInput": partition("2025", "1")}),
+    )
+    .await;
+    g.ok(
+        "UpdatePartition",
+        json!({"DatabaseName": "sales", "TableName": "orders", "PartitionValueList": ["2025", "1"],
+               "PartitionInput": partition("2025", "2")}),
+    )
+    .await;
+    g.ok(
+        "DeletePartition",
+        json!({"DatabaseName": "sales", "TableName": "orders", "PartitionValues": ["2025", "2"]}),
+    )
+    .await;
+    let too_many: Vec<Value> = (0..26)
+        .map(|i| json!({"Values": ["2024", i.to_string()]}))
+        .collect();
+    g.fails(
+        "BatchDeletePartition",
+        json!({"DatabaseName": "sales", "TableName": "orders", "PartitionsToDelete": too_many}),
+        "InvalidInputException",
+    )
+    .await;
+}
