@@ -194,3 +194,39 @@ fn postgres_password_never_reaches_the_log() {
     assert!(output.contains("postgres://postgres:***@"), "{output}");
     assert!(!output.contains("hunter2secret"), "{output}");
 }
+
+/// The test virtual environment's Python (created by `scripts/python-env`, which
+/// `scripts/test` runs first).
+fn venv_python() -> std::path::PathBuf {
+    let python = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run the tests with scripts/test, or scripts/python-env first",
+        python.display()
+    );
+    python
+}
+
+#[test]
+fn boto3_drives_the_glue_api_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], &[], dir.path());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/glue_boto3.py");
+    let output = Command::new(venv_python())
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (stopped, log) = server.stop();
+    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(text.contains("boto3 glue: ok"), "{text}");
+    assert!(stopped, "{log}");
+}

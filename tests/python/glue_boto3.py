@@ -1,0 +1,111 @@
+"""Drives lakecat's Glue-compatible API with boto3, the AWS SDK for Python, exactly as an
+application pointed at AWS Glue would: `python glue_boto3.py http://127.0.0.1:PORT`.
+
+Every call goes over real HTTP through botocore's serializer, SigV4 signer and error parser.
+Exits non-zero with the failing assertion on any difference from what Glue promises.
+"""
+
+import sys
+
+import boto3
+import botocore.config
+
+
+def client(endpoint):
+    return boto3.client(
+        "glue",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="lakecat",
+        aws_secret_access_key="lakecat-secret",
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+
+
+def expect_error(exception_class, call, **kwargs):
+    try:
+        call(**kwargs)
+    except exception_class as error:
+        return error
+    raise AssertionError(f"{call.__name__} did not raise {exception_class.__name__}")
+
+
+def main():
+    glue = client(sys.argv[1])
+
+    glue.create_database(DatabaseInput={"Name": "Sales", "Description": "from boto3"})
+    database = glue.get_database(Name="sales")["Database"]
+    assert database["Name"] == "sales", database
+    # Timestamps arrive as epoch seconds and botocore parses them into datetimes.
+    assert database["CreateTime"].year >= 2026, database
+    error = expect_error(glue.exceptions.AlreadyExistsException, glue.create_database,
+                         DatabaseInput={"Name": "sales"})
+    assert error.response["ResponseMetadata"]["RequestId"], error.response
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_database, Name="missing")
+
+    table_input = {
+        "Name": "orders",
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"classification": "parquet"},
+        "PartitionKeys": [{"Name": "year", "Type": "string"}, {"Name": "month", "Type": "int"}],
+        "StorageDescriptor": {
+            "Columns": [{"Name": "id", "Type": "bigint"}],
+            "Location": "s3://lake/orders/",
+        },
+    }
+    glue.create_table(DatabaseName="sales", TableInput=table_input)
+    table = glue.get_table(DatabaseName="sales", Name="orders")["Table"]
+    assert table["VersionId"] == "0" and table["PartitionKeys"][1]["Type"] == "int", table
+    glue.update_table(DatabaseName="sales", TableInput={**table_input, "Description": "v1"},
+                      VersionId="0")
+    expect_error(glue.exceptions.ConcurrentModificationException, glue.update_table,
+                 DatabaseName="sales", TableInput=table_input, VersionId="0")
+
+    partitions = [
+        {"Values": [str(year), str(month)],
+         "StorageDescriptor": {"Location": f"s3://lake/orders/year={year}/month={month}/",
+                               "Columns": [{"Name": "id", "Type": "bigint"}]}}
+        for year in (2023, 2024) for month in range(1, 13)
+    ]
+    for start in range(0, len(partitions), 10):
+        result = glue.batch_create_partition(DatabaseName="sales", TableName="orders",
+                                             PartitionInputList=partitions[start:start + 10])
+        assert result["Errors"] == [], result
+    again = glue.batch_create_partition(DatabaseName="sales", TableName="orders",
+                                        PartitionInputList=partitions[:1])
+    assert again["Errors"][0]["ErrorDetail"]["ErrorCode"] == "AlreadyExistsException", again
+
+    selected = glue.get_partitions(DatabaseName="sales", TableName="orders",
+                                   Expression="year = '2024' AND month BETWEEN 3 AND 5")
+    months = sorted(int(p["Values"][1]) for p in selected["Partitions"])
+    assert months == [3, 4, 5], months
+
+    # botocore's paginator follows NextToken; segments split the partitions.
+    paginator = glue.get_paginator("get_partitions")
+    seen = []
+    for segment in range(4):
+        for page in paginator.paginate(DatabaseName="sales", TableName="orders",
+                                       Segment={"SegmentNumber": segment, "TotalSegments": 4},
+                                       PaginationConfig={"PageSize": 5}):
+            seen.extend(tuple(p["Values"]) for p in page["Partitions"])
+    assert len(seen) == 24 and len(set(seen)) == 24, seen
+
+    expect_error(glue.exceptions.InvalidInputException, glue.get_partitions,
+                 DatabaseName="sales", TableName="orders", Expression="year >")
+    tables = [t["Name"] for page in glue.get_paginator("get_tables").paginate(DatabaseName="sales")
+              for t in page["TableList"]]
+    assert tables == ["orders"], tables
+    versions = glue.get_table_versions(DatabaseName="sales", TableName="orders")["TableVersions"]
+    assert [v["VersionId"] for v in versions] == ["1", "0"], versions
+
+    deleted = glue.batch_delete_partition(DatabaseName="sales", TableName="orders",
+                                          PartitionsToDelete=[{"Values": ["2023", "1"]},
+                                                              {"Values": ["1999", "1"]}])
+    assert [e["PartitionValues"] for e in deleted["Errors"]] == [["1999", "1"]], deleted
+    glue.delete_table(DatabaseName="sales", Name="orders")
+    glue.delete_database(Name="sales")
+    print("boto3 glue: ok")
+
+
+if __name__ == "__main__":
+    main()
