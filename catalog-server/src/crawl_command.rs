@@ -65,6 +65,7 @@ impl CrawlCommand {
                 .clone()
                 .unwrap_or_else(|| format!("lakecat-{}", self.database.to_lowercase())),
             description: Some("Crawled with `lakecat crawl`".into()),
+            role: None,
             database_name: self.database.clone(),
             targets: CrawlerTargets {
                 s3_targets: self

@@ -230,3 +230,52 @@ fn boto3_drives_the_glue_api_over_http() {
     assert!(text.contains("boto3 glue: ok"), "{text}");
     assert!(stopped, "{log}");
 }
+
+#[test]
+fn boto3_runs_a_crawler_over_a_local_s3_server() {
+    use lakecat_testkit::lake::{Columns, write_parquet, write_text};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let s3 = runtime
+        .block_on(lakecat_testkit::s3::S3Server::start(root.path()))
+        .unwrap();
+    let bucket = s3.create_bucket("glue-lake").unwrap();
+    for month in ["01", "02", "03"] {
+        write_parquet(
+            &bucket.join(format!("lake/sales/year=2024/month={month}/part-0.parquet")),
+            Columns::Base,
+            5,
+        )
+        .unwrap();
+    }
+    write_text(
+        &bucket.join("lake/logs/app.log"),
+        "INFO started\nWARN slow disk\nERROR failed to connect\n",
+    )
+    .unwrap();
+    write_text(&bucket.join("lake/_tmp/scratch.csv"), "a\n1\n").unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let env = s3.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start(&[], &env, dir.path());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/glue_boto3.py");
+    let output = Command::new(venv_python())
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .args(["crawl", "s3://glue-lake/lake/"])
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (stopped, log) = server.stop();
+    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(text.contains("boto3 glue crawl: ok"), "{text}");
+    assert!(stopped, "{log}");
+}

@@ -5,7 +5,9 @@ Every call goes over real HTTP through botocore's serializer, SigV4 signer and e
 Exits non-zero with the failing assertion on any difference from what Glue promises.
 """
 
+import json
 import sys
+import time
 
 import boto3
 import botocore.config
@@ -107,5 +109,76 @@ def main():
     print("boto3 glue: ok")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and len(sys.argv) == 2:
     main()
+
+
+def crawl(endpoint, lake_url):
+    """Crawlers and classifiers through boto3: `python glue_boto3.py ENDPOINT crawl S3_URL`."""
+    glue = client(endpoint)
+    glue.create_classifier(GrokClassifier={
+        "Name": "app-log", "Classification": "app_log",
+        "GrokPattern": "%{LOGLEVEL:level} %{GREEDYDATA:message}"})
+    grok = glue.get_classifier(Name="app-log")["Classifier"]["GrokClassifier"]
+    assert grok["Classification"] == "app_log" and grok["Version"] == 1, grok
+    expect_error(glue.exceptions.InvalidInputException, glue.create_classifier,
+                 GrokClassifier={"Name": "bad", "Classification": "x", "GrokPattern": "%{NOPE:x}"})
+
+    expect_error(glue.exceptions.InvalidInputException, glue.create_crawler,
+                 Name="incremental", Role="r", DatabaseName="lake",
+                 Targets={"S3Targets": [{"Path": lake_url}]},
+                 RecrawlPolicy={"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"})
+    error = expect_error(glue.exceptions.InvalidInputException, glue.create_crawler,
+                         Name="typo", Role="r", DatabaseName="lake",
+                         Targets={"S3Targets": [{"Path": lake_url}]},
+                         Configuration='{"Version":1.0,"CrawlerOutput":{"Partitions":{"UpdateBehavior":"LOG"}}}')
+    assert "unsupported keys: UpdateBehavior" in str(error), error
+
+    glue.create_crawler(
+        Name="lake-crawler", Role="arn:aws:iam::000000000000:role/crawler", DatabaseName="lake",
+        Targets={"S3Targets": [{"Path": lake_url, "Exclusions": ["**/_tmp/**"]}]},
+        Classifiers=["app-log"],
+        SchemaChangePolicy={"UpdateBehavior": "UPDATE_IN_DATABASE",
+                            "DeleteBehavior": "DEPRECATE_IN_DATABASE"},
+        Configuration='{"Version":1.0,"CrawlerOutput":{"Partitions":{"AddOrUpdateBehavior":"InheritFromTable"}}}')
+    crawler = glue.get_crawler(Name="lake-crawler")["Crawler"]
+    assert crawler["State"] == "READY" and crawler["Version"] == 1, crawler
+    assert "InheritFromTable" in crawler["Configuration"], crawler
+    expect_error(glue.exceptions.CrawlerNotRunningException, glue.stop_crawler, Name="lake-crawler")
+
+    glue.start_crawler(Name="lake-crawler")
+    for _ in range(600):
+        crawler = glue.get_crawler(Name="lake-crawler")["Crawler"]
+        if crawler["State"] == "READY":
+            break
+        time.sleep(0.1)
+    assert crawler["LastCrawl"]["Status"] == "SUCCEEDED", crawler
+
+    tables = {t["Name"]: t for t in glue.get_tables(DatabaseName="lake")["TableList"]}
+    assert sorted(tables) == ["logs", "sales"], sorted(tables)
+    assert tables["logs"]["Parameters"]["classification"] == "app_log", tables["logs"]
+    assert [k["Name"] for k in tables["sales"]["PartitionKeys"]] == ["year", "month"], tables["sales"]
+    assert tables["sales"]["StorageDescriptor"]["Location"] == lake_url + "sales/", tables["sales"]
+    partitions = glue.get_partitions(DatabaseName="lake", TableName="sales",
+                                     Expression="year = '2024' AND month = '02'")["Partitions"]
+    assert len(partitions) == 1, partitions
+    assert partitions[0]["StorageDescriptor"]["Location"].endswith("year=2024/month=02/"), partitions
+
+    metrics = glue.get_crawler_metrics(CrawlerNameList=["lake-crawler"])["CrawlerMetricsList"]
+    assert metrics[0]["TablesCreated"] == 2, metrics
+    crawls = glue.list_crawls(CrawlerName="lake-crawler")["Crawls"]
+    assert crawls[0]["State"] == "COMPLETED" and crawls[0]["CrawlId"], crawls
+    assert json.loads(crawls[0]["Summary"])["PARTITION"]["ADD"] == 3, crawls[0]
+    found = glue.batch_get_crawlers(CrawlerNames=["lake-crawler", "ghost"])
+    assert found["CrawlersNotFound"] == ["ghost"], found
+    assert glue.list_crawlers()["CrawlerNames"] == ["lake-crawler"]
+
+    glue.update_crawler(Name="lake-crawler", TablePrefix="raw_")
+    assert glue.get_crawler(Name="lake-crawler")["Crawler"]["TablePrefix"] == "raw_"
+    glue.delete_crawler(Name="lake-crawler")
+    glue.delete_classifier(Name="app-log")
+    print("boto3 glue crawl: ok")
+
+
+if __name__ == "__main__" and len(sys.argv) > 2 and sys.argv[2] == "crawl":
+    crawl(sys.argv[1], sys.argv[3])

@@ -54,10 +54,13 @@ pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> 
         "BatchGetPartition" => batch_get_partition(state, parse(body)?).await,
         "BatchUpdatePartition" => batch_update_partition(state, parse(body)?).await,
         "BatchDeletePartition" => batch_delete_partition(state, parse(body)?).await,
-        other => Err(GlueError::new(
-            "UnknownOperationException",
-            format!("lakecat does not serve the Glue operation {other}"),
-        )),
+        other => match super::crawler_ops::dispatch(state, other, body).await {
+            Some(reply) => reply,
+            None => Err(GlueError::new(
+                "UnknownOperationException",
+                format!("lakecat does not serve the Glue operation {other}"),
+            )),
+        },
     }
 }
 

@@ -4,6 +4,7 @@
 //! same services, so nothing is kept twice.
 
 mod catalog_ops;
+mod crawler_ops;
 mod error;
 mod shapes;
 

@@ -13,6 +13,9 @@ pub struct CrawlerInput {
     /// Free text, at most 2048 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The IAM role a Glue crawler runs as; kept for Glue clients, unused by lakecat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// The database the crawler writes tables into; it is created when missing.
     pub database_name: String,
     /// Where the crawler reads.

@@ -1,0 +1,881 @@
+//! Glue's crawler and classifier operations over the crawler service: Glue's shapes (the
+//! `Configuration` JSON string, `S3Targets`, `LastCrawl`, typed classifier members) mapped to
+//! lakecat's crawler definitions, runs and classifier records.
+
+use lakecat_catalog::PageRequest;
+use lakecat_catalog::crawlers::{
+    ClassifierInput, ClassifierRecord, CrawlRunSummary, Crawler, CrawlerConfiguration,
+    CrawlerInput, CrawlerState, CrawlerTargets, DeleteBehavior, RecrawlBehavior, RecrawlPolicy,
+    RunState, S3Target, SchemaChangePolicy, TableGroupingPolicy, UpdateBehavior,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::error::GlueError;
+use super::parse;
+use crate::api::AppState;
+
+type Reply = Result<Value, GlueError>;
+
+/// Runs one crawler or classifier operation; `None` when `operation` is not one.
+pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> Option<Reply> {
+    macro_rules! op {
+        ($handler:ident) => {
+            match parse(body) {
+                Ok(request) => $handler(state, request).await,
+                Err(error) => Err(error),
+            }
+        };
+    }
+    Some(match operation {
+        "CreateCrawler" => create_crawler(state, body).await,
+        "UpdateCrawler" => update_crawler(state, body).await,
+        "GetCrawler" => op!(get_crawler),
+        "GetCrawlers" => op!(get_crawlers),
+        "BatchGetCrawlers" => op!(batch_get_crawlers),
+        "ListCrawlers" => op!(list_crawlers),
+        "DeleteCrawler" => op!(delete_crawler),
+        "StartCrawler" => op!(start_crawler),
+        "StopCrawler" => op!(stop_crawler),
+        "GetCrawlerMetrics" => op!(get_crawler_metrics),
+        "ListCrawls" => op!(list_crawls),
+        "CreateClassifier" => create_classifier(state, body).await,
+        "UpdateClassifier" => update_classifier(state, body).await,
+        "GetClassifier" => op!(get_classifier),
+        "GetClassifiers" => op!(get_classifiers),
+        "DeleteClassifier" => op!(delete_classifier),
+        _ => return None,
+    })
+}
+
+fn epoch(time: chrono::DateTime<chrono::Utc>) -> f64 {
+    time.timestamp_millis() as f64 / 1000.0
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct GlueS3Target {
+    path: String,
+    exclusions: Vec<String>,
+    sample_size: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct GlueTargets {
+    s3_targets: Vec<GlueS3Target>,
+    jdbc_targets: Vec<Value>,
+    mongo_d_b_targets: Vec<Value>,
+    dynamo_d_b_targets: Vec<Value>,
+    catalog_targets: Vec<Value>,
+    delta_targets: Vec<Value>,
+    iceberg_targets: Vec<Value>,
+    hudi_targets: Vec<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct GlueSchemaChangePolicy {
+    update_behavior: Option<String>,
+    delete_behavior: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct GlueRecrawlPolicy {
+    recrawl_behavior: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct CrawlerRequest {
+    name: String,
+    role: Option<String>,
+    database_name: Option<String>,
+    description: Option<String>,
+    targets: Option<GlueTargets>,
+    schedule: Option<String>,
+    classifiers: Option<Vec<String>>,
+    table_prefix: Option<String>,
+    schema_change_policy: Option<GlueSchemaChangePolicy>,
+    recrawl_policy: Option<GlueRecrawlPolicy>,
+    configuration: Option<String>,
+}
+
+fn enum_value<T>(field: &str, value: &str, choices: &[(&str, T)]) -> Result<T, GlueError>
+where
+    T: Copy,
+{
+    choices
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            GlueError::invalid(format!(
+                "{field} must be one of {} (got {value})",
+                names.join(", ")
+            ))
+        })
+}
+
+/// Keys of a Configuration object other than `allowed` are refused, as Glue refuses them.
+fn only_keys(object: &Map<String, Value>, path: &str, allowed: &[&str]) -> Result<(), GlueError> {
+    let unknown: Vec<&str> = object
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !allowed.contains(k))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(GlueError::invalid(format!(
+        "{path} contains unsupported keys: {}.",
+        unknown.join(", ")
+    )))
+}
+
+fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, GlueError> {
+    value
+        .as_object()
+        .ok_or_else(|| GlueError::invalid(format!("{path} must be a JSON object")))
+}
+
+/// Parses Glue's `Configuration` JSON string.
+fn parse_configuration(text: &str) -> Result<CrawlerConfiguration, GlueError> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| GlueError::invalid(format!("Configuration is not valid JSON: {e}")))?;
+    let root = object(&value, "Configuration")?;
+    only_keys(
+        root,
+        "Configuration",
+        &[
+            "Version",
+            "Grouping",
+            "CrawlerOutput",
+            "CreatePartitionIndex",
+        ],
+    )?;
+    let mut configuration = CrawlerConfiguration::default();
+    if let Some(grouping) = root.get("Grouping") {
+        let grouping = object(grouping, "Grouping")?;
+        only_keys(
+            grouping,
+            "Grouping",
+            &["TableGroupingPolicy", "TableLevelConfiguration"],
+        )?;
+        if let Some(policy) = grouping.get("TableGroupingPolicy") {
+            match policy.as_str() {
+                Some("CombineCompatibleSchemas") => {
+                    configuration.table_grouping_policy =
+                        Some(TableGroupingPolicy::CombineCompatibleSchemas);
+                }
+                _ => {
+                    return Err(GlueError::invalid(
+                        "Grouping.TableGroupingPolicy must be CombineCompatibleSchemas",
+                    ));
+                }
+            }
+        }
+        if let Some(level) = grouping.get("TableLevelConfiguration") {
+            configuration.table_level = Some(
+                level
+                    .as_u64()
+                    .and_then(|l| u32::try_from(l).ok())
+                    .ok_or_else(|| {
+                        GlueError::invalid("Grouping.TableLevelConfiguration must be a number")
+                    })?,
+            );
+        }
+    }
+    if let Some(output) = root.get("CrawlerOutput") {
+        let output = object(output, "CrawlerOutput")?;
+        only_keys(output, "CrawlerOutput", &["Partitions", "Tables"])?;
+        if let Some(partitions) = output.get("Partitions") {
+            let partitions = object(partitions, "CrawlerOutput.Partitions")?;
+            only_keys(
+                partitions,
+                "CrawlerOutput.Partitions",
+                &["AddOrUpdateBehavior"],
+            )?;
+            configuration.partitions_inherit_from_table = match partitions
+                .get("AddOrUpdateBehavior")
+                .and_then(Value::as_str)
+            {
+                Some("InheritFromTable") => true,
+                None => false,
+                Some(other) => {
+                    return Err(GlueError::invalid(format!(
+                        "CrawlerOutput.Partitions.AddOrUpdateBehavior must be InheritFromTable (got {other})"
+                    )));
+                }
+            };
+        }
+        if let Some(tables) = output.get("Tables") {
+            let tables = object(tables, "CrawlerOutput.Tables")?;
+            only_keys(
+                tables,
+                "CrawlerOutput.Tables",
+                &["AddOrUpdateBehavior", "TableThreshold"],
+            )?;
+            configuration.merge_new_columns_only = match tables
+                .get("AddOrUpdateBehavior")
+                .and_then(Value::as_str)
+            {
+                Some("MergeNewColumns") => true,
+                None => false,
+                Some(other) => {
+                    return Err(GlueError::invalid(format!(
+                        "CrawlerOutput.Tables.AddOrUpdateBehavior must be MergeNewColumns (got {other})"
+                    )));
+                }
+            };
+            if let Some(threshold) = tables.get("TableThreshold") {
+                configuration.table_threshold = Some(
+                    threshold
+                        .as_u64()
+                        .and_then(|t| u32::try_from(t).ok())
+                        .ok_or_else(|| {
+                            GlueError::invalid(
+                                "CrawlerOutput.Tables.TableThreshold must be a number",
+                            )
+                        })?,
+                );
+            }
+        }
+    }
+    Ok(configuration)
+}
+
+/// Glue's `Configuration` JSON string for a configuration, or `None` for the defaults.
+fn configuration_json(configuration: &CrawlerConfiguration) -> Option<String> {
+    if *configuration == CrawlerConfiguration::default() {
+        return None;
+    }
+    let mut root = json!({"Version": 1.0});
+    if configuration.table_grouping_policy.is_some() || configuration.table_level.is_some() {
+        let mut grouping = Map::new();
+        if configuration.table_grouping_policy.is_some() {
+            grouping.insert(
+                "TableGroupingPolicy".into(),
+                "CombineCompatibleSchemas".into(),
+            );
+        }
+        if let Some(level) = configuration.table_level {
+            grouping.insert("TableLevelConfiguration".into(), level.into());
+        }
+        root["Grouping"] = Value::Object(grouping);
+    }
+    let mut output = Map::new();
+    if configuration.partitions_inherit_from_table {
+        output.insert(
+            "Partitions".into(),
+            json!({"AddOrUpdateBehavior": "InheritFromTable"}),
+        );
+    }
+    let mut tables = Map::new();
+    if configuration.merge_new_columns_only {
+        tables.insert("AddOrUpdateBehavior".into(), "MergeNewColumns".into());
+    }
+    if let Some(threshold) = configuration.table_threshold {
+        tables.insert("TableThreshold".into(), threshold.into());
+    }
+    if !tables.is_empty() {
+        output.insert("Tables".into(), Value::Object(tables));
+    }
+    if !output.is_empty() {
+        root["CrawlerOutput"] = Value::Object(output);
+    }
+    Some(root.to_string())
+}
+
+/// The crawler definition a Create/UpdateCrawler request describes; an update starts from
+/// the stored definition, so members left out keep their values.
+fn crawler_input(
+    req: CrawlerRequest,
+    base: Option<CrawlerInput>,
+) -> Result<CrawlerInput, GlueError> {
+    if req.name.is_empty() {
+        return Err(GlueError::invalid("Name is required"));
+    }
+    let creating = base.is_none();
+    let mut input = base.unwrap_or_default();
+    input.name = req.name;
+    if let Some(role) = req.role {
+        input.role = Some(role);
+    } else if creating {
+        return Err(GlueError::invalid("Role is required"));
+    }
+    if let Some(database) = req.database_name {
+        input.database_name = database;
+    }
+    if input.database_name.is_empty() {
+        // Glue puts tables of a crawler without a database into `default`.
+        input.database_name = "default".into();
+    }
+    if req.description.is_some() {
+        input.description = req.description;
+    }
+    if let Some(targets) = req.targets {
+        let unsupported = [
+            ("JdbcTargets", targets.jdbc_targets.len()),
+            ("MongoDBTargets", targets.mongo_d_b_targets.len()),
+            ("DynamoDBTargets", targets.dynamo_d_b_targets.len()),
+            ("CatalogTargets", targets.catalog_targets.len()),
+            ("DeltaTargets", targets.delta_targets.len()),
+            ("IcebergTargets", targets.iceberg_targets.len()),
+            ("HudiTargets", targets.hudi_targets.len()),
+        ];
+        if let Some((kind, _)) = unsupported.iter().find(|(_, n)| *n > 0) {
+            return Err(GlueError::invalid(format!(
+                "Targets.{kind} are not supported by lakecat; use S3Targets"
+            )));
+        }
+        input.targets = CrawlerTargets {
+            s3_targets: targets
+                .s3_targets
+                .into_iter()
+                .map(|t| S3Target {
+                    path: t.path,
+                    exclusions: t.exclusions,
+                    sample_size: t.sample_size,
+                })
+                .collect(),
+        };
+    }
+    if req.schedule.is_some() {
+        input.schedule = req.schedule.filter(|s| !s.is_empty());
+    }
+    if let Some(classifiers) = req.classifiers {
+        input.classifiers = classifiers;
+    }
+    if req.table_prefix.is_some() {
+        input.table_prefix = req.table_prefix;
+    }
+    if let Some(policy) = req.schema_change_policy {
+        let mut current: SchemaChangePolicy = input.schema_change_policy;
+        if let Some(update) = policy.update_behavior {
+            current.update_behavior = enum_value(
+                "SchemaChangePolicy.UpdateBehavior",
+                &update,
+                &[
+                    ("UPDATE_IN_DATABASE", UpdateBehavior::UpdateInDatabase),
+                    ("LOG", UpdateBehavior::Log),
+                ],
+            )?;
+        }
+        if let Some(delete) = policy.delete_behavior {
+            current.delete_behavior = enum_value(
+                "SchemaChangePolicy.DeleteBehavior",
+                &delete,
+                &[
+                    ("DEPRECATE_IN_DATABASE", DeleteBehavior::DeprecateInDatabase),
+                    ("DELETE_FROM_DATABASE", DeleteBehavior::DeleteFromDatabase),
+                    ("LOG", DeleteBehavior::Log),
+                ],
+            )?;
+        }
+        input.schema_change_policy = current;
+    }
+    if let Some(recrawl) = req.recrawl_policy.and_then(|r| r.recrawl_behavior) {
+        input.recrawl_policy = RecrawlPolicy {
+            recrawl_behavior: enum_value(
+                "RecrawlPolicy.RecrawlBehavior",
+                &recrawl,
+                &[
+                    ("CRAWL_EVERYTHING", RecrawlBehavior::CrawlEverything),
+                    (
+                        "CRAWL_NEW_FOLDERS_ONLY",
+                        RecrawlBehavior::CrawlNewFoldersOnly,
+                    ),
+                ],
+            )?,
+        };
+    }
+    if let Some(configuration) = req.configuration.filter(|c| !c.is_empty()) {
+        input.configuration = parse_configuration(&configuration)?;
+    }
+    Ok(input)
+}
+
+fn run_status(state: RunState) -> &'static str {
+    match state {
+        RunState::Completed => "SUCCEEDED",
+        RunState::Failed => "FAILED",
+        RunState::Stopped => "CANCELLED",
+        RunState::Running => "RUNNING",
+    }
+}
+
+/// A crawler in Glue's shape.
+fn crawler_shape(crawler: &Crawler) -> Value {
+    let d = &crawler.definition;
+    let mut shape = json!({
+        "Name": d.name,
+        "Role": d.role,
+        "DatabaseName": d.database_name,
+        "Description": d.description,
+        "Targets": {"S3Targets": d.targets.s3_targets.iter().map(|t| {
+            let mut target = json!({"Path": t.path, "Exclusions": t.exclusions});
+            if let Some(size) = t.sample_size {
+                target["SampleSize"] = size.into();
+            }
+            target
+        }).collect::<Vec<_>>()},
+        "Classifiers": d.classifiers,
+        "TablePrefix": d.table_prefix,
+        "SchemaChangePolicy": {
+            "UpdateBehavior": match d.schema_change_policy.update_behavior {
+                UpdateBehavior::UpdateInDatabase => "UPDATE_IN_DATABASE",
+                UpdateBehavior::Log => "LOG",
+            },
+            "DeleteBehavior": match d.schema_change_policy.delete_behavior {
+                DeleteBehavior::DeprecateInDatabase => "DEPRECATE_IN_DATABASE",
+                DeleteBehavior::DeleteFromDatabase => "DELETE_FROM_DATABASE",
+                DeleteBehavior::Log => "LOG",
+            },
+        },
+        "RecrawlPolicy": {"RecrawlBehavior": match d.recrawl_policy.recrawl_behavior {
+            RecrawlBehavior::CrawlEverything => "CRAWL_EVERYTHING",
+            RecrawlBehavior::CrawlNewFoldersOnly => "CRAWL_NEW_FOLDERS_ONLY",
+        }},
+        "State": crawler.state.as_str(),
+        "CreationTime": epoch(crawler.creation_time),
+        "LastUpdated": epoch(crawler.last_updated),
+        "Version": crawler.version,
+    });
+    if let Some(schedule) = &d.schedule {
+        shape["Schedule"] = json!({"ScheduleExpression": schedule, "State": "SCHEDULED"});
+    }
+    if let Some(configuration) = configuration_json(&d.configuration) {
+        shape["Configuration"] = configuration.into();
+    }
+    if let Some(last) = &crawler.last_crawl {
+        let mut last_crawl = json!({
+            "Status": run_status(last.state),
+            "StartTime": epoch(last.start_time),
+            "LogGroup": "/lakecat/crawlers",
+            "LogStream": d.name,
+            "MessagePrefix": last.id,
+        });
+        if let Some(message) = &last.error_message {
+            last_crawl["ErrorMessage"] = message.chars().take(2048).collect::<String>().into();
+        }
+        shape["LastCrawl"] = last_crawl;
+        if crawler.state != CrawlerState::Ready {
+            let elapsed = chrono::Utc::now() - last.start_time;
+            shape["CrawlElapsedTime"] = elapsed.num_milliseconds().into();
+        }
+    }
+    // Glue leaves absent members out rather than sending nulls.
+    if let Some(object) = shape.as_object_mut() {
+        object.retain(|_, v| !v.is_null());
+    }
+    shape
+}
+
+async fn create_crawler(state: &AppState, body: &[u8]) -> Reply {
+    let req: CrawlerRequest = parse(body)?;
+    let input = crawler_input(req, None)?;
+    state.crawlers.create_crawler(input).await?;
+    Ok(json!({}))
+}
+
+async fn update_crawler(state: &AppState, body: &[u8]) -> Reply {
+    let req: CrawlerRequest = parse(body)?;
+    let current = state.crawlers.get_crawler(&req.name).await?;
+    let input = crawler_input(req, Some(current.definition))?;
+    state.crawlers.update_crawler(input, None).await?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct NameRequest {
+    name: String,
+}
+
+async fn get_crawler(state: &AppState, req: NameRequest) -> Reply {
+    let crawler = state.crawlers.get_crawler(&req.name).await?;
+    Ok(json!({"Crawler": crawler_shape(&crawler)}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct PagedRequest {
+    next_token: Option<String>,
+    max_results: Option<usize>,
+}
+
+async fn get_crawlers(state: &AppState, req: PagedRequest) -> Reply {
+    let listing = state
+        .crawlers
+        .list_crawlers(PageRequest {
+            max_results: req.max_results,
+            page_token: req.next_token.filter(|t| !t.is_empty()),
+        })
+        .await?;
+    let crawlers: Vec<Value> = listing.items.iter().map(crawler_shape).collect();
+    Ok(json!({"Crawlers": crawlers, "NextToken": listing.next_page_token}))
+}
+
+async fn list_crawlers(state: &AppState, req: PagedRequest) -> Reply {
+    let listing = state
+        .crawlers
+        .list_crawlers(PageRequest {
+            max_results: req.max_results,
+            page_token: req.next_token.filter(|t| !t.is_empty()),
+        })
+        .await?;
+    let names: Vec<&str> = listing
+        .items
+        .iter()
+        .map(|c| c.definition.name.as_str())
+        .collect();
+    Ok(json!({"CrawlerNames": names, "NextToken": listing.next_page_token}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct NamesRequest {
+    crawler_names: Vec<String>,
+    crawler_name_list: Vec<String>,
+}
+
+async fn batch_get_crawlers(state: &AppState, req: NamesRequest) -> Reply {
+    if req.crawler_names.len() > 100 {
+        return Err(GlueError::invalid(
+            "CrawlerNames must hold at most 100 names",
+        ));
+    }
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for name in &req.crawler_names {
+        match state.crawlers.get_crawler(name).await {
+            Ok(crawler) => found.push(crawler_shape(&crawler)),
+            Err(lakecat_crawler::CrawlError::Catalog(lakecat_catalog::Error::NotFound {
+                ..
+            })) => missing.push(name.clone()),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(json!({"Crawlers": found, "CrawlersNotFound": missing}))
+}
+
+async fn delete_crawler(state: &AppState, req: NameRequest) -> Reply {
+    state.crawlers.delete_crawler(&req.name).await?;
+    Ok(json!({}))
+}
+
+async fn start_crawler(state: &AppState, req: NameRequest) -> Reply {
+    state.crawlers.start_crawl(&req.name).await?;
+    Ok(json!({}))
+}
+
+async fn stop_crawler(state: &AppState, req: NameRequest) -> Reply {
+    state.crawlers.stop_crawl(&req.name).await?;
+    Ok(json!({}))
+}
+
+/// The runs of a crawler, newest first, up to `limit`.
+async fn recent_runs(
+    state: &AppState,
+    crawler: &str,
+    limit: usize,
+) -> Result<Vec<CrawlRunSummary>, GlueError> {
+    let listing = state
+        .crawlers
+        .list_runs(
+            crawler,
+            PageRequest {
+                max_results: Some(limit),
+                page_token: None,
+            },
+        )
+        .await?;
+    Ok(listing.items)
+}
+
+fn seconds(run: &CrawlRunSummary) -> Option<f64> {
+    run.end_time
+        .map(|end| (end - run.start_time).num_milliseconds() as f64 / 1000.0)
+}
+
+async fn get_crawler_metrics(state: &AppState, req: NamesRequest) -> Reply {
+    if req.crawler_name_list.len() > 100 {
+        return Err(GlueError::invalid(
+            "CrawlerNameList must hold at most 100 names",
+        ));
+    }
+    let names = if req.crawler_name_list.is_empty() {
+        state
+            .crawlers
+            .list_crawlers(PageRequest::default())
+            .await?
+            .items
+            .into_iter()
+            .map(|c| c.definition.name)
+            .collect()
+    } else {
+        req.crawler_name_list
+    };
+    let mut metrics = Vec::new();
+    for name in names {
+        let crawler = state.crawlers.get_crawler(&name).await?;
+        let runs = recent_runs(state, &name, 100).await?;
+        let finished: Vec<&CrawlRunSummary> =
+            runs.iter().filter(|r| r.end_time.is_some()).collect();
+        let mut durations: Vec<f64> = finished.iter().filter_map(|r| seconds(r)).collect();
+        durations.sort_by(f64::total_cmp);
+        let median = durations.get(durations.len() / 2).copied().unwrap_or(0.0);
+        let last = finished.first().copied();
+        let counts = last.map(|r| r.counts).unwrap_or_default();
+        let running = crawler.state != CrawlerState::Ready;
+        metrics.push(json!({
+            "CrawlerName": name,
+            "TimeLeftSeconds": 0.0,
+            "StillEstimating": running,
+            "LastRuntimeSeconds": last.and_then(seconds).unwrap_or(0.0),
+            "MedianRuntimeSeconds": median,
+            "TablesCreated": counts.tables_created,
+            "TablesUpdated": counts.tables_updated,
+            "TablesDeleted": counts.tables_deleted + counts.tables_deprecated,
+        }));
+    }
+    Ok(json!({"CrawlerMetricsList": metrics}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct ListCrawlsRequest {
+    crawler_name: String,
+    max_results: Option<usize>,
+    next_token: Option<String>,
+}
+
+async fn list_crawls(state: &AppState, req: ListCrawlsRequest) -> Reply {
+    let listing = state
+        .crawlers
+        .list_runs(
+            &req.crawler_name,
+            PageRequest {
+                max_results: req.max_results,
+                page_token: req.next_token.filter(|t| !t.is_empty()),
+            },
+        )
+        .await?;
+    let crawls: Vec<Value> = listing
+        .items
+        .iter()
+        .map(|run| {
+            let c = run.counts;
+            let summary = json!({
+                "TABLE": {"ADD": c.tables_created, "UPDATE": c.tables_updated,
+                          "DELETE": c.tables_deleted, "DEPRECATE": c.tables_deprecated},
+                "PARTITION": {"ADD": c.partitions_added, "UPDATE": c.partitions_updated,
+                              "DELETE": c.partitions_deleted},
+            });
+            let mut crawl = json!({
+                "CrawlId": run.id,
+                "State": run.state.as_str(),
+                "StartTime": epoch(run.start_time),
+                "Summary": summary.to_string(),
+                "LogGroup": "/lakecat/crawlers",
+                "LogStream": req.crawler_name,
+                "MessagePrefix": run.id,
+                "DPUHour": 0.0,
+            });
+            if let Some(end) = run.end_time {
+                crawl["EndTime"] = epoch(end).into();
+            }
+            if let Some(message) = &run.error_message {
+                crawl["ErrorMessage"] = message.clone().into();
+            }
+            crawl
+        })
+        .collect();
+    Ok(json!({"Crawls": crawls, "NextToken": listing.next_page_token}))
+}
+
+/// Glue's typed classifier members, each mapped to a lakecat definition.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct ClassifierRequest {
+    grok_classifier: Option<Map<String, Value>>,
+    #[serde(rename = "XMLClassifier")]
+    xml_classifier: Option<Map<String, Value>>,
+    json_classifier: Option<Map<String, Value>>,
+    csv_classifier: Option<Map<String, Value>>,
+}
+
+/// Renames Glue's members (`GrokPattern`) to lakecat's (`grok_pattern`).
+fn snake_members(
+    glue: &Map<String, Value>,
+    kind: &str,
+    renames: &[(&str, &str)],
+) -> (String, Value) {
+    let name = glue
+        .get("Name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mut definition = Map::new();
+    definition.insert("kind".into(), kind.into());
+    for (glue_name, ours) in renames {
+        if let Some(value) = glue.get(*glue_name) {
+            definition.insert((*ours).into(), value.clone());
+        }
+    }
+    (name, Value::Object(definition))
+}
+
+fn classifier_input(req: ClassifierRequest) -> Result<ClassifierInput, GlueError> {
+    let (name, definition) = match (
+        req.grok_classifier,
+        req.xml_classifier,
+        req.json_classifier,
+        req.csv_classifier,
+    ) {
+        (Some(grok), None, None, None) => snake_members(
+            &grok,
+            "grok",
+            &[
+                ("Classification", "classification"),
+                ("GrokPattern", "grok_pattern"),
+                ("CustomPatterns", "custom_patterns"),
+            ],
+        ),
+        (None, Some(xml), None, None) => snake_members(&xml, "xml", &[("RowTag", "row_tag")]),
+        (None, None, Some(json_classifier), None) => {
+            snake_members(&json_classifier, "json", &[("JsonPath", "json_path")])
+        }
+        (None, None, None, Some(csv)) => snake_members(
+            &csv,
+            "csv",
+            &[
+                ("Delimiter", "delimiter"),
+                ("QuoteSymbol", "quote_symbol"),
+                ("ContainsHeader", "contains_header"),
+                ("Header", "header"),
+                ("DisableValueTrimming", "disable_value_trimming"),
+                ("AllowSingleColumn", "allow_single_column"),
+                ("CustomDatatypes", "custom_datatypes"),
+            ],
+        ),
+        _ => {
+            return Err(GlueError::invalid(
+                "exactly one of GrokClassifier, XMLClassifier, JsonClassifier and CsvClassifier \
+                 is required",
+            ));
+        }
+    };
+    if name.is_empty() {
+        return Err(GlueError::invalid("the classifier's Name is required"));
+    }
+    Ok(ClassifierInput { name, definition })
+}
+
+/// A classifier in Glue's shape.
+fn classifier_shape(record: &ClassifierRecord) -> Value {
+    let d = &record.definition;
+    let kind = d.get("kind").and_then(Value::as_str).unwrap_or_default();
+    let (member, renames): (&str, &[(&str, &str)]) = match kind {
+        "grok" => (
+            "GrokClassifier",
+            &[
+                ("classification", "Classification"),
+                ("grok_pattern", "GrokPattern"),
+                ("custom_patterns", "CustomPatterns"),
+            ],
+        ),
+        "xml" => ("XMLClassifier", &[("row_tag", "RowTag")]),
+        "json" => ("JsonClassifier", &[("json_path", "JsonPath")]),
+        _ => (
+            "CsvClassifier",
+            &[
+                ("delimiter", "Delimiter"),
+                ("quote_symbol", "QuoteSymbol"),
+                ("contains_header", "ContainsHeader"),
+                ("header", "Header"),
+                ("disable_value_trimming", "DisableValueTrimming"),
+                ("allow_single_column", "AllowSingleColumn"),
+                ("custom_datatypes", "CustomDatatypes"),
+            ],
+        ),
+    };
+    let mut shape = Map::new();
+    shape.insert("Name".into(), record.name.clone().into());
+    shape.insert("CreationTime".into(), epoch(record.creation_time).into());
+    shape.insert("LastUpdated".into(), epoch(record.last_updated).into());
+    shape.insert("Version".into(), record.version.into());
+    if kind == "xml" || kind == "json" {
+        // Glue's XML classifiers carry a classification; lakecat's are named by kind.
+        shape.insert("Classification".into(), kind.into());
+    }
+    for (ours, glue_name) in renames {
+        if let Some(value) = d.get(*ours).filter(|v| !v.is_null()) {
+            shape.insert((*glue_name).into(), value.clone());
+        }
+    }
+    json!({ member: shape })
+}
+
+async fn create_classifier(state: &AppState, body: &[u8]) -> Reply {
+    let input = classifier_input(parse(body)?)?;
+    state.crawlers.create_classifier(input).await?;
+    Ok(json!({}))
+}
+
+async fn update_classifier(state: &AppState, body: &[u8]) -> Reply {
+    let input = classifier_input(parse(body)?)?;
+    state.crawlers.update_classifier(input).await?;
+    Ok(json!({}))
+}
+
+async fn get_classifier(state: &AppState, req: NameRequest) -> Reply {
+    let record = state.crawlers.get_classifier(&req.name).await?;
+    Ok(json!({"Classifier": classifier_shape(&record)}))
+}
+
+async fn get_classifiers(state: &AppState, req: PagedRequest) -> Reply {
+    let listing = state
+        .crawlers
+        .list_classifiers(PageRequest {
+            max_results: req.max_results,
+            page_token: req.next_token.filter(|t| !t.is_empty()),
+        })
+        .await?;
+    let classifiers: Vec<Value> = listing.items.iter().map(classifier_shape).collect();
+    Ok(json!({"Classifiers": classifiers, "NextToken": listing.next_page_token}))
+}
+
+async fn delete_classifier(state: &AppState, req: NameRequest) -> Reply {
+    state.crawlers.delete_classifier(&req.name).await?;
+    Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_round_trips_and_refuses_unknown_keys() {
+        let text = r#"{"Version":1.0,"Grouping":{"TableGroupingPolicy":"CombineCompatibleSchemas","TableLevelConfiguration":3},"CrawlerOutput":{"Partitions":{"AddOrUpdateBehavior":"InheritFromTable"},"Tables":{"AddOrUpdateBehavior":"MergeNewColumns","TableThreshold":5}}}"#;
+        let parsed = parse_configuration(text).unwrap_or_default();
+        assert_eq!(parsed.table_level, Some(3));
+        assert!(parsed.partitions_inherit_from_table && parsed.merge_new_columns_only);
+        assert_eq!(parsed.table_threshold, Some(5));
+        let again = configuration_json(&parsed).unwrap_or_default();
+        assert_eq!(parse_configuration(&again).unwrap_or_default(), parsed);
+        let error =
+            parse_configuration(r#"{"CrawlerOutput":{"Partitions":{"UpdateBehavior":"LOG"}}}"#)
+                .err()
+                .map(|e| format!("{e:?}"))
+                .unwrap_or_default();
+        assert!(
+            error.contains("CrawlerOutput.Partitions contains unsupported keys: UpdateBehavior."),
+            "{error}"
+        );
+        assert!(configuration_json(&CrawlerConfiguration::default()).is_none());
+    }
+}
