@@ -5,6 +5,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use lakecat_catalog::Catalog;
 use lakecat_crawler::CrawlerService;
+
+use crate::glue::AccessKeys;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -25,13 +27,27 @@ pub fn openapi_json() -> String {
     json
 }
 
-/// The whole application over `catalog` and `crawlers`.
+/// The whole application over `catalog` and `crawlers`, with Glue signatures unchecked.
 pub fn app(catalog: Catalog, crawlers: CrawlerService) -> Router {
+    app_with_access_keys(catalog, crawlers, AccessKeys::default())
+}
+
+/// The whole application; Glue requests must be signed with one of `glue_keys` when any is
+/// given.
+pub fn app_with_access_keys(
+    catalog: Catalog,
+    crawlers: CrawlerService,
+    glue_keys: AccessKeys,
+) -> Router {
     // The docs page's assets are compiled into the binary (the `vendored` feature), so
     // /docs works without internet access.
     let docs = SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi());
-    api::router(AppState { catalog, crawlers })
-        .merge(docs)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+    api::router(AppState {
+        catalog,
+        crawlers,
+        glue_keys: std::sync::Arc::new(glue_keys),
+    })
+    .merge(docs)
+    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .layer(TraceLayer::new_for_http())
 }

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use lakecat_catalog::DEFAULT_DATABASE_URL;
+
+use crate::glue::AccessKeys;
 use serde::Deserialize;
 
 /// The default address to listen on.
@@ -20,6 +22,9 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Most database connections.
     pub max_connections: Option<u32>,
+    /// Access keys for the Glue-compatible API, `ACCESS_KEY_ID:SECRET` pairs separated by
+    /// commas; when set, Glue requests must be signed with one of them (SigV4).
+    pub glue_access_keys: Option<String>,
 }
 
 impl FileConfig {
@@ -40,6 +45,8 @@ pub struct ServeConfig {
     pub database_url: String,
     /// Most database connections.
     pub max_connections: u32,
+    /// Access keys whose signatures the Glue-compatible API accepts; empty: unchecked.
+    pub glue_access_keys: AccessKeys,
 }
 
 impl ServeConfig {
@@ -48,8 +55,16 @@ impl ServeConfig {
         listen: Option<String>,
         database_url: Option<String>,
         max_connections: Option<u32>,
+        glue_access_keys: Option<String>,
         file: FileConfig,
     ) -> Result<ServeConfig> {
+        let glue_access_keys = match glue_access_keys.or(file.glue_access_keys) {
+            // The message never repeats the value: it holds secrets.
+            Some(text) => {
+                AccessKeys::parse(&text).map_err(|e| anyhow::anyhow!("glue access keys: {e}"))?
+            }
+            None => AccessKeys::default(),
+        };
         let listen = listen
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
@@ -62,6 +77,7 @@ impl ServeConfig {
                 .or(file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             max_connections: max_connections.or(file.max_connections).unwrap_or(8),
+            glue_access_keys,
         })
     }
 }
@@ -113,16 +129,19 @@ mod tests {
             listen: Some("0.0.0.0:9000".into()),
             database_url: Some("postgres://file".into()),
             max_connections: Some(3),
+            glue_access_keys: None,
         };
-        let config = ServeConfig::resolve(Some("127.0.0.1:1".into()), None, None, file).unwrap();
+        let config =
+            ServeConfig::resolve(Some("127.0.0.1:1".into()), None, None, None, file).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:1");
         assert_eq!(config.database_url, "postgres://file");
         assert_eq!(config.max_connections, 3);
-        let config = ServeConfig::resolve(None, None, None, FileConfig::default()).unwrap();
+        let config = ServeConfig::resolve(None, None, None, None, FileConfig::default()).unwrap();
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert!(
-            ServeConfig::resolve(Some("nope".into()), None, None, FileConfig::default()).is_err()
+            ServeConfig::resolve(Some("nope".into()), None, None, None, FileConfig::default())
+                .is_err()
         );
     }
 }

@@ -9,4 +9,5 @@ pub mod error;
 mod glue;
 pub mod serve;
 
-pub use app::{app, openapi_json};
+pub use app::{app, app_with_access_keys, openapi_json};
+pub use glue::AccessKeys;

@@ -45,6 +45,10 @@ enum Command {
         /// Most database connections [default: 8].
         #[arg(long, env = "LAKECAT_MAX_CONNECTIONS")]
         max_connections: Option<u32>,
+        /// Access keys of the Glue-compatible API, `ACCESS_KEY_ID:SECRET,...`; when set,
+        /// Glue requests must carry a valid SigV4 signature of one of them.
+        #[arg(long, env = "LAKECAT_GLUE_ACCESS_KEYS", hide_env_values = true)]
+        glue_access_keys: Option<String>,
     },
     /// Crawl object-store prefixes or local folders once into the catalog.
     Crawl(CrawlArgs),
@@ -167,13 +171,20 @@ async fn run(cli: Cli) -> Result<u8> {
             listen,
             database_url,
             max_connections,
+            glue_access_keys,
         } => {
             init_logging(cli.log_format);
             let file = match config {
                 Some(path) => FileConfig::load(&path)?,
                 None => FileConfig::default(),
             };
-            let config = ServeConfig::resolve(listen, database_url, max_connections, file)?;
+            let config = ServeConfig::resolve(
+                listen,
+                database_url,
+                max_connections,
+                glue_access_keys,
+                file,
+            )?;
             lakecat_server::serve::serve(config).await?;
             Ok(0)
         }

@@ -35,10 +35,13 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         "lakecat is serving the catalog at http://{address}/v1 (API docs: http://{address}/docs)"
     );
 
-    axum::serve(listener, crate::app(catalog, crawlers))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")?;
+    axum::serve(
+        listener,
+        crate::app_with_access_keys(catalog, crawlers, config.glue_access_keys.clone()),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server failed")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -279,3 +279,42 @@ fn boto3_runs_a_crawler_over_a_local_s3_server() {
     assert!(text.contains("boto3 glue crawl: ok"), "{text}");
     assert!(stopped, "{log}");
 }
+
+#[test]
+fn glue_requests_must_be_signed_when_access_keys_are_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &[],
+        &[("LAKECAT_GLUE_ACCESS_KEYS", "lakecat:lakecat-secret")],
+        dir.path(),
+    );
+    let (status, body) = http(server.port, "POST", "/", Some("{}")).unwrap();
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("MissingAuthenticationTokenException"),
+        "{body}"
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/glue_boto3.py");
+    let output = Command::new(venv_python())
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .arg("auth")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (stopped, log) = server.stop();
+    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(text.contains("boto3 glue auth: ok"), "{text}");
+    assert!(
+        !log.contains("lakecat-secret"),
+        "a secret reached the log:\n{log}"
+    );
+    assert!(stopped, "{log}");
+}

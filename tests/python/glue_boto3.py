@@ -11,6 +11,7 @@ import time
 
 import boto3
 import botocore.config
+import botocore.exceptions
 
 
 def client(endpoint):
@@ -182,3 +183,24 @@ def crawl(endpoint, lake_url):
 
 if __name__ == "__main__" and len(sys.argv) > 2 and sys.argv[2] == "crawl":
     crawl(sys.argv[1], sys.argv[3])
+
+
+def auth(endpoint):
+    """SigV4 verification: `python glue_boto3.py ENDPOINT auth` against a server whose only
+    access key is lakecat / lakecat-secret."""
+    client(endpoint).get_databases()
+
+    def code(access_key, secret):
+        glue = boto3.client("glue", endpoint_url=endpoint, region_name="us-east-1",
+                            aws_access_key_id=access_key, aws_secret_access_key=secret,
+                            config=botocore.config.Config(retries={"max_attempts": 1}))
+        error = expect_error(botocore.exceptions.ClientError, glue.get_databases)
+        return error.response["Error"]["Code"]
+
+    assert code("lakecat", "wrong-secret") == "InvalidSignatureException"
+    assert code("somebody", "lakecat-secret") == "UnrecognizedClientException"
+    print("boto3 glue auth: ok")
+
+
+if __name__ == "__main__" and len(sys.argv) > 2 and sys.argv[2] == "auth":
+    auth(sys.argv[1])

@@ -14,6 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use lakecat_catalog::{Catalog, PageRequest};
 use lakecat_crawler::CrawlerService;
+use std::sync::Arc;
+
+use crate::glue::AccessKeys;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -26,6 +29,9 @@ pub struct AppState {
     pub catalog: Catalog,
     /// Crawlers, their runs and custom classifiers.
     pub crawlers: CrawlerService,
+    /// Access keys whose SigV4 signatures the Glue-compatible API accepts; none means
+    /// signatures are not checked.
+    pub glue_keys: Arc<AccessKeys>,
 }
 
 /// A JSON body; a body that is not valid JSON for the type is a 400 naming the problem, and

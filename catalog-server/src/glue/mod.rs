@@ -7,15 +7,17 @@ mod catalog_ops;
 mod crawler_ops;
 mod error;
 mod shapes;
+mod sigv4;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::api::AppState;
 pub(crate) use error::GlueError;
+pub use sigv4::AccessKeys;
 
 /// A fresh request id, returned in `x-amzn-RequestId` as AWS does.
 fn new_request_id() -> String {
@@ -42,10 +44,17 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, Glu
 /// `POST /`: one Glue operation.
 pub(crate) async fn handle(
     State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let request_id = new_request_id();
+    if !state.glue_keys.is_empty()
+        && let Err(error) = state.glue_keys.verify(&method, &uri, &headers, &body)
+    {
+        return error.into_response_with(&request_id);
+    }
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
