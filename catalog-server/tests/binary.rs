@@ -207,14 +207,14 @@ fn venv_python() -> std::path::PathBuf {
     python
 }
 
-#[test]
-fn boto3_drives_the_glue_api_over_http() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&[], &[], dir.path());
+/// Runs `tests/python/glue_boto3.py` against the server on `port` with `args`; returns
+/// its exit status and its stdout and stderr.
+fn run_boto3_script(port: u16, args: &[&str]) -> (std::process::ExitStatus, String) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/glue_boto3.py");
     let output = Command::new(venv_python())
         .arg(script)
-        .arg(format!("http://127.0.0.1:{}", server.port))
+        .arg(format!("http://127.0.0.1:{port}"))
+        .args(args)
         .env_remove("AWS_PROFILE")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
@@ -225,8 +225,16 @@ fn boto3_drives_the_glue_api_over_http() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    (output.status, text)
+}
+
+#[test]
+fn boto3_drives_the_glue_api_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], &[], dir.path());
+    let (output, text) = run_boto3_script(server.port, &[]);
     let (stopped, log) = server.stop();
-    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(output.success(), "{text}\nserver log:\n{log}");
     assert!(text.contains("boto3 glue: ok"), "{text}");
     assert!(stopped, "{log}");
 }
@@ -259,23 +267,9 @@ fn boto3_runs_a_crawler_over_a_local_s3_server() {
     let env = s3.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let server = Server::start(&[], &env, dir.path());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/glue_boto3.py");
-    let output = Command::new(venv_python())
-        .arg(script)
-        .arg(format!("http://127.0.0.1:{}", server.port))
-        .args(["crawl", "s3://glue-lake/lake/"])
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (output, text) = run_boto3_script(server.port, &["crawl", "s3://glue-lake/lake/"]);
     let (stopped, log) = server.stop();
-    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(output.success(), "{text}\nserver log:\n{log}");
     assert!(text.contains("boto3 glue crawl: ok"), "{text}");
     assert!(stopped, "{log}");
 }
@@ -294,23 +288,9 @@ fn glue_requests_must_be_signed_when_access_keys_are_configured() {
         body.contains("MissingAuthenticationTokenException"),
         "{body}"
     );
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/glue_boto3.py");
-    let output = Command::new(venv_python())
-        .arg(script)
-        .arg(format!("http://127.0.0.1:{}", server.port))
-        .arg("auth")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (output, text) = run_boto3_script(server.port, &["auth"]);
     let (stopped, log) = server.stop();
-    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(output.success(), "{text}\nserver log:\n{log}");
     assert!(text.contains("boto3 glue auth: ok"), "{text}");
     assert!(
         !log.contains("lakecat-secret"),

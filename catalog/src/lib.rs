@@ -21,6 +21,7 @@
 pub mod crawlers;
 pub mod error;
 pub mod filter;
+pub mod id;
 pub mod model;
 pub mod page;
 pub mod service;

@@ -507,26 +507,28 @@ struct PagedRequest {
     max_results: Option<usize>,
 }
 
-async fn get_crawlers(state: &AppState, req: PagedRequest) -> Reply {
-    let listing = state
+/// One page of crawlers.
+async fn crawler_page(
+    state: &AppState,
+    req: PagedRequest,
+) -> Result<lakecat_catalog::Listing<Crawler>, GlueError> {
+    Ok(state
         .crawlers
         .list_crawlers(PageRequest {
             max_results: req.max_results,
             page_token: req.next_token.filter(|t| !t.is_empty()),
         })
-        .await?;
+        .await?)
+}
+
+async fn get_crawlers(state: &AppState, req: PagedRequest) -> Reply {
+    let listing = crawler_page(state, req).await?;
     let crawlers: Vec<Value> = listing.items.iter().map(crawler_shape).collect();
     Ok(json!({"Crawlers": crawlers, "NextToken": listing.next_page_token}))
 }
 
 async fn list_crawlers(state: &AppState, req: PagedRequest) -> Reply {
-    let listing = state
-        .crawlers
-        .list_crawlers(PageRequest {
-            max_results: req.max_results,
-            page_token: req.next_token.filter(|t| !t.is_empty()),
-        })
-        .await?;
+    let listing = crawler_page(state, req).await?;
     let names: Vec<&str> = listing
         .items
         .iter()

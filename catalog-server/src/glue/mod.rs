@@ -19,20 +19,6 @@ use crate::api::AppState;
 pub(crate) use error::GlueError;
 pub use sigv4::AccessKeys;
 
-/// A fresh request id, returned in `x-amzn-RequestId` as AWS does.
-fn new_request_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 /// Parses a request body; an empty body is an empty request.
 pub(crate) fn parse<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, GlueError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -49,7 +35,8 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request_id = new_request_id();
+    // A fresh request id, returned in `x-amzn-RequestId` as AWS does.
+    let request_id = lakecat_catalog::id::random_uuid();
     if !state.glue_keys.is_empty()
         && let Err(error) = state.glue_keys.verify(&method, &uri, &headers, &body)
     {

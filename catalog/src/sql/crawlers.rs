@@ -154,22 +154,6 @@ pub(super) async fn delete_crawler(pool: &AnyPool, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// A random version 4 UUID, the form of Glue's crawl ids.
-fn new_run_id() -> String {
-    let mut bytes: [u8; 16] = rand::random();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
 pub(super) async fn release_abandoned(
     pool: &AnyPool,
     name: &str,
@@ -215,7 +199,7 @@ pub(super) async fn release_abandoned(
 pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> {
     let mut tx = pool.begin().await?;
     let (id, current) = fetch_crawler(&mut tx, name).await?;
-    let run_id = new_run_id();
+    let run_id = crate::id::random_uuid();
     let now = now_millis();
     let started = sqlx::query(
         "UPDATE crawlers SET state = 'RUNNING', last_run_id = $1 WHERE id = $2 AND state = 'READY'",
