@@ -98,6 +98,7 @@ impl CrawlCommand {
                 ..CrawlerConfiguration::default()
             },
             schedule: None,
+            schedule_paused: false,
         }
     }
 }

@@ -438,3 +438,144 @@ async fn partitions() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn search_tables_across_databases() {
+    let g = glue().await;
+    for db in ["sales", "ops"] {
+        g.ok("CreateDatabase", json!({"DatabaseInput": {"Name": db}}))
+            .await;
+    }
+    for (db, name) in [
+        ("sales", "orders"),
+        ("sales", "order_items"),
+        ("ops", "orders_log"),
+        ("ops", "metrics"),
+    ] {
+        g.ok(
+            "CreateTable",
+            json!({"DatabaseName": db, "TableInput": sales_table(name)}),
+        )
+        .await;
+    }
+    let found = g.ok("SearchTables", json!({"SearchText": "ORDER"})).await;
+    let mut names: Vec<String> = found["TableList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{}.{}",
+                t["DatabaseName"].as_str().unwrap(),
+                t["Name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["ops.orders_log", "sales.order_items", "sales.orders"]
+    );
+    let filtered = g
+        .ok(
+            "SearchTables",
+            json!({"SearchText": "order", "Filters": [{"Key": "DatabaseName", "Value": "sales", "Comparator": "EQUALS"}]}),
+        )
+        .await;
+    assert_eq!(filtered["TableList"].as_array().unwrap().len(), 2);
+    // Pages of one, chained by NextToken, visit every match once.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = g
+            .ok(
+                "SearchTables",
+                json!({"SearchText": "order", "MaxResults": 1, "NextToken": token}),
+            )
+            .await;
+        seen.extend(
+            page["TableList"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["Name"].clone()),
+        );
+        match page["NextToken"].as_str() {
+            Some(next) => token = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    g.fails(
+        "SearchTables",
+        json!({"NextToken": "bogus"}),
+        "InvalidInputException",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn crawler_schedules_pause_and_resume() {
+    let g = glue().await;
+    let lake = g._dir.path().join("lake");
+    std::fs::create_dir_all(&lake).unwrap();
+    g.ok(
+        "CreateCrawler",
+        json!({"Name": "nightly", "Role": "r", "DatabaseName": "lake",
+               "Targets": {"S3Targets": [{"Path": lake.to_str().unwrap()}]}}),
+    )
+    .await;
+    g.fails(
+        "StartCrawlerSchedule",
+        json!({"CrawlerName": "nightly"}),
+        "NoScheduleException",
+    )
+    .await;
+    g.fails(
+        "StopCrawlerSchedule",
+        json!({"CrawlerName": "nightly"}),
+        "SchedulerNotRunningException",
+    )
+    .await;
+    g.ok(
+        "UpdateCrawlerSchedule",
+        json!({"CrawlerName": "nightly", "Schedule": "cron(15 12 * * ? *)"}),
+    )
+    .await;
+    let crawler = g.ok("GetCrawler", json!({"Name": "nightly"})).await;
+    assert_eq!(
+        crawler["Crawler"]["Schedule"],
+        json!({"ScheduleExpression": "cron(15 12 * * ? *)", "State": "SCHEDULED"})
+    );
+    g.fails(
+        "StartCrawlerSchedule",
+        json!({"CrawlerName": "nightly"}),
+        "SchedulerRunningException",
+    )
+    .await;
+    g.ok("StopCrawlerSchedule", json!({"CrawlerName": "nightly"}))
+        .await;
+    let crawler = g.ok("GetCrawler", json!({"Name": "nightly"})).await;
+    assert_eq!(crawler["Crawler"]["Schedule"]["State"], "NOT_SCHEDULED");
+    assert_eq!(crawler["Crawler"]["Version"], 3);
+    g.ok("StartCrawlerSchedule", json!({"CrawlerName": "nightly"}))
+        .await;
+    g.fails(
+        "GetCrawler",
+        json!({"Name": "ghost"}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.fails(
+        "CreateCrawler",
+        json!({"Name": "jdbc", "Role": "r", "Targets": {"JdbcTargets": [{"Path": "x"}]}}),
+        "InvalidInputException",
+    )
+    .await;
+    g.fails(
+        "CreateCrawler",
+        json!({"Name": "norole", "Targets": {"S3Targets": [{"Path": lake.to_str().unwrap()}]}}),
+        "InvalidInputException",
+    )
+    .await;
+}

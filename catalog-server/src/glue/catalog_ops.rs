@@ -22,6 +22,8 @@ const MAX_BATCH_GET_PARTITIONS: usize = 1000;
 const MAX_BATCH_DELETE_TABLES: usize = 100;
 /// Most entries in one BatchUpdatePartition (Glue's limit).
 const MAX_BATCH_UPDATE_PARTITIONS: usize = 100;
+/// Largest page of SearchTables (Glue's limit).
+const MAX_SEARCH_RESULTS: usize = 1000;
 /// Longest GetTables expression accepted, in bytes.
 const MAX_TABLE_EXPRESSION_BYTES: usize = 2048;
 
@@ -41,6 +43,7 @@ pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> 
         "DeleteTable" => delete_table(state, parse(body)?).await,
         "GetTables" => get_tables(state, parse(body)?).await,
         "BatchDeleteTable" => batch_delete_table(state, parse(body)?).await,
+        "SearchTables" => search_tables(state, parse(body)?).await,
         "GetTableVersion" => get_table_version(state, parse(body)?).await,
         "GetTableVersions" => get_table_versions(state, parse(body)?).await,
         "DeleteTableVersion" => delete_table_version(state, parse(body)?).await,
@@ -274,6 +277,134 @@ async fn get_tables(state: &AppState, req: GetTablesRequest) -> Reply {
         .map(Into::into)
         .collect();
     Ok(json!({"TableList": tables, "NextToken": listing.next_page_token}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct PropertyPredicate {
+    key: String,
+    value: String,
+    comparator: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct SearchTablesRequest {
+    search_text: Option<String>,
+    filters: Vec<PropertyPredicate>,
+    next_token: Option<String>,
+    max_results: Option<usize>,
+}
+
+/// Whether a table matches a search: the text in its name, description or parameter values
+/// (ignoring case), and every filter on `DatabaseName` or a parameter key.
+fn table_matches(
+    table: &lakecat_catalog::Table,
+    req: &SearchTablesRequest,
+) -> Result<bool, GlueError> {
+    if let Some(text) = req.search_text.as_deref().filter(|t| !t.is_empty()) {
+        let text = text.to_lowercase();
+        let found = table.name.contains(&text)
+            || table
+                .description
+                .as_deref()
+                .is_some_and(|d| d.to_lowercase().contains(&text))
+            || table
+                .parameters
+                .values()
+                .any(|v| v.to_lowercase().contains(&text));
+        if !found {
+            return Ok(false);
+        }
+    }
+    for filter in &req.filters {
+        let actual = match filter.key.as_str() {
+            "DatabaseName" => Some(table.database_name.as_str()),
+            "Name" => Some(table.name.as_str()),
+            key => table.parameters.get(key).map(String::as_str),
+        };
+        let Some(actual) = actual else {
+            return Ok(false);
+        };
+        let matched = match filter.comparator.as_deref().unwrap_or("EQUALS") {
+            "EQUALS" => actual.eq_ignore_ascii_case(&filter.value),
+            "GREATER_THAN" => actual > filter.value.as_str(),
+            "LESS_THAN" => actual < filter.value.as_str(),
+            "GREATER_THAN_EQUALS" => actual >= filter.value.as_str(),
+            "LESS_THAN_EQUALS" => actual <= filter.value.as_str(),
+            other => {
+                return Err(GlueError::invalid(format!(
+                    "Filters.Comparator must be EQUALS, GREATER_THAN, LESS_THAN, \
+                     GREATER_THAN_EQUALS or LESS_THAN_EQUALS (got {other})"
+                )));
+            }
+        };
+        if !matched {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// `SearchTables`, over every database. The token is the position in the ordered result,
+/// so pages are stable while tables do not change.
+async fn search_tables(state: &AppState, req: SearchTablesRequest) -> Reply {
+    let limit = req.max_results.unwrap_or(MAX_SEARCH_RESULTS);
+    if !(1..=MAX_SEARCH_RESULTS).contains(&limit) {
+        return Err(GlueError::invalid(format!(
+            "MaxResults must be between 1 and {MAX_SEARCH_RESULTS}"
+        )));
+    }
+    let skip: usize = match req.next_token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => token
+            .strip_prefix("search:")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| GlueError::invalid("NextToken is not a SearchTables token"))?,
+        None => 0,
+    };
+    let mut matched = Vec::new();
+    let mut seen = 0usize;
+    let mut more = false;
+    let mut database_token = None;
+    'databases: loop {
+        let databases = state
+            .catalog
+            .list_databases(page(database_token, None))
+            .await?;
+        for database in &databases.items {
+            let mut table_token = None;
+            loop {
+                let tables = state
+                    .catalog
+                    .list_tables(&database.name, page(table_token, None))
+                    .await?;
+                for table in tables.items {
+                    if !table_matches(&table, &req)? {
+                        continue;
+                    }
+                    seen += 1;
+                    if seen <= skip {
+                        continue;
+                    }
+                    if matched.len() == limit {
+                        more = true;
+                        break 'databases;
+                    }
+                    matched.push(Table::from(table));
+                }
+                match tables.next_page_token {
+                    Some(next) => table_token = Some(next),
+                    None => break,
+                }
+            }
+        }
+        match databases.next_page_token {
+            Some(next) => database_token = Some(next),
+            None => break,
+        }
+    }
+    let next = more.then(|| format!("search:{}", skip + matched.len()));
+    Ok(json!({"TableList": matched, "NextToken": next}))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -39,6 +39,9 @@ pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> 
         "StopCrawler" => op!(stop_crawler),
         "GetCrawlerMetrics" => op!(get_crawler_metrics),
         "ListCrawls" => op!(list_crawls),
+        "UpdateCrawlerSchedule" => op!(update_crawler_schedule),
+        "StartCrawlerSchedule" => op!(start_crawler_schedule),
+        "StopCrawlerSchedule" => op!(stop_crawler_schedule),
         "CreateClassifier" => create_classifier(state, body).await,
         "UpdateClassifier" => update_classifier(state, body).await,
         "GetClassifier" => op!(get_classifier),
@@ -445,7 +448,12 @@ fn crawler_shape(crawler: &Crawler) -> Value {
         "Version": crawler.version,
     });
     if let Some(schedule) = &d.schedule {
-        shape["Schedule"] = json!({"ScheduleExpression": schedule, "State": "SCHEDULED"});
+        let state = if d.schedule_paused {
+            "NOT_SCHEDULED"
+        } else {
+            "SCHEDULED"
+        };
+        shape["Schedule"] = json!({"ScheduleExpression": schedule, "State": state});
     }
     if let Some(configuration) = configuration_json(&d.configuration) {
         shape["Configuration"] = configuration.into();
@@ -577,6 +585,71 @@ async fn start_crawler(state: &AppState, req: NameRequest) -> Reply {
 async fn stop_crawler(state: &AppState, req: NameRequest) -> Reply {
     state.crawlers.stop_crawl(&req.name).await?;
     Ok(json!({}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct ScheduleRequest {
+    crawler_name: String,
+    schedule: Option<String>,
+}
+
+/// Changes a crawler's stored definition with `change`.
+async fn change_crawler(
+    state: &AppState,
+    name: &str,
+    change: impl FnOnce(&mut CrawlerInput) -> Result<(), GlueError>,
+) -> Reply {
+    let crawler = state.crawlers.get_crawler(name).await?;
+    let mut definition = crawler.definition;
+    change(&mut definition)?;
+    state
+        .crawlers
+        .update_crawler(definition, Some(crawler.version))
+        .await?;
+    Ok(json!({}))
+}
+
+async fn update_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
+    change_crawler(state, &req.crawler_name, |d| {
+        d.schedule = req.schedule.filter(|s| !s.is_empty());
+        Ok(())
+    })
+    .await
+}
+
+async fn start_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
+    change_crawler(state, &req.crawler_name, |d| {
+        if d.schedule.is_none() {
+            return Err(GlueError::new(
+                "NoScheduleException",
+                format!("crawler {} has no schedule", d.name),
+            ));
+        }
+        if !d.schedule_paused {
+            return Err(GlueError::new(
+                "SchedulerRunningException",
+                format!("the schedule of crawler {} is already running", d.name),
+            ));
+        }
+        d.schedule_paused = false;
+        Ok(())
+    })
+    .await
+}
+
+async fn stop_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
+    change_crawler(state, &req.crawler_name, |d| {
+        if d.schedule.is_none() || d.schedule_paused {
+            return Err(GlueError::new(
+                "SchedulerNotRunningException",
+                format!("the schedule of crawler {} is not running", d.name),
+            ));
+        }
+        d.schedule_paused = true;
+        Ok(())
+    })
+    .await
 }
 
 /// The runs of a crawler, newest first, up to `limit`.

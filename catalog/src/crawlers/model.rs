@@ -38,6 +38,9 @@ pub struct CrawlerInput {
     /// A cron expression, for example `cron(15 12 * * ? *)`; run by the scheduler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
+    /// The schedule is paused (Glue's StopCrawlerSchedule) and does not start crawls.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub schedule_paused: bool,
 }
 
 /// The places a crawler reads.
