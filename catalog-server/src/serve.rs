@@ -11,6 +11,9 @@ use tokio::net::TcpListener;
 
 use crate::config::{ServeConfig, redact_url};
 
+/// How long a shutting-down server waits for running crawls to stop.
+const CRAWL_STOP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Runs the server until a shutdown signal.
 pub async fn serve(config: ServeConfig) -> Result<()> {
     let options = StoreOptions {
@@ -37,11 +40,20 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
 
     axum::serve(
         listener,
-        crate::app_with_access_keys(catalog, crawlers, config.glue_access_keys.clone()),
+        crate::app_with_access_keys(catalog, crawlers.clone(), config.glue_access_keys.clone()),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("server failed")?;
+    // Running crawls stop between tables and record STOPPED, rather than being cut off and
+    // released as FAILED after their lease.
+    let left = crawlers.stop_all(CRAWL_STOP_PATIENCE).await;
+    if left > 0 {
+        tracing::warn!(
+            crawls = left,
+            "crawls still running at shutdown; they will be released after their lease"
+        );
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -298,3 +298,52 @@ fn glue_requests_must_be_signed_when_access_keys_are_configured() {
     );
     assert!(stopped, "{log}");
 }
+
+#[test]
+fn shutdown_stops_running_crawls_and_records_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    for table in 0..150 {
+        for part in 0..12 {
+            let folder = lake.join(format!("t{table:03}/p={part}"));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("d.json"), format!("{{\"c{table}\": {part}}}\n")).unwrap();
+        }
+    }
+    let server = Server::start(&[], &[], dir.path());
+    let crawler = format!(
+        r#"{{"name": "big", "database_name": "big", "targets": {{"s3_targets": [{{"path": "{}"}}]}}}}"#,
+        lake.display()
+    );
+    let (status, body) = http(server.port, "POST", "/v1/crawlers", Some(&crawler)).unwrap();
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = http(server.port, "POST", "/v1/crawlers/big:start", Some("{}")).unwrap();
+    assert_eq!(status, 202, "{body}");
+    let (stopped, log) = server.stop();
+    assert!(stopped, "{log}");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let crawler = runtime.block_on(async {
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("lakecat.db").display()
+        );
+        let store = lakecat_catalog::SqlStore::connect(&url, &Default::default())
+            .await
+            .unwrap();
+        lakecat_catalog::crawlers::Crawlers::new(std::sync::Arc::new(store))
+            .get_crawler("big")
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        crawler.state,
+        lakecat_catalog::crawlers::CrawlerState::Ready
+    );
+    let last = crawler.last_crawl.unwrap();
+    assert_eq!(
+        last.state,
+        lakecat_catalog::crawlers::RunState::Stopped,
+        "{last:?}\n{log}"
+    );
+}

@@ -125,6 +125,25 @@ impl CrawlerService {
         Ok(())
     }
 
+    /// Stops every crawl running in this process and waits up to `patience` for them to
+    /// record their end (STOPPED, each table as it was or as planned). For a server shutting
+    /// down; returns the crawls still running when the wait ended.
+    pub async fn stop_all(&self, patience: std::time::Duration) -> usize {
+        if let Ok(running) = self.running.lock() {
+            for stop in running.values() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            let left = self.running.lock().map(|r| r.len()).unwrap_or(0);
+            if left == 0 || tokio::time::Instant::now() >= deadline {
+                return left;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Lists a crawler's runs, newest first.
     pub async fn list_runs(
         &self,
