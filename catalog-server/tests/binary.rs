@@ -347,3 +347,49 @@ fn shutdown_stops_running_crawls_and_records_them() {
         "{last:?}\n{log}"
     );
 }
+
+#[test]
+fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], &[], dir.path());
+    let moto_port = free_port();
+    let mut moto = Command::new(venv_python())
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &moto_port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", moto_port)).is_err() {
+        assert!(Instant::now() < deadline, "moto did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/python/glue_compare_moto.py"
+    );
+    let output = Command::new(venv_python())
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .arg(format!("http://127.0.0.1:{moto_port}"))
+        .output()
+        .unwrap();
+    let _ = moto.kill();
+    let _ = moto.wait();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (stopped, log) = server.stop();
+    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(text.contains("shapes match moto"), "{text}");
+    assert!(stopped, "{log}");
+}
