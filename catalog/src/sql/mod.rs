@@ -113,7 +113,7 @@ struct StatisticsSchedule {
 }
 
 /// Partitions written before the first statistics refresh.
-const ANALYZE_AFTER_PARTITIONS: u64 = 20_000;
+const ANALYZE_AFTER_PARTITIONS: u64 = 1_000;
 
 impl StatisticsSchedule {
     /// Records `count` written partitions; true when the statistics are due.
@@ -569,7 +569,9 @@ mod tests {
         }
         assert_eq!(
             refreshed_at,
-            [20_000, 40_000, 80_000, 160_000, 320_000, 640_000]
+            [
+                1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000
+            ]
         );
     }
 }
