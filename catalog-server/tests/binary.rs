@@ -393,3 +393,51 @@ fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
     assert!(text.contains("shapes match moto"), "{text}");
     assert!(stopped, "{log}");
 }
+
+#[test]
+fn the_aws_cli_reads_and_writes_through_the_glue_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], &[], dir.path());
+    let aws = venv_python().with_file_name("aws");
+    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    let run = |args: &[&str]| {
+        Command::new(&aws)
+            .args([
+                "glue",
+                "--endpoint-url",
+                &endpoint,
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "cli")
+            .env("AWS_SECRET_ACCESS_KEY", "cli")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    };
+    let created = run(&["create-database", "--database-input", r#"{"Name": "Cli"}"#]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let listed = run(&["get-databases"]);
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(body["DatabaseList"][0]["Name"], "cli", "{body}");
+    let missing = run(&["get-table", "--database-name", "cli", "--name", "nope"]);
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("EntityNotFoundException"), "{stderr}");
+    let (stopped, log) = server.stop();
+    assert!(stopped, "{log}");
+}
