@@ -1,19 +1,17 @@
 //! Glue's Data Catalog operations: databases, tables, table versions and partitions, each a
 //! thin translation between Glue's shapes and the catalog service.
 
-use lakecat_catalog::{
-    Error as CatalogError, PageRequest, PartitionListRequest, UpdateTableOptions,
-};
+use lakecat_catalog::{Error as CatalogError, PartitionListRequest, UpdateTableOptions};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::GlueError;
-use super::parse;
 use super::shapes::{
     Database, DatabaseInput, ErrorDetail, Partition, PartitionError, PartitionInput,
     PartitionValueList, Table, TableInput,
 };
+use super::{page, parse};
 use crate::api::AppState;
 
 /// Most partitions in one BatchGetPartition (Glue's limit).
@@ -80,13 +78,6 @@ fn required<'a>(field: &str, value: &'a str) -> Result<&'a str, GlueError> {
         return Err(GlueError::invalid(format!("{field} is required")));
     }
     Ok(value)
-}
-
-fn page(next_token: Option<String>, max_results: Option<usize>) -> PageRequest {
-    PageRequest {
-        max_results,
-        page_token: next_token.filter(|t| !t.is_empty()),
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]

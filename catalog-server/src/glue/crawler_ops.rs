@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::GlueError;
-use super::parse;
+use super::shapes::epoch;
+use super::{page, parse};
 use crate::api::AppState;
 
 type Reply = Result<Value, GlueError>;
@@ -49,10 +50,6 @@ pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> 
         "DeleteClassifier" => op!(delete_classifier),
         _ => return None,
     })
-}
-
-fn epoch(time: chrono::DateTime<chrono::Utc>) -> f64 {
-    time.timestamp_millis() as f64 / 1000.0
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -522,10 +519,7 @@ async fn crawler_page(
 ) -> Result<lakecat_catalog::Listing<Crawler>, GlueError> {
     Ok(state
         .crawlers
-        .list_crawlers(PageRequest {
-            max_results: req.max_results,
-            page_token: req.next_token.filter(|t| !t.is_empty()),
-        })
+        .list_crawlers(page(req.next_token, req.max_results))
         .await?)
 }
 
@@ -731,13 +725,7 @@ struct ListCrawlsRequest {
 async fn list_crawls(state: &AppState, req: ListCrawlsRequest) -> Reply {
     let listing = state
         .crawlers
-        .list_runs(
-            &req.crawler_name,
-            PageRequest {
-                max_results: req.max_results,
-                page_token: req.next_token.filter(|t| !t.is_empty()),
-            },
-        )
+        .list_runs(&req.crawler_name, page(req.next_token, req.max_results))
         .await?;
     let crawls: Vec<Value> = listing
         .items
@@ -915,10 +903,7 @@ async fn get_classifier(state: &AppState, req: NameRequest) -> Reply {
 async fn get_classifiers(state: &AppState, req: PagedRequest) -> Reply {
     let listing = state
         .crawlers
-        .list_classifiers(PageRequest {
-            max_results: req.max_results,
-            page_token: req.next_token.filter(|t| !t.is_empty()),
-        })
+        .list_classifiers(page(req.next_token, req.max_results))
         .await?;
     let classifiers: Vec<Value> = listing.items.iter().map(classifier_shape).collect();
     Ok(json!({"Classifiers": classifiers, "NextToken": listing.next_page_token}))

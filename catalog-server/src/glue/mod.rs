@@ -27,6 +27,17 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, Glu
     Ok(serde_json::from_slice(body)?)
 }
 
+/// The page a Glue request asks for; SDKs send an empty `NextToken` for the first page.
+pub(crate) fn page(
+    next_token: Option<String>,
+    max_results: Option<usize>,
+) -> lakecat_catalog::PageRequest {
+    lakecat_catalog::PageRequest {
+        max_results,
+        page_token: next_token.filter(|t| !t.is_empty()),
+    }
+}
+
 /// `POST /`: one Glue operation.
 pub(crate) async fn handle(
     State(state): State<AppState>,

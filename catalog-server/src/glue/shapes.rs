@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) const CATALOG_ID: &str = "000000000000";
 
 /// Glue timestamps: epoch seconds, with a fraction.
-fn epoch(time: DateTime<Utc>) -> f64 {
+pub(super) fn epoch(time: DateTime<Utc>) -> f64 {
     time.timestamp_millis() as f64 / 1000.0
 }
 
