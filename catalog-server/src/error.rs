@@ -67,6 +67,7 @@ pub fn classify(error: &CatalogError) -> (StatusCode, &'static str) {
     match error {
         CatalogError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
         CatalogError::InvalidPageToken(_) => (StatusCode::BAD_REQUEST, "INVALID_PAGE_TOKEN"),
+        CatalogError::LimitExceeded(_) => (StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED"),
         CatalogError::NotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
         CatalogError::AlreadyExists { .. } => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
         CatalogError::ConcurrentModification(_) => {

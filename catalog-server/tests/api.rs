@@ -630,7 +630,8 @@ async fn every_documented_operation_is_routed() {
             .replace("{values}", "2024/1")
             .replace("{crawler}", "nightly")
             .replace("{run_id}", "0")
-            .replace("{classifier}", "logs");
+            .replace("{classifier}", "logs")
+            .replace("{index}", "by_hour");
         for method in operations.as_object().unwrap().keys() {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = (method == Method::POST || method == Method::PUT).then(|| json!({}));
@@ -642,7 +643,67 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 36);
+    assert_eq!(checked, 39);
+}
+
+#[tokio::test]
+async fn partition_indexes() {
+    let t = with_orders().await;
+    let indexes = "/v1/databases/sales/tables/orders/partition-indexes";
+    let (status, body) = t
+        .post(indexes, json!({"name": "by_hour", "keys": ["HOUR"]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["keys"], json!([{"name": "hour", "type": "int"}]));
+    let (status, body) = t
+        .post(indexes, json!({"name": "by_hour", "keys": ["year"]}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "ALREADY_EXISTS")
+    );
+    let (status, body) = t
+        .post(indexes, json!({"name": "x", "keys": ["minute"]}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    assert!(
+        message(&body).starts_with("keys[0]: minute is not a partition key"),
+        "{body}"
+    );
+    for (name, keys) in [
+        ("by_year", json!(["year"])),
+        ("by_both", json!(["year", "hour"])),
+    ] {
+        let (status, body) = t.post(indexes, json!({"name": name, "keys": keys})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) = t
+        .post(indexes, json!({"name": "fourth", "keys": ["hour", "year"]}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED")
+    );
+    let (status, body) = t.get(indexes).await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = body["partition_indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["by_hour", "by_year", "by_both"]);
+    let (status, _) = t.delete(&format!("{indexes}/by_year")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = t.delete(&format!("{indexes}/by_year")).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    assert_eq!(
+        message(&body),
+        "partition index sales.orders.by_year not found"
+    );
 }
 
 async fn wait_until_ready(t: &TestApp, crawler: &str) -> Value {

@@ -512,6 +512,22 @@ async fn search_tables_across_databases() {
         "InvalidInputException",
     )
     .await;
+    // A token belongs to its search: another text or filter cannot reuse it.
+    let first = g
+        .ok(
+            "SearchTables",
+            json!({"SearchText": "order", "MaxResults": 1}),
+        )
+        .await;
+    let token = first["NextToken"].as_str().unwrap();
+    let message = g
+        .fails(
+            "SearchTables",
+            json!({"SearchText": "metric", "NextToken": token}),
+            "InvalidInputException",
+        )
+        .await;
+    assert!(message.contains("page token"), "{message}");
 }
 
 #[tokio::test]

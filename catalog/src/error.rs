@@ -19,6 +19,8 @@ pub enum Entity {
     CrawlRun,
     /// A custom classifier.
     Classifier,
+    /// A partition index.
+    PartitionIndex,
 }
 
 impl fmt::Display for Entity {
@@ -31,6 +33,7 @@ impl fmt::Display for Entity {
             Entity::Crawler => "crawler",
             Entity::CrawlRun => "crawl run",
             Entity::Classifier => "classifier",
+            Entity::PartitionIndex => "partition index",
         })
     }
 }
@@ -70,6 +73,10 @@ pub enum Error {
         /// Its state, lower case: `running`, `stopping` or `not running`.
         state: &'static str,
     },
+    /// The request would exceed a limit on how many objects may exist (for example three
+    /// partition indexes per table); nothing was changed.
+    #[error("{0}")]
+    LimitExceeded(String),
     /// A paging token that is malformed or belongs to another listing.
     #[error("invalid page token: {0}")]
     InvalidPageToken(String),

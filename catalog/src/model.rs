@@ -291,3 +291,27 @@ pub struct Partition {
 
 /// The value Hive writes for a null partition value.
 pub const HIVE_DEFAULT_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// Input to create a partition index: an ordered list of a table's partition keys whose
+/// values the database indexes, so that filters on them need not scan the table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PartitionIndexInput {
+    /// The index's name, unique within its table.
+    pub name: String,
+    /// Partition key names, in index order. Keys must be strings or whole numbers.
+    pub keys: Vec<String>,
+}
+
+/// A partition index of a table. Indexes are built when created, so they are always active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartitionIndex {
+    /// The index's name.
+    pub name: String,
+    /// The indexed partition keys, in index order, with their declared types.
+    pub keys: Vec<Column>,
+    /// When the index was created.
+    pub create_time: DateTime<Utc>,
+}

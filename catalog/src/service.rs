@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Database, DatabaseInput, Partition, PartitionInput, Table, TableInput, TableVersion,
+    Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
+    TableInput, TableVersion,
 };
 use crate::page::Scope;
 use crate::store::{
@@ -24,10 +25,18 @@ pub const MAX_PAGE_SIZE: usize = 100;
 pub const MAX_PARTITION_PAGE_SIZE: usize = 1000;
 /// Most partitions in one batch create (Glue's limit).
 pub const MAX_BATCH_CREATE_PARTITIONS: usize = 100;
+/// Most partitions in one batch read (Glue's limit).
+pub const MAX_BATCH_GET_PARTITIONS: usize = 1000;
 /// Most partitions in one batch delete (Glue's limit).
 pub const MAX_BATCH_DELETE_PARTITIONS: usize = 25;
 /// Most table versions in one batch delete (Glue's limit).
 pub const MAX_BATCH_DELETE_VERSIONS: usize = 100;
+/// Largest page of a table search across databases (Glue's SearchTables limit).
+pub const MAX_SEARCH_PAGE_SIZE: usize = 1000;
+/// Most tables one search request examines. A search over a large catalog returns a short
+/// page (possibly empty) with a token once this many were examined, so that one request
+/// never walks the whole catalog.
+pub const MAX_SEARCH_SCANNED: usize = 10_000;
 /// Most segments a partition listing can be split into (Glue's limit).
 pub const MAX_SEGMENTS: u32 = 10;
 
@@ -177,6 +186,85 @@ impl Catalog {
         })
     }
 
+    /// Searches tables across databases, in database then table name order, keeping those
+    /// `matches` accepts. `scope` names the search (its text and filters), so that a token
+    /// from another search is refused. A page ends after `max_results` matches or after
+    /// [`MAX_SEARCH_SCANNED`] tables were examined, whichever comes first; the token resumes
+    /// after the last table examined, so paging through a catalog reads each table once.
+    pub async fn search_tables<E: From<Error>>(
+        &self,
+        scope: &[&str],
+        page: PageRequest,
+        mut matches: impl FnMut(&Table) -> Result<bool, E>,
+    ) -> Result<Listing<Table>, E> {
+        let limit = page_size(page.max_results, MAX_SEARCH_PAGE_SIZE)?;
+        let scope = Scope::new("search", scope);
+        // The cursor is `database\ntable`: names are single-line, so the split is exact.
+        let mut position = match page.page_token {
+            Some(token) => {
+                let cursor = scope.decode(&token)?;
+                let (database, table) = cursor
+                    .split_once('\n')
+                    .ok_or_else(|| Error::InvalidPageToken("not a search position".into()))?;
+                Some((database.to_string(), Some(table.to_string())))
+            }
+            None => None,
+        };
+        let mut database_after: Option<String> = None;
+        let mut items = Vec::new();
+        let mut scanned = 0;
+        loop {
+            let (database, mut table_after) = match position.take() {
+                Some(position) => position,
+                None => {
+                    let next = self
+                        .store
+                        .list_databases(database_after.as_deref(), 1)
+                        .await?;
+                    match next.items.into_iter().next() {
+                        Some(database) => (database.name, None),
+                        None => {
+                            return Ok(Listing {
+                                items,
+                                next_page_token: None,
+                            });
+                        }
+                    }
+                }
+            };
+            loop {
+                let tables = match self
+                    .store
+                    .list_tables(&database, table_after.as_deref(), MAX_PAGE_SIZE)
+                    .await
+                {
+                    Ok(tables) => tables,
+                    // Deleted since the previous page: carry on with the next database.
+                    Err(Error::NotFound { .. }) => break,
+                    Err(error) => return Err(error.into()),
+                };
+                for table in tables.items {
+                    scanned += 1;
+                    let name = table.name.clone();
+                    if matches(&table)? {
+                        items.push(table);
+                    }
+                    if items.len() == limit || scanned == MAX_SEARCH_SCANNED {
+                        return Ok(Listing {
+                            items,
+                            next_page_token: Some(scope.encode(&format!("{database}\n{name}"))),
+                        });
+                    }
+                }
+                match tables.next {
+                    Some(next) => table_after = Some(next),
+                    None => break,
+                }
+            }
+            database_after = Some(database);
+        }
+    }
+
     /// Replaces a table's definition. The input's name must be the table's.
     pub async fn update_table(
         &self,
@@ -198,6 +286,42 @@ impl Catalog {
         }
         self.store
             .update_table(&database.to_lowercase(), &input, &options)
+            .await
+    }
+
+    /// Creates a partition index on a table and builds it.
+    pub async fn create_partition_index(
+        &self,
+        database: &str,
+        table: &str,
+        input: PartitionIndexInput,
+    ) -> Result<PartitionIndex> {
+        let input = validate::partition_index_input(input)?;
+        self.store
+            .create_partition_index(&database.to_lowercase(), &table.to_lowercase(), &input)
+            .await
+    }
+
+    /// Lists a table's partition indexes.
+    pub async fn list_partition_indexes(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Vec<PartitionIndex>> {
+        self.store
+            .list_partition_indexes(&database.to_lowercase(), &table.to_lowercase())
+            .await
+    }
+
+    /// Deletes a partition index; the table and its partitions stay.
+    pub async fn delete_partition_index(
+        &self,
+        database: &str,
+        table: &str,
+        name: &str,
+    ) -> Result<()> {
+        self.store
+            .delete_partition_index(&database.to_lowercase(), &table.to_lowercase(), name)
             .await
     }
 
@@ -348,6 +472,20 @@ impl Catalog {
     ) -> Result<Partition> {
         self.store
             .get_partition(&database.to_lowercase(), &table.to_lowercase(), values)
+            .await
+    }
+
+    /// Reads several partitions by their values (at most [`MAX_BATCH_GET_PARTITIONS`]); the
+    /// ones that do not exist are left out of the answer, as Glue's BatchGetPartition does.
+    pub async fn get_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[Vec<String>],
+    ) -> Result<Vec<Partition>> {
+        batch_size("partitions", values.len(), MAX_BATCH_GET_PARTITIONS)?;
+        self.store
+            .get_partitions(&database.to_lowercase(), &table.to_lowercase(), values)
             .await
     }
 

@@ -10,7 +10,8 @@ use async_trait::async_trait;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Database, DatabaseInput, Partition, PartitionInput, Table, TableInput, TableVersion,
+    Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
+    TableInput, TableVersion,
 };
 
 /// One page of a listing.
@@ -206,6 +207,14 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         table: &str,
         values: &[String],
     ) -> Result<Partition>;
+    /// Reads the partitions with these values that exist, in the order asked for; missing
+    /// ones are left out.
+    async fn get_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[Vec<String>],
+    ) -> Result<Vec<Partition>>;
     /// Lists partitions in a stable order, filtered in the database.
     async fn list_partitions(
         &self,
@@ -236,4 +245,21 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         table: &str,
         values: &[Vec<String>],
     ) -> Result<Vec<PartitionFailure>>;
+
+    /// Creates a partition index over a table's partition keys and builds it. At most
+    /// [`crate::validate::MAX_PARTITION_INDEXES`] per table ([`Error::LimitExceeded`]).
+    async fn create_partition_index(
+        &self,
+        database: &str,
+        table: &str,
+        input: &PartitionIndexInput,
+    ) -> Result<PartitionIndex>;
+    /// Lists a table's partition indexes, oldest first.
+    async fn list_partition_indexes(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Vec<PartitionIndex>>;
+    /// Deletes a partition index.
+    async fn delete_partition_index(&self, database: &str, table: &str, name: &str) -> Result<()>;
 }

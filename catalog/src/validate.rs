@@ -4,7 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Column, DatabaseInput, Parameters, PartitionInput, StorageDescriptor, TableInput,
+    Column, DatabaseInput, Parameters, PartitionIndexInput, PartitionInput, StorageDescriptor,
+    TableInput,
 };
 
 /// Longest database, table, column or key name, in bytes.
@@ -207,6 +208,79 @@ pub fn table_input(mut input: TableInput) -> Result<TableInput> {
         check_storage_descriptor("storage_descriptor", sd)?;
     }
     Ok(input)
+}
+
+/// Most partition indexes per table (Glue's limit).
+pub const MAX_PARTITION_INDEXES: usize = 3;
+
+/// Validates a partition index input on its own and folds its key names to lower case.
+pub fn partition_index_input(mut input: PartitionIndexInput) -> Result<PartitionIndexInput> {
+    check_name("name", &input.name)?;
+    if input.keys.is_empty() {
+        return Err(Error::invalid(
+            "keys: a partition index needs at least one key",
+        ));
+    }
+    if input.keys.len() > MAX_PARTITION_KEYS {
+        return Err(Error::invalid(format!(
+            "keys: at most {MAX_PARTITION_KEYS} keys (got {})",
+            input.keys.len()
+        )));
+    }
+    for key in &mut input.keys {
+        *key = key.to_lowercase();
+    }
+    for (i, key) in input.keys.iter().enumerate() {
+        check_name(&format!("keys[{i}]"), key)?;
+        if input.keys[..i].contains(key) {
+            return Err(Error::invalid(format!(
+                "keys[{i}]: key {key} appears twice"
+            )));
+        }
+    }
+    Ok(input)
+}
+
+/// Resolves a partition index's keys against its table's partition keys: each key's position
+/// and declared type. Glue indexes only string and whole-number keys.
+pub fn partition_index_keys(
+    input: &PartitionIndexInput,
+    partition_keys: &[Column],
+) -> Result<Vec<(usize, Column)>> {
+    input
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let Some(position) = partition_keys
+                .iter()
+                .position(|key| key.name.eq_ignore_ascii_case(name))
+            else {
+                let known: Vec<&str> = partition_keys.iter().map(|k| k.name.as_str()).collect();
+                return Err(Error::invalid(format!(
+                    "keys[{i}]: {name} is not a partition key of the table (its keys: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            };
+            let key = &partition_keys[position];
+            let indexable = matches!(
+                crate::filter::KeyKind::of(key.type_name.as_deref()),
+                Ok(crate::filter::KeyKind::Text | crate::filter::KeyKind::Integer)
+            );
+            if !indexable {
+                return Err(Error::invalid(format!(
+                    "keys[{i}]: partition key {name} has type {}; partition indexes take keys of \
+                     type string, char, varchar, tinyint, smallint, int, bigint or long",
+                    key.type_name.as_deref().unwrap_or("string")
+                )));
+            }
+            Ok((position, key.clone()))
+        })
+        .collect()
 }
 
 /// Checks partition values against the number of partition keys of their table.

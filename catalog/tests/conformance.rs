@@ -29,6 +29,7 @@ conformance!(
     concurrent_partition_writers_lose_nothing,
     delete_database_cascades,
     partition_keys_locked_by_partitions,
+    batch_reads_keep_order_across_statements,
 );
 
 fn db(name: &str) -> DatabaseInput {
@@ -1096,4 +1097,40 @@ async fn partition_keys_locked_by_partitions(t: &TestCatalog) {
         .await
         .unwrap();
     assert_eq!(matching(c, "month = 1").await.len(), 1);
+}
+
+async fn batch_reads_keep_order_across_statements(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("day", "int")]))
+        .await
+        .unwrap();
+    let inputs: Vec<PartitionInput> = (0..300).map(|d| partition(&[&d.to_string()])).collect();
+    c.load_partitions("sales", "orders", &inputs).await.unwrap();
+    // Newest first, with missing days between, and more lookups than one statement holds.
+    let wanted: Vec<Vec<String>> = (0..450).rev().map(|d| vec![d.to_string()]).collect();
+    let found = c.get_partitions("sales", "orders", &wanted).await.unwrap();
+    let days: Vec<String> = found.iter().map(|p| p.values[0].clone()).collect();
+    let expected: Vec<String> = (0..300).rev().map(|d| d.to_string()).collect();
+    assert_eq!(days, expected);
+    assert!(found.iter().all(|p| p.table_name == "orders"));
+
+    let wrong = c
+        .get_partitions("sales", "orders", &[strings(&["1"]), strings(&["1", "2"])])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&wrong, Error::InvalidInput(m) if m.starts_with("values[1]")),
+        "{wrong}"
+    );
+    let too_many: Vec<Vec<String>> = (0..1001).map(|d| vec![d.to_string()]).collect();
+    let refused = c
+        .get_partitions("sales", "orders", &too_many)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::InvalidInput(m) if m.contains("at most 1000")),
+        "{refused}"
+    );
+    assert!(c.get_partitions("sales", "orders", &[]).await.is_err());
 }

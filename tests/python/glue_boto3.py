@@ -101,6 +101,46 @@ def main():
     versions = glue.get_table_versions(DatabaseName="sales", TableName="orders")["TableVersions"]
     assert [v["VersionId"] for v in versions] == ["1", "0"], versions
 
+    # Partition indexes: Glue's limit of three, its exceptions, and the same answers with them.
+    glue.create_partition_index(DatabaseName="sales", TableName="orders",
+                                PartitionIndex={"IndexName": "by_month", "Keys": ["month"]})
+    expect_error(glue.exceptions.AlreadyExistsException, glue.create_partition_index,
+                 DatabaseName="sales", TableName="orders",
+                 PartitionIndex={"IndexName": "by_month", "Keys": ["year"]})
+    error = expect_error(glue.exceptions.InvalidInputException, glue.create_partition_index,
+                         DatabaseName="sales", TableName="orders",
+                         PartitionIndex={"IndexName": "by_day", "Keys": ["day"]})
+    assert "day is not a partition key" in str(error), error
+    glue.create_partition_index(DatabaseName="sales", TableName="orders",
+                                PartitionIndex={"IndexName": "by_year", "Keys": ["year"]})
+    glue.create_partition_index(DatabaseName="sales", TableName="orders",
+                                PartitionIndex={"IndexName": "by_both", "Keys": ["month", "year"]})
+    expect_error(glue.exceptions.ResourceNumberLimitExceededException, glue.create_partition_index,
+                 DatabaseName="sales", TableName="orders",
+                 PartitionIndex={"IndexName": "fourth", "Keys": ["year", "month"]})
+    indexes = glue.get_partition_indexes(DatabaseName="sales", TableName="orders")
+    descriptors = {d["IndexName"]: d for d in indexes["PartitionIndexDescriptorList"]}
+    assert sorted(descriptors) == ["by_both", "by_month", "by_year"], indexes
+    assert descriptors["by_both"]["Keys"] == [{"Name": "month", "Type": "int"},
+                                              {"Name": "year", "Type": "string"}], descriptors
+    assert descriptors["by_month"]["IndexStatus"] == "ACTIVE", descriptors
+    reselected = glue.get_partitions(DatabaseName="sales", TableName="orders",
+                                     Expression="year = '2024' AND month BETWEEN 3 AND 5")
+    assert reselected["Partitions"] == selected["Partitions"], reselected
+    glue.delete_partition_index(DatabaseName="sales", TableName="orders", IndexName="by_year")
+    expect_error(glue.exceptions.EntityNotFoundException, glue.delete_partition_index,
+                 DatabaseName="sales", TableName="orders", IndexName="by_year")
+    glue.create_table(DatabaseName="sales", TableInput={**table_input, "Name": "indexed"},
+                      PartitionIndexes=[{"IndexName": "by_year", "Keys": ["year"]}])
+    created = glue.get_partition_indexes(DatabaseName="sales", TableName="indexed")
+    assert [d["IndexName"] for d in created["PartitionIndexDescriptorList"]] == ["by_year"], created
+    expect_error(glue.exceptions.InvalidInputException, glue.create_table, DatabaseName="sales",
+                 TableInput={**table_input, "Name": "badindex"},
+                 PartitionIndexes=[{"IndexName": "x", "Keys": ["nope"]}])
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_table,
+                 DatabaseName="sales", Name="badindex")
+    glue.delete_table(DatabaseName="sales", Name="indexed")
+
     deleted = glue.batch_delete_partition(DatabaseName="sales", TableName="orders",
                                           PartitionsToDelete=[{"Values": ["2023", "1"]},
                                                               {"Values": ["1999", "1"]}])

@@ -4,6 +4,7 @@
 pub mod classifiers;
 pub mod crawlers;
 pub mod databases;
+pub mod partition_indexes;
 pub mod partitions;
 pub mod tables;
 
@@ -198,6 +199,9 @@ async fn method_not_allowed() -> ApiError {
         partitions::get_partition,
         partitions::update_partition,
         partitions::delete_partition,
+        partition_indexes::list_partition_indexes,
+        partition_indexes::create_partition_index,
+        partition_indexes::delete_partition_index,
         crawlers::list_crawlers,
         crawlers::create_crawler,
         crawlers::get_crawler,
@@ -281,6 +285,15 @@ pub fn router(state: AppState) -> Router {
             get(partitions::get_partition)
                 .put(partitions::update_partition)
                 .delete(partitions::delete_partition),
+        )
+        .route(
+            &format!("{table}/partition-indexes"),
+            get(partition_indexes::list_partition_indexes)
+                .post(partition_indexes::create_partition_index),
+        )
+        .route(
+            &format!("{table}/partition-indexes/{{index}}"),
+            axum::routing::delete(partition_indexes::delete_partition_index),
         )
         .route(
             "/v1/crawlers",

@@ -1,27 +1,23 @@
 //! Glue's Data Catalog operations: databases, tables, table versions and partitions, each a
 //! thin translation between Glue's shapes and the catalog service.
 
-use lakecat_catalog::{Error as CatalogError, PartitionListRequest, UpdateTableOptions};
+use lakecat_catalog::{Error as CatalogError, PartitionListRequest, UpdateTableOptions, validate};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::GlueError;
 use super::shapes::{
-    Database, DatabaseInput, ErrorDetail, Partition, PartitionError, PartitionInput,
-    PartitionValueList, Table, TableInput,
+    Database, DatabaseInput, ErrorDetail, Partition, PartitionError, PartitionIndex,
+    PartitionIndexDescriptor, PartitionInput, PartitionValueList, Table, TableInput,
 };
 use super::{page, parse};
 use crate::api::AppState;
 
-/// Most partitions in one BatchGetPartition (Glue's limit).
-const MAX_BATCH_GET_PARTITIONS: usize = 1000;
 /// Most tables in one BatchDeleteTable (Glue's limit).
 const MAX_BATCH_DELETE_TABLES: usize = 100;
 /// Most entries in one BatchUpdatePartition (Glue's limit).
 const MAX_BATCH_UPDATE_PARTITIONS: usize = 100;
-/// Largest page of SearchTables (Glue's limit).
-const MAX_SEARCH_RESULTS: usize = 1000;
 /// Longest GetTables expression accepted, in bytes.
 const MAX_TABLE_EXPRESSION_BYTES: usize = 2048;
 
@@ -55,6 +51,9 @@ pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> 
         "BatchGetPartition" => batch_get_partition(state, parse(body)?).await,
         "BatchUpdatePartition" => batch_update_partition(state, parse(body)?).await,
         "BatchDeletePartition" => batch_delete_partition(state, parse(body)?).await,
+        "CreatePartitionIndex" => create_partition_index(state, parse(body)?).await,
+        "GetPartitionIndexes" => get_partition_indexes(state, parse(body)?).await,
+        "DeletePartitionIndex" => delete_partition_index(state, parse(body)?).await,
         other => match super::crawler_ops::dispatch(state, other, body).await {
             Some(reply) => reply,
             None => Err(GlueError::new(
@@ -159,15 +158,38 @@ async fn get_databases(state: &AppState, req: PagedRequest) -> Reply {
 struct CreateTableRequest {
     database_name: String,
     table_input: TableInput,
+    partition_indexes: Vec<PartitionIndex>,
 }
 
+/// `CreateTable`, with the table's partition indexes. The indexes are checked against the
+/// table's partition keys before the table is created, so a bad index creates nothing.
 async fn create_table(state: &AppState, req: CreateTableRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     required("TableInput.Name", &req.table_input.name)?;
-    state
-        .catalog
-        .create_table(database, req.table_input.into())
-        .await?;
+    let input: lakecat_catalog::TableInput = req.table_input.into();
+    if req.partition_indexes.len() > validate::MAX_PARTITION_INDEXES {
+        return Err(GlueError::new(
+            "ResourceNumberLimitExceededException",
+            format!(
+                "PartitionIndexes: at most {} partition indexes per table (got {})",
+                validate::MAX_PARTITION_INDEXES,
+                req.partition_indexes.len()
+            ),
+        ));
+    }
+    let mut indexes = Vec::with_capacity(req.partition_indexes.len());
+    for index in req.partition_indexes {
+        let index = validate::partition_index_input(index.into())?;
+        validate::partition_index_keys(&index, &input.partition_keys)?;
+        indexes.push(index);
+    }
+    let table = state.catalog.create_table(database, input).await?;
+    for index in indexes {
+        state
+            .catalog
+            .create_partition_index(database, &table.name, index)
+            .await?;
+    }
     Ok(json!({}))
 }
 
@@ -337,65 +359,29 @@ fn table_matches(
     Ok(true)
 }
 
-/// `SearchTables`, over every database. The token is the position in the ordered result,
-/// so pages are stable while tables do not change.
+/// `SearchTables`, over every database. Pages resume after the last table examined, and
+/// one request examines a bounded number of tables (its page may be short, with a token).
 async fn search_tables(state: &AppState, req: SearchTablesRequest) -> Reply {
-    let limit = req.max_results.unwrap_or(MAX_SEARCH_RESULTS);
-    if !(1..=MAX_SEARCH_RESULTS).contains(&limit) {
-        return Err(GlueError::invalid(format!(
-            "MaxResults must be between 1 and {MAX_SEARCH_RESULTS}"
-        )));
+    let mut scope = vec![req.search_text.clone().unwrap_or_default()];
+    for filter in &req.filters {
+        scope.push(format!(
+            "{}\n{}\n{}",
+            filter.key,
+            filter.value,
+            filter.comparator.as_deref().unwrap_or("EQUALS")
+        ));
     }
-    let skip: usize = match req.next_token.as_deref().filter(|t| !t.is_empty()) {
-        Some(token) => token
-            .strip_prefix("search:")
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| GlueError::invalid("NextToken is not a SearchTables token"))?,
-        None => 0,
-    };
-    let mut matched = Vec::new();
-    let mut seen = 0usize;
-    let mut more = false;
-    let mut database_token = None;
-    'databases: loop {
-        let databases = state
-            .catalog
-            .list_databases(page(database_token, None))
-            .await?;
-        for database in &databases.items {
-            let mut table_token = None;
-            loop {
-                let tables = state
-                    .catalog
-                    .list_tables(&database.name, page(table_token, None))
-                    .await?;
-                for table in tables.items {
-                    if !table_matches(&table, &req)? {
-                        continue;
-                    }
-                    seen += 1;
-                    if seen <= skip {
-                        continue;
-                    }
-                    if matched.len() == limit {
-                        more = true;
-                        break 'databases;
-                    }
-                    matched.push(Table::from(table));
-                }
-                match tables.next_page_token {
-                    Some(next) => table_token = Some(next),
-                    None => break,
-                }
-            }
-        }
-        match databases.next_page_token {
-            Some(next) => database_token = Some(next),
-            None => break,
-        }
-    }
-    let next = more.then(|| format!("search:{}", skip + matched.len()));
-    Ok(json!({"TableList": matched, "NextToken": next}))
+    let scope: Vec<&str> = scope.iter().map(String::as_str).collect();
+    let listing = state
+        .catalog
+        .search_tables(
+            &scope,
+            page(req.next_token.clone(), req.max_results),
+            |table| table_matches(table, &req),
+        )
+        .await?;
+    let tables: Vec<Table> = listing.items.into_iter().map(Into::into).collect();
+    Ok(json!({"TableList": tables, "NextToken": listing.next_page_token}))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -664,28 +650,19 @@ struct BatchPartitionsRequest {
 async fn batch_get_partition(state: &AppState, req: BatchPartitionsRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     let table = required("TableName", &req.table_name)?;
-    if req.partitions_to_get.len() > MAX_BATCH_GET_PARTITIONS {
-        return Err(GlueError::invalid(format!(
-            "PartitionsToGet must hold at most {MAX_BATCH_GET_PARTITIONS} entries (got {})",
-            req.partitions_to_get.len()
-        )));
-    }
-    let mut partitions = Vec::new();
-    for wanted in &req.partitions_to_get {
-        match state
-            .catalog
-            .get_partition(database, table, &wanted.values)
-            .await
-        {
-            Ok(partition) => partitions.push(Partition::from(partition)),
-            // Glue leaves missing partitions out of the answer.
-            Err(CatalogError::NotFound {
-                entity: lakecat_catalog::Entity::Partition,
-                ..
-            }) => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
+    // The catalog enforces Glue's batch limit (1 to 1,000 partitions).
+    let values: Vec<Vec<String>> = req
+        .partitions_to_get
+        .into_iter()
+        .map(|p| p.values)
+        .collect();
+    let partitions: Vec<Partition> = state
+        .catalog
+        .get_partitions(database, table, &values)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(json!({"Partitions": partitions, "UnprocessedKeys": []}))
 }
 
@@ -742,4 +719,58 @@ async fn batch_update_partition(state: &AppState, req: BatchUpdatePartitionReque
         }
     }
     Ok(json!({"Errors": errors}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct CreatePartitionIndexRequest {
+    database_name: String,
+    table_name: String,
+    partition_index: PartitionIndex,
+}
+
+async fn create_partition_index(state: &AppState, req: CreatePartitionIndexRequest) -> Reply {
+    required("PartitionIndex.IndexName", &req.partition_index.index_name)?;
+    state
+        .catalog
+        .create_partition_index(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            req.partition_index.into(),
+        )
+        .await?;
+    Ok(json!({}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct PartitionIndexesRequest {
+    database_name: String,
+    table_name: String,
+    index_name: String,
+}
+
+/// `GetPartitionIndexes`. A table has at most three, so there is one page.
+async fn get_partition_indexes(state: &AppState, req: PartitionIndexesRequest) -> Reply {
+    let indexes = state
+        .catalog
+        .list_partition_indexes(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+        )
+        .await?;
+    let descriptors: Vec<PartitionIndexDescriptor> = indexes.into_iter().map(Into::into).collect();
+    Ok(json!({"PartitionIndexDescriptorList": descriptors}))
+}
+
+async fn delete_partition_index(state: &AppState, req: PartitionIndexesRequest) -> Reply {
+    state
+        .catalog
+        .delete_partition_index(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            required("IndexName", &req.index_name)?,
+        )
+        .await?;
+    Ok(json!({}))
 }

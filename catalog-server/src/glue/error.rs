@@ -38,6 +38,7 @@ impl GlueError {
             CatalogError::InvalidInput(_) | CatalogError::InvalidPageToken(_) => {
                 ("InvalidInputException", false)
             }
+            CatalogError::LimitExceeded(_) => ("ResourceNumberLimitExceededException", false),
             CatalogError::CrawlerState { state, .. } => (
                 match *state {
                     "running" => "CrawlerRunningException",

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use lakecat_catalog::{
     Column as ModelColumn, Database as ModelDatabase, DatabaseInput as ModelDatabaseInput,
-    Parameters, Partition as ModelPartition, PartitionInput as ModelPartitionInput,
+    Parameters, Partition as ModelPartition, PartitionIndex as ModelPartitionIndex,
+    PartitionIndexInput as ModelPartitionIndexInput, PartitionInput as ModelPartitionInput,
     SerDeInfo as ModelSerDeInfo, SortColumn, StorageDescriptor as ModelStorageDescriptor,
     Table as ModelTable, TableInput as ModelTableInput,
 };
@@ -367,4 +368,56 @@ pub(crate) struct PartitionError {
 #[serde(rename_all = "PascalCase", default)]
 pub(crate) struct PartitionValueList {
     pub(crate) values: Vec<String>,
+}
+
+/// `PartitionIndex`: what CreatePartitionIndex and CreateTable take.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub(crate) struct PartitionIndex {
+    pub(crate) keys: Vec<String>,
+    pub(crate) index_name: String,
+}
+
+impl From<PartitionIndex> for ModelPartitionIndexInput {
+    fn from(index: PartitionIndex) -> Self {
+        ModelPartitionIndexInput {
+            name: index.index_name,
+            keys: index.keys,
+        }
+    }
+}
+
+/// `KeySchemaElement`: an indexed key.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct KeySchemaElement {
+    name: String,
+    r#type: String,
+}
+
+/// `PartitionIndexDescriptor`. lakecat builds an index when it is created, so it is always
+/// `ACTIVE` and has no backfill errors.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PartitionIndexDescriptor {
+    index_name: String,
+    keys: Vec<KeySchemaElement>,
+    index_status: &'static str,
+}
+
+impl From<ModelPartitionIndex> for PartitionIndexDescriptor {
+    fn from(index: ModelPartitionIndex) -> Self {
+        PartitionIndexDescriptor {
+            index_name: index.name,
+            keys: index
+                .keys
+                .into_iter()
+                .map(|key| KeySchemaElement {
+                    name: key.name,
+                    r#type: key.type_name.unwrap_or_else(|| "string".into()),
+                })
+                .collect(),
+            index_status: "ACTIVE",
+        }
+    }
 }

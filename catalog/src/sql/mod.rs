@@ -12,6 +12,7 @@
 
 mod crawlers;
 mod databases;
+mod partition_indexes;
 mod partitions;
 mod rows;
 mod tables;
@@ -30,7 +31,8 @@ use crate::crawlers::{
 };
 use crate::error::{Entity, Error, Result};
 use crate::model::{
-    Database, DatabaseInput, Partition, PartitionInput, Table, TableInput, TableVersion,
+    Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
+    TableInput, TableVersion,
 };
 use crate::store::{
     CatalogStore, Page, PartitionFailure, PartitionQuery, TableAction, TableChange,
@@ -238,6 +240,21 @@ impl SqlStore {
         partitions::explain(&mut conn, self.backend, database, table, query).await
     }
 
+    /// Drops database indexes left unused by deleted tables. The deletion has committed, so
+    /// a failure here is logged rather than reported: the index only costs write time.
+    async fn drop_unused_indexes(&self) {
+        let result = async {
+            let mut tx = self.writer.begin().await?;
+            partition_indexes::drop_unused(&mut tx, self.backend).await?;
+            tx.commit().await?;
+            Ok::<_, Error>(())
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(%error, "could not drop unused partition index database indexes");
+        }
+    }
+
     async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         Ok(self.reader.acquire().await?)
     }
@@ -306,7 +323,9 @@ impl CatalogStore for SqlStore {
     }
 
     async fn delete_database(&self, name: &str) -> Result<()> {
-        databases::delete(&self.writer, name).await
+        databases::delete(&self.writer, name).await?;
+        self.drop_unused_indexes().await;
+        Ok(())
     }
 
     async fn create_table(&self, database: &str, input: &TableInput) -> Result<Table> {
@@ -337,7 +356,9 @@ impl CatalogStore for SqlStore {
     }
 
     async fn delete_table(&self, database: &str, name: &str) -> Result<()> {
-        tables::delete(&self.writer, database, name).await
+        tables::delete(&self.writer, database, name).await?;
+        self.drop_unused_indexes().await;
+        Ok(())
     }
 
     async fn list_table_versions(
@@ -387,6 +408,15 @@ impl CatalogStore for SqlStore {
         values: &[String],
     ) -> Result<Partition> {
         partitions::get(&mut *self.read().await?, database, table, values).await
+    }
+
+    async fn get_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        values: &[Vec<String>],
+    ) -> Result<Vec<Partition>> {
+        partitions::get_many(&mut *self.read().await?, database, table, values).await
     }
 
     async fn list_partitions(
@@ -460,9 +490,41 @@ impl CatalogStore for SqlStore {
             }
         }
         tx.commit().await?;
+        if table.is_none() {
+            self.drop_unused_indexes().await;
+        }
         self.note_partitions_written(change.put_partitions.len() as u64)
             .await?;
         Ok(table)
+    }
+
+    async fn create_partition_index(
+        &self,
+        database: &str,
+        table: &str,
+        input: &PartitionIndexInput,
+    ) -> Result<PartitionIndex> {
+        let mut tx = self.writer.begin().await?;
+        let index = partition_indexes::create_in(&mut tx, database, table, input).await?;
+        tx.commit().await?;
+        // The planner chooses the new index only once it has statistics for it.
+        self.analyze().await?;
+        Ok(index)
+    }
+
+    async fn list_partition_indexes(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Vec<PartitionIndex>> {
+        partition_indexes::list(&mut *self.read().await?, database, table).await
+    }
+
+    async fn delete_partition_index(&self, database: &str, table: &str, name: &str) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        partition_indexes::delete_in(&mut tx, self.backend, database, table, name).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -284,6 +284,45 @@ pub(super) async fn get(
     }
 }
 
+/// Most partitions looked up by one statement of [`get_many`]: few enough bind parameters
+/// that sqlx-sqlite's per-parameter lookup stays cheap (see [`MAX_INSERT_PARAMETERS`]).
+const MAX_LOOKUPS_PER_STATEMENT: usize = 200;
+
+/// Reads the partitions with the given values that exist, in the order asked for; the
+/// missing ones are left out. One statement per [`MAX_LOOKUPS_PER_STATEMENT`] lookups.
+pub(super) async fn get_many(
+    conn: &mut AnyConnection,
+    database: &str,
+    table: &str,
+    values: &[Vec<String>],
+) -> Result<Vec<Partition>> {
+    let table_row = tables::fetch(conn, database, table).await?;
+    let key_count = table_row.input.partition_keys.len();
+    let mut keys = Vec::with_capacity(values.len());
+    for (i, wanted) in values.iter().enumerate() {
+        validate::partition_values(&format!("values[{i}]"), wanted, key_count)?;
+        keys.push(values_key(wanted));
+    }
+    let mut found = std::collections::HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(MAX_LOOKUPS_PER_STATEMENT) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT {PARTITION_COLUMNS}, values_key FROM partitions \
+             WHERE table_id = $1 AND values_key IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(table_row.id);
+        for key in chunk {
+            query = query.bind(key.clone());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let key: String = row.try_get("values_key")?;
+            found.insert(key, partition_from(&row, &table_row)?);
+        }
+    }
+    Ok(keys.iter().filter_map(|key| found.remove(key)).collect())
+}
+
 /// A partition listing statement and its parameters.
 struct ListingQuery {
     sql: String,

@@ -142,6 +142,15 @@ pub(super) async fn update_in(
             )));
         }
     }
+    if input.partition_keys != current.input.partition_keys {
+        super::partition_indexes::check_keys_kept(
+            tx,
+            current.id,
+            &qualified(database, &input.name),
+            &input.partition_keys,
+        )
+        .await?;
+    }
     let now = now_millis();
     // The version check in WHERE makes a concurrent writer that read the same version lose:
     // on PostgreSQL its UPDATE waits for ours, re-checks the version, and matches no row.
