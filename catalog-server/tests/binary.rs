@@ -441,3 +441,63 @@ fn the_aws_cli_reads_and_writes_through_the_glue_api() {
     let (stopped, log) = server.stop();
     assert!(stopped, "{log}");
 }
+
+#[test]
+fn awswrangler_reads_and_writes_partitioned_parquet_through_the_glue_api() {
+    use lakecat_testkit::lake::{Columns, write_parquet};
+    let python =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv-wrangler/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run the tests with scripts/test, or scripts/python-env wrangler first",
+        python.display()
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let s3 = runtime
+        .block_on(lakecat_testkit::s3::S3Server::start(root.path()))
+        .unwrap();
+    let bucket = s3.create_bucket("wrangler-lake").unwrap();
+    for month in ["01", "02", "03"] {
+        write_parquet(
+            &bucket.join(format!("lake/sales/year=2024/month={month}/part-0.parquet")),
+            Columns::Base,
+            5,
+        )
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let env = s3.env();
+    let server_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start(&[], &server_env, dir.path());
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/python/glue_wrangler.py"
+    );
+    let mut command = Command::new(python);
+    command
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .arg(s3.endpoint())
+        .arg("wrangler-lake")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    for (key, value) in &env {
+        if *key != "AWS_ENDPOINT_URL" {
+            command.env(key, value);
+        }
+    }
+    let output = command.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (stopped, log) = server.stop();
+    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(text.contains("awswrangler glue: ok"), "{text}");
+    assert!(stopped, "{log}");
+}
