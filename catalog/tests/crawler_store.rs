@@ -24,6 +24,7 @@ conformance!(
     abandoned_crawls_are_released_after_the_lease,
     runs_page_newest_first,
     classifiers_crud,
+    scheduled_crawls_are_claimed_once_per_due_time,
 );
 
 fn column(name: &str) -> Column {
@@ -438,4 +439,106 @@ async fn classifiers_crud(t: &TestCatalog) {
         c.get_classifier("app-logs").await,
         Err(Error::NotFound { .. })
     ));
+}
+
+async fn scheduled_crawls_are_claimed_once_per_due_time(t: &TestCatalog) {
+    use chrono::{Duration as TimeDelta, Timelike, Utc};
+    let c = crawlers(t);
+    let bad = c
+        .create_crawler(CrawlerInput {
+            schedule: Some("cron(61 * * * ? *)".into()),
+            ..crawler("bad")
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&bad, Error::InvalidInput(m) if m.starts_with("schedule: ") && m.contains("minutes: 61 is out of range 0-59")),
+        "{bad}"
+    );
+    let hourly = c
+        .create_crawler(CrawlerInput {
+            schedule: Some("cron(0 * * * ? *)".into()),
+            ..crawler("hourly")
+        })
+        .await
+        .unwrap();
+    let next = &hourly.next_scheduled_runs;
+    assert_eq!(next.len(), 3, "{hourly:?}");
+    assert!(next.iter().all(|at| at.minute() == 0 && at.second() == 0));
+    assert_eq!(next[1] - next[0], TimeDelta::hours(1));
+    assert_eq!(
+        c.get_crawler("hourly").await.unwrap().next_scheduled_runs[0],
+        next[0]
+    );
+    c.create_crawler(crawler("unscheduled")).await.unwrap();
+
+    // Nothing is due before the first fire time.
+    let now = Utc::now();
+    assert!(c.claim_due_crawls(now).await.unwrap().is_empty());
+    // Five hours later (a server that was down): due once, not once per missed hour, and
+    // among eight concurrent claimers exactly one wins.
+    let later = now + TimeDelta::hours(5);
+    let claims = futures_claims(&c, later, 8).await;
+    assert_eq!(claims.concat(), ["hourly"], "{claims:?}");
+    assert!(c.claim_due_crawls(later).await.unwrap().is_empty());
+    // The next due time is the first fire time after the claim, so it is due again an hour on.
+    let claimed = c
+        .claim_due_crawls(later + TimeDelta::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(claimed, ["hourly"]);
+
+    // A paused schedule is never due, and shows no next runs; resumed, it is due again.
+    let paused = c
+        .update_crawler(
+            CrawlerInput {
+                schedule: Some("cron(0 * * * ? *)".into()),
+                schedule_paused: true,
+                ..crawler("hourly")
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(paused.next_scheduled_runs.is_empty());
+    assert!(
+        c.claim_due_crawls(later + TimeDelta::hours(9))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    c.update_crawler(
+        CrawlerInput {
+            schedule: Some("cron(0 * * * ? *)".into()),
+            ..crawler("hourly")
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        c.claim_due_crawls(Utc::now() + TimeDelta::hours(2))
+            .await
+            .unwrap(),
+        ["hourly"]
+    );
+}
+
+/// `claimers` concurrent claims of the crawls due at `at`.
+async fn futures_claims(
+    c: &Crawlers,
+    at: chrono::DateTime<chrono::Utc>,
+    claimers: usize,
+) -> Vec<Vec<String>> {
+    let tasks: Vec<_> = (0..claimers)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.claim_due_crawls(at).await.unwrap() })
+        })
+        .collect();
+    let mut claims = Vec::new();
+    for task in tasks {
+        claims.push(task.await.unwrap());
+    }
+    claims
 }

@@ -5,6 +5,7 @@
 //! definitions are kept as JSON here and checked by the classifier library above this one.
 
 pub mod model;
+pub mod schedule;
 pub mod service;
 pub mod store;
 pub mod validate;

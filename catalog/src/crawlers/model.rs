@@ -220,6 +220,30 @@ pub struct Crawler {
     /// The latest crawl, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_crawl: Option<CrawlRunSummary>,
+    /// The next times the schedule fires (up to three, UTC); empty without a schedule or
+    /// while it is paused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_scheduled_runs: Vec<DateTime<Utc>>,
+}
+
+impl CrawlerInput {
+    /// The crawler's parsed schedule when it has one and it is not paused. Definitions are
+    /// checked when stored, so a stored schedule parses.
+    pub fn active_schedule(&self) -> Option<super::schedule::Schedule> {
+        if self.schedule_paused {
+            return None;
+        }
+        self.schedule
+            .as_deref()
+            .and_then(|expression| super::schedule::Schedule::parse(expression).ok())
+    }
+
+    /// The next `count` times the schedule fires after `now`.
+    pub fn next_scheduled_runs(&self, now: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
+        self.active_schedule()
+            .map(|schedule| schedule.upcoming(now, count))
+            .unwrap_or_default()
+    }
 }
 
 /// How a crawl ended, or that it is still running.

@@ -9,7 +9,9 @@ use super::model::{
 };
 use super::store::CrawlerStore;
 use super::validate;
-use crate::error::Result;
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
 use crate::page::Scope;
 use crate::service::{Listing, PageRequest, page_size};
 
@@ -49,6 +51,39 @@ impl Crawlers {
             self.store.get_classifier(name).await?;
         }
         Ok(())
+    }
+
+    /// Claims the scheduled crawls due at `now` and returns the crawlers to start. Each due
+    /// time is claimed by exactly one caller, however many servers share the database, and
+    /// the next due time is the schedule's first fire time after `now`: after downtime a
+    /// crawler whose schedule fired several times runs once, not once per missed time.
+    pub async fn claim_due_crawls(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let mut claimed = Vec::new();
+        for (name, due) in self.store.due_crawlers(now).await? {
+            let crawler = match self.store.get_crawler(&name).await {
+                Ok(crawler) => crawler,
+                Err(Error::NotFound { .. }) => continue,
+                Err(error) => return Err(error),
+            };
+            let schedule = crawler.definition.active_schedule();
+            let next = schedule
+                .as_ref()
+                .and_then(|schedule| schedule.next_after(now))
+                .map(|at| at.timestamp_millis());
+            if self.store.claim_scheduled(&name, due, next).await? && schedule.is_some() {
+                claimed.push(name);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Crawlers whose running (or stopping) crawl has had no heartbeat for `stale_after`,
+    /// with their state.
+    pub async fn abandoned_crawlers(
+        &self,
+        stale_after: Duration,
+    ) -> Result<Vec<(String, super::model::CrawlerState)>> {
+        self.store.abandoned_crawlers(stale_after).await
     }
 
     /// Reads a crawler.

@@ -43,6 +43,18 @@ pub trait CrawlerStore: Send + Sync + fmt::Debug {
     /// `stale_after`, its process is taken to be dead: the run is marked FAILED and the
     /// crawler READY. Returns whether that happened.
     async fn release_abandoned(&self, name: &str, stale_after: Duration) -> Result<bool>;
+    /// Crawlers whose schedule is due at `now`: each name with the due time it was read at
+    /// (epoch milliseconds), earliest first.
+    async fn due_crawlers(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<(String, i64)>>;
+    /// Claims the crawl due at `due` by moving the crawler's due time to `next` (`None`: the
+    /// schedule never fires again). True for exactly one of several concurrent claimers.
+    async fn claim_scheduled(&self, name: &str, due: i64, next: Option<i64>) -> Result<bool>;
+    /// Crawlers whose running crawl has not saved progress for `stale_after`: their process
+    /// is taken to be dead.
+    async fn abandoned_crawlers(
+        &self,
+        stale_after: Duration,
+    ) -> Result<Vec<(String, super::model::CrawlerState)>>;
     /// Asks a running crawl to stop: RUNNING becomes STOPPING.
     async fn request_stop(&self, name: &str) -> Result<()>;
     /// Saves a running crawl's progress (counts and report so far) and its heartbeat.

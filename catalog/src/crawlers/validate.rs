@@ -83,6 +83,10 @@ pub fn crawler_input(mut input: CrawlerInput) -> Result<CrawlerInput> {
              targets can have only LOG DeleteBehavior value and LOG UpdateBehavior value",
         ));
     }
+    if let Some(expression) = &input.schedule {
+        super::schedule::Schedule::parse(expression)
+            .map_err(|e| Error::invalid(format!("schedule: {e}")))?;
+    }
     if input.configuration.table_level == Some(0) {
         return Err(Error::invalid(
             "configuration.table_level: must be at least 1 (the bucket's top folder)",

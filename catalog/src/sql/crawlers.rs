@@ -28,7 +28,29 @@ fn crawler_from(row: &AnyRow) -> Result<Crawler> {
         creation_time: time(row.try_get("create_time")?),
         last_updated: time(row.try_get("update_time")?),
         last_crawl: summary.as_deref().map(decode).transpose()?,
-    })
+        next_scheduled_runs: Vec::new(),
+    }
+    .with_next_runs())
+}
+
+/// How many upcoming fire times a crawler's description shows.
+const SHOWN_NEXT_RUNS: usize = 3;
+
+impl Crawler {
+    fn with_next_runs(mut self) -> Crawler {
+        self.next_scheduled_runs = self
+            .definition
+            .next_scheduled_runs(chrono::Utc::now(), SHOWN_NEXT_RUNS);
+        self
+    }
+}
+
+/// When the crawler's schedule next fires after now (epoch milliseconds), or NULL.
+fn schedule_due_at(input: &CrawlerInput) -> Option<i64> {
+    input
+        .active_schedule()
+        .and_then(|schedule| schedule.next_after(chrono::Utc::now()))
+        .map(|at| at.timestamp_millis())
 }
 
 async fn fetch_crawler(conn: &mut AnyConnection, name: &str) -> Result<(i64, Crawler)> {
@@ -60,12 +82,13 @@ pub(super) async fn get_crawler(conn: &mut AnyConnection, name: &str) -> Result<
 pub(super) async fn create_crawler(pool: &AnyPool, input: &CrawlerInput) -> Result<Crawler> {
     let now = now_millis();
     sqlx::query(
-        "INSERT INTO crawlers (name, state, version, body, create_time, update_time) \
-         VALUES ($1, 'READY', 1, $2, $3, $3)",
+        "INSERT INTO crawlers (name, state, version, body, create_time, update_time, \
+         schedule_due_at) VALUES ($1, 'READY', 1, $2, $3, $3, $4)",
     )
     .bind(&input.name)
     .bind(encode(input)?)
     .bind(now)
+    .bind(schedule_due_at(input))
     .execute(pool)
     .await
     .map_err(|e| map_unique(e, Entity::Crawler, &input.name))?;
@@ -76,7 +99,9 @@ pub(super) async fn create_crawler(pool: &AnyPool, input: &CrawlerInput) -> Resu
         creation_time: time(now),
         last_updated: time(now),
         last_crawl: None,
-    })
+        next_scheduled_runs: Vec::new(),
+    }
+    .with_next_runs())
 }
 
 pub(super) async fn list_crawlers(
@@ -115,14 +140,22 @@ pub(super) async fn update_crawler(
         )));
     }
     let now = now_millis();
+    // A schedule that stays as it was keeps its due time, so that an update does not skip
+    // a fire time that is due but not yet claimed.
+    let schedule_kept = input.active_schedule().is_some()
+        && input.schedule == current.definition.schedule
+        && !current.definition.schedule_paused;
     let updated = sqlx::query(
-        "UPDATE crawlers SET body = $1, version = version + 1, update_time = $2 \
+        "UPDATE crawlers SET body = $1, version = version + 1, update_time = $2, \
+         schedule_due_at = CASE WHEN $5 = 1 THEN schedule_due_at ELSE $6 END \
          WHERE id = $3 AND version = $4 AND state = 'READY'",
     )
     .bind(encode(input)?)
     .bind(now)
     .bind(id)
     .bind(current.version)
+    .bind(i64::from(schedule_kept))
+    .bind(schedule_due_at(input))
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -137,7 +170,8 @@ pub(super) async fn update_crawler(
         version: current.version + 1,
         last_updated: time(now),
         ..current
-    })
+    }
+    .with_next_runs())
 }
 
 pub(super) async fn delete_crawler(pool: &AnyPool, name: &str) -> Result<()> {
@@ -443,4 +477,64 @@ pub(super) async fn delete_classifier(pool: &AnyPool, name: &str) -> Result<()> 
         return Err(Error::not_found(Entity::Classifier, name));
     }
     Ok(())
+}
+
+/// Crawlers whose schedule is due at `now`, with the due time each was read at.
+pub(super) async fn due_crawlers(
+    conn: &mut AnyConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT name, schedule_due_at FROM crawlers \
+         WHERE schedule_due_at IS NOT NULL AND schedule_due_at <= $1 ORDER BY schedule_due_at",
+    )
+    .bind(now.timestamp_millis())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("name")?, row.try_get("schedule_due_at")?)))
+        .collect()
+}
+
+/// Claims a due scheduled crawl by moving the crawler's due time from `due` to `next`. Only
+/// one of several concurrent claimers of the same due time matches the row.
+pub(super) async fn claim_scheduled(
+    pool: &AnyPool,
+    name: &str,
+    due: i64,
+    next: Option<i64>,
+) -> Result<bool> {
+    let claimed = sqlx::query(
+        "UPDATE crawlers SET schedule_due_at = $1 WHERE name = $2 AND schedule_due_at = $3",
+    )
+    .bind(next)
+    .bind(name)
+    .bind(due)
+    .execute(pool)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+/// Crawlers whose running crawl has not saved progress for `stale_after`, with their state.
+pub(super) async fn abandoned_crawlers(
+    conn: &mut AnyConnection,
+    stale_after: std::time::Duration,
+) -> Result<Vec<(String, CrawlerState)>> {
+    let stale_before = now_millis() - i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
+    let rows = sqlx::query(
+        "SELECT c.name, c.state FROM crawlers c JOIN crawl_runs r ON r.id = c.last_run_id \
+         WHERE c.state <> 'READY' AND r.state = 'RUNNING' AND r.heartbeat_time < $1 \
+         ORDER BY c.name",
+    )
+    .bind(stale_before)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let state: String = row.try_get("state")?;
+            let state = CrawlerState::parse(&state)
+                .ok_or_else(|| Error::Backend(format!("unknown crawler state {state:?}").into()))?;
+            Ok((row.try_get("name")?, state))
+        })
+        .collect()
 }

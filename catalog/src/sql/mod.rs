@@ -566,6 +566,21 @@ impl CrawlerStore for SqlStore {
         crawlers::release_abandoned(&self.writer, name, stale_after).await
     }
 
+    async fn due_crawlers(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<(String, i64)>> {
+        crawlers::due_crawlers(&mut *self.read().await?, now).await
+    }
+
+    async fn claim_scheduled(&self, name: &str, due: i64, next: Option<i64>) -> Result<bool> {
+        crawlers::claim_scheduled(&self.writer, name, due, next).await
+    }
+
+    async fn abandoned_crawlers(
+        &self,
+        stale_after: Duration,
+    ) -> Result<Vec<(String, crate::crawlers::CrawlerState)>> {
+        crawlers::abandoned_crawlers(&mut *self.read().await?, stale_after).await
+    }
+
     async fn request_stop(&self, name: &str) -> Result<()> {
         crawlers::request_stop(&self.writer, name).await
     }
