@@ -2,9 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use lakecat_catalog::DEFAULT_DATABASE_URL;
+use lakecat_catalog::crawlers::service::RUN_LEASE;
 
 use crate::glue::AccessKeys;
 use serde::Deserialize;
@@ -25,6 +27,11 @@ pub struct FileConfig {
     /// Access keys for the Glue-compatible API, `ACCESS_KEY_ID:SECRET` pairs separated by
     /// commas; when set, Glue requests must be signed with one of them (SigV4).
     pub glue_access_keys: Option<String>,
+    /// Seconds between the scheduler's looks for due and abandoned crawls.
+    pub scheduler_interval_seconds: Option<u64>,
+    /// Seconds without a heartbeat after which a running crawl is taken to be dead and taken
+    /// over by a server's scheduler (at least 10: crawls save one every 5 seconds).
+    pub crawl_lease_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -47,37 +54,64 @@ pub struct ServeConfig {
     pub max_connections: u32,
     /// Access keys whose signatures the Glue-compatible API accepts; empty: unchecked.
     pub glue_access_keys: AccessKeys,
+    /// How often the scheduler looks for due and abandoned crawls.
+    pub scheduler_interval: Duration,
+    /// How long a running crawl may go without a heartbeat before it is taken over.
+    pub crawl_lease: Duration,
 }
 
+/// The shortest crawl lease: crawls save a heartbeat every 5 seconds, so a shorter lease
+/// would take live crawls for dead ones.
+pub const MIN_CRAWL_LEASE_SECONDS: u64 = 10;
+
 impl ServeConfig {
-    /// Resolves settings: explicit values (flags or environment) win over the file.
-    pub fn resolve(
-        listen: Option<String>,
-        database_url: Option<String>,
-        max_connections: Option<u32>,
-        glue_access_keys: Option<String>,
-        file: FileConfig,
-    ) -> Result<ServeConfig> {
-        let glue_access_keys = match glue_access_keys.or(file.glue_access_keys) {
+    /// Resolves settings: `explicit` values (flags or environment, in the file's shape) win
+    /// over the file's.
+    pub fn resolve(explicit: FileConfig, file: FileConfig) -> Result<ServeConfig> {
+        let glue_access_keys = match explicit.glue_access_keys.or(file.glue_access_keys) {
             // The message never repeats the value: it holds secrets.
             Some(text) => {
                 AccessKeys::parse(&text).map_err(|e| anyhow::anyhow!("glue access keys: {e}"))?
             }
             None => AccessKeys::default(),
         };
-        let listen = listen
+        let listen = explicit
+            .listen
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
         let listen = listen
             .parse()
             .with_context(|| format!("listen address {listen:?} is not host:port"))?;
+        let scheduler_interval = explicit
+            .scheduler_interval_seconds
+            .or(file.scheduler_interval_seconds)
+            .unwrap_or(lakecat_crawler::DEFAULT_SCHEDULER_INTERVAL.as_secs());
+        if scheduler_interval == 0 {
+            anyhow::bail!("scheduler interval: must be at least 1 second");
+        }
+        let crawl_lease = explicit
+            .crawl_lease_seconds
+            .or(file.crawl_lease_seconds)
+            .unwrap_or(RUN_LEASE.as_secs());
+        if crawl_lease < MIN_CRAWL_LEASE_SECONDS {
+            anyhow::bail!(
+                "crawl lease: must be at least {MIN_CRAWL_LEASE_SECONDS} seconds (got {crawl_lease}); \
+                 crawls save a heartbeat every 5 seconds"
+            );
+        }
         Ok(ServeConfig {
             listen,
-            database_url: database_url
+            database_url: explicit
+                .database_url
                 .or(file.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
-            max_connections: max_connections.or(file.max_connections).unwrap_or(8),
+            max_connections: explicit
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(8),
             glue_access_keys,
+            scheduler_interval: Duration::from_secs(scheduler_interval),
+            crawl_lease: Duration::from_secs(crawl_lease),
         })
     }
 }
@@ -129,19 +163,34 @@ mod tests {
             listen: Some("0.0.0.0:9000".into()),
             database_url: Some("postgres://file".into()),
             max_connections: Some(3),
-            glue_access_keys: None,
+            crawl_lease_seconds: Some(30),
+            ..FileConfig::default()
         };
-        let config =
-            ServeConfig::resolve(Some("127.0.0.1:1".into()), None, None, None, file).unwrap();
+        let explicit = FileConfig {
+            listen: Some("127.0.0.1:1".into()),
+            scheduler_interval_seconds: Some(2),
+            ..FileConfig::default()
+        };
+        let config = ServeConfig::resolve(explicit, file).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:1");
         assert_eq!(config.database_url, "postgres://file");
         assert_eq!(config.max_connections, 3);
-        let config = ServeConfig::resolve(None, None, None, None, FileConfig::default()).unwrap();
+        assert_eq!(config.scheduler_interval, Duration::from_secs(2));
+        assert_eq!(config.crawl_lease, Duration::from_secs(30));
+        let config = ServeConfig::resolve(FileConfig::default(), FileConfig::default()).unwrap();
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
-        assert!(
-            ServeConfig::resolve(Some("nope".into()), None, None, None, FileConfig::default())
-                .is_err()
-        );
+        assert_eq!(config.crawl_lease, RUN_LEASE);
+        let bad_listen = FileConfig {
+            listen: Some("nope".into()),
+            ..FileConfig::default()
+        };
+        assert!(ServeConfig::resolve(bad_listen, FileConfig::default()).is_err());
+        let short_lease = FileConfig {
+            crawl_lease_seconds: Some(3),
+            ..FileConfig::default()
+        };
+        let error = ServeConfig::resolve(short_lease, FileConfig::default()).unwrap_err();
+        assert!(error.to_string().contains("at least 10 seconds"), "{error}");
     }
 }

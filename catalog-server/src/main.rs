@@ -32,7 +32,8 @@ enum LogFormat {
 enum Command {
     /// Serve the catalog's REST API.
     Serve {
-        /// TOML config file with `listen`, `database_url` and `max_connections`.
+        /// TOML config file with any of `listen`, `database_url`, `max_connections`,
+        /// `glue_access_keys`, `scheduler_interval_seconds` and `crawl_lease_seconds`.
         #[arg(long, env = "LAKECAT_CONFIG")]
         config: Option<PathBuf>,
         /// Address to listen on [default: 127.0.0.1:8088].
@@ -49,6 +50,14 @@ enum Command {
         /// Glue requests must carry a valid SigV4 signature of one of them.
         #[arg(long, env = "LAKECAT_GLUE_ACCESS_KEYS", hide_env_values = true)]
         glue_access_keys: Option<String>,
+        /// Seconds between the scheduler's looks for due crawls and for crawls whose server
+        /// died [default: 5].
+        #[arg(long, env = "LAKECAT_SCHEDULER_INTERVAL")]
+        scheduler_interval: Option<u64>,
+        /// Seconds without a heartbeat after which a running crawl counts as dead, is
+        /// recorded FAILED and is run again by a scheduler [default: 60; at least 10].
+        #[arg(long, env = "LAKECAT_CRAWL_LEASE")]
+        crawl_lease: Option<u64>,
     },
     /// Crawl object-store prefixes or local folders once into the catalog.
     Crawl(CrawlArgs),
@@ -172,19 +181,23 @@ async fn run(cli: Cli) -> Result<u8> {
             database_url,
             max_connections,
             glue_access_keys,
+            scheduler_interval,
+            crawl_lease,
         } => {
             init_logging(cli.log_format);
             let file = match config {
                 Some(path) => FileConfig::load(&path)?,
                 None => FileConfig::default(),
             };
-            let config = ServeConfig::resolve(
+            let explicit = FileConfig {
                 listen,
                 database_url,
                 max_connections,
                 glue_access_keys,
-                file,
-            )?;
+                scheduler_interval_seconds: scheduler_interval,
+                crawl_lease_seconds: crawl_lease,
+            };
+            let config = ServeConfig::resolve(explicit, file)?;
             lakecat_server::serve::serve(config).await?;
             Ok(0)
         }

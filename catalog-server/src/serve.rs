@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use lakecat_catalog::crawlers::Crawlers;
 use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
-use lakecat_crawler::CrawlerService;
+use lakecat_crawler::{CrawlerService, Scheduler};
 use tokio::net::TcpListener;
 
 use crate::config::{ServeConfig, redact_url};
@@ -27,7 +27,13 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     tracing::info!(database = %shown_url, backend = ?store.backend(), "catalog database ready");
     let shared = Arc::new(store.clone());
     let catalog = Catalog::new(shared.clone());
-    let crawlers = CrawlerService::new(catalog.clone(), Crawlers::new(shared));
+    let crawlers = CrawlerService::new(catalog.clone(), Crawlers::new(shared))
+        .with_run_lease(config.crawl_lease);
+    let scheduler = Scheduler::new(crawlers.clone(), config.scheduler_interval);
+    let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheduler_task = tokio::spawn(scheduler.run(async move {
+        let _ = scheduler_stopped.await;
+    }));
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -45,6 +51,9 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("server failed")?;
+    // No crawl starts once shutdown began.
+    let _ = stop_scheduler.send(());
+    let _ = scheduler_task.await;
     // Running crawls stop between tables and record STOPPED, rather than being cut off and
     // released as FAILED after their lease.
     let left = crawlers.stop_all(CRAWL_STOP_PATIENCE).await;

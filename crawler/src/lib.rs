@@ -17,6 +17,7 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod scan;
+pub mod scheduler;
 pub mod service;
 
 pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, crawl};
@@ -24,4 +25,5 @@ pub use error::{CrawlError, Result};
 pub use location::TargetLocation;
 pub use report::{Phase, Report};
 pub use run::{Runner, build_classifier, registry_for};
+pub use scheduler::{DEFAULT_SCHEDULER_INTERVAL, Scheduler, SchedulerPass};
 pub use service::CrawlerService;

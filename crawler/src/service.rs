@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use lakecat_catalog::crawlers::service::RUN_LEASE;
 use lakecat_catalog::crawlers::{
@@ -25,6 +26,8 @@ pub struct CrawlerService {
     runner: Runner,
     /// Stop flags of the crawls running in this process, by crawler name.
     running: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
+    /// How long a crawl may go without a heartbeat before it is taken to be dead.
+    run_lease: Duration,
 }
 
 impl CrawlerService {
@@ -34,7 +37,25 @@ impl CrawlerService {
             runner: Runner::new(catalog, crawlers.clone(), CrawlOptions::default()),
             crawlers,
             running: Arc::default(),
+            run_lease: RUN_LEASE,
         }
+    }
+
+    /// Takes a crawl to be dead after `lease` without a heartbeat, instead of [`RUN_LEASE`].
+    /// Crawls save a heartbeat every five seconds, so a lease must be longer than that.
+    pub fn with_run_lease(mut self, lease: Duration) -> CrawlerService {
+        self.run_lease = lease;
+        self
+    }
+
+    /// How long a crawl may go without a heartbeat before it is taken to be dead.
+    pub fn run_lease(&self) -> Duration {
+        self.run_lease
+    }
+
+    /// The crawler records this service runs crawls for.
+    pub fn crawlers(&self) -> &Crawlers {
+        &self.crawlers
     }
 
     /// Checks what only the crawler knows: targets open, exclusions parse.
@@ -82,9 +103,13 @@ impl CrawlerService {
     }
 
     /// Starts a crawl in the background; returns its run as it starts. A crawl left RUNNING
-    /// by a process that died (no heartbeat for [`RUN_LEASE`]) is recorded as FAILED first.
+    /// by a process that died (no heartbeat for the run lease) is recorded as FAILED first.
     pub async fn start_crawl(&self, name: &str) -> Result<CrawlRunSummary> {
-        if self.crawlers.release_abandoned(name, RUN_LEASE).await? {
+        if self
+            .crawlers
+            .release_abandoned(name, self.run_lease)
+            .await?
+        {
             tracing::warn!(crawler = %name, "released a crawl whose process stopped without recording its end");
         }
         let run = self.runner.start(name).await?;
