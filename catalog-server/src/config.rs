@@ -9,6 +9,7 @@ use lakecat_catalog::DEFAULT_DATABASE_URL;
 use lakecat_catalog::crawlers::service::RUN_LEASE;
 
 use crate::glue::AccessKeys;
+use lakecat_crawler::AllowedRoots;
 use serde::Deserialize;
 
 /// The default address to listen on.
@@ -32,6 +33,9 @@ pub struct FileConfig {
     /// Seconds without a heartbeat after which a running crawl is taken to be dead and taken
     /// over by a server's scheduler (at least 10: crawls save one every 5 seconds).
     pub crawl_lease_seconds: Option<u64>,
+    /// The object-store prefixes and local folders crawl targets must lie in
+    /// (`["s3://lake-bucket/", "file:///data/"]`); unset, targets may be anywhere.
+    pub allowed_roots: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -58,6 +62,8 @@ pub struct ServeConfig {
     pub scheduler_interval: Duration,
     /// How long a running crawl may go without a heartbeat before it is taken over.
     pub crawl_lease: Duration,
+    /// Where crawl targets may lie.
+    pub allowed_roots: AllowedRoots,
 }
 
 /// The shortest crawl lease: crawls save a heartbeat every 5 seconds, so a shorter lease
@@ -99,7 +105,14 @@ impl ServeConfig {
                  crawls save a heartbeat every 5 seconds"
             );
         }
+        let roots = explicit
+            .allowed_roots
+            .or(file.allowed_roots)
+            .unwrap_or_default();
+        let allowed_roots =
+            AllowedRoots::parse(&roots).map_err(|e| anyhow::anyhow!("allowed roots: {e}"))?;
         Ok(ServeConfig {
+            allowed_roots,
             listen,
             database_url: explicit
                 .database_url
@@ -186,6 +199,18 @@ mod tests {
             ..FileConfig::default()
         };
         assert!(ServeConfig::resolve(bad_listen, FileConfig::default()).is_err());
+        let roots = FileConfig {
+            allowed_roots: Some(vec!["s3://lake-bucket/".into()]),
+            ..FileConfig::default()
+        };
+        let config = ServeConfig::resolve(FileConfig::default(), roots).unwrap();
+        assert_eq!(config.allowed_roots.roots(), ["s3://lake-bucket/"]);
+        let missing_root = FileConfig {
+            allowed_roots: Some(vec!["/no/such/folder".into()]),
+            ..FileConfig::default()
+        };
+        let error = ServeConfig::resolve(missing_root, FileConfig::default()).unwrap_err();
+        assert!(error.to_string().starts_with("allowed roots: "), "{error}");
         let short_lease = FileConfig {
             crawl_lease_seconds: Some(3),
             ..FileConfig::default()

@@ -33,7 +33,8 @@ enum Command {
     /// Serve the catalog's REST API.
     Serve {
         /// TOML config file with any of `listen`, `database_url`, `max_connections`,
-        /// `glue_access_keys`, `scheduler_interval_seconds` and `crawl_lease_seconds`.
+        /// `glue_access_keys`, `scheduler_interval_seconds`, `crawl_lease_seconds` and
+        /// `allowed_roots`.
         #[arg(long, env = "LAKECAT_CONFIG")]
         config: Option<PathBuf>,
         /// Address to listen on [default: 127.0.0.1:8088].
@@ -58,6 +59,14 @@ enum Command {
         /// recorded FAILED and is run again by a scheduler [default: 60; at least 10].
         #[arg(long, env = "LAKECAT_CRAWL_LEASE")]
         crawl_lease: Option<u64>,
+        /// An object-store prefix or local folder crawl targets must lie in (repeatable; the
+        /// environment variable takes a comma-separated list) [default: anywhere].
+        #[arg(
+            long = "allowed-root",
+            env = "LAKECAT_ALLOWED_ROOTS",
+            value_delimiter = ','
+        )]
+        allowed_roots: Vec<String>,
     },
     /// Crawl object-store prefixes or local folders once into the catalog.
     Crawl(CrawlArgs),
@@ -183,6 +192,7 @@ async fn run(cli: Cli) -> Result<u8> {
             glue_access_keys,
             scheduler_interval,
             crawl_lease,
+            allowed_roots,
         } => {
             init_logging(cli.log_format);
             let file = match config {
@@ -196,6 +206,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 glue_access_keys,
                 scheduler_interval_seconds: scheduler_interval,
                 crawl_lease_seconds: crawl_lease,
+                allowed_roots: (!allowed_roots.is_empty()).then_some(allowed_roots),
             };
             let config = ServeConfig::resolve(explicit, file)?;
             lakecat_server::serve::serve(config).await?;

@@ -28,7 +28,15 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let shared = Arc::new(store.clone());
     let catalog = Catalog::new(shared.clone());
     let crawlers = CrawlerService::new(catalog.clone(), Crawlers::new(shared))
-        .with_run_lease(config.crawl_lease);
+        .with_run_lease(config.crawl_lease)
+        .with_allowed_roots(config.allowed_roots.clone());
+    if config.allowed_roots.is_unrestricted() {
+        tracing::warn!(
+            "no allowed crawl roots configured: crawlers may read any target this server can reach (set --allowed-root)"
+        );
+    } else {
+        tracing::info!(roots = ?config.allowed_roots.roots(), "crawl targets confined to the allowed roots");
+    }
     let scheduler = Scheduler::new(crawlers.clone(), config.scheduler_interval);
     let (stop_scheduler, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
     let scheduler_task = tokio::spawn(scheduler.run(async move {

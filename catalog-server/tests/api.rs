@@ -19,6 +19,10 @@ struct TestApp {
 }
 
 async fn test_app() -> TestApp {
+    test_app_with_roots(lakecat_crawler::AllowedRoots::default()).await
+}
+
+async fn test_app_with_roots(roots: lakecat_crawler::AllowedRoots) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
     let store = SqlStore::connect(&url, &StoreOptions::default())
@@ -31,7 +35,8 @@ async fn test_app() -> TestApp {
             let crawlers = lakecat_crawler::CrawlerService::new(
                 catalog.clone(),
                 lakecat_catalog::crawlers::Crawlers::new(shared),
-            );
+            )
+            .with_allowed_roots(roots);
             lakecat_server::app(catalog, crawlers)
         },
         _dir: dir,
@@ -905,4 +910,55 @@ async fn stopping_a_crawl_leaves_whole_tables() {
             assert_eq!(partitions["partitions"].as_array().unwrap().len(), 10);
         }
     }
+}
+
+#[tokio::test]
+async fn crawl_targets_are_confined_to_the_allowed_roots() {
+    let lakes = tempfile::tempdir().unwrap();
+    let allowed = lakes.path().join("allowed");
+    let elsewhere = lakes.path().join("elsewhere");
+    for folder in [allowed.join("sales/p=1"), elsewhere.join("p=1")] {
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("d.json"), "{\"a\": 1}\n").unwrap();
+    }
+    let roots = lakecat_crawler::AllowedRoots::parse(&[allowed.display().to_string()]).unwrap();
+    let t = test_app_with_roots(roots).await;
+    let crawler = |name: &str, path: String| json!({"name": name, "database_name": "lake", "targets": {"s3_targets": [{"path": path}]}});
+    let (status, body) = t
+        .post(
+            "/v1/crawlers",
+            crawler("inside", allowed.join("sales").display().to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for outside in [
+        elsewhere.display().to_string(),
+        format!("{}/../elsewhere", allowed.display()),
+        "s3://other-bucket/".to_string(),
+    ] {
+        let (status, body) = t
+            .post("/v1/crawlers", crawler("outside", outside.clone()))
+            .await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
+            "{outside}: {body}"
+        );
+        assert!(
+            message(&body).contains("outside the server's allowed crawl roots"),
+            "{body}"
+        );
+    }
+    // A folder swapped for a link out of the root after the crawler was created is refused
+    // when the crawler starts.
+    std::fs::remove_dir_all(allowed.join("sales")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, allowed.join("sales")).unwrap();
+    let (status, body) = t.post("/v1/crawlers/inside:start", json!({})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
+        "{body}"
+    );
+    let (_, crawler) = t.get("/v1/crawlers/inside").await;
+    assert!(crawler.get("last_crawl").is_none(), "{crawler}");
 }

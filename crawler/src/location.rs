@@ -137,7 +137,7 @@ impl TargetLocation {
     }
 }
 
-fn to_url(target: &str) -> Result<Url, String> {
+pub(crate) fn to_url(target: &str) -> Result<Url, String> {
     if target.contains("://") {
         return Url::parse(target).map_err(|e| format!("not a valid URL: {e}"));
     }

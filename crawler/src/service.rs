@@ -17,6 +17,7 @@ use crate::crawl::{CrawlOptions, CrawlTarget};
 use crate::error::Result;
 use crate::glob::Exclusions;
 use crate::report::Report;
+use crate::roots::AllowedRoots;
 use crate::run::{Runner, build_classifier};
 
 /// Crawlers, runs and classifiers, with crawls run in this process.
@@ -28,6 +29,8 @@ pub struct CrawlerService {
     running: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
     /// How long a crawl may go without a heartbeat before it is taken to be dead.
     run_lease: Duration,
+    /// Where crawl targets may lie.
+    allowed_roots: AllowedRoots,
 }
 
 impl CrawlerService {
@@ -38,7 +41,15 @@ impl CrawlerService {
             crawlers,
             running: Arc::default(),
             run_lease: RUN_LEASE,
+            allowed_roots: AllowedRoots::default(),
         }
+    }
+
+    /// Confines crawl targets to `roots`: a crawler with a target elsewhere is refused when
+    /// created, changed or started.
+    pub fn with_allowed_roots(mut self, roots: AllowedRoots) -> CrawlerService {
+        self.allowed_roots = roots;
+        self
     }
 
     /// Takes a crawl to be dead after `lease` without a heartbeat, instead of [`RUN_LEASE`].
@@ -58,10 +69,12 @@ impl CrawlerService {
         &self.crawlers
     }
 
-    /// Checks what only the crawler knows: targets open, exclusions parse.
+    /// Checks what only the crawler knows: targets lie in the allowed roots and open,
+    /// exclusions parse.
     fn check_runnable(&self, input: CrawlerInput) -> Result<CrawlerInput> {
         let input = self.crawlers.check(input)?;
         for target in &input.targets.s3_targets {
+            self.allowed_roots.check(&target.path)?;
             CrawlTarget::open(target)?;
             Exclusions::new(&target.exclusions)?;
         }
@@ -105,6 +118,14 @@ impl CrawlerService {
     /// Starts a crawl in the background; returns its run as it starts. A crawl left RUNNING
     /// by a process that died (no heartbeat for the run lease) is recorded as FAILED first.
     pub async fn start_crawl(&self, name: &str) -> Result<CrawlRunSummary> {
+        if !self.allowed_roots.is_unrestricted() {
+            // Checked again at each start: the roots may have changed since the crawler was
+            // stored, and a folder may have been replaced by a link elsewhere.
+            let crawler = self.crawlers.get_crawler(name).await?;
+            for target in &crawler.definition.targets.s3_targets {
+                self.allowed_roots.check(&target.path)?;
+            }
+        }
         if self
             .crawlers
             .release_abandoned(name, self.run_lease)
