@@ -7,6 +7,8 @@ use lakecat_catalog::Catalog;
 use lakecat_crawler::CrawlerService;
 
 use crate::glue::AccessKeys;
+use axum::http::HeaderName;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -49,5 +51,28 @@ pub fn app_with_access_keys(
     })
     .merge(docs)
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-    .layer(TraceLayer::new_for_http())
+    // Layers run outside in: the request id is set first, so the request's log span and the
+    // Glue API's `x-amzn-RequestId` carry it, and it is returned as `x-request-id`.
+    .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+    .layer(TraceLayer::new_for_http().make_span_with(request_span))
+    .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+/// The header that carries a request's id, set from the client's when it sends one.
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A request's id, as [`SetRequestIdLayer`] set it.
+pub(crate) fn request_id(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(&REQUEST_ID).and_then(|v| v.to_str().ok())
+}
+
+/// The log span of a request: its method, path (not the query, which may hold filter values
+/// or page tokens) and id.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = request_id(request.headers()).unwrap_or_default(),
+    )
 }

@@ -577,6 +577,8 @@ async fn operations_endpoints() {
     let t = test_app().await;
     let (status, body) = t.get("/healthz").await;
     assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+    let (status, body) = t.get("/readyz").await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
 
     let (status, body) = t.get("/v2/nothing").await;
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
@@ -648,7 +650,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 39);
+    assert_eq!(checked, 40);
 }
 
 #[tokio::test]
@@ -961,4 +963,45 @@ async fn crawl_targets_are_confined_to_the_allowed_roots() {
     );
     let (_, crawler) = t.get("/v1/crawlers/inside").await;
     assert!(crawler.get("last_crawl").is_none(), "{crawler}");
+}
+
+#[tokio::test]
+async fn every_response_carries_its_request_id() {
+    let t = test_app().await;
+    let response = t
+        .app
+        .clone()
+        .oneshot(Request::get("/v1/databases").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let generated = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+
+    // A client's own id is kept, and the Glue API reports the same id as AWS does.
+    let response = t
+        .app
+        .clone()
+        .oneshot(
+            Request::post("/")
+                .header("x-request-id", "client-chosen-id-1")
+                .header("x-amz-target", "AWSGlue.GetDatabase")
+                .header(header::CONTENT_TYPE, "application/x-amz-json-1.1")
+                .body(Body::from(r#"{"Name": "missing"}"#))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()["x-request-id"], "client-chosen-id-1");
+    assert_eq!(response.headers()["x-amzn-requestid"], "client-chosen-id-1");
+    let other = t
+        .app
+        .clone()
+        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_ne!(other.headers()["x-request-id"], generated.as_str());
 }

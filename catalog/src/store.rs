@@ -128,7 +128,7 @@ pub struct TableChange {
 /// Persistence for databases, tables, table versions and partitions.
 #[async_trait]
 pub trait CatalogStore: Send + Sync + fmt::Debug {
-    /// Checks that the database answers.
+    /// Checks that the database answers and has the schema this version needs.
     async fn ping(&self) -> Result<()>;
 
     /// Creates a database.

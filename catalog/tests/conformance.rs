@@ -30,6 +30,7 @@ conformance!(
     delete_database_cascades,
     partition_keys_locked_by_partitions,
     batch_reads_keep_order_across_statements,
+    ping_needs_this_versions_migrations,
 );
 
 fn db(name: &str) -> DatabaseInput {
@@ -1133,4 +1134,22 @@ async fn batch_reads_keep_order_across_statements(t: &TestCatalog) {
         "{refused}"
     );
     assert!(c.get_partitions("sales", "orders", &[]).await.is_err());
+}
+
+async fn ping_needs_this_versions_migrations(t: &TestCatalog) {
+    use sqlx::{Connection, Executor};
+    t.catalog.ping().await.unwrap();
+    // As if an older server had created the database: the newest migration is missing.
+    let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
+    conn.execute(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let error = t.catalog.ping().await.unwrap_err();
+    let source = std::error::Error::source(&error)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    assert!(source.contains("this server needs"), "{error:?}");
 }

@@ -122,29 +122,42 @@ pub struct PartitionPath {
 /// Health of the server.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` when the catalog database answers.
+    /// `ok`.
     pub status: &'static str,
 }
 
-/// Answers 200 when the catalog database answers, 503 otherwise.
+/// Liveness: answers 200 while the process serves requests, whatever its database does. Use
+/// it to restart a hung process, and `/readyz` to route traffic.
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "operations",
+    responses((status = 200, description = "The server is alive", body = Health))
+)]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness: answers 200 when the catalog database answers and has this version's schema
+/// (its migrations applied), 503 otherwise. A load balancer's health check.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
     responses(
-        (status = 200, description = "The server and its database answer", body = Health),
-        (status = 503, description = "The database does not answer", body = ErrorResponse),
+        (status = 200, description = "The database answers and is migrated", body = Health),
+        (status = 503, description = "The database does not answer or lacks migrations", body = ErrorResponse),
     )
 )]
-async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     match state.catalog.ping().await {
         Ok(()) => Ok(Json(Health { status: "ok" })),
         Err(error) => {
-            tracing::warn!(%error, source = ?std::error::Error::source(&error), "health check failed");
+            tracing::warn!(%error, source = ?std::error::Error::source(&error), "readiness check failed");
             Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "UNAVAILABLE",
-                "the catalog database does not answer",
+                "the catalog database does not answer or lacks this version's migrations",
             ))
         }
     }
@@ -178,6 +191,7 @@ async fn method_not_allowed() -> ApiError {
     ),
     paths(
         healthz,
+        readyz,
         databases::list_databases,
         databases::create_database,
         databases::get_database,
@@ -234,6 +248,7 @@ pub fn router(state: AppState) -> Router {
     let table = "/v1/databases/{database}/tables/{table}";
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         // The AWS Glue-compatible API: AWS JSON 1.1, the operation in `X-Amz-Target`.
         .route("/", post(crate::glue::handle))
         .route(

@@ -46,8 +46,10 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // A fresh request id, returned in `x-amzn-RequestId` as AWS does.
-    let request_id = lakecat_catalog::id::random_uuid();
+    // The request's id (see `app`), returned in `x-amzn-RequestId` as AWS does.
+    let request_id = crate::app::request_id(&headers)
+        .map(str::to_string)
+        .unwrap_or_else(lakecat_catalog::id::random_uuid);
     if !state.glue_keys.is_empty()
         && let Err(error) = state.glue_keys.verify(&method, &uri, &headers, &body)
     {

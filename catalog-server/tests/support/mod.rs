@@ -102,7 +102,7 @@ impl Server {
         let server = Server { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Ok((200, _)) = http(port, "GET", "/healthz", None) {
+            if let Ok((200, _)) = http(port, "GET", "/readyz", None) {
                 return server;
             }
             std::thread::sleep(Duration::from_millis(50));

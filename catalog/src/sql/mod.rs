@@ -299,6 +299,25 @@ impl CatalogStore for SqlStore {
     async fn ping(&self) -> Result<()> {
         let mut conn = self.read().await?;
         conn.ping().await?;
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let expected = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&mut *conn)
+                .await?;
+        // A newer server may have migrated further; an older schema is not ready.
+        if applied.unwrap_or(0) < expected {
+            return Err(Error::Backend(
+                format!(
+                    "the catalog database is at migration {}, this server needs {expected}",
+                    applied.unwrap_or(0)
+                )
+                .into(),
+            ));
+        }
         Ok(())
     }
 
