@@ -14,6 +14,9 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, ApiDoc, AppState};
+use crate::metrics::Metrics;
+use lakecat_catalog::SqlStore;
+use std::sync::Arc;
 
 /// Largest request body accepted, in bytes; larger ones get a 413. Enough for a batch of
 /// 100 partitions or a table with Glue's largest parameter values.
@@ -31,25 +34,49 @@ pub fn openapi_json() -> String {
 
 /// The whole application over `catalog` and `crawlers`, with Glue signatures unchecked.
 pub fn app(catalog: Catalog, crawlers: CrawlerService) -> Router {
-    app_with_access_keys(catalog, crawlers, AccessKeys::default())
+    app_with(AppSettings {
+        catalog,
+        crawlers,
+        glue_keys: AccessKeys::default(),
+        metrics: Arc::default(),
+        store: None,
+    })
 }
 
-/// The whole application; Glue requests must be signed with one of `glue_keys` when any is
-/// given.
-pub fn app_with_access_keys(
-    catalog: Catalog,
-    crawlers: CrawlerService,
-    glue_keys: AccessKeys,
-) -> Router {
+/// What the application is built from.
+#[derive(Debug)]
+pub struct AppSettings {
+    /// The catalog service.
+    pub catalog: Catalog,
+    /// The crawler service.
+    pub crawlers: CrawlerService,
+    /// Glue requests must be signed with one of these when any is given.
+    pub glue_keys: AccessKeys,
+    /// Where requests are counted; crawls are counted into it by the caller.
+    pub metrics: Arc<Metrics>,
+    /// The store, whose connection figures `/metrics` shows.
+    pub store: Option<Arc<SqlStore>>,
+}
+
+/// The whole application.
+pub fn app_with(settings: AppSettings) -> Router {
     // The docs page's assets are compiled into the binary (the `vendored` feature), so
     // /docs works without internet access.
     let docs = SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi());
+    let metrics = settings.metrics.clone();
     api::router(AppState {
-        catalog,
-        crawlers,
-        glue_keys: std::sync::Arc::new(glue_keys),
+        catalog: settings.catalog,
+        crawlers: settings.crawlers,
+        glue_keys: Arc::new(settings.glue_keys),
+        metrics: settings.metrics,
+        store: settings.store,
     })
     .merge(docs)
+    // Inside the routing, where the matched route is known.
+    .route_layer(axum::middleware::from_fn_with_state(
+        metrics,
+        crate::metrics::track,
+    ))
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
     // Layers run outside in: the request id is set first, so the request's log span and the
     // Glue API's `x-amzn-RequestId` carry it, and it is returned as `x-request-id`.

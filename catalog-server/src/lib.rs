@@ -7,7 +7,8 @@ pub mod config;
 pub mod crawl_command;
 pub mod error;
 mod glue;
+pub mod metrics;
 pub mod serve;
 
-pub use app::{app, app_with_access_keys, openapi_json};
+pub use app::{AppSettings, app, app_with, openapi_json};
 pub use glue::AccessKeys;

@@ -9,7 +9,9 @@ use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
 use lakecat_crawler::{CrawlerService, Scheduler};
 use tokio::net::TcpListener;
 
+use crate::app::AppSettings;
 use crate::config::{ServeConfig, redact_url};
+use crate::metrics::Metrics;
 
 /// How long a shutting-down server waits for running crawls to stop.
 const CRAWL_STOP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
@@ -27,7 +29,10 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     tracing::info!(database = %shown_url, backend = ?store.backend(), "catalog database ready");
     let shared = Arc::new(store.clone());
     let catalog = Catalog::new(shared.clone());
-    let crawlers = CrawlerService::new(catalog.clone(), Crawlers::new(shared))
+    let metrics = Arc::new(Metrics::new());
+    let crawl_metrics = metrics.clone();
+    let crawlers = CrawlerService::new(catalog.clone(), Crawlers::new(shared.clone()))
+        .with_finish_hook(Arc::new(move |run| crawl_metrics.record_crawl(run)))
         .with_run_lease(config.crawl_lease)
         .with_allowed_roots(config.allowed_roots.clone());
     if config.allowed_roots.is_unrestricted() {
@@ -54,7 +59,13 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
 
     axum::serve(
         listener,
-        crate::app_with_access_keys(catalog, crawlers.clone(), config.glue_access_keys.clone()),
+        crate::app_with(AppSettings {
+            catalog,
+            crawlers: crawlers.clone(),
+            glue_keys: config.glue_access_keys.clone(),
+            metrics,
+            store: Some(shared),
+        }),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

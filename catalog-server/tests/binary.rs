@@ -415,3 +415,68 @@ fn awswrangler_reads_and_writes_partitioned_parquet_through_the_glue_api() {
     assert!(text.contains("awswrangler glue: ok"), "{text}");
     assert!(stopped, "{log}");
 }
+
+#[test]
+fn metrics_count_requests_crawls_and_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    for part in 0..3 {
+        let folder = lake.join(format!("events/p={part}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("d.json"), format!("{{\"n\": {part}}}\n")).unwrap();
+    }
+    let server = Server::start(&[], &[], dir.path());
+    for _ in 0..3 {
+        let (status, _) = http(server.port, "GET", "/v1/databases", None).unwrap();
+        assert_eq!(status, 200);
+    }
+    let (status, _) = http(server.port, "GET", "/v1/databases/missing", None).unwrap();
+    assert_eq!(status, 404);
+    let crawler = format!(
+        r#"{{"name": "events", "database_name": "lake", "targets": {{"s3_targets": [{{"path": "{}"}}]}}}}"#,
+        lake.display()
+    );
+    let (status, body) = http(server.port, "POST", "/v1/crawlers", Some(&crawler)).unwrap();
+    assert_eq!(status, 201, "{body}");
+    let (status, body) =
+        http(server.port, "POST", "/v1/crawlers/events:start", Some("{}")).unwrap();
+    assert_eq!(status, 202, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let metrics = loop {
+        let (status, text) = http(server.port, "GET", "/metrics", None).unwrap();
+        assert_eq!(status, 200);
+        if text.contains(r#"lakecat_crawls_total{state="COMPLETED"} 1"#) {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "no completed crawl in:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (stopped, log) = server.stop();
+    assert!(stopped, "{log}");
+    let value = |series: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(series))
+            .and_then(|rest| rest.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in:\n{metrics}"))
+    };
+    assert_eq!(
+        value(r#"lakecat_http_requests_total{route="/v1/databases",method="GET",status="200"}"#),
+        3.0
+    );
+    assert_eq!(
+        value(
+            r#"lakecat_http_requests_total{route="/v1/databases/{database}",method="GET",status="404"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(r#"lakecat_http_request_duration_seconds_count{route="/v1/databases",method="GET"}"#),
+        3.0
+    );
+    assert_eq!(value("lakecat_crawl_duration_seconds_count"), 1.0);
+    assert_eq!(value("lakecat_crawl_objects_listed_total"), 3.0);
+    assert_eq!(value("lakecat_crawl_objects_read_total"), 3.0);
+    assert!(value(r#"lakecat_database_connections{state="open"}"#) >= 1.0);
+    assert!(metrics.trim_end().ends_with("# EOF"), "{metrics}");
+}

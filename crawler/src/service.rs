@@ -31,6 +31,20 @@ pub struct CrawlerService {
     run_lease: Duration,
     /// Where crawl targets may lie.
     allowed_roots: AllowedRoots,
+    /// Told about every crawl this service ran, once it has recorded its end.
+    on_finish: Option<Hook>,
+}
+
+/// A callback for crawls that ended, for metrics.
+pub type FinishHook = Arc<dyn Fn(&CrawlRun) + Send + Sync>;
+
+#[derive(Clone)]
+struct Hook(FinishHook);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FinishHook")
+    }
 }
 
 impl CrawlerService {
@@ -42,7 +56,20 @@ impl CrawlerService {
             running: Arc::default(),
             run_lease: RUN_LEASE,
             allowed_roots: AllowedRoots::default(),
+            on_finish: None,
         }
+    }
+
+    /// Calls `hook` with the run record of every crawl this service runs, after the crawl
+    /// recorded its end.
+    pub fn with_finish_hook(mut self, hook: FinishHook) -> CrawlerService {
+        self.on_finish = Some(Hook(hook));
+        self
+    }
+
+    /// How many crawls this process is running now.
+    pub fn running_here(&self) -> usize {
+        self.running.lock().map(|r| r.len()).unwrap_or(0)
     }
 
     /// Confines crawl targets to `roots`: a crawler with a target elsewhere is refused when
@@ -141,11 +168,15 @@ impl CrawlerService {
         }
         let runner = self.runner.clone();
         let running = self.running.clone();
+        let on_finish = self.on_finish.clone();
         let name = name.to_string();
         tokio::spawn(async move {
             let finished = runner
                 .finish(run, None, Arc::new(Report::default()), stop)
                 .await;
+            if let Some(Hook(hook)) = on_finish {
+                hook(&finished);
+            }
             tracing::info!(
                 crawler = %name,
                 run = %finished.summary.id,
@@ -174,7 +205,7 @@ impl CrawlerService {
     /// Stops every crawl running in this process and waits up to `patience` for them to
     /// record their end (STOPPED, each table as it was or as planned). For a server shutting
     /// down; returns the crawls still running when the wait ended.
-    pub async fn stop_all(&self, patience: std::time::Duration) -> usize {
+    pub async fn stop_all(&self, patience: Duration) -> usize {
         if let Ok(running) = self.running.lock() {
             for stop in running.values() {
                 stop.store(true, Ordering::Relaxed);
@@ -182,7 +213,7 @@ impl CrawlerService {
         }
         let deadline = tokio::time::Instant::now() + patience;
         loop {
-            let left = self.running.lock().map(|r| r.len()).unwrap_or(0);
+            let left = self.running_here();
             if left == 0 || tokio::time::Instant::now() >= deadline {
                 return left;
             }

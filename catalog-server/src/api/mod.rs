@@ -33,6 +33,11 @@ pub struct AppState {
     /// Access keys whose SigV4 signatures the Glue-compatible API accepts; none means
     /// signatures are not checked.
     pub glue_keys: Arc<AccessKeys>,
+    /// The server's metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// The store, for its connection figures in `/metrics`; absent in tests that do not
+    /// need them.
+    pub store: Option<Arc<lakecat_catalog::SqlStore>>,
 }
 
 /// A JSON body; a body that is not valid JSON for the type is a 400 naming the problem, and
@@ -249,6 +254,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::metrics::serve))
         // The AWS Glue-compatible API: AWS JSON 1.1, the operation in `X-Amz-Target`.
         .route("/", post(crate::glue::handle))
         .route(

@@ -191,6 +191,18 @@ impl SqlStore {
         self.backend
     }
 
+    /// How many database connections are open and how many of them are idle, over all of
+    /// the store's pools.
+    pub fn pool_use(&self) -> (u32, usize) {
+        let pools: &[&AnyPool] = match self.backend {
+            Backend::Sqlite => &[&self.reader, &self.writer],
+            Backend::Postgres => &[&self.reader],
+        };
+        pools.iter().fold((0, 0), |(open, idle), pool| {
+            (open + pool.size(), idle + pool.num_idle())
+        })
+    }
+
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         self.writer.close().await;

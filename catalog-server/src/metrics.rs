@@ -1,0 +1,229 @@
+//! `/metrics`: the server's figures in the Prometheus (OpenMetrics) text format. HTTP
+//! requests by route, method and status with a latency histogram; crawls by how they ended,
+//! their durations and the objects they listed and read; crawls running here; database
+//! connections open and idle.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use lakecat_catalog::SqlStore;
+use lakecat_catalog::crawlers::CrawlRun;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Labels of an HTTP request. The route is the matched route template (`/v1/databases/
+/// {database}`), never the raw path, so that the number of series stays bounded.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: u16,
+}
+
+/// Labels of a request's latency.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+    method: String,
+}
+
+/// Labels of a finished crawl.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CrawlLabels {
+    state: String,
+}
+
+/// Labels of the database connection gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    state: &'static str,
+}
+
+fn latency_histogram() -> Histogram {
+    // 1 ms to about 33 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 16))
+}
+
+/// The server's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    crawls: Family<CrawlLabels, Counter>,
+    crawl_seconds: Histogram,
+    objects_listed: Counter,
+    objects_read: Counter,
+    crawls_running: Gauge,
+    connections: Family<PoolLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("lakecat");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        let crawls = Family::<CrawlLabels, Counter>::default();
+        // 1 s to about 9 hours.
+        let crawl_seconds = Histogram::new(exponential_buckets(1.0, 2.0, 16));
+        let objects_listed = Counter::default();
+        let objects_read = Counter::default();
+        let crawls_running = Gauge::default();
+        let connections = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route and method",
+            latency.clone(),
+        );
+        registry.register(
+            "crawls",
+            "Crawls run by this server, by how they ended",
+            crawls.clone(),
+        );
+        registry.register(
+            "crawl_duration_seconds",
+            "How long crawls run by this server took",
+            crawl_seconds.clone(),
+        );
+        registry.register(
+            "crawl_objects_listed",
+            "Objects listed by crawls run by this server",
+            objects_listed.clone(),
+        );
+        registry.register(
+            "crawl_objects_read",
+            "Objects read by crawls run by this server",
+            objects_read.clone(),
+        );
+        registry.register(
+            "crawls_running",
+            "Crawls running on this server now",
+            crawls_running.clone(),
+        );
+        registry.register(
+            "database_connections",
+            "Catalog database connections, open and idle",
+            connections.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            crawls,
+            crawl_seconds,
+            objects_listed,
+            objects_read,
+            crawls_running,
+            connections,
+        }
+    }
+
+    /// Records a crawl that ended.
+    pub fn record_crawl(&self, run: &CrawlRun) {
+        let summary = &run.summary;
+        self.crawls
+            .get_or_create(&CrawlLabels {
+                state: summary.state.as_str().to_string(),
+            })
+            .inc();
+        if let Some(end) = summary.end_time {
+            let seconds = (end - summary.start_time).num_milliseconds().max(0) as f64 / 1000.0;
+            self.crawl_seconds.observe(seconds);
+        }
+        self.objects_listed.inc_by(summary.counts.objects_listed);
+        self.objects_read.inc_by(summary.counts.objects_read);
+    }
+
+    fn record_request(&self, route: String, method: String, status: u16, seconds: f64) {
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.clone(),
+                method: method.clone(),
+            })
+            .observe(seconds);
+        self.requests
+            .get_or_create(&RequestLabels {
+                route,
+                method,
+                status,
+            })
+            .inc();
+    }
+
+    /// The metrics as text, with the gauges read now.
+    fn render(&self, store: Option<&SqlStore>, crawls_running: usize) -> String {
+        self.crawls_running.set(crawls_running as i64);
+        if let Some(store) = store {
+            let (open, idle) = store.pool_use();
+            self.connections
+                .get_or_create(&PoolLabels { state: "open" })
+                .set(i64::from(open));
+            self.connections
+                .get_or_create(&PoolLabels { state: "idle" })
+                .set(idle as i64);
+        }
+        let mut text = String::new();
+        if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
+            tracing::error!(%error, "cannot encode metrics");
+        }
+        text
+    }
+}
+
+/// Counts and times every request that matched a route (it runs as a route layer, where the
+/// route template is known); requests for unknown paths are not counted.
+pub(crate) async fn track(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(String::new, |p| p.as_str().to_string());
+    let method = request.method().as_str().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.record_request(
+        route,
+        method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// `GET /metrics`.
+pub(crate) async fn serve(State(state): State<crate::api::AppState>) -> Response {
+    let text = state
+        .metrics
+        .render(state.store.as_deref(), state.crawlers.running_here());
+    let mut response = (StatusCode::OK, text).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}
