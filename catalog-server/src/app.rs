@@ -14,6 +14,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, ApiDoc, AppState};
+use crate::auth::Access;
 use crate::metrics::Metrics;
 use lakecat_catalog::SqlStore;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub fn app(catalog: Catalog, crawlers: CrawlerService) -> Router {
         glue_keys: AccessKeys::default(),
         metrics: Arc::default(),
         store: None,
+        access: Access::default(),
     })
 }
 
@@ -56,6 +58,8 @@ pub struct AppSettings {
     pub metrics: Arc<Metrics>,
     /// The store, whose connection figures `/metrics` shows.
     pub store: Option<Arc<SqlStore>>,
+    /// Whether requests need credentials, and the REST API's tokens.
+    pub access: Access,
 }
 
 /// The whole application.
@@ -64,18 +68,25 @@ pub fn app_with(settings: AppSettings) -> Router {
     // /docs works without internet access.
     let docs = SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi());
     let metrics = settings.metrics.clone();
+    let access = Arc::new(settings.access);
     api::router(AppState {
         catalog: settings.catalog,
         crawlers: settings.crawlers,
         glue_keys: Arc::new(settings.glue_keys),
         metrics: settings.metrics,
         store: settings.store,
+        access: access.clone(),
     })
     .merge(docs)
     // Inside the routing, where the matched route is known.
     .route_layer(axum::middleware::from_fn_with_state(
         metrics,
         crate::metrics::track,
+    ))
+    // Outside the routing, so that unknown paths need credentials too.
+    .layer(axum::middleware::from_fn_with_state(
+        access,
+        crate::auth::check,
     ))
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
     // Layers run outside in: the request id is set first, so the request's log span and the

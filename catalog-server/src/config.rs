@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use lakecat_catalog::DEFAULT_DATABASE_URL;
 use lakecat_catalog::crawlers::service::RUN_LEASE;
 
+use crate::auth::{Access, Tokens};
 use crate::glue::AccessKeys;
 use lakecat_crawler::AllowedRoots;
 use serde::Deserialize;
@@ -36,6 +37,9 @@ pub struct FileConfig {
     /// The object-store prefixes and local folders crawl targets must lie in
     /// (`["s3://lake-bucket/", "file:///data/"]`); unset, targets may be anywhere.
     pub allowed_roots: Option<Vec<String>>,
+    /// Bearer tokens of the REST API, `NAME:ROLE:SHA256` entries separated by commas (the
+    /// SHA-256 of each token in hex, as `lakecat token` prints it).
+    pub tokens: Option<String>,
 }
 
 impl FileConfig {
@@ -64,6 +68,8 @@ pub struct ServeConfig {
     pub crawl_lease: Duration,
     /// Where crawl targets may lie.
     pub allowed_roots: AllowedRoots,
+    /// Whether requests need credentials, and the REST API's tokens.
+    pub access: Access,
 }
 
 /// The shortest crawl lease: crawls save a heartbeat every 5 seconds, so a shorter lease
@@ -85,9 +91,26 @@ impl ServeConfig {
             .listen
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-        let listen = listen
+        let listen: SocketAddr = listen
             .parse()
             .with_context(|| format!("listen address {listen:?} is not host:port"))?;
+        let tokens = match explicit.tokens.or(file.tokens) {
+            Some(text) => Tokens::parse(&text).map_err(|e| anyhow::anyhow!("tokens: {e}"))?,
+            None => Tokens::default(),
+        };
+        let has_credentials = !tokens.is_empty() || !glue_access_keys.is_empty();
+        if !listen.ip().is_loopback() && !has_credentials {
+            anyhow::bail!(
+                "listening on {listen} (beyond loopback) needs credentials: configure REST \
+                 bearer tokens (--tokens, LAKECAT_TOKENS or `tokens`; see `lakecat token`) \
+                 and/or Glue access keys (--glue-access-keys)"
+            );
+        }
+        // Off only on loopback without credentials: beyond loopback they are required above.
+        let access = Access {
+            required: has_credentials,
+            tokens,
+        };
         let scheduler_interval = explicit
             .scheduler_interval_seconds
             .or(file.scheduler_interval_seconds)
@@ -112,6 +135,7 @@ impl ServeConfig {
         let allowed_roots =
             AllowedRoots::parse(&roots).map_err(|e| anyhow::anyhow!("allowed roots: {e}"))?;
         Ok(ServeConfig {
+            access,
             allowed_roots,
             listen,
             database_url: explicit
@@ -211,6 +235,22 @@ mod tests {
         };
         let error = ServeConfig::resolve(missing_root, FileConfig::default()).unwrap_err();
         assert!(error.to_string().starts_with("allowed roots: "), "{error}");
+        let open = FileConfig {
+            listen: Some("0.0.0.0:8088".into()),
+            ..FileConfig::default()
+        };
+        let error = ServeConfig::resolve(open, FileConfig::default()).unwrap_err();
+        assert!(error.to_string().contains("needs credentials"), "{error}");
+        let token = crate::auth::token_digest("t");
+        let open_with_token = FileConfig {
+            listen: Some("0.0.0.0:8088".into()),
+            tokens: Some(format!("ops:admin:{token}")),
+            ..FileConfig::default()
+        };
+        let config = ServeConfig::resolve(open_with_token, FileConfig::default()).unwrap();
+        assert!(config.access.required);
+        let local = ServeConfig::resolve(FileConfig::default(), FileConfig::default()).unwrap();
+        assert!(!local.access.required, "off by default on loopback");
         let short_lease = FileConfig {
             crawl_lease_seconds: Some(3),
             ..FileConfig::default()

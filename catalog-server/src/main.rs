@@ -67,6 +67,21 @@ enum Command {
             value_delimiter = ','
         )]
         allowed_roots: Vec<String>,
+        /// Bearer tokens of the REST API, `NAME:ROLE:SHA256,...` with each token's SHA-256
+        /// digest (see `lakecat token`); roles are reader, editor and admin. Requests need a
+        /// token when any is set, and always when listening beyond loopback.
+        #[arg(long, env = "LAKECAT_TOKENS", hide_env_values = true)]
+        tokens: Option<String>,
+    },
+    /// Make a new REST API token: prints the token, for the client, and the entry for the
+    /// server's configuration, which holds only its digest.
+    Token {
+        /// A name for the token, shown in logs.
+        #[arg(long)]
+        name: String,
+        /// reader, editor or admin.
+        #[arg(long)]
+        role: String,
     },
     /// Crawl object-store prefixes or local folders once into the catalog.
     Crawl(CrawlArgs),
@@ -193,6 +208,7 @@ async fn run(cli: Cli) -> Result<u8> {
             scheduler_interval,
             crawl_lease,
             allowed_roots,
+            tokens,
         } => {
             init_logging(cli.log_format);
             let file = match config {
@@ -207,6 +223,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 scheduler_interval_seconds: scheduler_interval,
                 crawl_lease_seconds: crawl_lease,
                 allowed_roots: (!allowed_roots.is_empty()).then_some(allowed_roots),
+                tokens,
             };
             let config = ServeConfig::resolve(explicit, file)?;
             lakecat_server::serve::serve(config).await?;
@@ -249,6 +266,21 @@ async fn run(cli: Cli) -> Result<u8> {
                 takeover_after: std::time::Duration::from_secs(args.takeover_after),
             };
             lakecat_server::crawl_command::run(command).await
+        }
+        Command::Token { name, role } => {
+            let role: lakecat_server::auth::Role =
+                role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            if name.is_empty() || name.contains([':', ',']) {
+                anyhow::bail!("--name must be non-empty, without ':' or ','");
+            }
+            let token = lakecat_server::auth::new_token();
+            println!("token (give it to the client; it is not stored): {token}");
+            println!(
+                "server entry (tokens / LAKECAT_TOKENS): {name}:{}:{}",
+                role.as_str(),
+                lakecat_server::auth::token_digest(&token)
+            );
+            Ok(0)
         }
         Command::Openapi => {
             print!("{}", lakecat_server::openapi_json());

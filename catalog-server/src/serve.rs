@@ -65,6 +65,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             glue_keys: config.glue_access_keys.clone(),
             metrics,
             store: Some(shared),
+            access: config.access.clone(),
         }),
     )
     .with_graceful_shutdown(shutdown_signal())

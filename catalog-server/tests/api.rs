@@ -1005,3 +1005,155 @@ async fn every_response_carries_its_request_id() {
         .unwrap();
     assert_ne!(other.headers()["x-request-id"], generated.as_str());
 }
+
+#[tokio::test]
+async fn each_role_may_do_exactly_what_it_should() {
+    use lakecat_server::auth::{Access, Tokens, token_digest};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+    let store = Arc::new(
+        SqlStore::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap(),
+    );
+    let catalog = Catalog::new(store.clone());
+    let crawlers = lakecat_crawler::CrawlerService::new(
+        catalog.clone(),
+        lakecat_catalog::crawlers::Crawlers::new(store.clone()),
+    );
+    let tokens = Tokens::parse(&format!(
+        "r:reader:{},e:editor:{},a:admin:{}",
+        token_digest("reader-token"),
+        token_digest("editor-token"),
+        token_digest("admin-token")
+    ))
+    .unwrap();
+    let app = lakecat_server::app_with(lakecat_server::AppSettings {
+        catalog,
+        crawlers,
+        glue_keys: Default::default(),
+        metrics: Default::default(),
+        store: Some(store),
+        access: Access {
+            required: true,
+            tokens,
+        },
+    });
+    let lake = dir.path().join("lake/t/p=1");
+    std::fs::create_dir_all(&lake).unwrap();
+    std::fs::write(lake.join("d.json"), "{\"a\": 1}\n").unwrap();
+    let call = |token: Option<&str>, method: Method, uri: &str, body: Option<Value>| {
+        let app = app.clone();
+        let mut request = Request::builder().method(method).uri(uri.to_string());
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            (status, body, challenge)
+        }
+    };
+    // No token, or a wrong one: 401 with a challenge; health and docs stay open.
+    let (status, body, challenge) = call(None, Method::GET, "/v1/databases", None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED")
+    );
+    assert!(challenge.is_some());
+    let (status, _, _) = call(Some("guess"), Method::GET, "/v1/databases", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = call(Some("guess"), Method::GET, "/v2/unknown", None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "unknown paths need credentials too"
+    );
+    for open in ["/healthz", "/readyz", "/openapi.json"] {
+        let (status, _, _) = call(None, Method::GET, open, None).await;
+        assert_eq!(status, StatusCode::OK, "{open}");
+    }
+
+    let database = json!({"name": "sales"});
+    let crawler = json!({"name": "c", "database_name": "sales",
+        "targets": {"s3_targets": [{"path": dir.path().join("lake").display().to_string()}]}});
+    // reader: reads only.
+    let (status, _, _) = call(Some("reader-token"), Method::GET, "/v1/databases", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = call(Some("reader-token"), Method::GET, "/metrics", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body, _) = call(
+        Some("reader-token"),
+        Method::POST,
+        "/v1/databases",
+        Some(database.clone()),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "FORBIDDEN"));
+    assert_eq!(
+        message(&body),
+        "role reader may not do this; it needs role editor"
+    );
+    // editor: catalog writes, not crawlers.
+    let (status, body, _) = call(
+        Some("editor-token"),
+        Method::POST,
+        "/v1/databases",
+        Some(database),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _, _) = call(
+        Some("editor-token"),
+        Method::POST,
+        "/v1/databases/sales/tables",
+        Some(orders_table()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) = call(
+        Some("editor-token"),
+        Method::POST,
+        "/v1/crawlers",
+        Some(crawler.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // admin: crawlers too; others can read them but not start them.
+    let (status, body, _) = call(
+        Some("admin-token"),
+        Method::POST,
+        "/v1/crawlers",
+        Some(crawler),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _, _) = call(Some("reader-token"), Method::GET, "/v1/crawlers/c", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = call(
+        Some("editor-token"),
+        Method::POST,
+        "/v1/crawlers/c:start",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = call(
+        Some("admin-token"),
+        Method::DELETE,
+        "/v1/databases/sales/tables/orders",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}

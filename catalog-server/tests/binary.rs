@@ -193,7 +193,10 @@ fn glue_requests_must_be_signed_when_access_keys_are_configured() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(
         &[],
-        &[("LAKECAT_GLUE_ACCESS_KEYS", "lakecat:lakecat-secret")],
+        &[(
+            "LAKECAT_GLUE_ACCESS_KEYS",
+            "lakecat:lakecat-secret,reader:reader-secret:reader,editor:editor-secret:editor",
+        )],
         dir.path(),
     );
     let (status, body) = http(server.port, "POST", "/", Some("{}")).unwrap();
@@ -479,4 +482,68 @@ fn metrics_count_requests_crawls_and_connections() {
     assert_eq!(value("lakecat_crawl_objects_read_total"), 3.0);
     assert!(value(r#"lakecat_database_connections{state="open"}"#) >= 1.0);
     assert!(metrics.trim_end().ends_with("# EOF"), "{metrics}");
+}
+
+#[test]
+fn beyond_loopback_requests_need_a_token_made_by_lakecat_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .current_dir(dir.path())
+        .env_remove("LAKECAT_TOKENS")
+        .env_remove("LAKECAT_GLUE_ACCESS_KEYS")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("needs credentials"), "{stderr}");
+
+    let made = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["token", "--name", "ops", "--role", "editor"])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let text = String::from_utf8_lossy(&made.stdout).to_string();
+    let field = |label: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(label))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("no {label} in {text}"))
+            .to_string()
+    };
+    let token = field("token (give it to the client; it is not stored):");
+    let entry = field("server entry (tokens / LAKECAT_TOKENS):");
+    assert!(
+        entry.starts_with("ops:editor:") && !entry.contains(&token),
+        "{entry}"
+    );
+
+    let server = Server::start(&[], &[("LAKECAT_TOKENS", entry.as_str())], dir.path());
+    let (status, _) = http(server.port, "GET", "/v1/databases", None).unwrap();
+    assert_eq!(status, 401);
+    let authorized = |method: &str, path: &str, body: Option<&str>| {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        let body = body.unwrap_or("");
+        use std::io::{Read, Write};
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.split(' ').nth(1).unwrap_or_default().to_string()
+    };
+    assert_eq!(authorized("GET", "/v1/databases", None), "200");
+    assert_eq!(
+        authorized("POST", "/v1/databases", Some(r#"{"name": "ops"}"#)),
+        "201"
+    );
+    assert_eq!(authorized("DELETE", "/v1/crawlers/none", None), "403");
+    let (stopped, log) = server.stop();
+    assert!(stopped, "{log}");
+    assert!(!log.contains(&token), "the token reached the log:\n{log}");
 }

@@ -239,6 +239,23 @@ def auth(endpoint):
 
     assert code("lakecat", "wrong-secret") == "InvalidSignatureException"
     assert code("somebody", "lakecat-secret") == "UnrecognizedClientException"
+
+    # Keys map to roles: a reader reads, an editor changes the catalog, an admin runs crawlers.
+    def as_key(access_key, secret):
+        return boto3.client("glue", endpoint_url=endpoint, region_name="us-east-1",
+                            aws_access_key_id=access_key, aws_secret_access_key=secret,
+                            config=botocore.config.Config(retries={"max_attempts": 1}))
+    reader, editor = as_key("reader", "reader-secret"), as_key("editor", "editor-secret")
+    reader.get_databases()
+    error = expect_error(reader.exceptions.AccessDeniedException, reader.create_database,
+                         DatabaseInput={"Name": "roles"})
+    assert "glue:CreateDatabase" in str(error) and "needs role editor" in str(error), error
+    editor.create_database(DatabaseInput={"Name": "roles"})
+    expect_error(editor.exceptions.AccessDeniedException, editor.create_crawler,
+                 Name="c", Role="r", DatabaseName="roles",
+                 Targets={"S3Targets": [{"Path": "s3://lake/"}]})
+    expect_error(reader.exceptions.AccessDeniedException, reader.delete_database, Name="roles")
+    client(endpoint).delete_database(Name="roles")
     print("boto3 glue auth: ok")
 
 

@@ -35,6 +35,8 @@ pub struct AppState {
     pub glue_keys: Arc<AccessKeys>,
     /// The server's metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Whether requests need credentials, and the REST API's tokens.
+    pub access: Arc<crate::auth::Access>,
     /// The store, for its connection figures in `/metrics`; absent in tests that do not
     /// need them.
     pub store: Option<Arc<lakecat_catalog::SqlStore>>,

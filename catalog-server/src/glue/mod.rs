@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::api::AppState;
+use crate::auth::Role;
 pub(crate) use error::GlueError;
 pub use sigv4::AccessKeys;
 
@@ -38,6 +39,22 @@ pub(crate) fn page(
     }
 }
 
+/// The role a Glue operation needs: reads for readers, catalog changes for editors, and
+/// crawlers, schedules and classifiers for admins.
+fn required_role(operation: &str) -> Role {
+    let reads = ["Get", "BatchGet", "List", "Search"];
+    if reads.iter().any(|prefix| operation.starts_with(prefix)) {
+        Role::Reader
+    } else if ["Crawler", "Classifier", "Schedule"]
+        .iter()
+        .any(|word| operation.contains(word))
+    {
+        Role::Admin
+    } else {
+        Role::Editor
+    }
+}
+
 /// `POST /`: one Glue operation.
 pub(crate) async fn handle(
     State(state): State<AppState>,
@@ -50,16 +67,29 @@ pub(crate) async fn handle(
     let request_id = crate::app::request_id(&headers)
         .map(str::to_string)
         .unwrap_or_else(lakecat_catalog::id::random_uuid);
-    if !state.glue_keys.is_empty()
-        && let Err(error) = state.glue_keys.verify(&method, &uri, &headers, &body)
-    {
-        return error.into_response_with(&request_id);
-    }
+    // Requests are signed when the server needs credentials or has keys configured.
+    let role = if state.access.required || !state.glue_keys.is_empty() {
+        match state.glue_keys.verify(&method, &uri, &headers, &body) {
+            Ok(role) => Some(role),
+            Err(error) => return error.into_response_with(&request_id),
+        }
+    } else {
+        None
+    };
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let result = match target.strip_prefix("AWSGlue.") {
+        Some(operation) if role.is_some_and(|role| role < required_role(operation)) => {
+            Err(GlueError::new(
+                "AccessDeniedException",
+                format!(
+                    "the access key's role may not perform glue:{operation}; it needs role {}",
+                    required_role(operation).as_str()
+                ),
+            ))
+        }
         Some(operation) => catalog_ops::dispatch(&state, operation, &body).await,
         None => Err(GlueError::new(
             "UnknownOperationException",
@@ -73,5 +103,29 @@ pub(crate) async fn handle(
             response
         }
         Err(error) => error.into_response_with(&request_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_need_the_least_role_that_may_perform_them() {
+        for (operation, role) in [
+            ("GetPartitions", Role::Reader),
+            ("BatchGetPartition", Role::Reader),
+            ("SearchTables", Role::Reader),
+            ("GetCrawlerMetrics", Role::Reader),
+            ("ListCrawls", Role::Reader),
+            ("CreateDatabase", Role::Editor),
+            ("BatchCreatePartition", Role::Editor),
+            ("DeletePartitionIndex", Role::Editor),
+            ("StartCrawler", Role::Admin),
+            ("UpdateCrawlerSchedule", Role::Admin),
+            ("CreateClassifier", Role::Admin),
+        ] {
+            assert_eq!(required_role(operation), role, "{operation}");
+        }
     }
 }

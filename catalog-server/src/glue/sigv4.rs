@@ -15,6 +15,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::error::GlueError;
+use crate::auth::Role;
 
 /// How far a request's `X-Amz-Date` may be from the server's clock, as AWS allows.
 const MAX_CLOCK_SKEW_MINUTES: i64 = 15;
@@ -22,7 +23,8 @@ const MAX_CLOCK_SKEW_MINUTES: i64 = 15;
 /// The access keys accepted, by access key id.
 #[derive(Clone, Default)]
 pub struct AccessKeys {
-    secrets: HashMap<String, String>,
+    /// Secret and role by access key id.
+    secrets: HashMap<String, (String, Role)>,
 }
 
 impl std::fmt::Debug for AccessKeys {
@@ -35,17 +37,32 @@ impl std::fmt::Debug for AccessKeys {
 }
 
 impl AccessKeys {
-    /// Keys from `ACCESS_KEY_ID:SECRET` pairs separated by commas.
+    /// Keys from `ACCESS_KEY_ID:SECRET[:ROLE]` entries separated by commas. A key without a
+    /// role is an admin's.
     pub fn parse(text: &str) -> Result<AccessKeys, String> {
         let mut secrets = HashMap::new();
-        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (id, secret) = pair
-                .split_once(':')
-                .filter(|(id, secret)| !id.is_empty() && !secret.is_empty())
-                .ok_or_else(|| {
-                    "access keys must be ACCESS_KEY_ID:SECRET pairs separated by commas".to_string()
-                })?;
-            secrets.insert(id.to_string(), secret.to_string());
+        for entry in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let mut parts = entry.split(':');
+            let (Some(id), Some(secret), role, None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(
+                    "access keys must be ACCESS_KEY_ID:SECRET[:ROLE] entries separated by commas"
+                        .to_string(),
+                );
+            };
+            if id.is_empty() || secret.is_empty() {
+                return Err(
+                    "access keys must be ACCESS_KEY_ID:SECRET[:ROLE] entries separated by commas"
+                        .to_string(),
+                );
+            }
+            // The message names the key id, never the secret.
+            let role = match role {
+                Some(role) => role.parse().map_err(|e| format!("access key {id}: {e}"))?,
+                None => Role::Admin,
+            };
+            secrets.insert(id.to_string(), (secret.to_string(), role));
         }
         Ok(AccessKeys { secrets })
     }
@@ -55,14 +72,14 @@ impl AccessKeys {
         self.secrets.is_empty()
     }
 
-    /// Checks a request's signature.
+    /// Checks a request's signature; returns the role of the key that signed it.
     pub(crate) fn verify(
         &self,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<(), GlueError> {
+    ) -> Result<Role, GlueError> {
         let authorization = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -78,7 +95,7 @@ impl AccessKeys {
                 "the Authorization header is not an AWS4-HMAC-SHA256 signature",
             )
         })?;
-        let secret = self.secrets.get(parts.access_key_id).ok_or_else(|| {
+        let (secret, role) = self.secrets.get(parts.access_key_id).ok_or_else(|| {
             GlueError::new(
                 "UnrecognizedClientException",
                 "The security token included in the request is invalid.",
@@ -129,7 +146,7 @@ impl AccessKeys {
                  Check your AWS Secret Access Key and signing method.",
             ));
         }
-        Ok(())
+        Ok(*role)
     }
 }
 
@@ -282,7 +299,7 @@ mod tests {
             "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n{}",
             hex(&Sha256::digest(canonical.as_bytes()))
         );
-        let secret = &keys.secrets["AKIDEXAMPLE"];
+        let (secret, _) = &keys.secrets["AKIDEXAMPLE"];
         let mut key = format!("AWS4{secret}").into_bytes();
         for part in ["20150830", "us-east-1", "service", "aws4_request"] {
             key = hmac(&key, part.as_bytes());
@@ -295,10 +312,17 @@ mod tests {
 
     #[test]
     fn key_lists_parse_and_never_print_secrets() {
-        let keys = AccessKeys::parse("a:one, b:two").unwrap_or_default();
+        let keys = AccessKeys::parse("a:one, b:two:reader").unwrap_or_default();
         assert_eq!(keys.secrets.len(), 2);
+        assert_eq!(keys.secrets["a"].1, Role::Admin);
+        assert_eq!(keys.secrets["b"].1, Role::Reader);
         let shown = format!("{keys:?}");
         assert!(!shown.contains("one") && !shown.contains("two"), "{shown}");
         assert!(AccessKeys::parse("nosecret").is_err());
+        let bad_role = AccessKeys::parse("c:three:owner").unwrap_err();
+        assert!(
+            bad_role.contains("access key c") && !bad_role.contains("three"),
+            "{bad_role}"
+        );
     }
 }
