@@ -110,6 +110,11 @@ impl Server {
         panic!("server did not become healthy: {}", server.stop().1);
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the server with SIGKILL, as a crashed machine would stop it.
     pub fn kill(mut self) {
         self.child.kill().unwrap();
