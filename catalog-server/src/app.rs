@@ -42,6 +42,7 @@ pub fn app(catalog: Catalog, crawlers: CrawlerService) -> Router {
         metrics: Arc::default(),
         store: None,
         access: Access::default(),
+        request_timeout: crate::deadline::DEFAULT_REQUEST_TIMEOUT,
     })
 }
 
@@ -60,6 +61,8 @@ pub struct AppSettings {
     pub store: Option<Arc<SqlStore>>,
     /// Whether requests need credentials, and the REST API's tokens.
     pub access: Access,
+    /// How long a request may take.
+    pub request_timeout: std::time::Duration,
 }
 
 /// The whole application.
@@ -87,6 +90,10 @@ pub fn app_with(settings: AppSettings) -> Router {
     .layer(axum::middleware::from_fn_with_state(
         access,
         crate::auth::check,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        settings.request_timeout,
+        crate::deadline::enforce,
     ))
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
     // Layers run outside in: the request id is set first, so the request's log span and the

@@ -40,6 +40,8 @@ pub struct FileConfig {
     /// Bearer tokens of the REST API, `NAME:ROLE:SHA256` entries separated by commas (the
     /// SHA-256 of each token in hex, as `lakecat token` prints it).
     pub tokens: Option<String>,
+    /// Seconds a request may take before it is cut off with a 503.
+    pub request_timeout_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -70,6 +72,8 @@ pub struct ServeConfig {
     pub allowed_roots: AllowedRoots,
     /// Whether requests need credentials, and the REST API's tokens.
     pub access: Access,
+    /// How long a request may take.
+    pub request_timeout: Duration,
 }
 
 /// The shortest crawl lease: crawls save a heartbeat every 5 seconds, so a shorter lease
@@ -134,7 +138,15 @@ impl ServeConfig {
             .unwrap_or_default();
         let allowed_roots =
             AllowedRoots::parse(&roots).map_err(|e| anyhow::anyhow!("allowed roots: {e}"))?;
+        let request_timeout = explicit
+            .request_timeout_seconds
+            .or(file.request_timeout_seconds)
+            .unwrap_or(crate::deadline::DEFAULT_REQUEST_TIMEOUT.as_secs());
+        if request_timeout == 0 {
+            anyhow::bail!("request timeout: must be at least 1 second");
+        }
         Ok(ServeConfig {
+            request_timeout: Duration::from_secs(request_timeout),
             access,
             allowed_roots,
             listen,

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod crawl_command;
+pub mod deadline;
 pub mod error;
 mod glue;
 pub mod metrics;

@@ -72,6 +72,9 @@ enum Command {
         /// token when any is set, and always when listening beyond loopback.
         #[arg(long, env = "LAKECAT_TOKENS", hide_env_values = true)]
         tokens: Option<String>,
+        /// Seconds a request may take before it is cut off with a 503 [default: 60].
+        #[arg(long, env = "LAKECAT_REQUEST_TIMEOUT")]
+        request_timeout: Option<u64>,
     },
     /// Make a new REST API token: prints the token, for the client, and the entry for the
     /// server's configuration, which holds only its digest.
@@ -209,6 +212,7 @@ async fn run(cli: Cli) -> Result<u8> {
             crawl_lease,
             allowed_roots,
             tokens,
+            request_timeout,
         } => {
             init_logging(cli.log_format);
             let file = match config {
@@ -224,6 +228,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 crawl_lease_seconds: crawl_lease,
                 allowed_roots: (!allowed_roots.is_empty()).then_some(allowed_roots),
                 tokens,
+                request_timeout_seconds: request_timeout,
             };
             let config = ServeConfig::resolve(explicit, file)?;
             lakecat_server::serve::serve(config).await?;

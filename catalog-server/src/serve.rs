@@ -66,6 +66,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             metrics,
             store: Some(shared),
             access: config.access.clone(),
+            request_timeout: config.request_timeout,
         }),
     )
     .with_graceful_shutdown(shutdown_signal())

@@ -1038,6 +1038,7 @@ async fn each_role_may_do_exactly_what_it_should() {
             required: true,
             tokens,
         },
+        request_timeout: std::time::Duration::from_secs(60),
     });
     let lake = dir.path().join("lake/t/p=1");
     std::fs::create_dir_all(&lake).unwrap();

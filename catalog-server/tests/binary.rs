@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Server, free_port, http};
+use support::{Server, free_port, http, output_text};
 
 #[test]
 fn serves_on_the_default_sqlite_file_and_stops_cleanly() {
@@ -134,11 +134,7 @@ fn run_boto3_script(port: u16, args: &[&str]) -> (std::process::ExitStatus, Stri
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = output_text(&output);
     (output.status, text)
 }
 
@@ -300,11 +296,7 @@ fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
         .unwrap();
     let _ = moto.kill();
     let _ = moto.wait();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = output_text(&output);
     let (stopped, log) = server.stop();
     assert!(output.status.success(), "{text}\nserver log:\n{log}");
     assert!(text.contains("shapes match moto"), "{text}");
@@ -408,11 +400,7 @@ fn awswrangler_reads_and_writes_partitioned_parquet_through_the_glue_api() {
         }
     }
     let output = command.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = output_text(&output);
     let (stopped, log) = server.stop();
     assert!(output.status.success(), "{text}\nserver log:\n{log}");
     assert!(text.contains("awswrangler glue: ok"), "{text}");

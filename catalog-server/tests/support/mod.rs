@@ -47,6 +47,15 @@ pub fn http(
     Ok((status, body))
 }
 
+/// What a finished process wrote, its standard output then its standard error.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// A running `lakecat serve`.
 pub struct Server {
     child: Child,
@@ -135,11 +144,7 @@ impl Server {
         let output = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap())
             .wait_with_output()
             .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let text = output_text(&output);
         (output.status.success(), text)
     }
 }
