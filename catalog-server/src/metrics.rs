@@ -1,6 +1,6 @@
 //! `/metrics`: the server's figures in the Prometheus (OpenMetrics) text format. HTTP
 //! requests by route, method and status with a latency histogram; crawls by how they ended,
-//! their durations and the objects they listed and read; crawls running here; database
+//! their durations, the objects they listed and read and the object-store retries; crawls running here; database
 //! connections open and idle.
 
 use std::sync::Arc;
@@ -62,6 +62,7 @@ pub struct Metrics {
     crawl_seconds: Histogram,
     objects_listed: Counter,
     objects_read: Counter,
+    retries: Counter,
     crawls_running: Gauge,
     connections: Family<PoolLabels, Gauge>,
 }
@@ -85,6 +86,7 @@ impl Metrics {
         let crawl_seconds = Histogram::new(exponential_buckets(1.0, 2.0, 16));
         let objects_listed = Counter::default();
         let objects_read = Counter::default();
+        let retries = Counter::default();
         let crawls_running = Gauge::default();
         let connections = Family::<PoolLabels, Gauge>::default();
         registry.register(
@@ -118,6 +120,11 @@ impl Metrics {
             objects_read.clone(),
         );
         registry.register(
+            "crawl_object_store_retries",
+            "Object-store requests of this server's crawls that failed and were retried",
+            retries.clone(),
+        );
+        registry.register(
             "crawls_running",
             "Crawls running on this server now",
             crawls_running.clone(),
@@ -135,6 +142,7 @@ impl Metrics {
             crawl_seconds,
             objects_listed,
             objects_read,
+            retries,
             crawls_running,
             connections,
         }
@@ -154,6 +162,7 @@ impl Metrics {
         }
         self.objects_listed.inc_by(summary.counts.objects_listed);
         self.objects_read.inc_by(summary.counts.objects_read);
+        self.retries.inc_by(summary.counts.object_store_retries);
     }
 
     fn record_request(&self, route: String, method: String, status: u16, seconds: f64) {

@@ -468,6 +468,7 @@ fn metrics_count_requests_crawls_and_connections() {
     assert_eq!(value("lakecat_crawl_duration_seconds_count"), 1.0);
     assert_eq!(value("lakecat_crawl_objects_listed_total"), 3.0);
     assert_eq!(value("lakecat_crawl_objects_read_total"), 3.0);
+    assert_eq!(value("lakecat_crawl_object_store_retries_total"), 0.0);
     assert!(value(r#"lakecat_database_connections{state="open"}"#) >= 1.0);
     assert!(metrics.trim_end().ends_with("# EOF"), "{metrics}");
 }
@@ -534,4 +535,62 @@ fn beyond_loopback_requests_need_a_token_made_by_lakecat_token() {
     let (stopped, log) = server.stop();
     assert!(stopped, "{log}");
     assert!(!log.contains(&token), "the token reached the log:\n{log}");
+}
+
+#[test]
+fn throttled_object_store_reads_are_retried_and_counted_in_the_run() {
+    use lakecat_testkit::lake::{Columns, write_parquet};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let s3 = runtime
+        .block_on(lakecat_testkit::s3::S3Server::start(root.path()))
+        .unwrap();
+    let bucket = s3.create_bucket("flaky-lake").unwrap();
+    for month in ["01", "02"] {
+        write_parquet(
+            &bucket.join(format!("sales/month={month}/part-0.parquet")),
+            Columns::Base,
+            5,
+        )
+        .unwrap();
+    }
+    // The first three GETs (listings and reads) get 503 SlowDown.
+    let proxy = runtime
+        .block_on(lakecat_testkit::faults::FlakyProxy::start(s3.address(), 3))
+        .unwrap();
+    let mut env: Vec<(&str, String)> = s3.env();
+    for (key, value) in &mut env {
+        if *key == "AWS_ENDPOINT_URL" {
+            *value = proxy.endpoint();
+        }
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], &env, dir.path());
+    let crawler = r#"{"name": "flaky", "database_name": "lake", "targets": {"s3_targets": [{"path": "s3://flaky-lake/"}]}}"#;
+    let (status, body) = http(server.port, "POST", "/v1/crawlers", Some(crawler)).unwrap();
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = http(server.port, "POST", "/v1/crawlers/flaky:start", Some("{}")).unwrap();
+    assert_eq!(status, 202, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let crawler: serde_json::Value = loop {
+        let (_, body) = http(server.port, "GET", "/v1/crawlers/flaky", None).unwrap();
+        let crawler: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if crawler["state"] == "READY" && crawler.get("last_crawl").is_some() {
+            break crawler;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the crawl did not end: {crawler}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (stopped, log) = server.stop();
+    assert!(stopped, "{log}");
+    let last = &crawler["last_crawl"];
+    assert_eq!(last["state"], "COMPLETED", "{crawler}\n{log}");
+    assert_eq!(proxy.throttled(), 3);
+    assert_eq!(last["counts"]["object_store_retries"], 3, "{last}");
+    assert_eq!(last["counts"]["tables_created"], 1, "{last}");
+    assert_eq!(last["counts"]["partitions_added"], 2, "{last}");
 }

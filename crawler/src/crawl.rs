@@ -17,6 +17,7 @@ use crate::location::TargetLocation;
 use crate::output::{DEPRECATED_BY_CRAWLER, OutputContext, UPDATED_BY_CRAWLER};
 use crate::plan::{self, FoundTable, Plan};
 use crate::report::{Phase, Report};
+use crate::retries::RetryCounter;
 use crate::scan::{self, FolderScan, ObjectStats, ScanOptions};
 
 /// Objects listed or read at once, per target, unless configured.
@@ -52,8 +53,16 @@ pub struct CrawlTarget {
 impl CrawlTarget {
     /// Opens a target of a crawler definition.
     pub fn open(settings: &S3Target) -> Result<CrawlTarget> {
+        CrawlTarget::open_counting(settings, None)
+    }
+
+    /// Like [`CrawlTarget::open`], counting retryable request failures into `retries`.
+    pub fn open_counting(
+        settings: &S3Target,
+        retries: Option<&RetryCounter>,
+    ) -> Result<CrawlTarget> {
         Ok(CrawlTarget {
-            location: TargetLocation::open(&settings.path)?,
+            location: TargetLocation::open_counting(&settings.path, retries)?,
             settings: settings.clone(),
         })
     }

@@ -15,6 +15,7 @@ pub mod location;
 pub mod output;
 pub mod plan;
 pub mod report;
+pub mod retries;
 pub mod roots;
 pub mod run;
 pub mod scan;

@@ -20,6 +20,7 @@ use url::Url;
 
 use crate::aws_profile;
 use crate::error::{CrawlError, Result};
+use crate::retries::RetryCounter;
 
 /// Where a crawl target lives: a store, a prefix in it, and how to name objects as URLs.
 #[derive(Debug, Clone)]
@@ -35,6 +36,12 @@ impl TargetLocation {
     /// Opens a target given as a URL (`s3://bucket/prefix/`, `gs://`, `az://`,
     /// `file:///abs/path`) or a local path (absolute or relative to the current folder).
     pub fn open(target: &str) -> Result<TargetLocation> {
+        TargetLocation::open_counting(target, None)
+    }
+
+    /// Like [`TargetLocation::open`]; the retryable failures of requests to a remote store
+    /// are counted into `retries`.
+    pub fn open_counting(target: &str, retries: Option<&RetryCounter>) -> Result<TargetLocation> {
         let invalid = |reason: String| CrawlError::InvalidTarget {
             target: target.to_string(),
             reason,
@@ -52,28 +59,37 @@ impl TargetLocation {
             }
             "s3" | "s3a" => (
                 Arc::new(
-                    s3_builder(&url)
-                        .build()
-                        .map_err(|e| invalid(e.to_string()))?,
+                    match retries {
+                        Some(counter) => s3_builder(&url).with_http_connector(counter.clone()),
+                        None => s3_builder(&url),
+                    }
+                    .build()
+                    .map_err(|e| invalid(e.to_string()))?,
                 ),
                 format!("s3://{}", url.host_str().unwrap_or_default()),
             ),
             "gs" => (
-                Arc::new(
-                    GoogleCloudStorageBuilder::from_env()
-                        .with_url(url.as_str())
-                        .build()
-                        .map_err(|e| invalid(e.to_string()))?,
-                ),
+                Arc::new({
+                    let builder = GoogleCloudStorageBuilder::from_env().with_url(url.as_str());
+                    match retries {
+                        Some(counter) => builder.with_http_connector(counter.clone()),
+                        None => builder,
+                    }
+                    .build()
+                    .map_err(|e| invalid(e.to_string()))?
+                }),
                 format!("gs://{}", url.host_str().unwrap_or_default()),
             ),
             "az" | "abfs" | "abfss" | "adl" | "azure" => (
-                Arc::new(
-                    MicrosoftAzureBuilder::from_env()
-                        .with_url(url.as_str())
-                        .build()
-                        .map_err(|e| invalid(e.to_string()))?,
-                ),
+                Arc::new({
+                    let builder = MicrosoftAzureBuilder::from_env().with_url(url.as_str());
+                    match retries {
+                        Some(counter) => builder.with_http_connector(counter.clone()),
+                        None => builder,
+                    }
+                    .build()
+                    .map_err(|e| invalid(e.to_string()))?
+                }),
                 format!("{}://{}", url.scheme(), url.authority()),
             ),
             "memory" => (Arc::new(InMemory::new()), "memory://".to_string()),

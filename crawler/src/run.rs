@@ -15,6 +15,7 @@ use lakecat_classifiers::{Classifier, Registry};
 use crate::crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, crawl};
 use crate::error::{CrawlError, Result};
 use crate::report::Report;
+use crate::retries::RetryCounter;
 
 /// How often a running crawl checks for a stop request and saves its progress.
 const WATCH_INTERVAL: Duration = Duration::from_millis(500);
@@ -127,16 +128,17 @@ impl Runner {
         let crawler = self.crawlers.get_crawler(&run.crawler_name).await?;
         let definition = crawler.definition;
         let registry = registry_for(&self.crawlers, &definition).await?;
+        let retries = RetryCounter::default();
         let targets = match targets {
             Some(targets) => targets,
             None => definition
                 .targets
                 .s3_targets
                 .iter()
-                .map(CrawlTarget::open)
+                .map(|target| CrawlTarget::open_counting(target, Some(&retries)))
                 .collect::<Result<Vec<_>>>()?,
         };
-        crawl(
+        let outcome = crawl(
             &self.catalog,
             &definition,
             &targets,
@@ -145,7 +147,9 @@ impl Runner {
             report,
             stop,
         )
-        .await
+        .await;
+        report.count(|counts| counts.object_store_retries += retries.count());
+        outcome
     }
 }
 

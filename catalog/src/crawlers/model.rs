@@ -294,6 +294,10 @@ pub struct CrawlCounts {
     pub objects_listed: u64,
     /// Objects whose content was read to infer a schema.
     pub objects_read: u64,
+    /// Requests to the object store that failed in a way the store retries with backoff
+    /// (throttling such as S3's 503 SlowDown, other server errors, dropped connections).
+    #[serde(default)]
+    pub object_store_retries: u64,
     /// Bytes read from those objects.
     pub bytes_read: u64,
     /// Objects left out: hidden, marker, excluded, empty, unreadable or unclassified.

@@ -2,5 +2,6 @@
 //! folder (the `s3s-fs` crate), and generators of lakes (Parquet, CSV, JSON files in
 //! partition folders).
 
+pub mod faults;
 pub mod lake;
 pub mod s3;

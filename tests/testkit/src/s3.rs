@@ -62,6 +62,11 @@ impl S3Server {
         })
     }
 
+    /// The server's loopback address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
     /// `http://127.0.0.1:<port>`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.address)
