@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use support::{Server, http};
+use support::{Server, http, http_with};
 
 /// The server's resident memory, in MiB.
 fn rss_mib(pid: u32) -> f64 {
@@ -89,24 +89,11 @@ fn client(port: u16, id: usize, stop: &AtomicBool, requests: &AtomicU64, failure
 
 /// A Glue GetPartitions call.
 fn glue_call(port: u16, body: &str) -> std::io::Result<(u16, String)> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-         X-Amz-Target: AWSGlue.GetPartitions\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Ok((status, String::new()))
+    let headers = [
+        ("X-Amz-Target", "AWSGlue.GetPartitions"),
+        ("Content-Type", "application/x-amz-json-1.1"),
+    ];
+    http_with(port, "POST", "/", &headers, Some(body))
 }
 
 fn main() {

@@ -510,28 +510,22 @@ fn beyond_loopback_requests_need_a_token_made_by_lakecat_token() {
     let server = Server::start(&[], &[("LAKECAT_TOKENS", entry.as_str())], dir.path());
     let (status, _) = http(server.port, "GET", "/v1/databases", None).unwrap();
     assert_eq!(status, 401);
+    let bearer = format!("Bearer {token}");
     let authorized = |method: &str, path: &str, body: Option<&str>| {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-        let body = body.unwrap_or("");
-        use std::io::{Read, Write};
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-             Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response.split(' ').nth(1).unwrap_or_default().to_string()
+        let headers = [
+            ("Authorization", bearer.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        support::http_with(server.port, method, path, &headers, body)
+            .unwrap()
+            .0
     };
-    assert_eq!(authorized("GET", "/v1/databases", None), "200");
+    assert_eq!(authorized("GET", "/v1/databases", None), 200);
     assert_eq!(
         authorized("POST", "/v1/databases", Some(r#"{"name": "ops"}"#)),
-        "201"
+        201
     );
-    assert_eq!(authorized("DELETE", "/v1/crawlers/none", None), "403");
+    assert_eq!(authorized("DELETE", "/v1/crawlers/none", None), 403);
     let (stopped, log) = server.stop();
     assert!(stopped, "{log}");
     assert!(!log.contains(&token), "the token reached the log:\n{log}");
