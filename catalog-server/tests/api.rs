@@ -23,22 +23,37 @@ async fn test_app() -> TestApp {
 }
 
 async fn test_app_with_roots(roots: lakecat_crawler::AllowedRoots) -> TestApp {
+    test_app_with(roots, Default::default()).await
+}
+
+/// An application on a fresh SQLite store with these crawl roots and access rules.
+async fn test_app_with(
+    roots: lakecat_crawler::AllowedRoots,
+    access: lakecat_server::auth::Access,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
-    let store = SqlStore::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
+    let store = Arc::new(
+        SqlStore::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap(),
+    );
+    let catalog = Catalog::new(store.clone());
+    let crawlers = lakecat_crawler::CrawlerService::new(
+        catalog.clone(),
+        lakecat_catalog::crawlers::Crawlers::new(store.clone()),
+    )
+    .with_allowed_roots(roots);
     TestApp {
-        app: {
-            let shared = Arc::new(store);
-            let catalog = Catalog::new(shared.clone());
-            let crawlers = lakecat_crawler::CrawlerService::new(
-                catalog.clone(),
-                lakecat_catalog::crawlers::Crawlers::new(shared),
-            )
-            .with_allowed_roots(roots);
-            lakecat_server::app(catalog, crawlers)
-        },
+        app: lakecat_server::app_with(lakecat_server::AppSettings {
+            catalog,
+            crawlers,
+            glue_keys: Default::default(),
+            metrics: Default::default(),
+            store: Some(store),
+            access,
+            request_timeout: lakecat_server::deadline::DEFAULT_REQUEST_TIMEOUT,
+        }),
         _dir: dir,
     }
 }
@@ -1009,18 +1024,6 @@ async fn every_response_carries_its_request_id() {
 #[tokio::test]
 async fn each_role_may_do_exactly_what_it_should() {
     use lakecat_server::auth::{Access, Tokens, token_digest};
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
-    let store = Arc::new(
-        SqlStore::connect(&url, &StoreOptions::default())
-            .await
-            .unwrap(),
-    );
-    let catalog = Catalog::new(store.clone());
-    let crawlers = lakecat_crawler::CrawlerService::new(
-        catalog.clone(),
-        lakecat_catalog::crawlers::Crawlers::new(store.clone()),
-    );
     let tokens = Tokens::parse(&format!(
         "r:reader:{},e:editor:{},a:admin:{}",
         token_digest("reader-token"),
@@ -1028,18 +1031,13 @@ async fn each_role_may_do_exactly_what_it_should() {
         token_digest("admin-token")
     ))
     .unwrap();
-    let app = lakecat_server::app_with(lakecat_server::AppSettings {
-        catalog,
-        crawlers,
-        glue_keys: Default::default(),
-        metrics: Default::default(),
-        store: Some(store),
-        access: Access {
-            required: true,
-            tokens,
-        },
-        request_timeout: std::time::Duration::from_secs(60),
-    });
+    let access = Access {
+        required: true,
+        tokens,
+    };
+    let t = test_app_with(Default::default(), access).await;
+    let app = t.app.clone();
+    let dir = tempfile::tempdir().unwrap();
     let lake = dir.path().join("lake/t/p=1");
     std::fs::create_dir_all(&lake).unwrap();
     std::fs::write(lake.join("d.json"), "{\"a\": 1}\n").unwrap();
