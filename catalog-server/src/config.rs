@@ -10,6 +10,7 @@ use lakecat_catalog::crawlers::service::RUN_LEASE;
 
 use crate::auth::{Access, Tokens};
 use crate::glue::AccessKeys;
+use crate::http_server::ConnectionLimits;
 use lakecat_crawler::AllowedRoots;
 use serde::Deserialize;
 
@@ -42,6 +43,11 @@ pub struct FileConfig {
     pub tokens: Option<String>,
     /// Seconds a request may take before it is cut off with a 503.
     pub request_timeout_seconds: Option<u64>,
+    /// Seconds a client has to send a request's headers (and the longest a keep-alive
+    /// connection may sit idle).
+    pub header_read_timeout_seconds: Option<u64>,
+    /// Most HTTP connections open at once; further clients wait until one closes.
+    pub max_http_connections: Option<usize>,
 }
 
 impl FileConfig {
@@ -74,6 +80,8 @@ pub struct ServeConfig {
     pub access: Access,
     /// How long a request may take.
     pub request_timeout: Duration,
+    /// What clients may hold open.
+    pub connection_limits: ConnectionLimits,
 }
 
 /// The shortest crawl lease: crawls save a heartbeat every 5 seconds, so a shorter lease
@@ -145,7 +153,26 @@ impl ServeConfig {
         if request_timeout == 0 {
             anyhow::bail!("request timeout: must be at least 1 second");
         }
+        let defaults = ConnectionLimits::default();
+        let header_read_timeout = explicit
+            .header_read_timeout_seconds
+            .or(file.header_read_timeout_seconds)
+            .unwrap_or(defaults.header_read_timeout.as_secs());
+        if header_read_timeout == 0 {
+            anyhow::bail!("header read timeout: must be at least 1 second");
+        }
+        let max_http_connections = explicit
+            .max_http_connections
+            .or(file.max_http_connections)
+            .unwrap_or(defaults.max_connections);
+        if max_http_connections == 0 {
+            anyhow::bail!("max HTTP connections: must be at least 1");
+        }
         Ok(ServeConfig {
+            connection_limits: ConnectionLimits {
+                header_read_timeout: Duration::from_secs(header_read_timeout),
+                max_connections: max_http_connections,
+            },
             request_timeout: Duration::from_secs(request_timeout),
             access,
             allowed_roots,
@@ -230,6 +257,29 @@ mod tests {
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.crawl_lease, RUN_LEASE);
+        assert_eq!(config.connection_limits, ConnectionLimits::default());
+        let limits = FileConfig {
+            header_read_timeout_seconds: Some(5),
+            max_http_connections: Some(64),
+            ..FileConfig::default()
+        };
+        let config = ServeConfig::resolve(FileConfig::default(), limits).unwrap();
+        assert_eq!(
+            config.connection_limits,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(5),
+                max_connections: 64,
+            }
+        );
+        let no_connections = FileConfig {
+            max_http_connections: Some(0),
+            ..FileConfig::default()
+        };
+        let error = ServeConfig::resolve(no_connections, FileConfig::default()).unwrap_err();
+        assert!(
+            error.to_string().contains("max HTTP connections"),
+            "{error}"
+        );
         let bad_listen = FileConfig {
             listen: Some("nope".into()),
             ..FileConfig::default()

@@ -9,6 +9,7 @@ pub mod crawl_command;
 pub mod deadline;
 pub mod error;
 mod glue;
+pub mod http_server;
 pub mod metrics;
 pub mod serve;
 

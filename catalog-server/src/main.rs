@@ -33,8 +33,9 @@ enum Command {
     /// Serve the catalog's REST API.
     Serve {
         /// TOML config file with any of `listen`, `database_url`, `max_connections`,
-        /// `glue_access_keys`, `scheduler_interval_seconds`, `crawl_lease_seconds` and
-        /// `allowed_roots`.
+        /// `glue_access_keys`, `scheduler_interval_seconds`, `crawl_lease_seconds`,
+        /// `allowed_roots`, `tokens`, `request_timeout_seconds`,
+        /// `header_read_timeout_seconds` and `max_http_connections`.
         #[arg(long, env = "LAKECAT_CONFIG")]
         config: Option<PathBuf>,
         /// Address to listen on [default: 127.0.0.1:8088].
@@ -75,6 +76,14 @@ enum Command {
         /// Seconds a request may take before it is cut off with a 503 [default: 60].
         #[arg(long, env = "LAKECAT_REQUEST_TIMEOUT")]
         request_timeout: Option<u64>,
+        /// Seconds a client has to send a request's headers; also the longest a keep-alive
+        /// connection may sit idle [default: 30].
+        #[arg(long, env = "LAKECAT_HEADER_READ_TIMEOUT")]
+        header_read_timeout: Option<u64>,
+        /// Most HTTP connections open at once; further clients wait in the listen backlog
+        /// until one closes [default: 512].
+        #[arg(long, env = "LAKECAT_MAX_HTTP_CONNECTIONS")]
+        max_http_connections: Option<usize>,
     },
     /// Make a new REST API token: prints the token, for the client, and the entry for the
     /// server's configuration, which holds only its digest.
@@ -213,6 +222,8 @@ async fn run(cli: Cli) -> Result<u8> {
             allowed_roots,
             tokens,
             request_timeout,
+            header_read_timeout,
+            max_http_connections,
         } => {
             init_logging(cli.log_format);
             let file = match config {
@@ -229,6 +240,8 @@ async fn run(cli: Cli) -> Result<u8> {
                 allowed_roots: (!allowed_roots.is_empty()).then_some(allowed_roots),
                 tokens,
                 request_timeout_seconds: request_timeout,
+                header_read_timeout_seconds: header_read_timeout,
+                max_http_connections,
             };
             let config = ServeConfig::resolve(explicit, file)?;
             lakecat_server::serve::serve(config).await?;

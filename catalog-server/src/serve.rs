@@ -57,7 +57,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         "lakecat is serving the catalog at http://{address}/v1 (API docs: http://{address}/docs)"
     );
 
-    axum::serve(
+    crate::http_server::serve(
         listener,
         crate::app_with(AppSettings {
             catalog,
@@ -68,10 +68,10 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             access: config.access.clone(),
             request_timeout: config.request_timeout,
         }),
+        config.connection_limits,
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("server failed")?;
+    .await;
     // No crawl starts once shutdown began.
     let _ = stop_scheduler.send(());
     let _ = scheduler_task.await;

@@ -1,0 +1,152 @@
+//! The accept loop's bounds: a client that trickles its headers is cut off, and clients
+//! beyond the connection limit wait until a connection closes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use lakecat_server::http_server::{ConnectionLimits, serve};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const REQUEST: &[u8] = b"GET /hello HTTP/1.1\r\nHost: lakecat\r\nConnection: close\r\n\r\n";
+
+/// Starts a server answering `/hello`; dropping the sender shuts it down.
+async fn start(
+    limits: ConnectionLimits,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = Router::new().route("/hello", get(|| async { "hello" }));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, app, limits, async move {
+        let _ = stopped.await;
+    }));
+    (address, stop)
+}
+
+/// Sends a whole request and reads the whole response.
+async fn fetch(stream: &mut TcpStream) -> String {
+    stream.write_all(REQUEST).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// Reads until the server closes the connection; `true` when it did within `patience`.
+async fn closed_within(
+    stream: &mut (impl tokio::io::AsyncRead + Unpin),
+    patience: Duration,
+) -> bool {
+    let mut buffer = [0u8; 256];
+    tokio::time::timeout(patience, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off() {
+    let (address, _stop) = start(ConnectionLimits {
+        header_read_timeout: Duration::from_secs(1),
+        max_connections: 8,
+    })
+    .await;
+    let mut slow = TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /hello HTTP/1.1\r\nHost: lakecat\r\n")
+        .await
+        .unwrap();
+    // One header byte every 100 ms keeps the connection busy forever without the timeout.
+    let (mut reader, mut writer) = slow.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..100 {
+            if writer.write_all(b"X").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    assert!(
+        closed_within(&mut reader, Duration::from_secs(5)).await,
+        "the slow client's connection was still open after 5 s"
+    );
+    trickle.abort();
+    // The server still answers others.
+    let mut client = TcpStream::connect(address).await.unwrap();
+    assert!(fetch(&mut client).await.ends_with("hello"));
+}
+
+#[tokio::test]
+async fn clients_beyond_the_connection_limit_wait_for_a_free_connection() {
+    let (address, _stop) = start(ConnectionLimits {
+        header_read_timeout: Duration::from_secs(60),
+        max_connections: 2,
+    })
+    .await;
+    let mut idle = vec![
+        TcpStream::connect(address).await.unwrap(),
+        TcpStream::connect(address).await.unwrap(),
+    ];
+    // Both idle connections hold the server's two slots once accepted.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut waiting = TcpStream::connect(address).await.unwrap();
+    waiting.write_all(REQUEST).await.unwrap();
+    assert!(
+        !closed_within(&mut waiting, Duration::from_millis(700)).await,
+        "a third connection was served while two held the server's limit"
+    );
+    idle.pop();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), waiting.read_to_end(&mut response))
+        .await
+        .expect("the waiting client was not served after a connection closed")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&response).ends_with("hello"));
+    // The remaining idle connection is still open: the limit is per open connection.
+    assert!(!closed_within(&mut idle[0], Duration::from_millis(100)).await);
+}
+
+#[tokio::test]
+async fn shutdown_stops_accepting_and_finishes_requests_in_flight() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = Router::new().route(
+        "/hello",
+        get(|| async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            "hello"
+        }),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(
+        listener,
+        app,
+        ConnectionLimits::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut client = TcpStream::connect(address).await.unwrap();
+    client.write_all(REQUEST).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    let mut response = Vec::new();
+    client.read_to_end(&mut response).await.unwrap();
+    assert!(String::from_utf8_lossy(&response).ends_with("hello"));
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server did not stop after its last request")
+        .unwrap();
+    assert!(
+        TcpStream::connect(address).await.is_err(),
+        "still accepting after shutdown"
+    );
+}
