@@ -82,10 +82,7 @@ pub fn app_with(settings: AppSettings) -> Router {
     })
     .merge(docs)
     // Inside the routing, where the matched route is known.
-    .route_layer(axum::middleware::from_fn_with_state(
-        metrics,
-        crate::metrics::track,
-    ))
+    .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
     // Outside the routing, so that unknown paths need credentials too.
     .layer(axum::middleware::from_fn_with_state(
         access,
@@ -94,6 +91,10 @@ pub fn app_with(settings: AppSettings) -> Router {
     .layer(axum::middleware::from_fn_with_state(
         settings.request_timeout,
         crate::deadline::enforce,
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        metrics,
+        crate::metrics::track,
     ))
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
     // Layers run outside in: the request id is set first, so the request's log span and the

@@ -3,7 +3,7 @@
 //! their durations, the objects they listed and read and the object-store retries; crawls running here; database
 //! connections open and idle.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -201,27 +201,47 @@ impl Metrics {
     }
 }
 
-/// Counts and times every request that matched a route (it runs as a route layer, where the
-/// route template is known); requests for unknown paths are not counted.
+/// The route label of requests answered before routing: unknown paths and refused
+/// credentials.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// Where the routing notes the matched route template for [`track`], which runs outside
+/// it. A slot rather than a response extension, so that a request cut off by its deadline
+/// (its handler dropped) is still counted under its route.
+#[derive(Debug, Clone, Default)]
+struct RouteSlot(Arc<OnceLock<String>>);
+
+/// Counts and times every request, by route template, method and status. It runs outside
+/// access control and the deadline, so that 401s, 403s and timeouts are counted too.
 pub(crate) async fn track(
     State(metrics): State<Arc<Metrics>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(String::new, |p| p.as_str().to_string());
+    let slot = RouteSlot::default();
+    request.extensions_mut().insert(slot.clone());
     let method = request.method().as_str().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
+    let route = slot.0.get().map_or(UNMATCHED_ROUTE, String::as_str);
     metrics.record_request(
-        route,
+        route.to_string(),
         method,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// Notes the matched route for [`track`]; runs as a route layer, where it is known.
+pub(crate) async fn note_route(request: Request, next: Next) -> Response {
+    if let (Some(slot), Some(route)) = (
+        request.extensions().get::<RouteSlot>(),
+        request.extensions().get::<MatchedPath>(),
+    ) {
+        let _ = slot.0.set(route.as_str().to_string());
+    }
+    next.run(request).await
 }
 
 /// `GET /metrics`.
@@ -235,4 +255,52 @@ pub(crate) async fn serve(State(state): State<crate::api::AppState>) -> Response
         HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn unknown_paths_and_timed_out_requests_are_counted() {
+        let metrics = Arc::new(Metrics::new());
+        let app = Router::new()
+            .route(
+                "/slow/{n}",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "done"
+                }),
+            )
+            .route("/fast/{n}", get(|| async { "done" }))
+            .route_layer(axum::middleware::from_fn(note_route))
+            .layer(axum::middleware::from_fn_with_state(
+                Duration::from_millis(100),
+                crate::deadline::enforce,
+            ))
+            .layer(axum::middleware::from_fn_with_state(metrics.clone(), track));
+        for path in ["/slow/1", "/fast/1", "/fast/2", "/nowhere", "/else/where"] {
+            app.clone()
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+        }
+        let text = metrics.render(None, 0);
+        for series in [
+            r#"lakecat_http_requests_total{route="/slow/{n}",method="GET",status="503"} 1"#,
+            r#"lakecat_http_requests_total{route="/fast/{n}",method="GET",status="200"} 2"#,
+            r#"lakecat_http_requests_total{route="unmatched",method="GET",status="404"} 2"#,
+        ] {
+            assert!(text.contains(series), "no {series} in:\n{text}");
+        }
+    }
 }

@@ -423,6 +423,10 @@ fn metrics_count_requests_crawls_and_connections() {
     }
     let (status, _) = http(server.port, "GET", "/v1/databases/missing", None).unwrap();
     assert_eq!(status, 404);
+    for path in ["/no/such/path", "/.env"] {
+        let (status, _) = http(server.port, "GET", path, None).unwrap();
+        assert_eq!(status, 404);
+    }
     let crawler = format!(
         r#"{{"name": "events", "database_name": "lake", "targets": {{"s3_targets": [{{"path": "{}"}}]}}}}"#,
         lake.display()
@@ -460,6 +464,11 @@ fn metrics_count_requests_crawls_and_connections() {
             r#"lakecat_http_requests_total{route="/v1/databases/{database}",method="GET",status="404"}"#
         ),
         1.0
+    );
+    // Unknown paths are counted under one label, whatever the path.
+    assert_eq!(
+        value(r#"lakecat_http_requests_total{route="unmatched",method="GET",status="404"}"#),
+        2.0
     );
     assert_eq!(
         value(r#"lakecat_http_request_duration_seconds_count{route="/v1/databases",method="GET"}"#),
@@ -526,6 +535,22 @@ fn beyond_loopback_requests_need_a_token_made_by_lakecat_token() {
         201
     );
     assert_eq!(authorized("DELETE", "/v1/crawlers/none", None), 403);
+    // Refusals are answered before routing, and counted.
+    let (status, metrics) = support::http_with(
+        server.port,
+        "GET",
+        "/metrics",
+        &[("Authorization", bearer.as_str())],
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{metrics}");
+    for refused in [
+        r#"lakecat_http_requests_total{route="unmatched",method="GET",status="401"} 1"#,
+        r#"lakecat_http_requests_total{route="unmatched",method="DELETE",status="403"} 1"#,
+    ] {
+        assert!(metrics.contains(refused), "no {refused} in:\n{metrics}");
+    }
     let (stopped, log) = server.stop();
     assert!(stopped, "{log}");
     assert!(!log.contains(&token), "the token reached the log:\n{log}");
