@@ -13,7 +13,7 @@ use lakecat_catalog::crawlers::{
     TableGroupingPolicy, UpdateBehavior,
 };
 use lakecat_catalog::{Catalog, Entity, Error as CatalogError, SqlStore, StoreOptions};
-use lakecat_crawler::{CrawlOptions, CrawlTarget, Phase, Report, Runner, crawl, registry_for};
+use lakecat_crawler::{CrawlOptions, OpenedTargets, Phase, Report, Runner, crawl, registry_for};
 
 use crate::config::redact_url;
 
@@ -119,17 +119,14 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
     let definition = crawlers.check(command.definition())?;
     // Targets are opened (paths resolved, stores built) before anything is recorded, so a
     // typo fails fast with one line.
-    let mut targets = Vec::new();
+    let targets = OpenedTargets::open(&definition.targets.s3_targets)?;
     let mut resolved = definition.clone();
-    for (settings, target) in definition
+    for (opened, target) in targets
         .targets
-        .s3_targets
         .iter()
         .zip(resolved.targets.s3_targets.iter_mut())
     {
-        let opened = CrawlTarget::open(settings)?;
         target.path = opened.location.url();
-        targets.push(opened);
     }
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = stop.clone();
@@ -150,11 +147,19 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
         let options = CrawlOptions {
             dry_run: true,
             concurrency: command.concurrency,
+            ..CrawlOptions::default()
         };
         let outcome = crawl(
-            &catalog, &resolved, &targets, &registry, &options, &report, &stop,
+            &catalog,
+            &resolved,
+            &targets.targets,
+            &registry,
+            &options,
+            &report,
+            &stop,
         )
         .await;
+        report.count(|counts| counts.object_store_retries += targets.retries.count());
         let (counts, crawl_report) = report.snapshot();
         let (state, error_message) = match outcome {
             Ok(outcome) if outcome.stopped => (RunState::Stopped, None),
@@ -170,6 +175,7 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
             CrawlOptions {
                 dry_run: false,
                 concurrency: command.concurrency,
+                ..CrawlOptions::default()
             },
         );
         let run = runner.start(&resolved.name).await?;

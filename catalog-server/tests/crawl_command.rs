@@ -143,10 +143,9 @@ fn bad_targets_are_one_line_errors() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn crawls_s3_with_the_aws_environment_and_reports_a_missing_bucket() {
-    let root = tempfile::tempdir().unwrap();
-    let server = S3Server::start(root.path()).await.unwrap();
+/// A local S3 server whose bucket `raw` holds a JSON table `lake/events/` of two partitions.
+async fn events_in_s3(root: &Path) -> S3Server {
+    let server = S3Server::start(root).await.unwrap();
     let bucket = server.create_bucket("raw").unwrap();
     write_text(
         &bucket.join("lake/events/dt=2024-06-01/a.json"),
@@ -158,6 +157,13 @@ async fn crawls_s3_with_the_aws_environment_and_reports_a_missing_bucket() {
         "{\"id\": 2, \"kind\": \"view\"}\n",
     )
     .unwrap();
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crawls_s3_with_the_aws_environment_and_reports_a_missing_bucket() {
+    let root = tempfile::tempdir().unwrap();
+    let server = events_in_s3(root.path()).await;
     let dir = tempfile::tempdir().unwrap();
     let dir_path = dir.path().to_path_buf();
     let aws_env = server.env();
@@ -191,6 +197,31 @@ async fn crawls_s3_with_the_aws_environment_and_reports_a_missing_bucket() {
         "{message}"
     );
     assert!(!message.contains('\n'));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttled_reads_are_retried_and_counted_by_a_one_shot_crawl() {
+    let root = tempfile::tempdir().unwrap();
+    let server = events_in_s3(root.path()).await;
+    // The first two GETs (listings and reads) get 503 SlowDown.
+    let proxy = lakecat_testkit::faults::FlakyProxy::start(server.address(), 2)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = lakecat(dir.path());
+    command.args(["crawl", "s3://raw/lake/", "--database", "raw", "--json"]);
+    for (key, value) in server.env() {
+        command.env(key, value);
+    }
+    command.env("AWS_ENDPOINT_URL", proxy.endpoint());
+    let crawled = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(crawled.status.success(), "{}", text(&crawled));
+    let record: serde_json::Value = serde_json::from_slice(&crawled.stdout).unwrap();
+    assert_eq!(proxy.throttled(), 2);
+    assert_eq!(record["counts"]["object_store_retries"], 2, "{record:#}");
+    assert_eq!(record["counts"]["tables_created"], 1, "{record:#}");
 }
 
 /// A lake of `tables` tables with `partitions` partitions each, all with different columns

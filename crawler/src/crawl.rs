@@ -18,6 +18,7 @@ use crate::output::{DEPRECATED_BY_CRAWLER, OutputContext, UPDATED_BY_CRAWLER};
 use crate::plan::{self, FoundTable, Plan};
 use crate::report::{Phase, Report};
 use crate::retries::RetryCounter;
+use crate::roots::AllowedRoots;
 use crate::scan::{self, FolderScan, ObjectStats, ScanOptions};
 
 /// Objects listed or read at once, per target, unless configured.
@@ -30,6 +31,9 @@ pub struct CrawlOptions {
     pub dry_run: bool,
     /// Objects listed or read at once.
     pub concurrency: usize,
+    /// Where the files read may lie: files that local listings reach through symbolic
+    /// links leading elsewhere are skipped.
+    pub allowed_roots: AllowedRoots,
 }
 
 impl Default for CrawlOptions {
@@ -37,6 +41,7 @@ impl Default for CrawlOptions {
         CrawlOptions {
             dry_run: false,
             concurrency: DEFAULT_CONCURRENCY,
+            allowed_roots: AllowedRoots::default(),
         }
     }
 }
@@ -65,6 +70,27 @@ impl CrawlTarget {
             location: TargetLocation::open_counting(&settings.path, retries)?,
             settings: settings.clone(),
         })
+    }
+}
+
+/// A crawler's targets, opened, with the counter of the retries their stores' clients make.
+#[derive(Debug, Clone, Default)]
+pub struct OpenedTargets {
+    /// The targets.
+    pub targets: Vec<CrawlTarget>,
+    /// Retryable request failures of all of them.
+    pub retries: RetryCounter,
+}
+
+impl OpenedTargets {
+    /// Opens every target of a crawler definition, all counting into one counter.
+    pub fn open(settings: &[S3Target]) -> Result<OpenedTargets> {
+        let retries = RetryCounter::default();
+        let targets = settings
+            .iter()
+            .map(|target| CrawlTarget::open_counting(target, Some(&retries)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(OpenedTargets { targets, retries })
     }
 }
 
@@ -116,6 +142,12 @@ pub async fn crawl(
             exclusions,
             sample_size: target.settings.sample_size,
             concurrency: options.concurrency,
+            link_guard: target
+                .location
+                .is_local()
+                .then(|| options.allowed_roots.link_guard())
+                .flatten()
+                .map(std::sync::Arc::new),
         };
         let target_url = target.location.url();
         let existing = if incremental {

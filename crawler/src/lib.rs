@@ -22,7 +22,7 @@ pub mod scan;
 pub mod scheduler;
 pub mod service;
 
-pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, crawl};
+pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, OpenedTargets, crawl};
 pub use error::{CrawlError, Result};
 pub use location::TargetLocation;
 pub use report::{Phase, Report};

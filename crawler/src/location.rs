@@ -146,6 +146,11 @@ impl TargetLocation {
         }
     }
 
+    /// Whether the target is a local folder.
+    pub fn is_local(&self) -> bool {
+        self.base == "file://"
+    }
+
     /// How many folders deep the prefix is from the store's root (the bucket): 0 for the
     /// bucket itself.
     pub fn depth(&self) -> usize {

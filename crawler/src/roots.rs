@@ -2,7 +2,9 @@
 //! read. A server that lists roots refuses any crawler whose target lies outside them, when
 //! the crawler is created or changed and again each time it starts.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{CrawlError, Result};
 use crate::location::to_url;
@@ -117,6 +119,73 @@ impl AllowedRoots {
     }
 }
 
+impl AllowedRoots {
+    /// A guard for the files a local target lists, or `None` when any target is allowed.
+    pub fn link_guard(&self) -> Option<LinkGuard> {
+        if self.is_unrestricted() {
+            return None;
+        }
+        Some(LinkGuard {
+            folders: self
+                .roots
+                .iter()
+                .filter_map(|root| match root {
+                    Root::Folder(folder) => Some(folder.clone()),
+                    Root::Prefix(_) => None,
+                })
+                .collect(),
+            checked: Mutex::default(),
+        })
+    }
+}
+
+/// Checks that each file a local listing yields really lies in an allowed root folder.
+///
+/// object_store's local listing follows symbolic links, so a link inside a root (to a
+/// file or to a folder) would lead the crawler to read files anywhere the server can. A
+/// target's own folder is checked when the crawler starts; this checks what is under it.
+/// Each folder is resolved once and remembered; each file costs one `lstat`.
+#[derive(Debug)]
+pub struct LinkGuard {
+    folders: Vec<PathBuf>,
+    /// Whether each folder seen so far resolves inside a root.
+    checked: Mutex<HashMap<PathBuf, bool>>,
+}
+
+impl LinkGuard {
+    /// Whether `file` (an absolute path as listed) resolves to a place inside a root. A
+    /// file that vanished or cannot be resolved is not admitted.
+    pub fn admits(&self, file: &Path) -> bool {
+        match std::fs::symlink_metadata(file) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                return file.canonicalize().is_ok_and(|real| self.inside(&real));
+            }
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+        let Some(folder) = file.parent() else {
+            return false;
+        };
+        if let Some(known) = self
+            .checked
+            .lock()
+            .ok()
+            .and_then(|c| c.get(folder).copied())
+        {
+            return known;
+        }
+        let inside = folder.canonicalize().is_ok_and(|real| self.inside(&real));
+        if let Ok(mut checked) = self.checked.lock() {
+            checked.insert(folder.to_path_buf(), inside);
+        }
+        inside
+    }
+
+    fn inside(&self, real: &Path) -> bool {
+        self.folders.iter().any(|folder| real.starts_with(folder))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -181,5 +250,32 @@ mod tests {
         assert!(refused(&allowed, "s3://lake/").contains("outside"));
         assert!(AllowedRoots::parse(&["/no/such/root".to_string()]).is_err());
         assert!(AllowedRoots::default().check("/anywhere/at/all").is_ok());
+    }
+
+    #[test]
+    fn the_link_guard_admits_only_files_that_resolve_inside_a_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let secret = dir.path().join("secret");
+        for folder in [&data.join("sales"), &secret] {
+            std::fs::create_dir_all(folder).unwrap();
+        }
+        std::fs::write(data.join("sales/a.csv"), "a\n1\n").unwrap();
+        std::fs::write(secret.join("keys.csv"), "k\n1\n").unwrap();
+        // A link to a folder outside, one to a file outside, and one that stays inside.
+        std::os::unix::fs::symlink(&secret, data.join("escape")).unwrap();
+        std::os::unix::fs::symlink(secret.join("keys.csv"), data.join("sales/b.csv")).unwrap();
+        std::os::unix::fs::symlink(data.join("sales"), data.join("mirror")).unwrap();
+        let allowed = roots(&[&data.display().to_string()]);
+        let guard = allowed.link_guard().unwrap();
+        assert!(guard.admits(&data.join("sales/a.csv")));
+        assert!(guard.admits(&data.join("mirror/a.csv")));
+        assert!(!guard.admits(&data.join("escape/keys.csv")));
+        assert!(!guard.admits(&data.join("sales/b.csv")));
+        assert!(!guard.admits(&data.join("sales/gone.csv")));
+        // Asked again, the remembered folders give the same answers.
+        assert!(guard.admits(&data.join("sales/a.csv")));
+        assert!(!guard.admits(&data.join("escape/keys.csv")));
+        assert!(AllowedRoots::default().link_guard().is_none());
     }
 }

@@ -12,10 +12,10 @@ use lakecat_catalog::crawlers::{
 use lakecat_classifiers::custom::ClassifierDefinition;
 use lakecat_classifiers::{Classifier, Registry};
 
-use crate::crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, crawl};
+use crate::crawl::{CrawlOptions, CrawlOutcome, OpenedTargets, crawl};
 use crate::error::{CrawlError, Result};
 use crate::report::Report;
-use crate::retries::RetryCounter;
+use crate::roots::AllowedRoots;
 
 /// How often a running crawl checks for a stop request and saves its progress.
 const WATCH_INTERVAL: Duration = Duration::from_millis(500);
@@ -68,6 +68,12 @@ impl Runner {
         }
     }
 
+    /// Reads only files that lie in `roots` (see [`CrawlOptions::allowed_roots`]).
+    pub fn with_allowed_roots(mut self, roots: AllowedRoots) -> Runner {
+        self.options.allowed_roots = roots;
+        self
+    }
+
     /// Marks the crawler RUNNING and records a new run; fails when it is already running.
     /// Then [`Runner::finish`] does the crawl.
     pub async fn start(&self, name: &str) -> Result<CrawlRun> {
@@ -81,7 +87,7 @@ impl Runner {
     pub async fn finish(
         &self,
         mut run: CrawlRun,
-        targets: Option<Vec<CrawlTarget>>,
+        targets: Option<OpenedTargets>,
         report: Arc<Report>,
         stop: Arc<AtomicBool>,
     ) -> CrawlRun {
@@ -121,34 +127,28 @@ impl Runner {
     async fn crawl_for(
         &self,
         run: &CrawlRun,
-        targets: Option<Vec<CrawlTarget>>,
+        targets: Option<OpenedTargets>,
         report: &Report,
         stop: &AtomicBool,
     ) -> Result<CrawlOutcome> {
         let crawler = self.crawlers.get_crawler(&run.crawler_name).await?;
         let definition = crawler.definition;
         let registry = registry_for(&self.crawlers, &definition).await?;
-        let retries = RetryCounter::default();
-        let targets = match targets {
-            Some(targets) => targets,
-            None => definition
-                .targets
-                .s3_targets
-                .iter()
-                .map(|target| CrawlTarget::open_counting(target, Some(&retries)))
-                .collect::<Result<Vec<_>>>()?,
+        let opened = match targets {
+            Some(opened) => opened,
+            None => OpenedTargets::open(&definition.targets.s3_targets)?,
         };
         let outcome = crawl(
             &self.catalog,
             &definition,
-            &targets,
+            &opened.targets,
             &registry,
             &self.options,
             report,
             stop,
         )
         .await;
-        report.count(|counts| counts.object_store_retries += retries.count());
+        report.count(|counts| counts.object_store_retries += opened.retries.count());
         outcome
     }
 }

@@ -24,6 +24,7 @@ use crate::glob::Exclusions;
 use crate::listing::{hidden_reason, list_objects};
 use crate::location::TargetLocation;
 use crate::report::Report;
+use crate::roots::LinkGuard;
 
 /// Most distinct schemas kept per folder and format; beyond it, schemas are merged.
 const MAX_SHAPES_PER_FOLDER: usize = 16;
@@ -196,6 +197,15 @@ pub struct ScanOptions {
     pub sample_size: Option<u32>,
     /// Objects listed or read at once.
     pub concurrency: usize,
+    /// For a local target under allowed roots: which listed files may be read.
+    pub link_guard: Option<Arc<LinkGuard>>,
+}
+
+/// The file system path of an object a local store listed (object paths are relative to
+/// the file system's root, with unusual characters percent-encoded).
+fn local_path(object: &str) -> std::path::PathBuf {
+    let decoded = percent_encoding::percent_decode_str(object).decode_utf8_lossy();
+    std::path::Path::new("/").join(decoded.as_ref())
 }
 
 /// An object read through `object_store`, counting the bytes it reads.
@@ -294,6 +304,16 @@ pub async fn scan(
             }
             if let Some(glob) = options.exclusions.matching(&relative) {
                 report.skip(None, &url, &format!("excluded by {glob:?}"));
+                return future::ready(Seen::Skipped).boxed();
+            }
+            if let Some(guard) = &options.link_guard
+                && !guard.admits(&local_path(full))
+            {
+                report.skip(
+                    Some(Severity::Warning),
+                    &url,
+                    "reached through a symbolic link that leads outside the allowed crawl roots",
+                );
                 return future::ready(Seen::Skipped).boxed();
             }
             if meta.size == 0 {

@@ -73,8 +73,10 @@ impl CrawlerService {
     }
 
     /// Confines crawl targets to `roots`: a crawler with a target elsewhere is refused when
-    /// created, changed or started.
+    /// created, changed or started, and files reached through symbolic links leading out of
+    /// the roots are skipped.
     pub fn with_allowed_roots(mut self, roots: AllowedRoots) -> CrawlerService {
+        self.runner = self.runner.with_allowed_roots(roots.clone());
         self.allowed_roots = roots;
         self
     }

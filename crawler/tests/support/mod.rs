@@ -15,7 +15,7 @@ use lakecat_catalog::{
     Catalog, Entity, Error, PageRequest, Partition, PartitionListRequest, SqlStore, StoreOptions,
     Table,
 };
-use lakecat_crawler::{CrawlOptions, CrawlTarget, Report, Runner, TargetLocation};
+use lakecat_crawler::{CrawlOptions, CrawlTarget, OpenedTargets, Report, Runner, TargetLocation};
 
 /// A lake folder and a catalog.
 pub(crate) struct Env {
@@ -104,7 +104,15 @@ impl Env {
         );
         let run = runner.start(&crawler.name).await.unwrap();
         runner
-            .finish(run, targets, Arc::new(Report::default()), stop)
+            .finish(
+                run,
+                targets.map(|targets| OpenedTargets {
+                    targets,
+                    retries: Default::default(),
+                }),
+                Arc::new(Report::default()),
+                stop,
+            )
             .await
     }
 
