@@ -196,3 +196,105 @@ async fn a_missing_bucket_or_refused_credentials_fail_with_one_clear_line() {
     );
     assert!(lake.env.tables("s3lake").await.is_empty());
 }
+
+#[tokio::test]
+async fn an_object_still_throttled_after_the_retries_is_recorded_and_skipped() {
+    use lakecat_crawler::OpenedTargets;
+    use lakecat_crawler::retries::RetryCounter;
+    use lakecat_testkit::faults::{Faults, FlakyProxy};
+    use object_store::{BackoffConfig, RetryConfig};
+    use std::time::Duration;
+
+    let lake = lake().await;
+    for (part, name) in [("1", "d1"), ("2", "d2"), ("3", "d3")] {
+        write_text(
+            &lake
+                .bucket_folder
+                .join(format!("warehouse/events/p={part}/{name}.json")),
+            &format!("{{\"n\": {part}}}\n"),
+        )
+        .unwrap();
+    }
+    // Every GET of d2.json is throttled, however often it is retried.
+    let proxy = FlakyProxy::start_with(
+        lake.server.address(),
+        Faults {
+            first_gets: 0,
+            always: Some("d2.json".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let retries = RetryCounter::default();
+    let store = AmazonS3Builder::new()
+        .with_endpoint(proxy.endpoint())
+        .with_allow_http(true)
+        .with_bucket_name("lake-bucket")
+        .with_region(REGION)
+        .with_access_key_id(lakecat_testkit::s3::ACCESS_KEY)
+        .with_secret_access_key(lakecat_testkit::s3::SECRET_KEY)
+        .with_http_connector(retries.clone())
+        // Two retries with short backoff, so that the test does not wait minutes.
+        .with_retry(RetryConfig {
+            max_retries: 2,
+            retry_timeout: Duration::from_secs(30),
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(10),
+                max_backoff: Duration::from_millis(50),
+                base: 2.0,
+            },
+        })
+        .build()
+        .unwrap();
+    let target = target_in(Arc::new(store), "s3://lake-bucket", "warehouse");
+    let crawler = lake.env.crawler("flaky");
+    let run = lake
+        .env
+        .run_opened(
+            &crawler,
+            Some(OpenedTargets {
+                targets: vec![target],
+                retries,
+            }),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await;
+    assert_eq!(
+        run.summary.state,
+        RunState::Completed,
+        "{:?}",
+        run.summary.error_message
+    );
+    // The first try and two retries, all throttled.
+    assert_eq!(proxy.throttled(), 3);
+    assert_eq!(
+        run.summary.counts.object_store_retries, 3,
+        "{:#?}",
+        run.summary.counts
+    );
+    let issue = run
+        .report
+        .issues
+        .iter()
+        .find(|issue| issue.path.ends_with("d2.json"))
+        .unwrap_or_else(|| panic!("no issue for d2.json: {:#?}", run.report.issues));
+    assert!(
+        issue.message.contains("SlowDown") || issue.message.contains("503"),
+        "{issue:?}"
+    );
+    let tables = lake.env.tables("flaky").await;
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        ["events"],
+        "{:#?}",
+        run.report
+    );
+    let values: Vec<Vec<String>> = lake
+        .env
+        .partitions("flaky", "events")
+        .await
+        .into_iter()
+        .map(|partition| partition.values)
+        .collect();
+    assert_eq!(values, [["1"], ["3"]], "{:#?}", run.report);
+}

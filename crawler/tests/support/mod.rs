@@ -82,6 +82,20 @@ impl Env {
         targets: Option<Vec<CrawlTarget>>,
         stop: Arc<AtomicBool>,
     ) -> CrawlRun {
+        let opened = targets.map(|targets| OpenedTargets {
+            targets,
+            retries: Default::default(),
+        });
+        self.run_opened(crawler, opened, stop).await
+    }
+
+    /// Like [`Env::run_with`], with targets opened by the caller (with their retry counter).
+    pub(crate) async fn run_opened(
+        &self,
+        crawler: &CrawlerInput,
+        targets: Option<OpenedTargets>,
+        stop: Arc<AtomicBool>,
+    ) -> CrawlRun {
         match self.crawlers.get_crawler(&crawler.name).await {
             Ok(_) => {
                 self.crawlers
@@ -104,15 +118,7 @@ impl Env {
         );
         let run = runner.start(&crawler.name).await.unwrap();
         runner
-            .finish(
-                run,
-                targets.map(|targets| OpenedTargets {
-                    targets,
-                    retries: Default::default(),
-                }),
-                Arc::new(Report::default()),
-                stop,
-            )
+            .finish(run, targets, Arc::new(Report::default()), stop)
             .await
     }
 

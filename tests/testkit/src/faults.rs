@@ -1,5 +1,6 @@
-//! Fault injection in front of a real server: a proxy that answers the first GET requests
-//! with S3's throttling error (503 SlowDown), then forwards every request unchanged.
+//! Fault injection in front of a real server: a proxy that answers the first GET requests,
+//! and every GET of one chosen object, with S3's throttling error (503 SlowDown), and
+//! forwards every other request unchanged.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,16 +10,31 @@ use anyhow::{Context, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// A proxy on 127.0.0.1 that throttles the first `failures` GET requests; it stops when
+/// What a [`FlakyProxy`] throttles.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// How many GET requests are throttled before any is forwarded.
+    pub first_gets: usize,
+    /// GET requests whose target (path and query) contains this are always throttled.
+    pub always: Option<String>,
+}
+
+/// A proxy on 127.0.0.1 that throttles GET requests as its [`Faults`] say; it stops when
 /// dropped. Each connection carries one request (`Connection: close` both ways), so a
 /// failure never poisons a kept-alive connection.
 #[derive(Debug)]
 pub struct FlakyProxy {
     address: SocketAddr,
-    /// GET requests seen, throttled or not.
-    gets: Arc<AtomicUsize>,
-    failures: usize,
+    counters: Arc<Counters>,
     task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    /// GET requests seen, throttled or not.
+    gets: AtomicUsize,
+    /// Requests answered with 503.
+    throttled: AtomicUsize,
 }
 
 const SLOW_DOWN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
@@ -72,12 +88,20 @@ fn closing(head: &str) -> String {
 async fn serve(
     mut client: TcpStream,
     upstream: SocketAddr,
-    gets: &AtomicUsize,
-    failures: usize,
+    counters: &Counters,
+    faults: &Faults,
 ) -> Result<()> {
     let (head, body) = read_request(&mut client).await?;
     let is_get = head.starts_with("GET ");
-    if is_get && gets.fetch_add(1, Ordering::SeqCst) < failures {
+    let request_target = head.lines().next().unwrap_or_default();
+    let throttle = is_get
+        && (counters.gets.fetch_add(1, Ordering::SeqCst) < faults.first_gets
+            || faults
+                .always
+                .as_deref()
+                .is_some_and(|part| request_target.contains(part)));
+    if throttle {
+        counters.throttled.fetch_add(1, Ordering::SeqCst);
         let response = format!(
             "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\
              Connection: close\r\n\r\n{SLOW_DOWN}",
@@ -104,27 +128,40 @@ async fn serve(
 impl FlakyProxy {
     /// Starts a proxy to `upstream` that throttles the first `failures` GET requests.
     pub async fn start(upstream: SocketAddr, failures: usize) -> Result<FlakyProxy> {
+        FlakyProxy::start_with(
+            upstream,
+            Faults {
+                first_gets: failures,
+                always: None,
+            },
+        )
+        .await
+    }
+
+    /// Starts a proxy to `upstream` that throttles what `faults` says.
+    pub async fn start_with(upstream: SocketAddr, faults: Faults) -> Result<FlakyProxy> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .context("cannot bind a loopback port")?;
         let address = listener.local_addr()?;
-        let gets = Arc::new(AtomicUsize::new(0));
-        let counter = gets.clone();
+        let counters = Arc::new(Counters::default());
+        let shared = counters.clone();
+        let faults = Arc::new(faults);
         let task = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
                     continue;
                 };
-                let counter = counter.clone();
+                let counters = shared.clone();
+                let faults = faults.clone();
                 tokio::spawn(async move {
-                    let _ = serve(client, upstream, &counter, failures).await;
+                    let _ = serve(client, upstream, &counters, &faults).await;
                 });
             }
         });
         Ok(FlakyProxy {
             address,
-            gets,
-            failures,
+            counters,
             task,
         })
     }
@@ -136,7 +173,7 @@ impl FlakyProxy {
 
     /// How many GET requests were throttled.
     pub fn throttled(&self) -> usize {
-        self.gets.load(Ordering::SeqCst).min(self.failures)
+        self.counters.throttled.load(Ordering::SeqCst)
     }
 }
 
