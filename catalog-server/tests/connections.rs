@@ -54,7 +54,7 @@ async fn closed_within(
 }
 
 #[tokio::test]
-async fn a_client_trickling_its_headers_is_cut_off() {
+async fn trickled_headers_and_idle_kept_alive_connections_are_cut_off() {
     let (address, _stop) = start(ConnectionLimits {
         header_read_timeout: Duration::from_secs(1),
         max_connections: 8,
@@ -79,6 +79,18 @@ async fn a_client_trickling_its_headers_is_cut_off() {
         "the slow client's connection was still open after 5 s"
     );
     trickle.abort();
+    // A kept-alive connection left idle as long is closed too.
+    let mut idle = TcpStream::connect(address).await.unwrap();
+    idle.write_all(b"GET /hello HTTP/1.1\r\nHost: lakecat\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 1024];
+    let n = idle.read(&mut buffer).await.unwrap();
+    assert!(String::from_utf8_lossy(&buffer[..n]).ends_with("hello"));
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(5)).await,
+        "an idle kept-alive connection was still open after 5 s"
+    );
     // The server still answers others.
     let mut client = TcpStream::connect(address).await.unwrap();
     assert!(fetch(&mut client).await.ends_with("hello"));
