@@ -19,6 +19,7 @@ use support::TestCatalog;
 
 conformance!(
     table_changes_apply_all_or_nothing,
+    a_table_change_dropped_mid_write_leaves_nothing,
     table_changes_replace_partitions_and_change_keys,
     crawler_state_rules,
     abandoned_crawls_are_released_after_the_lease,
@@ -71,6 +72,66 @@ async fn values(t: &TestCatalog, table: &str) -> Vec<String> {
         .collect();
     found.sort();
     found
+}
+
+/// The crawler stops a big table's write by dropping it: its transaction must roll back and
+/// leave the store usable at once.
+async fn a_table_change_dropped_mid_write_leaves_nothing(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(DatabaseInput {
+        name: "db".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let big = TableChange {
+        action: TableAction::Create(table("big", &["k"])),
+        put_partitions: (0..30_000)
+            .map(|i| partition(&[&format!("{i:05}")], &format!("s3://lake/big/k={i:05}/")))
+            .collect(),
+        delete_partitions: vec![],
+    };
+    let cut = tokio::time::timeout(
+        Duration::from_millis(300),
+        c.apply_table_change("db", big.clone()),
+    )
+    .await;
+    assert!(cut.is_err(), "30,000 partitions were written within 300 ms");
+    assert!(matches!(
+        c.get_table("db", "big").await,
+        Err(Error::NotFound {
+            entity: Entity::Table,
+            ..
+        })
+    ));
+    c.apply_table_change(
+        "db",
+        TableChange {
+            action: TableAction::Create(table("small", &["k"])),
+            put_partitions: vec![partition(&["a"], "s3://lake/small/k=a/")],
+            delete_partitions: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(values(t, "small").await, ["a"]);
+    c.apply_table_change("db", big).await.unwrap();
+    let listed = c
+        .list_partitions(
+            "db",
+            "big",
+            PartitionListRequest {
+                page: PageRequest {
+                    max_results: Some(1000),
+                    page_token: None,
+                },
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1000);
+    assert!(listed.next_page_token.is_some());
 }
 
 async fn table_changes_apply_all_or_nothing(t: &TestCatalog) {

@@ -106,8 +106,9 @@ pub struct CrawlOutcome {
 /// Crawls `targets` for `crawler`, writing into the catalog unless `options.dry_run`.
 ///
 /// Nothing is written before the whole plan is known. Each table is then written in its own
-/// transaction; a stop takes effect between tables, so every table is either as it was or as
-/// planned.
+/// transaction. A stop takes effect between tables, or during a table's write (a table with
+/// a million partitions takes minutes), whose transaction then rolls back: every table is
+/// either as it was or as planned.
 pub async fn crawl(
     catalog: &Catalog,
     crawler: &CrawlerInput,
@@ -271,7 +272,14 @@ async fn apply(
         let Some(change) = &planned.change else {
             continue;
         };
-        catalog.apply_table_change(database, change.clone()).await?;
+        tokio::select! {
+            written = catalog.apply_table_change(database, change.clone()) => { written?; }
+            () = stop_requested(stop) => {
+                // Dropping the write rolls its transaction back, so the table stays as it
+                // was (or, when the stop came as it committed, is as planned: both whole).
+                return Ok(true);
+            }
+        }
         report.mark_applied(&planned.record.table);
         let rec = &planned.record;
         report.count(|c| {
@@ -291,6 +299,16 @@ async fn apply(
     }
     report.set_phase(Phase::Applying { done: total, total });
     Ok(false)
+}
+
+/// How often a table being written looks for a stop request.
+const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Completes once `stop` is set.
+async fn stop_requested(stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(STOP_POLL).await;
+    }
 }
 
 /// A table of this crawler under a target, for a crawl of new folders only.

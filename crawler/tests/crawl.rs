@@ -618,3 +618,78 @@ async fn runs_are_recorded_and_listed_newest_first() {
     assert!(stored.report.changes[0].applied);
     assert!(!stored.report.decisions.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_while_a_big_table_is_written_rolls_it_back_promptly() {
+    use lakecat_crawler::{CrawlOptions, Phase, Report, crawl};
+    use object_store::memory::InMemory;
+    use object_store::{ObjectStoreExt, path::Path};
+    use std::time::{Duration, Instant};
+
+    const PARTITIONS: usize = 30_000;
+    let env = Env::new().await;
+    let store = Arc::new(InMemory::new());
+    for p in 0..PARTITIONS {
+        store
+            .put(
+                &Path::from(format!("lake/events/p={p:05}/d.json")),
+                format!("{{\"n\": {p}}}\n").into(),
+            )
+            .await
+            .unwrap();
+    }
+    let target = support::target_in(store, "memory://", "lake");
+    let crawler = env.crawler("big");
+    let registry =
+        lakecat_classifiers::Registry::new(Vec::new(), lakecat_classifiers::formats::builtins());
+    let report = Arc::new(Report::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let run = |report: Arc<Report>, stop: Arc<AtomicBool>| {
+        let catalog = env.catalog.clone();
+        let crawler = crawler.clone();
+        let target = target.clone();
+        let registry = registry.clone();
+        tokio::spawn(async move {
+            crawl(
+                &catalog,
+                &crawler,
+                &[target],
+                &registry,
+                &CrawlOptions::default(),
+                &report,
+                &stop,
+            )
+            .await
+        })
+    };
+    let crawling = run(report.clone(), stop.clone());
+    while !matches!(report.phase(), Phase::Applying { .. }) {
+        assert!(!crawling.is_finished(), "the crawl ended before writing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The one table's 30,000 partitions are being written, in one transaction.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = Instant::now();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outcome = tokio::time::timeout(Duration::from_secs(10), crawling)
+        .await
+        .expect("the crawl did not stop within 10 s")
+        .unwrap()
+        .unwrap();
+    let took = asked.elapsed();
+    assert!(outcome.stopped);
+    assert!(
+        env.tables("big").await.is_empty(),
+        "the table was written although the stop came {took:?} before the crawl ended"
+    );
+    // The catalog is usable at once, and a crawl afterwards writes the whole table.
+    let outcome = run(
+        Arc::new(Report::default()),
+        Arc::new(AtomicBool::new(false)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(!outcome.stopped);
+    assert_eq!(env.partitions("big", "events").await.len(), PARTITIONS);
+}
