@@ -25,7 +25,10 @@ use anyhow::{Context, Result, bail};
 use lakecat_catalog::crawlers::{CrawlerInput, CrawlerTargets, S3Target};
 use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
 use lakecat_classifiers::Registry;
-use lakecat_crawler::{CrawlOptions, CrawlTarget, Report, crawl};
+use lakecat_crawler::{AllowedRoots, CrawlOptions, CrawlTarget, Report, crawl};
+
+/// Tells a child crawl to confine itself to this allowed root.
+const ALLOWED_ROOT_VAR: &str = "LAKECAT_BENCH_ALLOWED_ROOT";
 use lakecat_testkit::lake::{Columns, write_parquet, write_text};
 use lakecat_testkit::s3::S3Server;
 use serde_json::{Value, json};
@@ -57,6 +60,20 @@ fn main() -> Result<()> {
     println!();
     let local = measure(runs, |_| crawl_child(&local_target(&parquet), &[], None))?;
     print_crawl("lakecat, local files, 100,000 Parquet objects", &local);
+    // The same crawl confined to an allowed root: every listed file is checked for symbolic
+    // links leading out of it.
+    let confined_env = [(ALLOWED_ROOT_VAR, parquet.display().to_string())];
+    let confined = measure(runs, |_| {
+        crawl_child(&local_target(&parquet), &confined_env, None)
+    })?;
+    print_crawl(
+        "lakecat, local files, 100,000 Parquet objects, confined to an allowed root",
+        &confined,
+    );
+    println!(
+        "ratio (confined time / unconfined time): {:.3}x",
+        confined.seconds / local.seconds
+    );
 
     let runtime = tokio::runtime::Runtime::new()?;
     let server = runtime.block_on(S3Server::start(&root))?;
@@ -374,6 +391,13 @@ fn child(args: &[String]) -> Result<()> {
             ..CrawlerInput::default()
         };
         let targets = vec![CrawlTarget::open(&settings)?];
+        let options = CrawlOptions {
+            allowed_roots: match std::env::var(ALLOWED_ROOT_VAR) {
+                Ok(root) => AllowedRoots::parse(&[root])?,
+                Err(_) => AllowedRoots::default(),
+            },
+            ..CrawlOptions::default()
+        };
         let registry = Registry::new([], lakecat_classifiers::formats::builtins());
         let report = Report::default();
         let started = Instant::now();
@@ -382,7 +406,7 @@ fn child(args: &[String]) -> Result<()> {
             &crawler,
             &targets,
             &registry,
-            &CrawlOptions::default(),
+            &options,
             &report,
             &AtomicBool::new(false),
         )
