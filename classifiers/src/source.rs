@@ -27,6 +27,13 @@ pub trait ObjectSource: Send + Sync {
 
     /// Bytes `range` of the object; the range lies within the object's size.
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError>;
+
+    /// Whether classifiers should check the content beyond what the schema needs (decode a
+    /// Parquet object's first rows), to report a corrupt object now. The crawler's
+    /// configuration decides; by default every object is checked.
+    fn check_content(&self) -> bool {
+        true
+    }
 }
 
 /// An object held in memory: for tests, and for content already decompressed.
@@ -149,6 +156,10 @@ impl<'a> CachedObject<'a> {
 impl ObjectSource for CachedObject<'_> {
     fn info(&self) -> &ObjectInfo {
         self.inner.info()
+    }
+
+    fn check_content(&self) -> bool {
+        self.inner.check_content()
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {

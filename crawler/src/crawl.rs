@@ -149,6 +149,7 @@ pub async fn crawl(
                 .then(|| options.allowed_roots.link_guard())
                 .flatten()
                 .map(std::sync::Arc::new),
+            content_validation: crawler.configuration.content_validation,
         };
         let target_url = target.location.url();
         let existing = if incremental {

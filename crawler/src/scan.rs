@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::future::{self, BoxFuture, FutureExt};
-use lakecat_catalog::crawlers::{CrawlCounts, ObjectIssue, Severity};
+use lakecat_catalog::crawlers::{ContentValidation, CrawlCounts, ObjectIssue, Severity};
 use lakecat_classifiers::{
     ClassifyError, Compression, FormatProperties, ObjectInfo, ObjectSource, Outcome, Registry,
     Schema,
@@ -199,6 +199,8 @@ pub struct ScanOptions {
     pub concurrency: usize,
     /// For a local target under allowed roots: which listed files may be read.
     pub link_guard: Option<Arc<LinkGuard>>,
+    /// Which objects are checked beyond their schema.
+    pub content_validation: ContentValidation,
 }
 
 /// The file system path of an object a local store listed (object paths are relative to
@@ -214,12 +216,17 @@ struct StoreObject {
     path: Path,
     info: ObjectInfo,
     bytes_read: Arc<AtomicU64>,
+    check_content: bool,
 }
 
 #[async_trait]
 impl ObjectSource for StoreObject {
     fn info(&self) -> &ObjectInfo {
         &self.info
+    }
+
+    fn check_content(&self) -> bool {
+        self.check_content
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {
@@ -332,8 +339,14 @@ pub async fn scan(
                 })
                 .boxed();
             }
+            let check_content = match options.content_validation {
+                ContentValidation::EveryObject => true,
+                ContentValidation::FirstPerFolder => *read == 0,
+                ContentValidation::Off => false,
+            };
             *read += 1;
             let object = StoreObject {
+                check_content,
                 store: location.store().clone(),
                 path: meta.location,
                 info: ObjectInfo {

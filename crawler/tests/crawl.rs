@@ -693,3 +693,52 @@ async fn a_stop_while_a_big_table_is_written_rolls_it_back_promptly() {
     assert!(!outcome.stopped);
     assert_eq!(env.partitions("big", "events").await.len(), PARTITIONS);
 }
+
+#[tokio::test]
+async fn content_validation_checks_every_object_the_first_per_folder_or_none() {
+    use lakecat_catalog::crawlers::ContentValidation;
+
+    // Valid footers, malformed dictionary pages: only reading data finds them corrupt.
+    let corrupt = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/corpora/parquet-testing/data/nation.dict-malformed.parquet"),
+    )
+    .unwrap();
+    let mut reported = Vec::new();
+    for validation in [
+        ContentValidation::EveryObject,
+        ContentValidation::FirstPerFolder,
+        ContentValidation::Off,
+    ] {
+        let env = Env::new().await;
+        for file in [
+            "p=1/a.parquet",
+            "p=1/b.parquet",
+            "p=1/c.parquet",
+            "p=2/d.parquet",
+        ] {
+            let path = env.at(&format!("nation/{file}"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, &corrupt).unwrap();
+        }
+        let mut crawler = env.crawler("lake");
+        crawler.configuration.content_validation = validation;
+        let run = env.crawl_ok(&crawler).await;
+        assert_eq!(run.summary.counts.objects_read, 4, "{validation:?}");
+        let corrupt_found = run
+            .report
+            .issues
+            .iter()
+            .filter(|issue| issue.message.contains("data pages"))
+            .count();
+        reported.push((validation, corrupt_found));
+    }
+    assert_eq!(
+        reported,
+        [
+            (ContentValidation::EveryObject, 4),
+            (ContentValidation::FirstPerFolder, 2),
+            (ContentValidation::Off, 0),
+        ]
+    );
+}

@@ -249,7 +249,11 @@ fn parse_configuration(text: &str) -> Result<CrawlerConfiguration, GlueError> {
 
 /// Glue's `Configuration` JSON string for a configuration, or `None` for the defaults.
 fn configuration_json(configuration: &CrawlerConfiguration) -> Option<String> {
-    if *configuration == CrawlerConfiguration::default() {
+    let glue_part = CrawlerConfiguration {
+        content_validation: Default::default(),
+        ..configuration.clone()
+    };
+    if glue_part == CrawlerConfiguration::default() {
         return None;
     }
     let mut root = json!({"Version": 1.0});
@@ -393,7 +397,12 @@ fn crawler_input(
         };
     }
     if let Some(configuration) = req.configuration.filter(|c| !c.is_empty()) {
-        input.configuration = parse_configuration(&configuration)?;
+        let content_validation = input.configuration.content_validation;
+        input.configuration = CrawlerConfiguration {
+            // A lakecat setting Glue's JSON cannot carry: a Glue client's update keeps it.
+            content_validation,
+            ..parse_configuration(&configuration)?
+        };
     }
     Ok(input)
 }
@@ -937,5 +946,32 @@ mod tests {
             "{error}"
         );
         assert!(configuration_json(&CrawlerConfiguration::default()).is_none());
+    }
+
+    #[test]
+    fn content_validation_survives_glue_updates_and_stays_out_of_glue_json() {
+        let base = CrawlerInput {
+            name: "c".into(),
+            configuration: CrawlerConfiguration {
+                content_validation: lakecat_catalog::crawlers::ContentValidation::Off,
+                ..CrawlerConfiguration::default()
+            },
+            ..CrawlerInput::default()
+        };
+        assert!(configuration_json(&base.configuration).is_none());
+        let request = CrawlerRequest {
+            name: "c".into(),
+            configuration: Some(
+                r#"{"Version":1.0,"CrawlerOutput":{"Tables":{"TableThreshold":9}}}"#.into(),
+            ),
+            ..CrawlerRequest::default()
+        };
+        let updated = crawler_input(request, Some(base)).map_err(|e| format!("{e:?}"));
+        let updated = updated.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(updated.configuration.table_threshold, Some(9));
+        assert_eq!(
+            updated.configuration.content_validation,
+            lakecat_catalog::crawlers::ContentValidation::Off
+        );
     }
 }

@@ -157,6 +157,33 @@ pub struct CrawlerConfiguration {
     /// (`CrawlerOutput.Tables.TableThreshold`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_threshold: Option<u32>,
+    /// Which objects are read beyond what their schema needs, to find corrupt ones at crawl
+    /// time rather than at query time (a lakecat setting; Glue reads footers only).
+    #[serde(default, skip_serializing_if = "ContentValidation::is_default")]
+    pub content_validation: ContentValidation,
+}
+
+/// Which objects a crawl checks beyond their schema: today the first rows of Parquet
+/// objects up to 8 MiB are decoded, which finds corrupt data pages and costs about a third
+/// of a crawl of many small files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ContentValidation {
+    /// Every object read.
+    #[default]
+    EveryObject,
+    /// The first object read in each folder (partition): a corrupt writer is still caught,
+    /// for a fraction of the cost.
+    FirstPerFolder,
+    /// None: schemas come from footers only, as in Glue, DuckDB and pyarrow.
+    Off,
+}
+
+impl ContentValidation {
+    fn is_default(&self) -> bool {
+        *self == ContentValidation::EveryObject
+    }
 }
 
 /// Glue's table grouping policies.
@@ -176,7 +203,7 @@ pub enum CrawlerState {
     Ready,
     /// A crawl is running.
     Running,
-    /// A stop was requested; the crawl is finishing the table it is writing.
+    /// A stop was requested; the crawl is ending (a table being written rolls back).
     Stopping,
 }
 

@@ -134,7 +134,10 @@ impl Classifier for ParquetClassifier {
         })?;
         let (arrow, rows, first_row_group_bytes, metadata) = decoded;
         let size = object.info().size;
-        if size <= VALIDATE_MAX_BYTES && first_row_group_bytes <= VALIDATE_MAX_ROW_GROUP_BYTES {
+        if object.check_content()
+            && size <= VALIDATE_MAX_BYTES
+            && first_row_group_bytes <= VALIDATE_MAX_ROW_GROUP_BYTES
+        {
             let content = object.read_range(0..size).await?;
             guarded(|| {
                 // The footer decoded above is reused, and the schema is taken from it, not
