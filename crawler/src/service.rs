@@ -192,16 +192,17 @@ impl CrawlerService {
         Ok(summary)
     }
 
-    /// Asks a running crawl to stop: recorded in the catalog (so that a crawl running in
-    /// another process stops too) and signalled at once to a crawl running here.
+    /// Asks a running crawl to stop: signalled at once to a crawl running here, and recorded
+    /// in the catalog (so that a crawl running in another process stops too).
     pub async fn stop_crawl(&self, name: &str) -> Result<()> {
-        self.crawlers.request_stop(name).await?;
+        // The signal comes first: on SQLite the crawl's table write holds the one writer
+        // connection that recording the request needs, and the stop is what releases it.
         if let Ok(running) = self.running.lock()
             && let Some(stop) = running.get(name)
         {
             stop.store(true, Ordering::Relaxed);
         }
-        Ok(())
+        Ok(self.crawlers.request_stop(name).await?)
     }
 
     /// Stops every crawl running in this process and waits up to `patience` for them to

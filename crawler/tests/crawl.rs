@@ -742,3 +742,48 @@ async fn content_validation_checks_every_object_the_first_per_folder_or_none() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_crawl_interrupts_a_big_table_write_on_sqlite() {
+    use lakecat_catalog::crawlers::CrawlerState;
+    use lakecat_crawler::CrawlerService;
+    use std::time::{Duration, Instant};
+
+    let env = Env::new().await;
+    for p in 0..30_000 {
+        let folder = env.at(&format!("big/p={p:05}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("d.json"), format!("{{\"n\": {p}}}\n")).unwrap();
+    }
+    let service = CrawlerService::new(env.catalog.clone(), env.crawlers.clone());
+    let crawler = env.crawler("lake");
+    service.create_crawler(crawler.clone()).await.unwrap();
+    service.start_crawl(&crawler.name).await.unwrap();
+    // The crawl creates the database just before it writes the table.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while env.catalog.get_database("lake").await.is_err() {
+        assert!(Instant::now() < deadline, "the crawl never started writing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // SQLite has one writer connection, which the table's write holds: the request must
+    // not wait for it.
+    tokio::time::timeout(Duration::from_secs(5), service.stop_crawl(&crawler.name))
+        .await
+        .expect("stop_crawl waited for the table's write")
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let stopped = loop {
+        let stored = env.crawlers.get_crawler(&crawler.name).await.unwrap();
+        if stored.state == CrawlerState::Ready {
+            break stored;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the crawl did not end within 5 s of the stop"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(stopped.last_crawl.unwrap().state, RunState::Stopped);
+    assert!(env.tables("lake").await.is_empty(), "the table was written");
+}
