@@ -974,11 +974,19 @@ async fn crawl_targets_are_confined_to_the_allowed_roots() {
         allowed.join("sales/p=1/e.json"),
     )
     .unwrap();
+    // A name with `%` is checked as it is, not decoded into its neighbour's.
+    std::fs::write(allowed.join("sales/p=1/x y.json"), "{\"a\": 2}\n").unwrap();
+    std::os::unix::fs::symlink(
+        elsewhere.join("p=1/d.json"),
+        allowed.join("sales/p=1/x%20y.json"),
+    )
+    .unwrap();
     let (status, body) = t.post("/v1/crawlers/inside:start", json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let crawled = wait_until_ready(&t, "inside").await;
     let last = &crawled["last_crawl"];
     assert_eq!(last["state"], "COMPLETED", "{crawled}");
+    assert_eq!(last["counts"]["objects_read"], 2, "{crawled}");
     let (_, partitions) = t.get("/v1/databases/lake/tables/sales/partitions").await;
     let values: Vec<&Value> = partitions["partitions"]
         .as_array()
@@ -1011,6 +1019,7 @@ async fn crawl_targets_are_confined_to_the_allowed_roots() {
         skipped,
         [
             format!("file://{}/sales/p=1/e.json", inside.display()),
+            format!("file://{}/sales/p=1/x%20y.json", inside.display()),
             format!("file://{}/sales/p=2/d.json", inside.display()),
         ],
         "{run}"

@@ -203,11 +203,11 @@ pub struct ScanOptions {
     pub content_validation: ContentValidation,
 }
 
-/// The file system path of an object a local store listed (object paths are relative to
-/// the file system's root, with unusual characters percent-encoded).
+/// The file system path of an object a local store listed: object paths are relative to
+/// the file system's root and hold file names as they are (object_store reads the same
+/// literal path, so decoding `%` sequences here would check a different file).
 fn local_path(object: &str) -> std::path::PathBuf {
-    let decoded = percent_encoding::percent_decode_str(object).decode_utf8_lossy();
-    std::path::Path::new("/").join(decoded.as_ref())
+    std::path::Path::new("/").join(object)
 }
 
 /// An object read through `object_store`, counting the bytes it reads.
