@@ -220,7 +220,7 @@ pub(crate) async fn track(
 ) -> Response {
     let slot = RouteSlot::default();
     request.extensions_mut().insert(slot.clone());
-    let method = request.method().as_str().to_string();
+    let method = method_label(request.method()).to_string();
     let started = Instant::now();
     let response = next.run(request).await;
     let route = slot.0.get().map_or(UNMATCHED_ROUTE, String::as_str);
@@ -231,6 +231,23 @@ pub(crate) async fn track(
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The method as a label. Clients may send any method token, and this runs before
+/// credentials are checked, so unknown methods share one label instead of each adding
+/// series for ever.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// Notes the matched route for [`track`]; runs as a route layer, where it is known.
@@ -294,13 +311,23 @@ mod tests {
                 .await
                 .unwrap();
         }
+        for method in ["BREW", "WHEN"] {
+            let request = Request::builder()
+                .method(method)
+                .uri("/nowhere")
+                .body(Body::empty())
+                .unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
         let text = metrics.render(None, 0);
         for series in [
             r#"lakecat_http_requests_total{route="/slow/{n}",method="GET",status="503"} 1"#,
             r#"lakecat_http_requests_total{route="/fast/{n}",method="GET",status="200"} 2"#,
             r#"lakecat_http_requests_total{route="unmatched",method="GET",status="404"} 2"#,
+            r#"lakecat_http_requests_total{route="unmatched",method="other",status="404"} 2"#,
         ] {
             assert!(text.contains(series), "no {series} in:\n{text}");
         }
+        assert!(!text.contains("BREW"), "{text}");
     }
 }
