@@ -521,11 +521,20 @@ impl CatalogStore for SqlStore {
             }
         }
         tx.commit().await?;
-        if table.is_none() {
-            self.drop_unused_indexes().await;
-        }
-        self.note_partitions_written(change.put_partitions.len() as u64)
-            .await?;
+        // The bookkeeping after the commit runs to its end in a task of its own: a crawl
+        // that is stopped drops this future, and half-done statistics would leave the
+        // planner with stale ones until the partition count doubles again.
+        let store = self.clone();
+        let deleted = table.is_none();
+        let written = change.put_partitions.len() as u64;
+        tokio::spawn(async move {
+            if deleted {
+                store.drop_unused_indexes().await;
+            }
+            store.note_partitions_written(written).await
+        })
+        .await
+        .map_err(|e| Error::Backend(Box::new(e)))??;
         Ok(table)
     }
 
