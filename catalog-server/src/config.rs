@@ -43,9 +43,9 @@ pub struct FileConfig {
     pub tokens: Option<String>,
     /// Seconds a request may take before it is cut off with a 503.
     pub request_timeout_seconds: Option<u64>,
-    /// Seconds a client has to send a request's headers (and the longest a keep-alive
-    /// connection may sit idle).
-    pub header_read_timeout_seconds: Option<u64>,
+    /// Seconds a client may stall: to send a request's headers, between requests on a
+    /// kept-alive connection, or while reading a response.
+    pub client_timeout_seconds: Option<u64>,
     /// Most HTTP connections open at once; further clients wait until one closes.
     pub max_http_connections: Option<usize>,
 }
@@ -83,6 +83,9 @@ pub struct ServeConfig {
     /// What clients may hold open.
     pub connection_limits: ConnectionLimits,
 }
+
+/// The most HTTP connections a server may be configured for.
+pub const MAX_HTTP_CONNECTIONS: usize = 1_000_000;
 
 /// The shortest crawl lease: crawls save a heartbeat every 5 seconds, so a shorter lease
 /// would take live crawls for dead ones.
@@ -154,23 +157,25 @@ impl ServeConfig {
             anyhow::bail!("request timeout: must be at least 1 second");
         }
         let defaults = ConnectionLimits::default();
-        let header_read_timeout = explicit
-            .header_read_timeout_seconds
-            .or(file.header_read_timeout_seconds)
-            .unwrap_or(defaults.header_read_timeout.as_secs());
-        if header_read_timeout == 0 {
-            anyhow::bail!("header read timeout: must be at least 1 second");
+        let client_timeout = explicit
+            .client_timeout_seconds
+            .or(file.client_timeout_seconds)
+            .unwrap_or(defaults.client_timeout.as_secs());
+        if client_timeout == 0 {
+            anyhow::bail!("client timeout: must be at least 1 second");
         }
         let max_http_connections = explicit
             .max_http_connections
             .or(file.max_http_connections)
             .unwrap_or(defaults.max_connections);
-        if max_http_connections == 0 {
-            anyhow::bail!("max HTTP connections: must be at least 1");
+        if !(1..=MAX_HTTP_CONNECTIONS).contains(&max_http_connections) {
+            anyhow::bail!(
+                "max HTTP connections: must be between 1 and {MAX_HTTP_CONNECTIONS} (got {max_http_connections})"
+            );
         }
         Ok(ServeConfig {
             connection_limits: ConnectionLimits {
-                header_read_timeout: Duration::from_secs(header_read_timeout),
+                client_timeout: Duration::from_secs(client_timeout),
                 max_connections: max_http_connections,
             },
             request_timeout: Duration::from_secs(request_timeout),
@@ -259,7 +264,7 @@ mod tests {
         assert_eq!(config.crawl_lease, RUN_LEASE);
         assert_eq!(config.connection_limits, ConnectionLimits::default());
         let limits = FileConfig {
-            header_read_timeout_seconds: Some(5),
+            client_timeout_seconds: Some(5),
             max_http_connections: Some(64),
             ..FileConfig::default()
         };
@@ -267,7 +272,7 @@ mod tests {
         assert_eq!(
             config.connection_limits,
             ConnectionLimits {
-                header_read_timeout: Duration::from_secs(5),
+                client_timeout: Duration::from_secs(5),
                 max_connections: 64,
             }
         );

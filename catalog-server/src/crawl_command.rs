@@ -132,7 +132,7 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
     let interrupted = stop.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nstopping: finishing the table being written (Ctrl-C again to abort)");
+            eprintln!("\nstopping: the table being written rolls back (Ctrl-C again to abort)");
             interrupted.store(true, Ordering::Relaxed);
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);

@@ -35,7 +35,7 @@ enum Command {
         /// TOML config file with any of `listen`, `database_url`, `max_connections`,
         /// `glue_access_keys`, `scheduler_interval_seconds`, `crawl_lease_seconds`,
         /// `allowed_roots`, `tokens`, `request_timeout_seconds`,
-        /// `header_read_timeout_seconds` and `max_http_connections`.
+        /// `client_timeout_seconds` and `max_http_connections`.
         #[arg(long, env = "LAKECAT_CONFIG")]
         config: Option<PathBuf>,
         /// Address to listen on [default: 127.0.0.1:8088].
@@ -76,10 +76,10 @@ enum Command {
         /// Seconds a request may take before it is cut off with a 503 [default: 60].
         #[arg(long, env = "LAKECAT_REQUEST_TIMEOUT")]
         request_timeout: Option<u64>,
-        /// Seconds a client has to send a request's headers; also the longest a keep-alive
-        /// connection may sit idle [default: 30].
-        #[arg(long, env = "LAKECAT_HEADER_READ_TIMEOUT")]
-        header_read_timeout: Option<u64>,
+        /// Seconds a client may stall: sending a request's headers, idle on a kept-alive
+        /// connection, or not reading a response [default: 30].
+        #[arg(long, env = "LAKECAT_CLIENT_TIMEOUT")]
+        client_timeout: Option<u64>,
         /// Most HTTP connections open at once; further clients wait in the listen backlog
         /// until one closes [default: 512].
         #[arg(long, env = "LAKECAT_MAX_HTTP_CONNECTIONS")]
@@ -222,7 +222,7 @@ async fn run(cli: Cli) -> Result<u8> {
             allowed_roots,
             tokens,
             request_timeout,
-            header_read_timeout,
+            client_timeout,
             max_http_connections,
         } => {
             init_logging(cli.log_format);
@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 allowed_roots: (!allowed_roots.is_empty()).then_some(allowed_roots),
                 tokens,
                 request_timeout_seconds: request_timeout,
-                header_read_timeout_seconds: header_read_timeout,
+                client_timeout_seconds: client_timeout,
                 max_http_connections,
             };
             let config = ServeConfig::resolve(explicit, file)?;

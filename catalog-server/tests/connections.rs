@@ -56,7 +56,7 @@ async fn closed_within(
 #[tokio::test]
 async fn trickled_headers_and_idle_kept_alive_connections_are_cut_off() {
     let (address, _stop) = start(ConnectionLimits {
-        header_read_timeout: Duration::from_secs(1),
+        client_timeout: Duration::from_secs(1),
         max_connections: 8,
     })
     .await;
@@ -97,9 +97,41 @@ async fn trickled_headers_and_idle_kept_alive_connections_are_cut_off() {
 }
 
 #[tokio::test]
+async fn a_client_that_stops_reading_its_response_is_cut_off() {
+    const BODY: usize = 32 << 20;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = Router::new().route("/big", get(|| async { vec![b'x'; BODY] }));
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let limits = ConnectionLimits {
+        client_timeout: Duration::from_secs(1),
+        max_connections: 8,
+    };
+    tokio::spawn(serve(listener, app, limits, async move {
+        let _ = stopped.await;
+    }));
+    // A small receive window, so that the response cannot sit whole in socket buffers.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut client = socket.connect(address).await.unwrap();
+    client
+        .write_all(b"GET /big HTTP/1.1\r\nHost: lakecat\r\n\r\n")
+        .await
+        .unwrap();
+    // Not reading for three times the timeout.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut received = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut received)).await;
+    assert!(
+        received.len() < BODY,
+        "the whole {BODY}-byte response arrived: the stalled connection was kept"
+    );
+}
+
+#[tokio::test]
 async fn clients_beyond_the_connection_limit_wait_for_a_free_connection() {
     let (address, _stop) = start(ConnectionLimits {
-        header_read_timeout: Duration::from_secs(60),
+        client_timeout: Duration::from_secs(60),
         max_connections: 2,
     })
     .await;

@@ -251,7 +251,7 @@ fn parse_configuration(text: &str) -> Result<CrawlerConfiguration, GlueError> {
 fn configuration_json(configuration: &CrawlerConfiguration) -> Option<String> {
     let glue_part = CrawlerConfiguration {
         content_validation: Default::default(),
-        ..configuration.clone()
+        ..*configuration
     };
     if glue_part == CrawlerConfiguration::default() {
         return None;
