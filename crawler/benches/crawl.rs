@@ -29,6 +29,8 @@ use lakecat_crawler::{AllowedRoots, CrawlOptions, CrawlTarget, Report, crawl};
 
 /// Tells a child crawl to confine itself to this allowed root.
 const ALLOWED_ROOT_VAR: &str = "LAKECAT_BENCH_ALLOWED_ROOT";
+/// Tells a child crawl its content validation (`FIRST_PER_FOLDER`, `OFF`).
+const VALIDATION_VAR: &str = "LAKECAT_BENCH_CONTENT_VALIDATION";
 use lakecat_testkit::lake::{Columns, write_parquet, write_text};
 use lakecat_testkit::s3::S3Server;
 use serde_json::{Value, json};
@@ -74,6 +76,20 @@ fn main() -> Result<()> {
         "ratio (confined time / unconfined time): {:.3}x",
         confined.seconds / local.seconds
     );
+    for validation in ["FIRST_PER_FOLDER", "OFF"] {
+        let env = [(VALIDATION_VAR, validation.to_string())];
+        let figures = measure(runs, |_| crawl_child(&local_target(&parquet), &env, None))?;
+        print_crawl(
+            &format!(
+                "lakecat, local files, 100,000 Parquet objects, content validation {validation}"
+            ),
+            &figures,
+        );
+        println!(
+            "ratio (this time / time validating every object): {:.3}x",
+            figures.seconds / local.seconds
+        );
+    }
 
     let runtime = tokio::runtime::Runtime::new()?;
     let server = runtime.block_on(S3Server::start(&root))?;
@@ -382,7 +398,12 @@ fn child(args: &[String]) -> Result<()> {
             sample_size,
             ..S3Target::default()
         };
+        let mut configuration = lakecat_catalog::crawlers::CrawlerConfiguration::default();
+        if let Ok(validation) = std::env::var(VALIDATION_VAR) {
+            configuration.content_validation = serde_json::from_value(json!(validation))?;
+        }
         let crawler = CrawlerInput {
+            configuration,
             name: "bench".into(),
             database_name: "bench".into(),
             targets: CrawlerTargets {
