@@ -60,36 +60,42 @@ fn main() -> Result<()> {
 
     println!("crawl benchmark: {runs} run(s) per measurement, medians shown");
     println!();
-    let local = measure(runs, |_| crawl_child(&local_target(&parquet), &[], None))?;
-    print_crawl("lakecat, local files, 100,000 Parquet objects", &local);
-    // The same crawl confined to an allowed root: every listed file is checked for symbolic
-    // links leading out of it.
-    let confined_env = [(ALLOWED_ROOT_VAR, parquet.display().to_string())];
-    let confined = measure(runs, |_| {
-        crawl_child(&local_target(&parquet), &confined_env, None)
-    })?;
-    print_crawl(
-        "lakecat, local files, 100,000 Parquet objects, confined to an allowed root",
-        &confined,
-    );
-    println!(
-        "ratio (confined time / unconfined time): {:.3}x",
-        confined.seconds / local.seconds
-    );
-    for validation in ["FIRST_PER_FOLDER", "OFF"] {
-        let env = [(VALIDATION_VAR, validation.to_string())];
-        let figures = measure(runs, |_| crawl_child(&local_target(&parquet), &env, None))?;
-        print_crawl(
-            &format!(
-                "lakecat, local files, 100,000 Parquet objects, content validation {validation}"
-            ),
-            &figures,
-        );
+    // The variants of the local crawl run interleaved, one run of each in turn, so that the
+    // machine's slow spells weigh on all of them alike and their ratios hold.
+    let variants: [(&str, Vec<(&'static str, String)>); 4] = [
+        ("lakecat, local files, 100,000 Parquet objects", Vec::new()),
+        (
+            "  the same, confined to an allowed root (link guard)",
+            vec![(ALLOWED_ROOT_VAR, parquet.display().to_string())],
+        ),
+        (
+            "  the same, content validation FIRST_PER_FOLDER",
+            vec![(VALIDATION_VAR, "FIRST_PER_FOLDER".to_string())],
+        ),
+        (
+            "  the same, content validation OFF",
+            vec![(VALIDATION_VAR, "OFF".to_string())],
+        ),
+    ];
+    let mut all: Vec<Vec<CrawlFigures>> = vec![Vec::new(); variants.len()];
+    let mut peer_runs = Vec::new();
+    for _ in 0..runs {
+        for ((_, env), figures) in variants.iter().zip(&mut all) {
+            figures.push(crawl_child(&local_target(&parquet), env, None)?);
+        }
+        // The peers take their turn in the same rounds.
+        peer_runs.push(run_peers(&parquet, 1)?);
+    }
+    let medians: Vec<CrawlFigures> = all.into_iter().map(median).collect();
+    let local = medians[0].clone();
+    for ((title, _), figures) in variants.iter().zip(&medians) {
+        print_crawl(title, figures);
         println!(
-            "ratio (this time / time validating every object): {:.3}x",
+            "    ratio to the first: {:.3}x",
             figures.seconds / local.seconds
         );
     }
+    println!();
 
     let runtime = tokio::runtime::Runtime::new()?;
     let server = runtime.block_on(S3Server::start(&root))?;
@@ -108,9 +114,17 @@ fn main() -> Result<()> {
     );
     drop(server);
 
-    let peers = run_peers(&parquet, runs)?;
-    let duckdb = peers["duckdb_seconds"].as_f64().unwrap_or(f64::NAN);
-    let pyarrow = peers["pyarrow_seconds"].as_f64().unwrap_or(f64::NAN);
+    let peer_median = |key: &str| {
+        let mut seconds: Vec<f64> = peer_runs
+            .iter()
+            .map(|run| run[key].as_f64().unwrap_or(f64::NAN))
+            .collect();
+        seconds.sort_by(f64::total_cmp);
+        seconds[seconds.len() / 2]
+    };
+    let duckdb = peer_median("duckdb_seconds");
+    let pyarrow = peer_median("pyarrow_seconds");
+    let peers = &peer_runs[0];
     let lakecat = local.seconds;
     println!(
         "DuckDB DESCRIBE read_parquet(hive_partitioning, union_by_name): {duckdb:.2} s, {:.0} objects/s",
@@ -125,6 +139,13 @@ fn main() -> Result<()> {
         duckdb / lakecat,
         pyarrow / lakecat
     );
+    for ((title, _), figures) in variants.iter().zip(&medians).skip(1) {
+        println!(
+            "  DuckDB time / time of{}: {:.2}x",
+            title.trim_start().trim_start_matches("the same"),
+            duckdb / figures.seconds
+        );
+    }
     println!(
         "columns: lakecat {:?}, DuckDB {}, pyarrow {}",
         local.columns, peers["duckdb_columns"], peers["pyarrow_columns"]
@@ -282,12 +303,17 @@ fn measure(
     for run in 0..runs {
         all.push(once(run)?);
     }
+    Ok(median(all))
+}
+
+/// The run of median time, with the median peak memory.
+fn median(mut all: Vec<CrawlFigures>) -> CrawlFigures {
     all.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
     let mut median = all[all.len() / 2].clone();
     let mut peaks: Vec<f64> = all.iter().map(|f| f.peak_mib).collect();
     peaks.sort_by(f64::total_cmp);
     median.peak_mib = peaks[peaks.len() / 2];
-    Ok(median)
+    median
 }
 
 fn print_crawl(title: &str, f: &CrawlFigures) {
