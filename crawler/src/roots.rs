@@ -3,6 +3,7 @@
 //! the crawler is created or changed and again each time it starts.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -181,9 +182,46 @@ impl LinkGuard {
         inside
     }
 
+    /// Reads `range` of `file`, but only if the file actually opened lies inside a root
+    /// (`Ok(None)` otherwise). The check is made on the open file, not on its path, so a
+    /// file swapped for a link after it was listed leads nowhere.
+    pub fn read_range(&self, file: &Path, range: Range<u64>) -> std::io::Result<Option<Vec<u8>>> {
+        use std::os::unix::fs::FileExt;
+        let opened = std::fs::File::open(file)?;
+        if !self.inside(&opened_path(&opened, file)?) {
+            return Ok(None);
+        }
+        let length = usize::try_from(range.end.saturating_sub(range.start))
+            .map_err(|_| std::io::Error::other("range too large"))?;
+        let mut buffer = vec![0; length];
+        let mut filled = 0;
+        while filled < length {
+            let read = opened.read_at(&mut buffer[filled..], range.start + filled as u64)?;
+            if read == 0 {
+                break;
+            }
+            filled += read;
+        }
+        buffer.truncate(filled);
+        Ok(Some(buffer))
+    }
+
     fn inside(&self, real: &Path) -> bool {
         self.folders.iter().any(|folder| real.starts_with(folder))
     }
+}
+
+/// Where an open file really is: the kernel's name for the descriptor.
+#[cfg(target_os = "linux")]
+fn opened_path(file: &std::fs::File, _path: &Path) -> std::io::Result<PathBuf> {
+    use std::os::fd::AsRawFd;
+    std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+}
+
+/// Where an open file really is; without /proc, resolved from its path again.
+#[cfg(not(target_os = "linux"))]
+fn opened_path(_file: &std::fs::File, path: &Path) -> std::io::Result<PathBuf> {
+    path.canonicalize()
 }
 
 #[cfg(test)]
@@ -277,5 +315,26 @@ mod tests {
         assert!(guard.admits(&data.join("sales/a.csv")));
         assert!(!guard.admits(&data.join("escape/keys.csv")));
         assert!(AllowedRoots::default().link_guard().is_none());
+    }
+
+    #[test]
+    fn the_link_guard_reads_only_files_that_really_lie_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let secret = dir.path().join("secret");
+        for folder in [&data, &secret] {
+            std::fs::create_dir_all(folder).unwrap();
+        }
+        std::fs::write(data.join("a.csv"), "a\n1\n").unwrap();
+        std::fs::write(secret.join("keys.csv"), "k\n2\n").unwrap();
+        let guard = roots(&[&data.display().to_string()]).link_guard().unwrap();
+        let file = data.join("a.csv");
+        assert_eq!(guard.read_range(&file, 2..5).unwrap().unwrap(), b"1\n");
+        // Admitted when listed, then swapped for a link out of the root before it is read.
+        assert!(guard.admits(&file));
+        std::fs::remove_file(&file).unwrap();
+        std::os::unix::fs::symlink(secret.join("keys.csv"), &file).unwrap();
+        assert_eq!(guard.read_range(&file, 0..5).unwrap(), None);
+        assert!(guard.read_range(&data.join("gone.csv"), 0..1).is_err());
     }
 }

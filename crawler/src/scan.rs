@@ -217,6 +217,9 @@ struct StoreObject {
     info: ObjectInfo,
     bytes_read: Arc<AtomicU64>,
     check_content: bool,
+    /// For a local target under allowed roots: reads go through the guard, which checks the
+    /// file it opens.
+    confined: Option<Arc<LinkGuard>>,
 }
 
 #[async_trait]
@@ -230,6 +233,9 @@ impl ObjectSource for StoreObject {
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {
+        if let Some(guard) = &self.confined {
+            return self.read_confined(guard.clone(), range).await;
+        }
         let bytes =
             self.store
                 .get_range(&self.path, range)
@@ -243,6 +249,35 @@ impl ObjectSource for StoreObject {
         Ok(bytes)
     }
 }
+
+impl StoreObject {
+    async fn read_confined(
+        &self,
+        guard: Arc<LinkGuard>,
+        range: Range<u64>,
+    ) -> Result<Bytes, ClassifyError> {
+        let file = local_path(self.path.as_ref());
+        let read = tokio::task::spawn_blocking(move || guard.read_range(&file, range)).await;
+        let failed = |message: String| ClassifyError::Read {
+            path: self.info.path.clone(),
+            message,
+        };
+        match read {
+            Ok(Ok(Some(bytes))) => {
+                self.bytes_read
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                Ok(Bytes::from(bytes))
+            }
+            Ok(Ok(None)) => Err(failed(OUTSIDE_ROOTS.to_string())),
+            Ok(Err(error)) => Err(failed(error.to_string())),
+            Err(error) => Err(failed(format!("the read task failed: {error}"))),
+        }
+    }
+}
+
+/// Why a file under a local target is not read.
+const OUTSIDE_ROOTS: &str =
+    "reached through a symbolic link that leads outside the allowed crawl roots";
 
 /// What happened to one listed object.
 enum Seen {
@@ -316,11 +351,7 @@ pub async fn scan(
             if let Some(guard) = &options.link_guard
                 && !guard.admits(&local_path(full))
             {
-                report.skip(
-                    Some(Severity::Warning),
-                    &url,
-                    "reached through a symbolic link that leads outside the allowed crawl roots",
-                );
+                report.skip(Some(Severity::Warning), &url, OUTSIDE_ROOTS);
                 return future::ready(Seen::Skipped).boxed();
             }
             if meta.size == 0 {
@@ -347,6 +378,7 @@ pub async fn scan(
             *read += 1;
             let object = StoreObject {
                 check_content,
+                confined: options.link_guard.clone(),
                 store: location.store().clone(),
                 path: meta.location,
                 info: ObjectInfo {
