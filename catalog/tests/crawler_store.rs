@@ -60,6 +60,39 @@ fn partition(values: &[&str], location: &str) -> PartitionInput {
     }
 }
 
+/// Creates database `db`, which these tests write into.
+async fn create_db(c: &lakecat_catalog::Catalog) {
+    c.create_database(DatabaseInput {
+        name: "db".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+}
+
+/// A change creating table `name` of database `db`, partitioned by `k`, with `partitions`.
+fn creating(name: &str, partitions: Vec<PartitionInput>) -> TableChange {
+    TableChange {
+        action: TableAction::Create(table(name, &["k"])),
+        put_partitions: partitions,
+        delete_partitions: vec![],
+    }
+}
+
+async fn assert_table_missing(c: &lakecat_catalog::Catalog, name: &str) {
+    let found = c.get_table("db", name).await;
+    assert!(
+        matches!(
+            found,
+            Err(Error::NotFound {
+                entity: Entity::Table,
+                ..
+            })
+        ),
+        "table {name}: {found:?}"
+    );
+}
+
 async fn values(t: &TestCatalog, table: &str) -> Vec<String> {
     let mut found: Vec<String> = t
         .catalog
@@ -78,39 +111,23 @@ async fn values(t: &TestCatalog, table: &str) -> Vec<String> {
 /// leave the store usable at once.
 async fn a_table_change_dropped_mid_write_leaves_nothing(t: &TestCatalog) {
     let c = &t.catalog;
-    c.create_database(DatabaseInput {
-        name: "db".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let big = TableChange {
-        action: TableAction::Create(table("big", &["k"])),
-        put_partitions: (0..30_000)
+    create_db(c).await;
+    let big = creating(
+        "big",
+        (0..30_000)
             .map(|i| partition(&[&format!("{i:05}")], &format!("s3://lake/big/k={i:05}/")))
             .collect(),
-        delete_partitions: vec![],
-    };
+    );
     let cut = tokio::time::timeout(
         Duration::from_millis(300),
         c.apply_table_change("db", big.clone()),
     )
     .await;
     assert!(cut.is_err(), "30,000 partitions were written within 300 ms");
-    assert!(matches!(
-        c.get_table("db", "big").await,
-        Err(Error::NotFound {
-            entity: Entity::Table,
-            ..
-        })
-    ));
+    assert_table_missing(c, "big").await;
     c.apply_table_change(
         "db",
-        TableChange {
-            action: TableAction::Create(table("small", &["k"])),
-            put_partitions: vec![partition(&["a"], "s3://lake/small/k=a/")],
-            delete_partitions: vec![],
-        },
+        creating("small", vec![partition(&["a"], "s3://lake/small/k=a/")]),
     )
     .await
     .unwrap();
@@ -136,19 +153,10 @@ async fn a_table_change_dropped_mid_write_leaves_nothing(t: &TestCatalog) {
 
 async fn table_changes_apply_all_or_nothing(t: &TestCatalog) {
     let c = &t.catalog;
-    c.create_database(DatabaseInput {
-        name: "db".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    create_db(c).await;
     c.apply_table_change(
         "db",
-        TableChange {
-            action: TableAction::Create(table("t", &["k"])),
-            put_partitions: vec![partition(&["a"], "s3://lake/t/k=a/")],
-            delete_partitions: vec![],
-        },
+        creating("t", vec![partition(&["a"], "s3://lake/t/k=a/")]),
     )
     .await
     .unwrap();
@@ -157,25 +165,18 @@ async fn table_changes_apply_all_or_nothing(t: &TestCatalog) {
     let failed = c
         .apply_table_change(
             "db",
-            TableChange {
-                action: TableAction::Create(table("u", &["k"])),
-                put_partitions: vec![
+            creating(
+                "u",
+                vec![
                     partition(&["a"], "s3://lake/u/k=a/"),
                     partition(&["b", "c"], "s3://lake/u/k=b/"),
                 ],
-                delete_partitions: vec![],
-            },
+            ),
         )
         .await
         .unwrap_err();
     assert!(matches!(failed, Error::InvalidInput(_)), "{failed}");
-    assert!(matches!(
-        c.get_table("db", "u").await,
-        Err(Error::NotFound {
-            entity: Entity::Table,
-            ..
-        })
-    ));
+    assert_table_missing(c, "u").await;
     // A stale version: nothing of the change lands either.
     let current = c.get_table("db", "t").await.unwrap();
     let stale = c
@@ -205,22 +206,16 @@ async fn table_changes_apply_all_or_nothing(t: &TestCatalog) {
 
 async fn table_changes_replace_partitions_and_change_keys(t: &TestCatalog) {
     let c = &t.catalog;
-    c.create_database(DatabaseInput {
-        name: "db".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    create_db(c).await;
     c.apply_table_change(
         "db",
-        TableChange {
-            action: TableAction::Create(table("t", &["k"])),
-            put_partitions: vec![
+        creating(
+            "t",
+            vec![
                 partition(&["a"], "s3://lake/t/k=a/"),
                 partition(&["b"], "s3://lake/t/k=b/"),
             ],
-            delete_partitions: vec![],
-        },
+        ),
     )
     .await
     .unwrap();
