@@ -12,7 +12,7 @@ use lakecat_catalog::crawlers::RunState;
 use lakecat_testkit::lake::{Columns, write_parquet, write_text};
 use lakecat_testkit::s3::{REGION, S3Server};
 use object_store::aws::AmazonS3Builder;
-use support::{Env, columns, keys, target_in};
+use support::{Env, assert_completed, columns, keys, target_in};
 
 struct Lake {
     env: Env,
@@ -81,12 +81,7 @@ async fn crawls_a_lake_over_s3() {
             Arc::new(AtomicBool::new(false)),
         )
         .await;
-    assert_eq!(
-        run.summary.state,
-        RunState::Completed,
-        "{:?}",
-        run.summary.error_message
-    );
+    assert_completed(&run);
     let tables = lake.env.tables("s3lake").await;
     assert_eq!(
         tables.keys().collect::<Vec<_>>(),
@@ -259,12 +254,7 @@ async fn an_object_still_throttled_after_the_retries_is_recorded_and_skipped() {
             Arc::new(AtomicBool::new(false)),
         )
         .await;
-    assert_eq!(
-        run.summary.state,
-        RunState::Completed,
-        "{:?}",
-        run.summary.error_message
-    );
+    assert_completed(&run);
     // The first try and two retries, all throttled.
     assert_eq!(proxy.throttled(), 3);
     assert_eq!(

@@ -125,12 +125,7 @@ impl Env {
     /// Runs and expects the crawl to complete.
     pub(crate) async fn crawl_ok(&self, crawler: &CrawlerInput) -> CrawlRun {
         let run = self.run(crawler).await;
-        assert_eq!(
-            run.summary.state,
-            RunState::Completed,
-            "{:?}",
-            run.summary.error_message
-        );
+        assert_completed(&run);
         run
     }
 
@@ -193,6 +188,16 @@ impl Env {
         found.sort_by(|a, b| a.values.cmp(&b.values));
         found
     }
+}
+
+/// Fails the test, with the crawl's error, unless the run completed.
+pub(crate) fn assert_completed(run: &CrawlRun) {
+    assert_eq!(
+        run.summary.state,
+        RunState::Completed,
+        "{:?}",
+        run.summary.error_message
+    );
 }
 
 /// The column names and types of a table.
