@@ -13,18 +13,35 @@ use tokio::net::{TcpListener, TcpStream};
 
 const REQUEST: &[u8] = b"GET /hello HTTP/1.1\r\nHost: lakecat\r\nConnection: close\r\n\r\n";
 
-/// Starts a server answering `/hello`; dropping the sender shuts it down.
-async fn start(
-    limits: ConnectionLimits,
-) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+/// A server under test; dropping it (or sending on `stop`) shuts it down.
+struct TestServer {
+    address: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts a server answering `/hello`.
+async fn start(limits: ConnectionLimits) -> TestServer {
+    start_app(
+        Router::new().route("/hello", get(|| async { "hello" })),
+        limits,
+    )
+    .await
+}
+
+/// Starts a server for `app` on a free loopback port.
+async fn start_app(app: Router, limits: ConnectionLimits) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let app = Router::new().route("/hello", get(|| async { "hello" }));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve(listener, app, limits, async move {
+    let task = tokio::spawn(serve(listener, app, limits, async move {
         let _ = stopped.await;
     }));
-    (address, stop)
+    TestServer {
+        address,
+        stop,
+        task,
+    }
 }
 
 /// Sends a whole request and reads the whole response.
@@ -55,11 +72,12 @@ async fn closed_within(
 
 #[tokio::test]
 async fn trickled_headers_and_idle_kept_alive_connections_are_cut_off() {
-    let (address, _stop) = start(ConnectionLimits {
+    let server = start(ConnectionLimits {
         client_timeout: Duration::from_secs(1),
         max_connections: 8,
     })
     .await;
+    let address = server.address;
     let mut slow = TcpStream::connect(address).await.unwrap();
     slow.write_all(b"GET /hello HTTP/1.1\r\nHost: lakecat\r\n")
         .await
@@ -99,17 +117,16 @@ async fn trickled_headers_and_idle_kept_alive_connections_are_cut_off() {
 #[tokio::test]
 async fn a_client_that_stops_reading_its_response_is_cut_off() {
     const BODY: usize = 32 << 20;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let app = Router::new().route("/big", get(|| async { vec![b'x'; BODY] }));
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let limits = ConnectionLimits {
-        client_timeout: Duration::from_secs(1),
-        max_connections: 8,
-    };
-    tokio::spawn(serve(listener, app, limits, async move {
-        let _ = stopped.await;
-    }));
+    let server = start_app(
+        app,
+        ConnectionLimits {
+            client_timeout: Duration::from_secs(1),
+            max_connections: 8,
+        },
+    )
+    .await;
+    let address = server.address;
     // A small receive window, so that the response cannot sit whole in socket buffers.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
@@ -130,11 +147,12 @@ async fn a_client_that_stops_reading_its_response_is_cut_off() {
 
 #[tokio::test]
 async fn clients_beyond_the_connection_limit_wait_for_a_free_connection() {
-    let (address, _stop) = start(ConnectionLimits {
+    let server = start(ConnectionLimits {
         client_timeout: Duration::from_secs(60),
         max_connections: 2,
     })
     .await;
+    let address = server.address;
     let mut idle = vec![
         TcpStream::connect(address).await.unwrap(),
         TcpStream::connect(address).await.unwrap(),
@@ -160,8 +178,6 @@ async fn clients_beyond_the_connection_limit_wait_for_a_free_connection() {
 
 #[tokio::test]
 async fn shutdown_stops_accepting_and_finishes_requests_in_flight() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let app = Router::new().route(
         "/hello",
         get(|| async {
@@ -169,15 +185,11 @@ async fn shutdown_stops_accepting_and_finishes_requests_in_flight() {
             "hello"
         }),
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(
-        listener,
-        app,
-        ConnectionLimits::default(),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let TestServer {
+        address,
+        stop,
+        task: server,
+    } = start_app(app, ConnectionLimits::default()).await;
     let mut client = TcpStream::connect(address).await.unwrap();
     client.write_all(REQUEST).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
