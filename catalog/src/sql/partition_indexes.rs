@@ -85,8 +85,9 @@ pub(super) async fn create_in(
         .collect();
     let now = now_millis();
     sqlx::query(
-        "INSERT INTO partition_indexes (table_id, name, keys, db_index, create_time) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO partition_indexes (table_id, name, keys, db_index, create_time, place) \
+         VALUES ($1, $2, $3, $4, $5, \
+                 (SELECT COALESCE(MAX(place), 0) + 1 FROM partition_indexes WHERE table_id = $1))",
     )
     .bind(table_row.id)
     .bind(&input.name)
@@ -123,7 +124,7 @@ pub(super) async fn list(
     let table_row = tables::fetch(conn, database, table).await?;
     let rows = sqlx::query(
         "SELECT name, keys, create_time FROM partition_indexes WHERE table_id = $1 \
-         ORDER BY create_time, name",
+         ORDER BY place, create_time, name",
     )
     .bind(table_row.id)
     .fetch_all(&mut *conn)
