@@ -6,7 +6,6 @@ use axum::extract::DefaultBodyLimit;
 use lakecat_catalog::Catalog;
 use lakecat_crawler::CrawlerService;
 
-use crate::glue::AccessKeys;
 use axum::http::HeaderName;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -15,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, ApiDoc, AppState};
 use crate::auth::Access;
+use crate::body_budget::BodyBudget;
 use crate::metrics::Metrics;
 use lakecat_catalog::SqlStore;
 use std::sync::Arc;
@@ -38,11 +38,11 @@ pub fn app(catalog: Catalog, crawlers: CrawlerService) -> Router {
     app_with(AppSettings {
         catalog,
         crawlers,
-        glue_keys: AccessKeys::default(),
         metrics: Arc::default(),
         store: None,
         access: Access::default(),
         request_timeout: crate::deadline::DEFAULT_REQUEST_TIMEOUT,
+        max_body_memory: crate::body_budget::DEFAULT_BODY_MEMORY,
     })
 }
 
@@ -53,16 +53,16 @@ pub struct AppSettings {
     pub catalog: Catalog,
     /// The crawler service.
     pub crawlers: CrawlerService,
-    /// Glue requests must be signed with one of these when any is given.
-    pub glue_keys: AccessKeys,
     /// Where requests are counted; crawls are counted into it by the caller.
     pub metrics: Arc<Metrics>,
     /// The store, whose connection figures `/metrics` shows.
     pub store: Option<Arc<SqlStore>>,
-    /// Whether requests need credentials, and the REST API's tokens.
+    /// Whether requests need credentials, the REST API's tokens and the Glue API's keys.
     pub access: Access,
     /// How long a request may take.
     pub request_timeout: std::time::Duration,
+    /// Bytes that request bodies may hold in memory at once.
+    pub max_body_memory: usize,
 }
 
 /// The whole application.
@@ -75,7 +75,6 @@ pub fn app_with(settings: AppSettings) -> Router {
     api::router(AppState {
         catalog: settings.catalog,
         crawlers: settings.crawlers,
-        glue_keys: Arc::new(settings.glue_keys),
         metrics: settings.metrics,
         store: settings.store,
         access: access.clone(),
@@ -83,6 +82,11 @@ pub fn app_with(settings: AppSettings) -> Router {
     .merge(docs)
     // Inside the routing, where the matched route is known.
     .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
+    // Bodies are read within the server's budget, and only after the credentials check.
+    .layer(axum::middleware::from_fn_with_state(
+        BodyBudget::new(settings.max_body_memory),
+        crate::body_budget::hold,
+    ))
     // Outside the routing, so that unknown paths need credentials too.
     .layer(axum::middleware::from_fn_with_state(
         access,

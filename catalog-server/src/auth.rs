@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::glue::AccessKeys;
 
 /// What a credential may do. Each role may do everything the ones before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -130,6 +131,16 @@ pub struct Access {
     pub required: bool,
     /// The REST API's bearer tokens.
     pub tokens: Tokens,
+    /// The access keys whose SigV4 signatures the Glue-compatible API accepts.
+    pub glue_keys: AccessKeys,
+}
+
+impl Access {
+    /// Whether Glue requests must be signed: when the server needs credentials, or has
+    /// access keys configured.
+    pub(crate) fn glue_signatures_checked(&self) -> bool {
+        self.required || !self.glue_keys.is_empty()
+    }
 }
 
 /// The role a REST request needs, or `None` for what anyone may read: health, readiness and
@@ -162,13 +173,27 @@ fn unauthenticated(message: &str) -> Response {
     response
 }
 
-/// Refuses REST requests without a token of a role that may make them: 401 without a
-/// valid token, 403 with one whose role is too weak.
+/// Refuses requests without valid credentials from their headers alone, before their
+/// bodies are read: REST requests without a token of a role that may make them (401
+/// without a valid token, 403 with one whose role is too weak), and Glue requests whose
+/// signature's headers do not check out (the signature over the body is checked once the
+/// body is read, see `glue`).
 pub(crate) async fn check(
     State(access): State<Arc<Access>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    if crate::glue::is_glue_request(&request) {
+        if access.glue_signatures_checked() {
+            match crate::glue::check_credentials(&access.glue_keys, &request) {
+                Ok(pending) => {
+                    request.extensions_mut().insert(pending);
+                }
+                Err(refused) => return *refused,
+            }
+        }
+        return next.run(request).await;
+    }
     if !access.required {
         return next.run(request).await;
     }

@@ -48,6 +48,9 @@ pub struct FileConfig {
     pub client_timeout_seconds: Option<u64>,
     /// Most HTTP connections open at once; further clients wait until one closes.
     pub max_http_connections: Option<usize>,
+    /// MiB that the bodies of requests being served may hold in memory at once; a request
+    /// whose body does not fit waits for others to finish (at least 16, the largest body).
+    pub max_body_memory_mib: Option<usize>,
 }
 
 impl FileConfig {
@@ -68,21 +71,26 @@ pub struct ServeConfig {
     pub database_url: String,
     /// Most database connections.
     pub max_connections: u32,
-    /// Access keys whose signatures the Glue-compatible API accepts; empty: unchecked.
-    pub glue_access_keys: AccessKeys,
     /// How often the scheduler looks for due and abandoned crawls.
     pub scheduler_interval: Duration,
     /// How long a running crawl may go without a heartbeat before it is taken over.
     pub crawl_lease: Duration,
     /// Where crawl targets may lie.
     pub allowed_roots: AllowedRoots,
-    /// Whether requests need credentials, and the REST API's tokens.
+    /// Whether requests need credentials, the REST API's tokens and the Glue API's keys.
     pub access: Access,
+    /// Bytes that request bodies may hold in memory at once.
+    pub max_body_memory: usize,
     /// How long a request may take.
     pub request_timeout: Duration,
     /// What clients may hold open.
     pub connection_limits: ConnectionLimits,
 }
+
+const MIB: usize = 1024 * 1024;
+
+/// The most memory request bodies may be given, in MiB (the budget counts bytes in a `u32`).
+pub const MAX_BODY_MEMORY_MIB: usize = 4095;
 
 /// The most HTTP connections a server may be configured for.
 pub const MAX_HTTP_CONNECTIONS: usize = 1_000_000;
@@ -125,6 +133,7 @@ impl ServeConfig {
         let access = Access {
             required: has_credentials,
             tokens,
+            glue_keys: glue_access_keys,
         };
         let scheduler_interval = explicit
             .scheduler_interval_seconds
@@ -173,7 +182,19 @@ impl ServeConfig {
                 "max HTTP connections: must be between 1 and {MAX_HTTP_CONNECTIONS} (got {max_http_connections})"
             );
         }
+        let max_body_memory_mib = explicit
+            .max_body_memory_mib
+            .or(file.max_body_memory_mib)
+            .unwrap_or(crate::body_budget::DEFAULT_BODY_MEMORY / MIB);
+        let least = crate::app::MAX_BODY_BYTES / MIB;
+        if !(least..=MAX_BODY_MEMORY_MIB).contains(&max_body_memory_mib) {
+            anyhow::bail!(
+                "max body memory: must be between {least} MiB (the largest request body) and \
+                 {MAX_BODY_MEMORY_MIB} MiB (got {max_body_memory_mib})"
+            );
+        }
         Ok(ServeConfig {
+            max_body_memory: max_body_memory_mib * MIB,
             connection_limits: ConnectionLimits {
                 client_timeout: Duration::from_secs(client_timeout),
                 max_connections: max_http_connections,
@@ -190,7 +211,6 @@ impl ServeConfig {
                 .max_connections
                 .or(file.max_connections)
                 .unwrap_or(8),
-            glue_access_keys,
             scheduler_interval: Duration::from_secs(scheduler_interval),
             crawl_lease: Duration::from_secs(crawl_lease),
         })

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+mod body_budget;
 pub mod config;
 pub mod crawl_command;
 pub mod deadline;

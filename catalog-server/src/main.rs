@@ -35,7 +35,7 @@ enum Command {
         /// TOML config file with any of `listen`, `database_url`, `max_connections`,
         /// `glue_access_keys`, `scheduler_interval_seconds`, `crawl_lease_seconds`,
         /// `allowed_roots`, `tokens`, `request_timeout_seconds`,
-        /// `client_timeout_seconds` and `max_http_connections`.
+        /// `client_timeout_seconds`, `max_http_connections` and `max_body_memory_mib`.
         #[arg(long, env = "LAKECAT_CONFIG")]
         config: Option<PathBuf>,
         /// Address to listen on [default: 127.0.0.1:8088].
@@ -84,6 +84,10 @@ enum Command {
         /// until one closes [default: 512].
         #[arg(long, env = "LAKECAT_MAX_HTTP_CONNECTIONS")]
         max_http_connections: Option<usize>,
+        /// MiB that request bodies may hold in memory at once; a request whose body does not
+        /// fit waits until others finish [default: 64; at least 16, the largest body].
+        #[arg(long, env = "LAKECAT_MAX_BODY_MEMORY")]
+        max_body_memory: Option<usize>,
     },
     /// Make a new REST API token: prints the token, for the client, and the entry for the
     /// server's configuration, which holds only its digest.
@@ -209,6 +213,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `flag` was given as an argument of this process (`--flag VALUE` or
+/// `--flag=VALUE`): arguments are visible to every user of the machine.
+fn secret_given_as_argument(flag: &str) -> bool {
+    std::env::args_os().any(|argument| {
+        argument
+            .to_str()
+            .is_some_and(|a| a == flag || a.strip_prefix(flag).is_some_and(|r| r.starts_with('=')))
+    })
+}
+
 async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Serve {
@@ -224,8 +238,16 @@ async fn run(cli: Cli) -> Result<u8> {
             request_timeout,
             client_timeout,
             max_http_connections,
+            max_body_memory,
         } => {
             init_logging(cli.log_format);
+            if secret_given_as_argument("--glue-access-keys") {
+                tracing::warn!(
+                    "--glue-access-keys was given on the command line, where other users of \
+                     this machine can read it (ps, /proc); prefer LAKECAT_GLUE_ACCESS_KEYS or \
+                     the config file's glue_access_keys"
+                );
+            }
             let file = match config {
                 Some(path) => FileConfig::load(&path)?,
                 None => FileConfig::default(),
@@ -242,6 +264,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 request_timeout_seconds: request_timeout,
                 client_timeout_seconds: client_timeout,
                 max_http_connections,
+                max_body_memory_mib: max_body_memory,
             };
             let config = ServeConfig::resolve(explicit, file)?;
             lakecat_server::serve::serve(config).await?;

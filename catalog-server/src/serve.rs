@@ -62,11 +62,11 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         crate::app_with(AppSettings {
             catalog,
             crawlers: crawlers.clone(),
-            glue_keys: config.glue_access_keys.clone(),
             metrics,
             store: Some(shared),
             access: config.access.clone(),
             request_timeout: config.request_timeout,
+            max_body_memory: config.max_body_memory,
         }),
         config.connection_limits,
         shutdown_signal(),

@@ -48,11 +48,11 @@ async fn test_app_with(
         app: lakecat_server::app_with(lakecat_server::AppSettings {
             catalog,
             crawlers,
-            glue_keys: Default::default(),
             metrics: Default::default(),
             store: Some(store),
             access,
             request_timeout: lakecat_server::deadline::DEFAULT_REQUEST_TIMEOUT,
+            max_body_memory: 64 << 20,
         }),
         _dir: dir,
     }
@@ -1092,6 +1092,7 @@ async fn each_role_may_do_exactly_what_it_should() {
     let access = Access {
         required: true,
         tokens,
+        glue_keys: Default::default(),
     };
     let t = test_app_with(Default::default(), access).await;
     let app = t.app.clone();

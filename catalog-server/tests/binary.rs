@@ -121,10 +121,17 @@ fn venv_python() -> std::path::PathBuf {
     python
 }
 
-/// Runs `tests/python/glue_boto3.py` against the server on `port` with `args`; returns
-/// its exit status and its stdout and stderr.
-fn run_boto3_script(port: u16, args: &[&str]) -> (std::process::ExitStatus, String) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/glue_boto3.py");
+/// Runs `tests/python/{script}` with the test environment's Python against the server on
+/// `port`, then `args`, with no AWS profile or credentials file in reach; returns its exit
+/// status and its stdout and stderr.
+fn run_glue_script(
+    script: &str,
+    port: u16,
+    args: &[&std::ffi::OsStr],
+) -> (std::process::ExitStatus, String) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/python")
+        .join(script);
     let output = Command::new(venv_python())
         .arg(script)
         .arg(format!("http://127.0.0.1:{port}"))
@@ -138,10 +145,21 @@ fn run_boto3_script(port: u16, args: &[&str]) -> (std::process::ExitStatus, Stri
     (output.status, text)
 }
 
+/// Runs `tests/python/glue_boto3.py` against the server on `port` with `args`.
+fn run_boto3_script(port: u16, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    run_glue_script("glue_boto3.py", port, &args)
+}
+
 #[test]
 fn boto3_drives_the_glue_api_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&[], &[], dir.path());
+    // With access keys configured, so every call's signature is checked as AWS checks it.
+    let server = Server::start(
+        &[],
+        &[("LAKECAT_GLUE_ACCESS_KEYS", "lakecat:lakecat-secret")],
+        dir.path(),
+    );
     let (output, text) = run_boto3_script(server.port, &[]);
     let (stopped, log) = server.stop();
     assert!(output.success(), "{text}\nserver log:\n{log}");
@@ -196,7 +214,7 @@ fn glue_requests_must_be_signed_when_access_keys_are_configured() {
         dir.path(),
     );
     let (status, body) = http(server.port, "POST", "/", Some("{}")).unwrap();
-    assert_eq!(status, 400);
+    assert_eq!(status, 403, "{body}");
     assert!(
         body.contains("MissingAuthenticationTokenException"),
         "{body}"
@@ -266,7 +284,7 @@ fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&[], &[], dir.path());
     let moto_port = free_port();
-    let mut moto = Command::new(venv_python())
+    let mut moto_server = Command::new(venv_python())
         .args([
             "-m",
             "moto.server",
@@ -284,21 +302,16 @@ fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
         assert!(Instant::now() < deadline, "moto did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/python/glue_compare_moto.py"
+    let moto = format!("http://127.0.0.1:{moto_port}");
+    let (status, text) = run_glue_script(
+        "glue_compare_moto.py",
+        server.port,
+        &[std::ffi::OsStr::new(&moto)],
     );
-    let output = Command::new(venv_python())
-        .arg(script)
-        .arg(format!("http://127.0.0.1:{}", server.port))
-        .arg(format!("http://127.0.0.1:{moto_port}"))
-        .output()
-        .unwrap();
-    let _ = moto.kill();
-    let _ = moto.wait();
-    let text = output_text(&output);
+    let _ = moto_server.kill();
+    let _ = moto_server.wait();
     let (stopped, log) = server.stop();
-    assert!(output.status.success(), "{text}\nserver log:\n{log}");
+    assert!(status.success(), "{text}\nserver log:\n{log}");
     assert!(text.contains("shapes match moto"), "{text}");
     assert!(stopped, "{log}");
 }
@@ -306,7 +319,11 @@ fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
 #[test]
 fn the_aws_cli_reads_and_writes_through_the_glue_api() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&[], &[], dir.path());
+    let server = Server::start(
+        &[],
+        &[("LAKECAT_GLUE_ACCESS_KEYS", "cli:cli-secret")],
+        dir.path(),
+    );
     let aws = venv_python().with_file_name("aws");
     let endpoint = format!("http://127.0.0.1:{}", server.port);
     let run = |args: &[&str]| {
@@ -322,7 +339,7 @@ fn the_aws_cli_reads_and_writes_through_the_glue_api() {
             ])
             .args(args)
             .env("AWS_ACCESS_KEY_ID", "cli")
-            .env("AWS_SECRET_ACCESS_KEY", "cli")
+            .env("AWS_SECRET_ACCESS_KEY", "cli-secret")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env_remove("AWS_PROFILE")
@@ -352,6 +369,26 @@ fn the_aws_cli_reads_and_writes_through_the_glue_api() {
 }
 
 #[test]
+fn pyiceberg_glue_catalog_writes_and_reads_an_iceberg_table_through_the_glue_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &[],
+        &[("LAKECAT_GLUE_ACCESS_KEYS", "iceberg:iceberg-secret")],
+        dir.path(),
+    );
+    let (status, text) = run_glue_script(
+        "glue_pyiceberg.py",
+        server.port,
+        &[warehouse.path().as_os_str()],
+    );
+    let (stopped, log) = server.stop();
+    assert!(status.success(), "{text}\nserver log:\n{log}");
+    assert!(text.contains("pyiceberg glue: ok"), "{text}");
+    assert!(stopped, "{log}");
+}
+
+#[test]
 fn awswrangler_reads_and_writes_partitioned_parquet_through_the_glue_api() {
     use lakecat_testkit::lake::{Columns, write_parquet};
     let python =
@@ -377,7 +414,14 @@ fn awswrangler_reads_and_writes_partitioned_parquet_through_the_glue_api() {
     }
     let dir = tempfile::tempdir().unwrap();
     let env = s3.env();
-    let server_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut server_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // awswrangler signs its Glue calls with the same credentials as its S3 calls.
+    let glue_keys = format!(
+        "{}:{}",
+        lakecat_testkit::s3::ACCESS_KEY,
+        lakecat_testkit::s3::SECRET_KEY
+    );
+    server_env.push(("LAKECAT_GLUE_ACCESS_KEYS", &glue_keys));
     let server = Server::start(&[], &server_env, dir.path());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -496,21 +540,7 @@ fn beyond_loopback_requests_need_a_token_made_by_lakecat_token() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("needs credentials"), "{stderr}");
 
-    let made = Command::new(env!("CARGO_BIN_EXE_lakecat"))
-        .args(["token", "--name", "ops", "--role", "editor"])
-        .output()
-        .unwrap();
-    assert!(made.status.success());
-    let text = String::from_utf8_lossy(&made.stdout).to_string();
-    let field = |label: &str| {
-        text.lines()
-            .find_map(|line| line.strip_prefix(label))
-            .map(str::trim)
-            .unwrap_or_else(|| panic!("no {label} in {text}"))
-            .to_string()
-    };
-    let token = field("token (give it to the client; it is not stored):");
-    let entry = field("server entry (tokens / LAKECAT_TOKENS):");
+    let (token, entry) = support::new_token("ops", "editor");
     assert!(
         entry.starts_with("ops:editor:") && !entry.contains(&token),
         "{entry}"

@@ -9,8 +9,14 @@ import json
 import sys
 import time
 
+import urllib.error
+import urllib.request
+
 import boto3
+import botocore.auth
+import botocore.awsrequest
 import botocore.config
+import botocore.credentials
 import botocore.exceptions
 
 
@@ -254,7 +260,54 @@ def auth(endpoint):
     expect_error(editor.exceptions.AccessDeniedException, editor.create_crawler,
                  Name="c", Role="r", DatabaseName="roles",
                  Targets={"S3Targets": [{"Path": "s3://lake/"}]})
-    expect_error(reader.exceptions.AccessDeniedException, reader.delete_database, Name="roles")
+    error = expect_error(reader.exceptions.AccessDeniedException, reader.delete_database,
+                         Name="roles")
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403, error.response
+
+    # A signature must cover what the request does: the operation (X-Amz-Target) and the
+    # server (Host). Requests signed by botocore's own signer, over fewer headers than it
+    # would choose, are refused, and the catalog is unchanged.
+    def signed_request(operation, body, leave_out=(), send_operation=None):
+        class PartialSigner(botocore.auth.SigV4Auth):
+            def headers_to_sign(self, request):
+                headers = super().headers_to_sign(request)
+                for name in leave_out:
+                    del headers[name]
+                return headers
+
+        request = botocore.awsrequest.AWSRequest(
+            method="POST", url=endpoint + "/", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/x-amz-json-1.1",
+                     "X-Amz-Target": f"AWSGlue.{operation}"})
+        PartialSigner(botocore.credentials.Credentials("lakecat", "lakecat-secret"),
+                      "glue", "us-east-1").add_auth(request)
+        headers = dict(request.headers.items())
+        if send_operation:
+            headers["X-Amz-Target"] = f"AWSGlue.{send_operation}"
+        http = urllib.request.Request(endpoint + "/", data=request.body, headers=headers,
+                                      method="POST")
+        try:
+            with urllib.request.urlopen(http) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as failure:
+            return failure.code, json.loads(failure.read() or b"{}")
+
+    assert signed_request("GetDatabase", {"Name": "roles"})[0] == 200
+    # The operation swap: signed for GetDatabase without X-Amz-Target, sent as DeleteDatabase.
+    status, answer = signed_request("GetDatabase", {"Name": "roles"}, leave_out=["x-amz-target"],
+                                    send_operation="DeleteDatabase")
+    assert (status, answer["__type"]) == (400, "IncompleteSignatureException"), (status, answer)
+    assert "X-Amz-Target" in answer["Message"], answer
+    # The same swap when the target was signed: the signature no longer matches.
+    status, answer = signed_request("GetDatabase", {"Name": "roles"},
+                                    send_operation="DeleteDatabase")
+    assert (status, answer["__type"]) == (403, "InvalidSignatureException"), (status, answer)
+    # A signature that leaves out Host could be replayed against any server with the key.
+    status, answer = signed_request("GetDatabase", {"Name": "roles"}, leave_out=["host"])
+    assert (status, answer["__type"]) == (400, "IncompleteSignatureException"), (status, answer)
+    assert "'Host'" in answer["Message"], answer
+    assert client(endpoint).get_database(Name="roles")["Database"]["Name"] == "roles"
+
     client(endpoint).delete_database(Name="roles")
     print("boto3 glue auth: ok")
 

@@ -17,7 +17,6 @@ use lakecat_catalog::{Catalog, PageRequest};
 use lakecat_crawler::CrawlerService;
 use std::sync::Arc;
 
-use crate::glue::AccessKeys;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -30,9 +29,6 @@ pub struct AppState {
     pub catalog: Catalog,
     /// Crawlers, their runs and custom classifiers.
     pub crawlers: CrawlerService,
-    /// Access keys whose SigV4 signatures the Glue-compatible API accepts; none means
-    /// signatures are not checked.
-    pub glue_keys: Arc<AccessKeys>,
     /// The server's metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Whether requests need credentials, and the REST API's tokens.

@@ -24,6 +24,32 @@ impl GlueError {
         }
     }
 
+    /// An error of Glue's exception type `kind`, sent with `status`.
+    pub(crate) fn with_status(
+        status: StatusCode,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> GlueError {
+        GlueError {
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// An authentication or authorization error, with the HTTP status AWS sends it with:
+    /// 400 for a signature that is malformed or incomplete (`IncompleteSignatureException`),
+    /// 403 for a missing, unknown, wrong or expired signature and for a denied operation.
+    /// Clients switch on the `__type`, which is the same either way.
+    pub(crate) fn auth(kind: &'static str, message: impl Into<String>) -> GlueError {
+        let status = if kind == "IncompleteSignatureException" {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        GlueError::with_status(status, kind, message)
+    }
+
     /// `InvalidInputException`.
     pub(crate) fn invalid(message: impl Into<String>) -> GlueError {
         GlueError::new("InvalidInputException", message)
@@ -49,6 +75,12 @@ impl GlueError {
             ),
             _ => ("InternalServiceException", true),
         }
+    }
+
+    /// Glue's exception type.
+    #[cfg(test)]
+    pub(crate) fn kind(&self) -> &'static str {
+        self.kind
     }
 
     /// Sends the response with `request_id`.

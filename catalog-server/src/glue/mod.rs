@@ -10,15 +10,45 @@ mod shapes;
 mod sigv4;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, http};
 use serde::de::DeserializeOwned;
 
 use crate::api::AppState;
 use crate::auth::Role;
 pub(crate) use error::GlueError;
 pub use sigv4::AccessKeys;
+use sigv4::PendingSignature;
+
+/// Whether a request is for the Glue API: `POST /`.
+pub(crate) fn is_glue_request<B>(request: &http::Request<B>) -> bool {
+    request.method() == Method::POST && request.uri().path() == "/"
+}
+
+/// The request's id (see `app`), returned in `x-amzn-RequestId` as AWS does.
+fn request_id_of(headers: &HeaderMap) -> String {
+    crate::app::request_id(headers)
+        .map(str::to_string)
+        .unwrap_or_else(lakecat_catalog::id::random_uuid)
+}
+
+/// Checks a Glue request's credentials from its headers, before its body is read: the
+/// signature's key, date and signed headers, and the signature itself when the request
+/// declares its payload's hash. Refusals are Glue's errors.
+pub(crate) fn check_credentials(
+    keys: &AccessKeys,
+    request: &Request,
+) -> Result<PendingSignature, Box<Response>> {
+    let headers = request.headers();
+    keys.check_headers(headers)
+        .and_then(|pending| {
+            pending.verify_declared(request.method(), request.uri(), headers)?;
+            Ok(pending)
+        })
+        .map_err(|error| Box::new(error.into_response_with(&request_id_of(headers))))
+}
 
 /// Parses a request body; an empty body is an empty request.
 pub(crate) fn parse<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, GlueError> {
@@ -61,15 +91,19 @@ pub(crate) async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    pending: Option<Extension<PendingSignature>>,
     body: Bytes,
 ) -> Response {
-    // The request's id (see `app`), returned in `x-amzn-RequestId` as AWS does.
-    let request_id = crate::app::request_id(&headers)
-        .map(str::to_string)
-        .unwrap_or_else(lakecat_catalog::id::random_uuid);
-    // Requests are signed when the server needs credentials or has keys configured.
-    let role = if state.access.required || !state.glue_keys.is_empty() {
-        match state.glue_keys.verify(&method, &uri, &headers, &body) {
+    let request_id = request_id_of(&headers);
+    // Requests are signed when the server needs credentials or has keys configured. Their
+    // headers were checked before the body was read (`auth::check`); the signature over the
+    // body is checked here.
+    let role = if state.access.glue_signatures_checked() {
+        let pending = match pending {
+            Some(Extension(pending)) => Ok(pending),
+            None => state.access.glue_keys.check_headers(&headers),
+        };
+        match pending.and_then(|pending| pending.verify(&method, &uri, &headers, &body)) {
             Ok(role) => Some(role),
             Err(error) => return error.into_response_with(&request_id),
         }
@@ -82,7 +116,7 @@ pub(crate) async fn handle(
         .unwrap_or_default();
     let result = match target.strip_prefix("AWSGlue.") {
         Some(operation) if role.is_some_and(|role| role < required_role(operation)) => {
-            Err(GlueError::new(
+            Err(GlueError::auth(
                 "AccessDeniedException",
                 format!(
                     "the access key's role may not perform glue:{operation}; it needs role {}",

@@ -72,31 +72,30 @@ impl AccessKeys {
         self.secrets.is_empty()
     }
 
-    /// Checks a request's signature; returns the role of the key that signed it.
-    pub(crate) fn verify(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<Role, GlueError> {
+    /// Checks what a request's headers alone can show, before its body is read: a
+    /// signature for a known key, a fresh `X-Amz-Date`, and signed headers that cover
+    /// `host` and every `x-amz-*` header sent. When the request declares its payload's hash
+    /// (`x-amz-content-sha256`), the signature itself is checked too. [`PendingSignature::verify`]
+    /// completes the check once the body is there.
+    pub(crate) fn check_headers(&self, headers: &HeaderMap) -> Result<PendingSignature, GlueError> {
         let authorization = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
-                GlueError::new(
+                GlueError::auth(
                     "MissingAuthenticationTokenException",
                     "Missing Authentication Token",
                 )
             })?;
         let parts = Authorization::parse(authorization).ok_or_else(|| {
-            GlueError::new(
+            GlueError::auth(
                 "IncompleteSignatureException",
-                "the Authorization header is not an AWS4-HMAC-SHA256 signature",
+                "the Authorization header is not an AWS4-HMAC-SHA256 signature with Credential, \
+                 SignedHeaders and Signature",
             )
         })?;
         let (secret, role) = self.secrets.get(parts.access_key_id).ok_or_else(|| {
-            GlueError::new(
+            GlueError::auth(
                 "UnrecognizedClientException",
                 "The security token included in the request is invalid.",
             )
@@ -105,49 +104,200 @@ impl AccessKeys {
             .get("x-amz-date")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
-                GlueError::new("IncompleteSignatureException", "X-Amz-Date is missing")
+                GlueError::auth(
+                    "IncompleteSignatureException",
+                    "Authorization header requires existence of a 'X-Amz-Date' header.",
+                )
             })?;
+        check_signed_headers(headers, &parts.signed_headers)?;
         let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
-            .map_err(|_| GlueError::new("IncompleteSignatureException", "X-Amz-Date is malformed"))?
+            .map_err(|_| {
+                GlueError::auth(
+                    "IncompleteSignatureException",
+                    format!("X-Amz-Date {amz_date:?} is not of the form YYYYMMDD'T'HHMMSS'Z'"),
+                )
+            })?
             .and_utc();
         if (Utc::now() - signed_at).num_minutes().abs() > MAX_CLOCK_SKEW_MINUTES {
-            return Err(GlueError::new(
+            return Err(GlueError::auth(
                 "InvalidSignatureException",
                 format!(
                     "Signature expired: {amz_date} is more than 15 minutes from the server's time"
                 ),
             ));
         }
-        let canonical = canonical_request(method, uri, headers, &parts.signed_headers, body)
+        let pending = PendingSignature {
+            access_key_id: parts.access_key_id.to_string(),
+            secret: secret.clone(),
+            role: *role,
+            amz_date: amz_date.to_string(),
+            scope: parts.scope.to_string(),
+            signed_headers: parts.signed_headers.iter().map(|h| h.to_string()).collect(),
+            signature: parts.signature.to_string(),
+            declared_payload_hash: headers
+                .get("x-amz-content-sha256")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_ascii_lowercase),
+        };
+        Ok(pending)
+    }
+}
+
+/// A signature whose headers passed [`AccessKeys::check_headers`], waiting for the body.
+#[derive(Clone)]
+pub(crate) struct PendingSignature {
+    access_key_id: String,
+    secret: String,
+    role: Role,
+    amz_date: String,
+    scope: String,
+    signed_headers: Vec<String>,
+    signature: String,
+    /// The payload hash the client declared in `x-amz-content-sha256`, if it did.
+    declared_payload_hash: Option<String>,
+}
+
+impl std::fmt::Debug for PendingSignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret never reaches logs.
+        f.debug_struct("PendingSignature")
+            .field("access_key_id", &self.access_key_id)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PendingSignature {
+    /// Whether the signature can be checked before the body is read: the client declared
+    /// the payload's hash, which the signature covers.
+    pub(crate) fn checkable_without_body(&self) -> bool {
+        self.declared_payload_hash
+            .as_deref()
+            .is_some_and(|hash| hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
+
+    /// Checks the signature over the declared payload hash, before the body is read (see
+    /// [`PendingSignature::checkable_without_body`]).
+    pub(crate) fn verify_declared(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<(), GlueError> {
+        match &self.declared_payload_hash {
+            Some(hash) if self.checkable_without_body() => {
+                self.check_signature(method, uri, headers, hash)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Completes the check with the body; returns the role of the key that signed it.
+    pub(crate) fn verify(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Role, GlueError> {
+        let payload_hash = hex(&Sha256::digest(body));
+        if let Some(declared) = &self.declared_payload_hash
+            && *declared != payload_hash
+        {
+            return Err(GlueError::auth(
+                "InvalidSignatureException",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            ));
+        }
+        self.check_signature(method, uri, headers, &payload_hash)?;
+        Ok(self.role)
+    }
+
+    fn check_signature(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        payload_hash: &str,
+    ) -> Result<(), GlueError> {
+        let signed_headers: Vec<&str> = self.signed_headers.iter().map(String::as_str).collect();
+        let canonical = canonical_request(method, uri, headers, &signed_headers, payload_hash)
             .ok_or_else(|| {
-                GlueError::new("IncompleteSignatureException", "a signed header is missing")
+                GlueError::auth("IncompleteSignatureException", "a signed header is missing")
             })?;
         let string_to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{}\n{}",
-            parts.scope,
+            "AWS4-HMAC-SHA256\n{}\n{}\n{}",
+            self.amz_date,
+            self.scope,
             hex(&Sha256::digest(canonical.as_bytes()))
         );
-        let mut key = format!("AWS4{secret}").into_bytes();
-        for part in parts.scope.split('/') {
+        let mut key = format!("AWS4{}", self.secret).into_bytes();
+        for part in self.scope.split('/') {
             key = hmac(&key, part.as_bytes());
         }
         let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
         // A constant-time comparison: the time taken says nothing about the right signature.
-        let matches = expected.len() == parts.signature.len()
+        let matches = expected.len() == self.signature.len()
             && expected
                 .bytes()
-                .zip(parts.signature.bytes())
+                .zip(self.signature.bytes())
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
         if !matches {
-            return Err(GlueError::new(
+            return Err(GlueError::auth(
                 "InvalidSignatureException",
                 "The request signature we calculated does not match the signature you provided. \
                  Check your AWS Secret Access Key and signing method.",
             ));
         }
-        Ok(*role)
+        Ok(())
     }
+}
+
+/// The headers a signature must cover, as AWS requires: `host`, and every `x-amz-*`
+/// header the request carries (`x-amz-target` names the operation, `x-amz-date` bounds the
+/// replay window, `x-amz-content-sha256` the body). A signature that leaves one out could
+/// be replayed against another server or re-sent with another operation.
+fn check_signed_headers(headers: &HeaderMap, signed: &[&str]) -> Result<(), GlueError> {
+    let is_signed = |name: &str| signed.iter().any(|s| s.eq_ignore_ascii_case(name));
+    if !is_signed("host") {
+        return Err(GlueError::auth(
+            "IncompleteSignatureException",
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+        ));
+    }
+    let mut unsigned: Vec<&str> = headers
+        .keys()
+        .map(|name| name.as_str())
+        .filter(|name| name.starts_with("x-amz-") && !is_signed(name))
+        .collect();
+    unsigned.sort_unstable();
+    unsigned.dedup();
+    if let Some(first) = unsigned.first() {
+        return Err(GlueError::auth(
+            "IncompleteSignatureException",
+            format!(
+                "'{}' must be a 'SignedHeader' in the AWS Authorization (unsigned: {}).",
+                display_header_name(first),
+                unsigned.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A header name as AWS's messages spell it: `x-amz-target` is `X-Amz-Target`.
+fn display_header_name(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The parts of an `Authorization` header.
@@ -219,7 +369,7 @@ fn canonical_request(
     uri: &Uri,
     headers: &HeaderMap,
     signed_headers: &[&str],
-    body: &[u8],
+    payload_hash: &str,
 ) -> Option<String> {
     let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
     let path = if path.is_empty() {
@@ -261,7 +411,7 @@ fn canonical_request(
         "{method}\n{path}\n{}\n{canonical_headers}\n{}\n{}",
         query.join("&"),
         signed_headers.join(";"),
-        hex(&Sha256::digest(body))
+        payload_hash
     ))
 }
 
@@ -292,7 +442,7 @@ mod tests {
             &Uri::from_static("/"),
             &headers,
             &["host", "x-amz-date"],
-            b"",
+            &hex(&Sha256::digest(b"")),
         )
         .unwrap_or_default();
         let string_to_sign = format!(
@@ -308,6 +458,200 @@ mod tests {
             hex(&hmac(&key, string_to_sign.as_bytes())),
             "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
         );
+    }
+
+    /// Signs a Glue request as an SDK would, over the headers named in `signed`.
+    fn sign(headers: &mut HeaderMap, signed: &[&str], body: &[u8], secret: &str) {
+        let date = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        headers.insert(
+            "x-amz-date",
+            date.parse().unwrap_or_else(|_| unreachable!()),
+        );
+        let scope = format!("{}/us-east-1/glue/aws4_request", &date[..8]);
+        let canonical = canonical_request(
+            &Method::POST,
+            &Uri::from_static("/"),
+            headers,
+            signed,
+            &hex(&Sha256::digest(body)),
+        )
+        .unwrap_or_default();
+        let string_to_sign = format!(
+            "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+            hex(&Sha256::digest(canonical.as_bytes()))
+        );
+        let mut key = format!("AWS4{secret}").into_bytes();
+        for part in scope.split('/') {
+            key = hmac(&key, part.as_bytes());
+        }
+        let signature = hex(&hmac(&key, string_to_sign.as_bytes()));
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=admin/{scope}, SignedHeaders={}, Signature={signature}",
+            signed.join(";")
+        );
+        headers.insert(
+            "authorization",
+            authorization.parse().unwrap_or_else(|_| unreachable!()),
+        );
+    }
+
+    fn glue_headers(operation: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("host", "127.0.0.1:8088".to_string()),
+            ("x-amz-target", format!("AWSGlue.{operation}")),
+            ("content-type", "application/x-amz-json-1.1".to_string()),
+        ] {
+            headers.insert(name, value.parse().unwrap_or_else(|_| unreachable!()));
+        }
+        headers
+    }
+
+    fn outcome(keys: &AccessKeys, headers: &HeaderMap, body: &[u8]) -> Result<Role, &'static str> {
+        keys.check_headers(headers)
+            .and_then(|pending| {
+                pending.verify_declared(&Method::POST, &Uri::from_static("/"), headers)?;
+                pending.verify(&Method::POST, &Uri::from_static("/"), headers, body)
+            })
+            .map_err(|error| error.kind())
+    }
+
+    /// What a signature must cover, case by case: each tampering is refused, and the
+    /// requests SDKs send pass.
+    #[test]
+    fn signatures_must_cover_host_and_every_amz_header() {
+        let keys = AccessKeys::parse("admin:admin-secret").unwrap_or_default();
+        let body = br#"{"Name": "sales"}"#;
+        type Tamper = fn(&mut HeaderMap);
+        /// What the case is, the headers signed, the change made after signing, the outcome.
+        type Case = (
+            &'static str,
+            &'static [&'static str],
+            Tamper,
+            Result<Role, &'static str>,
+        );
+        let cases: [Case; 8] = [
+            (
+                "an SDK's request",
+                &["content-type", "host", "x-amz-date", "x-amz-target"],
+                |_| {},
+                Ok(Role::Admin),
+            ),
+            (
+                "host unsigned, so replayable on another server",
+                &["x-amz-date", "x-amz-target"],
+                |_| {},
+                Err("IncompleteSignatureException"),
+            ),
+            (
+                "target unsigned, so the operation can be swapped",
+                &["host", "x-amz-date"],
+                |_| {},
+                Err("IncompleteSignatureException"),
+            ),
+            (
+                "the operation swapped after signing",
+                &["host", "x-amz-date", "x-amz-target"],
+                |h| {
+                    h.insert(
+                        "x-amz-target",
+                        "AWSGlue.DeleteDatabase"
+                            .parse()
+                            .unwrap_or_else(|_| unreachable!()),
+                    );
+                },
+                Err("InvalidSignatureException"),
+            ),
+            (
+                "the host changed after signing",
+                &["host", "x-amz-date", "x-amz-target"],
+                |h| {
+                    h.insert(
+                        "host",
+                        "other:8088".parse().unwrap_or_else(|_| unreachable!()),
+                    );
+                },
+                Err("InvalidSignatureException"),
+            ),
+            (
+                "an x-amz header added after signing",
+                &["host", "x-amz-date", "x-amz-target"],
+                |h| {
+                    h.insert(
+                        "x-amz-security-token",
+                        "t".parse().unwrap_or_else(|_| unreachable!()),
+                    );
+                },
+                Err("IncompleteSignatureException"),
+            ),
+            (
+                "a declared payload hash that does not match the body",
+                &["host", "x-amz-content-sha256", "x-amz-date", "x-amz-target"],
+                |h| {
+                    h.insert(
+                        "x-amz-content-sha256",
+                        hex(&Sha256::digest(b"other"))
+                            .parse()
+                            .unwrap_or_else(|_| unreachable!()),
+                    );
+                },
+                Err("InvalidSignatureException"),
+            ),
+            (
+                "the signature cut off",
+                &["host", "x-amz-date", "x-amz-target"],
+                |h| {
+                    let text = h
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    let cut = text[..text.find(", Signature=").unwrap_or(0)].to_string();
+                    h.insert(
+                        "authorization",
+                        cut.parse().unwrap_or_else(|_| unreachable!()),
+                    );
+                },
+                Err("IncompleteSignatureException"),
+            ),
+        ];
+        for (case, signed, tamper, expected) in cases {
+            let mut headers = glue_headers("GetDatabase");
+            if signed.contains(&"x-amz-content-sha256") {
+                headers.insert(
+                    "x-amz-content-sha256",
+                    hex(&Sha256::digest(body))
+                        .parse()
+                        .unwrap_or_else(|_| unreachable!()),
+                );
+            }
+            sign(&mut headers, signed, body, "admin-secret");
+            tamper(&mut headers);
+            assert_eq!(outcome(&keys, &headers, body), expected, "{case}");
+        }
+    }
+
+    /// A request that declares its payload's hash is checked before its body is read.
+    #[test]
+    fn a_declared_payload_hash_lets_the_signature_be_checked_before_the_body() {
+        let keys = AccessKeys::parse("admin:admin-secret").unwrap_or_default();
+        let body = b"{}";
+        let signed = ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-target"];
+        let mut headers = glue_headers("GetDatabases");
+        headers.insert(
+            "x-amz-content-sha256",
+            hex(&Sha256::digest(body))
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
+        sign(&mut headers, &signed, body, "wrong-secret");
+        let pending = keys
+            .check_headers(&headers)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(pending.checkable_without_body());
+        let refused = pending
+            .verify_declared(&Method::POST, &Uri::from_static("/"), &headers)
+            .map_err(|e| e.kind());
+        assert_eq!(refused, Err("InvalidSignatureException"));
     }
 
     #[test]

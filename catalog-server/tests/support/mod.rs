@@ -169,3 +169,25 @@ impl Server {
         (output.status.success(), text)
     }
 }
+
+/// A new bearer token made by `lakecat token`: (the token clients send, the server's
+/// `LAKECAT_TOKENS` entry for it).
+pub fn new_token(name: &str, role: &str) -> (String, String) {
+    let made = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["token", "--name", name, "--role", role])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", output_text(&made));
+    let text = String::from_utf8_lossy(&made.stdout).to_string();
+    let field = |label: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(label))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("no {label} in {text}"))
+            .to_string()
+    };
+    (
+        field("token (give it to the client; it is not stored):"),
+        field("server entry (tokens / LAKECAT_TOKENS):"),
+    )
+}
