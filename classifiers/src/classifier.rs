@@ -135,7 +135,8 @@ pub enum Outcome {
 
 /// Classifiers in the order they are tried: custom ones first, in the order given, then the
 /// built-ins in a fixed order. Certainty 1.0 ends the search; otherwise the highest certainty
-/// above 0 wins (the earlier classifier on a tie); nothing above 0 is `UNKNOWN`.
+/// above 0 wins (the earlier classifier on a tie); nothing above 0 is `UNKNOWN`. A schema
+/// past one of the [`crate::limits`] counts as that classifier's failure, with the reason.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     classifiers: Vec<Arc<dyn Classifier>>,
@@ -194,7 +195,16 @@ impl Registry {
         let mut best: Option<Classification> = None;
         let mut reasons = Vec::new();
         for classifier in &self.classifiers {
-            match classifier.classify(object).await {
+            let found = classifier
+                .classify(object)
+                .await
+                .and_then(|found| match found {
+                    Some(found) if found.certainty > 0.0 => crate::limits::check(&found.schema)
+                        .map(|()| Some(found))
+                        .map_err(|reason| ClassifyError::OverLimit { reason }),
+                    other => Ok(other),
+                });
+            match found {
                 Ok(Some(found)) if found.certainty >= 1.0 => return Outcome::Classified(found),
                 Ok(Some(found)) => {
                     let better = found.certainty > 0.0

@@ -22,6 +22,13 @@ pub enum ClassifyError {
         /// What is wrong.
         reason: String,
     },
+    /// The object's schema passes one of the [`crate::limits`] (too wide, too deeply
+    /// nested); the object is skipped with the reason.
+    #[error("over a limit: {reason}")]
+    OverLimit {
+        /// Which limit, and by how much.
+        reason: String,
+    },
 }
 
 impl ClassifyError {

@@ -11,7 +11,9 @@ pub mod compression;
 pub mod custom;
 pub mod error;
 pub mod formats;
+pub mod limits;
 pub mod merge;
+mod ordered;
 pub mod schema;
 pub mod source;
 

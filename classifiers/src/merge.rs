@@ -6,6 +6,9 @@
 //! `double`, decimals to a decimal that holds both, dates and timestamps to `timestamp`,
 //! nested types field by field, and anything else to `string`.
 
+use std::collections::{HashMap, HashSet};
+
+use crate::ordered::Ordered;
 use crate::schema::{Field, HiveType, Schema};
 
 /// Largest decimal precision Hive allows.
@@ -99,29 +102,48 @@ pub fn widen(a: &HiveType, b: &HiveType) -> HiveType {
     }
 }
 
+/// A field name as Hive compares names: case-insensitively.
+fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
 /// The fields of both, in first-seen order, types widened where names meet (names compare
-/// case-insensitively, as Hive's do).
+/// case-insensitively, as Hive's do). Names are looked up by key, so merging wide schemas
+/// (tens of thousands of columns) takes time in proportion to their width.
 fn union_fields(first: &[Field], second: &[Field]) -> Vec<Field> {
-    let mut fields: Vec<Field> = first.to_vec();
-    for field in second {
-        match fields
-            .iter_mut()
-            .find(|f| f.name.eq_ignore_ascii_case(&field.name))
-        {
-            Some(existing) => existing.data_type = widen(&existing.data_type, &field.data_type),
-            None => fields.push(field.clone()),
-        }
+    let mut merged = Ordered::default();
+    add_fields(&mut merged, first);
+    add_fields(&mut merged, second);
+    into_fields(merged)
+}
+
+/// Adds `fields` to `merged`, widening the type of a name already there.
+fn add_fields<'a>(merged: &mut Ordered<HiveType>, fields: impl IntoIterator<Item = &'a Field>) {
+    for field in fields {
+        merged.add(
+            name_key(&field.name),
+            field.name.clone(),
+            field.data_type.clone(),
+            |existing, data_type| *existing = widen(existing, &data_type),
+        );
     }
-    fields
+}
+
+fn into_fields(merged: Ordered<HiveType>) -> Vec<Field> {
+    merged
+        .into_entries()
+        .into_iter()
+        .map(|(name, data_type)| Field::new(name, data_type))
+        .collect()
 }
 
 /// Merges schemas into one: columns in first-seen order, types widened.
 pub fn merge_schemas<'a>(schemas: impl IntoIterator<Item = &'a Schema>) -> Schema {
-    let mut merged = Vec::new();
+    let mut merged = Ordered::default();
     for schema in schemas {
-        merged = union_fields(&merged, &schema.fields);
+        add_fields(&mut merged, &schema.fields);
     }
-    Schema::new(merged)
+    Schema::new(into_fields(merged))
 }
 
 /// How alike two schemas are, from 0 (nothing shared) to 1 (the same columns and types).
@@ -131,13 +153,18 @@ pub fn merge_schemas<'a>(schemas: impl IntoIterator<Item = &'a Schema>) -> Schem
 /// with incompatible types, and 0 when only one has it; the score is the mean. A partition
 /// that adds one column to ten scores 10/11.
 pub fn similarity(a: &Schema, b: &Schema) -> f64 {
-    let names = union_fields(&a.fields, &b.fields);
-    if names.is_empty() {
-        return 1.0;
+    // The first field of each name counts, as `Schema::field` finds it.
+    let mut in_b: HashMap<String, &Field> = HashMap::with_capacity(b.fields.len());
+    for field in &b.fields {
+        in_b.entry(name_key(&field.name)).or_insert(field);
     }
+    let mut names: HashSet<String> = HashSet::with_capacity(a.fields.len() + b.fields.len());
     let mut score = 0.0;
-    for field in &names {
-        if let (Some(x), Some(y)) = (a.field(&field.name), b.field(&field.name)) {
+    for x in &a.fields {
+        let key = name_key(&x.name);
+        if let Some(y) = in_b.get(&key)
+            && !names.contains(&key)
+        {
             let widened = widen(&x.data_type, &y.data_type);
             let both_strings = x.data_type == HiveType::String && y.data_type == HiveType::String;
             score += if widened != HiveType::String || both_strings {
@@ -146,6 +173,11 @@ pub fn similarity(a: &Schema, b: &Schema) -> f64 {
                 0.5
             };
         }
+        names.insert(key);
+    }
+    names.extend(in_b.into_keys());
+    if names.is_empty() {
+        return 1.0;
     }
     score / names.len() as f64
 }

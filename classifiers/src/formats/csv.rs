@@ -15,6 +15,8 @@
 //!   trailing delimiters (the empty last column is dropped), ragged rows (missing cells are
 //!   null), and a header repeated inside the data.
 
+use std::collections::{HashMap, HashSet};
+
 use async_trait::async_trait;
 
 use crate::classifier::{Classification, Classifier, FormatProperties};
@@ -466,6 +468,9 @@ fn is_header(first: &[String], data: &[Vec<String>], columns: usize) -> bool {
 /// Column names from a header: lower case, blanks and duplicates replaced.
 fn header_names(first: &[String], columns: usize) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(columns);
+    // Found through a set, so that a header of tens of thousands of cells stays linear.
+    let mut taken: HashSet<String> = HashSet::with_capacity(columns);
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     for i in 0..columns {
         let raw = first
             .get(i)
@@ -476,14 +481,20 @@ fn header_names(first: &[String], columns: usize) -> Vec<String> {
         } else {
             raw
         };
-        if names.contains(&name) {
-            let base = name.clone();
-            let mut n = 1;
-            while names.contains(&name) {
-                name = format!("{base}_{n}");
-                n += 1;
+        if taken.contains(&name) {
+            // Each name remembers its next suffix, so a header repeating one name stays
+            // linear too.
+            let next = next_suffix.entry(name.clone()).or_insert(1);
+            let base = name;
+            loop {
+                name = format!("{base}_{next}");
+                *next += 1;
+                if !taken.contains(&name) {
+                    break;
+                }
             }
         }
+        taken.insert(name.clone());
         names.push(name);
     }
     names

@@ -16,6 +16,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use crate::classifier::{Classification, Classifier, FormatProperties};
 use crate::error::ClassifyError;
 use crate::merge::widen;
+use crate::ordered::Ordered;
 use crate::schema::{Field, HiveType, Schema};
 use crate::source::ObjectSource;
 
@@ -33,7 +34,7 @@ enum Inferred {
     Null,
     Leaf(HiveType),
     Array(Box<Inferred>),
-    Object(Vec<(String, Inferred)>),
+    Object(Fields),
 }
 
 impl Inferred {
@@ -41,7 +42,7 @@ impl Inferred {
         match (self, other) {
             (Inferred::Null, x) | (x, Inferred::Null) => x,
             (Inferred::Array(a), Inferred::Array(b)) => Inferred::Array(Box::new(a.merge(*b))),
-            (Inferred::Object(a), Inferred::Object(b)) => Inferred::Object(merge_fields(a, b)),
+            (Inferred::Object(a), Inferred::Object(b)) => Inferred::Object(a.merge(b)),
             (a, b) => Inferred::Leaf(widen(&a.finish(), &b.finish())),
         }
     }
@@ -54,6 +55,8 @@ impl Inferred {
             Inferred::Array(element) => HiveType::Array(Box::new(element.finish())),
             Inferred::Object(fields) => HiveType::Struct(
                 fields
+                    .0
+                    .into_entries()
                     .into_iter()
                     .map(|(name, t)| Field::new(name, t.finish()))
                     .collect(),
@@ -62,22 +65,28 @@ impl Inferred {
     }
 }
 
-/// Fields of both in first-seen order; Hive names are case-insensitive, so keys differing
-/// only in case are one field.
-fn merge_fields(
-    mut into: Vec<(String, Inferred)>,
-    from: Vec<(String, Inferred)>,
-) -> Vec<(String, Inferred)> {
-    for (key, value) in from {
-        match into.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
-            Some((_, existing)) => {
+/// An object's fields in first-seen order. Hive names are case-insensitive, so keys
+/// differing only in ASCII case are one field.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Fields(Ordered<Inferred>);
+
+impl Fields {
+    /// Adds a field, or merges its type into the field of the same name.
+    fn insert(&mut self, key: String, value: Inferred) {
+        self.0
+            .add(key.to_ascii_lowercase(), key, value, |existing, value| {
                 let current = std::mem::replace(existing, Inferred::Null);
                 *existing = current.merge(value);
-            }
-            None => into.push((key, value)),
-        }
+            });
     }
-    into
+
+    /// Fields of both, `self`'s first.
+    fn merge(mut self, other: Fields) -> Fields {
+        for (key, value) in other.0.into_entries() {
+            self.insert(key, value);
+        }
+        self
+    }
 }
 
 struct InferVisitor;
@@ -139,10 +148,10 @@ impl<'de> Visitor<'de> for InferVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Inferred, A::Error> {
-        let mut fields = Vec::new();
+        let mut fields = Fields::default();
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value::<Inferred>()?;
-            fields = merge_fields(fields, vec![(key, value)]);
+            fields.insert(key, value);
         }
         Ok(Inferred::Object(fields))
     }
@@ -444,12 +453,12 @@ impl Classifier for JsonClassifier {
         else {
             return Ok(None);
         };
-        let mut columns: Vec<(String, Inferred)> = Vec::new();
+        let mut columns = Fields::default();
         let mut scalars = Inferred::Null;
         let mut any_scalar = false;
         for record in records {
             match record {
-                Inferred::Object(fields) => columns = merge_fields(columns, fields),
+                Inferred::Object(fields) => columns = columns.merge(fields),
                 other => {
                     any_scalar = true;
                     scalars = scalars.merge(other);
@@ -461,9 +470,14 @@ impl Classifier for JsonClassifier {
             warnings.push(
                 "some records are not objects; they are typed in a column named record".into(),
             );
-            columns = merge_fields(columns, vec![("record".into(), scalars)]);
+            columns.insert("record".into(), scalars);
         }
-        let mut paths: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        let mut paths: Vec<&str> = columns
+            .0
+            .entries()
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
         paths.sort_unstable();
         let mut properties = FormatProperties::text("org.openx.data.jsonserde.JsonSerDe");
         properties
@@ -474,6 +488,8 @@ impl Classifier for JsonClassifier {
             properties.record_count_estimated = estimated;
         }
         let fields = columns
+            .0
+            .into_entries()
             .into_iter()
             .map(|(name, t)| Field::new(name.to_lowercase(), t.finish()))
             .collect();

@@ -9,6 +9,7 @@ use super::csv::text_value_type;
 use crate::classifier::{Classification, Classifier, FormatProperties};
 use crate::error::ClassifyError;
 use crate::merge::{merge_schemas, widen};
+use crate::ordered::Ordered;
 use crate::schema::{Field, HiveType, Schema};
 use crate::source::ObjectSource;
 
@@ -40,7 +41,8 @@ fn name_of(element: &BytesStart<'_>) -> String {
 #[derive(Default)]
 struct Frame {
     name: String,
-    fields: Vec<(String, Option<HiveType>, usize)>,
+    /// Each field's type (unknown while only empty) and how often it was seen.
+    fields: Ordered<(Option<HiveType>, usize)>,
     text: String,
 }
 
@@ -59,16 +61,18 @@ impl Frame {
     }
 
     fn add(&mut self, name: String, data_type: Option<HiveType>) {
-        match self.fields.iter_mut().find(|(n, _, _)| *n == name) {
-            Some((_, existing, seen)) => {
+        self.fields.add(
+            name.clone(),
+            name,
+            (data_type, 1),
+            |(existing, seen), (data_type, _)| {
                 *seen += 1;
                 *existing = match (existing.take(), data_type) {
                     (Some(a), Some(b)) => Some(widen(&a, &b)),
                     (a, b) => a.or(b),
                 };
-            }
-            None => self.fields.push((name, data_type, 1)),
-        }
+            },
+        );
     }
 
     /// The element's type: a struct of its fields (repeated ones as arrays), or its text's.
@@ -78,8 +82,9 @@ impl Frame {
         }
         Some(HiveType::Struct(
             self.fields
+                .into_entries()
                 .into_iter()
-                .map(|(name, t, seen)| {
+                .map(|(name, (t, seen))| {
                     let t = t.unwrap_or(HiveType::String);
                     Field::new(
                         name,
@@ -99,7 +104,7 @@ impl Frame {
 fn detect_row_tag(text: &[u8]) -> Option<String> {
     let mut reader = quick_xml::Reader::from_reader(text);
     let mut depth = 0usize;
-    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut counts: Ordered<usize> = Ordered::default();
     let mut buffer = Vec::new();
     loop {
         let (start, name) = match reader.read_event_into(&mut buffer) {
@@ -117,10 +122,7 @@ fn detect_row_tag(text: &[u8]) -> Option<String> {
             }
         };
         if depth == 1 {
-            match counts.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, count)) => *count += 1,
-                None => counts.push((name, 1)),
-            }
+            counts.add(name.clone(), name, 1, |count, _| *count += 1);
         }
         if start {
             depth += 1;
@@ -128,6 +130,7 @@ fn detect_row_tag(text: &[u8]) -> Option<String> {
         buffer.clear();
     }
     counts
+        .into_entries()
         .into_iter()
         .filter(|(_, count)| *count >= 2)
         .max_by_key(|(_, count)| *count)
