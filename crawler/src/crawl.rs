@@ -306,7 +306,7 @@ async fn apply(
 const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Completes once `stop` is set.
-async fn stop_requested(stop: &AtomicBool) {
+pub(crate) async fn stop_requested(stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         tokio::time::sleep(STOP_POLL).await;
     }

@@ -210,6 +210,19 @@ fn local_path(object: &str) -> std::path::PathBuf {
     std::path::Path::new("/").join(object)
 }
 
+/// Classifies `object` on the blocking pool. Classifiers parse in memory without yielding,
+/// so a huge object classified on the runtime would hold up the crawl's other work (the
+/// listing, other reads, and a stop) until it was done. A classifier that panics costs its
+/// object, reported with the reason, not the crawl.
+async fn classify_apart(registry: Registry, object: StoreObject) -> Outcome {
+    let runtime = tokio::runtime::Handle::current();
+    let classified =
+        tokio::task::spawn_blocking(move || runtime.block_on(registry.classify(&object))).await;
+    classified.unwrap_or_else(|error| Outcome::Unknown {
+        reasons: vec![format!("the classifiers failed on this object: {error}")],
+    })
+}
+
 /// An object read through `object_store`, counting the bytes it reads.
 struct StoreObject {
     store: Arc<dyn ObjectStore>,
@@ -387,12 +400,14 @@ pub async fn scan(
                 },
                 bytes_read: bytes_read.clone(),
             };
+            let size = object.info.size;
+            let registry = registry.clone();
             async move {
-                let outcome = registry.classify(&object).await;
+                let outcome = classify_apart(registry, object).await;
                 Seen::Read {
                     folder,
                     url,
-                    size: object.info.size,
+                    size,
                     outcome: Box::new(outcome),
                 }
             }
@@ -401,7 +416,15 @@ pub async fn scan(
         .buffer_unordered(options.concurrency.max(1));
 
     let mut folders: BTreeMap<String, FolderScan> = BTreeMap::new();
-    while let Some(item) = seen.next().await {
+    loop {
+        // A stop ends the scan at once, even while objects are being classified: their
+        // outcomes are dropped, and so is the work of the run's tasks on the runtime.
+        let item = tokio::select! {
+            biased;
+            item = seen.next() => item,
+            () = crate::crawl::stop_requested(stop) => break,
+        };
+        let Some(item) = item else { break };
         match item {
             Seen::Skipped => {}
             Seen::Unread { folder, size } => {

@@ -787,3 +787,97 @@ async fn stop_crawl_interrupts_a_big_table_write_on_sqlite() {
     assert_eq!(stopped.last_crawl.unwrap().state, RunState::Stopped);
     assert!(env.tables("lake").await.is_empty(), "the table was written");
 }
+
+/// A classifier that works on its object, without yielding, until released (or for at most
+/// 60 s): what a classifier does with one huge object.
+#[derive(Debug)]
+struct Busy {
+    started: Arc<AtomicBool>,
+    release: Arc<AtomicBool>,
+}
+
+#[async_trait::async_trait]
+impl lakecat_classifiers::Classifier for Busy {
+    fn name(&self) -> &str {
+        "busy"
+    }
+
+    async fn classify(
+        &self,
+        _object: &dyn lakecat_classifiers::ObjectSource,
+    ) -> Result<Option<lakecat_classifiers::Classification>, lakecat_classifiers::ClassifyError>
+    {
+        use std::sync::atomic::Ordering;
+        self.started.store(true, Ordering::SeqCst);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !self.release.load(Ordering::SeqCst) && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        Ok(None)
+    }
+}
+
+/// On the single-threaded runtime `lakecat crawl` tests use, so that a classifier holding
+/// the runtime's one thread would also hold the stop.
+#[tokio::test]
+async fn a_stop_takes_effect_while_a_classifier_works_on_one_object() {
+    use lakecat_crawler::{CrawlOptions, Report, crawl};
+    use object_store::memory::InMemory;
+    use object_store::{ObjectStoreExt, path::Path};
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+
+    let env = Env::new().await;
+    let store = Arc::new(InMemory::new());
+    store
+        .put(&Path::from("lake/huge/one.json"), "{\"n\": 1}\n".into())
+        .await
+        .unwrap();
+    let target = support::target_in(store, "memory://", "lake");
+    let crawler = env.crawler("busy");
+    let busy = Busy {
+        started: Arc::new(AtomicBool::new(false)),
+        release: Arc::new(AtomicBool::new(false)),
+    };
+    let (started, release) = (busy.started.clone(), busy.release.clone());
+    let registry = lakecat_classifiers::Registry::new(
+        [Arc::new(busy) as Arc<dyn lakecat_classifiers::Classifier>],
+        lakecat_classifiers::formats::builtins(),
+    );
+    let report = Report::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let options = CrawlOptions::default();
+    let targets = [target];
+    // Asks for the stop from another thread, as the server's StopCrawler does, once the
+    // classifier is at work.
+    let stopper = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !started.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            stop.store(true, Ordering::SeqCst);
+            Instant::now()
+        })
+    };
+    let outcome = crawl(
+        &env.catalog,
+        &crawler,
+        &targets,
+        &registry,
+        &options,
+        &report,
+        &stop,
+    )
+    .await;
+    let took = stopper.join().unwrap().elapsed();
+    release.store(true, Ordering::SeqCst);
+    let outcome = outcome.unwrap();
+    assert!(outcome.stopped);
+    // About 100 ms; the classifier would have held it for 60 s.
+    assert!(
+        took < Duration::from_secs(5),
+        "the crawl took {took:?} to stop"
+    );
+    assert!(env.tables("busy").await.is_empty());
+}
