@@ -21,6 +21,7 @@ pub mod run;
 pub mod scan;
 pub mod scheduler;
 pub mod service;
+mod unaddressable;
 
 pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, OpenedTargets, crawl};
 pub use error::{CrawlError, Result};

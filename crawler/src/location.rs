@@ -21,6 +21,7 @@ use url::Url;
 use crate::aws_profile;
 use crate::error::{CrawlError, Result};
 use crate::retries::RetryCounter;
+use crate::unaddressable::{ListingFilter, UnaddressableKeys};
 
 /// Where a crawl target lives: a store, a prefix in it, and how to name objects as URLs.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct TargetLocation {
     /// `scheme://authority` (for example `s3://bucket` or `file://`), to which object paths
     /// are appended.
     base: String,
+    /// Keys an S3 listing held that object_store cannot address, left out of the listing.
+    unaddressable: UnaddressableKeys,
 }
 
 impl TargetLocation {
@@ -57,17 +60,7 @@ impl TargetLocation {
                 }
                 (Arc::new(LocalFileSystem::new()), "file://".to_string())
             }
-            "s3" | "s3a" => (
-                Arc::new(
-                    match retries {
-                        Some(counter) => s3_builder(&url).with_http_connector(counter.clone()),
-                        None => s3_builder(&url),
-                    }
-                    .build()
-                    .map_err(|e| invalid(e.to_string()))?,
-                ),
-                format!("s3://{}", url.host_str().unwrap_or_default()),
-            ),
+            "s3" | "s3a" => return TargetLocation::s3(s3_builder_from_env(), target, retries),
             "gs" => (
                 Arc::new({
                     let builder = GoogleCloudStorageBuilder::from_env().with_url(url.as_str());
@@ -104,6 +97,37 @@ impl TargetLocation {
             store,
             prefix,
             base,
+            unaddressable: UnaddressableKeys::default(),
+        })
+    }
+
+    /// An S3 target (`s3://bucket/prefix/`) in the store `builder` describes (endpoint,
+    /// credentials, retries); retryable failures are counted into `retries`. Listings
+    /// leave out keys object_store cannot address, and the crawl reports each.
+    pub fn s3(
+        builder: AmazonS3Builder,
+        target: &str,
+        retries: Option<&RetryCounter>,
+    ) -> Result<TargetLocation> {
+        let invalid = |reason: String| CrawlError::InvalidTarget {
+            target: target.to_string(),
+            reason,
+        };
+        let url = to_url(target).map_err(invalid)?;
+        let unaddressable = UnaddressableKeys::default();
+        let store = builder
+            .with_url(url.as_str())
+            .with_http_connector(ListingFilter {
+                retries: retries.cloned(),
+                found: unaddressable.clone(),
+            })
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
+        Ok(TargetLocation {
+            store: Arc::new(store),
+            prefix: prefix_of(&url).map_err(invalid)?,
+            base: format!("s3://{}", url.host_str().unwrap_or_default()),
+            unaddressable,
         })
     }
 
@@ -115,7 +139,14 @@ impl TargetLocation {
             store,
             prefix: Path::from(prefix.trim_matches('/')),
             base: base.trim_end_matches('/').to_string(),
+            unaddressable: UnaddressableKeys::default(),
         }
+    }
+
+    /// Keys listings left out since the last call because object_store cannot address
+    /// them (S3 keys with `//`, `.` or `..` segments, or control characters).
+    pub(crate) fn take_unaddressable(&self) -> Vec<String> {
+        self.unaddressable.take()
     }
 
     /// The store.
@@ -188,8 +219,8 @@ fn prefix_of(url: &Url) -> Result<Path, String> {
     Path::parse(decoded.trim_matches('/')).map_err(|e| e.to_string())
 }
 
-/// An S3 builder from the environment, then the profile files, then the URL.
-fn s3_builder(url: &Url) -> AmazonS3Builder {
+/// An S3 builder from the environment, then the profile files.
+fn s3_builder_from_env() -> AmazonS3Builder {
     let mut builder = AmazonS3Builder::from_env();
     let set = |key: AmazonS3ConfigKey, builder: &AmazonS3Builder| builder.get_config_value(&key);
     if set(AmazonS3ConfigKey::Region, &builder).is_none()
@@ -210,7 +241,7 @@ fn s3_builder(url: &Url) -> AmazonS3Builder {
         // A local S3-compatible server (MinIO) usually speaks plain HTTP.
         builder = builder.with_allow_http(true);
     }
-    builder.with_url(url.as_str())
+    builder
 }
 
 #[cfg(test)]

@@ -210,6 +210,11 @@ fn local_path(object: &str) -> std::path::PathBuf {
     std::path::Path::new("/").join(object)
 }
 
+/// Why a key an S3 listing held is skipped (a key ending with `/` is a folder: what lies
+/// under it is skipped).
+const UNADDRESSABLE: &str = "the key has an empty segment (//), a . or .. segment, or a \
+    control character, which object-store clients cannot address; skipped (shown escaped)";
+
 /// Classifies `object` on the blocking pool. Classifiers parse in memory without yielding,
 /// so a huge object classified on the runtime would hold up the crawl's other work (the
 /// listing, other reads, and a stop) until it was done. A classifier that panics costs its
@@ -489,6 +494,13 @@ pub async fn scan(
         }
     }
     drop(seen);
+    for key in location.take_unaddressable() {
+        report.skip(
+            Some(Severity::Warning),
+            &location.url_of(&key.escape_debug().to_string(), key.ends_with('/')),
+            UNADDRESSABLE,
+        );
+    }
     if let Some(error) = first_error {
         return Err(error);
     }

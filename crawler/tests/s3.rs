@@ -216,6 +216,7 @@ async fn an_object_still_throttled_after_the_retries_is_recorded_and_skipped() {
         Faults {
             first_gets: 0,
             always: Some("d2.json".into()),
+            ..Faults::default()
         },
     )
     .await
@@ -287,4 +288,97 @@ async fn an_object_still_throttled_after_the_retries_is_recorded_and_skipped() {
         .map(|partition| partition.values)
         .collect();
     assert_eq!(values, [["1"], ["3"]], "{:#?}", run.report);
+}
+
+#[tokio::test]
+async fn keys_object_store_cannot_address_are_skipped_and_reported() {
+    use lakecat_crawler::{OpenedTargets, TargetLocation};
+    use lakecat_testkit::faults::{Faults, FlakyProxy};
+
+    let lake = lake().await;
+    for part in ["1", "2"] {
+        write_text(
+            &lake
+                .bucket_folder
+                .join(format!("warehouse/events/p={part}/d{part}.json")),
+            &format!("{{\"n\": {part}}}\n"),
+        )
+        .unwrap();
+    }
+    // A control character is legal in a file name, so this key is really stored.
+    write_text(
+        &lake
+            .bucket_folder
+            .join("warehouse/events/p=1/bad\u{1}name.json"),
+        "{\"n\": 9}\n",
+    )
+    .unwrap();
+    // These cannot be files; the proxy lists them as S3 would.
+    let listed = [
+        "warehouse/events/p=1/a//b.json",
+        "warehouse/events/p=1/./c.json",
+        "warehouse/events/p=2/../d.json",
+        "warehouse/events/p=2/.",
+    ];
+    let proxy = FlakyProxy::start_with(
+        lake.server.address(),
+        Faults {
+            listed: listed.iter().map(|key| key.to_string()).collect(),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let builder = AmazonS3Builder::new()
+        .with_endpoint(proxy.endpoint())
+        .with_allow_http(true)
+        .with_region(REGION)
+        .with_access_key_id(lakecat_testkit::s3::ACCESS_KEY)
+        .with_secret_access_key(lakecat_testkit::s3::SECRET_KEY);
+    let retries = lakecat_crawler::retries::RetryCounter::default();
+    let target =
+        TargetLocation::s3(builder, "s3://lake-bucket/warehouse/", Some(&retries)).unwrap();
+    let crawler = lake.env.crawler("odd_keys");
+    let run = lake
+        .env
+        .run_opened(
+            &crawler,
+            Some(OpenedTargets {
+                targets: vec![lakecat_crawler::CrawlTarget {
+                    location: target,
+                    settings: lakecat_catalog::crawlers::S3Target {
+                        path: "s3://lake-bucket/warehouse/".into(),
+                        ..Default::default()
+                    },
+                }],
+                retries,
+            }),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await;
+    assert_completed(&run);
+    let tables = lake.env.tables("odd_keys").await;
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        ["events"],
+        "{:#?}",
+        run.report
+    );
+    assert_eq!(lake.env.partitions("odd_keys", "events").await.len(), 2);
+    let reported: Vec<&str> = run
+        .report
+        .issues
+        .iter()
+        .filter(|issue| issue.message.contains("cannot address"))
+        .map(|issue| issue.path.as_str())
+        .collect();
+    let mut expected: Vec<String> = listed
+        .iter()
+        .chain(["warehouse/events/p=1/bad\u{1}name.json"].iter())
+        .map(|key| format!("s3://lake-bucket/{}", key.escape_debug()))
+        .collect();
+    expected.sort();
+    let mut reported: Vec<String> = reported.into_iter().map(String::from).collect();
+    reported.sort();
+    assert_eq!(reported, expected, "{:#?}", run.report.issues);
 }

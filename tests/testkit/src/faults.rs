@@ -1,6 +1,6 @@
 //! Fault injection in front of a real server: a proxy that answers the first GET requests,
-//! and every GET of one chosen object, with S3's throttling error (503 SlowDown), and
-//! forwards every other request unchanged.
+//! and every GET of one chosen object, with S3's throttling error (503 SlowDown), that can
+//! add keys to listings, and forwards every other request unchanged.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +17,10 @@ pub struct Faults {
     pub first_gets: usize,
     /// GET requests whose target (path and query) contains this are always throttled.
     pub always: Option<String>,
+    /// Keys added to listings, each once: to the first flat `ListObjectsV2` page (no
+    /// delimiter) whose prefix they start with. S3 allows keys a file-backed server cannot
+    /// store (`a//b`, `a/./b`, `a/../b`, `a/.`); this is how a listing of them looks.
+    pub listed: Vec<String>,
 }
 
 /// A proxy on 127.0.0.1 that throttles GET requests as its [`Faults`] say; it stops when
@@ -35,6 +39,8 @@ struct Counters {
     gets: AtomicUsize,
     /// Requests answered with 503.
     throttled: AtomicUsize,
+    /// Keys of [`Faults::listed`] already added to a listing.
+    listed: std::sync::Mutex<Vec<String>>,
 }
 
 const SLOW_DOWN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
@@ -119,10 +125,111 @@ async fn serve(
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map_or(response.len(), |at| at + 4);
-    let response_head = String::from_utf8_lossy(&response[..head_end]).to_string();
+    let mut response_head = String::from_utf8_lossy(&response[..head_end]).to_string();
+    let mut response_body = response[head_end..].to_vec();
+    if is_get && let Some(prefix) = flat_listing_prefix(request_target) {
+        let keys: Vec<String> = {
+            let mut listed = counters
+                .listed
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let keys: Vec<String> = faults
+                .listed
+                .iter()
+                .filter(|key| key.starts_with(&prefix) && !listed.contains(key))
+                .cloned()
+                .collect();
+            listed.extend(keys.iter().cloned());
+            keys
+        };
+        if !keys.is_empty() {
+            response_body = with_keys(&response_body, &keys);
+            response_head = with_content_length(&response_head, response_body.len());
+        }
+    }
     client.write_all(closing(&response_head).as_bytes()).await?;
-    client.write_all(&response[head_end..]).await?;
+    client.write_all(&response_body).await?;
     Ok(())
+}
+
+/// The decoded prefix of a flat `ListObjectsV2` request (`GET /bucket?list-type=2&...`
+/// without a delimiter), from its request line.
+fn flat_listing_prefix(request_line: &str) -> Option<String> {
+    let target = request_line.split(' ').nth(1)?;
+    let (_, query) = target.split_once('?')?;
+    let pairs: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    if !pairs.contains(&("list-type", "2")) || pairs.iter().any(|(k, _)| *k == "delimiter") {
+        return None;
+    }
+    let prefix = pairs
+        .iter()
+        .find(|(k, _)| *k == "prefix")
+        .map_or("", |(_, v)| v);
+    Some(percent_decode(prefix))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = bytes
+            .get(at + 1..at + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[at], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                at += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                at += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A listing page with `keys` added as objects of 5 bytes.
+fn with_keys(page: &[u8], keys: &[String]) -> Vec<u8> {
+    let page = String::from_utf8_lossy(page);
+    let entries: String = keys
+        .iter()
+        .map(|key| {
+            let key = key
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            format!(
+                "<Contents><Key>{key}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>\
+                 <ETag>\"0\"</ETag><Size>5</Size><StorageClass>STANDARD</StorageClass></Contents>"
+            )
+        })
+        .collect();
+    match page.rfind("</ListBucketResult>") {
+        Some(at) => format!("{}{entries}{}", &page[..at], &page[at..]).into_bytes(),
+        None => page.into_owned().into_bytes(),
+    }
+}
+
+/// `head` with its `Content-Length` set to `length`.
+fn with_content_length(head: &str, length: usize) -> String {
+    let lines: Vec<String> = head
+        .trim_end()
+        .lines()
+        .map(|line| match line.split_once(':') {
+            Some((name, _)) if name.eq_ignore_ascii_case("content-length") => {
+                format!("Content-Length: {length}")
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    format!("{}\r\n\r\n", lines.join("\r\n"))
 }
 
 impl FlakyProxy {
@@ -132,7 +239,7 @@ impl FlakyProxy {
             upstream,
             Faults {
                 first_gets: failures,
-                always: None,
+                ..Faults::default()
             },
         )
         .await
