@@ -153,33 +153,72 @@ pub fn merge_schemas<'a>(schemas: impl IntoIterator<Item = &'a Schema>) -> Schem
 /// with incompatible types, and 0 when only one has it; the score is the mean. A partition
 /// that adds one column to ten scores 10/11.
 pub fn similarity(a: &Schema, b: &Schema) -> f64 {
-    // The first field of each name counts, as `Schema::field` finds it.
-    let mut in_b: HashMap<String, &Field> = HashMap::with_capacity(b.fields.len());
-    for field in &b.fields {
-        in_b.entry(name_key(&field.name)).or_insert(field);
-    }
-    let mut names: HashSet<String> = HashSet::with_capacity(a.fields.len() + b.fields.len());
-    let mut score = 0.0;
-    for x in &a.fields {
-        let key = name_key(&x.name);
-        if let Some(y) = in_b.get(&key)
-            && !names.contains(&key)
-        {
-            let widened = widen(&x.data_type, &y.data_type);
-            let both_strings = x.data_type == HiveType::String && y.data_type == HiveType::String;
-            score += if widened != HiveType::String || both_strings {
-                1.0
-            } else {
-                0.5
-            };
-        }
-        names.insert(key);
-    }
-    names.extend(in_b.into_keys());
-    if names.is_empty() {
+    let overlap = Overlap::of(a, b);
+    if overlap.names == 0 {
         return 1.0;
     }
-    score / names.len() as f64
+    overlap.shared / overlap.names as f64
+}
+
+/// How much of the narrower schema the wider one holds, from 0 (nothing) to 1 (every column,
+/// with compatible types): shared columns scored as in [`similarity`], divided by the
+/// narrower schema's width. A schema that only adds columns to another, or lacks some of its
+/// columns, scores 1 however many it adds: that is how one dataset evolves, where
+/// [`similarity`] falls as columns are added.
+pub fn containment(a: &Schema, b: &Schema) -> f64 {
+    let overlap = Overlap::of(a, b);
+    let narrower = overlap.a_names.min(overlap.b_names);
+    if narrower == 0 {
+        return 1.0;
+    }
+    overlap.shared / narrower as f64
+}
+
+/// What two schemas share, by column name (the first field of each name counts, as
+/// `Schema::field` finds it).
+struct Overlap {
+    /// Shared names, 1 each with compatible types, 0.5 with incompatible ones.
+    shared: f64,
+    /// Distinct names in either.
+    names: usize,
+    a_names: usize,
+    b_names: usize,
+}
+
+impl Overlap {
+    fn of(a: &Schema, b: &Schema) -> Overlap {
+        let mut in_b: HashMap<String, &Field> = HashMap::with_capacity(b.fields.len());
+        for field in &b.fields {
+            in_b.entry(name_key(&field.name)).or_insert(field);
+        }
+        let mut in_a: HashSet<String> = HashSet::with_capacity(a.fields.len());
+        let mut shared = 0.0;
+        let mut both = 0;
+        for x in &a.fields {
+            let key = name_key(&x.name);
+            if in_a.contains(&key) {
+                continue;
+            }
+            if let Some(y) = in_b.get(&key) {
+                let widened = widen(&x.data_type, &y.data_type);
+                let both_strings =
+                    x.data_type == HiveType::String && y.data_type == HiveType::String;
+                shared += if widened != HiveType::String || both_strings {
+                    1.0
+                } else {
+                    0.5
+                };
+                both += 1;
+            }
+            in_a.insert(key);
+        }
+        Overlap {
+            shared,
+            names: in_a.len() + in_b.len() - both,
+            a_names: in_a.len(),
+            b_names: in_b.len(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -269,6 +308,48 @@ mod tests {
         ]);
         assert_eq!(similarity(&columns(2), &retyped), 0.75);
         assert_eq!(similarity(&Schema::default(), &Schema::default()), 1.0);
+    }
+
+    /// Containment, case by case: what evolution keeps at 1, and what different datasets
+    /// bring down.
+    #[test]
+    fn containment_scores() {
+        let schema = |columns: &str| -> Schema {
+            Schema::new(
+                columns
+                    .split_whitespace()
+                    .map(|c| {
+                        let (name, data_type) = c.split_once(':').unwrap_or((c, "int"));
+                        Field::new(name, t(data_type))
+                    })
+                    .collect(),
+            )
+        };
+        let cases = [
+            ("the same columns", "a b c", "a b c", 1.0),
+            ("columns added", "a b", "a b c d e f", 1.0),
+            ("columns missing", "a b c d", "b d", 1.0),
+            ("a type widened", "a b:int", "a b:bigint c", 1.0),
+            ("names differ in case only", "A B", "a b c", 1.0),
+            (
+                "one added, one dropped, of four",
+                "a b c d",
+                "a b c e",
+                0.75,
+            ),
+            ("a type incompatible", "a b:boolean", "a b:date", 0.75),
+            ("a few shared keys", "id ts a b c", "id ts x y z", 0.4),
+            ("disjoint", "a b", "x y z", 0.0),
+            ("one empty", "", "a", 1.0),
+        ];
+        for (case, a, b, expected) in cases {
+            let (a, b) = (schema(a), schema(b));
+            assert!((containment(&a, &b) - expected).abs() < 1e-9, "{case}");
+            assert!(
+                (containment(&b, &a) - expected).abs() < 1e-9,
+                "{case}, reversed"
+            );
+        }
     }
 
     fn leaf() -> impl Strategy<Value = HiveType> {

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use lakecat_catalog::crawlers::{GroupingDecision, ObjectIssue, Severity};
-use lakecat_classifiers::merge::{merge_schemas, similarity};
+use lakecat_classifiers::merge::{containment, merge_schemas, similarity};
 use lakecat_classifiers::{Field, Schema};
 use sha2::{Digest, Sha256};
 
@@ -173,20 +173,84 @@ fn merged_schema(leaves: &[Leaf<'_>], format: &Format) -> Schema {
     )
 }
 
-/// Groups of similar schemas: each schema joins the first group whose first schema it is
-/// similar to. Returns the group sizes (weights summed), largest first.
-fn schema_groups(schemas: &[(Schema, usize)]) -> Vec<(Schema, usize)> {
-    let mut groups: Vec<(Schema, usize)> = Vec::new();
-    for (schema, weight) in schemas {
-        match groups
-            .iter_mut()
-            .find(|(first, _)| similarity(first, schema) >= SIMILARITY_THRESHOLD)
-        {
-            Some((_, n)) => *n += weight,
-            None => groups.push((schema.clone(), *weight)),
+/// How the schemas of sibling folders are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Likeness {
+    /// Glue's rule, for folders named like datasets: similarity to the group's first schema.
+    Similar,
+    /// For partition folders (`key=value`, numbers, dates), which hold versions of one
+    /// dataset: containment in the group's merged schema, so that partitions which gained
+    /// or lack columns stay one table whatever their share.
+    Versions,
+}
+
+impl Likeness {
+    /// For the subfolders named `names`.
+    fn of(names: &[String]) -> Likeness {
+        if names.iter().all(|name| looks_like_partition(name)) {
+            Likeness::Versions
+        } else {
+            Likeness::Similar
         }
     }
-    groups.sort_by_key(|g| std::cmp::Reverse(g.1));
+
+    fn score(self, group: &Schema, schema: &Schema) -> f64 {
+        match self {
+            Likeness::Similar => similarity(group, schema),
+            Likeness::Versions => containment(group, schema),
+        }
+    }
+
+    /// The rule, for explanations.
+    fn describe(self) -> String {
+        let threshold = SIMILARITY_THRESHOLD * 100.0;
+        match self {
+            Likeness::Similar => format!("similar schemas (similarity at least {threshold:.0}%)"),
+            Likeness::Versions => format!(
+                "schema versions (the partition folders share at least {threshold:.0}% of the \
+                 narrower of their columns and their group's merged columns)"
+            ),
+        }
+    }
+}
+
+/// A group of alike schemas.
+#[derive(Debug, Clone, PartialEq)]
+struct SchemaGroup {
+    /// The schema members are compared with: the first member's (similar schemas) or the
+    /// members' merged (versions).
+    schema: Schema,
+    /// Members, weighted.
+    weight: usize,
+    /// The lowest score with which a member joined (1 for the first alone).
+    lowest_score: f64,
+}
+
+/// Groups of alike schemas: each schema joins the first group it is alike to. Returns the
+/// groups, largest first.
+fn schema_groups(schemas: &[(Schema, usize)], likeness: Likeness) -> Vec<SchemaGroup> {
+    let mut groups: Vec<SchemaGroup> = Vec::new();
+    for (schema, weight) in schemas {
+        let joined = groups.iter_mut().find_map(|group| {
+            let score = likeness.score(&group.schema, schema);
+            (score >= SIMILARITY_THRESHOLD).then_some((group, score))
+        });
+        match joined {
+            Some((group, score)) => {
+                group.weight += weight;
+                group.lowest_score = group.lowest_score.min(score);
+                if likeness == Likeness::Versions {
+                    group.schema = merge_schemas([&group.schema, schema]);
+                }
+            }
+            None => groups.push(SchemaGroup {
+                schema: schema.clone(),
+                weight: *weight,
+                lowest_score: 1.0,
+            }),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.weight));
     groups
 }
 
@@ -333,7 +397,8 @@ impl Grouper<'_> {
                     node,
                     format!("the table is found below, in {name}"),
                     format!(
-                        "{name} is the only subfolder and its name is neither key=value nor a                          number or date, so it names a dataset rather than a partition"
+                        "{name} is the only subfolder and its name is neither key=value nor a \
+                         number or date, so it names a dataset rather than a partition"
                     ),
                 );
                 self.decide(only, only_leaves);
@@ -440,15 +505,19 @@ impl Grouper<'_> {
             .iter()
             .map(|(_, child_leaves)| (merged_schema(child_leaves, first_format), 1))
             .collect();
-        let groups = schema_groups(&schemas);
-        let largest = groups.first().map(|g| g.1).unwrap_or(0);
+        let names: Vec<String> = children.iter().map(|(c, _)| last_part(c)).collect();
+        let likeness = Likeness::of(&names);
+        let groups = schema_groups(&schemas, likeness);
+        let largest = groups.first().map_or(0, |g| g.weight);
+        let lowest = groups.first().map_or(1.0, |g| g.lowest_score);
         let share = largest as f64 / count as f64;
         let summary = format!(
-            "{} group(s) of similar schemas (similarity at least {:.0}%); the largest holds \
-             {largest} of {count} subfolders ({:.0}%)",
+            "{} group(s) of {}; the largest holds {largest} of {count} subfolders ({:.0}%, \
+             the least alike at {:.0}%)",
             groups.len(),
-            SIMILARITY_THRESHOLD * 100.0,
-            share * 100.0
+            likeness.describe(),
+            share * 100.0,
+            lowest * 100.0
         );
         if groups.len() > MAX_SCHEMA_GROUPS {
             return Err(format!(
@@ -700,4 +769,103 @@ fn typed_like(own: &Schema, table: &Schema) -> Schema {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lakecat_classifiers::HiveType;
+
+    /// A schema from `name[:type] ...` (types default to `int`).
+    fn schema(columns: &str) -> Schema {
+        Schema::new(
+            columns
+                .split_whitespace()
+                .map(|column| {
+                    let (name, data_type) = column.split_once(':').unwrap_or((column, "int"));
+                    Field::new(name, data_type.parse().unwrap_or(HiveType::String))
+                })
+                .collect(),
+        )
+    }
+
+    /// Group sizes, largest first, for sibling schemas under each rule.
+    #[test]
+    fn sibling_schemas_group_by_similarity_or_as_versions() {
+        use Likeness::{Similar, Versions};
+        let cases: [(&str, Likeness, &[&str], &[usize]); 9] = [
+            ("the same schema", Similar, &["a b", "a b", "a b"], &[3]),
+            (
+                "one added column of four",
+                Similar,
+                &["a b c", "a b c d"],
+                &[2],
+            ),
+            (
+                "three added columns split datasets",
+                Similar,
+                &["a b", "a b c d e"],
+                &[1, 1],
+            ),
+            (
+                "three added columns are one dataset's versions",
+                Versions,
+                &["a b", "a b", "a b c d e", "a b c d e"],
+                &[4],
+            ),
+            (
+                "columns added over time, step by step",
+                Versions,
+                &["a", "a b", "a b c", "a b c d e f"],
+                &[4],
+            ),
+            (
+                "older partitions lack columns",
+                Versions,
+                &["a b c d e", "a b"],
+                &[2],
+            ),
+            (
+                "disjoint datasets stay apart",
+                Versions,
+                &["a b", "x y", "a b", "x y"],
+                &[2, 2],
+            ),
+            (
+                "a few shared keys stay apart",
+                Versions,
+                &["id ts a b c", "id ts x y z"],
+                &[1, 1],
+            ),
+            (
+                "incompatible types count half",
+                Versions,
+                &["a b:boolean", "a b:date"],
+                &[2],
+            ),
+        ];
+        for (case, likeness, schemas, sizes) in cases {
+            let schemas: Vec<(Schema, usize)> = schemas.iter().map(|s| (schema(s), 1)).collect();
+            let groups = schema_groups(&schemas, likeness);
+            let weights: Vec<usize> = groups.iter().map(|g| g.weight).collect();
+            assert_eq!(weights, sizes, "{case}");
+        }
+    }
+
+    /// Partition-like names (key=value, numbers, dates) compare as versions; any other name
+    /// among the siblings keeps Glue's similarity rule.
+    #[test]
+    fn partition_names_choose_the_versions_rule() {
+        let cases: [(&[&str], Likeness); 5] = [
+            (&["day=01", "day=02"], Likeness::Versions),
+            (&["2024", "2025"], Likeness::Versions),
+            (&["2024-06-01", "2024-06-02"], Likeness::Versions),
+            (&["customers", "orders"], Likeness::Similar),
+            (&["day=01", "backup"], Likeness::Similar),
+        ];
+        for (names, expected) in cases {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            assert_eq!(Likeness::of(&names), expected, "{names:?}");
+        }
+    }
 }
