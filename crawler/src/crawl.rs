@@ -7,7 +7,7 @@ use lakecat_catalog::crawlers::{
     CrawlerInput, ObjectIssue, RecrawlBehavior, S3Target, Severity, TableGroupingPolicy,
 };
 use lakecat_catalog::{Catalog, DatabaseInput, Entity, Error as CatalogError, Table, TableAction};
-use lakecat_classifiers::merge::similarity;
+use lakecat_classifiers::merge::containment;
 use lakecat_classifiers::{Field, HiveType, Registry, Schema};
 
 use crate::error::{CrawlError, Result};
@@ -274,7 +274,18 @@ async fn apply(
             continue;
         };
         tokio::select! {
-            written = catalog.apply_table_change(database, change.clone()) => { written?; }
+            written = catalog.apply_table_change(database, change.clone()) => {
+                if let Err(error) = written {
+                    if !refused_table(&error) {
+                        return Err(error.into());
+                    }
+                    // The catalog refused this table (a name or value over a limit, a
+                    // concurrent edit): the table is recorded as failed and the crawl goes
+                    // on with every other table.
+                    report.mark_failed(&planned.record.table, &error.to_string());
+                    continue;
+                }
+            }
             () = stop_requested(stop) => {
                 // Dropping the write rolls its transaction back, so the table stays as it
                 // was (or, when the stop came as it committed, is as planned: both whole).
@@ -300,6 +311,22 @@ async fn apply(
     }
     report.set_phase(Phase::Applying { done: total, total });
     Ok(false)
+}
+
+/// Whether the catalog refused one table's change for something about that table, so that
+/// the crawl can go on with the others; a database failure is not, and fails the crawl.
+fn refused_table(error: &CatalogError) -> bool {
+    match error {
+        CatalogError::InvalidInput(_)
+        | CatalogError::LimitExceeded(_)
+        | CatalogError::ConcurrentModification(_)
+        | CatalogError::AlreadyExists { .. }
+        | CatalogError::NotFound { .. } => true,
+        CatalogError::CrawlerState { .. }
+        | CatalogError::InvalidPageToken(_)
+        | CatalogError::Backend(_) => false,
+        _ => false,
+    }
 }
 
 /// How often a table being written looks for a stop request.
@@ -442,7 +469,9 @@ fn attach_to_existing(
             let Some(shape) = scan.shapes.iter().max_by_key(|s| s.stats.objects) else {
                 continue;
             };
-            let score = similarity(&schema, &shape.schema);
+            // A new partition that gained (or lacks) columns is a version of the table's
+            // dataset, as when the table was first grouped.
+            let score = containment(&schema, &shape.schema);
             let url = location.url_of(
                 format!("{}/{folder}", location.prefix().as_ref()).trim_start_matches('/'),
                 true,
@@ -452,8 +481,8 @@ fn attach_to_existing(
                     path: url,
                     severity: Severity::Warning,
                     message: format!(
-                        "new folder not added to table {}: its schema shares {:.0}% with the \
-                         table's (at least {:.0}% is needed)",
+                        "new folder not added to table {}: it shares {:.0}% of the narrower of \
+                         its columns and the table's (at least {:.0}% is needed)",
                         table.table.name,
                         score * 100.0,
                         group::SIMILARITY_THRESHOLD * 100.0

@@ -6,6 +6,7 @@
 //! catalog and records the run.
 
 mod aws_profile;
+mod column_names;
 pub mod crawl;
 pub mod error;
 pub mod glob;

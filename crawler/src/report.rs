@@ -104,6 +104,22 @@ impl Report {
         });
     }
 
+    /// Records that the catalog refused the change to `table`: the change stays unapplied,
+    /// with the reason among its details and as an error of the run.
+    pub fn mark_failed(&self, table: &str, reason: &str) {
+        let message = format!("table {table} was not written: {reason}");
+        self.with(|s| {
+            if let Some(change) = s.report.changes.iter_mut().find(|c| c.table == table) {
+                change.details.push(message.clone());
+            }
+        });
+        self.issue(ObjectIssue {
+            path: table.to_string(),
+            severity: Severity::Error,
+            message,
+        });
+    }
+
     /// Sets the phase.
     pub fn set_phase(&self, phase: Phase) {
         self.with(|s| s.phase = phase);

@@ -215,11 +215,19 @@ fn local_path(object: &str) -> std::path::PathBuf {
 const UNADDRESSABLE: &str = "the key has an empty segment (//), a . or .. segment, or a \
     control character, which object-store clients cannot address; skipped (shown escaped)";
 
-/// Classifies `object` on the blocking pool. Classifiers parse in memory without yielding,
-/// so a huge object classified on the runtime would hold up the crawl's other work (the
-/// listing, other reads, and a stop) until it was done. A classifier that panics costs its
-/// object, reported with the reason, not the crawl.
+/// Objects up to this size are classified on the runtime: what a classifier does with them
+/// takes microseconds, less than handing them to another thread would cost (a crawl of
+/// 100,000 small Parquet objects is mostly such work).
+const CLASSIFY_INLINE_BYTES: u64 = 256 * 1024;
+
+/// Classifies `object`; a large one on the blocking pool. Classifiers parse in memory
+/// without yielding, so a large object classified on the runtime would hold up the crawl's
+/// other work (the listing, other reads, and a stop) until it was done. A classifier that
+/// panics on a large object costs that object, reported with the reason, not the crawl.
 async fn classify_apart(registry: Registry, object: StoreObject) -> Outcome {
+    if object.info.size <= CLASSIFY_INLINE_BYTES {
+        return registry.classify(&object).await;
+    }
     let runtime = tokio::runtime::Handle::current();
     let classified =
         tokio::task::spawn_blocking(move || runtime.block_on(registry.classify(&object))).await;
@@ -449,7 +457,8 @@ pub async fn scan(
                 });
                 match *outcome {
                     Outcome::Classified(found) => {
-                        for warning in &found.warnings {
+                        let (schema, renamed) = crate::column_names::sanitize(found.schema);
+                        for warning in found.warnings.iter().chain(&renamed) {
                             report.issue(ObjectIssue {
                                 path: url.clone(),
                                 severity: Severity::Warning,
@@ -472,7 +481,7 @@ pub async fn scan(
                         };
                         folders.entry(folder).or_default().add(
                             format,
-                            found.schema,
+                            schema,
                             schema_parameters,
                             stats,
                             &url,

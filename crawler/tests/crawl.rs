@@ -301,6 +301,147 @@ async fn the_70_percent_rule_and_combine_compatible_schemas() {
     );
 }
 
+/// Newer partitions gained three columns; whatever share of them did, the folders are the
+/// partitions of one table with the merged schema, for key=value and for unnamed
+/// (date-like) partition folders. Glue's similarity rule split these into one table per
+/// partition once about a third of the partitions had the new columns.
+#[tokio::test]
+async fn partitions_that_gained_columns_are_one_table_whatever_their_share() {
+    let env = Env::new().await;
+    // Columns carry their dataset's name, so that the datasets stay apart from each other
+    // (siblings with alike schemas would be one table, as in Glue).
+    let record = |prefix: &str, day: u32, evolved: bool| {
+        let mut record = format!("{{\"{prefix}id\": {day}, \"{prefix}v\": 1");
+        if evolved {
+            record.push_str(&format!(
+                ", \"{prefix}a\": \"x\", \"{prefix}b\": 2.5, \"{prefix}c\": true"
+            ));
+        }
+        record + "}\n"
+    };
+    let datasets = [("early", 2), ("half", 5), ("late", 9)];
+    for (dataset, evolved_from) in datasets {
+        for day in 0..10 {
+            write_text(
+                &env.at(&format!("{dataset}/day={day:02}/d.json")),
+                &record(dataset, day, day >= evolved_from),
+            )
+            .unwrap();
+            let dated = format!("{dataset}_dated");
+            write_text(
+                &env.at(&format!("{dated}/2024-06-{:02}/d.json", day + 1)),
+                &record(&dated, day, day >= evolved_from),
+            )
+            .unwrap();
+        }
+    }
+    let run = env.crawl_ok(&env.crawler("evolved")).await;
+    let tables = env.tables("evolved").await;
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        [
+            "early",
+            "early_dated",
+            "half",
+            "half_dated",
+            "late",
+            "late_dated"
+        ],
+        "{:#?}",
+        run.report.decisions
+    );
+    for (name, table) in &tables {
+        let expected: Vec<String> = ["id int", "v int", "a string", "b double", "c boolean"]
+            .iter()
+            .map(|column| format!("{name}{column}"))
+            .collect();
+        assert_eq!(columns(table), expected, "{name}");
+        assert_eq!(env.partitions("evolved", name).await.len(), 10, "{name}");
+    }
+    let decision = run
+        .report
+        .decisions
+        .iter()
+        .find(|d| d.location.ends_with("/half/"))
+        .unwrap();
+    assert!(
+        decision.reason.contains("1 group(s) of schema versions"),
+        "{decision:?}"
+    );
+}
+
+/// 200 tables, a few of them poisonous: headers the catalog would refuse are sanitized as
+/// Glue sanitizes them, and a table the catalog still refuses is recorded as failed while
+/// every other table is written.
+#[tokio::test]
+async fn poisonous_headers_and_refused_tables_cost_only_themselves() {
+    let env = Env::new().await;
+    let rows = "1,ada,2.5\n2,bob,3.5\n";
+    for table in 0..200 {
+        write_text(
+            &env.at(&format!("t{table:03}/data.csv")),
+            &format!("id,name,amount\n{rows}"),
+        )
+        .unwrap();
+    }
+    let long = "n".repeat(300);
+    let poisonous = [
+        (
+            "t010",
+            "\"first\nname\",\"say \"\"hi\"\"\",amount\n".to_string(),
+            "first_name",
+        ),
+        ("t020", format!("id,{long},amount\n"), "nnnn"),
+        ("t030", "Id,ID,id\n".to_string(), "id_1"),
+        ("t040", "id,\u{202E}eman,amount\n".to_string(), "_eman"),
+    ];
+    for (table, header, _) in &poisonous {
+        write_text(
+            &env.at(&format!("{table}/data.csv")),
+            &format!("{header}{rows}"),
+        )
+        .unwrap();
+    }
+    // More partition levels than the catalog allows (16): refused, whatever the crawler does.
+    let deep: String = (0..17).map(|level| format!("k{level}=0/")).collect();
+    std::fs::remove_file(env.at("t050/data.csv")).unwrap();
+    write_text(
+        &env.at(&format!("t050/{deep}data.csv")),
+        &format!("id,name,amount\n{rows}"),
+    )
+    .unwrap();
+
+    let run = env.crawl_ok(&env.crawler("poison")).await;
+    let tables = env.tables("poison").await;
+    let expected: Vec<String> = (0..200)
+        .map(|t| format!("t{t:03}"))
+        .filter(|t| t != "t050")
+        .collect();
+    assert_eq!(tables.keys().cloned().collect::<Vec<_>>(), expected);
+    for (table, _, column) in &poisonous {
+        let written = columns(&tables[*table]);
+        assert!(
+            written.iter().any(|c| c.starts_with(column)),
+            "{table}: {written:?}"
+        );
+    }
+    let failed = run
+        .report
+        .issues
+        .iter()
+        .find(|issue| issue.path == "t050")
+        .unwrap_or_else(|| panic!("t050 not recorded: {:#?}", run.report.issues));
+    assert_eq!(failed.severity, Severity::Error);
+    assert!(failed.message.contains("partition"), "{failed:?}");
+    let change = run
+        .report
+        .changes
+        .iter()
+        .find(|c| c.table == "t050")
+        .unwrap();
+    assert!(!change.applied, "{change:?}");
+}
+
 #[tokio::test]
 async fn table_level_puts_tables_at_a_fixed_depth() {
     let env = Env::new().await;
@@ -829,8 +970,10 @@ async fn a_stop_takes_effect_while_a_classifier_works_on_one_object() {
 
     let env = Env::new().await;
     let store = Arc::new(InMemory::new());
+    // Large enough to be classified off the runtime (small objects are classified on it).
+    let huge = "{\"n\": 1}\n".repeat(200_000);
     store
-        .put(&Path::from("lake/huge/one.json"), "{\"n\": 1}\n".into())
+        .put(&Path::from("lake/huge/one.json"), huge.into())
         .await
         .unwrap();
     let target = support::target_in(store, "memory://", "lake");
