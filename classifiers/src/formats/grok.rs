@@ -278,12 +278,14 @@ impl GrokClassifier {
         }
     }
 
-    /// The built-in log classifiers: Apache combined and common logs, and syslog.
+    /// The built-in log classifiers: Apache combined and common logs, and syslog lines,
+    /// with Glue's classification strings (Glue calls syslog-format logs `linux_kernel`; it
+    /// has no `syslog` classification, and tools switch on these strings).
     pub fn builtins() -> Vec<GrokClassifier> {
         [
             ("combined_apache", "%{COMBINEDAPACHELOG}"),
             ("apache", "%{COMMONAPACHELOG}"),
-            ("syslog", "%{SYSLOGLINE}"),
+            ("linux_kernel", "%{SYSLOGLINE}"),
         ]
         .into_iter()
         .filter_map(|(name, pattern)| {

@@ -31,3 +31,55 @@ pub fn builtins() -> Vec<Arc<dyn Classifier>> {
     classifiers.push(Arc::new(csv::CsvClassifier::default()));
     classifiers
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Glue's built-in classifiers' `classification` strings (the Glue behaviour reference,
+    /// section 1): tools and engines switch on them, so lakecat's must be among them.
+    const GLUE_CLASSIFICATIONS: &[&str] = &[
+        "avro",
+        "orc",
+        "parquet",
+        "json",
+        "bson",
+        "xml",
+        "ion",
+        "combined_apache",
+        "apache",
+        "linux_kernel",
+        "microsoft_log",
+        "ruby_logger",
+        "squid",
+        "redismonlog",
+        "redislog",
+        "csv",
+    ];
+
+    #[test]
+    fn builtin_classifications_are_glues() {
+        let builtins = builtins();
+        let names: Vec<&str> = builtins.iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "avro",
+                "orc",
+                "parquet",
+                "json",
+                "xml",
+                "combined_apache",
+                "apache",
+                "linux_kernel",
+                "csv"
+            ]
+        );
+        for name in names {
+            assert!(
+                GLUE_CLASSIFICATIONS.contains(&name),
+                "{name} is not a Glue classification"
+            );
+        }
+    }
+}
