@@ -235,6 +235,47 @@ async fn databases() {
 }
 
 #[tokio::test]
+async fn names_that_cannot_be_addressed_or_spoof_others_are_refused() {
+    let t = test_app().await;
+    for (uri, name, expected) in [
+        (
+            "/v1/databases",
+            "..",
+            "name: \"..\" is not a valid name: `.` and `..` cannot be addressed in a URL path",
+        ),
+        (
+            "/v1/databases",
+            "sales\u{7F}",
+            "name: character U+007F at byte 5 (DEL, a control character) is not allowed in names",
+        ),
+        (
+            "/v1/databases/sales/tables",
+            ".",
+            "name: \".\" is not a valid name: `.` and `..` cannot be addressed in a URL path",
+        ),
+        (
+            "/v1/databases/sales/tables",
+            "orders\u{2067}",
+            "name: character U+2067 at byte 6 (a bidirectional control, which makes a name \
+             display as another) is not allowed in names",
+        ),
+    ] {
+        if uri != "/v1/databases" {
+            t.post("/v1/databases", json!({"name": "sales"})).await;
+        }
+        let (status, body) = t.post(uri, json!({"name": name})).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
+            "{name:?}: {body}"
+        );
+        assert_eq!(message(&body), expected);
+    }
+    let (_, body) = t.get("/v1/databases").await;
+    assert_eq!(body["databases"].as_array().unwrap().len(), 1, "{body}");
+}
+
+#[tokio::test]
 async fn malformed_bodies_are_client_errors() {
     let t = test_app().await;
     let request = |body: &str, content_type: Option<&str>| {

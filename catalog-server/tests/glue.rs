@@ -127,6 +127,42 @@ async fn protocol_errors_look_like_aws() {
 }
 
 #[tokio::test]
+async fn names_that_cannot_be_addressed_or_spoof_others_are_refused() {
+    let g = glue().await;
+    let message = g
+        .fails(
+            "CreateDatabase",
+            json!({"DatabaseInput": {"Name": "."}}),
+            "InvalidInputException",
+        )
+        .await;
+    assert!(
+        message.contains("`.` and `..` cannot be addressed"),
+        "{message}"
+    );
+    g.ok(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "sales"}}),
+    )
+    .await;
+    for (name, refusal) in [
+        ("..", "`.` and `..` cannot be addressed in a URL path"),
+        ("sales\u{202E}txt.exe", "character U+202E at byte 5"),
+    ] {
+        let message = g
+            .fails(
+                "CreateTable",
+                json!({"DatabaseName": "sales", "TableInput": sales_table(name)}),
+                "InvalidInputException",
+            )
+            .await;
+        assert!(message.contains(refusal), "{message}");
+    }
+    let tables = g.ok("GetTables", json!({"DatabaseName": "sales"})).await;
+    assert_eq!(tables["TableList"], json!([]));
+}
+
+#[tokio::test]
 async fn databases_and_tables() {
     let g = glue().await;
     g.ok(

@@ -70,6 +70,50 @@ pub fn check_name(field: &str, value: &str) -> Result<()> {
     check_single_line(field, value)
 }
 
+/// Why a character is refused in the names of databases, tables and the other things
+/// addressed by name (crawlers, classifiers, partition indexes), when it is.
+fn refused_in_names(c: char) -> Option<&'static str> {
+    match c {
+        '\u{7F}' => Some("DEL, a control character"),
+        // Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI,
+        // PDI) reorder the text around them: `abc\u{202E}lmx.exe` displays as `abcexe.xml`.
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+            Some("a bidirectional control, which makes a name display as another")
+        }
+        _ => None,
+    }
+}
+
+/// Checks that `value` holds no character refused in names ([`check_object_name`]).
+pub fn check_name_characters(field: &str, value: &str) -> Result<()> {
+    check_single_line(field, value)?;
+    if let Some((index, ch, why)) = value
+        .char_indices()
+        .find_map(|(index, c)| refused_in_names(c).map(|why| (index, c, why)))
+    {
+        return Err(Error::invalid(format!(
+            "{field}: character U+{:04X} at byte {index} ({why}) is not allowed in names",
+            ch as u32
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the name of a database, table, crawler, classifier or partition index: what
+/// [`check_name`] checks, and that it can be a URL path segment (it is not `.` or `..`,
+/// which URL paths resolve away) and does not spoof another name (no DEL, no bidirectional
+/// controls).
+pub fn check_object_name(field: &str, value: &str) -> Result<()> {
+    check_name(field, value)?;
+    if value == "." || value == ".." {
+        return Err(Error::invalid(format!(
+            "{field}: {value:?} is not a valid name: `.` and `..` cannot be addressed in a URL \
+             path"
+        )));
+    }
+    check_name_characters(field, value)
+}
+
 fn check_optional(field: &str, value: &Option<String>, max: usize) -> Result<()> {
     match value {
         Some(value) => check_len(field, value, 0, max),
@@ -155,7 +199,7 @@ fn check_storage_descriptor(field: &str, sd: &StorageDescriptor) -> Result<()> {
 /// Validates a database input and folds its name to lower case.
 pub fn database_input(mut input: DatabaseInput) -> Result<DatabaseInput> {
     input.name = input.name.to_lowercase();
-    check_name("name", &input.name)?;
+    check_object_name("name", &input.name)?;
     check_optional("description", &input.description, MAX_DESCRIPTION_BYTES)?;
     if let Some(location) = &input.location_uri {
         check_len("location_uri", location, 1, MAX_DATABASE_LOCATION_BYTES)?;
@@ -167,7 +211,7 @@ pub fn database_input(mut input: DatabaseInput) -> Result<DatabaseInput> {
 /// Validates a table input and folds its name to lower case.
 pub fn table_input(mut input: TableInput) -> Result<TableInput> {
     input.name = input.name.to_lowercase();
-    check_name("name", &input.name)?;
+    check_object_name("name", &input.name)?;
     check_optional("description", &input.description, MAX_DESCRIPTION_BYTES)?;
     check_optional("owner", &input.owner, MAX_NAME_BYTES)?;
     check_optional("table_type", &input.table_type, MAX_NAME_BYTES)?;
@@ -215,7 +259,7 @@ pub const MAX_PARTITION_INDEXES: usize = 3;
 
 /// Validates a partition index input on its own and folds its key names to lower case.
 pub fn partition_index_input(mut input: PartitionIndexInput) -> Result<PartitionIndexInput> {
-    check_name("name", &input.name)?;
+    check_object_name("name", &input.name)?;
     if input.keys.is_empty() {
         return Err(Error::invalid(
             "keys: a partition index needs at least one key",
@@ -348,6 +392,92 @@ mod tests {
             "name: character U+000A at byte 1 is not allowed"
         );
         assert!(check_name("name", "tab\tok").is_ok());
+    }
+
+    #[test]
+    fn names_that_cannot_be_addressed_or_spoof_others_are_refused() {
+        let bidi = "a bidirectional control, which makes a name display as another";
+        let cases: &[(&str, Option<String>)] = &[
+            ("sales", None),
+            (".sales", None),
+            ("...", None),
+            ("a.b", None),
+            ("caf\u{e9}", None),
+            ("tab\tok", None),
+            // U+200F (right-to-left mark) marks direction without reordering anything.
+            ("x\u{200F}", None),
+            (
+                ".",
+                Some(
+                    "name: \".\" is not a valid name: `.` and `..` cannot be addressed in a URL \
+                     path"
+                        .into(),
+                ),
+            ),
+            (
+                "..",
+                Some(
+                    "name: \"..\" is not a valid name: `.` and `..` cannot be addressed in a URL \
+                     path"
+                        .into(),
+                ),
+            ),
+            (
+                "del\u{7F}",
+                Some(
+                    "name: character U+007F at byte 3 (DEL, a control character) is not allowed \
+                     in names"
+                        .into(),
+                ),
+            ),
+            (
+                "abc\u{202E}lmx.exe",
+                Some(format!(
+                    "name: character U+202E at byte 3 ({bidi}) is not allowed in names"
+                )),
+            ),
+            (
+                "\u{202A}x",
+                Some(format!(
+                    "name: character U+202A at byte 0 ({bidi}) is not allowed in names"
+                )),
+            ),
+            (
+                "x\u{2066}",
+                Some(format!(
+                    "name: character U+2066 at byte 1 ({bidi}) is not allowed in names"
+                )),
+            ),
+            (
+                "\u{e9}\u{2069}",
+                Some(format!(
+                    "name: character U+2069 at byte 2 ({bidi}) is not allowed in names"
+                )),
+            ),
+            (
+                "a\nb",
+                Some("name: character U+000A at byte 1 is not allowed".into()),
+            ),
+            ("", Some("name: must not be empty".into())),
+        ];
+        for (name, expected) in cases {
+            let found = check_object_name("name", name).err().map(|e| e.to_string());
+            assert_eq!(&found, expected, "{name:?}");
+            // Every protocol creates databases and tables through these checks.
+            let database = database_input(DatabaseInput {
+                name: name.to_string(),
+                ..Default::default()
+            });
+            assert_eq!(database.err().map(|e| e.to_string()), found, "{name:?}");
+            let table = table_input(TableInput {
+                name: name.to_string(),
+                ..Default::default()
+            });
+            assert_eq!(table.err().map(|e| e.to_string()), found, "{name:?}");
+        }
+        // Columns only need to be single-line: their names come from the data.
+        assert!(check_name("name", ".").is_ok());
+        assert!(check_name("name", "x\u{202E}").is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::model::{
     ClassifierInput, CrawlerInput, DeleteBehavior, RecrawlBehavior, UpdateBehavior,
 };
 use crate::error::{Error, Result};
-use crate::validate::check_name;
+use crate::validate::{check_name, check_name_characters, check_object_name};
 
 /// Longest table prefix, in bytes (Glue's API limit).
 pub const MAX_TABLE_PREFIX_BYTES: usize = 128;
@@ -17,7 +17,7 @@ pub const MAX_TARGETS: usize = 100;
 
 /// Checks and normalizes a crawler definition: the database name is folded to lower case.
 pub fn crawler_input(mut input: CrawlerInput) -> Result<CrawlerInput> {
-    check_name("name", &input.name)?;
+    check_object_name("name", &input.name)?;
     if let Some(description) = &input.description
         && description.len() > MAX_CRAWLER_DESCRIPTION_BYTES
     {
@@ -27,7 +27,7 @@ pub fn crawler_input(mut input: CrawlerInput) -> Result<CrawlerInput> {
         )));
     }
     input.database_name = input.database_name.to_lowercase();
-    check_name("database_name", &input.database_name)?;
+    check_object_name("database_name", &input.database_name)?;
     let targets = &input.targets.s3_targets;
     if targets.is_empty() {
         return Err(Error::invalid(
@@ -63,13 +63,15 @@ pub fn crawler_input(mut input: CrawlerInput) -> Result<CrawlerInput> {
     for (i, classifier) in input.classifiers.iter().enumerate() {
         check_name(&format!("classifiers[{i}]"), classifier)?;
     }
-    if let Some(prefix) = &input.table_prefix
-        && prefix.len() > MAX_TABLE_PREFIX_BYTES
-    {
-        return Err(Error::invalid(format!(
-            "table_prefix: must be at most {MAX_TABLE_PREFIX_BYTES} bytes (got {})",
-            prefix.len()
-        )));
+    if let Some(prefix) = &input.table_prefix {
+        if prefix.len() > MAX_TABLE_PREFIX_BYTES {
+            return Err(Error::invalid(format!(
+                "table_prefix: must be at most {MAX_TABLE_PREFIX_BYTES} bytes (got {})",
+                prefix.len()
+            )));
+        }
+        // It begins the name of every table the crawler makes.
+        check_name_characters("table_prefix", prefix)?;
     }
     let policy = input.schema_change_policy;
     if input.recrawl_policy.recrawl_behavior == RecrawlBehavior::CrawlNewFoldersOnly
@@ -102,11 +104,70 @@ pub fn crawler_input(mut input: CrawlerInput) -> Result<CrawlerInput> {
 
 /// Checks a classifier's name and that its definition is a JSON object with a `kind`.
 pub fn classifier_input(input: &ClassifierInput) -> Result<()> {
-    check_name("name", &input.name)?;
+    check_object_name("name", &input.name)?;
     match input.definition.get("kind").and_then(|k| k.as_str()) {
         Some(_) => Ok(()),
         None => Err(Error::invalid(
             "definition.kind: must be one of grok, csv, json, xml",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crawlers::model::{CrawlerTargets, S3Target};
+
+    fn crawler() -> CrawlerInput {
+        CrawlerInput {
+            name: "nightly".into(),
+            database_name: "raw".into(),
+            targets: CrawlerTargets {
+                s3_targets: vec![S3Target {
+                    path: "s3://lake/".into(),
+                    ..Default::default()
+                }],
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn crawler_and_table_names_are_addressable_and_do_not_spoof() {
+        type Change = fn(&mut CrawlerInput);
+        let cases: &[(Change, &str)] = &[
+            (|c| c.name = "..".into(), "name: \"..\" is not a valid name"),
+            (
+                |c| c.database_name = ".".into(),
+                "database_name: \".\" is not a valid name",
+            ),
+            (
+                |c| c.table_prefix = Some("raw_\u{202E}".into()),
+                "table_prefix: character U+202E at byte 4 (a bidirectional control",
+            ),
+            (
+                |c| c.table_prefix = Some("raw\u{7F}".into()),
+                "table_prefix: character U+007F at byte 3 (DEL",
+            ),
+        ];
+        for (change, expected) in cases {
+            let mut input = crawler();
+            change(&mut input);
+            let error = crawler_input(input).unwrap_err().to_string();
+            assert!(error.starts_with(expected), "{error}");
+        }
+        // A prefix of dots is fine: table names continue after it.
+        let mut input = crawler();
+        input.table_prefix = Some("..".into());
+        assert!(crawler_input(input).is_ok());
+        let error = classifier_input(&ClassifierInput {
+            name: ".".into(),
+            definition: serde_json::json!({"kind": "grok"}),
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().starts_with("name: \".\" is not"),
+            "{error}"
+        );
     }
 }
