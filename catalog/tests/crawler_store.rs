@@ -8,8 +8,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lakecat_catalog::crawlers::service::ABANDONED_REASON;
 use lakecat_catalog::crawlers::{
-    ClassifierInput, CrawlerInput, CrawlerState, CrawlerTargets, Crawlers, RunState, S3Target,
+    ClassifierInput, CrawlRunner, CrawlerInput, CrawlerState, CrawlerStore, CrawlerTargets,
+    Crawlers, RunState, RunnerLiveness, S3Target, Takeover,
 };
 use lakecat_catalog::{
     Column, DatabaseInput, Entity, Error, PageRequest, PartitionInput, PartitionListRequest,
@@ -23,6 +25,7 @@ conformance!(
     table_changes_replace_partitions_and_change_keys,
     crawler_state_rules,
     abandoned_crawls_are_released_after_the_lease,
+    crawls_of_gone_processes_are_taken_over_at_once,
     runs_page_newest_first,
     classifiers_crud,
     scheduled_crawls_are_claimed_once_per_due_time,
@@ -415,6 +418,124 @@ async fn abandoned_crawls_are_released_after_the_lease(t: &TestCatalog) {
             .await
             .unwrap()
     );
+}
+
+/// What `take_over` found, which the test expects to be a release: the reason.
+fn released(takeover: Takeover) -> String {
+    match takeover {
+        Takeover::Released { reason, .. } => reason,
+        other => panic!("not taken over: {other:?}"),
+    }
+}
+
+/// What `take_over` found, which the test expects to be a refusal.
+fn refused(takeover: Takeover) -> lakecat_catalog::crawlers::TakeoverRefused {
+    match takeover {
+        Takeover::Refused(refused) => *refused,
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+async fn crawls_of_gone_processes_are_taken_over_at_once(t: &TestCatalog) {
+    let c = crawlers(t);
+    let lease = Duration::from_secs(60);
+    c.create_crawler(crawler("c")).await.unwrap();
+    assert_eq!(c.take_over("c", lease).await.unwrap(), Takeover::NotRunning);
+    let here = CrawlRunner::current().clone();
+    assert!(
+        here.machine.is_some(),
+        "these tests run on Linux, with /proc"
+    );
+
+    // This process's crawl is alive: refused, with the time the lease runs out.
+    let mut run = c.start_crawl("c").await.unwrap();
+    let running = t.store.running_crawl("c").await.unwrap().unwrap();
+    assert_eq!(running.runner.as_ref(), Some(&here));
+    assert_eq!(running.run_id, run.summary.id);
+    let busy = refused(c.take_over("c", lease).await.unwrap());
+    assert_eq!(busy.liveness, Some(RunnerLiveness::Alive));
+    assert_eq!(busy.takeover_at, running.heartbeat_time + lease);
+    let message = busy.to_string();
+    let expected = format!(
+        "crawler c is running: run {} by pid {} on {}, which is running; it last saved \
+         progress at {}. It counts as dead once it has saved none for 60 s, from {} on",
+        run.summary.id,
+        here.pid,
+        here.host,
+        running
+            .heartbeat_time
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        busy.takeover_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    assert_eq!(message, expected);
+    run.summary.state = RunState::Completed;
+    c.finish_crawl(&run).await.unwrap();
+    assert_eq!(c.take_over("c", lease).await.unwrap(), Takeover::NotRunning);
+
+    // A crawl by a process of this machine that is gone (its pid now belongs to a process
+    // started at another time): taken over at once, long before the lease.
+    let gone = CrawlRunner {
+        process_start: here.process_start.map(|start| start + 1),
+        ..here.clone()
+    };
+    let dead = t.store.start_crawl("c", &gone).await.unwrap();
+    let reason = released(c.take_over("c", lease).await.unwrap());
+    assert_eq!(
+        reason,
+        format!(
+            "the crawl process (pid {} on {}) is no longer running",
+            here.pid, here.host
+        )
+    );
+    let recorded = c.get_run("c", &dead.summary.id).await.unwrap().summary;
+    assert_eq!(recorded.state, RunState::Failed);
+    assert_eq!(recorded.error_message.as_deref(), Some(reason.as_str()));
+    assert!(recorded.end_time.is_some());
+    assert_eq!(c.get_crawler("c").await.unwrap().state, CrawlerState::Ready);
+
+    // Two processes taking over one dead crawl at once: one does, and the other finds the
+    // crawler idle.
+    let absent = CrawlRunner {
+        pid: 1 << 30,
+        ..here.clone()
+    };
+    t.store.start_crawl("c", &absent).await.unwrap();
+    let (a, b) = tokio::join!(c.take_over("c", lease), c.take_over("c", lease));
+    let mut outcomes = [a.unwrap(), b.unwrap()];
+    outcomes.sort_by_key(|o| matches!(o, Takeover::NotRunning));
+    assert!(
+        matches!(outcomes[0], Takeover::Released { .. }),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[1], Takeover::NotRunning);
+
+    // Another machine's crawl (or one of a process whose liveness cannot be told) waits for
+    // the lease, and then it is released as abandoned.
+    for runner in [
+        CrawlRunner {
+            host: format!("not-{}", here.host),
+            ..gone.clone()
+        },
+        CrawlRunner {
+            machine: None,
+            ..gone.clone()
+        },
+    ] {
+        let elsewhere = t.store.start_crawl("c", &runner).await.unwrap();
+        let busy = refused(c.take_over("c", lease).await.unwrap());
+        assert_ne!(busy.liveness, Some(RunnerLiveness::Alive));
+        assert!(
+            busy.to_string().contains("cannot be checked from here"),
+            "{busy}"
+        );
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let reason = released(c.take_over("c", Duration::from_millis(10)).await.unwrap());
+        assert_eq!(reason, ABANDONED_REASON);
+        let recorded = c.get_run("c", &elsewhere.summary.id).await.unwrap().summary;
+        assert_eq!(recorded.state, RunState::Failed);
+        assert_eq!(recorded.error_message.as_deref(), Some(ABANDONED_REASON));
+    }
 }
 
 async fn runs_page_newest_first(t: &TestCatalog) {

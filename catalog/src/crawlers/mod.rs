@@ -5,11 +5,13 @@
 //! definitions are kept as JSON here and checked by the classifier library above this one.
 
 pub mod model;
+pub mod runner;
 pub mod schedule;
 pub mod service;
 pub mod store;
 pub mod validate;
 
 pub use model::*;
-pub use service::Crawlers;
+pub use runner::{CrawlRunner, RunnerLiveness};
+pub use service::{Crawlers, Takeover, TakeoverRefused};
 pub use store::{CrawlerStore, RunCursor};

@@ -378,6 +378,21 @@ pub struct CrawlRun {
     pub report: CrawlReport,
 }
 
+/// A crawler's unfinished crawl, as a crawl that wants to start finds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningCrawl {
+    /// The crawler.
+    pub crawler_name: String,
+    /// The run's id.
+    pub run_id: String,
+    /// When it started.
+    pub start_time: DateTime<Utc>,
+    /// When it last saved its progress (its heartbeat).
+    pub heartbeat_time: DateTime<Utc>,
+    /// The process running it; `None` for runs recorded before lakecat recorded runners.
+    pub runner: Option<super::runner::CrawlRunner>,
+}
+
 /// What a crawl decided, changed and ran into.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

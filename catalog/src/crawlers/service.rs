@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use super::model::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
+    RunningCrawl,
 };
+use super::runner::{CrawlRunner, RunnerLiveness};
 use super::store::CrawlerStore;
 use super::validate;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::error::{Error, Result};
 use crate::page::Scope;
@@ -18,6 +20,74 @@ use crate::service::{Listing, PageRequest, page_size};
 /// How long a running crawl may go without a heartbeat before its crawler is released (the
 /// process running it is then taken to be dead). Crawls save a heartbeat every few seconds.
 pub const RUN_LEASE: Duration = Duration::from_secs(60);
+
+/// Why a crawl released after its lease is recorded as FAILED.
+pub const ABANDONED_REASON: &str =
+    "the crawl stopped without recording its end (its process died or lost the database)";
+
+/// What [`Crawlers::take_over`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Takeover {
+    /// The crawler runs no crawl.
+    NotRunning,
+    /// Its crawl was dead: it is recorded as FAILED with `reason`, and the crawler is READY.
+    Released {
+        /// The dead crawl.
+        crawl: RunningCrawl,
+        /// Why it counts as dead, as recorded in its run.
+        reason: String,
+    },
+    /// Its crawl may be alive, so it was left alone.
+    Refused(Box<TakeoverRefused>),
+}
+
+/// A running crawl that was not taken over: its process may be alive.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "crawler {} is running: run {} by {}; it last saved progress at {}. It counts as dead \
+     once it has saved none for {} s, from {} on",
+    .crawl.crawler_name,
+    .crawl.run_id,
+    self.runner_description(),
+    rfc3339(self.crawl.heartbeat_time),
+    .lease.as_secs(),
+    rfc3339(self.takeover_at)
+)]
+pub struct TakeoverRefused {
+    /// The crawl.
+    pub crawl: RunningCrawl,
+    /// Whether its process is alive, when it recorded itself.
+    pub liveness: Option<RunnerLiveness>,
+    /// How long a crawl may save no progress before it counts as dead.
+    pub lease: Duration,
+    /// When the lease runs out, unless the crawl saves progress before: the crawl can be
+    /// taken over from then on.
+    pub takeover_at: DateTime<Utc>,
+}
+
+impl TakeoverRefused {
+    fn runner_description(&self) -> String {
+        let Some(runner) = &self.crawl.runner else {
+            return "a process that did not record itself (a lakecat from before runners were \
+                    recorded)"
+                .into();
+        };
+        let how = match self.liveness {
+            Some(RunnerLiveness::Alive) => "which is running",
+            Some(RunnerLiveness::Elsewhere) => {
+                "another machine (or container, or boot), whose processes cannot be checked \
+                 from here"
+            }
+            Some(RunnerLiveness::Gone) => "which is no longer running",
+            Some(RunnerLiveness::Unknown) | None => "which cannot be checked from here",
+        };
+        format!("{runner}, {how}")
+    }
+}
+
+fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 /// Largest page of crawlers, runs or classifiers.
 pub const MAX_CRAWLER_PAGE_SIZE: usize = 1000;
@@ -119,9 +189,55 @@ impl Crawlers {
         self.store.delete_crawler(name).await
     }
 
-    /// Marks a crawler RUNNING and records a new run; refused unless it is READY.
+    /// Marks a crawler RUNNING and records a new run by this process; refused unless it is
+    /// READY.
     pub async fn start_crawl(&self, name: &str) -> Result<CrawlRun> {
-        self.store.start_crawl(name).await
+        self.store.start_crawl(name, CrawlRunner::current()).await
+    }
+
+    /// Frees a crawler whose crawl is dead, for a crawl about to start: a crawl whose process
+    /// ran on this machine and is gone is taken over at once, and any crawl that has saved no
+    /// progress for `stale_after` (as [`Crawlers::release_abandoned`]). The dead crawl is
+    /// recorded as FAILED with the reason. A crawl whose process is alive, runs on another
+    /// machine or cannot be checked, and has saved progress within `stale_after`, is left
+    /// alone ([`Takeover::Refused`], which says from when it can be taken over).
+    pub async fn take_over(&self, name: &str, stale_after: Duration) -> Result<Takeover> {
+        // A crawl that ends or is taken over by another process while this one looks is
+        // looked at again.
+        for _ in 0..3 {
+            let Some(crawl) = self.store.running_crawl(name).await? else {
+                return Ok(Takeover::NotRunning);
+            };
+            let liveness = crawl.runner.as_ref().map(CrawlRunner::liveness);
+            if let (Some(runner), Some(RunnerLiveness::Gone)) = (&crawl.runner, liveness) {
+                let reason = format!("the crawl process ({runner}) is no longer running");
+                if self.store.release_run(name, &crawl.run_id, &reason).await? {
+                    return Ok(Takeover::Released { crawl, reason });
+                }
+                continue;
+            }
+            let takeover_at = chrono::TimeDelta::from_std(stale_after)
+                .ok()
+                .and_then(|lease| crawl.heartbeat_time.checked_add_signed(lease))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            if takeover_at <= Utc::now() {
+                if self.store.release_abandoned(name, stale_after).await? {
+                    return Ok(Takeover::Released {
+                        crawl,
+                        reason: ABANDONED_REASON.into(),
+                    });
+                }
+                continue;
+            }
+            return Ok(Takeover::Refused(Box::new(TakeoverRefused {
+                crawl,
+                liveness,
+                lease: stale_after,
+                takeover_at,
+            })));
+        }
+        // Others keep starting and ending crawls of it; starting one reports its state.
+        Ok(Takeover::NotRunning)
     }
 
     /// Makes a crawler READY again when its running crawl has shown no sign of life for

@@ -7,7 +7,9 @@ use async_trait::async_trait;
 
 use super::model::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
+    RunningCrawl,
 };
+use super::runner::CrawlRunner;
 use crate::error::Result;
 use crate::store::Page;
 
@@ -37,8 +39,14 @@ pub trait CrawlerStore: Send + Sync + fmt::Debug {
     /// Deletes a crawler with its runs; fails while it runs.
     async fn delete_crawler(&self, name: &str) -> Result<()>;
 
-    /// Moves a READY crawler to RUNNING and records a new run; fails when it is not READY.
-    async fn start_crawl(&self, name: &str) -> Result<CrawlRun>;
+    /// Moves a READY crawler to RUNNING and records a new run by `runner`; fails when it is
+    /// not READY.
+    async fn start_crawl(&self, name: &str, runner: &CrawlRunner) -> Result<CrawlRun>;
+    /// The crawler's unfinished crawl, when it is running (or stopping).
+    async fn running_crawl(&self, name: &str) -> Result<Option<RunningCrawl>>;
+    /// Records the crawler's running crawl `run_id` as FAILED with `reason` and makes the
+    /// crawler READY, when that crawl is still its running one. Returns whether it did.
+    async fn release_run(&self, name: &str, run_id: &str, reason: &str) -> Result<bool>;
     /// When the crawler's running crawl has not saved progress (its heartbeat) for
     /// `stale_after`, its process is taken to be dead: the run is marked FAILED and the
     /// crawler READY. Returns whether that happened.

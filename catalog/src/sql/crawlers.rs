@@ -7,8 +7,10 @@ use super::map_unique;
 use super::rows::{decode, encode, now_millis, time};
 use crate::crawlers::model::{
     ClassifierInput, ClassifierRecord, CrawlReport, CrawlRun, CrawlRunSummary, Crawler,
-    CrawlerInput, CrawlerState,
+    CrawlerInput, CrawlerState, RunState, RunningCrawl,
 };
+use crate::crawlers::runner::CrawlRunner;
+use crate::crawlers::service::ABANDONED_REASON;
 use crate::crawlers::store::RunCursor;
 use crate::error::{Entity, Error, Result};
 use crate::store::Page;
@@ -188,49 +190,139 @@ pub(super) async fn delete_crawler(pool: &AnyPool, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The crawler's (`$1`) last run when it is still running, with the process running it.
+const SELECT_RUNNING: &str = "SELECT r.id, r.summary, r.start_time, r.heartbeat_time, \
+     r.runner_host, r.runner_machine, r.runner_pid, r.runner_start FROM crawl_runs r \
+     JOIN crawlers c ON c.last_run_id = r.id \
+     WHERE c.id = $1 AND c.state <> 'READY' AND r.state = 'RUNNING'";
+
 pub(super) async fn release_abandoned(
     pool: &AnyPool,
     name: &str,
     stale_after: std::time::Duration,
 ) -> Result<bool> {
+    let stale_before = now_millis() - i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
+    release_running(pool, name, ABANDONED_REASON, |row| {
+        Ok(row.try_get::<i64, _>("heartbeat_time")? < stale_before)
+    })
+    .await
+}
+
+pub(super) async fn release_run(
+    pool: &AnyPool,
+    name: &str,
+    run_id: &str,
+    reason: &str,
+) -> Result<bool> {
+    release_running(pool, name, reason, |row| {
+        Ok(row.try_get::<String, _>("id")? == run_id)
+    })
+    .await
+}
+
+/// Records the crawler's running crawl as FAILED with `reason` and makes the crawler READY,
+/// when `release` says so of its row (read by [`SELECT_RUNNING`]). Returns whether it did.
+async fn release_running(
+    pool: &AnyPool,
+    name: &str,
+    reason: &str,
+    release: impl FnOnce(&AnyRow) -> Result<bool>,
+) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let (id, _) = fetch_crawler(&mut tx, name).await?;
-    let stale_before = now_millis() - i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
-    let abandoned = sqlx::query(
-        "SELECT r.id, r.summary, r.heartbeat_time FROM crawl_runs r JOIN crawlers c \
-         ON c.last_run_id = r.id WHERE c.id = $1 AND c.state <> 'READY' \
-         AND r.state = 'RUNNING' AND r.heartbeat_time < $2",
-    )
-    .bind(id)
-    .bind(stale_before)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(row) = abandoned else {
+    let running = sqlx::query(SELECT_RUNNING)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(row) = running else {
         return Ok(false);
     };
-    let run_id: String = row.try_get("id")?;
-    let mut summary: CrawlRunSummary = decode(&row.try_get::<String, _>("summary")?)?;
-    summary.state = crate::crawlers::model::RunState::Failed;
-    summary.end_time = Some(time(row.try_get("heartbeat_time")?));
-    summary.error_message = Some(
-        "the crawl stopped without recording its end (its process died or lost the database)"
-            .into(),
-    );
-    sqlx::query("UPDATE crawl_runs SET state = 'FAILED', summary = $1 WHERE id = $2")
-        .bind(encode(&summary)?)
-        .bind(&run_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE crawlers SET state = 'READY' WHERE id = $1 AND last_run_id = $2")
-        .bind(id)
-        .bind(&run_id)
-        .execute(&mut *tx)
-        .await?;
+    if !release(&row)? {
+        return Ok(false);
+    }
+    let released = fail_run(&mut tx, id, &row, reason).await?;
     tx.commit().await?;
+    Ok(released)
+}
+
+/// Records the running run read into `row` (by [`SELECT_RUNNING`]) as FAILED with `reason`,
+/// ended at its last heartbeat, and makes crawler `crawler_id` READY. Nothing changes when the
+/// run saved progress or ended since it was read; returns whether it changed.
+async fn fail_run(
+    conn: &mut AnyConnection,
+    crawler_id: i64,
+    row: &AnyRow,
+    reason: &str,
+) -> Result<bool> {
+    let run_id: String = row.try_get("id")?;
+    let heartbeat: i64 = row.try_get("heartbeat_time")?;
+    let mut summary: CrawlRunSummary = decode(&row.try_get::<String, _>("summary")?)?;
+    summary.state = RunState::Failed;
+    summary.end_time = Some(time(heartbeat));
+    summary.error_message = Some(reason.to_string());
+    let failed = sqlx::query(
+        "UPDATE crawl_runs SET state = 'FAILED', summary = $1 \
+         WHERE id = $2 AND state = 'RUNNING' AND heartbeat_time = $3",
+    )
+    .bind(encode(&summary)?)
+    .bind(&run_id)
+    .bind(heartbeat)
+    .execute(&mut *conn)
+    .await?;
+    if failed.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE crawlers SET state = 'READY' WHERE id = $1 AND last_run_id = $2")
+        .bind(crawler_id)
+        .bind(&run_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(true)
 }
 
-pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> {
+pub(super) async fn running_crawl(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<Option<RunningCrawl>> {
+    let (id, _) = fetch_crawler(conn, name).await?;
+    let row = sqlx::query(SELECT_RUNNING)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|row| {
+        Ok(RunningCrawl {
+            crawler_name: name.to_string(),
+            run_id: row.try_get("id")?,
+            start_time: time(row.try_get("start_time")?),
+            heartbeat_time: time(row.try_get("heartbeat_time")?),
+            runner: runner_from(&row)?,
+        })
+    })
+    .transpose()
+}
+
+/// The process recorded as running a crawl; runs recorded before runners were have none.
+fn runner_from(row: &AnyRow) -> Result<Option<CrawlRunner>> {
+    let host: Option<String> = row.try_get("runner_host")?;
+    let pid: Option<i64> = row.try_get("runner_pid")?;
+    let (Some(host), Some(pid)) = (host, pid) else {
+        return Ok(None);
+    };
+    let start: Option<i64> = row.try_get("runner_start")?;
+    Ok(Some(CrawlRunner {
+        host,
+        machine: row.try_get("runner_machine")?,
+        pid: u32::try_from(pid)
+            .map_err(|_| Error::Backend(format!("process id {pid} out of range").into()))?,
+        process_start: start.and_then(|start| u64::try_from(start).ok()),
+    }))
+}
+
+pub(super) async fn start_crawl(
+    pool: &AnyPool,
+    name: &str,
+    runner: &CrawlRunner,
+) -> Result<CrawlRun> {
     let mut tx = pool.begin().await?;
     let (id, current) = fetch_crawler(&mut tx, name).await?;
     let run_id = crate::id::random_uuid();
@@ -256,7 +348,7 @@ pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> 
         crawler_name: name.to_string(),
         summary: CrawlRunSummary {
             id: run_id,
-            state: crate::crawlers::model::RunState::Running,
+            state: RunState::Running,
             start_time: time(now),
             end_time: None,
             error_message: None,
@@ -266,7 +358,8 @@ pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> 
     };
     sqlx::query(
         "INSERT INTO crawl_runs (id, crawler_id, state, start_time, heartbeat_time, summary, \
-         report) VALUES ($1, $2, $3, $4, $4, $5, $6)",
+         report, runner_host, runner_machine, runner_pid, runner_start) \
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&run.summary.id)
     .bind(id)
@@ -274,6 +367,14 @@ pub(super) async fn start_crawl(pool: &AnyPool, name: &str) -> Result<CrawlRun> 
     .bind(now)
     .bind(encode(&run.summary)?)
     .bind(encode(&run.report)?)
+    .bind(&runner.host)
+    .bind(runner.machine.as_deref())
+    .bind(i64::from(runner.pid))
+    .bind(
+        runner
+            .process_start
+            .and_then(|start| i64::try_from(start).ok()),
+    )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

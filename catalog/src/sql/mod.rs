@@ -26,8 +26,8 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Connection, Executor};
 
 use crate::crawlers::{
-    ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
-    CrawlerStore, RunCursor,
+    ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, CrawlRunner, Crawler,
+    CrawlerInput, CrawlerStore, RunCursor, RunningCrawl,
 };
 use crate::error::{Entity, Error, Result};
 use crate::model::{
@@ -598,8 +598,16 @@ impl CrawlerStore for SqlStore {
         crawlers::delete_crawler(&self.writer, name).await
     }
 
-    async fn start_crawl(&self, name: &str) -> Result<CrawlRun> {
-        crawlers::start_crawl(&self.writer, name).await
+    async fn start_crawl(&self, name: &str, runner: &CrawlRunner) -> Result<CrawlRun> {
+        crawlers::start_crawl(&self.writer, name, runner).await
+    }
+
+    async fn running_crawl(&self, name: &str) -> Result<Option<RunningCrawl>> {
+        crawlers::running_crawl(&mut *self.read().await?, name).await
+    }
+
+    async fn release_run(&self, name: &str, run_id: &str, reason: &str) -> Result<bool> {
+        crawlers::release_run(&self.writer, name, run_id, reason).await
     }
 
     async fn release_abandoned(&self, name: &str, stale_after: Duration) -> Result<bool> {
