@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use lakecat_catalog::crawlers::{
     ChangeKind, CrawlCounts, CrawlReport, CrawlRun, CrawlerConfiguration, CrawlerInput,
     CrawlerTargets, Crawlers, DeleteBehavior, RunState, S3Target, SchemaChangePolicy,
-    TableGroupingPolicy, UpdateBehavior,
+    TableGroupingPolicy, Takeover, UpdateBehavior,
 };
 use lakecat_catalog::{Catalog, Entity, Error as CatalogError, SqlStore, StoreOptions};
 use lakecat_crawler::{CrawlOptions, OpenedTargets, Phase, Report, Runner, crawl, registry_for};
@@ -216,7 +216,8 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
 }
 
 /// Creates the crawler, or replaces its definition when it exists and is idle. A crawler
-/// whose crawl died `takeover_after` ago or more is released first.
+/// whose crawl is dead is released first: at once when its process ran on this machine and
+/// is gone, otherwise once it has saved no progress for `takeover_after`.
 async fn save_definition(
     crawlers: &Crawlers,
     definition: CrawlerInput,
@@ -224,15 +225,17 @@ async fn save_definition(
 ) -> Result<()> {
     match crawlers.get_crawler(&definition.name).await {
         Ok(_) => {
-            if crawlers
-                .release_abandoned(&definition.name, takeover_after)
-                .await?
-            {
-                eprintln!(
-                    "the previous crawl of {} stopped without finishing; it is recorded as \
-                     FAILED and this one starts over",
-                    definition.name
-                );
+            match crawlers.take_over(&definition.name, takeover_after).await? {
+                Takeover::NotRunning => {}
+                Takeover::Released { crawl, reason } => eprintln!(
+                    "the previous crawl of {} (run {}) stopped without finishing: {reason}; it \
+                     is recorded as FAILED and this one starts over",
+                    definition.name, crawl.run_id
+                ),
+                Takeover::Refused(refused) => bail!(
+                    "{refused}, when this command can take it over (--takeover-after SECONDS \
+                     sets that wait)"
+                ),
             }
             crawlers.update_crawler(definition, None).await?;
         }

@@ -163,7 +163,8 @@ struct CrawlArgs {
     #[arg(long, default_value_t = lakecat_crawler::crawl::DEFAULT_CONCURRENCY)]
     concurrency: usize,
     /// Seconds after which a crawl of this crawler that stopped saving progress (its
-    /// process died) is taken over.
+    /// process died) is taken over. A crawl whose process ran on this machine and is gone
+    /// is taken over at once.
     #[arg(long, default_value_t = 60)]
     takeover_after: u64,
 }

@@ -5,12 +5,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lakecat_catalog::crawlers::{Crawlers, RunState};
-use lakecat_catalog::{Catalog, PageRequest, PartitionListRequest, SqlStore, StoreOptions};
+use lakecat_catalog::crawlers::{
+    CrawlRunner, CrawlerInput, CrawlerStore, CrawlerTargets, Crawlers, RunState, S3Target,
+};
+use lakecat_catalog::{
+    Catalog, Database, Listing, PageRequest, Partition, PartitionListRequest, SqlStore,
+    StoreOptions, Table,
+};
 use lakecat_testkit::lake::write_text;
 use lakecat_testkit::s3::S3Server;
 
@@ -238,69 +243,149 @@ fn many_tables(lake: &Path, tables: usize, partitions: usize) {
     }
 }
 
-async fn open_catalog(url: &str) -> (Catalog, Crawlers) {
+async fn open_catalog(url: &str) -> (Catalog, Crawlers, Arc<SqlStore>) {
     let store = Arc::new(
         SqlStore::connect(url, &StoreOptions::default())
             .await
             .unwrap(),
     );
-    (Catalog::new(store.clone()), Crawlers::new(store))
+    (
+        Catalog::new(store.clone()),
+        Crawlers::new(store.clone()),
+        store,
+    )
+}
+
+/// Every item of a paged listing; none when listing fails (a database not created yet).
+async fn all_pages<T, F, Fut>(mut list: F) -> Vec<T>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = lakecat_catalog::Result<Listing<T>>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let Ok(page) = list(PageRequest {
+            max_results: None,
+            page_token: token,
+        })
+        .await
+        else {
+            return items;
+        };
+        items.extend(page.items);
+        match page.next_page_token {
+            Some(next) => token = Some(next),
+            None => return items,
+        }
+    }
+}
+
+async fn all_tables(catalog: &Catalog, db: &str) -> Vec<Table> {
+    all_pages(|page| catalog.list_tables(db, page)).await
+}
+
+async fn all_partitions(catalog: &Catalog, db: &str, table: &str) -> Vec<Partition> {
+    all_pages(|page| {
+        catalog.list_partitions(
+            db,
+            table,
+            PartitionListRequest {
+                page,
+                ..PartitionListRequest::default()
+            },
+        )
+    })
+    .await
 }
 
 /// Every table's partition count, by table.
 async fn partition_counts(catalog: &Catalog, db: &str) -> Vec<(String, usize)> {
     let mut counts = Vec::new();
-    let mut token = None;
-    loop {
-        let page = match catalog
-            .list_tables(
-                db,
-                PageRequest {
-                    max_results: None,
-                    page_token: token,
-                },
-            )
-            .await
-        {
-            Ok(page) => page,
-            Err(_) => return counts,
-        };
-        for table in page.items {
-            let partitions = catalog
-                .list_partitions(db, &table.name, PartitionListRequest::default())
-                .await
-                .unwrap();
-            counts.push((table.name, partitions.items.len()));
-        }
-        match page.next_page_token {
-            Some(next) => token = Some(next),
-            None => return counts,
-        }
+    for table in all_tables(catalog, db).await {
+        let partitions = all_partitions(catalog, db, &table.name).await;
+        counts.push((table.name, partitions.len()));
     }
+    counts
 }
 
 /// How many tables a database has.
 async fn table_count(catalog: &Catalog, db: &str) -> usize {
-    let mut count = 0;
-    let mut token = None;
-    loop {
-        let Ok(page) = catalog
-            .list_tables(
-                db,
-                PageRequest {
-                    max_results: None,
-                    page_token: token,
-                },
-            )
-            .await
-        else {
-            return count;
-        };
-        count += page.items.len();
-        match page.next_page_token {
-            Some(next) => token = Some(next),
-            None => return count,
+    all_tables(catalog, db).await.len()
+}
+
+/// A database as crawls leave it, without what differs between two equal crawls (times
+/// and version numbers): its tables, each with its partitions.
+type CrawledDatabase = (Database, Vec<(Table, Vec<Partition>)>);
+
+/// Every database of the catalog, as crawls leave it.
+async fn crawled_catalog(catalog: &Catalog) -> Vec<CrawledDatabase> {
+    let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let mut crawled = Vec::new();
+    for mut database in all_pages(|page| catalog.list_databases(page)).await {
+        let mut tables = Vec::new();
+        for mut table in all_tables(catalog, &database.name).await {
+            let mut partitions = all_partitions(catalog, &database.name, &table.name).await;
+            for partition in &mut partitions {
+                partition.creation_time = epoch;
+                partition.last_access_time = None;
+            }
+            table.create_time = epoch;
+            table.update_time = epoch;
+            table.last_access_time = None;
+            table.version_id = String::new();
+            tables.push((table, partitions));
         }
+        database.create_time = epoch;
+        crawled.push((database, tables));
+    }
+    crawled
+}
+
+/// `lakecat crawl LAKE --database crash --database-url URL`.
+fn crawl_crash(dir: &Path, lake: &Path, url: &str) -> Command {
+    let mut command = lakecat(dir);
+    command.args([
+        "crawl",
+        lake.to_str().unwrap(),
+        "--database",
+        "crash",
+        "--database-url",
+        url,
+    ]);
+    command
+}
+
+/// Starts a crawl of `lake` into database `crash`, with its output piped.
+fn spawn_crawl(dir: &Path, lake: &Path, url: &str) -> Child {
+    crawl_crash(dir, lake, url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the crawl `child` has written more tables to database `crash` than
+/// `before`; false when it ended first.
+async fn wait_for_a_write(child: &mut Child, catalog: &Catalog, before: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "the crawl never wrote a table");
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        let page = PageRequest {
+            max_results: Some(before + 1),
+            page_token: None,
+        };
+        if catalog
+            .list_tables("crash", page)
+            .await
+            .is_ok_and(|tables| tables.items.len() > before)
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -314,35 +399,14 @@ async fn interrupt_mid_write(
     signal: &str,
 ) -> Output {
     let before = table_count(catalog, "crash").await;
-    let mut child = lakecat(dir)
-        .args([
-            "crawl",
-            lake.to_str().unwrap(),
-            "--database",
-            "crash",
-            "--database-url",
-            url,
-            "--takeover-after",
-            "1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(Instant::now() < deadline, "the crawl never wrote a table");
-        if let Some(status) = child.try_wait().unwrap() {
-            let output = child.wait_with_output().unwrap();
-            panic!(
-                "the crawl ended ({status}) before it could be interrupted: {}",
-                text(&output)
-            );
-        }
-        if table_count(catalog, "crash").await > before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+    let mut child = spawn_crawl(dir, lake, url);
+    if !wait_for_a_write(&mut child, catalog, before).await {
+        let output = child.wait_with_output().unwrap();
+        panic!(
+            "the crawl ended ({}) before it could be interrupted: {}",
+            output.status,
+            text(&output)
+        );
     }
     Command::new("kill")
         .args([signal, &child.id().to_string()])
@@ -364,7 +428,7 @@ async fn a_crawl_killed_or_stopped_mid_write_leaves_whole_tables_and_a_rerun_con
         "sqlite://{}?mode=rwc",
         dir.path().join("catalog.db").display()
     );
-    let (catalog, crawlers) = open_catalog(&url).await;
+    let (catalog, crawlers, _) = open_catalog(&url).await;
 
     // Killed: no chance to clean up.
     let killed = interrupt_mid_write(dir.path(), &lake, &url, &catalog, "-KILL").await;
@@ -379,8 +443,8 @@ async fn a_crawl_killed_or_stopped_mid_write_leaves_whole_tables_and_a_rerun_con
         counts.iter().all(|(_, n)| *n == PARTITIONS),
         "a table was half written: {counts:?}"
     );
-    // The crawler still looks RUNNING; after the lease (1 s here) the next run takes over.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The crawler still looks RUNNING, but its process is gone: the next run takes over at
+    // once.
 
     // Interrupted (Ctrl-C): it stops between tables and records STOPPED.
     let stopped = interrupt_mid_write(dir.path(), &lake, &url, &catalog, "-INT").await;
@@ -398,23 +462,291 @@ async fn a_crawl_killed_or_stopped_mid_write_leaves_whole_tables_and_a_rerun_con
             .error_message
             .as_deref()
             .unwrap()
-            .contains("its process died")
+            .contains("is no longer running")
     );
 
     // A full run converges.
-    let finished = lakecat(dir.path())
-        .args([
-            "crawl",
-            lake.to_str().unwrap(),
-            "--database",
-            "crash",
-            "--database-url",
-            &url,
-        ])
-        .output()
-        .unwrap();
+    let finished = crawl_crash(dir.path(), &lake, &url).output().unwrap();
     assert!(finished.status.success(), "{}", text(&finished));
     let counts = partition_counts(&catalog, "crash").await;
     assert_eq!(counts.len(), TABLES);
     assert!(counts.iter().all(|(_, n)| *n == PARTITIONS));
+}
+
+/// A small deterministic random number generator (SplitMix64), so that a failing round of
+/// kills can be replayed.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// The message a run killed in process `pid` of this machine is recorded with.
+fn gone_reason(pid: u32) -> String {
+    format!(
+        "the crawl process (pid {pid} on {}) is no longer running",
+        CrawlRunner::current().host
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crawl_killed_at_random_moments_is_rerun_at_once_and_converges() {
+    const TABLES: usize = 160;
+    const PARTITIONS: usize = 20;
+    const ROUNDS: usize = 10;
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    // A crawl of it takes most of a second in a debug build, half of it writing.
+    many_tables(&lake, TABLES, PARTITIONS);
+    let url = |name: &str| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join(format!("{name}.db")).display()
+        )
+    };
+
+    // The lake crawled into a fresh catalog, never interrupted: what the killed crawls must
+    // come to, and how long a crawl takes on this machine now.
+    let fresh_url = url("fresh");
+    let started = Instant::now();
+    let fresh = crawl_crash(dir.path(), &lake, &fresh_url).output().unwrap();
+    let crawl_time = u64::try_from(started.elapsed().as_millis()).unwrap();
+    assert!(fresh.status.success(), "{}", text(&fresh));
+    let (fresh_catalog, _, _) = open_catalog(&fresh_url).await;
+    let expected = crawled_catalog(&fresh_catalog).await;
+    assert_eq!(expected.len(), 1);
+    assert_eq!(expected[0].1.len(), TABLES);
+    assert!(expected[0].1.iter().all(|(_, p)| p.len() == PARTITIONS));
+
+    // Each round starts a crawl right after the previous one was killed and kills it in
+    // turn. The first half of the rounds kill it at a random moment in the first quarter of
+    // a crawl's time after it was seen writing a table (when it has any left to write), so
+    // that crawls die in the middle of their writes whatever the speed of the machine; the
+    // others at a random moment from 50 ms after its start to the time a whole crawl took
+    // (while it opens the catalog, reads or writes; or it completed).
+    let killed_url = url("killed");
+    let (catalog, crawlers, _) = open_catalog(&killed_url).await;
+    let mut random = SplitMix(4);
+    let mut killed = Vec::new();
+    let mut killed_writing = Vec::new();
+    let mut completed = 0;
+    for round in 0..ROUNDS {
+        let written_before = table_count(&catalog, "crash").await;
+        let mut child = spawn_crawl(dir.path(), &lake, &killed_url);
+        let started = Instant::now();
+        let mut writing = false;
+        if round < ROUNDS / 2 {
+            writing = wait_for_a_write(&mut child, &catalog, written_before).await;
+            let delay = random.next() % (crawl_time / 4).max(1);
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        } else {
+            let delay = 50 + random.next() % crawl_time.saturating_sub(49).max(1);
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        let at = started.elapsed();
+        if child.try_wait().unwrap().is_some() {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "round {round}: the crawl ended ({}) within {at:?} of its start instead of \
+                 taking over the killed one: {}",
+                output.status,
+                text(&output)
+            );
+            completed += 1;
+            eprintln!("round {round}: completed within {at:?}");
+        } else {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            killed.push(child.id());
+            let written = table_count(&catalog, "crash").await;
+            // Killed in the middle of its writes, so before it could record its end.
+            if writing && written < TABLES {
+                killed_writing.push(child.id());
+            }
+            eprintln!("round {round}: killed after {at:?}, {written} tables written");
+        }
+    }
+    let finished = crawl_crash(dir.path(), &lake, &killed_url)
+        .output()
+        .unwrap();
+    assert!(finished.status.success(), "{}", text(&finished));
+    completed += 1;
+    assert!(
+        !killed_writing.is_empty(),
+        "no crawl was killed while it wrote"
+    );
+
+    // The catalog is the one the uninterrupted crawl made.
+    let found = crawled_catalog(&catalog).await;
+    assert_eq!(
+        found.iter().map(|(_, t)| t.len()).collect::<Vec<_>>(),
+        [TABLES]
+    );
+    assert!(found == expected, "the catalogs differ");
+
+    // No run is left RUNNING. The crawls that ended by themselves completed, and so did any
+    // killed after it recorded its end; a crawl killed before it recorded its start left no
+    // run. Every other killed crawl is recorded as FAILED, naming its process, and those
+    // killed in the middle of their writes are among them.
+    let runs = crawlers
+        .list_runs(
+            "lakecat-crash",
+            PageRequest {
+                max_results: Some(100),
+                page_token: None,
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    let count = |state| runs.iter().filter(|r| r.state == state).count();
+    assert!(count(RunState::Completed) >= completed, "{runs:#?}");
+    let failed: Vec<&str> = runs
+        .iter()
+        .filter(|r| r.state == RunState::Failed)
+        .map(|r| r.error_message.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        failed.len() + count(RunState::Completed),
+        runs.len(),
+        "{runs:#?}"
+    );
+    assert!(runs.len() <= ROUNDS + 1, "{runs:#?}");
+    let reasons: Vec<String> = killed.iter().map(|pid| gone_reason(*pid)).collect();
+    for (i, message) in failed.iter().enumerate() {
+        assert!(reasons.iter().any(|r| r == message), "{message}");
+        assert!(!failed[..i].contains(message), "{runs:#?}");
+    }
+    for pid in &killed_writing {
+        assert!(failed.contains(&gone_reason(*pid).as_str()), "{runs:#?}");
+    }
+    assert_eq!(
+        crawlers.get_crawler("lakecat-crash").await.unwrap().state,
+        lakecat_catalog::crawlers::CrawlerState::Ready
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crawl_whose_process_may_be_alive_is_not_taken_over_before_its_lease_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    many_tables(&lake, 2, 2);
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("catalog.db").display()
+    );
+    let (_, crawlers, store) = open_catalog(&url).await;
+    crawlers
+        .create_crawler(CrawlerInput {
+            name: "lakecat-busy".into(),
+            database_name: "busy".into(),
+            targets: CrawlerTargets {
+                s3_targets: vec![S3Target {
+                    path: lake.to_str().unwrap().into(),
+                    ..Default::default()
+                }],
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let crawl = |takeover_after: &str| {
+        lakecat(dir.path())
+            .args([
+                "crawl",
+                lake.to_str().unwrap(),
+                "--database",
+                "busy",
+                "--database-url",
+                &url,
+                "--takeover-after",
+                takeover_after,
+            ])
+            .output()
+            .unwrap()
+    };
+    let time =
+        |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let here = CrawlRunner::current().clone();
+
+    // A crawl of this (live) test process, then one of another machine: both refused, with
+    // when and how they can be taken over.
+    let elsewhere = CrawlRunner {
+        host: format!("not-{}", here.host),
+        ..here.clone()
+    };
+    for (runner, how) in [
+        (&here, "which is running".to_string()),
+        (
+            &elsewhere,
+            format!("pid {} on {}, another machine", here.pid, elsewhere.host),
+        ),
+    ] {
+        let mut run = store.start_crawl("lakecat-busy", runner).await.unwrap();
+        let running = store.running_crawl("lakecat-busy").await.unwrap().unwrap();
+        let refused = crawl("600");
+        assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+        let shown = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(shown.lines().count(), 1, "{shown}");
+        let takeover_at = running.heartbeat_time + Duration::from_secs(600);
+        for part in [
+            format!(
+                "error: crawler lakecat-busy is running: run {} by pid {}",
+                run.summary.id, runner.pid
+            ),
+            how,
+            format!(
+                "It counts as dead once it has saved none for 600 s, from {} on, when this \
+                 command can take it over (--takeover-after SECONDS sets that wait)",
+                time(takeover_at)
+            ),
+        ] {
+            assert!(shown.contains(&part), "{part:?} not in {shown}");
+        }
+        if runner == &here {
+            run.summary.state = RunState::Completed;
+            crawlers.finish_crawl(&run).await.unwrap();
+        }
+    }
+    let runs = || async {
+        crawlers
+            .list_runs("lakecat-busy", PageRequest::default())
+            .await
+            .unwrap()
+            .items
+    };
+    assert_eq!(runs().await.len(), 2);
+
+    // Once the other machine's crawl has been silent for --takeover-after, it is taken over.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let taken = crawl("1");
+    assert!(taken.status.success(), "{}", text(&taken));
+    assert!(
+        String::from_utf8_lossy(&taken.stderr).contains("is recorded as FAILED"),
+        "{}",
+        text(&taken)
+    );
+    let states: Vec<(RunState, Option<String>)> = runs()
+        .await
+        .into_iter()
+        .map(|r| (r.state, r.error_message))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (RunState::Completed, None),
+            (
+                RunState::Failed,
+                Some(lakecat_catalog::crawlers::service::ABANDONED_REASON.into())
+            ),
+            (RunState::Completed, None),
+        ]
+    );
 }
