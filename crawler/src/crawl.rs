@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use lakecat_catalog::crawlers::{
     CrawlerInput, ObjectIssue, RecrawlBehavior, S3Target, Severity, TableGroupingPolicy,
 };
-use lakecat_catalog::{Catalog, DatabaseInput, Entity, Error as CatalogError, Table, TableAction};
+use lakecat_catalog::{Catalog, DatabaseInput, Error as CatalogError, Table, TableAction};
 use lakecat_classifiers::merge::containment;
 use lakecat_classifiers::{Field, HiveType, Registry, Schema};
 
@@ -20,6 +20,7 @@ use crate::report::{Phase, Report};
 use crate::retries::RetryCounter;
 use crate::roots::AllowedRoots;
 use crate::scan::{self, FolderScan, ObjectStats, ScanOptions};
+use crate::snapshot::CatalogSnapshot;
 
 /// Objects listed or read at once, per target, unless configured.
 pub const DEFAULT_CONCURRENCY: usize = 32;
@@ -119,14 +120,8 @@ pub async fn crawl(
     stop: &AtomicBool,
 ) -> Result<CrawlOutcome> {
     let database = crawler.database_name.to_lowercase();
-    let stored = match plan::all_tables(catalog, &database).await {
-        Ok(tables) => tables,
-        Err(CrawlError::Catalog(CatalogError::NotFound {
-            entity: Entity::Database,
-            ..
-        })) => BTreeMap::new(),
-        Err(error) => return Err(error),
-    };
+    let target_urls: Vec<String> = targets.iter().map(|t| t.location.url()).collect();
+    let snapshot = CatalogSnapshot::load(catalog, &database, &target_urls).await?;
     let incremental =
         crawler.recrawl_policy.recrawl_behavior == RecrawlBehavior::CrawlNewFoldersOnly;
     let grouping = GroupingOptions {
@@ -153,7 +148,7 @@ pub async fn crawl(
         };
         let target_url = target.location.url();
         let existing = if incremental {
-            existing_tables_under(catalog, &database, &stored, crawler, &target.location).await?
+            existing_tables_under(&snapshot, crawler, &target.location)
         } else {
             Vec::new()
         };
@@ -217,16 +212,7 @@ pub async fn crawl(
     } else {
         listed_completely
     };
-    let plan = plan::plan(
-        catalog,
-        &database,
-        &stored,
-        crawler,
-        found,
-        &judged_gone,
-        now,
-    )
-    .await?;
+    let plan = plan::plan(&snapshot, crawler, found, &judged_gone, now);
     for change in &plan.changes {
         report.change(change.record.clone());
     }
@@ -354,15 +340,13 @@ fn relative_folder(location: &TargetLocation, url: &str) -> Option<String> {
         .map(|rest| rest.trim_end_matches('/').to_string())
 }
 
-async fn existing_tables_under(
-    catalog: &Catalog,
-    database: &str,
-    stored: &BTreeMap<String, Table>,
+fn existing_tables_under(
+    snapshot: &CatalogSnapshot,
     crawler: &CrawlerInput,
     location: &TargetLocation,
-) -> Result<Vec<ExistingTable>> {
+) -> Vec<ExistingTable> {
     let mut found = Vec::new();
-    for table in stored.values() {
+    for table in snapshot.tables.values() {
         if table.parameters.get(UPDATED_BY_CRAWLER) != Some(&crawler.name)
             || table.parameters.contains_key(DEPRECATED_BY_CRAWLER)
         {
@@ -378,7 +362,7 @@ async fn existing_tables_under(
         };
         let mut known_folders = vec![root.clone()];
         if !table.partition_keys.is_empty() {
-            let partitions = plan::all_partitions(catalog, database, &table.name, true).await?;
+            let partitions = snapshot.partitions(&table.name);
             known_folders.extend(partitions.iter().filter_map(|p| {
                 p.storage_descriptor
                     .as_ref()
@@ -394,7 +378,7 @@ async fn existing_tables_under(
     }
     // The deepest table root first, so a folder joins the innermost table.
     found.sort_by_key(|e| std::cmp::Reverse(e.root.len()));
-    Ok(found)
+    found
 }
 
 /// The table's columns as a schema.

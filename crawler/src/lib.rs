@@ -22,6 +22,7 @@ pub mod run;
 pub mod scan;
 pub mod scheduler;
 pub mod service;
+pub mod snapshot;
 mod unaddressable;
 
 pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, OpenedTargets, crawl};

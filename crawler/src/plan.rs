@@ -1,21 +1,21 @@
 //! The plan: what the crawl changes in the catalog, table by table, worked out completely
 //! before anything is written. Each table's change is applied in one transaction.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use lakecat_catalog::crawlers::{
     ChangeKind, CrawlerInput, DeleteBehavior, TableChangeRecord, UpdateBehavior,
 };
 use lakecat_catalog::{
-    Catalog, Column, PageRequest, Partition, PartitionInput, PartitionListRequest, Table,
-    TableAction, TableChange, TableInput, UpdateTableOptions,
+    Column, Partition, PartitionInput, Table, TableAction, TableChange, TableInput,
+    UpdateTableOptions,
 };
 
-use crate::error::Result;
 use crate::group::TableDraft;
 use crate::output::{
     self, CRAWLER_FINGERPRINT, DEPRECATED_BY_CRAWLER, OutputContext, UPDATED_BY_CRAWLER,
 };
+use crate::snapshot::{CatalogSnapshot, location_of};
 
 /// One table's planned change.
 #[derive(Debug, Clone)]
@@ -63,13 +63,6 @@ fn ownership(table: &Table, crawler: &str) -> Ownership {
         return Ownership::Someone("it was edited since this crawler wrote it".into());
     }
     Ownership::Ours
-}
-
-fn location_of(table: &Table) -> Option<&str> {
-    table
-        .storage_descriptor
-        .as_ref()
-        .and_then(|sd| sd.location.as_deref())
 }
 
 fn describe_columns(columns: &[Column]) -> BTreeMap<String, String> {
@@ -191,62 +184,6 @@ fn merged_input(
     input
 }
 
-/// Loads every partition of a table; without their columns when `exclude_column_schema`.
-pub async fn all_partitions(
-    catalog: &Catalog,
-    database: &str,
-    table: &str,
-    exclude_column_schema: bool,
-) -> Result<Vec<Partition>> {
-    let mut found = Vec::new();
-    let mut token = None;
-    loop {
-        let page = catalog
-            .list_partitions(
-                database,
-                table,
-                PartitionListRequest {
-                    page: PageRequest {
-                        max_results: None,
-                        page_token: token,
-                    },
-                    exclude_column_schema,
-                    ..PartitionListRequest::default()
-                },
-            )
-            .await?;
-        found.extend(page.items);
-        match page.next_page_token {
-            Some(next) => token = Some(next),
-            None => return Ok(found),
-        }
-    }
-}
-
-/// Loads every table of a database, by name.
-pub async fn all_tables(catalog: &Catalog, database: &str) -> Result<BTreeMap<String, Table>> {
-    let mut found = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = catalog
-            .list_tables(
-                database,
-                PageRequest {
-                    max_results: None,
-                    page_token: token,
-                },
-            )
-            .await?;
-        for table in page.items {
-            found.insert(table.name.clone(), table);
-        }
-        match page.next_page_token {
-            Some(next) => token = Some(next),
-            None => return Ok(found),
-        }
-    }
-}
-
 /// Whether a stored partition already says what the crawl found.
 fn same_partition(stored: &Partition, crawled: &PartitionInput) -> bool {
     stored.storage_descriptor == crawled.storage_descriptor
@@ -265,279 +202,738 @@ fn record(table: &str, kind: ChangeKind, details: Vec<String>) -> TableChangeRec
     }
 }
 
-/// Works out the plan for the tables found, against `stored`, the tables of `database`.
+/// Works out the plan for the tables found, against the snapshot of the catalog.
 ///
 /// `listed_completely` are the URLs of targets whose listing finished: only tables of this
 /// crawler under them can be judged gone. `now_millis` stamps deprecations.
-#[allow(clippy::too_many_arguments)]
-pub async fn plan(
-    catalog: &Catalog,
-    database: &str,
-    stored: &BTreeMap<String, Table>,
+pub fn plan(
+    snapshot: &CatalogSnapshot,
     crawler: &CrawlerInput,
     found: Vec<FoundTable<'_>>,
     listed_completely: &[String],
     now_millis: i64,
-) -> Result<Plan> {
-    let policy = crawler.schema_change_policy;
+) -> Plan {
     let mut changes = Vec::new();
-    let mut claimed: Vec<String> = Vec::new();
+    let mut claimed: HashSet<String> = HashSet::new();
     for FoundTable { mut draft, context } in found {
-        // A stored table of the same name elsewhere is another table: keep both.
-        if let Some(existing) = stored.get(&draft.name)
-            && location_of(existing) != Some(draft.location.as_str())
-        {
-            draft.name = format!(
-                "{}_{}",
-                draft.name.chars().take(119).collect::<String>(),
-                &output::fingerprint(&TableInput {
-                    name: draft.location.clone(),
-                    ..TableInput::default()
-                })[..8]
-            );
-        }
-        claimed.push(draft.name.clone());
+        draft.name = unique_name(&draft, &snapshot.tables);
+        claimed.insert(draft.name.clone());
         let crawled = output::table_input(&draft, &context);
         let partitions: Vec<PartitionInput> = draft
             .partitions
             .iter()
             .map(|p| output::partition_input(&draft, p, &context))
             .collect();
-        let Some(existing) = stored.get(&draft.name) else {
-            let mut rec = record(&draft.name, ChangeKind::Create, Vec::new());
-            rec.partitions_added = partitions.len() as u64;
-            changes.push(PlannedChange {
-                record: rec,
-                change: Some(TableChange {
-                    action: TableAction::Create(crawled),
-                    put_partitions: partitions,
-                    delete_partitions: Vec::new(),
-                }),
-            });
-            continue;
-        };
-        let stored_partitions: HashMap<Vec<String>, Partition> =
-            all_partitions(catalog, database, &existing.name, false)
-                .await?
-                .into_iter()
-                .map(|p| (p.values.clone(), p))
-                .collect();
-        let ours = ownership(existing, &crawler.name);
-        let mut rec = record(&draft.name, ChangeKind::Unchanged, Vec::new());
-        let mut put = Vec::new();
-        let mut delete = Vec::new();
-        let keys_changed = existing.partition_keys != crawled.partition_keys;
-        let update_table = matches!(ours, Ownership::Ours)
-            && policy.update_behavior == UpdateBehavior::UpdateInDatabase;
-        let desired = merged_input(
-            existing,
-            &crawled,
-            crawler.configuration.merge_new_columns_only,
-        );
-        let mut details = differences(&existing.to_input(), &desired);
-        let format_changed = details.iter().any(|d| {
-            d.starts_with("classification")
-                || d.starts_with("compressionType")
-                || d.starts_with("delimiter")
+        changes.push(match snapshot.tables.get(&draft.name) {
+            None => new_table(&draft.name, crawled, partitions),
+            Some(existing) => existing_table(
+                existing,
+                snapshot.partitions(&existing.name),
+                &crawled,
+                partitions,
+                crawler,
+                now_millis,
+            ),
         });
-        if crawler.configuration.merge_new_columns_only && format_changed && update_table {
-            // Glue's rule: new columns cannot be merged into a table read by another
-            // format; the table is deprecated and its partitions are left alone.
-            let mut input = existing.to_input();
+    }
+    for (name, table) in &snapshot.tables {
+        if !claimed.contains(name)
+            && let Some(change) = gone_table(table, crawler, listed_completely, now_millis)
+        {
+            changes.push(change);
+        }
+    }
+    Plan { changes }
+}
+
+/// The draft's name, or, when a stored table of that name lies elsewhere (another table),
+/// the name with a short hash of the draft's location: both tables are kept.
+fn unique_name(draft: &TableDraft, stored: &BTreeMap<String, Table>) -> String {
+    match stored.get(&draft.name) {
+        Some(existing) if location_of(existing) != Some(draft.location.as_str()) => format!(
+            "{}_{}",
+            draft.name.chars().take(119).collect::<String>(),
+            &output::fingerprint(&TableInput {
+                name: draft.location.clone(),
+                ..TableInput::default()
+            })[..8]
+        ),
+        _ => draft.name.clone(),
+    }
+}
+
+/// A table the catalog does not have: created with all its partitions.
+fn new_table(name: &str, crawled: TableInput, partitions: Vec<PartitionInput>) -> PlannedChange {
+    let mut rec = record(name, ChangeKind::Create, Vec::new());
+    rec.partitions_added = partitions.len() as u64;
+    PlannedChange {
+        record: rec,
+        change: Some(TableChange {
+            action: TableAction::Create(crawled),
+            put_partitions: partitions,
+            delete_partitions: Vec::new(),
+        }),
+    }
+}
+
+/// An update of `existing` to `input`, unless its version changed since it was read.
+fn update(existing: &Table, input: TableInput) -> TableAction {
+    TableAction::Update {
+        input,
+        options: UpdateTableOptions {
+            expected_version_id: Some(existing.version_id.clone()),
+            skip_archive: false,
+        },
+    }
+}
+
+/// A table the catalog has and the crawl found again: its definition (by ownership and
+/// the schema change policy) and its partitions (added, changed, gone).
+fn existing_table(
+    existing: &Table,
+    stored_partitions: &[Partition],
+    crawled: &TableInput,
+    partitions: Vec<PartitionInput>,
+    crawler: &CrawlerInput,
+    now_millis: i64,
+) -> PlannedChange {
+    let ours = ownership(existing, &crawler.name);
+    let update_table = matches!(ours, Ownership::Ours)
+        && crawler.schema_change_policy.update_behavior == UpdateBehavior::UpdateInDatabase;
+    let merge_new_columns_only = crawler.configuration.merge_new_columns_only;
+    let desired = merged_input(existing, crawled, merge_new_columns_only);
+    let details = differences(&existing.to_input(), &desired);
+    let format_changed = details.iter().any(|d| {
+        d.starts_with("classification")
+            || d.starts_with("compressionType")
+            || d.starts_with("delimiter")
+    });
+    if merge_new_columns_only && format_changed && update_table {
+        return deprecated_for_format_change(existing, details, now_millis);
+    }
+    let (action, mut rec) = table_action(existing, desired, details, &ours, update_table);
+    let keys_changed = existing.partition_keys != crawled.partition_keys;
+    if keys_changed && !matches!(action, TableAction::Update { .. }) {
+        // Partitions with other keys cannot be added to this table.
+        return PlannedChange {
+            record: rec,
+            change: None,
+        };
+    }
+    let rules = PartitionRules {
+        keys_changed,
+        update_existing: update_table,
+        judge_gone: matches!(ours, Ownership::Ours),
+        delete_behavior: crawler.schema_change_policy.delete_behavior,
+        now_millis,
+    };
+    let (put, delete) = partition_changes(stored_partitions, partitions, &rules, &mut rec);
+    if rec.kind == ChangeKind::Unchanged
+        && (rec.partitions_added + rec.partitions_updated + rec.partitions_deleted) > 0
+    {
+        rec.kind = ChangeKind::Update;
+    }
+    let change =
+        if matches!(action, TableAction::Keep { .. }) && put.is_empty() && delete.is_empty() {
+            None
+        } else {
+            Some(TableChange {
+                action,
+                put_partitions: put,
+                delete_partitions: delete,
+            })
+        };
+    PlannedChange {
+        record: rec,
+        change,
+    }
+}
+
+/// Glue's rule under `MergeNewColumns`: new columns cannot be merged into a table read by
+/// another format; the table is deprecated and its partitions are left alone.
+fn deprecated_for_format_change(
+    existing: &Table,
+    mut details: Vec<String>,
+    now_millis: i64,
+) -> PlannedChange {
+    let mut input = existing.to_input();
+    input
+        .parameters
+        .insert(DEPRECATED_BY_CRAWLER.into(), now_millis.to_string());
+    details.insert(
+        0,
+        "cannot merge new columns: the format changed; table deprecated".into(),
+    );
+    output::set_fingerprint(&mut input);
+    PlannedChange {
+        record: record(&existing.name, ChangeKind::Deprecate, details),
+        change: Some(TableChange {
+            action: update(existing, input),
+            put_partitions: Vec::new(),
+            delete_partitions: Vec::new(),
+        }),
+    }
+}
+
+/// What happens to a stored table's definition, and the record that says so: updated when
+/// it is this crawler's and the policy writes updates, otherwise kept (and the difference
+/// logged, with why).
+fn table_action(
+    existing: &Table,
+    desired: TableInput,
+    mut details: Vec<String>,
+    ours: &Ownership,
+    update_table: bool,
+) -> (TableAction, TableChangeRecord) {
+    let mut rec = record(&existing.name, ChangeKind::Unchanged, Vec::new());
+    let table_differs = desired != existing.to_input();
+    if update_table && table_differs {
+        rec.kind = ChangeKind::Update;
+        rec.details = details;
+        return (update(existing, desired), rec);
+    }
+    if table_differs {
+        match ours {
+            Ownership::Ours => {
+                rec.kind = ChangeKind::Logged;
+                details.insert(0, "not written: the update behaviour is LOG".into());
+            }
+            Ownership::Someone(why) => {
+                rec.kind = ChangeKind::Kept;
+                details.insert(0, format!("left as it is: {why}"));
+            }
+        }
+        rec.details = details;
+    }
+    let keep = TableAction::Keep {
+        name: existing.name.clone(),
+    };
+    (keep, rec)
+}
+
+/// How a table's partitions are planned.
+struct PartitionRules {
+    /// The partition keys changed: every stored partition goes, every crawled one is new.
+    keys_changed: bool,
+    /// Stored partitions that differ from the crawled ones are rewritten.
+    update_existing: bool,
+    /// Stored partitions the crawl did not find are gone (only this crawler's tables).
+    judge_gone: bool,
+    /// What happens to gone partitions.
+    delete_behavior: DeleteBehavior,
+    now_millis: i64,
+}
+
+/// The partitions to put and the values of those to delete, counted into `rec`.
+fn partition_changes(
+    stored: &[Partition],
+    crawled: Vec<PartitionInput>,
+    rules: &PartitionRules,
+    rec: &mut TableChangeRecord,
+) -> (Vec<PartitionInput>, Vec<Vec<String>>) {
+    let stored_by_values: HashMap<&Vec<String>, &Partition> =
+        stored.iter().map(|p| (&p.values, p)).collect();
+    let crawled_values: HashSet<Vec<String>> = crawled.iter().map(|p| p.values.clone()).collect();
+    let mut put = Vec::new();
+    let mut delete = Vec::new();
+    for partition in crawled {
+        match stored_by_values.get(&partition.values) {
+            None => {
+                rec.partitions_added += 1;
+                put.push(partition);
+            }
+            Some(_) if rules.keys_changed => {
+                rec.partitions_added += 1;
+                put.push(partition);
+            }
+            Some(current) if !same_partition(current, &partition) => {
+                if rules.update_existing {
+                    rec.partitions_updated += 1;
+                    put.push(partition);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for current in stored {
+        if rules.keys_changed {
+            delete.push(current.values.clone());
+            rec.partitions_deleted += 1;
+            continue;
+        }
+        if crawled_values.contains(&current.values) || !rules.judge_gone {
+            continue;
+        }
+        match rules.delete_behavior {
+            DeleteBehavior::DeleteFromDatabase => {
+                rec.partitions_deleted += 1;
+                delete.push(current.values.clone());
+            }
+            DeleteBehavior::DeprecateInDatabase
+                if !current.parameters.contains_key(DEPRECATED_BY_CRAWLER) =>
+            {
+                let mut input = PartitionInput {
+                    values: current.values.clone(),
+                    storage_descriptor: current.storage_descriptor.clone(),
+                    parameters: current.parameters.clone(),
+                    last_access_time: current.last_access_time,
+                };
+                input
+                    .parameters
+                    .insert(DEPRECATED_BY_CRAWLER.into(), rules.now_millis.to_string());
+                rec.partitions_updated += 1;
+                put.push(input);
+            }
+            DeleteBehavior::DeprecateInDatabase | DeleteBehavior::Log => {}
+        }
+    }
+    (put, delete)
+}
+
+/// A table of this crawler under a fully listed target that the crawl did not find: what
+/// the delete behaviour does with it. `None` for any other table.
+fn gone_table(
+    table: &Table,
+    crawler: &CrawlerInput,
+    listed_completely: &[String],
+    now_millis: i64,
+) -> Option<PlannedChange> {
+    if !matches!(ownership(table, &crawler.name), Ownership::Ours) {
+        return None;
+    }
+    let under_target = location_of(table).is_some_and(|loc| {
+        listed_completely
+            .iter()
+            .any(|t| loc.starts_with(t.as_str()))
+    });
+    if !under_target || table.parameters.contains_key(DEPRECATED_BY_CRAWLER) {
+        return None;
+    }
+    let name = &table.name;
+    let gone = vec![format!(
+        "no data found at {}",
+        location_of(table).unwrap_or_default()
+    )];
+    Some(match crawler.schema_change_policy.delete_behavior {
+        DeleteBehavior::Log => PlannedChange {
+            record: record(name, ChangeKind::Logged, gone),
+            change: None,
+        },
+        DeleteBehavior::DeleteFromDatabase => PlannedChange {
+            record: record(name, ChangeKind::Delete, gone),
+            change: Some(TableChange {
+                action: TableAction::Delete { name: name.clone() },
+                put_partitions: Vec::new(),
+                delete_partitions: Vec::new(),
+            }),
+        },
+        DeleteBehavior::DeprecateInDatabase => {
+            let mut input = table.to_input();
             input
                 .parameters
                 .insert(DEPRECATED_BY_CRAWLER.into(), now_millis.to_string());
-            details.insert(
-                0,
-                "cannot merge new columns: the format changed; table deprecated".into(),
-            );
-            output::set_fingerprint(&mut input);
-            let mut rec = record(&draft.name, ChangeKind::Deprecate, details);
-            rec.applied = false;
-            changes.push(PlannedChange {
-                record: rec,
-                change: Some(TableChange {
-                    action: TableAction::Update {
-                        input,
-                        options: UpdateTableOptions {
-                            expected_version_id: Some(existing.version_id.clone()),
-                            skip_archive: false,
-                        },
-                    },
-                    put_partitions: Vec::new(),
-                    delete_partitions: Vec::new(),
-                }),
-            });
-            continue;
-        }
-        let table_differs = desired != existing.to_input();
-        let action = if update_table && table_differs {
-            rec.kind = ChangeKind::Update;
-            rec.details = details;
-            TableAction::Update {
-                input: desired,
-                options: UpdateTableOptions {
-                    expected_version_id: Some(existing.version_id.clone()),
-                    skip_archive: false,
-                },
-            }
-        } else {
-            if table_differs {
-                rec.kind = match &ours {
-                    Ownership::Ours => ChangeKind::Logged,
-                    Ownership::Someone(_) => ChangeKind::Kept,
-                };
-                if let Ownership::Someone(why) = &ours {
-                    details.insert(0, format!("left as it is: {why}"));
-                } else {
-                    details.insert(0, "not written: the update behaviour is LOG".into());
-                }
-                rec.details = details;
-            }
-            TableAction::Keep {
-                name: existing.name.clone(),
-            }
-        };
-        let rewriting = matches!(action, TableAction::Update { .. });
-        if keys_changed && !rewriting {
-            // Partitions with other keys cannot be added to this table.
-            changes.push(PlannedChange {
-                record: rec,
-                change: None,
-            });
-            continue;
-        }
-        for partition in partitions {
-            match stored_partitions.get(&partition.values) {
-                None => {
-                    rec.partitions_added += 1;
-                    put.push(partition);
-                }
-                Some(current) if keys_changed => {
-                    let _ = current;
-                    rec.partitions_added += 1;
-                    put.push(partition);
-                }
-                Some(current) if !same_partition(current, &partition) => {
-                    if update_table {
-                        rec.partitions_updated += 1;
-                        put.push(partition);
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-        let crawled_values: std::collections::HashSet<&Vec<String>> =
-            draft.partitions.iter().map(|p| &p.values).collect();
-        for (values, current) in &stored_partitions {
-            if keys_changed {
-                delete.push(values.clone());
-                rec.partitions_deleted += 1;
-                continue;
-            }
-            if crawled_values.contains(values) || !matches!(ours, Ownership::Ours) {
-                continue;
-            }
-            match policy.delete_behavior {
-                DeleteBehavior::DeleteFromDatabase => {
-                    rec.partitions_deleted += 1;
-                    delete.push(values.clone());
-                }
-                DeleteBehavior::DeprecateInDatabase
-                    if !current.parameters.contains_key(DEPRECATED_BY_CRAWLER) =>
-                {
-                    let mut input = PartitionInput {
-                        values: values.clone(),
-                        storage_descriptor: current.storage_descriptor.clone(),
-                        parameters: current.parameters.clone(),
-                        last_access_time: current.last_access_time,
-                    };
-                    input
-                        .parameters
-                        .insert(DEPRECATED_BY_CRAWLER.into(), now_millis.to_string());
-                    rec.partitions_updated += 1;
-                    put.push(input);
-                }
-                _ => {}
-            }
-        }
-        if rec.kind == ChangeKind::Unchanged
-            && (rec.partitions_added + rec.partitions_updated + rec.partitions_deleted) > 0
-        {
-            rec.kind = ChangeKind::Update;
-        }
-        let change =
-            if matches!(action, TableAction::Keep { .. }) && put.is_empty() && delete.is_empty() {
-                None
-            } else {
-                Some(TableChange {
-                    action,
-                    put_partitions: put,
-                    delete_partitions: delete,
-                })
-            };
-        changes.push(PlannedChange {
-            record: rec,
-            change,
-        });
-    }
-    // Tables of this crawler under a fully listed target that the crawl did not find.
-    for (name, table) in stored {
-        if claimed.contains(name) || !matches!(ownership(table, &crawler.name), Ownership::Ours) {
-            continue;
-        }
-        let under_target = location_of(table).is_some_and(|loc| {
-            listed_completely
-                .iter()
-                .any(|t| loc.starts_with(t.as_str()))
-        });
-        if !under_target || table.parameters.contains_key(DEPRECATED_BY_CRAWLER) {
-            continue;
-        }
-        let gone = vec![format!(
-            "no data found at {}",
-            location_of(table).unwrap_or_default()
-        )];
-        let planned = match policy.delete_behavior {
-            DeleteBehavior::Log => PlannedChange {
-                record: record(name, ChangeKind::Logged, gone),
-                change: None,
-            },
-            DeleteBehavior::DeleteFromDatabase => PlannedChange {
-                record: record(name, ChangeKind::Delete, gone),
-                change: Some(TableChange {
-                    action: TableAction::Delete { name: name.clone() },
-                    put_partitions: Vec::new(),
-                    delete_partitions: Vec::new(),
-                }),
-            },
-            DeleteBehavior::DeprecateInDatabase => {
-                let mut input = table.to_input();
-                input
-                    .parameters
+            if let Some(sd) = input.storage_descriptor.as_mut() {
+                sd.parameters
                     .insert(DEPRECATED_BY_CRAWLER.into(), now_millis.to_string());
-                if let Some(sd) = input.storage_descriptor.as_mut() {
-                    sd.parameters
-                        .insert(DEPRECATED_BY_CRAWLER.into(), now_millis.to_string());
-                }
-                output::set_fingerprint(&mut input);
-                PlannedChange {
-                    record: record(name, ChangeKind::Deprecate, gone),
-                    change: Some(TableChange {
-                        action: TableAction::Update {
-                            input,
-                            options: UpdateTableOptions {
-                                expected_version_id: Some(table.version_id.clone()),
-                                skip_archive: false,
-                            },
-                        },
-                        put_partitions: Vec::new(),
-                        delete_partitions: Vec::new(),
-                    }),
-                }
             }
-        };
-        changes.push(planned);
+            output::set_fingerprint(&mut input);
+            PlannedChange {
+                record: record(name, ChangeKind::Deprecate, gone),
+                change: Some(TableChange {
+                    action: update(table, input),
+                    put_partitions: Vec::new(),
+                    delete_partitions: Vec::new(),
+                }),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::PartitionDraft;
+    use crate::scan::{Format, ObjectStats};
+    use lakecat_catalog::crawlers::SchemaChangePolicy;
+    use lakecat_classifiers::{Field, FormatProperties, HiveType, Schema};
+
+    const LAKE: &str = "s3://lake/";
+
+    fn schema(columns: &[&str]) -> Schema {
+        Schema::new(
+            columns
+                .iter()
+                .map(|c| Field::new(*c, HiveType::Int))
+                .collect(),
+        )
     }
-    Ok(Plan { changes })
+
+    fn format(classification: &str) -> Format {
+        Format {
+            classification: classification.into(),
+            properties: FormatProperties::text("org.openx.data.jsonserde.JsonSerDe"),
+        }
+    }
+
+    /// A table `name` at `s3://lake/{name}/` with `columns`, partitioned by `p` into
+    /// `partitions` (none: unpartitioned).
+    fn draft(name: &str, columns: &[&str], partitions: &[&str]) -> TableDraft {
+        let location = format!("{LAKE}{name}/");
+        TableDraft {
+            name: name.into(),
+            location: location.clone(),
+            format: format("json"),
+            schema: schema(columns),
+            partition_keys: if partitions.is_empty() {
+                Vec::new()
+            } else {
+                vec!["p".into()]
+            },
+            partitions: partitions
+                .iter()
+                .map(|value| PartitionDraft {
+                    values: vec![value.to_string()],
+                    location: format!("{location}p={value}/"),
+                    schema: schema(columns),
+                    stats: ObjectStats::default(),
+                    schema_parameters: BTreeMap::new(),
+                })
+                .collect(),
+            stats: ObjectStats::default(),
+            schema_parameters: BTreeMap::new(),
+        }
+    }
+
+    fn context() -> OutputContext<'static> {
+        OutputContext {
+            crawler: "crawler",
+            exclusions: Vec::new(),
+            partitions_inherit_from_table: false,
+        }
+    }
+
+    /// The table and partitions the crawler would have written for `draft`.
+    fn stored(draft: &TableDraft) -> (Table, Vec<Partition>) {
+        let input = output::table_input(draft, &context());
+        let now = chrono::Utc::now();
+        let table = Table {
+            database_name: "db".into(),
+            name: input.name.clone(),
+            description: None,
+            owner: None,
+            table_type: input.table_type.clone(),
+            parameters: input.parameters.clone(),
+            partition_keys: input.partition_keys.clone(),
+            retention: input.retention,
+            view_original_text: None,
+            view_expanded_text: None,
+            storage_descriptor: input.storage_descriptor.clone(),
+            create_time: now,
+            update_time: now,
+            last_access_time: None,
+            version_id: "1".into(),
+        };
+        let partitions = draft
+            .partitions
+            .iter()
+            .map(|p| {
+                let input = output::partition_input(draft, p, &context());
+                Partition {
+                    database_name: "db".into(),
+                    table_name: draft.name.clone(),
+                    values: input.values,
+                    storage_descriptor: input.storage_descriptor,
+                    parameters: input.parameters,
+                    creation_time: now,
+                    last_access_time: None,
+                }
+            })
+            .collect();
+        (table, partitions)
+    }
+
+    fn crawler(update: UpdateBehavior, delete: DeleteBehavior) -> CrawlerInput {
+        CrawlerInput {
+            name: "crawler".into(),
+            database_name: "db".into(),
+            schema_change_policy: SchemaChangePolicy {
+                update_behavior: update,
+                delete_behavior: delete,
+            },
+            ..CrawlerInput::default()
+        }
+    }
+
+    /// What a planned change says: table, kind, partitions added, updated, deleted, and
+    /// whether anything is written.
+    type Outcome = (String, ChangeKind, u64, u64, u64, bool);
+
+    fn outcomes(plan: &Plan) -> Vec<Outcome> {
+        plan.changes
+            .iter()
+            .map(|c| {
+                let r = &c.record;
+                (
+                    r.table.clone(),
+                    r.kind,
+                    r.partitions_added,
+                    r.partitions_updated,
+                    r.partitions_deleted,
+                    c.change.is_some(),
+                )
+            })
+            .collect()
+    }
+
+    fn someone_elses(mut table: Table) -> Table {
+        table.parameters.remove(UPDATED_BY_CRAWLER);
+        table
+    }
+
+    /// One case: the stored table (as the crawler wrote it, then changed by `edit`), what
+    /// the crawl found, the policy, and the outcome.
+    /// A change a person or another tool made to a stored table.
+    type Edit = fn(Table) -> Table;
+
+    struct Case {
+        name: &'static str,
+        stored: Option<(TableDraft, Edit)>,
+        found: Option<TableDraft>,
+        policy: (UpdateBehavior, DeleteBehavior),
+        expected: Vec<(&'static str, ChangeKind, u64, u64, u64, bool)>,
+    }
+
+    #[test]
+    fn plans_follow_the_schema_change_policy_and_ownership() {
+        use ChangeKind::*;
+        use DeleteBehavior::{DeleteFromDatabase, DeprecateInDatabase, Log as LogDeletes};
+        use UpdateBehavior::{Log as LogUpdates, UpdateInDatabase};
+        let same = |t: Table| t;
+        let two = || draft("t", &["a"], &["1", "2"]);
+        let cases = vec![
+            Case {
+                name: "a new table is created with its partitions",
+                stored: None,
+                found: Some(two()),
+                policy: (UpdateInDatabase, DeprecateInDatabase),
+                expected: vec![("t", Create, 2, 0, 0, true)],
+            },
+            Case {
+                name: "a table found as stored is unchanged and nothing is written",
+                stored: Some((two(), same)),
+                found: Some(two()),
+                policy: (UpdateInDatabase, DeprecateInDatabase),
+                expected: vec![("t", Unchanged, 0, 0, 0, false)],
+            },
+            Case {
+                name: "a column added updates the crawler's table",
+                stored: Some((two(), same)),
+                found: Some(draft("t", &["a", "b"], &["1", "2"])),
+                policy: (UpdateInDatabase, DeprecateInDatabase),
+                expected: vec![("t", Update, 0, 2, 0, true)],
+            },
+            Case {
+                name: "under LOG a column added is only logged",
+                stored: Some((two(), same)),
+                found: Some(draft("t", &["a", "b"], &["1", "2"])),
+                policy: (LogUpdates, DeprecateInDatabase),
+                expected: vec![("t", Logged, 0, 0, 0, false)],
+            },
+            Case {
+                name: "someone else's table is kept, but gets new partitions",
+                stored: Some((two(), someone_elses)),
+                found: Some(draft("t", &["a", "b"], &["1", "2", "3"])),
+                policy: (UpdateInDatabase, DeprecateInDatabase),
+                expected: vec![("t", Kept, 1, 0, 0, true)],
+            },
+            Case {
+                name: "a new partition is added under LOG too",
+                stored: Some((two(), same)),
+                found: Some(draft("t", &["a"], &["1", "2", "3"])),
+                policy: (LogUpdates, LogDeletes),
+                expected: vec![("t", Update, 1, 0, 0, true)],
+            },
+            Case {
+                name: "a gone partition is deleted",
+                stored: Some((two(), same)),
+                found: Some(draft("t", &["a"], &["1"])),
+                policy: (UpdateInDatabase, DeleteFromDatabase),
+                expected: vec![("t", Update, 0, 0, 1, true)],
+            },
+            Case {
+                name: "a gone partition is deprecated",
+                stored: Some((two(), same)),
+                found: Some(draft("t", &["a"], &["1"])),
+                policy: (UpdateInDatabase, DeprecateInDatabase),
+                expected: vec![("t", Update, 0, 1, 0, true)],
+            },
+            Case {
+                name: "a gone partition is only logged",
+                stored: Some((two(), same)),
+                found: Some(draft("t", &["a"], &["1"])),
+                policy: (UpdateInDatabase, LogDeletes),
+                expected: vec![("t", Unchanged, 0, 0, 0, false)],
+            },
+            Case {
+                name: "someone else's partitions are never judged gone",
+                stored: Some((two(), someone_elses)),
+                found: Some(draft("t", &["a"], &["1"])),
+                policy: (UpdateInDatabase, DeleteFromDatabase),
+                expected: vec![("t", Kept, 0, 0, 0, false)],
+            },
+            Case {
+                name: "new partition keys replace every partition",
+                stored: Some((two(), same)),
+                found: Some(draft("t", &["a"], &[])),
+                policy: (UpdateInDatabase, DeprecateInDatabase),
+                expected: vec![("t", Update, 0, 0, 2, true)],
+            },
+            Case {
+                name: "new partition keys under LOG change nothing",
+                stored: Some((two(), same)),
+                found: Some(draft("t", &["a"], &[])),
+                policy: (LogUpdates, DeprecateInDatabase),
+                expected: vec![("t", Logged, 0, 0, 0, false)],
+            },
+            Case {
+                name: "a gone table is deprecated",
+                stored: Some((two(), same)),
+                found: None,
+                policy: (UpdateInDatabase, DeprecateInDatabase),
+                expected: vec![("t", Deprecate, 0, 0, 0, true)],
+            },
+            Case {
+                name: "a gone table is deleted",
+                stored: Some((two(), same)),
+                found: None,
+                policy: (UpdateInDatabase, DeleteFromDatabase),
+                expected: vec![("t", Delete, 0, 0, 0, true)],
+            },
+            Case {
+                name: "a gone table is only logged",
+                stored: Some((two(), same)),
+                found: None,
+                policy: (UpdateInDatabase, LogDeletes),
+                expected: vec![("t", Logged, 0, 0, 0, false)],
+            },
+            Case {
+                name: "someone else's table is never judged gone",
+                stored: Some((two(), someone_elses)),
+                found: None,
+                policy: (UpdateInDatabase, DeleteFromDatabase),
+                expected: vec![],
+            },
+            Case {
+                name: "a table deprecated already stays as it is",
+                stored: Some((two(), |mut t: Table| {
+                    t.parameters
+                        .insert(DEPRECATED_BY_CRAWLER.into(), "1".into());
+                    t
+                })),
+                found: None,
+                policy: (UpdateInDatabase, DeleteFromDatabase),
+                expected: vec![],
+            },
+        ];
+        for case in cases {
+            let (tables, partitions) = match &case.stored {
+                Some((stored_draft, edit)) => {
+                    let (table, partitions) = stored(stored_draft);
+                    (vec![edit(table)], partitions)
+                }
+                None => (Vec::new(), Vec::new()),
+            };
+            let snapshot = CatalogSnapshot::new(tables, partitions);
+            let found: Vec<FoundTable<'_>> = case
+                .found
+                .into_iter()
+                .map(|draft| FoundTable {
+                    draft,
+                    context: context(),
+                })
+                .collect();
+            let plan = plan(
+                &snapshot,
+                &crawler(case.policy.0, case.policy.1),
+                found,
+                &[LAKE.to_string()],
+                7,
+            );
+            let expected: Vec<Outcome> = case
+                .expected
+                .iter()
+                .map(|(t, k, a, u, d, w)| (t.to_string(), *k, *a, *u, *d, *w))
+                .collect();
+            assert_eq!(outcomes(&plan), expected, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn a_table_outside_the_listed_targets_is_not_judged_gone() {
+        let (table, partitions) = stored(&draft("t", &["a"], &["1"]));
+        let snapshot = CatalogSnapshot::new([table], partitions);
+        let crawler = crawler(
+            UpdateBehavior::UpdateInDatabase,
+            DeleteBehavior::DeleteFromDatabase,
+        );
+        let plan = plan(&snapshot, &crawler, Vec::new(), &["s3://other/".into()], 7);
+        assert!(plan.changes.is_empty(), "{plan:?}");
+    }
+
+    #[test]
+    fn a_name_taken_by_a_table_elsewhere_gets_a_hash_of_the_location() {
+        let (mut table, _) = stored(&draft("t", &["a"], &[]));
+        if let Some(sd) = table.storage_descriptor.as_mut() {
+            sd.location = Some("s3://elsewhere/t/".into());
+        }
+        let snapshot = CatalogSnapshot::new([table], []);
+        let crawler = crawler(UpdateBehavior::UpdateInDatabase, DeleteBehavior::Log);
+        let found = vec![FoundTable {
+            draft: draft("t", &["a"], &[]),
+            context: context(),
+        }];
+        let plan = plan(&snapshot, &crawler, found, &[LAKE.to_string()], 7);
+        let names: Vec<&str> = plan
+            .changes
+            .iter()
+            .map(|c| c.record.table.as_str())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(
+            names[0].starts_with("t_") && names[0].len() == 10,
+            "{names:?}"
+        );
+        assert_eq!(plan.changes[0].record.kind, ChangeKind::Create);
+    }
+
+    #[test]
+    fn merging_new_columns_into_a_table_of_another_format_deprecates_it() {
+        let (table, partitions) = stored(&draft("t", &["a"], &["1"]));
+        let snapshot = CatalogSnapshot::new([table], partitions);
+        let mut crawler = crawler(UpdateBehavior::UpdateInDatabase, DeleteBehavior::Log);
+        crawler.configuration.merge_new_columns_only = true;
+        let mut csv = draft("t", &["a", "b"], &["1"]);
+        csv.format = format("csv");
+        let found = vec![FoundTable {
+            draft: csv,
+            context: context(),
+        }];
+        let plan = plan(&snapshot, &crawler, found, &[LAKE.to_string()], 7);
+        let change = &plan.changes[0];
+        assert_eq!(change.record.kind, ChangeKind::Deprecate);
+        assert!(
+            change.record.details[0].contains("format changed"),
+            "{change:?}"
+        );
+        let Some(TableChange {
+            action: TableAction::Update { input, .. },
+            put_partitions,
+            ..
+        }) = &change.change
+        else {
+            panic!("{change:?}");
+        };
+        assert_eq!(input.parameters[DEPRECATED_BY_CRAWLER], "7");
+        assert!(put_partitions.is_empty());
+    }
 }
