@@ -170,6 +170,16 @@ impl Server {
     }
 }
 
+/// A server a failing test leaves behind is killed, not left running after the test.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// A new bearer token made by `lakecat token`: (the token clients send, the server's
 /// `LAKECAT_TOKENS` entry for it).
 pub fn new_token(name: &str, role: &str) -> (String, String) {
