@@ -3,7 +3,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -128,12 +127,12 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
     {
         target.path = opened.location.url();
     }
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = tokio_util::sync::CancellationToken::new();
     let interrupted = stop.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!("\nstopping: the table being written rolls back (Ctrl-C again to abort)");
-            interrupted.store(true, Ordering::Relaxed);
+            interrupted.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
             }

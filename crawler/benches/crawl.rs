@@ -18,7 +18,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -455,7 +454,7 @@ fn child(args: &[String]) -> Result<()> {
             &registry,
             &options,
             &report,
-            &AtomicBool::new(false),
+            &tokio_util::sync::CancellationToken::new(),
         )
         .await?;
         let seconds = started.elapsed().as_secs_f64();

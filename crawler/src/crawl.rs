@@ -1,7 +1,6 @@
 //! One crawl: read the targets, decide the tables, plan against the catalog, apply.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use lakecat_catalog::crawlers::{
     CrawlerInput, ObjectIssue, RecrawlBehavior, S3Target, Severity, TableGroupingPolicy,
@@ -21,6 +20,7 @@ use crate::retries::RetryCounter;
 use crate::roots::AllowedRoots;
 use crate::scan::{self, FolderScan, ObjectStats, ScanOptions};
 use crate::snapshot::CatalogSnapshot;
+use tokio_util::sync::CancellationToken;
 
 /// Objects listed or read at once, per target, unless configured.
 pub const DEFAULT_CONCURRENCY: usize = 32;
@@ -117,7 +117,7 @@ pub async fn crawl(
     registry: &Registry,
     options: &CrawlOptions,
     report: &Report,
-    stop: &AtomicBool,
+    stop: &CancellationToken,
 ) -> Result<CrawlOutcome> {
     let database = crawler.database_name.to_lowercase();
     let target_urls: Vec<String> = targets.iter().map(|t| t.location.url()).collect();
@@ -234,7 +234,7 @@ async fn apply(
     database: &str,
     plan: &Plan,
     report: &Report,
-    stop: &AtomicBool,
+    stop: &CancellationToken,
 ) -> Result<bool> {
     let writes: Vec<_> = plan.changes.iter().filter(|c| c.change.is_some()).collect();
     if !writes.is_empty() {
@@ -253,7 +253,7 @@ async fn apply(
     let total = writes.len();
     for (done, planned) in writes.into_iter().enumerate() {
         report.set_phase(Phase::Applying { done, total });
-        if stop.load(Ordering::Relaxed) {
+        if stop.is_cancelled() {
             return Ok(true);
         }
         let Some(change) = &planned.change else {
@@ -272,7 +272,7 @@ async fn apply(
                     continue;
                 }
             }
-            () = stop_requested(stop) => {
+            () = stop.cancelled() => {
                 // Dropping the write rolls its transaction back, so the table stays as it
                 // was (or, when the stop came as it committed, is as planned: both whole).
                 return Ok(true);
@@ -312,16 +312,6 @@ fn refused_table(error: &CatalogError) -> bool {
         | CatalogError::InvalidPageToken(_)
         | CatalogError::Backend(_) => false,
         _ => false,
-    }
-}
-
-/// How often a table being written looks for a stop request.
-const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Completes once `stop` is set.
-pub(crate) async fn stop_requested(stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        tokio::time::sleep(STOP_POLL).await;
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 use lakecat_catalog::Catalog;
 use lakecat_catalog::crawlers::{
@@ -81,15 +83,15 @@ impl Runner {
     }
 
     /// Crawls for a run [`Runner::start`] began and records how it ended. `report` shows
-    /// progress while it runs; setting `stop` (or a stop request through the catalog)
-    /// stops it between objects or tables. `targets` replaces the crawler's own targets
+    /// progress while it runs; cancelling `stop` (or a stop request through the catalog)
+    /// stops it at once: the scan ends, and a table being written rolls back. `targets` replaces the crawler's own targets
     /// (for stores the caller built).
     pub async fn finish(
         &self,
         mut run: CrawlRun,
         targets: Option<OpenedTargets>,
         report: Arc<Report>,
-        stop: Arc<AtomicBool>,
+        stop: CancellationToken,
     ) -> CrawlRun {
         let done = Arc::new(AtomicBool::new(false));
         let finished = Arc::new(tokio::sync::Notify::new());
@@ -129,7 +131,7 @@ impl Runner {
         run: &CrawlRun,
         targets: Option<OpenedTargets>,
         report: &Report,
-        stop: &AtomicBool,
+        stop: &CancellationToken,
     ) -> Result<CrawlOutcome> {
         let crawler = self.crawlers.get_crawler(&run.crawler_name).await?;
         let definition = crawler.definition;
@@ -153,13 +155,13 @@ impl Runner {
     }
 }
 
-/// Until `done`: turns a stop request recorded in the catalog into the `stop` flag, and saves
+/// Until `done`: turns a stop request recorded in the catalog into cancelling `stop`, and saves
 /// the run's progress now and then.
 async fn watch(
     crawlers: Crawlers,
     mut run: CrawlRun,
     report: Arc<Report>,
-    stop: Arc<AtomicBool>,
+    stop: CancellationToken,
     done: Arc<AtomicBool>,
     finished: Arc<tokio::sync::Notify>,
 ) {
@@ -173,7 +175,7 @@ async fn watch(
         if let Ok(crawler) = crawlers.get_crawler(&run.crawler_name).await
             && crawler.state == CrawlerState::Stopping
         {
-            stop.store(true, Ordering::Relaxed);
+            stop.cancel();
         }
         if ticks.is_multiple_of(SAVE_EVERY) && !done.load(Ordering::Relaxed) {
             let (counts, crawl_report) = report.snapshot();

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -18,6 +18,7 @@ use lakecat_classifiers::{
 };
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
 use crate::glob::Exclusions;
@@ -328,7 +329,7 @@ pub async fn scan(
     options: &ScanOptions,
     registry: &Registry,
     known: &(dyn Fn(&str) -> bool + Sync),
-    stop: &AtomicBool,
+    stop: &CancellationToken,
     report: &Report,
 ) -> Result<Scan> {
     let prefix = location.prefix().clone();
@@ -347,7 +348,7 @@ pub async fn scan(
     );
     let mut first_error = None;
     let mut seen = listing
-        .take_while(|_| future::ready(!stop.load(Ordering::Relaxed)))
+        .take_while(|_| future::ready(!stop.is_cancelled()))
         .filter_map(|listed| {
             future::ready(match listed {
                 Ok(meta) => Some(meta),
@@ -435,7 +436,7 @@ pub async fn scan(
         let item = tokio::select! {
             biased;
             item = seen.next() => item,
-            () = crate::crawl::stop_requested(stop) => break,
+            () = stop.cancelled() => break,
         };
         let Some(item) = item else { break };
         match item {
@@ -521,6 +522,6 @@ pub async fn scan(
     }
     Ok(Scan {
         folders,
-        complete: !stop.load(Ordering::Relaxed),
+        complete: !stop.is_cancelled(),
     })
 }

@@ -3,9 +3,10 @@
 //! crawls started in the background and stopped on request.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use lakecat_catalog::crawlers::service::RUN_LEASE;
 use lakecat_catalog::crawlers::{
@@ -26,7 +27,7 @@ pub struct CrawlerService {
     crawlers: Crawlers,
     runner: Runner,
     /// Stop flags of the crawls running in this process, by crawler name.
-    running: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
+    running: Arc<Mutex<HashMap<String, CancellationToken>>>,
     /// How long a crawl may go without a heartbeat before it is taken to be dead.
     run_lease: Duration,
     /// Where crawl targets may lie.
@@ -164,7 +165,7 @@ impl CrawlerService {
         }
         let run = self.runner.start(name).await?;
         let summary = run.summary.clone();
-        let stop = Arc::new(AtomicBool::new(false));
+        let stop = CancellationToken::new();
         if let Ok(mut running) = self.running.lock() {
             running.insert(name.to_string(), stop.clone());
         }
@@ -200,7 +201,7 @@ impl CrawlerService {
         if let Ok(running) = self.running.lock()
             && let Some(stop) = running.get(name)
         {
-            stop.store(true, Ordering::Relaxed);
+            stop.cancel();
         }
         Ok(self.crawlers.request_stop(name).await?)
     }
@@ -211,7 +212,7 @@ impl CrawlerService {
     pub async fn stop_all(&self, patience: Duration) -> usize {
         if let Ok(running) = self.running.lock() {
             for stop in running.values() {
-                stop.store(true, Ordering::Relaxed);
+                stop.cancel();
             }
         }
         let deadline = tokio::time::Instant::now() + patience;

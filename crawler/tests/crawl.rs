@@ -8,6 +8,8 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use tokio_util::sync::CancellationToken;
+
 use lakecat_catalog::crawlers::{
     ChangeKind, CrawlerConfiguration, DeleteBehavior, RecrawlBehavior, RecrawlPolicy, RunState,
     SchemaChangePolicy, Severity, TableGroupingPolicy, UpdateBehavior,
@@ -725,7 +727,8 @@ async fn a_stopped_crawl_writes_nothing_half() {
         write_parquet(&env.at(&format!("t{i:02}/part-0.parquet")), columns, 1).unwrap();
     }
     // Stopped before it starts: nothing is written and the run says STOPPED.
-    let stop = Arc::new(AtomicBool::new(true));
+    let stop = CancellationToken::new();
+    stop.cancel();
     let crawler = env.crawler("lake");
     let run = env.run_with(&crawler, None, stop).await;
     assert_eq!(run.summary.state, RunState::Stopped);
@@ -784,8 +787,8 @@ async fn a_stop_while_a_big_table_is_written_rolls_it_back_promptly() {
     let registry =
         lakecat_classifiers::Registry::new(Vec::new(), lakecat_classifiers::formats::builtins());
     let report = Arc::new(Report::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let run = |report: Arc<Report>, stop: Arc<AtomicBool>| {
+    let stop = CancellationToken::new();
+    let run = |report: Arc<Report>, stop: CancellationToken| {
         let catalog = env.catalog.clone();
         let crawler = crawler.clone();
         let target = target.clone();
@@ -811,7 +814,7 @@ async fn a_stop_while_a_big_table_is_written_rolls_it_back_promptly() {
     // The one table's 30,000 partitions are being written, in one transaction.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let asked = Instant::now();
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    stop.cancel();
     let outcome = tokio::time::timeout(Duration::from_secs(10), crawling)
         .await
         .expect("the crawl did not stop within 10 s")
@@ -824,13 +827,10 @@ async fn a_stop_while_a_big_table_is_written_rolls_it_back_promptly() {
         "the table was written although the stop came {took:?} before the crawl ended"
     );
     // The catalog is usable at once, and a crawl afterwards writes the whole table.
-    let outcome = run(
-        Arc::new(Report::default()),
-        Arc::new(AtomicBool::new(false)),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let outcome = run(Arc::new(Report::default()), CancellationToken::new())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!outcome.stopped);
     assert_eq!(env.partitions("big", "events").await.len(), PARTITIONS);
 }
@@ -988,7 +988,7 @@ async fn a_stop_takes_effect_while_a_classifier_works_on_one_object() {
         lakecat_classifiers::formats::builtins(),
     );
     let report = Report::default();
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = CancellationToken::new();
     let options = CrawlOptions::default();
     let targets = [target];
     // Asks for the stop from another thread, as the server's StopCrawler does, once the
@@ -999,7 +999,7 @@ async fn a_stop_takes_effect_while_a_classifier_works_on_one_object() {
             while !started.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(5));
             }
-            stop.store(true, Ordering::SeqCst);
+            stop.cancel();
             Instant::now()
         })
     };

@@ -6,7 +6,7 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use tokio_util::sync::CancellationToken;
 
 use lakecat_catalog::crawlers::RunState;
 use lakecat_testkit::lake::{Columns, write_parquet, write_text};
@@ -75,11 +75,7 @@ async fn crawls_a_lake_over_s3() {
     );
     let run = lake
         .env
-        .run_with(
-            &crawler,
-            Some(vec![target]),
-            Arc::new(AtomicBool::new(false)),
-        )
+        .run_with(&crawler, Some(vec![target]), CancellationToken::new())
         .await;
     assert_completed(&run);
     let tables = lake.env.tables("s3lake").await;
@@ -147,11 +143,7 @@ async fn a_missing_bucket_or_refused_credentials_fail_with_one_clear_line() {
     );
     let run = lake
         .env
-        .run_with(
-            &crawler,
-            Some(vec![missing]),
-            Arc::new(AtomicBool::new(false)),
-        )
+        .run_with(&crawler, Some(vec![missing]), CancellationToken::new())
         .await;
     assert_eq!(run.summary.state, RunState::Failed);
     let message = run.summary.error_message.unwrap();
@@ -177,11 +169,7 @@ async fn a_missing_bucket_or_refused_credentials_fail_with_one_clear_line() {
     let target = target_in(Arc::new(refused), "s3://lake-bucket", "warehouse");
     let run = lake
         .env
-        .run_with(
-            &crawler,
-            Some(vec![target]),
-            Arc::new(AtomicBool::new(false)),
-        )
+        .run_with(&crawler, Some(vec![target]), CancellationToken::new())
         .await;
     assert_eq!(run.summary.state, RunState::Failed);
     let message = run.summary.error_message.unwrap();
@@ -252,7 +240,7 @@ async fn an_object_still_throttled_after_the_retries_is_recorded_and_skipped() {
                 targets: vec![target],
                 retries,
             }),
-            Arc::new(AtomicBool::new(false)),
+            CancellationToken::new(),
         )
         .await;
     assert_completed(&run);
@@ -353,7 +341,7 @@ async fn keys_object_store_cannot_address_are_skipped_and_reported() {
                 }],
                 retries,
             }),
-            Arc::new(AtomicBool::new(false)),
+            CancellationToken::new(),
         )
         .await;
     assert_completed(&run);

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use tokio_util::sync::CancellationToken;
 
 use lakecat_catalog::crawlers::{
     CrawlRun, CrawlerInput, CrawlerTargets, Crawlers, RunState, S3Target,
@@ -71,16 +71,15 @@ impl Env {
 
     /// Stores the crawler (creating or replacing it) and runs it over its own targets.
     pub(crate) async fn run(&self, crawler: &CrawlerInput) -> CrawlRun {
-        self.run_with(crawler, None, Arc::new(AtomicBool::new(false)))
-            .await
+        self.run_with(crawler, None, CancellationToken::new()).await
     }
 
-    /// Stores the crawler and runs it over `targets` (or its own), with a stop flag.
+    /// Stores the crawler and runs it over `targets` (or its own), stopped by `stop`.
     pub(crate) async fn run_with(
         &self,
         crawler: &CrawlerInput,
         targets: Option<Vec<CrawlTarget>>,
-        stop: Arc<AtomicBool>,
+        stop: CancellationToken,
     ) -> CrawlRun {
         let opened = targets.map(|targets| OpenedTargets {
             targets,
@@ -94,7 +93,7 @@ impl Env {
         &self,
         crawler: &CrawlerInput,
         targets: Option<OpenedTargets>,
-        stop: Arc<AtomicBool>,
+        stop: CancellationToken,
     ) -> CrawlRun {
         match self.crawlers.get_crawler(&crawler.name).await {
             Ok(_) => {
