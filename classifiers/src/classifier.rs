@@ -56,8 +56,12 @@ pub struct FormatProperties {
     pub delimiter: Option<char>,
     /// Quote character of delimited text.
     pub quote: Option<char>,
-    /// Whether the first line of delimited text is a header.
+    /// Whether delimited text has a header line.
     pub header: Option<bool>,
+    /// Lines at the start of delimited text that are not data: the header and any preamble
+    /// above it (titles, comments, blank lines), as the table's `skip.header.line.count`.
+    /// `None` when every line is data.
+    pub skip_lines: Option<u64>,
     /// Whole-object compression.
     pub compression: Compression,
     /// SerDe class, for example `org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe`.

@@ -15,6 +15,7 @@
 //!   trailing delimiters (the empty last column is dropped), ragged rows (missing cells are
 //!   null), and a header repeated inside the data.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
@@ -107,68 +108,89 @@ fn reader(dialect: Dialect, text: &[u8]) -> csv::Reader<&[u8]> {
 /// Records parsed from a sample.
 struct Parsed {
     rows: Vec<Vec<String>>,
-    /// Whether any field was quoted.
-    quoted: bool,
+    /// Where each row starts and ends in the sample.
+    spans: Vec<(usize, usize)>,
+    /// Whether blank lines come before each row.
+    after_blank: Vec<bool>,
     /// Bytes of the sample the kept rows span, for estimating the records in the object.
     consumed: usize,
 }
 
-/// Parses up to `max` records; drops the last one when the sample was cut inside it.
+/// Parses up to `max` records; drops the last one when the sample was cut inside it. Blank
+/// lines are not records, but the row after them remembers them (they separate tables).
 fn records(dialect: Dialect, text: &[u8], complete: bool, max: usize) -> Parsed {
     let mut rows = Vec::new();
-    let mut ends = Vec::new();
-    let mut quoted = false;
+    let mut spans = Vec::new();
+    let mut after_blank = Vec::new();
+    let mut blank = false;
     let mut record = csv::ByteRecord::new();
     let mut parser = reader(dialect, text);
     while rows.len() < max {
         match parser.read_byte_record(&mut record) {
             Ok(true) => {
+                let mut start = record.position().map_or(0, |p| p.byte() as usize);
+                let end = parser.position().byte() as usize;
+                // The parser skips blank lines into the next record: they show as line
+                // breaks at its start (after the `\n` of a `\r\n` that ended the last one).
+                if start > 0 && text[start - 1] == b'\r' && text.get(start) == Some(&b'\n') {
+                    start += 1;
+                }
+                let breaks = text
+                    .get(start..end)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&b| b == b'\n' || b == b'\r')
+                    .count();
+                blank |= breaks > 0;
+                start += breaks;
+                if record.len() == 1 && record[0].is_empty() {
+                    blank = true;
+                    continue;
+                }
                 let row: Vec<String> = record
                     .iter()
                     .map(|field| String::from_utf8_lossy(field).into_owned())
                     .collect();
-                let end = parser.position().byte() as usize;
-                if let Some(quote) = dialect.quote
-                    && !quoted
-                {
-                    // A field that needed quotes shows as raw text containing the quote.
-                    let start = record.position().map_or(0, |p| p.byte() as usize);
-                    quoted = text
-                        .get(start..end.min(text.len()))
-                        .is_some_and(|raw| raw.contains(&quote));
-                }
                 rows.push(row);
-                ends.push(end);
+                spans.push((start, end));
+                after_blank.push(std::mem::take(&mut blank));
             }
             Ok(false) | Err(_) => break,
         }
     }
     // A record that reaches the end of a cut sample may be cut too.
     let cut_last = !complete
-        && ends.last().is_some_and(|&end| end >= text.len())
+        && spans.last().is_some_and(|&(_, end)| end >= text.len())
         && !text.ends_with(b"\n")
         && !text.ends_with(b"\r");
     if cut_last {
         rows.pop();
-        ends.pop();
+        spans.pop();
+        after_blank.pop();
     }
-    let consumed = ends.last().copied().unwrap_or(0);
-    // Blank lines are not records.
-    rows.retain(|row| !(row.len() == 1 && row[0].is_empty()));
+    let consumed = spans.last().map_or(0, |&(_, end)| end);
     Parsed {
         rows,
-        quoted,
+        spans,
+        after_blank,
         consumed,
     }
 }
 
 /// The most common field count and the share of rows that have it.
 fn consistency(rows: &[Vec<String>]) -> (usize, f64) {
+    field_counts(rows.iter().map(Vec::len))
+}
+
+/// [`consistency`] over field counts.
+fn field_counts(lengths: impl Iterator<Item = usize>) -> (usize, f64) {
     let mut counts: Vec<(usize, usize)> = Vec::new();
-    for row in rows {
-        match counts.iter_mut().find(|(n, _)| *n == row.len()) {
+    let mut rows = 0;
+    for length in lengths {
+        rows += 1;
+        match counts.iter_mut().find(|(n, _)| *n == length) {
             Some((_, seen)) => *seen += 1,
-            None => counts.push((row.len(), 1)),
+            None => counts.push((length, 1)),
         }
     }
     let Some(&(columns, seen)) = counts
@@ -177,38 +199,57 @@ fn consistency(rows: &[Vec<String>]) -> (usize, f64) {
     else {
         return (0, 0.0);
     };
-    (columns, seen as f64 / rows.len() as f64)
+    (columns, seen as f64 / rows as f64)
 }
+
+/// The share of consistent rows a space-delimited dialect needs: spaces also separate words,
+/// so text passes only when nearly every line has the same number of them.
+const SPACE_MIN_SHARE: f64 = 0.9;
 
 fn sniff(text: &[u8], complete: bool, options: &CsvOptions) -> Option<(Dialect, usize, f64)> {
     let head = &text[..text.len().min(DIALECT_SAMPLE_BYTES)];
     let head_complete = complete && head.len() == text.len();
-    let mut best: Option<(Dialect, usize, f64)> = None;
-    let delimiters = options.delimiter.map_or(DELIMITERS.to_vec(), |d| vec![d]);
     let quotes = options.quote.map_or(QUOTES.to_vec(), |q| vec![q]);
     let min_columns = if options.allow_single_column { 1 } else { 2 };
-    for &delimiter in &delimiters {
-        for &quote in &quotes {
-            let dialect = Dialect { delimiter, quote };
-            let parsed = records(dialect, head, head_complete, 200);
-            let (columns, share) = consistency(&parsed.rows);
-            if columns < min_columns {
-                continue;
-            }
-            let better = match best {
-                None => true,
-                // Shares within a hair count as equal, so more columns can decide.
-                Some((_, best_columns, best_share)) => {
-                    share > best_share + 1e-9
-                        || ((share - best_share).abs() <= 1e-9 && columns > best_columns)
+    let best_of = |delimiters: &[u8]| {
+        let mut best: Option<(Dialect, usize, f64)> = None;
+        for &delimiter in delimiters {
+            for &quote in &quotes {
+                let dialect = Dialect { delimiter, quote };
+                let mut parsed = records(dialect, head, head_complete, 200);
+                if let Some(patched) = unstray(head, &parsed, dialect) {
+                    parsed = records(dialect, &patched, head_complete, 200);
                 }
-            };
-            if better {
-                best = Some((dialect, columns, share));
+                let (columns, share) = consistency(&parsed.rows);
+                if columns < min_columns {
+                    continue;
+                }
+                let better = match best {
+                    None => true,
+                    // Shares within a hair count as equal, so more columns can decide.
+                    Some((_, best_columns, best_share)) => {
+                        share > best_share + 1e-9
+                            || ((share - best_share).abs() <= 1e-9 && columns > best_columns)
+                    }
+                };
+                if better {
+                    best = Some((dialect, columns, share));
+                }
             }
         }
+        best
+    };
+    if let Some(delimiter) = options.delimiter {
+        return best_of(&[delimiter]);
     }
-    best
+    let best = best_of(&DELIMITERS);
+    // A space (not one of Glue's delimiters) only when no other delimiter does as well.
+    match best_of(b" ") {
+        Some(space) if space.2 >= SPACE_MIN_SHARE && best.is_none_or(|b| space.2 > b.2 + 1e-9) => {
+            Some(space)
+        }
+        _ => best,
+    }
 }
 
 fn is_null(value: &str) -> bool {
@@ -421,6 +462,173 @@ fn name_like(cell: &str) -> bool {
         })
 }
 
+/// A header cell without stray quote characters.
+fn unquoted(cell: &str) -> String {
+    cell.replace('"', "")
+}
+
+/// A row above a table that is not part of it: a `#` comment, or a title (one text cell
+/// with a space in it, any other cells empty, as spreadsheets export them).
+fn is_note(row: &[String]) -> bool {
+    let first = row.first().map_or("", |c| c.trim());
+    let comment = first.len() > 1 && first.starts_with('#') && first.contains(char::is_whitespace);
+    let title = first.contains(' ')
+        && row.iter().skip(1).all(|c| c.trim().is_empty())
+        && text_value_type(first) == Some(HiveType::String);
+    comment || title
+}
+
+/// Whether `row` can be a header with one name more or fewer than the data rows have
+/// fields. A single name must not hold a space: that is a title.
+fn mismatched_header(row: &[String], columns: usize) -> bool {
+    let cells = match row.split_last() {
+        Some((last, cells)) if row.len() == columns + 1 && last.trim().is_empty() => cells,
+        _ => row,
+    };
+    (row.len() == columns + 1 || row.len() + 1 == columns)
+        && cells.iter().all(|c| name_like(&unquoted(c)))
+        && (cells.len() > 1 || cells.iter().all(|c| !c.trim().contains(' ')))
+}
+
+/// Where the table is among the parsed rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layout {
+    /// The table's first row: its header, if it has one. Rows above it are a preamble.
+    start: usize,
+    /// The row after its last: where a second table starts, or the end.
+    end: usize,
+    /// The data rows' field count.
+    columns: usize,
+}
+
+/// Finds the table: the first block of rows between blank lines that has at least
+/// `min_columns` fields (notes aside), with the blocks after it that continue it. Its
+/// header is the first row of that width, or the row just above it when that row is a
+/// header with one name too many or too few.
+fn locate(rows: &[Vec<String>], after_blank: &[bool], min_columns: usize) -> Option<Layout> {
+    // Blocks: the rows from each row after a blank line (and the first) to the next.
+    let mut starts: Vec<usize> = (1..rows.len()).filter(|&i| after_blank[i]).collect();
+    starts.insert(0, 0);
+    let blocks: Vec<(usize, usize)> = starts
+        .iter()
+        .zip(starts.iter().skip(1).chain([&rows.len()]))
+        .map(|(&from, &to)| (from, to))
+        .collect();
+    let width = |(from, to): (usize, usize)| {
+        field_counts(rows[from..to].iter().filter(|r| !is_note(r)).map(Vec::len)).0
+    };
+    let (block, &(from, to)) = blocks
+        .iter()
+        .enumerate()
+        .find(|&(_, &b)| width(b) >= min_columns)?;
+    let columns = width((from, to));
+    let start = (from..to).find(|&i| !is_note(&rows[i]))?;
+    // Rows of another width above it are a preamble, unless they hold typed values (a
+    // short data row).
+    let typed = |row: &[String]| {
+        row.iter()
+            .any(|c| text_value_type(c).is_some_and(|t| t != HiveType::String))
+    };
+    let full = (start..to)
+        .find(|&i| !is_note(&rows[i]) && (rows[i].len() == columns || typed(&rows[i])))?;
+    // Blocks of the same width continue the table, unless they start with another header.
+    let mut end = to;
+    for &(from, to) in &blocks[block + 1..] {
+        let Some(lead) = (from..to).find(|&i| !is_note(&rows[i])) else {
+            break;
+        };
+        let continues = width((from, to)) == columns
+            && (rows[lead] == rows[full] || !is_header(&rows[lead], &rows[lead + 1..to], columns));
+        if !continues {
+            break;
+        }
+        end = to;
+    }
+    let start = if full > start
+        && mismatched_header(&rows[full - 1], columns)
+        && !is_header(&rows[full], &rows[full + 1..end], columns)
+    {
+        full - 1
+    } else {
+        full
+    };
+    Some(Layout {
+        start,
+        end,
+        columns,
+    })
+}
+
+/// Whether a record's quotes pair up as CSV's do: each quoted field closes, right before a
+/// delimiter or the end of the line.
+fn well_quoted(raw: &[u8], dialect: Dialect, quote: u8) -> bool {
+    let mut inside = false;
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == quote {
+            if inside && raw.get(i + 1) == Some(&quote) {
+                i += 1;
+            } else if inside {
+                let next = raw.get(i + 1).copied();
+                if next.is_some_and(|b| b != dialect.delimiter && b != b'\n' && b != b'\r') {
+                    return false;
+                }
+                inside = false;
+            } else {
+                inside = true;
+            }
+        }
+        i += 1;
+    }
+    !inside
+}
+
+/// A header line with a stray quote opens a quoted field that swallows the lines after it.
+/// Returns the sample with that line's quotes removed, when one of the first rows is such a
+/// record: it spans lines, its first line holds an odd number of quotes, and its quotes do
+/// not pair up.
+fn unstray(text: &[u8], parsed: &Parsed, dialect: Dialect) -> Option<Vec<u8>> {
+    let quote = dialect.quote?;
+    parsed.spans.iter().take(10).find_map(|&(start, end)| {
+        let raw = text.get(start..end)?;
+        let line_end = raw.iter().position(|&b| b == b'\n' || b == b'\r')?;
+        let spans_lines = raw[line_end..].iter().any(|&b| b != b'\n' && b != b'\r');
+        let quotes = raw[..line_end].iter().filter(|&&b| b == quote).count();
+        (spans_lines && quotes % 2 == 1 && !well_quoted(raw, dialect, quote)).then(|| {
+            let mut patched = text[..start].to_vec();
+            patched.extend(raw[..line_end].iter().filter(|&&b| b != quote));
+            patched.extend_from_slice(&text[start + line_end..]);
+            patched
+        })
+    })
+}
+
+/// Line breaks (`\n`, `\r\n` or a lone `\r`) in `text` before `offset`.
+fn lines_before(text: &[u8], offset: usize) -> u64 {
+    let head = &text[..offset.min(text.len())];
+    let lone_cr = head
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' && text.get(i + 1) != Some(&b'\n'))
+        .count();
+    (head.iter().filter(|&&b| b == b'\n').count() + lone_cr) as u64
+}
+
+/// Whether every field after the first starts with a space: the delimiter is really the
+/// two characters `, `.
+fn space_after_delimiter(rows: &[Vec<String>]) -> bool {
+    let mut fields = 0;
+    for row in rows {
+        for field in row.iter().skip(1) {
+            if !field.starts_with(' ') {
+                return false;
+            }
+            fields += 1;
+        }
+    }
+    fields > 0
+}
+
 /// Whether `first` is a header over `data`.
 fn is_header(first: &[String], data: &[Vec<String>], columns: usize) -> bool {
     // A header repeated inside the data (concatenated files) is not data.
@@ -432,7 +640,7 @@ fn is_header(first: &[String], data: &[Vec<String>], columns: usize) -> bool {
     let data = data.as_slice();
     if data.is_empty() {
         // A lone row of names is a header with no data.
-        return first.len() >= 2 && first.iter().all(|c| name_like(c));
+        return first.len() >= 2 && first.iter().all(|c| name_like(&unquoted(c)));
     }
     let candidates = column_candidates(data, columns, true);
     let typed_break = candidates.iter().zip(first).any(|(candidate, cell)| {
@@ -458,7 +666,7 @@ fn is_header(first: &[String], data: &[Vec<String>], columns: usize) -> bool {
     let all_string = candidates.iter().all(|c| c.hive_type() == HiveType::String);
     all_string
         && data.len() >= 2
-        && first.iter().take(columns).all(|c| name_like(c))
+        && first.iter().take(columns).all(|c| name_like(&unquoted(c)))
         && first.iter().take(columns).enumerate().all(|(i, cell)| {
             data.iter()
                 .all(|row| row.get(i).is_none_or(|v| v.trim() != cell.trim()))
@@ -538,25 +746,63 @@ impl Classifier for CsvClassifier {
             return Ok(None);
         }
         let options = &self.options;
-        let Some((dialect, columns, share)) = sniff(text, complete, options) else {
-            return Ok(None);
+        let min_columns = if options.allow_single_column { 1 } else { 2 };
+        let mut warnings = Vec::new();
+        let mut text = Cow::Borrowed(text);
+        let (dialect, share, parsed) = loop {
+            let Some((dialect, _, share)) = sniff(&text, complete, options) else {
+                return Ok(None);
+            };
+            let parsed = records(dialect, &text, complete, options.max_records);
+            if let Cow::Borrowed(sample) = text
+                && let Some(patched) = unstray(sample, &parsed, dialect)
+            {
+                warnings.push(
+                    "a stray quote in the header was ignored (it would open a quoted field)"
+                        .to_string(),
+                );
+                text = Cow::Owned(patched);
+                continue;
+            }
+            break (dialect, share, parsed);
         };
         let Parsed {
             mut rows,
-            quoted,
+            spans,
+            after_blank,
             consumed,
-        } = records(dialect, text, complete, self.options.max_records);
-        if rows.is_empty() {
+        } = parsed;
+        let Some(Layout {
+            start,
+            end,
+            columns,
+        }) = locate(&rows, &after_blank, min_columns)
+        else {
             return Ok(None);
+        };
+        if end < rows.len() {
+            let at = lines_before(&text, spans[end].0) + 1;
+            warnings.push(format!(
+                "another table starts at line {at}, after a blank line; only the first is \
+                 described, and query engines read the lines after it as its rows"
+            ));
         }
-        let mut warnings = Vec::new();
-
+        let skipped = lines_before(&text, spans[start].0);
+        let parsed_records = rows.len();
+        rows.truncate(end);
+        let mut rows = rows.split_off(start);
         let first = rows.remove(0);
         let header = match options.header {
             HeaderPolicy::Detect => is_header(&first, &rows, columns),
             HeaderPolicy::Present => true,
             HeaderPolicy::Absent => false,
         };
+        if skipped > 0 {
+            let above = if header { "header" } else { "data" };
+            warnings.push(format!(
+                "{skipped} lines above the {above} (titles, comments or blank lines) are skipped"
+            ));
+        }
         if !header {
             rows.insert(0, first.clone());
         } else {
@@ -569,6 +815,24 @@ impl Classifier for CsvClassifier {
                     before - rows.len()
                 ));
             }
+            if first.len() > columns {
+                warnings.push(format!(
+                    "the header has {} fields and the data rows {columns}; the names past \
+                     the data's fields ({}) are dropped",
+                    first.len(),
+                    first[columns..].join(", ")
+                ));
+            } else if first.len() < columns {
+                warnings.push(format!(
+                    "the header has {} fields and the data rows {columns}; the columns it does \
+                     not name are named col{}..",
+                    first.len(),
+                    first.len()
+                ));
+            }
+            if first.iter().any(|c| c.contains('"')) {
+                warnings.push("stray quotes in the header are left out of its names".into());
+            }
         }
         let ragged = rows.iter().filter(|row| row.len() != columns).count();
         if ragged > 0 {
@@ -576,6 +840,18 @@ impl Classifier for CsvClassifier {
                 "{ragged} of {} sampled rows do not have {columns} fields; missing fields read as null",
                 rows.len()
             ));
+        }
+        match dialect.delimiter {
+            b',' if space_after_delimiter(&rows) => warnings.push(
+                "fields are separated by a comma and a space; values start with that space, \
+                 which a LazySimpleSerDe table keeps"
+                    .into(),
+            ),
+            b' ' => warnings.push(
+                "fields are separated by spaces, which Glue's CSV classifier does not detect"
+                    .into(),
+            ),
+            _ => {}
         }
 
         let candidates = column_candidates(&rows, columns, options.trim_values);
@@ -595,6 +871,7 @@ impl Classifier for CsvClassifier {
                 })
                 .collect()
         } else if header {
+            let first: Vec<String> = first.iter().map(|c| unquoted(c)).collect();
             header_names(&first, columns)
         } else {
             (0..columns).map(|i| format!("col{i}")).collect()
@@ -613,6 +890,10 @@ impl Classifier for CsvClassifier {
             names.pop();
             types.pop();
         }
+        // Words separated by spaces are prose more often than a table of strings.
+        if dialect.delimiter == b' ' && types.iter().all(|t| *t == HiveType::String) {
+            return Ok(None);
+        }
         let fields: Vec<Field> = names
             .into_iter()
             .zip(types)
@@ -620,7 +901,17 @@ impl Classifier for CsvClassifier {
             .collect();
 
         let delimiter = char::from(dialect.delimiter);
-        let quote = if quoted { dialect.quote } else { None };
+        // A field that needed quotes shows as raw text containing the quote; a header's
+        // stray quote does not count.
+        let quote = dialect.quote.filter(|&quote| {
+            spans[start..end]
+                .iter()
+                .enumerate()
+                .any(|(i, &(from, to))| {
+                    let raw = text.get(from..to).unwrap_or_default();
+                    raw.contains(&quote) && (i > 0 || !header || well_quoted(raw, dialect, quote))
+                })
+        });
         // Quoted fields need the OpenCSV SerDe (as Glue's crawler chooses); plain ones read
         // with the faster LazySimpleSerDe.
         let serde = if quote.is_some() {
@@ -628,10 +919,17 @@ impl Classifier for CsvClassifier {
         } else {
             "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
         };
+        // The header may span lines (a quoted newline), or end the object without one.
+        let header_end = if header {
+            lines_before(&text, spans[start].1).max(skipped + 1)
+        } else {
+            skipped
+        };
         let mut properties = FormatProperties {
             delimiter: Some(delimiter),
             quote: quote.map(char::from),
             header: Some(header),
+            skip_lines: (header_end > 0).then_some(header_end),
             ..FormatProperties::text(serde)
         };
         match quote {
@@ -647,7 +945,7 @@ impl Classifier for CsvClassifier {
             }
         }
         let sampled_records = rows.len() + usize::from(header);
-        if complete && sampled_records < self.options.max_records {
+        if complete && parsed_records < self.options.max_records {
             properties.record_count = Some(rows.len() as u64);
         } else if !rows.is_empty() {
             let per_record = consumed.max(1) as f64 / sampled_records as f64;
@@ -677,16 +975,25 @@ mod tests {
             .unwrap()
     }
 
-    async fn shape(text: &str) -> (char, bool, Vec<String>) {
-        let found = classify(text)
-            .await
-            .unwrap_or_else(|| panic!("not csv: {text:?}"));
-        let columns = found
+    /// The columns of a classification, as `name:type`.
+    fn described(found: &Classification) -> Vec<String> {
+        found
             .schema
             .fields
             .iter()
             .map(|f| format!("{}:{}", f.name, f.data_type))
-            .collect();
+            .collect()
+    }
+
+    async fn classified(text: &str) -> Classification {
+        classify(text)
+            .await
+            .unwrap_or_else(|| panic!("not csv: {text:?}"))
+    }
+
+    async fn shape(text: &str) -> (char, bool, Vec<String>) {
+        let found = classified(text).await;
+        let columns = described(&found);
         (
             found.properties.delimiter.unwrap(),
             found.properties.header.unwrap(),
@@ -765,18 +1072,168 @@ mod tests {
 
     #[tokio::test]
     async fn ragged_rows_repeated_headers_and_nulls() {
-        let found = classify("a,b,c\n1,2,3\n4,5\n6,7,8\na,b,c\n9,,\\N\n")
-            .await
-            .unwrap();
-        let columns: Vec<String> = found
-            .schema
-            .fields
-            .iter()
-            .map(|f| format!("{}:{}", f.name, f.data_type))
-            .collect();
-        assert_eq!(columns, ["a:bigint", "b:bigint", "c:bigint"]);
+        let found = classified("a,b,c\n1,2,3\n4,5\n6,7,8\na,b,c\n9,,\\N\n").await;
+        assert_eq!(described(&found), ["a:bigint", "b:bigint", "c:bigint"]);
         assert_eq!(found.warnings.len(), 2, "{:?}", found.warnings);
         assert_eq!(found.properties.record_count, Some(4));
+    }
+
+    /// What the classifier says about a hard file: its columns, header decision, lines to
+    /// skip and warnings.
+    async fn hard(text: &str) -> (Vec<String>, bool, Option<u64>, Vec<String>) {
+        let found = classified(text).await;
+        let columns = described(&found);
+        let p = found.properties;
+        (columns, p.header.unwrap(), p.skip_lines, found.warnings)
+    }
+
+    #[tokio::test]
+    async fn preamble_lines_are_skipped() {
+        for (text, columns, header, skip, warning) in [
+            (
+                "Quarterly sales report\n\nid,name\n1,ada\n2,bob\n",
+                &["id:bigint", "name:string"][..],
+                true,
+                Some(3),
+                "2 lines above the header",
+            ),
+            (
+                "# source: warehouse, nightly\n# more\nid;price\n1;2.5\n2;3.5\n",
+                &["id:bigint", "price:double"],
+                true,
+                Some(3),
+                "2 lines above the header",
+            ),
+            // A spreadsheet's title row: the title, then empty cells.
+            (
+                "Export of orders,,\n\nid,day,qty\n1,2024-01-01,3\n2,2024-01-02,4\n",
+                &["id:bigint", "day:date", "qty:bigint"],
+                true,
+                Some(3),
+                "2 lines above the header",
+            ),
+            (
+                "Sales report 2024\n1,2.5\n2,3.5\n",
+                &["col0:bigint", "col1:double"],
+                false,
+                Some(1),
+                "1 lines above the data",
+            ),
+        ] {
+            let found = hard(text).await;
+            assert_eq!(found.0, columns, "{text:?}");
+            assert_eq!((found.1, found.2), (header, skip), "{text:?}");
+            assert!(found.3.iter().any(|w| w.starts_with(warning)), "{found:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn headers_with_a_name_too_many_or_too_few() {
+        for (text, columns, warning) in [
+            (
+                "id,price,notes\n1,2.5\n2,3.5\n",
+                &["id:bigint", "price:double"][..],
+                "the header has 3 fields and the data rows 2; the names past the data's fields (notes)",
+            ),
+            (
+                "id|price\n1|2.5|x\n2|3.5|y\n",
+                &["id:bigint", "price:double", "col2:string"],
+                "the header has 2 fields and the data rows 3; the columns it does not name are named col2",
+            ),
+        ] {
+            let (found, header, skip, warnings) = hard(text).await;
+            assert_eq!(found, columns);
+            assert_eq!((header, skip), (true, Some(1)));
+            assert!(
+                warnings.iter().any(|w| w.starts_with(warning)),
+                "{warnings:?}"
+            );
+        }
+        // A one-cell title is not a header missing a name.
+        let (found, header, _, _) = hard("Sales report\n1,2\n3,4\n").await;
+        assert_eq!(found, ["col0:bigint", "col1:bigint"]);
+        assert!(!header);
+        // A short data row at the top stays data.
+        let (found, header, skip, _) = hard("1,2\n3,4,5\n6,7,8\n").await;
+        assert_eq!((found.len(), header, skip), (3, false, None), "{found:?}");
+    }
+
+    #[tokio::test]
+    async fn stray_quotes_in_the_header() {
+        // The quote would open a field that swallows the data: it is ignored, and the live
+        // quotes of the data still choose the OpenCSV SerDe.
+        let text = "id,\"name,note\n1,ada,\"a, b\"\n2,bob,\"c, d\"\n";
+        let found = classified(text).await;
+        assert_eq!(
+            described(&found),
+            ["id:bigint", "name:string", "note:string"]
+        );
+        assert_eq!(found.properties.quote, Some('"'));
+        assert!(found.warnings[0].starts_with("a stray quote in the header was ignored"));
+        // Inside a name, with no quoted data: left out of the name, plain SerDe.
+        let found = classified("id,na\"me\n1,ada\n2,bob\n").await;
+        assert_eq!(described(&found), ["id:bigint", "name:string"]);
+        assert_eq!(found.properties.quote, None);
+        // A quoted newline in the first data row is not a stray quote.
+        let (columns, ..) = hard("1,\"line one\nline two\"\n2,x\n3,y\n").await;
+        assert_eq!(columns, ["col0:bigint", "col1:string"]);
+    }
+
+    #[tokio::test]
+    async fn a_second_table_ends_the_first() {
+        for text in [
+            "id,price\n1,2.5\n2,3.5\n\na,b,c,d\n1,2,3,4\n5,6,7,8\n9,1,2,3\n4,5,6,7\n",
+            "id,price\n1,2.5\n2,3.5\n\nTotals\nx,y\n3,z\n",
+        ] {
+            let (columns, header, _, warnings) = hard(text).await;
+            assert_eq!(columns, ["id:bigint", "price:double"]);
+            assert!(header);
+            assert!(
+                warnings
+                    .iter()
+                    .any(|w| w.starts_with("another table starts at line 5")),
+                "{warnings:?}"
+            );
+        }
+        // Blank lines inside one table do not split it.
+        let (columns, _, _, warnings) = hard("id,price\n1,2.5\n\n2,3.5\n\n").await;
+        assert_eq!(columns, ["id:bigint", "price:double"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[tokio::test]
+    async fn space_and_comma_space_delimiters() {
+        let found = classify("id price day\n1 2.5 2024-01-01\n2 3.5 2024-01-02\n")
+            .await
+            .unwrap();
+        assert_eq!(found.properties.delimiter, Some(' '));
+        assert_eq!(found.schema.fields.len(), 3);
+        assert!(found.warnings[0].contains("spaces"));
+        // Words are prose, not a table of strings.
+        assert!(classify("hello there\nsee you\nbye now\n").await.is_none());
+        // A comma file whose values hold spaces stays a comma file.
+        let tie = classify("at,n\n2024-01-01 10:00:00,1\n2024-01-02 11:00:00,2\n")
+            .await
+            .unwrap();
+        assert_eq!(tie.properties.delimiter, Some(','));
+        let (columns, header, _, warnings) =
+            hard("id, name, price\n1, ada, 2.5\n2, bob, 3\n").await;
+        assert_eq!(columns, ["id:bigint", "name:string", "price:double"]);
+        assert!(header);
+        assert!(warnings[0].starts_with("fields are separated by a comma and a space"));
+    }
+
+    #[tokio::test]
+    async fn header_only_files_and_skip_lines() {
+        for text in ["id,name,price\n", "id\tname\r\n", "id;name"] {
+            let (columns, header, skip, _) = hard(text).await;
+            assert!(header && skip == Some(1), "{text:?}: {columns:?}");
+        }
+        // A header that spans two lines (a quoted newline) skips both.
+        let (_, header, skip, _) = hard("id,\"long\nname\"\n1,x\n2,y\n").await;
+        assert_eq!((header, skip), (true, Some(2)));
+        let (_, header, skip, _) = hard("1,x\n2,y\n").await;
+        assert_eq!((header, skip), (false, None));
     }
 
     #[tokio::test]
