@@ -8,12 +8,14 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use lakecat_classifiers::formats::csv::CsvClassifier;
 use lakecat_classifiers::{Classifier, HiveType, InMemoryObject};
-use serde_json::Value;
+
+#[path = "support/duckdb.rs"]
+mod duckdb;
+use duckdb::run_script;
 
 const REPEATS: usize = 5;
 
@@ -284,22 +286,11 @@ fn main() {
     }
 
     // DuckDB, on the same files.
-    let python = std::env::var("LAKECAT_BENCH_PYTHON").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").to_string()
-    });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/duckdb_sniff.py");
-    let output = Command::new(&python)
-        .arg(script)
-        .arg(REPEATS.to_string())
-        .args(cases.iter().map(|c| &c.path))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {python} (run scripts/python-env first): {e}"));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let duckdb = run_script(
+        "duckdb_sniff.py",
+        std::iter::once(REPEATS.to_string().into())
+            .chain(cases.iter().map(|c| c.path.clone().into_os_string())),
     );
-    let duckdb: Value = serde_json::from_slice(&output.stdout).unwrap();
     let duckdb_seconds: Vec<f64> = serde_json::from_value(duckdb["seconds"].clone()).unwrap();
     let mut duckdb_score = Score::new();
     for case in &cases {
