@@ -108,8 +108,10 @@ fn parameters(
             (props.serde_library.as_deref() == Some("org.apache.hadoop.hive.serde2.OpenCSVSerde"))
                 .to_string(),
         );
-        if props.header == Some(true) {
-            p.insert("skip.header.line.count".into(), "1".into());
+        // The header and any preamble above it (titles, comments, blank lines): engines skip
+        // that many lines of every file.
+        if let Some(lines) = props.skip_lines.filter(|lines| *lines > 0) {
+            p.insert("skip.header.line.count".into(), lines.to_string());
         }
     }
     if !context.exclusions.is_empty() {

@@ -444,6 +444,28 @@ async fn poisonous_headers_and_refused_tables_cost_only_themselves() {
     assert!(!change.applied, "{change:?}");
 }
 
+/// A title and a blank line above the header: the table tells engines to skip all three
+/// lines, not just the header.
+#[tokio::test]
+async fn csv_preamble_lines_are_skipped_by_the_table() {
+    let env = Env::new().await;
+    for part in ["a", "b"] {
+        write_text(
+            &env.at(&format!("report/part={part}/data.csv")),
+            "Monthly sales report\n\nid,name,amount\n1,ada,2.5\n2,bob,3.5\n",
+        )
+        .unwrap();
+    }
+    env.crawl_ok(&env.crawler("preamble")).await;
+    let tables = env.tables("preamble").await;
+    let table = &tables["report"];
+    assert_eq!(
+        columns(table),
+        ["id bigint", "name string", "amount double"]
+    );
+    assert_eq!(param(table, "skip.header.line.count"), Some("3"));
+}
+
 #[tokio::test]
 async fn table_level_puts_tables_at_a_fixed_depth() {
     let env = Env::new().await;
