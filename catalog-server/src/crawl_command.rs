@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use lakecat_catalog::crawlers::{
     ChangeKind, CrawlCounts, CrawlReport, CrawlRun, CrawlerConfiguration, CrawlerInput,
     CrawlerTargets, Crawlers, DeleteBehavior, RunState, S3Target, SchemaChangePolicy,
-    TableGroupingPolicy, Takeover, UpdateBehavior,
+    TableChangeRecord, TableGroupingPolicy, Takeover, UpdateBehavior,
 };
 use lakecat_catalog::{Catalog, Entity, Error as CatalogError, SqlStore, StoreOptions};
 use lakecat_crawler::{CrawlOptions, OpenedTargets, Phase, Report, Runner, crawl, registry_for};
@@ -380,7 +380,9 @@ fn print_summary(
         human_bytes(c.bytes_read),
         c.objects_skipped
     );
-    let changes = &run.report.changes;
+    // In name order, as a person looks tables up (the plan's order is the write order).
+    let mut changes: Vec<&TableChangeRecord> = run.report.changes.iter().collect();
+    changes.sort_by(|a, b| a.table.cmp(&b.table));
     if !changes.is_empty() {
         let width = changes
             .iter()

@@ -34,6 +34,8 @@ fn serves_on_the_default_sqlite_file_and_stops_cleanly() {
         "{output}"
     );
     assert!(output.contains("shutting down"), "{output}");
+    // Written to a pipe, the log carries no terminal colour codes.
+    assert!(!output.contains('\u{1b}'), "{output:?}");
     assert!(
         dir.path().join("lakecat.db").exists(),
         "the default catalog is ./lakecat.db"

@@ -77,6 +77,17 @@ fn crawls_the_samples_then_changes_nothing_and_dry_runs_write_nothing() {
     assert!(first.status.success(), "{}", text(&first));
     let shown = text(&first);
     assert!(shown.contains("tables: 10 created"), "{shown}");
+    // The table of changes lists tables in name order, and no terminal colour codes.
+    let listed: Vec<&str> = shown
+        .lines()
+        .skip_while(|line| !line.starts_with("TABLE"))
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(listed.len(), 10, "{shown}");
+    assert!(listed.is_sorted(), "{listed:?}");
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
     assert!(dir.path().join("lakecat.db").exists());
 
     let again = lakecat(dir.path())
