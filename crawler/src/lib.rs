@@ -12,6 +12,7 @@ pub mod error;
 pub mod glob;
 pub mod group;
 pub mod listing;
+mod local_read;
 pub mod location;
 pub mod output;
 pub mod plan;

@@ -186,24 +186,11 @@ impl LinkGuard {
     /// (`Ok(None)` otherwise). The check is made on the open file, not on its path, so a
     /// file swapped for a link after it was listed leads nowhere.
     pub fn read_range(&self, file: &Path, range: Range<u64>) -> std::io::Result<Option<Vec<u8>>> {
-        use std::os::unix::fs::FileExt;
         let opened = std::fs::File::open(file)?;
         if !self.inside(&opened_path(&opened, file)?) {
             return Ok(None);
         }
-        let length = usize::try_from(range.end.saturating_sub(range.start))
-            .map_err(|_| std::io::Error::other("range too large"))?;
-        let mut buffer = vec![0; length];
-        let mut filled = 0;
-        while filled < length {
-            let read = opened.read_at(&mut buffer[filled..], range.start + filled as u64)?;
-            if read == 0 {
-                break;
-            }
-            filled += read;
-        }
-        buffer.truncate(filled);
-        Ok(Some(buffer))
+        crate::local_read::read_at(&opened, range).map(Some)
     }
 
     fn inside(&self, real: &Path) -> bool {

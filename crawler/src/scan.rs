@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::StreamExt;
-use futures::future::{self, BoxFuture, FutureExt};
+use futures::future::{self, FutureExt};
+use futures::stream::{self, BoxStream, StreamExt};
 use lakecat_catalog::crawlers::{ContentValidation, CrawlCounts, ObjectIssue, Severity};
 use lakecat_classifiers::{
     ClassifyError, Compression, FormatProperties, ObjectInfo, ObjectSource, Outcome, Registry,
@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::Result;
 use crate::glob::Exclusions;
 use crate::listing::{hidden_reason, list_objects};
+use crate::local_read::LocalFile;
 use crate::location::TargetLocation;
 use crate::report::Report;
 use crate::roots::LinkGuard;
@@ -237,16 +238,87 @@ async fn classify_apart(registry: Registry, object: StoreObject) -> Outcome {
     })
 }
 
-/// An object read through `object_store`, counting the bytes it reads.
+/// Objects a local crawl classifies in one blocking task.
+const LOCAL_BATCH: usize = 64;
+
+/// What a listed object needs: nothing more (skipped, or counted unread), or a read.
+enum Work {
+    Done(Seen),
+    Read(ReadJob),
+}
+
+/// An object to read and classify, and where its outcome goes.
+struct ReadJob {
+    folder: String,
+    url: String,
+    path: Path,
+    info: ObjectInfo,
+    check_content: bool,
+}
+
+/// Classifies the reads of a batch of a local target's objects in one blocking task, each
+/// file read directly (see [`crate::local_read`]); the rest of the batch passes through.
+/// A classifier that panics costs its object, reported with the reason.
+async fn classify_local_batch(
+    registry: Registry,
+    batch: Vec<Work>,
+    confined: Option<Arc<LinkGuard>>,
+    bytes_read: Arc<AtomicU64>,
+) -> Vec<Seen> {
+    let mut seen = Vec::with_capacity(batch.len());
+    let mut reads = Vec::new();
+    for work in batch {
+        match work {
+            Work::Done(done) => seen.push(done),
+            Work::Read(job) => reads.push(job),
+        }
+    }
+    if reads.is_empty() {
+        return seen;
+    }
+    let runtime = tokio::runtime::Handle::current();
+    let classified = tokio::task::spawn_blocking(move || {
+        reads
+            .into_iter()
+            .map(|job| {
+                let size = job.info.size;
+                let file = LocalFile {
+                    path: local_path(job.path.as_ref()),
+                    info: job.info,
+                    check_content: job.check_content,
+                    confined: confined.clone(),
+                    bytes_read: bytes_read.clone(),
+                };
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    runtime.block_on(registry.classify(&file))
+                }))
+                .unwrap_or_else(|_| Outcome::Unknown {
+                    reasons: vec!["a classifier failed (panicked) on this object".into()],
+                });
+                Seen::Read {
+                    folder: job.folder,
+                    url: job.url,
+                    size,
+                    outcome: Box::new(outcome),
+                }
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    // The task catches panics itself, and nothing aborts it: it always returns.
+    if let Ok(classified) = classified {
+        seen.extend(classified);
+    }
+    seen
+}
+
+/// An object of a remote store read through `object_store`, counting the bytes it reads.
 struct StoreObject {
     store: Arc<dyn ObjectStore>,
     path: Path,
     info: ObjectInfo,
     bytes_read: Arc<AtomicU64>,
     check_content: bool,
-    /// For a local target under allowed roots: reads go through the guard, which checks the
-    /// file it opens.
-    confined: Option<Arc<LinkGuard>>,
 }
 
 #[async_trait]
@@ -260,9 +332,6 @@ impl ObjectSource for StoreObject {
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {
-        if let Some(guard) = &self.confined {
-            return self.read_confined(guard.clone(), range).await;
-        }
         let bytes =
             self.store
                 .get_range(&self.path, range)
@@ -277,33 +346,8 @@ impl ObjectSource for StoreObject {
     }
 }
 
-impl StoreObject {
-    async fn read_confined(
-        &self,
-        guard: Arc<LinkGuard>,
-        range: Range<u64>,
-    ) -> Result<Bytes, ClassifyError> {
-        let file = local_path(self.path.as_ref());
-        let read = tokio::task::spawn_blocking(move || guard.read_range(&file, range)).await;
-        let failed = |message: String| ClassifyError::Read {
-            path: self.info.path.clone(),
-            message,
-        };
-        match read {
-            Ok(Ok(Some(bytes))) => {
-                self.bytes_read
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                Ok(Bytes::from(bytes))
-            }
-            Ok(Ok(None)) => Err(failed(OUTSIDE_ROOTS.to_string())),
-            Ok(Err(error)) => Err(failed(error.to_string())),
-            Err(error) => Err(failed(format!("the read task failed: {error}"))),
-        }
-    }
-}
-
 /// Why a file under a local target is not read.
-const OUTSIDE_ROOTS: &str =
+pub(crate) const OUTSIDE_ROOTS: &str =
     "reached through a symbolic link that leads outside the allowed crawl roots";
 
 /// What happened to one listed object.
@@ -347,7 +391,7 @@ pub async fn scan(
         options.concurrency,
     );
     let mut first_error = None;
-    let mut seen = listing
+    let work = listing
         .take_while(|_| future::ready(!stop.is_cancelled()))
         .filter_map(|listed| {
             future::ready(match listed {
@@ -358,7 +402,7 @@ pub async fn scan(
                 }
             })
         })
-        .map(|meta: ObjectMeta| -> BoxFuture<'_, Seen> {
+        .map(|meta: ObjectMeta| -> Work {
             report.count(|c| c.objects_listed += 1);
             let full = meta.location.as_ref();
             let relative = full.get(prefix_len..).unwrap_or_default().to_string();
@@ -369,33 +413,32 @@ pub async fn scan(
                 .unwrap_or_default();
             if let Some(reason) = hidden_reason(&relative) {
                 report.skip(None, &url, reason);
-                return future::ready(Seen::Skipped).boxed();
+                return Work::Done(Seen::Skipped);
             }
             if let Some(glob) = options.exclusions.matching(&relative) {
                 report.skip(None, &url, &format!("excluded by {glob:?}"));
-                return future::ready(Seen::Skipped).boxed();
+                return Work::Done(Seen::Skipped);
             }
             if let Some(guard) = &options.link_guard
                 && !guard.admits(&local_path(full))
             {
                 report.skip(Some(Severity::Warning), &url, OUTSIDE_ROOTS);
-                return future::ready(Seen::Skipped).boxed();
+                return Work::Done(Seen::Skipped);
             }
             if meta.size == 0 {
                 report.skip(Some(Severity::Warning), &url, "empty object");
-                return future::ready(Seen::Skipped).boxed();
+                return Work::Done(Seen::Skipped);
             }
             if known(&folder) {
                 report.count(|c| c.objects_skipped += 1);
-                return future::ready(Seen::Skipped).boxed();
+                return Work::Done(Seen::Skipped);
             }
             let read = read_per_folder.entry(folder.clone()).or_default();
             if options.sample_size.is_some_and(|limit| *read >= limit) {
-                return future::ready(Seen::Unread {
+                return Work::Done(Seen::Unread {
                     folder,
                     size: meta.size,
-                })
-                .boxed();
+                });
             }
             let check_content = match options.content_validation {
                 ContentValidation::EveryObject => true,
@@ -403,31 +446,59 @@ pub async fn scan(
                 ContentValidation::Off => false,
             };
             *read += 1;
-            let object = StoreObject {
-                check_content,
-                confined: options.link_guard.clone(),
-                store: location.store().clone(),
+            Work::Read(ReadJob {
+                folder,
+                url,
                 path: meta.location,
                 info: ObjectInfo {
                     path: relative,
                     size: meta.size,
                 },
-                bytes_read: bytes_read.clone(),
-            };
-            let size = object.info.size;
-            let registry = registry.clone();
-            async move {
-                let outcome = classify_apart(registry, object).await;
-                Seen::Read {
-                    folder,
-                    url,
-                    size,
-                    outcome: Box::new(outcome),
-                }
-            }
+                check_content,
+            })
+        });
+    let concurrency = options.concurrency.max(1);
+    let mut seen: BoxStream<'_, Seen> = if location.is_local() {
+        work.ready_chunks(LOCAL_BATCH)
+            .map(|batch| {
+                classify_local_batch(
+                    registry.clone(),
+                    batch,
+                    options.link_guard.clone(),
+                    bytes_read.clone(),
+                )
+            })
+            .buffer_unordered(concurrency)
+            .flat_map(stream::iter)
             .boxed()
+    } else {
+        work.map(|work| match work {
+            Work::Done(seen) => future::ready(seen).boxed(),
+            Work::Read(job) => {
+                let registry = registry.clone();
+                let object = StoreObject {
+                    store: location.store().clone(),
+                    path: job.path,
+                    info: job.info,
+                    check_content: job.check_content,
+                    bytes_read: bytes_read.clone(),
+                };
+                async move {
+                    let size = object.info.size;
+                    let outcome = classify_apart(registry, object).await;
+                    Seen::Read {
+                        folder: job.folder,
+                        url: job.url,
+                        size,
+                        outcome: Box::new(outcome),
+                    }
+                }
+                .boxed()
+            }
         })
-        .buffer_unordered(options.concurrency.max(1));
+        .buffer_unordered(concurrency)
+        .boxed()
+    };
 
     let mut folders: BTreeMap<String, FolderScan> = BTreeMap::new();
     loop {
