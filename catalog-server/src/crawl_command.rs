@@ -115,7 +115,9 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
     let store = Arc::new(store);
     let catalog = Catalog::new(store.clone());
     let crawlers = Crawlers::new(store.clone());
-    let definition = crawlers.check(command.definition())?;
+    // Any number of targets: the one-shot crawl is not a stored definition bound by Glue's
+    // 100-target limit.
+    let definition = crawlers.check_one_shot(command.definition())?;
     // Targets are opened (paths resolved, stores built) before anything is recorded, so a
     // typo fails fast with one line.
     let targets = OpenedTargets::open(&definition.targets.s3_targets)?;
@@ -236,13 +238,13 @@ async fn save_definition(
                      sets that wait)"
                 ),
             }
-            crawlers.update_crawler(definition, None).await?;
+            crawlers.save_one_shot(definition).await?;
         }
         Err(CatalogError::NotFound {
             entity: Entity::Crawler,
             ..
         }) => {
-            crawlers.create_crawler(definition).await?;
+            crawlers.save_one_shot(definition).await?;
         }
         Err(error) => bail!(error),
     }

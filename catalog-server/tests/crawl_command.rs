@@ -761,3 +761,27 @@ async fn a_crawl_whose_process_may_be_alive_is_not_taken_over_before_its_lease_e
         ]
     );
 }
+
+/// Glue's 100-target limit is for stored crawler definitions: a one-shot crawl takes any
+/// number of targets.
+#[test]
+fn a_one_shot_crawl_takes_more_targets_than_a_stored_crawler() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let mut targets = Vec::new();
+    for table in 0..150 {
+        let folder = lake.join(format!("t{table:03}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("d.csv"), "id,name\n1,a\n2,b\n").unwrap();
+        targets.push(folder.to_string_lossy().into_owned());
+    }
+    let crawled = lakecat(dir.path())
+        .arg("crawl")
+        .args(&targets)
+        .args(["--database", "many", "--json"])
+        .output()
+        .unwrap();
+    assert!(crawled.status.success(), "{}", text(&crawled));
+    let run: serde_json::Value = serde_json::from_slice(&crawled.stdout).unwrap();
+    assert_eq!(run["counts"]["tables_created"], 150, "{run}");
+}

@@ -47,6 +47,9 @@ fn main() -> Result<()> {
     if args.get(1).map(String::as_str) == Some("child") {
         return child(&args[2..]);
     }
+    if args.get(1).map(String::as_str) == Some("bare") {
+        return bare(&args[2..]);
+    }
     let runs: usize = std::env::var("LAKECAT_BENCH_RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -105,6 +108,17 @@ fn main() -> Result<()> {
     print_crawl(
         "lakecat, local S3 server (s3s-fs), 10,000 Parquet objects",
         &s3,
+    );
+    let mut bare_seconds: Vec<f64> = (0..runs)
+        .map(|_| bare_child(&format!("s3://{S3_BUCKET}/lake/"), &s3_env))
+        .collect::<Result<_>>()?;
+    bare_seconds.sort_by(f64::total_cmp);
+    let bare_median = bare_seconds[bare_seconds.len() / 2];
+    println!(
+        "bare requests against the same server (paged LIST, one ranged GET per object, \
+         {} at once): {bare_median:.2} s; crawl / bare requests: {:.2}x",
+        lakecat_crawler::crawl::DEFAULT_CONCURRENCY,
+        s3.seconds / bare_median
     );
     let s3_local = measure(runs, |_| crawl_child(&local_target(&s3_lake), &[], None))?;
     print_crawl(
@@ -325,6 +339,60 @@ fn print_crawl(title: &str, f: &CrawlFigures) {
         f.partitions,
         f.peak_mib
     );
+}
+
+/// Times, in a child process, the requests a crawl of `target` cannot do without: the
+/// listing and one ranged GET per object (the first 64 KiB, as the crawl's first read).
+fn bare_child(target: &str, env: &[(&'static str, String)]) -> Result<f64> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["bare", target]);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output()?;
+    if !output.status.success() {
+        bail!(
+            "the bare requests failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let result: Value = serde_json::from_slice(&output.stdout)?;
+    Ok(result["seconds"].as_f64().unwrap_or(f64::NAN))
+}
+
+/// `bare <s3-url>`: lists the target and reads each object's first 64 KiB, as many at once
+/// as a crawl reads; prints the seconds as JSON.
+fn bare(args: &[String]) -> Result<()> {
+    use futures::{StreamExt, TryStreamExt};
+    use object_store::ObjectStoreExt;
+    let [target, ..] = args else {
+        bail!("usage: bare <s3-url>");
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let location = lakecat_crawler::TargetLocation::open(target)?;
+        let store = location.store().clone();
+        let started = Instant::now();
+        let objects: Vec<object_store::ObjectMeta> =
+            store.list(Some(location.prefix())).try_collect().await?;
+        // Empty objects (markers) are not read by a crawl either.
+        let read: Vec<bytes::Bytes> =
+            futures::stream::iter(objects.into_iter().filter(|m| m.size > 0))
+                .map(|meta| {
+                    let store = store.clone();
+                    async move {
+                        store
+                            .get_range(&meta.location, 0..meta.size.min(64 * 1024))
+                            .await
+                    }
+                })
+                .buffer_unordered(lakecat_crawler::crawl::DEFAULT_CONCURRENCY)
+                .try_collect()
+                .await?;
+        let seconds = started.elapsed().as_secs_f64();
+        println!("{}", json!({"seconds": seconds, "objects": read.len()}));
+        Ok(())
+    })
 }
 
 /// Runs one crawl in a child process with a fresh catalog.

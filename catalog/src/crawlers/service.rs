@@ -109,6 +109,24 @@ impl Crawlers {
         validate::crawler_input(input)
     }
 
+    /// Checks the definition of a one-shot crawl (`lakecat crawl`), which may have any
+    /// number of targets: Glue's 100-target limit is for stored crawler definitions.
+    pub fn check_one_shot(&self, input: CrawlerInput) -> Result<CrawlerInput> {
+        validate::crawler_input_with(input, None)
+    }
+
+    /// Stores the definition of a one-shot crawl, creating the crawler or replacing its
+    /// definition (refused while it runs), with any number of targets.
+    pub async fn save_one_shot(&self, input: CrawlerInput) -> Result<Crawler> {
+        let input = validate::crawler_input_with(input, None)?;
+        self.check_classifiers_exist(&input).await?;
+        match self.store.get_crawler(&input.name).await {
+            Ok(_) => self.store.update_crawler(&input, None).await,
+            Err(Error::NotFound { .. }) => self.store.create_crawler(&input).await,
+            Err(error) => Err(error),
+        }
+    }
+
     /// Creates a crawler; its custom classifiers must exist.
     pub async fn create_crawler(&self, input: CrawlerInput) -> Result<Crawler> {
         let input = validate::crawler_input(input)?;

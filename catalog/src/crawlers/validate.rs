@@ -12,11 +12,20 @@ pub const MAX_TABLE_PREFIX_BYTES: usize = 128;
 pub const MAX_SAMPLE_SIZE: u32 = 249;
 /// Longest crawler description, in bytes.
 pub const MAX_CRAWLER_DESCRIPTION_BYTES: usize = 2048;
-/// Most targets per crawler.
+/// Most targets per stored crawler, as in Glue. A one-shot crawl (`lakecat crawl`) may have
+/// any number.
 pub const MAX_TARGETS: usize = 100;
 
 /// Checks and normalizes a crawler definition: the database name is folded to lower case.
-pub fn crawler_input(mut input: CrawlerInput) -> Result<CrawlerInput> {
+pub fn crawler_input(input: CrawlerInput) -> Result<CrawlerInput> {
+    crawler_input_with(input, Some(MAX_TARGETS))
+}
+
+/// Like [`crawler_input`], with at most `max_targets` targets (`None`: any number).
+pub fn crawler_input_with(
+    mut input: CrawlerInput,
+    max_targets: Option<usize>,
+) -> Result<CrawlerInput> {
     check_object_name("name", &input.name)?;
     if let Some(description) = &input.description
         && description.len() > MAX_CRAWLER_DESCRIPTION_BYTES
@@ -34,9 +43,11 @@ pub fn crawler_input(mut input: CrawlerInput) -> Result<CrawlerInput> {
             "targets.s3_targets: a crawler needs at least one target",
         ));
     }
-    if targets.len() > MAX_TARGETS {
+    if let Some(max) = max_targets
+        && targets.len() > max
+    {
         return Err(Error::invalid(format!(
-            "targets.s3_targets: at most {MAX_TARGETS} targets (got {})",
+            "targets.s3_targets: at most {max} targets (got {})",
             targets.len()
         )));
     }
@@ -130,6 +141,24 @@ mod tests {
             },
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn stored_crawlers_have_at_most_100_targets_and_one_shot_crawls_any_number() {
+        let with_targets = |count: usize| {
+            let mut input = crawler();
+            input.targets.s3_targets = (0..count)
+                .map(|i| S3Target {
+                    path: format!("s3://lake/t{i}/"),
+                    ..Default::default()
+                })
+                .collect();
+            input
+        };
+        assert!(crawler_input(with_targets(MAX_TARGETS)).is_ok());
+        let refused = crawler_input(with_targets(MAX_TARGETS + 1)).unwrap_err();
+        assert!(refused.to_string().contains("at most 100 targets"), "{refused}");
+        assert!(crawler_input_with(with_targets(5_000), None).is_ok());
     }
 
     #[test]
