@@ -157,7 +157,10 @@ mod tests {
         };
         assert!(crawler_input(with_targets(MAX_TARGETS)).is_ok());
         let refused = crawler_input(with_targets(MAX_TARGETS + 1)).unwrap_err();
-        assert!(refused.to_string().contains("at most 100 targets"), "{refused}");
+        assert!(
+            refused.to_string().contains("at most 100 targets"),
+            "{refused}"
+        );
         assert!(crawler_input_with(with_targets(5_000), None).is_ok());
     }
 
