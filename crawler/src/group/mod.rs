@@ -28,6 +28,8 @@ use lakecat_classifiers::{Field, Schema};
 use sha2::{Digest, Sha256};
 
 use crate::location::TargetLocation;
+
+pub(crate) mod incremental;
 use crate::report::Report;
 use crate::scan::{FolderScan, Format, ObjectStats};
 
@@ -774,6 +776,7 @@ fn typed_like(own: &Schema, table: &Schema) -> Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::ObjectStats;
     use lakecat_classifiers::HiveType;
 
     /// A schema from `name[:type] ...` (types default to `int`).
@@ -850,6 +853,173 @@ mod tests {
             let weights: Vec<usize> = groups.iter().map(|g| g.weight).collect();
             assert_eq!(weights, sizes, "{case}");
         }
+    }
+
+    /// A scanned folder: `path` holding one object of `format` with `columns`.
+    fn folder(format: &str, columns: &str) -> FolderScan {
+        FolderScan {
+            shapes: vec![crate::scan::Shape {
+                format: crate::scan::Format {
+                    classification: format.into(),
+                    properties: lakecat_classifiers::FormatProperties::text(format),
+                },
+                schema: schema(columns),
+                schema_parameters: BTreeMap::new(),
+                stats: ObjectStats {
+                    objects: 1,
+                    bytes: 10,
+                    records: 1,
+                    bytes_read_objects: 10,
+                },
+                example: "x".into(),
+            }],
+            unread: ObjectStats::default(),
+        }
+    }
+
+    /// The tables `group` makes of `folders` (path, format, columns), as
+    /// `name(keys)[partitions]: columns`.
+    fn tables(folders: &[(&str, &str, &str)], options: &GroupingOptions) -> Vec<String> {
+        let scan: BTreeMap<String, FolderScan> = folders
+            .iter()
+            .map(|(path, format, columns)| (path.to_string(), folder(format, columns)))
+            .collect();
+        let location = TargetLocation::with_store(
+            std::sync::Arc::new(object_store::memory::InMemory::new()),
+            "memory://",
+            "lake",
+        );
+        let mut found: Vec<String> = group(&scan, &location, options, &Report::default())
+            .into_iter()
+            .map(|t| {
+                let columns: Vec<&str> = t.schema.fields.iter().map(|f| f.name.as_str()).collect();
+                format!(
+                    "{}({})[{}]: {}",
+                    t.name,
+                    t.partition_keys.join(","),
+                    t.partitions.len(),
+                    columns.join(" ")
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// Each rule of docs/crawler.md ("Tables and partitions"), with a case that fails if the
+    /// rule is removed.
+    #[test]
+    fn grouping_rules() {
+        let default = GroupingOptions::default();
+        let combine = GroupingOptions {
+            combine_compatible_schemas: true,
+            ..GroupingOptions::default()
+        };
+        type Case<'a> = (
+            &'a str,
+            Vec<(&'a str, &'a str, &'a str)>,
+            &'a GroupingOptions,
+            Vec<&'a str>,
+        );
+        let cases: Vec<Case<'_>> = vec![
+            (
+                "1. a folder of files without data subfolders is a table",
+                vec![("sales", "json", "a b")],
+                &default,
+                vec!["sales()[0]: a b"],
+            ),
+            (
+                "2. a file beside subfolders is no table of its own",
+                vec![
+                    ("t", "json", "x"),
+                    ("t/p=1", "json", "a b"),
+                    ("t/p=2", "json", "a b"),
+                ],
+                &default,
+                vec!["t(p)[2]: a b"],
+            ),
+            (
+                "3. alike key=value subfolders are partitions, keys named by the key",
+                vec![
+                    ("t/year=2024/m=1", "json", "a b"),
+                    ("t/year=2024/m=2", "json", "a b"),
+                ],
+                &default,
+                vec!["t(year,m)[2]: a b"],
+            ),
+            (
+                "3. unnamed partition levels are partition_0, partition_1",
+                vec![("t/2024/01", "json", "a b"), ("t/2024/02", "json", "a b")],
+                &default,
+                vec!["t(partition_0,partition_1)[2]: a b"],
+            ),
+            (
+                "3. different formats are different tables",
+                vec![("t/a", "json", "a b"), ("t/b", "csv", "a b")],
+                &default,
+                vec!["a()[0]: a b", "b()[0]: a b"],
+            ),
+            (
+                "3. dissimilar datasets are different tables",
+                vec![("t/x", "json", "a b"), ("t/y", "json", "c d")],
+                &default,
+                vec!["x()[0]: a b", "y()[0]: c d"],
+            ),
+            (
+                "3. data folders at different depths are not partitions of one table",
+                vec![("t/a", "json", "a b"), ("t/b/2024/01", "json", "a b")],
+                &default,
+                vec!["a()[0]: a b", "b(partition_0,partition_1)[1]: a b"],
+            ),
+            (
+                "3. partitions that gained columns are one table (versions)",
+                vec![("t/p=1", "json", "a b"), ("t/p=2", "json", "a b c d e")],
+                &default,
+                vec!["t(p)[2]: a b c d e"],
+            ),
+            (
+                "3. a data column named like a partition key is dropped",
+                vec![("t/p=1", "json", "a p"), ("t/p=2", "json", "a p")],
+                &default,
+                vec!["t(p)[2]: a"],
+            ),
+            (
+                "4. the only subfolder named like a dataset is descended into",
+                vec![("warehouse/inventory", "json", "a b")],
+                &default,
+                vec!["inventory()[0]: a b"],
+            ),
+            (
+                "4. the only subfolder named like a partition is a partition",
+                vec![("clicks/2024", "json", "a b")],
+                &default,
+                vec!["clicks(partition_0)[1]: a b"],
+            ),
+            (
+                "CombineCompatibleSchemas merges any schemas of one format",
+                vec![("t/x", "json", "a b"), ("t/y", "json", "c d")],
+                &combine,
+                vec!["t(partition_0)[2]: a b c d"],
+            ),
+        ];
+        for (rule, folders, options, expected) in cases {
+            assert_eq!(tables(&folders, options), expected, "{rule}");
+        }
+    }
+
+    #[test]
+    fn a_table_level_puts_tables_at_that_depth_and_a_prefix_names_them() {
+        // memory://lake is depth 1 (the bucket's top folder), so tables sit at depth 3.
+        let options = GroupingOptions {
+            table_level: Some(3),
+            table_prefix: "raw_".into(),
+            ..GroupingOptions::default()
+        };
+        let folders = vec![("a/x/k=1", "json", "a b"), ("a/y/k=1", "json", "c d")];
+        assert_eq!(
+            tables(&folders, &options),
+            ["raw_x(k)[1]: a b", "raw_y(k)[1]: c d"]
+        );
     }
 
     /// Partition-like names (key=value, numbers, dates) compare as versions; any other name
