@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use lakecat_catalog::crawlers::{
     ChangeKind, CrawlCounts, CrawlReport, CrawlRun, CrawlerConfiguration, CrawlerInput,
     CrawlerTargets, Crawlers, DeleteBehavior, RunState, S3Target, SchemaChangePolicy,
-    TableChangeRecord, TableGroupingPolicy, Takeover, UpdateBehavior,
+    SkippedObject, TableChangeRecord, TableGroupingPolicy, Takeover, UpdateBehavior,
 };
 use lakecat_catalog::{Catalog, Entity, Error as CatalogError, SqlStore, StoreOptions};
 use lakecat_crawler::{CrawlOptions, OpenedTargets, Phase, Report, Runner, crawl, registry_for};
@@ -353,6 +353,25 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// The skipped objects the run record names, then how many more: `: a.csv (empty object),
+/// ... and 12 more`.
+fn skipped_examples(examples: &[SkippedObject], skipped: u64) -> String {
+    if examples.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = examples
+        .iter()
+        .map(|e| format!("{} ({})", e.path, e.reason))
+        .collect();
+    let more = skipped.saturating_sub(examples.len() as u64);
+    let rest = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(": {}{rest}", named.join(", "))
+}
+
 fn print_summary(
     run: &CrawlRun,
     crawler: &CrawlerInput,
@@ -376,11 +395,12 @@ fn print_summary(
         elapsed.as_secs_f64()
     );
     println!(
-        "objects: {} listed, {} read ({}), {} skipped",
+        "objects: {} listed, {} read ({}), {} skipped{}",
         c.objects_listed,
         c.objects_read,
         human_bytes(c.bytes_read),
-        c.objects_skipped
+        c.objects_skipped,
+        skipped_examples(&run.report.skipped_examples, c.objects_skipped)
     );
     // In name order, as a person looks tables up (the plan's order is the write order).
     let mut changes: Vec<&TableChangeRecord> = run.report.changes.iter().collect();

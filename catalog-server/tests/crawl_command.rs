@@ -88,6 +88,13 @@ fn crawls_the_samples_then_changes_nothing_and_dry_runs_write_nothing() {
     assert_eq!(listed.len(), 10, "{shown}");
     assert!(listed.is_sorted(), "{listed:?}");
     assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    // The summary names the objects it skipped (hidden and marker files included).
+    let objects = shown
+        .lines()
+        .find(|line| line.starts_with("objects:"))
+        .unwrap_or_default();
+    assert!(objects.contains(" skipped: "), "{objects}");
+    assert!(objects.contains("_SUCCESS ("), "{objects}");
     assert!(dir.path().join("lakecat.db").exists());
 
     let again = lakecat(dir.path())

@@ -4,8 +4,8 @@
 use std::sync::Mutex;
 
 use lakecat_catalog::crawlers::{
-    CrawlCounts, CrawlReport, GroupingDecision, MAX_REPORTED_ISSUES, ObjectIssue, Severity,
-    TableChangeRecord,
+    CrawlCounts, CrawlReport, GroupingDecision, MAX_REPORTED_ISSUES, MAX_SKIPPED_EXAMPLES,
+    ObjectIssue, Severity, SkippedObject, TableChangeRecord,
 };
 
 /// What a crawl is doing.
@@ -64,7 +64,15 @@ impl Report {
 
     /// Counts a skipped object; with a severity, also records why.
     pub fn skip(&self, severity: Option<Severity>, path: &str, reason: &str) {
-        self.count(|c| c.objects_skipped += 1);
+        self.with(|s| {
+            s.counts.objects_skipped += 1;
+            if s.report.skipped_examples.len() < MAX_SKIPPED_EXAMPLES {
+                s.report.skipped_examples.push(SkippedObject {
+                    path: path.to_string(),
+                    reason: reason.to_string(),
+                });
+            }
+        });
         if let Some(severity) = severity {
             self.issue(ObjectIssue {
                 path: path.to_string(),

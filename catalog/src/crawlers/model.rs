@@ -407,10 +407,26 @@ pub struct CrawlReport {
     /// Issues found beyond those kept.
     #[serde(default)]
     pub issues_dropped: u64,
+    /// The first [`MAX_SKIPPED_EXAMPLES`] objects skipped for any reason (hidden and excluded
+    /// ones included, which are not issues), so that a summary can name them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_examples: Vec<SkippedObject>,
 }
 
 /// Most per-object issues a run record keeps.
 pub const MAX_REPORTED_ISSUES: usize = 1000;
+/// Skipped objects a run record names (the rest are counted).
+pub const MAX_SKIPPED_EXAMPLES: usize = 5;
+
+/// An object a crawl skipped, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SkippedObject {
+    /// The object's URL.
+    pub path: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
 
 /// Why a folder became a table, several tables, or partitions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
