@@ -48,12 +48,33 @@ impl Format {
 
     /// A short description for reports: `csv (gzip, delimiter ',')`.
     pub fn describe(&self) -> String {
+        let props = &self.properties;
         let mut details = Vec::new();
-        if self.properties.compression != Compression::None {
-            details.push(self.properties.compression.glue_name().to_string());
+        if props.compression != Compression::None {
+            details.push(props.compression.glue_name().to_string());
         }
-        if let Some(delimiter) = self.properties.delimiter {
+        if let Some(delimiter) = props.delimiter {
             details.push(format!("delimiter {delimiter:?}"));
+            if let Some(quote) = props.quote {
+                details.push(format!("quote {quote:?}"));
+            }
+            details.push(match (props.header, props.skip_lines) {
+                (Some(true), Some(lines)) if lines > 1 => {
+                    format!("a header after {} other lines", lines - 1)
+                }
+                (Some(true), _) => "a header".into(),
+                (_, Some(lines)) if lines > 0 => format!("{lines} lines skipped, no header"),
+                _ => "no header".into(),
+            });
+        }
+        if let Some(serde) = props.serde_library.as_deref()
+            && self.classification != "parquet"
+            && self.classification != "orc"
+            && self.classification != "avro"
+        {
+            // The SerDe's class name, which is what differs between, say, CSV read by
+            // LazySimpleSerDe and quoted CSV read by OpenCSVSerde.
+            details.push(serde.rsplit('.').next().unwrap_or(serde).to_string());
         }
         if details.is_empty() {
             self.classification.clone()
@@ -595,4 +616,61 @@ pub async fn scan(
         folders,
         complete: !stop.is_cancelled(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(header: Option<bool>, skip_lines: Option<u64>, serde: &str) -> Format {
+        let mut properties = FormatProperties::text(serde);
+        properties.delimiter = Some(',');
+        properties.header = header;
+        properties.skip_lines = skip_lines;
+        Format {
+            classification: "csv".into(),
+            properties,
+        }
+    }
+
+    /// Formats that differ are described differently, so that a reason naming two formats
+    /// says what differs between them.
+    #[test]
+    fn descriptions_name_what_makes_formats_differ() {
+        let lazy = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
+        let open = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
+        let mut gzip = csv(Some(true), Some(1), lazy);
+        gzip.properties.compression = Compression::Gzip;
+        let cases = [
+            (
+                csv(Some(true), Some(1), lazy),
+                "csv (delimiter ',', a header, LazySimpleSerDe)",
+            ),
+            (
+                csv(Some(false), None, lazy),
+                "csv (delimiter ',', no header, LazySimpleSerDe)",
+            ),
+            (
+                csv(Some(true), Some(3), lazy),
+                "csv (delimiter ',', a header after 2 other lines, LazySimpleSerDe)",
+            ),
+            (
+                csv(Some(true), Some(1), open),
+                "csv (delimiter ',', a header, OpenCSVSerde)",
+            ),
+            (gzip, "csv (gzip, delimiter ',', a header, LazySimpleSerDe)"),
+            (
+                Format {
+                    classification: "parquet".into(),
+                    properties: FormatProperties::default(),
+                },
+                "parquet",
+            ),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (format, expected) in cases {
+            assert_eq!(format.describe(), expected);
+            assert!(seen.insert(format.describe()), "{expected} described twice");
+        }
+    }
 }
