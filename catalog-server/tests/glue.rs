@@ -631,3 +631,79 @@ async fn crawler_schedules_pause_and_resume() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn catalog_settings_answer_as_for_an_account_that_configured_none() {
+    let g = glue().await;
+    let status = g.ok("GetCatalogImportStatus", json!({})).await;
+    assert_eq!(status["ImportStatus"]["ImportCompleted"], true);
+    let settings = g
+        .ok(
+            "GetDataCatalogEncryptionSettings",
+            json!({"CatalogId": "000000000000"}),
+        )
+        .await;
+    assert_eq!(
+        settings["DataCatalogEncryptionSettings"]["EncryptionAtRest"]["CatalogEncryptionMode"],
+        "DISABLED"
+    );
+    assert_eq!(
+        settings["DataCatalogEncryptionSettings"]["ConnectionPasswordEncryption"]["ReturnConnectionPasswordEncrypted"],
+        false
+    );
+    g.fails("GetResourcePolicy", json!({}), "EntityNotFoundException")
+        .await;
+    g.fails(
+        "GetResourcePolicy",
+        json!({"ResourceArn": "not-an-arn"}),
+        "InvalidInputException",
+    )
+    .await;
+    let policies = g.ok("GetResourcePolicies", json!({"MaxResults": 10})).await;
+    assert_eq!(policies["GetResourcePoliciesResponseList"], json!([]));
+    let message = g
+        .fails(
+            "GetSecurityConfiguration",
+            json!({"Name": "secure"}),
+            "EntityNotFoundException",
+        )
+        .await;
+    assert!(message.contains("secure"), "{message}");
+    g.fails(
+        "GetSecurityConfiguration",
+        json!({}),
+        "InvalidInputException",
+    )
+    .await;
+    let configurations = g.ok("GetSecurityConfigurations", json!({})).await;
+    assert_eq!(configurations["SecurityConfigurations"], json!([]));
+    let catalogs = g.ok("GetCatalogs", json!({})).await;
+    assert_eq!(catalogs["CatalogList"].as_array().unwrap().len(), 1);
+    assert_eq!(catalogs["CatalogList"][0]["CatalogId"], "000000000000");
+    let catalog = g
+        .ok("GetCatalog", json!({"CatalogId": "000000000000"}))
+        .await;
+    assert_eq!(catalog["Catalog"]["Name"], "000000000000");
+    g.fails(
+        "GetCatalog",
+        json!({"CatalogId": "123456789012"}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.fails("GetCatalog", json!({}), "InvalidInputException")
+        .await;
+}
+
+#[tokio::test]
+async fn operations_out_of_scope_say_lakecat_does_not_serve_them() {
+    let g = glue().await;
+    for operation in ["GetSchema", "GetJobs", "GetRegistry", "StartJobRun"] {
+        let message = g
+            .fails(operation, json!({}), "UnknownOperationException")
+            .await;
+        assert_eq!(
+            message,
+            format!("lakecat does not serve the Glue operation {operation}")
+        );
+    }
+}

@@ -54,13 +54,18 @@ pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> 
         "CreatePartitionIndex" => create_partition_index(state, parse(body)?).await,
         "GetPartitionIndexes" => get_partition_indexes(state, parse(body)?).await,
         "DeletePartitionIndex" => delete_partition_index(state, parse(body)?).await,
-        other => match super::crawler_ops::dispatch(state, other, body).await {
-            Some(reply) => reply,
-            None => Err(GlueError::new(
+        other => {
+            if let Some(reply) = super::crawler_ops::dispatch(state, other, body).await {
+                return reply;
+            }
+            if let Some(reply) = super::account_ops::dispatch(state, other, body).await {
+                return reply;
+            }
+            Err(GlueError::new(
                 "UnknownOperationException",
                 format!("lakecat does not serve the Glue operation {other}"),
-            )),
-        },
+            ))
+        }
     }
 }
 

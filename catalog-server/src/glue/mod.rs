@@ -3,6 +3,7 @@
 //! seconds, and errors as AWS SDKs parse them. It is served beside the REST API, over the
 //! same services, so nothing is kept twice.
 
+mod account_ops;
 mod catalog_ops;
 mod crawler_ops;
 mod error;
