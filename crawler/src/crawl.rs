@@ -233,7 +233,8 @@ async fn scan_and_group<'a>(
     };
     let attached =
         incremental::attach_to_existing(&existing, &mut scan.folders, &target.location, report);
-    let grouped = group::group(&scan.folders, &target.location, &grouping, report);
+    let mut grouped = group::group(&scan.folders, &target.location, &grouping, report);
+    group::name_beside_stored_tables(&mut grouped, &snapshot.tables);
     Ok(Some(
         attached
             .into_iter()

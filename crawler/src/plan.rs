@@ -215,8 +215,7 @@ pub fn plan(
 ) -> Plan {
     let mut changes = Vec::new();
     let mut claimed: HashSet<String> = HashSet::new();
-    for FoundTable { mut draft, context } in found {
-        draft.name = unique_name(&draft, &snapshot.tables);
+    for FoundTable { draft, context } in found {
         claimed.insert(draft.name.clone());
         let crawled = output::table_input(&draft, &context);
         let partitions: Vec<PartitionInput> = draft
@@ -244,22 +243,6 @@ pub fn plan(
         }
     }
     Plan { changes }
-}
-
-/// The draft's name, or, when a stored table of that name lies elsewhere (another table),
-/// the name with a short hash of the draft's location: both tables are kept.
-fn unique_name(draft: &TableDraft, stored: &BTreeMap<String, Table>) -> String {
-    match stored.get(&draft.name) {
-        Some(existing) if location_of(existing) != Some(draft.location.as_str()) => format!(
-            "{}_{}",
-            draft.name.chars().take(119).collect::<String>(),
-            &output::fingerprint(&TableInput {
-                name: draft.location.clone(),
-                ..TableInput::default()
-            })[..8]
-        ),
-        _ => draft.name.clone(),
-    }
 }
 
 /// A table the catalog does not have: created with all its partitions.
@@ -878,32 +861,6 @@ mod tests {
         );
         let plan = plan(&snapshot, &crawler, Vec::new(), &["s3://other/".into()], 7);
         assert!(plan.changes.is_empty(), "{plan:?}");
-    }
-
-    #[test]
-    fn a_name_taken_by_a_table_elsewhere_gets_a_hash_of_the_location() {
-        let (mut table, _) = stored(&draft("t", &["a"], &[]));
-        if let Some(sd) = table.storage_descriptor.as_mut() {
-            sd.location = Some("s3://elsewhere/t/".into());
-        }
-        let snapshot = CatalogSnapshot::new([table], []);
-        let crawler = crawler(UpdateBehavior::UpdateInDatabase, DeleteBehavior::Log);
-        let found = vec![FoundTable {
-            draft: draft("t", &["a"], &[]),
-            context: context(),
-        }];
-        let plan = plan(&snapshot, &crawler, found, &[LAKE.to_string()], 7);
-        let names: Vec<&str> = plan
-            .changes
-            .iter()
-            .map(|c| c.record.table.as_str())
-            .collect();
-        assert_eq!(names.len(), 1, "{names:?}");
-        assert!(
-            names[0].starts_with("t_") && names[0].len() == 10,
-            "{names:?}"
-        );
-        assert_eq!(plan.changes[0].record.kind, ChangeKind::Create);
     }
 
     #[test]

@@ -292,6 +292,31 @@ fn make_names_unique(tables: &mut [TableDraft]) {
     }
 }
 
+/// Renames the drafts whose name a stored table at another location holds (another
+/// table): the name gets a short hash of the draft's location, and both tables are kept.
+/// (A stored table at the draft's own location is the same table, found again.)
+pub(crate) fn name_beside_stored_tables(
+    drafts: &mut [TableDraft],
+    stored: &BTreeMap<String, lakecat_catalog::Table>,
+) {
+    for draft in drafts {
+        let elsewhere = stored.get(&draft.name).is_some_and(|existing| {
+            crate::snapshot::location_of(existing) != Some(draft.location.as_str())
+        });
+        if elsewhere {
+            let hash = crate::output::fingerprint(&lakecat_catalog::TableInput {
+                name: draft.location.clone(),
+                ..lakecat_catalog::TableInput::default()
+            });
+            draft.name = format!(
+                "{}_{}",
+                draft.name.chars().take(119).collect::<String>(),
+                &hash[..8]
+            );
+        }
+    }
+}
+
 /// Splits a Hive-style `key=value` folder name; the value is percent-decoded.
 pub fn hive_pair(folder: &str) -> Option<(String, String)> {
     let (key, value) = folder.split_once('=')?;
@@ -1020,6 +1045,65 @@ mod tests {
             tables(&folders, &options),
             ["raw_x(k)[1]: a b", "raw_y(k)[1]: c d"]
         );
+    }
+
+    #[test]
+    fn a_name_a_stored_table_elsewhere_holds_gets_a_hash_of_the_location() {
+        let mut drafts = vec![draft_at("t", "s3://lake/t/"), draft_at("u", "s3://lake/u/")];
+        let stored_elsewhere = stored_at("t", "s3://elsewhere/t/");
+        let stored_here = stored_at("u", "s3://lake/u/");
+        let stored: BTreeMap<String, lakecat_catalog::Table> = [stored_elsewhere, stored_here]
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        name_beside_stored_tables(&mut drafts, &stored);
+        assert!(
+            drafts[0].name.starts_with("t_") && drafts[0].name.len() == 10,
+            "{drafts:?}"
+        );
+        assert_eq!(
+            drafts[1].name, "u",
+            "the same table found again keeps its name"
+        );
+    }
+
+    fn draft_at(name: &str, location: &str) -> TableDraft {
+        let folder = folder("json", "a");
+        let shape = &folder.shapes[0];
+        TableDraft {
+            name: name.into(),
+            location: location.into(),
+            format: shape.format.clone(),
+            schema: shape.schema.clone(),
+            partition_keys: Vec::new(),
+            partitions: Vec::new(),
+            stats: shape.stats,
+            schema_parameters: BTreeMap::new(),
+        }
+    }
+
+    fn stored_at(name: &str, location: &str) -> lakecat_catalog::Table {
+        let now = chrono::Utc::now();
+        lakecat_catalog::Table {
+            database_name: "db".into(),
+            name: name.into(),
+            description: None,
+            owner: None,
+            table_type: None,
+            parameters: Default::default(),
+            partition_keys: Vec::new(),
+            retention: 0,
+            view_original_text: None,
+            view_expanded_text: None,
+            storage_descriptor: Some(lakecat_catalog::StorageDescriptor {
+                location: Some(location.into()),
+                ..Default::default()
+            }),
+            create_time: now,
+            update_time: now,
+            last_access_time: None,
+            version_id: "1".into(),
+        }
     }
 
     /// Partition-like names (key=value, numbers, dates) compare as versions; any other name
