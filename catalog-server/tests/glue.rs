@@ -707,3 +707,198 @@ async fn operations_out_of_scope_say_lakecat_does_not_serve_them() {
         );
     }
 }
+
+fn udf(name: &str) -> Value {
+    json!({
+        "FunctionName": name,
+        "ClassName": format!("com.example.{name}"),
+        "OwnerName": "analyst",
+        "OwnerType": "USER",
+        "ResourceUris": [{"ResourceType": "JAR", "Uri": "s3://lib/udfs.jar"}],
+    })
+}
+
+#[tokio::test]
+async fn user_defined_functions() {
+    let g = glue().await;
+    g.fails(
+        "CreateUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionInput": udf("to_upper")}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.ok(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "sales"}}),
+    )
+    .await;
+    g.ok(
+        "CreateUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionInput": udf("To_Upper")}),
+    )
+    .await;
+    g.fails(
+        "CreateUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionInput": udf("to_upper")}),
+        "AlreadyExistsException",
+    )
+    .await;
+    let mut bad = udf("bad");
+    bad["OwnerType"] = json!("TEAM");
+    g.fails(
+        "CreateUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionInput": bad}),
+        "InvalidInputException",
+    )
+    .await;
+    let mut bad = udf("bad");
+    bad["ResourceUris"] = json!([{"ResourceType": "JAR", "Uri": "u".repeat(1025)}]);
+    g.fails(
+        "CreateUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionInput": bad}),
+        "InvalidInputException",
+    )
+    .await;
+
+    let got = g
+        .ok(
+            "GetUserDefinedFunction",
+            json!({"DatabaseName": "sales", "FunctionName": "TO_UPPER"}),
+        )
+        .await;
+    let function = &got["UserDefinedFunction"];
+    assert_eq!(function["FunctionName"], "to_upper");
+    assert_eq!(function["DatabaseName"], "sales");
+    assert_eq!(function["ClassName"], "com.example.To_Upper");
+    assert_eq!(function["OwnerType"], "USER");
+    assert_eq!(function["CatalogId"], "000000000000");
+    assert_eq!(
+        function["ResourceUris"],
+        json!([{"ResourceType": "JAR", "Uri": "s3://lib/udfs.jar"}])
+    );
+    assert!(function["CreateTime"].as_f64().unwrap() > 1.7e9);
+    g.fails(
+        "GetUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionName": "missing"}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.fails(
+        "GetUserDefinedFunction",
+        json!({"DatabaseName": "sales"}),
+        "InvalidInputException",
+    )
+    .await;
+
+    // Without a new name in the input, an update keeps the name.
+    let mut changed = udf("");
+    changed["ClassName"] = json!("com.example.Upper2");
+    g.ok(
+        "UpdateUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionName": "to_upper", "FunctionInput": changed}),
+    )
+    .await;
+    let got = g
+        .ok(
+            "GetUserDefinedFunction",
+            json!({"DatabaseName": "sales", "FunctionName": "to_upper"}),
+        )
+        .await;
+    assert_eq!(
+        got["UserDefinedFunction"]["ClassName"],
+        "com.example.Upper2"
+    );
+    g.fails(
+        "UpdateUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionName": "missing", "FunctionInput": udf("missing")}),
+        "EntityNotFoundException",
+    )
+    .await;
+
+    g.ok(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "other"}}),
+    )
+    .await;
+    for (database, name) in [("sales", "parse_date"), ("other", "to_lower")] {
+        g.ok(
+            "CreateUserDefinedFunction",
+            json!({"DatabaseName": database, "FunctionInput": udf(name)}),
+        )
+        .await;
+    }
+    let names = |listing: &Value| -> Vec<String> {
+        listing["UserDefinedFunctions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}.{}",
+                    f["DatabaseName"].as_str().unwrap(),
+                    f["FunctionName"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let listing = g
+        .ok(
+            "GetUserDefinedFunctions",
+            json!({"DatabaseName": "sales", "Pattern": "*"}),
+        )
+        .await;
+    assert_eq!(names(&listing), ["sales.parse_date", "sales.to_upper"]);
+    // Without DatabaseName: every database, paged.
+    let first = g
+        .ok(
+            "GetUserDefinedFunctions",
+            json!({"Pattern": "to_*", "MaxResults": 2}),
+        )
+        .await;
+    let token = first["NextToken"].as_str().unwrap().to_string();
+    let second = g
+        .ok(
+            "GetUserDefinedFunctions",
+            json!({"Pattern": "to_*", "MaxResults": 2, "NextToken": token}),
+        )
+        .await;
+    let mut all = names(&first);
+    all.extend(names(&second));
+    assert_eq!(all, ["other.to_lower", "sales.to_upper"]);
+    g.fails(
+        "GetUserDefinedFunctions",
+        json!({"DatabaseName": "missing", "Pattern": "*"}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.fails(
+        "GetUserDefinedFunctions",
+        json!({"DatabaseName": "sales"}),
+        "InvalidInputException",
+    )
+    .await;
+    g.fails(
+        "GetUserDefinedFunctions",
+        json!({"Pattern": "*", "MaxResults": 101}),
+        "InvalidInputException",
+    )
+    .await;
+
+    g.ok(
+        "DeleteUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionName": "to_upper"}),
+    )
+    .await;
+    g.fails(
+        "DeleteUserDefinedFunction",
+        json!({"DatabaseName": "sales", "FunctionName": "to_upper"}),
+        "EntityNotFoundException",
+    )
+    .await;
+    // Deleting a database deletes its functions.
+    g.ok("DeleteDatabase", json!({"Name": "sales"})).await;
+    let listing = g
+        .ok("GetUserDefinedFunctions", json!({"Pattern": "*"}))
+        .await;
+    assert_eq!(names(&listing), ["other.to_lower"]);
+}

@@ -21,6 +21,8 @@ pub enum Entity {
     Classifier,
     /// A partition index.
     PartitionIndex,
+    /// A user-defined function.
+    Function,
 }
 
 impl fmt::Display for Entity {
@@ -34,6 +36,7 @@ impl fmt::Display for Entity {
             Entity::CrawlRun => "crawl run",
             Entity::Classifier => "classifier",
             Entity::PartitionIndex => "partition index",
+            Entity::Function => "function",
         })
     }
 }

@@ -21,6 +21,7 @@
 pub mod crawlers;
 pub mod error;
 pub mod filter;
+pub mod functions;
 pub mod id;
 pub mod model;
 pub mod page;
@@ -30,6 +31,7 @@ pub mod store;
 pub mod validate;
 
 pub use error::{Entity, Error, Result};
+pub use functions::{Function, FunctionInput, ResourceUri};
 pub use model::*;
 pub use service::{Catalog, Listing, PageRequest, PartitionListRequest};
 pub use sql::{Backend, DEFAULT_DATABASE_URL, SqlStore, StoreOptions};

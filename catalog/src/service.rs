@@ -74,7 +74,7 @@ pub struct PartitionListRequest {
 /// The catalog service.
 #[derive(Debug, Clone)]
 pub struct Catalog {
-    store: Arc<dyn CatalogStore>,
+    pub(crate) store: Arc<dyn CatalogStore>,
 }
 
 pub(crate) fn page_size(requested: Option<usize>, max: usize) -> Result<usize> {

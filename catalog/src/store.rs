@@ -9,6 +9,7 @@ use std::fmt;
 use async_trait::async_trait;
 
 use crate::error::{Error, Result};
+use crate::functions::{Function, FunctionInput};
 use crate::model::{
     Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
     TableInput, TableVersion,
@@ -262,4 +263,26 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     ) -> Result<Vec<PartitionIndex>>;
     /// Deletes a partition index.
     async fn delete_partition_index(&self, database: &str, table: &str, name: &str) -> Result<()>;
+
+    /// Creates a user-defined function in a database.
+    async fn create_function(&self, database: &str, input: &FunctionInput) -> Result<Function>;
+    /// Reads a function.
+    async fn get_function(&self, database: &str, name: &str) -> Result<Function>;
+    /// Lists functions of one database (which must exist) or of all, by database then
+    /// function name, after the (database, function) cursor `after`.
+    async fn list_functions(
+        &self,
+        database: Option<&str>,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Page<Function, (String, String)>>;
+    /// Replaces the function `name`, renaming it to `input.function_name`.
+    async fn update_function(
+        &self,
+        database: &str,
+        name: &str,
+        input: &FunctionInput,
+    ) -> Result<Function>;
+    /// Deletes a function.
+    async fn delete_function(&self, database: &str, name: &str) -> Result<()>;
 }

@@ -8,8 +8,8 @@ mod support;
 use std::collections::{BTreeSet, HashSet};
 
 use lakecat_catalog::{
-    Catalog, Column, DatabaseInput, Entity, Error, PageRequest, PartitionInput,
-    PartitionListRequest, StorageDescriptor, TableInput, UpdateTableOptions,
+    Catalog, Column, DatabaseInput, Entity, Error, FunctionInput, PageRequest, PartitionInput,
+    PartitionListRequest, ResourceUri, StorageDescriptor, TableInput, UpdateTableOptions,
 };
 use support::TestCatalog;
 
@@ -31,6 +31,8 @@ conformance!(
     partition_keys_locked_by_partitions,
     batch_reads_keep_order_across_statements,
     ping_needs_this_versions_migrations,
+    functions_crud,
+    function_pages_and_patterns,
 );
 
 fn db(name: &str) -> DatabaseInput {
@@ -1152,4 +1154,179 @@ async fn ping_needs_this_versions_migrations(t: &TestCatalog) {
         .map(|s| s.to_string())
         .unwrap_or_default();
     assert!(source.contains("this server needs"), "{error:?}");
+}
+
+fn function(name: &str) -> FunctionInput {
+    FunctionInput {
+        function_name: name.into(),
+        class_name: Some(format!("com.example.{name}")),
+        owner_name: Some("analyst".into()),
+        owner_type: Some("USER".into()),
+        resource_uris: vec![ResourceUri {
+            resource_type: "JAR".into(),
+            uri: "s3://lib/udfs.jar".into(),
+        }],
+        ..Default::default()
+    }
+}
+
+fn is_not_found(error: &Error, expected: Entity) -> bool {
+    matches!(error, Error::NotFound { entity, .. } if *entity == expected)
+}
+
+async fn functions_crud(t: &TestCatalog) {
+    let c = &t.catalog;
+    let err = c
+        .create_function("sales", function("upper"))
+        .await
+        .unwrap_err();
+    assert!(is_not_found(&err, Entity::Database), "{err}");
+    c.create_database(db("sales")).await.unwrap();
+    let created = c
+        .create_function("Sales", function("To_Upper"))
+        .await
+        .unwrap();
+    assert_eq!(created.database_name, "sales");
+    assert_eq!(created.input.function_name, "to_upper");
+    let read = c.get_function("sales", "TO_UPPER").await.unwrap();
+    assert_eq!(read, created);
+    let err = c
+        .create_function("sales", function("to_upper"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlreadyExists {
+                entity: Entity::Function,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = c.get_function("sales", "missing").await.unwrap_err();
+    assert!(is_not_found(&err, Entity::Function), "{err}");
+    let err = c.get_function("nowhere", "to_upper").await.unwrap_err();
+    assert!(is_not_found(&err, Entity::Database), "{err}");
+
+    // An update replaces the definition and may rename; the creation time stays.
+    let mut changed = function("to_upper_v2");
+    changed.class_name = Some("com.example.Upper2".into());
+    let updated = c
+        .update_function("sales", "to_upper", changed)
+        .await
+        .unwrap();
+    assert_eq!(updated.create_time, created.create_time);
+    let read = c.get_function("sales", "to_upper_v2").await.unwrap();
+    assert_eq!(read.input.class_name.as_deref(), Some("com.example.Upper2"));
+    assert!(c.get_function("sales", "to_upper").await.is_err());
+    let err = c
+        .update_function("sales", "missing", function("missing"))
+        .await
+        .unwrap_err();
+    assert!(is_not_found(&err, Entity::Function), "{err}");
+    c.create_function("sales", function("other")).await.unwrap();
+    let err = c
+        .update_function("sales", "other", function("to_upper_v2"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+
+    c.delete_function("sales", "to_upper_v2").await.unwrap();
+    let err = c.delete_function("sales", "to_upper_v2").await.unwrap_err();
+    assert!(is_not_found(&err, Entity::Function), "{err}");
+
+    // Deleting the database deletes its functions; a new database of that name has none.
+    c.delete_database("sales").await.unwrap();
+    c.create_database(db("sales")).await.unwrap();
+    let listing = c
+        .list_functions(Some("sales"), "*", PageRequest::default())
+        .await
+        .unwrap();
+    assert!(listing.items.is_empty(), "{:?}", listing.items);
+}
+
+async fn function_pages_and_patterns(t: &TestCatalog) {
+    let c = &t.catalog;
+    for database in ["a", "b"] {
+        c.create_database(db(database)).await.unwrap();
+        for name in ["f1", "f2", "g1"] {
+            c.create_function(database, function(name)).await.unwrap();
+        }
+    }
+    c.create_database(db("empty")).await.unwrap();
+    let names = |listing: &lakecat_catalog::Listing<lakecat_catalog::Function>| {
+        listing
+            .items
+            .iter()
+            .map(|f| format!("{}.{}", f.database_name, f.input.function_name))
+            .collect::<Vec<_>>()
+    };
+    // Every database, two at a time, in database then function order.
+    let mut all = Vec::new();
+    let mut token = None;
+    loop {
+        let page = c
+            .list_functions(
+                None,
+                "*",
+                PageRequest {
+                    max_results: Some(2),
+                    page_token: token,
+                },
+            )
+            .await
+            .unwrap();
+        all.extend(names(&page));
+        token = page.next_page_token;
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(all, ["a.f1", "a.f2", "a.g1", "b.f1", "b.f2", "b.g1"]);
+    let page = c
+        .list_functions(Some("B"), "F*|nothing", PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(names(&page), ["b.f1", "b.f2"]);
+    assert!(page.next_page_token.is_none());
+    let page = c
+        .list_functions(Some("empty"), "*", PageRequest::default())
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
+    let err = c
+        .list_functions(Some("missing"), "*", PageRequest::default())
+        .await
+        .unwrap_err();
+    assert!(is_not_found(&err, Entity::Database), "{err}");
+    // A token from one listing is refused by another.
+    let first = c
+        .list_functions(
+            Some("a"),
+            "*",
+            PageRequest {
+                max_results: Some(1),
+                page_token: None,
+            },
+        )
+        .await
+        .unwrap();
+    let err = c
+        .list_functions(
+            Some("b"),
+            "*",
+            PageRequest {
+                max_results: Some(1),
+                page_token: first.next_page_token,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidPageToken(_)), "{err}");
+    let err = c
+        .list_functions(None, "(", PageRequest::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
 }

@@ -151,9 +151,71 @@ def main():
                                           PartitionsToDelete=[{"Values": ["2023", "1"]},
                                                               {"Values": ["1999", "1"]}])
     assert [e["PartitionValues"] for e in deleted["Errors"]] == [["1999", "1"]], deleted
+    functions(glue)
+    start_up_calls(glue)
     glue.delete_table(DatabaseName="sales", Name="orders")
     glue.delete_database(Name="sales")
     print("boto3 glue: ok")
+
+
+def functions(glue):
+    """User-defined functions in the database `sales`, as Hive's and Spark's Glue clients keep
+    them."""
+    function_input = {
+        "FunctionName": "to_upper",
+        "ClassName": "com.example.ToUpper",
+        "OwnerName": "analyst",
+        "OwnerType": "USER",
+        "ResourceUris": [{"ResourceType": "JAR", "Uri": "s3://lib/udfs.jar"}],
+    }
+    glue.create_user_defined_function(DatabaseName="sales", FunctionInput=function_input)
+    expect_error(glue.exceptions.AlreadyExistsException, glue.create_user_defined_function,
+                 DatabaseName="sales", FunctionInput=function_input)
+    expect_error(glue.exceptions.EntityNotFoundException, glue.create_user_defined_function,
+                 DatabaseName="missing", FunctionInput=function_input)
+    function = glue.get_user_defined_function(DatabaseName="sales",
+                                              FunctionName="to_upper")["UserDefinedFunction"]
+    assert function["ClassName"] == "com.example.ToUpper", function
+    assert function["CreateTime"].year >= 2026, function
+    glue.update_user_defined_function(DatabaseName="sales", FunctionName="to_upper",
+                                      FunctionInput={**function_input,
+                                                     "ClassName": "com.example.Upper2"})
+    listed = [f for page in glue.get_paginator("get_user_defined_functions").paginate(
+                  DatabaseName="sales", Pattern="*") for f in page["UserDefinedFunctions"]]
+    assert [(f["FunctionName"], f["ClassName"]) for f in listed] == [
+        ("to_upper", "com.example.Upper2")], listed
+    glue.delete_user_defined_function(DatabaseName="sales", FunctionName="to_upper")
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_user_defined_function,
+                 DatabaseName="sales", FunctionName="to_upper")
+
+
+def start_up_calls(glue):
+    """The calls awswrangler, PyIceberg, Daft, the AWS CLI and Hive's and Spark's Glue clients
+    make when they start: none may be refused."""
+    status = glue.get_catalog_import_status()["ImportStatus"]
+    assert status["ImportCompleted"] is True, status
+    settings = glue.get_data_catalog_encryption_settings()["DataCatalogEncryptionSettings"]
+    assert settings["EncryptionAtRest"]["CatalogEncryptionMode"] == "DISABLED", settings
+    functions = glue.get_user_defined_functions(DatabaseName="sales", Pattern="*")
+    assert functions["UserDefinedFunctions"] == [], functions
+    assert glue.get_user_defined_functions(Pattern="*")["UserDefinedFunctions"] == []
+    databases = [d["Name"] for d in glue.get_databases()["DatabaseList"]]
+    assert "sales" in databases, databases
+    tables = [t["Name"] for t in glue.get_tables(DatabaseName="sales")["TableList"]]
+    assert tables == ["orders"], tables
+    assert glue.get_security_configurations()["SecurityConfigurations"] == []
+    assert glue.get_resource_policies()["GetResourcePoliciesResponseList"] == []
+    catalogs = glue.get_catalogs()["CatalogList"]
+    assert [c["CatalogId"] for c in catalogs] == ["000000000000"], catalogs
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_resource_policy)
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_security_configuration,
+                 Name="none")
+    # Out of scope, and said so.
+    for call, kwargs in [(glue.get_schema, {"SchemaId": {"SchemaName": "s", "RegistryName": "r"}}),
+                         (glue.get_jobs, {})]:
+        error = expect_error(botocore.exceptions.ClientError, call, **kwargs)
+        assert error.response["Error"]["Code"] == "UnknownOperationException", error.response
+        assert "lakecat does not serve" in error.response["Error"]["Message"], error.response
 
 
 if __name__ == "__main__" and len(sys.argv) == 2:

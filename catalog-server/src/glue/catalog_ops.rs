@@ -58,6 +58,9 @@ pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> 
             if let Some(reply) = super::crawler_ops::dispatch(state, other, body).await {
                 return reply;
             }
+            if let Some(reply) = super::function_ops::dispatch(state, other, body).await {
+                return reply;
+            }
             if let Some(reply) = super::account_ops::dispatch(state, other, body).await {
                 return reply;
             }

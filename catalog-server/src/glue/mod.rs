@@ -7,6 +7,7 @@ mod account_ops;
 mod catalog_ops;
 mod crawler_ops;
 mod error;
+mod function_ops;
 mod shapes;
 mod sigv4;
 
@@ -159,6 +160,9 @@ mod tests {
             ("StartCrawler", Role::Admin),
             ("UpdateCrawlerSchedule", Role::Admin),
             ("CreateClassifier", Role::Admin),
+            ("GetUserDefinedFunctions", Role::Reader),
+            ("CreateUserDefinedFunction", Role::Editor),
+            ("GetCatalogImportStatus", Role::Reader),
         ] {
             assert_eq!(required_role(operation), role, "{operation}");
         }

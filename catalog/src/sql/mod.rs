@@ -12,6 +12,7 @@
 
 mod crawlers;
 mod databases;
+mod functions;
 mod partition_indexes;
 mod partitions;
 mod rows;
@@ -30,6 +31,7 @@ use crate::crawlers::{
     CrawlerInput, CrawlerStore, RunCursor, RunningCrawl,
 };
 use crate::error::{Entity, Error, Result};
+use crate::functions::{Function, FunctionInput};
 use crate::model::{
     Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
     TableInput, TableVersion,
@@ -308,6 +310,36 @@ fn map_unique(error: sqlx::Error, entity: Entity, name: &str) -> Error {
 
 #[async_trait]
 impl CatalogStore for SqlStore {
+    async fn create_function(&self, database: &str, input: &FunctionInput) -> Result<Function> {
+        functions::create(&self.writer, database, input).await
+    }
+
+    async fn get_function(&self, database: &str, name: &str) -> Result<Function> {
+        functions::get(&mut *self.read().await?, database, name).await
+    }
+
+    async fn list_functions(
+        &self,
+        database: Option<&str>,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Page<Function, (String, String)>> {
+        functions::list(&mut *self.read().await?, database, after, limit).await
+    }
+
+    async fn update_function(
+        &self,
+        database: &str,
+        name: &str,
+        input: &FunctionInput,
+    ) -> Result<Function> {
+        functions::update(&self.writer, database, name, input).await
+    }
+
+    async fn delete_function(&self, database: &str, name: &str) -> Result<()> {
+        functions::delete(&self.writer, database, name).await
+    }
+
     async fn ping(&self) -> Result<()> {
         let mut conn = self.read().await?;
         conn.ping().await?;
