@@ -115,7 +115,7 @@ struct CrawlArgs {
     /// The database the tables go into (created when missing).
     #[arg(long, short)]
     database: String,
-    /// The crawler's name in the catalog [default: lakecat-<database>].
+    /// The crawler's name in the catalog [default: lakecat-DATABASE].
     #[arg(long)]
     name: Option<String>,
     /// Catalog database: `sqlite://FILE?mode=rwc` or `postgres://...`

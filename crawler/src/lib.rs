@@ -2,7 +2,7 @@
 //! detects Hive-style and unnamed partitions, groups folders into tables (explaining each
 //! decision), and applies the result to the catalog one table per transaction.
 //!
-//! [`crawl`] is one crawl over opened targets; [`Runner`] runs a crawler stored in the
+//! [`crawl()`] is one crawl over opened targets; [`Runner`] runs a crawler stored in the
 //! catalog and records the run.
 
 mod aws_profile;

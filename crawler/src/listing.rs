@@ -18,7 +18,7 @@ const MAX_FAN_OUT_DEPTH: usize = 2;
 const FAN_OUT_BRANCHES: usize = 8;
 
 /// Lists every object under `prefix`. The first levels are listed folder by folder until
-/// there are [`FAN_OUT_BRANCHES`] branches (or [`MAX_FAN_OUT_DEPTH`] levels); then each
+/// there are `FAN_OUT_BRANCHES` branches (or `MAX_FAN_OUT_DEPTH` levels); then each
 /// branch is listed as a flat, paged stream, `concurrency` branches at a time. Objects
 /// directly in the fanned-out folders are held in memory per folder; everything deeper
 /// streams.
