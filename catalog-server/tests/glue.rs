@@ -902,3 +902,130 @@ async fn user_defined_functions() {
         .await;
     assert_eq!(names(&listing), ["other.to_lower"]);
 }
+
+#[tokio::test]
+async fn tags_by_arn() {
+    let g = glue().await;
+    let arn = |resource: &str| format!("arn:aws:glue:us-east-1:000000000000:{resource}");
+    g.fails(
+        "TagResource",
+        json!({"ResourceArn": arn("database/sales"), "TagsToAdd": {"team": "data"}}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.ok(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "sales"}}),
+    )
+    .await;
+    g.ok(
+        "CreateTable",
+        json!({"DatabaseName": "sales", "TableInput": sales_table("orders")}),
+    )
+    .await;
+    for resource in ["database/sales", "table/sales/Orders"] {
+        g.ok(
+            "TagResource",
+            json!({"ResourceArn": arn(resource), "TagsToAdd": {"team": "data", "tier": "gold"}}),
+        )
+        .await;
+    }
+    g.ok(
+        "UntagResource",
+        json!({"ResourceArn": arn("table/sales/orders"), "TagsToRemove": ["tier", "absent"]}),
+    )
+    .await;
+    let tags = g
+        .ok("GetTags", json!({"ResourceArn": arn("database/sales")}))
+        .await;
+    assert_eq!(tags["Tags"], json!({"team": "data", "tier": "gold"}));
+    let tags = g
+        .ok("GetTags", json!({"ResourceArn": arn("table/sales/orders")}))
+        .await;
+    assert_eq!(tags["Tags"], json!({"team": "data"}));
+    g.fails(
+        "GetTags",
+        json!({"ResourceArn": arn("table/sales/missing")}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.fails(
+        "GetTags",
+        json!({"ResourceArn": arn("crawler/missing")}),
+        "EntityNotFoundException",
+    )
+    .await;
+    for bad in [
+        "sales",
+        "arn:aws:glue:us-east-1:000000000000:table/sales",
+        "",
+    ] {
+        g.fails(
+            "GetTags",
+            json!({"ResourceArn": bad}),
+            "InvalidInputException",
+        )
+        .await;
+    }
+    let too_many: serde_json::Map<String, Value> =
+        (0..51).map(|i| (format!("k{i}"), json!("v"))).collect();
+    g.fails(
+        "TagResource",
+        json!({"ResourceArn": arn("database/sales"), "TagsToAdd": too_many}),
+        "InvalidInputException",
+    )
+    .await;
+    g.fails(
+        "TagResource",
+        json!({"ResourceArn": arn("database/sales"), "TagsToAdd": {"k": "v".repeat(257)}}),
+        "InvalidInputException",
+    )
+    .await;
+    // Tags given at creation are stored; bad ones refuse the creation.
+    g.fails(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "tagged"}, "Tags": {"": "x"}}),
+        "InvalidInputException",
+    )
+    .await;
+    g.fails(
+        "GetDatabase",
+        json!({"Name": "tagged"}),
+        "EntityNotFoundException",
+    )
+    .await;
+    g.ok(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "Tagged"}, "Tags": {"team": "data"}}),
+    )
+    .await;
+    let tags = g
+        .ok("GetTags", json!({"ResourceArn": arn("database/tagged")}))
+        .await;
+    assert_eq!(tags["Tags"], json!({"team": "data"}));
+    g.ok(
+        "CreateCrawler",
+        json!({"Name": "nightly", "Role": "r", "DatabaseName": "sales",
+               "Targets": {"S3Targets": [{"Path": "s3://lake/"}]}, "Tags": {"owner": "ops"}}),
+    )
+    .await;
+    let tags = g
+        .ok("GetTags", json!({"ResourceArn": arn("crawler/nightly")}))
+        .await;
+    assert_eq!(tags["Tags"], json!({"owner": "ops"}));
+    // Tags go with their object.
+    g.ok(
+        "DeleteTable",
+        json!({"DatabaseName": "sales", "Name": "orders"}),
+    )
+    .await;
+    g.ok(
+        "CreateTable",
+        json!({"DatabaseName": "sales", "TableInput": sales_table("orders")}),
+    )
+    .await;
+    let tags = g
+        .ok("GetTags", json!({"ResourceArn": arn("table/sales/orders")}))
+        .await;
+    assert_eq!(tags["Tags"], json!({}));
+}

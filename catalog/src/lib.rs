@@ -28,6 +28,7 @@ pub mod page;
 pub mod service;
 pub mod sql;
 pub mod store;
+pub mod tags;
 pub mod validate;
 
 pub use error::{Entity, Error, Result};
@@ -36,3 +37,4 @@ pub use model::*;
 pub use service::{Catalog, Listing, PageRequest, PartitionListRequest};
 pub use sql::{Backend, DEFAULT_DATABASE_URL, SqlStore, StoreOptions};
 pub use store::{CatalogStore, PartitionFailure, TableAction, TableChange, UpdateTableOptions};
+pub use tags::{Tagged, Tags};

@@ -14,6 +14,7 @@ use crate::model::{
     Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
     TableInput, TableVersion,
 };
+use crate::tags::{Tagged, Tags};
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,4 +286,12 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     ) -> Result<Function>;
     /// Deletes a function.
     async fn delete_function(&self, database: &str, name: &str) -> Result<()>;
+
+    /// An object's tags.
+    async fn get_tags(&self, object: &Tagged) -> Result<Tags>;
+    /// Adds tags to an object (replacing values of keys it has), in one transaction. More
+    /// than [`crate::tags::MAX_TAGS`] in all is [`Error::InvalidInput`] and changes nothing.
+    async fn tag(&self, object: &Tagged, tags: &Tags) -> Result<()>;
+    /// Removes an object's tags by key; missing keys are ignored.
+    async fn untag(&self, object: &Tagged, keys: &[String]) -> Result<()>;
 }

@@ -33,6 +33,7 @@ conformance!(
     ping_needs_this_versions_migrations,
     functions_crud,
     function_pages_and_patterns,
+    tags_on_catalog_objects,
 );
 
 fn db(name: &str) -> DatabaseInput {
@@ -1329,4 +1330,121 @@ async fn function_pages_and_patterns(t: &TestCatalog) {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+}
+
+async fn tags_on_catalog_objects(t: &TestCatalog) {
+    use lakecat_catalog::crawlers::{
+        ClassifierInput, CrawlerInput, CrawlerTargets, Crawlers, S3Target,
+    };
+    use lakecat_catalog::{Tagged, Tags};
+
+    let c = &t.catalog;
+    let tags = |pairs: &[(&str, &str)]| -> Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let err = c
+        .tag(Tagged::Database("sales".into()), tags(&[("team", "a")]))
+        .await
+        .unwrap_err();
+    assert!(is_not_found(&err, Entity::Database), "{err}");
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    let crawlers = Crawlers::new(std::sync::Arc::new(t.store.clone()));
+    crawlers
+        .create_crawler(CrawlerInput {
+            name: "nightly".into(),
+            database_name: "sales".into(),
+            targets: CrawlerTargets {
+                s3_targets: vec![S3Target {
+                    path: "s3://lake/".into(),
+                    ..Default::default()
+                }],
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    crawlers
+        .create_classifier(ClassifierInput {
+            name: "app-logs".into(),
+            definition: serde_json::json!({"kind": "grok", "classification": "app",
+                "grok_pattern": "%{WORD:level} %{GREEDYDATA:message}"}),
+        })
+        .await
+        .unwrap();
+    let objects = [
+        Tagged::Database("Sales".into()),
+        Tagged::Table("sales".into(), "ORDERS".into()),
+        Tagged::Crawler("nightly".into()),
+        Tagged::Classifier("app-logs".into()),
+    ];
+    for (i, object) in objects.iter().enumerate() {
+        let value = i.to_string();
+        c.tag(object.clone(), tags(&[("team", "data"), ("n", &value)]))
+            .await
+            .unwrap();
+        // Adding replaces a key's value and keeps the other keys.
+        c.tag(object.clone(), tags(&[("team", "lake")]))
+            .await
+            .unwrap();
+    }
+    for (i, object) in objects.iter().enumerate() {
+        let value = i.to_string();
+        assert_eq!(
+            c.get_tags(object.clone()).await.unwrap(),
+            tags(&[("n", &value), ("team", "lake")]),
+            "{object:?}"
+        );
+    }
+    c.untag(objects[0].clone(), vec!["team".into(), "absent".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get_tags(objects[0].clone()).await.unwrap(),
+        tags(&[("n", "0")])
+    );
+
+    // At most 50 tags on an object; a request that would pass that changes nothing.
+    let many: Tags = (0..50).map(|i| (format!("k{i}"), String::new())).collect();
+    let err = c.tag(objects[1].clone(), many).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    assert_eq!(c.get_tags(objects[1].clone()).await.unwrap().len(), 2);
+    let err = c
+        .tag(objects[1].clone(), tags(&[("", "x")]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    let long = "v".repeat(257);
+    let err = c
+        .tag(objects[1].clone(), tags(&[("k", &long)]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+
+    let err = c
+        .get_tags(Tagged::Table("sales".into(), "missing".into()))
+        .await
+        .unwrap_err();
+    assert!(is_not_found(&err, Entity::Table), "{err}");
+    let err = c
+        .get_tags(Tagged::Crawler("missing".into()))
+        .await
+        .unwrap_err();
+    assert!(is_not_found(&err, Entity::Crawler), "{err}");
+
+    // Tags go with their object: a new object of the same name has none.
+    crawlers.delete_crawler("nightly").await.unwrap();
+    crawlers.delete_classifier("app-logs").await.unwrap();
+    c.delete_database("sales").await.unwrap();
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    assert!(c.get_tags(objects[0].clone()).await.unwrap().is_empty());
+    assert!(c.get_tags(objects[1].clone()).await.unwrap().is_empty());
 }

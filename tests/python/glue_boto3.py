@@ -152,6 +152,7 @@ def main():
                                                               {"Values": ["1999", "1"]}])
     assert [e["PartitionValues"] for e in deleted["Errors"]] == [["1999", "1"]], deleted
     functions(glue)
+    tags(glue)
     start_up_calls(glue)
     glue.delete_table(DatabaseName="sales", Name="orders")
     glue.delete_database(Name="sales")
@@ -187,6 +188,21 @@ def functions(glue):
     glue.delete_user_defined_function(DatabaseName="sales", FunctionName="to_upper")
     expect_error(glue.exceptions.EntityNotFoundException, glue.get_user_defined_function,
                  DatabaseName="sales", FunctionName="to_upper")
+
+
+def tags(glue):
+    """Tags on the database `sales` and its table `orders`, addressed by ARN."""
+    database_arn = "arn:aws:glue:us-east-1:000000000000:database/sales"
+    table_arn = "arn:aws:glue:us-east-1:000000000000:table/sales/orders"
+    glue.tag_resource(ResourceArn=database_arn, TagsToAdd={"team": "data", "tier": "gold"})
+    glue.tag_resource(ResourceArn=table_arn, TagsToAdd={"team": "data"})
+    glue.untag_resource(ResourceArn=database_arn, TagsToRemove=["tier"])
+    assert glue.get_tags(ResourceArn=database_arn)["Tags"] == {"team": "data"}
+    assert glue.get_tags(ResourceArn=table_arn)["Tags"] == {"team": "data"}
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_tags,
+                 ResourceArn="arn:aws:glue:us-east-1:000000000000:table/sales/missing")
+    expect_error(glue.exceptions.InvalidInputException, glue.get_tags,
+                 ResourceArn="arn:aws:glue:us-east-1:000000000000:table/sales")
 
 
 def start_up_calls(glue):

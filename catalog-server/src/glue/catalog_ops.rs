@@ -61,6 +61,9 @@ pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> 
             if let Some(reply) = super::function_ops::dispatch(state, other, body).await {
                 return reply;
             }
+            if let Some(reply) = super::tag_ops::dispatch(state, other, body).await {
+                return reply;
+            }
             if let Some(reply) = super::account_ops::dispatch(state, other, body).await {
                 return reply;
             }
@@ -91,14 +94,21 @@ fn required<'a>(field: &str, value: &'a str) -> Result<&'a str, GlueError> {
 #[serde(rename_all = "PascalCase", default)]
 struct CreateDatabaseRequest {
     database_input: DatabaseInput,
+    tags: lakecat_catalog::Tags,
 }
 
+/// `CreateDatabase`, with its `Tags` (checked before the database is created).
 async fn create_database(state: &AppState, req: CreateDatabaseRequest) -> Reply {
     required("DatabaseInput.Name", &req.database_input.name)?;
-    state
+    lakecat_catalog::tags::check_tags(&req.tags)?;
+    let database = state
         .catalog
         .create_database(req.database_input.into())
         .await?;
+    if !req.tags.is_empty() {
+        let object = lakecat_catalog::Tagged::Database(database.name);
+        state.catalog.tag(object, req.tags).await?;
+    }
     Ok(json!({}))
 }
 

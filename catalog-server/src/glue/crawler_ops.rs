@@ -488,10 +488,23 @@ fn crawler_shape(crawler: &Crawler) -> Value {
     shape
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct TagsMember {
+    tags: lakecat_catalog::Tags,
+}
+
+/// `CreateCrawler`, with its `Tags` (checked before the crawler is created).
 async fn create_crawler(state: &AppState, body: &[u8]) -> Reply {
     let req: CrawlerRequest = parse(body)?;
+    let TagsMember { tags } = parse(body)?;
+    lakecat_catalog::tags::check_tags(&tags)?;
     let input = crawler_input(req, None)?;
-    state.crawlers.create_crawler(input).await?;
+    let crawler = state.crawlers.create_crawler(input).await?;
+    if !tags.is_empty() {
+        let object = lakecat_catalog::Tagged::Crawler(crawler.definition.name);
+        state.catalog.tag(object, tags).await?;
+    }
     Ok(json!({}))
 }
 

@@ -10,6 +10,7 @@ mod error;
 mod function_ops;
 mod shapes;
 mod sigv4;
+mod tag_ops;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -163,6 +164,8 @@ mod tests {
             ("GetUserDefinedFunctions", Role::Reader),
             ("CreateUserDefinedFunction", Role::Editor),
             ("GetCatalogImportStatus", Role::Reader),
+            ("GetTags", Role::Reader),
+            ("TagResource", Role::Editor),
         ] {
             assert_eq!(required_role(operation), role, "{operation}");
         }

@@ -17,6 +17,7 @@ mod partition_indexes;
 mod partitions;
 mod rows;
 mod tables;
+mod tags;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -40,6 +41,7 @@ use crate::store::{
     CatalogStore, Page, PartitionFailure, PartitionQuery, TableAction, TableChange,
     UpdateTableOptions,
 };
+use crate::tags::{Tagged, Tags};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -310,6 +312,18 @@ fn map_unique(error: sqlx::Error, entity: Entity, name: &str) -> Error {
 
 #[async_trait]
 impl CatalogStore for SqlStore {
+    async fn get_tags(&self, object: &Tagged) -> Result<Tags> {
+        tags::get(&mut *self.read().await?, object).await
+    }
+
+    async fn tag(&self, object: &Tagged, tags: &Tags) -> Result<()> {
+        tags::tag(&self.writer, object, tags).await
+    }
+
+    async fn untag(&self, object: &Tagged, keys: &[String]) -> Result<()> {
+        tags::untag(&self.writer, object, keys).await
+    }
+
     async fn create_function(&self, database: &str, input: &FunctionInput) -> Result<Function> {
         functions::create(&self.writer, database, input).await
     }
