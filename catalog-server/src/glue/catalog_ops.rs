@@ -11,7 +11,7 @@ use super::shapes::{
     Database, DatabaseInput, ErrorDetail, Partition, PartitionError, PartitionIndex,
     PartitionIndexDescriptor, PartitionInput, PartitionValueList, Table, TableInput,
 };
-use super::{page, parse};
+use super::{page, parse, required};
 use crate::api::AppState;
 
 /// Most tables in one BatchDeleteTable (Glue's limit).
@@ -81,13 +81,6 @@ fn detail(error: &CatalogError) -> ErrorDetail {
         error_code: GlueError::kind_of(error).0,
         error_message: error.to_string(),
     }
-}
-
-fn required<'a>(field: &str, value: &'a str) -> Result<&'a str, GlueError> {
-    if value.is_empty() {
-        return Err(GlueError::invalid(format!("{field} is required")));
-    }
-    Ok(value)
 }
 
 #[derive(Debug, Default, Deserialize)]

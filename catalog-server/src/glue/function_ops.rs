@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::error::GlueError;
 use super::shapes::{CATALOG_ID, epoch};
-use super::{page, parse};
+use super::{page, required, run};
 use crate::api::AppState;
 
 type Reply = Result<Value, GlueError>;
@@ -15,26 +15,11 @@ type Reply = Result<Value, GlueError>;
 /// Runs one function operation; `None` when `operation` is not one.
 pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> Option<Reply> {
     Some(match operation {
-        "CreateUserDefinedFunction" => match parse(body) {
-            Ok(request) => create(state, request).await,
-            Err(error) => Err(error),
-        },
-        "GetUserDefinedFunction" => match parse(body) {
-            Ok(request) => get(state, request).await,
-            Err(error) => Err(error),
-        },
-        "GetUserDefinedFunctions" => match parse(body) {
-            Ok(request) => list(state, request).await,
-            Err(error) => Err(error),
-        },
-        "UpdateUserDefinedFunction" => match parse(body) {
-            Ok(request) => update(state, request).await,
-            Err(error) => Err(error),
-        },
-        "DeleteUserDefinedFunction" => match parse(body) {
-            Ok(request) => delete(state, request).await,
-            Err(error) => Err(error),
-        },
+        "CreateUserDefinedFunction" => run(body, |req| create(state, req)).await,
+        "GetUserDefinedFunction" => run(body, |req| get(state, req)).await,
+        "GetUserDefinedFunctions" => run(body, |req| list(state, req)).await,
+        "UpdateUserDefinedFunction" => run(body, |req| update(state, req)).await,
+        "DeleteUserDefinedFunction" => run(body, |req| delete(state, req)).await,
         _ => return None,
     })
 }
@@ -125,13 +110,6 @@ impl From<Function> for UserDefinedFunction {
             catalog_id: CATALOG_ID,
         }
     }
-}
-
-fn required<'a>(field: &str, value: &'a str) -> Result<&'a str, GlueError> {
-    if value.is_empty() {
-        return Err(GlueError::invalid(format!("{field} is required")));
-    }
-    Ok(value)
 }
 
 #[derive(Debug, Default, Deserialize)]

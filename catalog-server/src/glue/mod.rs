@@ -61,6 +61,26 @@ pub(crate) fn parse<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, Glu
     Ok(serde_json::from_slice(body)?)
 }
 
+/// A required string member, refused with Glue's wording when empty or absent.
+pub(crate) fn required<'a>(field: &str, value: &'a str) -> Result<&'a str, GlueError> {
+    if value.is_empty() {
+        return Err(GlueError::invalid(format!("{field} is required")));
+    }
+    Ok(value)
+}
+
+/// Parses the body as `handler`'s request and runs it.
+pub(crate) async fn run<T, F>(
+    body: &[u8],
+    handler: impl FnOnce(T) -> F,
+) -> Result<serde_json::Value, GlueError>
+where
+    T: DeserializeOwned + Default,
+    F: Future<Output = Result<serde_json::Value, GlueError>>,
+{
+    handler(parse(body)?).await
+}
+
 /// The page a Glue request asks for; SDKs send an empty `NextToken` for the first page.
 pub(crate) fn page(
     next_token: Option<String>,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::GlueError;
-use super::parse;
+use super::run;
 use crate::api::AppState;
 
 type Reply = Result<Value, GlueError>;
@@ -16,18 +16,9 @@ type Reply = Result<Value, GlueError>;
 /// Runs one tag operation; `None` when `operation` is not one.
 pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> Option<Reply> {
     Some(match operation {
-        "TagResource" => match parse(body) {
-            Ok(request) => tag_resource(state, request).await,
-            Err(error) => Err(error),
-        },
-        "UntagResource" => match parse(body) {
-            Ok(request) => untag_resource(state, request).await,
-            Err(error) => Err(error),
-        },
-        "GetTags" => match parse(body) {
-            Ok(request) => get_tags(state, request).await,
-            Err(error) => Err(error),
-        },
+        "TagResource" => run(body, |req| tag_resource(state, req)).await,
+        "UntagResource" => run(body, |req| untag_resource(state, req)).await,
+        "GetTags" => run(body, |req| get_tags(state, req)).await,
         _ => return None,
     })
 }

@@ -33,6 +33,15 @@ fn qualified(database: &str, name: &str) -> String {
     format!("{database}.{name}")
 }
 
+/// A write's error: a unique violation means the function's new name is taken.
+fn exists(error: sqlx::Error, database: &str, input: &FunctionInput) -> Error {
+    map_unique(
+        error,
+        Entity::Function,
+        &qualified(database, &input.function_name),
+    )
+}
+
 pub(super) async fn create(
     pool: &AnyPool,
     database: &str,
@@ -50,13 +59,7 @@ pub(super) async fn create(
     .bind(now)
     .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        map_unique(
-            e,
-            Entity::Function,
-            &qualified(database, &input.function_name),
-        )
-    })?;
+    .map_err(|e| exists(e, database, input))?;
     tx.commit().await?;
     Ok(Function {
         database_name: database.to_string(),
@@ -151,13 +154,7 @@ pub(super) async fn update(
     .bind(name)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(|e| {
-        map_unique(
-            e,
-            Entity::Function,
-            &qualified(database, &input.function_name),
-        )
-    })?;
+    .map_err(|e| exists(e, database, input))?;
     let Some(row) = row else {
         return Err(Error::not_found(
             Entity::Function,
