@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use futures::StreamExt;
+
 use lakecat_catalog::crawlers::{CrawlerInput, RecrawlBehavior, S3Target, TableGroupingPolicy};
 use lakecat_catalog::{Catalog, DatabaseInput, Error as CatalogError, TableAction};
 use lakecat_classifiers::Registry;
@@ -122,10 +124,17 @@ pub async fn crawl(
     let snapshot = CatalogSnapshot::load(catalog, &database, &target_urls).await?;
     let mut found = Vec::new();
     let mut listed_completely = Vec::new();
-    for target in targets {
-        let Some(tables) =
-            scan_and_group(&snapshot, crawler, target, registry, options, report, stop).await?
-        else {
+    // A few targets at once, so that many small targets (a one-shot crawl may have
+    // thousands) overlap their listings; results stay in target order.
+    let mut waiting = targets.iter();
+    let mut scanning = futures::stream::FuturesOrdered::new();
+    for target in waiting.by_ref().take(TARGETS_AT_ONCE) {
+        scanning.push_back(scan_and_group(
+            &snapshot, crawler, target, registry, options, report, stop,
+        ));
+    }
+    while let Some(scanned) = scanning.next().await {
+        let Some((target_url, tables)) = scanned? else {
             report.set_phase(Phase::Done);
             return Ok(CrawlOutcome {
                 plan: Plan::default(),
@@ -133,8 +142,14 @@ pub async fn crawl(
             });
         };
         found.extend(tables);
-        listed_completely.push(target.location.url());
+        listed_completely.push(target_url);
+        if let Some(target) = waiting.next() {
+            scanning.push_back(scan_and_group(
+                &snapshot, crawler, target, registry, options, report, stop,
+            ));
+        }
     }
+    drop(scanning);
     report.set_phase(Phase::Planning);
     check_table_threshold(crawler, found.len())?;
     // A crawl of new folders only does not see the old ones, so it judges nothing gone.
@@ -155,6 +170,10 @@ pub async fn crawl(
     Ok(CrawlOutcome { plan, stopped })
 }
 
+/// Targets scanned at once. Each scan reads `CrawlOptions::concurrency` objects at once, so
+/// this stays small.
+const TARGETS_AT_ONCE: usize = 4;
+
 fn is_incremental(crawler: &CrawlerInput) -> bool {
     crawler.recrawl_policy.recrawl_behavior == RecrawlBehavior::CrawlNewFoldersOnly
 }
@@ -171,7 +190,7 @@ fn check_table_threshold(crawler: &CrawlerInput, found: usize) -> Result<()> {
 }
 
 /// Scans one target and decides its tables (new partitions of existing tables first, in a
-/// crawl of new folders only). `None` when a stop cut the scan short.
+/// crawl of new folders only), with the target's URL. `None` when a stop cut the scan short.
 async fn scan_and_group<'a>(
     snapshot: &CatalogSnapshot,
     crawler: &'a CrawlerInput,
@@ -180,7 +199,7 @@ async fn scan_and_group<'a>(
     options: &CrawlOptions,
     report: &Report,
     stop: &CancellationToken,
-) -> Result<Option<Vec<FoundTable<'a>>>> {
+) -> Result<Option<(String, Vec<FoundTable<'a>>)>> {
     let scan_options = ScanOptions {
         exclusions: Exclusions::new(&target.settings.exclusions)?,
         sample_size: target.settings.sample_size,
@@ -235,16 +254,15 @@ async fn scan_and_group<'a>(
         incremental::attach_to_existing(&existing, &mut scan.folders, &target.location, report);
     let mut grouped = group::group(&scan.folders, &target.location, &grouping, report);
     group::name_beside_stored_tables(&mut grouped, &snapshot.tables);
-    Ok(Some(
-        attached
-            .into_iter()
-            .chain(grouped)
-            .map(|draft| FoundTable {
-                draft,
-                context: context.clone(),
-            })
-            .collect(),
-    ))
+    let tables = attached
+        .into_iter()
+        .chain(grouped)
+        .map(|draft| FoundTable {
+            draft,
+            context: context.clone(),
+        })
+        .collect();
+    Ok(Some((target_url, tables)))
 }
 
 /// Writes the plan table by table; true when a stop cut it short.
