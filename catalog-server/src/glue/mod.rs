@@ -108,6 +108,22 @@ fn required_role(operation: &str) -> Role {
     }
 }
 
+/// The role a request needs: the operation's, except that tagging a crawler or a classifier
+/// changes it, which is an admin's (tagging databases and tables is an editor's).
+fn required_role_for(operation: &str, body: &[u8]) -> Role {
+    let role = required_role(operation);
+    if matches!(operation, "TagResource" | "UntagResource") {
+        let arn = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|request| request["ResourceArn"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        if tag_ops::names_a_crawler_or_classifier(&arn) {
+            return Role::Admin;
+        }
+    }
+    role
+}
+
 /// `POST /`: one Glue operation.
 pub(crate) async fn handle(
     State(state): State<AppState>,
@@ -138,12 +154,13 @@ pub(crate) async fn handle(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let result = match target.strip_prefix("AWSGlue.") {
-        Some(operation) if role.is_some_and(|role| role < required_role(operation)) => {
+        Some(operation) if role.is_some_and(|role| role < required_role_for(operation, &body)) => {
             Err(GlueError::auth(
                 "AccessDeniedException",
                 format!(
-                    "the access key's role may not perform glue:{operation}; it needs role {}",
-                    required_role(operation).as_str()
+                    "the access key's role may not perform glue:{operation} on this resource; \
+                     it needs role {}",
+                    required_role_for(operation, &body).as_str()
                 ),
             ))
         }
@@ -188,6 +205,46 @@ mod tests {
             ("TagResource", Role::Editor),
         ] {
             assert_eq!(required_role(operation), role, "{operation}");
+        }
+    }
+
+    #[test]
+    fn tagging_crawlers_and_classifiers_needs_an_admin() {
+        let request = |arn: &str| format!(r#"{{"ResourceArn": "{arn}", "TagsToAdd": {{}}}}"#);
+        for (operation, arn, role) in [
+            (
+                "TagResource",
+                "arn:aws:glue:us-east-1:1:database/sales",
+                Role::Editor,
+            ),
+            (
+                "TagResource",
+                "arn:aws:glue:us-east-1:1:table/sales/orders",
+                Role::Editor,
+            ),
+            (
+                "TagResource",
+                "arn:aws:glue:us-east-1:1:crawler/nightly",
+                Role::Admin,
+            ),
+            (
+                "UntagResource",
+                "arn:aws:glue:us-east-1:1:classifier/logs",
+                Role::Admin,
+            ),
+            (
+                "GetTags",
+                "arn:aws:glue:us-east-1:1:crawler/nightly",
+                Role::Reader,
+            ),
+            ("TagResource", "not an arn", Role::Editor),
+        ] {
+            let body = request(arn);
+            assert_eq!(
+                required_role_for(operation, body.as_bytes()),
+                role,
+                "{operation} {arn}"
+            );
         }
     }
 }

@@ -65,6 +65,11 @@ fn tagged(arn: &str) -> Result<Tagged, GlueError> {
     }
 }
 
+/// Whether `arn` names a crawler or a classifier, whose changes are an admin's.
+pub(super) fn names_a_crawler_or_classifier(arn: &str) -> bool {
+    matches!(tagged(arn), Ok(Tagged::Crawler(_) | Tagged::Classifier(_)))
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 struct TagRequest {
