@@ -5,9 +5,10 @@
 //! request's body is read, the bytes it will hold are reserved from one server-wide budget:
 //! its declared length, or the largest body when it does not declare one (chunked uploads).
 //! A request that does not fit waits, without reading, until others finish (its deadline
-//! bounds the wait). The reservation is held until the response is ready, so the parsed
-//! request is covered too, and it is taken whole, before reading, so that two half-read
-//! bodies can never wait on each other.
+//! bounds the wait). The reservation is held until the response is ready, so that the
+//! bytes stay counted while the request is parsed and served (the parsed form is extra, up
+//! to about the body's size again), and it is taken whole, before reading, so that two
+//! half-read bodies can never wait on each other.
 //!
 //! This layer runs after the credentials check (`auth::check`), which looks only at
 //! headers: an unauthenticated request is refused before any of its body is read.
