@@ -3,7 +3,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lakecat_catalog::Error as CatalogError;
+use lakecat_catalog::{Error as CatalogError, ErrorKind};
 use lakecat_crawler::CrawlError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -62,26 +62,19 @@ impl ApiError {
     }
 }
 
-/// The status and stable code of a catalog error.
+/// The status and stable code of a catalog error: REST's rendering of its kind.
 pub fn classify(error: &CatalogError) -> (StatusCode, &'static str) {
-    match error {
-        CatalogError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
-        CatalogError::InvalidPageToken(_) => (StatusCode::BAD_REQUEST, "INVALID_PAGE_TOKEN"),
-        CatalogError::LimitExceeded(_) => (StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED"),
-        CatalogError::NotFound { .. } => (StatusCode::NOT_FOUND, "NOT_FOUND"),
-        CatalogError::AlreadyExists { .. } => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
-        CatalogError::ConcurrentModification(_) => {
-            (StatusCode::CONFLICT, "CONCURRENT_MODIFICATION")
-        }
-        CatalogError::CrawlerState { state, .. } => (
-            StatusCode::CONFLICT,
-            match *state {
-                "running" => "CRAWLER_RUNNING",
-                "stopping" => "CRAWLER_STOPPING",
-                _ => "CRAWLER_NOT_RUNNING",
-            },
-        ),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+    match error.kind() {
+        ErrorKind::InvalidInput => (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
+        ErrorKind::InvalidPageToken => (StatusCode::BAD_REQUEST, "INVALID_PAGE_TOKEN"),
+        ErrorKind::LimitExceeded => (StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED"),
+        ErrorKind::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+        ErrorKind::AlreadyExists => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
+        ErrorKind::ConcurrentModification => (StatusCode::CONFLICT, "CONCURRENT_MODIFICATION"),
+        ErrorKind::CrawlerRunning => (StatusCode::CONFLICT, "CRAWLER_RUNNING"),
+        ErrorKind::CrawlerStopping => (StatusCode::CONFLICT, "CRAWLER_STOPPING"),
+        ErrorKind::CrawlerNotRunning => (StatusCode::CONFLICT, "CRAWLER_NOT_RUNNING"),
+        ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
     }
 }
 

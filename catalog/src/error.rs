@@ -69,12 +69,12 @@ pub enum Error {
     InvalidInput(String),
     /// The crawler's state does not allow the request: starting or changing a running
     /// crawler, stopping one that is not running or already stopping.
-    #[error("crawler {crawler} is {state}")]
+    #[error("crawler {crawler} is {}", state_phrase(*state))]
     CrawlerState {
         /// The crawler.
         crawler: String,
-        /// Its state, lower case: `running`, `stopping` or `not running`.
-        state: &'static str,
+        /// Its state.
+        state: crate::crawlers::CrawlerState,
     },
     /// The request would exceed a limit on how many objects may exist (for example three
     /// partition indexes per table); nothing was changed.
@@ -88,7 +88,62 @@ pub enum Error {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// How a crawler's state reads in an error: `running`, `stopping` or `not running`.
+fn state_phrase(state: crate::crawlers::CrawlerState) -> &'static str {
+    match state {
+        crate::crawlers::CrawlerState::Ready => "not running",
+        crate::crawlers::CrawlerState::Running => "running",
+        crate::crawlers::CrawlerState::Stopping => "stopping",
+    }
+}
+
+/// What kind of failure an [`Error`] is: the one classification every protocol renders (a
+/// REST status and code, a Glue `__type`, and the Thrift and Iceberg REST errors to come).
+/// Protocols match it exhaustively, so a new kind needs a rendering in each of them rather
+/// than falling into a catch-all 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The named object does not exist.
+    NotFound,
+    /// An object of that name exists.
+    AlreadyExists,
+    /// The object changed since the caller read it.
+    ConcurrentModification,
+    /// The request breaks a rule; the message names it.
+    InvalidInput,
+    /// A paging token that is malformed or from another listing.
+    InvalidPageToken,
+    /// A limit on how many objects may exist.
+    LimitExceeded,
+    /// The crawler is running.
+    CrawlerRunning,
+    /// The crawler is stopping.
+    CrawlerStopping,
+    /// The crawler is not running.
+    CrawlerNotRunning,
+    /// The server failed; the details are for the log, not the client.
+    Internal,
+}
+
 impl Error {
+    /// The kind of failure, for protocols to render.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::AlreadyExists { .. } => ErrorKind::AlreadyExists,
+            Error::ConcurrentModification(_) => ErrorKind::ConcurrentModification,
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::InvalidPageToken(_) => ErrorKind::InvalidPageToken,
+            Error::LimitExceeded(_) => ErrorKind::LimitExceeded,
+            Error::CrawlerState { state, .. } => match state {
+                crate::crawlers::CrawlerState::Running => ErrorKind::CrawlerRunning,
+                crate::crawlers::CrawlerState::Stopping => ErrorKind::CrawlerStopping,
+                crate::crawlers::CrawlerState::Ready => ErrorKind::CrawlerNotRunning,
+            },
+            Error::Backend(_) => ErrorKind::Internal,
+        }
+    }
+
     /// A not-found error.
     pub fn not_found(entity: Entity, name: impl Into<String>) -> Self {
         Error::NotFound {
@@ -125,3 +180,48 @@ impl From<sqlx::migrate::MigrateError> for Error {
 
 /// The catalog's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crawlers::CrawlerState;
+
+    #[test]
+    fn each_error_has_the_kind_protocols_render() {
+        let crawler = |state| Error::CrawlerState {
+            crawler: "nightly".into(),
+            state,
+        };
+        let cases = [
+            (Error::not_found(Entity::Table, "db.t"), ErrorKind::NotFound),
+            (
+                Error::already_exists(Entity::Database, "db"),
+                ErrorKind::AlreadyExists,
+            ),
+            (
+                Error::ConcurrentModification("stale".into()),
+                ErrorKind::ConcurrentModification,
+            ),
+            (Error::invalid("name: empty"), ErrorKind::InvalidInput),
+            (
+                Error::InvalidPageToken("x".into()),
+                ErrorKind::InvalidPageToken,
+            ),
+            (
+                Error::LimitExceeded("3 indexes".into()),
+                ErrorKind::LimitExceeded,
+            ),
+            (crawler(CrawlerState::Running), ErrorKind::CrawlerRunning),
+            (crawler(CrawlerState::Stopping), ErrorKind::CrawlerStopping),
+            (crawler(CrawlerState::Ready), ErrorKind::CrawlerNotRunning),
+            (Error::Backend("disk full".into()), ErrorKind::Internal),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.kind(), kind, "{error}");
+        }
+        assert_eq!(
+            crawler(CrawlerState::Ready).to_string(),
+            "crawler nightly is not running"
+        );
+    }
+}

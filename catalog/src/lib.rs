@@ -31,7 +31,7 @@ pub mod store;
 pub mod tags;
 pub mod validate;
 
-pub use error::{Entity, Error, Result};
+pub use error::{Entity, Error, ErrorKind, Result};
 pub use functions::{Function, FunctionInput, ResourceUri};
 pub use model::*;
 pub use service::{Catalog, Listing, PageRequest, PartitionListRequest};

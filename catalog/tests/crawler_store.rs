@@ -330,7 +330,12 @@ async fn crawler_state_rules(t: &TestCatalog) {
     assert_eq!(run.summary.state, RunState::Running);
     // One crawl at a time; a running crawler cannot change or go.
     let state = |e: Error| match e {
-        Error::CrawlerState { state, .. } => state,
+        Error::CrawlerState { .. } => e
+            .to_string()
+            .rsplit(" is ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
         other => panic!("{other}"),
     };
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use lakecat_catalog::Error as CatalogError;
+use lakecat_catalog::{Error as CatalogError, ErrorKind};
 use lakecat_crawler::CrawlError;
 
 /// A Glue error on its way to the client.
@@ -57,23 +57,18 @@ impl GlueError {
 
     /// Glue's exception type and message for a catalog error.
     pub(crate) fn kind_of(error: &CatalogError) -> (&'static str, bool) {
-        match error {
-            CatalogError::NotFound { .. } => ("EntityNotFoundException", false),
-            CatalogError::AlreadyExists { .. } => ("AlreadyExistsException", false),
-            CatalogError::ConcurrentModification(_) => ("ConcurrentModificationException", false),
-            CatalogError::InvalidInput(_) | CatalogError::InvalidPageToken(_) => {
+        match error.kind() {
+            ErrorKind::NotFound => ("EntityNotFoundException", false),
+            ErrorKind::AlreadyExists => ("AlreadyExistsException", false),
+            ErrorKind::ConcurrentModification => ("ConcurrentModificationException", false),
+            ErrorKind::InvalidInput | ErrorKind::InvalidPageToken => {
                 ("InvalidInputException", false)
             }
-            CatalogError::LimitExceeded(_) => ("ResourceNumberLimitExceededException", false),
-            CatalogError::CrawlerState { state, .. } => (
-                match *state {
-                    "running" => "CrawlerRunningException",
-                    "stopping" => "CrawlerStoppingException",
-                    _ => "CrawlerNotRunningException",
-                },
-                false,
-            ),
-            _ => ("InternalServiceException", true),
+            ErrorKind::LimitExceeded => ("ResourceNumberLimitExceededException", false),
+            ErrorKind::CrawlerRunning => ("CrawlerRunningException", false),
+            ErrorKind::CrawlerStopping => ("CrawlerStoppingException", false),
+            ErrorKind::CrawlerNotRunning => ("CrawlerNotRunningException", false),
+            ErrorKind::Internal => ("InternalServiceException", true),
         }
     }
 

@@ -69,11 +69,7 @@ async fn fetch_crawler(conn: &mut AnyConnection, name: &str) -> Result<(i64, Cra
 fn state_error(crawler: &Crawler) -> Error {
     Error::CrawlerState {
         crawler: crawler.definition.name.clone(),
-        state: match crawler.state {
-            CrawlerState::Ready => "not running",
-            CrawlerState::Running => "running",
-            CrawlerState::Stopping => "stopping",
-        },
+        state: crawler.state,
     }
 }
 
