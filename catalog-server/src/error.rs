@@ -64,7 +64,12 @@ impl ApiError {
 
 /// The status and stable code of a catalog error: REST's rendering of its kind.
 pub fn classify(error: &CatalogError) -> (StatusCode, &'static str) {
-    match error.kind() {
+    rest_status(error.kind())
+}
+
+/// REST's status and stable code for each kind of error.
+fn rest_status(kind: ErrorKind) -> (StatusCode, &'static str) {
+    match kind {
         ErrorKind::InvalidInput => (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
         ErrorKind::InvalidPageToken => (StatusCode::BAD_REQUEST, "INVALID_PAGE_TOKEN"),
         ErrorKind::LimitExceeded => (StatusCode::BAD_REQUEST, "LIMIT_EXCEEDED"),
@@ -80,29 +85,23 @@ pub fn classify(error: &CatalogError) -> (StatusCode, &'static str) {
 
 impl From<CrawlError> for ApiError {
     fn from(error: CrawlError) -> Self {
-        match error {
-            CrawlError::Catalog(error) => error.into(),
-            CrawlError::InvalidTarget { .. }
-            | CrawlError::InvalidExclusion { .. }
-            | CrawlError::InvalidClassifier { .. } => ApiError::invalid(error.to_string()),
-            other => {
-                tracing::error!(error = %other, "request failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "INTERNAL",
-                    "internal error; see the server log",
-                )
-            }
-        }
+        ApiError::rendering(error.kind(), &error)
     }
 }
 
 impl From<CatalogError> for ApiError {
     fn from(error: CatalogError) -> Self {
-        let (status, code) = classify(&error);
+        ApiError::rendering(error.kind(), &error)
+    }
+}
+
+impl ApiError {
+    /// REST's rendering of an error of `kind`; internal details go to the log (SQL, driver
+    /// messages), never to the client.
+    fn rendering(kind: ErrorKind, error: &dyn std::error::Error) -> ApiError {
+        let (status, code) = rest_status(kind);
         if status.is_server_error() {
-            // The details (SQL, driver messages) go to the log, never to the client.
-            tracing::error!(error = %error, source = ?std::error::Error::source(&error), "request failed");
+            tracing::error!(error = %error, source = ?error.source(), "request failed");
             return ApiError::new(status, code, "internal error; see the server log");
         }
         ApiError::new(status, code, error.to_string())

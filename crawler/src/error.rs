@@ -57,6 +57,22 @@ pub enum CrawlError {
 /// The crawler's result type.
 pub type Result<T, E = CrawlError> = std::result::Result<T, E>;
 
+impl CrawlError {
+    /// The kind of failure, for protocols to render as they render the catalog's errors.
+    pub fn kind(&self) -> lakecat_catalog::ErrorKind {
+        use lakecat_catalog::ErrorKind;
+        match self {
+            CrawlError::InvalidTarget { .. }
+            | CrawlError::InvalidExclusion { .. }
+            | CrawlError::InvalidClassifier { .. } => ErrorKind::InvalidInput,
+            CrawlError::TableThreshold { .. } => ErrorKind::LimitExceeded,
+            // A target that cannot be listed is the store's failure, reported in the run.
+            CrawlError::Listing { .. } => ErrorKind::Internal,
+            CrawlError::Catalog(error) => error.kind(),
+        }
+    }
+}
+
 /// One line from an object store error: its own message without the source chain's
 /// repetitions, and with the common causes named.
 pub(crate) fn describe_store_error(error: &object_store::Error) -> String {

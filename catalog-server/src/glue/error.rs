@@ -57,19 +57,21 @@ impl GlueError {
 
     /// Glue's exception type and message for a catalog error.
     pub(crate) fn kind_of(error: &CatalogError) -> (&'static str, bool) {
-        match error.kind() {
-            ErrorKind::NotFound => ("EntityNotFoundException", false),
-            ErrorKind::AlreadyExists => ("AlreadyExistsException", false),
-            ErrorKind::ConcurrentModification => ("ConcurrentModificationException", false),
-            ErrorKind::InvalidInput | ErrorKind::InvalidPageToken => {
-                ("InvalidInputException", false)
-            }
-            ErrorKind::LimitExceeded => ("ResourceNumberLimitExceededException", false),
-            ErrorKind::CrawlerRunning => ("CrawlerRunningException", false),
-            ErrorKind::CrawlerStopping => ("CrawlerStoppingException", false),
-            ErrorKind::CrawlerNotRunning => ("CrawlerNotRunningException", false),
-            ErrorKind::Internal => ("InternalServiceException", true),
+        glue_type(error.kind())
+    }
+
+    /// Glue's rendering of an error of `kind`; internal details go to the log.
+    fn rendering(kind: ErrorKind, error: &dyn std::error::Error) -> GlueError {
+        let (glue_type, internal) = glue_type(kind);
+        if internal {
+            tracing::error!(error = %error, source = ?error.source(), "Glue request failed");
+            return GlueError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                kind: glue_type,
+                message: "internal error; see the server log".into(),
+            };
         }
+        GlueError::new(glue_type, error.to_string())
     }
 
     /// Glue's exception type.
@@ -87,6 +89,21 @@ impl GlueError {
     }
 }
 
+/// Glue's `__type` for each kind of error, and whether it is the server's failure.
+fn glue_type(kind: ErrorKind) -> (&'static str, bool) {
+    match kind {
+        ErrorKind::NotFound => ("EntityNotFoundException", false),
+        ErrorKind::AlreadyExists => ("AlreadyExistsException", false),
+        ErrorKind::ConcurrentModification => ("ConcurrentModificationException", false),
+        ErrorKind::InvalidInput | ErrorKind::InvalidPageToken => ("InvalidInputException", false),
+        ErrorKind::LimitExceeded => ("ResourceNumberLimitExceededException", false),
+        ErrorKind::CrawlerRunning => ("CrawlerRunningException", false),
+        ErrorKind::CrawlerStopping => ("CrawlerStoppingException", false),
+        ErrorKind::CrawlerNotRunning => ("CrawlerNotRunningException", false),
+        ErrorKind::Internal => ("InternalServiceException", true),
+    }
+}
+
 /// The headers every Glue response carries.
 pub(crate) fn set_common_headers(response: &mut Response, request_id: &str) {
     let headers = response.headers_mut();
@@ -101,35 +118,13 @@ pub(crate) fn set_common_headers(response: &mut Response, request_id: &str) {
 
 impl From<CatalogError> for GlueError {
     fn from(error: CatalogError) -> Self {
-        let (kind, internal) = GlueError::kind_of(&error);
-        if internal {
-            tracing::error!(error = %error, source = ?std::error::Error::source(&error), "Glue request failed");
-            return GlueError {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                kind,
-                message: "internal error; see the server log".into(),
-            };
-        }
-        GlueError::new(kind, error.to_string())
+        GlueError::rendering(error.kind(), &error)
     }
 }
 
 impl From<CrawlError> for GlueError {
     fn from(error: CrawlError) -> Self {
-        match error {
-            CrawlError::Catalog(error) => error.into(),
-            CrawlError::InvalidTarget { .. }
-            | CrawlError::InvalidExclusion { .. }
-            | CrawlError::InvalidClassifier { .. } => GlueError::invalid(error.to_string()),
-            other => {
-                tracing::error!(error = %other, "Glue request failed");
-                GlueError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    kind: "InternalServiceException",
-                    message: "internal error; see the server log".into(),
-                }
-            }
-        }
+        GlueError::rendering(error.kind(), &error)
     }
 }
 
