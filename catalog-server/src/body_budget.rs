@@ -11,7 +11,9 @@
 //! half-read bodies can never wait on each other.
 //!
 //! This layer runs after the credentials check (`auth::check`), which looks only at
-//! headers: an unauthenticated request is refused before any of its body is read.
+//! headers: a request without valid credentials is refused before any of its body is read.
+//! (A SigV4 signature over an undeclared payload hash can only be verified after the body
+//! is read; such a request still needs a configured key, a fresh date and signed headers.)
 
 use std::sync::Arc;
 

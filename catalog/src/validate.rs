@@ -70,14 +70,19 @@ pub fn check_name(field: &str, value: &str) -> Result<()> {
     check_single_line(field, value)
 }
 
+/// Whether `c` reorders the text around it: the embeddings and overrides (LRE, RLE, PDF,
+/// LRO, RLO) and isolates (LRI, RLI, FSI, PDI). `abc\u{202E}lmx.exe` displays as
+/// `abcexe.xml`.
+pub fn is_bidirectional_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Why a character is refused in the names of databases, tables and the other things
 /// addressed by name (crawlers, classifiers, partition indexes), when it is.
 fn refused_in_names(c: char) -> Option<&'static str> {
     match c {
         '\u{7F}' => Some("DEL, a control character"),
-        // Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI,
-        // PDI) reorder the text around them: `abc\u{202E}lmx.exe` displays as `abcexe.xml`.
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+        c if is_bidirectional_control(c) => {
             Some("a bidirectional control, which makes a name display as another")
         }
         _ => None,

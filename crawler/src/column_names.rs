@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use lakecat_catalog::validate::MAX_NAME_BYTES;
+use lakecat_catalog::validate::{MAX_NAME_BYTES, is_bidirectional_control};
 use lakecat_classifiers::{Field, HiveType, Schema};
 
 /// `schema` with names the catalog accepts, and a line per renamed column.
@@ -81,7 +81,7 @@ fn clean(name: &str, top_level: bool, position: usize) -> String {
         .chars()
         .map(|c| {
             let type_syntax = !top_level && matches!(c, ':' | ',' | '<' | '>' | '`');
-            if c.is_control() || is_bidi_control(c) || type_syntax {
+            if c.is_control() || is_bidirectional_control(c) || type_syntax {
                 '_'
             } else {
                 c
@@ -93,11 +93,6 @@ fn clean(name: &str, top_level: bool, position: usize) -> String {
         "." | ".." => "_".repeat(replaced.len()),
         _ => cut(&replaced, MAX_NAME_BYTES).to_string(),
     }
-}
-
-/// Characters that reorder text around them, so that a name can display as another.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// The longest prefix of `text` of at most `bytes` bytes that ends on a character boundary.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use futures::StreamExt;
 
 use lakecat_catalog::crawlers::{CrawlerInput, RecrawlBehavior, S3Target, TableGroupingPolicy};
-use lakecat_catalog::{Catalog, DatabaseInput, Error as CatalogError, TableAction};
+use lakecat_catalog::{Catalog, DatabaseInput, Error as CatalogError, ErrorKind, TableAction};
 use lakecat_classifiers::Registry;
 
 use crate::error::{CrawlError, Result};
@@ -339,15 +339,16 @@ async fn apply(
 /// Whether the catalog refused one table's change for something about that table, so that
 /// the crawl can go on with the others; a database failure is not, and fails the crawl.
 fn refused_table(error: &CatalogError) -> bool {
-    match error {
-        CatalogError::InvalidInput(_)
-        | CatalogError::LimitExceeded(_)
-        | CatalogError::ConcurrentModification(_)
-        | CatalogError::AlreadyExists { .. }
-        | CatalogError::NotFound { .. } => true,
-        CatalogError::CrawlerState { .. }
-        | CatalogError::InvalidPageToken(_)
-        | CatalogError::Backend(_) => false,
-        _ => false,
+    match error.kind() {
+        ErrorKind::InvalidInput
+        | ErrorKind::LimitExceeded
+        | ErrorKind::ConcurrentModification
+        | ErrorKind::AlreadyExists
+        | ErrorKind::NotFound => true,
+        ErrorKind::CrawlerRunning
+        | ErrorKind::CrawlerStopping
+        | ErrorKind::CrawlerNotRunning
+        | ErrorKind::InvalidPageToken
+        | ErrorKind::Internal => false,
     }
 }

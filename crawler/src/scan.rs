@@ -238,6 +238,13 @@ fn local_path(object: &str) -> std::path::PathBuf {
 const UNADDRESSABLE: &str = "the key has an empty segment (//), a . or .. segment, or a \
     control character, which object-store clients cannot address; skipped (shown escaped)";
 
+/// The outcome of an object a classifier panicked on: skipped, with the reason.
+fn classifier_panicked() -> Outcome {
+    Outcome::Unknown {
+        reasons: vec!["a classifier failed (panicked) on this object".into()],
+    }
+}
+
 /// Objects up to this size are classified on the runtime: what a classifier does with them
 /// takes microseconds, less than handing them to another thread would cost (a crawl of
 /// 100,000 small Parquet objects is mostly such work).
@@ -249,7 +256,10 @@ const CLASSIFY_INLINE_BYTES: u64 = 256 * 1024;
 /// panics on a large object costs that object, reported with the reason, not the crawl.
 async fn classify_apart(registry: Registry, object: StoreObject) -> Outcome {
     if object.info.size <= CLASSIFY_INLINE_BYTES {
-        return registry.classify(&object).await;
+        return std::panic::AssertUnwindSafe(registry.classify(&object))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| classifier_panicked());
     }
     let runtime = tokio::runtime::Handle::current();
     let classified =
@@ -313,9 +323,7 @@ async fn classify_local_batch(
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     runtime.block_on(registry.classify(&file))
                 }))
-                .unwrap_or_else(|_| Outcome::Unknown {
-                    reasons: vec!["a classifier failed (panicked) on this object".into()],
-                });
+                .unwrap_or_else(|_| classifier_panicked());
                 Seen::Read {
                     folder: job.folder,
                     url: job.url,
@@ -527,8 +535,8 @@ pub async fn scan(
         // outcomes are dropped, and so is the work of the run's tasks on the runtime.
         let item = tokio::select! {
             biased;
-            item = seen.next() => item,
             () = stop.cancelled() => break,
+            item = seen.next() => item,
         };
         let Some(item) = item else { break };
         match item {

@@ -153,19 +153,21 @@ pub(crate) async fn handle(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let result = match target.strip_prefix("AWSGlue.") {
-        Some(operation) if role.is_some_and(|role| role < required_role_for(operation, &body)) => {
+    let operation = target.strip_prefix("AWSGlue.");
+    let needed = operation.map(|operation| required_role_for(operation, &body));
+    let result = match (operation, needed) {
+        (Some(operation), Some(needed)) if role.is_some_and(|role| role < needed) => {
             Err(GlueError::auth(
                 "AccessDeniedException",
                 format!(
                     "the access key's role may not perform glue:{operation} on this resource; \
                      it needs role {}",
-                    required_role_for(operation, &body).as_str()
+                    needed.as_str()
                 ),
             ))
         }
-        Some(operation) => catalog_ops::dispatch(&state, operation, &body).await,
-        None => Err(GlueError::new(
+        (Some(operation), _) => catalog_ops::dispatch(&state, operation, &body).await,
+        (None, _) => Err(GlueError::new(
             "UnknownOperationException",
             format!("the X-Amz-Target header must name an AWSGlue operation (got {target:?})"),
         )),

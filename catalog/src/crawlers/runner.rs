@@ -126,9 +126,18 @@ enum ProcessStat {
 fn process_stat(pid: u32) -> ProcessStat {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => parse_stat(&stat),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => ProcessStat::Absent,
+        // With `/proc` mounted `hidepid=1` or `2`, other users' processes are missing too:
+        // a missing process is gone only where this process can see others' (init's).
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && others_are_visible() => {
+            ProcessStat::Absent
+        }
         Err(_) => ProcessStat::Unreadable,
     }
+}
+
+/// Whether `/proc` shows other users' processes: init's status is readable.
+fn others_are_visible() -> bool {
+    std::fs::read_to_string("/proc/1/stat").is_ok()
 }
 
 /// Reads the state (field 3) and start time (field 22) of a `/proc/PID/stat` line. The
