@@ -100,6 +100,8 @@ struct CrawlerRequest {
     schema_change_policy: Option<GlueSchemaChangePolicy>,
     recrawl_policy: Option<GlueRecrawlPolicy>,
     configuration: Option<String>,
+    /// `CreateCrawler`'s tags (`UpdateCrawler` has none).
+    tags: lakecat_catalog::Tags,
 }
 
 fn enum_value<T>(field: &str, value: &str, choices: &[(&str, T)]) -> Result<T, GlueError>
@@ -488,16 +490,10 @@ fn crawler_shape(crawler: &Crawler) -> Value {
     shape
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-struct TagsMember {
-    tags: lakecat_catalog::Tags,
-}
-
 /// `CreateCrawler`, with its `Tags` (checked before the crawler is created).
 async fn create_crawler(state: &AppState, body: &[u8]) -> Reply {
-    let req: CrawlerRequest = parse(body)?;
-    let TagsMember { tags } = parse(body)?;
+    let mut req: CrawlerRequest = parse(body)?;
+    let tags = std::mem::take(&mut req.tags);
     lakecat_catalog::tags::check_tags(&tags)?;
     let input = crawler_input(req, None)?;
     let crawler = state.crawlers.create_crawler(input).await?;
