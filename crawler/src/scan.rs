@@ -250,10 +250,10 @@ fn classifier_panicked() -> Outcome {
 /// 100,000 small Parquet objects is mostly such work).
 const CLASSIFY_INLINE_BYTES: u64 = 256 * 1024;
 
-/// Classifies `object`; a large one on the blocking pool. Classifiers parse in memory
-/// without yielding, so a large object classified on the runtime would hold up the crawl's
-/// other work (the listing, other reads, and a stop) until it was done. A classifier that
-/// panics on a large object costs that object, reported with the reason, not the crawl.
+/// Classifies an object of a remote store; a large one on the blocking pool. Classifiers
+/// parse in memory without yielding, so a large object classified on the runtime would hold
+/// up the crawl's other work (the listing, other reads, and a stop) until it was done. A
+/// classifier that panics costs its object, reported with the reason, not the crawl.
 async fn classify_apart(registry: Registry, object: StoreObject) -> Outcome {
     if object.info.size <= CLASSIFY_INLINE_BYTES {
         return std::panic::AssertUnwindSafe(registry.classify(&object))
@@ -264,9 +264,8 @@ async fn classify_apart(registry: Registry, object: StoreObject) -> Outcome {
     let runtime = tokio::runtime::Handle::current();
     let classified =
         tokio::task::spawn_blocking(move || runtime.block_on(registry.classify(&object))).await;
-    classified.unwrap_or_else(|error| Outcome::Unknown {
-        reasons: vec![format!("the classifiers failed on this object: {error}")],
-    })
+    // The task fails only when a classifier panics.
+    classified.unwrap_or_else(|_| classifier_panicked())
 }
 
 /// Objects a local crawl classifies in one blocking task.
