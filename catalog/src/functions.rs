@@ -290,7 +290,7 @@ mod tests {
                     };
                     1001
                 ],
-                ..ok.clone()
+                ..ok
             },
         ] {
             assert!(function_input(bad).is_err());

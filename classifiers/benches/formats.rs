@@ -101,7 +101,7 @@ fn main() {
         },
         Workload {
             name: "csv (1 MB)",
-            objects: vec![("a.csv".into(), csv.clone())],
+            objects: vec![("a.csv".into(), csv)],
             expect: "csv",
         },
         Workload {

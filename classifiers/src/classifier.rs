@@ -186,7 +186,7 @@ impl Registry {
                     found.properties.compression = compression;
                     Outcome::Classified(found)
                 }
-                unknown => unknown,
+                unknown @ Outcome::Unknown { .. } => unknown,
             },
             Err(error) => Outcome::Unknown {
                 reasons: vec![error.to_string()],

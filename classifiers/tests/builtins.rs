@@ -71,7 +71,7 @@ fn corrupt_objects_are_unknown_with_a_reason() {
                 "{reasons:?}"
             );
         }
-        other => panic!("{other:?}"),
+        other @ Outcome::Classified(_) => panic!("{other:?}"),
     }
 }
 

@@ -338,9 +338,8 @@ impl<'a> Authorization<'a> {
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else {
+        unreachable!("HMAC accepts keys of any length")
     };
     mac.update(data);
     mac.finalize().into_bytes().to_vec()

@@ -66,7 +66,7 @@ impl Cursor<'_> {
         let end = self
             .at
             .checked_add(length)
-            .ok_or(Short::Invalid("length overflows".into()))?;
+            .ok_or_else(|| Short::Invalid("length overflows".into()))?;
         let slice = self.bytes.get(self.at..end).ok_or(Short::NeedMore)?;
         self.at = end;
         Ok(slice)

@@ -208,7 +208,7 @@ fn field_counts(lengths: impl Iterator<Item = usize>) -> (usize, f64) {
     else {
         return (0, 0.0);
     };
-    (columns, seen as f64 / rows as f64)
+    (columns, seen as f64 / f64::from(rows))
 }
 
 /// The share of consistent rows a space-delimited dialect needs: spaces also separate words,
@@ -218,7 +218,7 @@ const SPACE_MIN_SHARE: f64 = 0.9;
 fn sniff(text: &[u8], complete: bool, options: &CsvOptions) -> Option<(Dialect, usize, f64)> {
     let head = &text[..text.len().min(DIALECT_SAMPLE_BYTES)];
     let head_complete = complete && head.len() == text.len();
-    let quotes = options.quote.map_or(QUOTES.to_vec(), |q| vec![q]);
+    let quotes = options.quote.map_or_else(|| QUOTES.to_vec(), |q| vec![q]);
     let min_columns = if options.allow_single_column { 1 } else { 2 };
     let best_of = |delimiters: &[u8]| {
         let mut best: Option<(Dialect, usize, f64)> = None;
@@ -281,7 +281,7 @@ fn is_double(value: &str) -> bool {
     };
     let Some((whole, fraction)) = mantissa
         .split_once('.')
-        .or(exponent.map(|_| (mantissa, "0")))
+        .or_else(|| exponent.map(|_| (mantissa, "0")))
     else {
         return false;
     };
@@ -417,7 +417,7 @@ impl Candidates {
                     order.push(HiveType::Int);
                 }
                 order.extend([HiveType::BigInt]);
-                order.extend(decimal.clone());
+                order.extend(decimal);
                 order.extend([HiveType::Double, HiveType::Float]);
                 order
             }
