@@ -23,6 +23,10 @@ pub enum Entity {
     PartitionIndex,
     /// A user-defined function.
     Function,
+    /// A column of a table.
+    Column,
+    /// A column's statistics.
+    ColumnStatistics,
 }
 
 impl fmt::Display for Entity {
@@ -37,6 +41,8 @@ impl fmt::Display for Entity {
             Entity::Classifier => "classifier",
             Entity::PartitionIndex => "partition index",
             Entity::Function => "function",
+            Entity::Column => "column",
+            Entity::ColumnStatistics => "column statistics",
         })
     }
 }

@@ -27,6 +27,7 @@ pub mod model;
 pub mod page;
 pub mod service;
 pub mod sql;
+pub mod statistics;
 pub mod store;
 pub mod tags;
 pub mod validate;
@@ -37,4 +38,8 @@ pub use model::*;
 pub use service::{Catalog, Listing, PageRequest, PartitionListRequest};
 pub use sql::{Backend, DEFAULT_DATABASE_URL, SqlStore, StoreOptions};
 pub use store::{CatalogStore, PartitionFailure, TableAction, TableChange, UpdateTableOptions};
+pub use statistics::{
+    ColumnStatistics, CrawledStatistics, StatisticsData, StatisticsFailure, StatisticsOrigin,
+    StatisticsScope,
+};
 pub use tags::{Tagged, Tags};

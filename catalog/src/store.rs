@@ -10,6 +10,7 @@ use async_trait::async_trait;
 
 use crate::error::{Error, Result};
 use crate::functions::{Function, FunctionInput};
+use crate::statistics::{ColumnStatistics, CrawledStatistics, StatisticsScope};
 use crate::model::{
     Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
     TableInput, TableVersion,
@@ -125,6 +126,9 @@ pub struct TableChange {
     pub put_partitions: Vec<PartitionInput>,
     /// Partitions to delete, by values; missing ones are ignored.
     pub delete_partitions: Vec<Vec<String>>,
+    /// Column statistics the crawl computed, written with the table; `None` leaves the
+    /// stored ones as they are.
+    pub statistics: Option<CrawledStatistics>,
 }
 
 /// Persistence for databases, tables, table versions and partitions.
@@ -294,4 +298,29 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     async fn tag(&self, object: &Tagged, tags: &Tags) -> Result<()>;
     /// Removes an object's tags by key; missing keys are ignored.
     async fn untag(&self, object: &Tagged, keys: &[String]) -> Result<()>;
+
+    /// The statistics of the named columns that have some.
+    async fn get_column_statistics(
+        &self,
+        database: &str,
+        table: &str,
+        scope: StatisticsScope<'_>,
+        columns: &[String],
+    ) -> Result<Vec<ColumnStatistics>>;
+    /// Writes statistics, replacing the columns' earlier ones, in one transaction.
+    async fn put_column_statistics(
+        &self,
+        database: &str,
+        table: &str,
+        scope: StatisticsScope<'_>,
+        statistics: &[ColumnStatistics],
+    ) -> Result<()>;
+    /// Deletes one column's statistics; not found when it has none.
+    async fn delete_column_statistics(
+        &self,
+        database: &str,
+        table: &str,
+        scope: StatisticsScope<'_>,
+        column: &str,
+    ) -> Result<()>;
 }

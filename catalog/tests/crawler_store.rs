@@ -79,6 +79,7 @@ fn creating(name: &str, partitions: Vec<PartitionInput>) -> TableChange {
         action: TableAction::Create(table(name, &["k"])),
         put_partitions: partitions,
         delete_partitions: vec![],
+        statistics: None,
     }
 }
 
@@ -195,6 +196,7 @@ async fn table_changes_apply_all_or_nothing(t: &TestCatalog) {
                 },
                 put_partitions: vec![partition(&["z"], "s3://lake/t/k=z/")],
                 delete_partitions: vec![vec!["a".into()]],
+                statistics: None,
             },
         )
         .await
@@ -229,6 +231,7 @@ async fn table_changes_replace_partitions_and_change_keys(t: &TestCatalog) {
             action: TableAction::Keep { name: "t".into() },
             put_partitions: vec![partition(&["a"], "s3://lake/t/moved/")],
             delete_partitions: vec![vec!["b".into()], vec!["nope".into()]],
+            statistics: None,
         },
     )
     .await
@@ -250,6 +253,7 @@ async fn table_changes_replace_partitions_and_change_keys(t: &TestCatalog) {
                 },
                 put_partitions: vec![partition(&["a", "1"], "s3://lake/t/k=a/j=1/")],
                 delete_partitions: vec![vec!["a".into()]],
+                statistics: None,
             },
         )
         .await
@@ -265,6 +269,7 @@ async fn table_changes_replace_partitions_and_change_keys(t: &TestCatalog) {
                 action: TableAction::Delete { name: "t".into() },
                 put_partitions: vec![],
                 delete_partitions: vec![],
+                statistics: None,
             },
         )
         .await

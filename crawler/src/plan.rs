@@ -255,6 +255,7 @@ fn new_table(name: &str, crawled: TableInput, partitions: Vec<PartitionInput>) -
             action: TableAction::Create(crawled),
             put_partitions: partitions,
             delete_partitions: Vec::new(),
+            statistics: None,
         }),
     }
 }
@@ -324,6 +325,7 @@ fn existing_table(
                 action,
                 put_partitions: put,
                 delete_partitions: delete,
+                statistics: None,
             })
         };
     PlannedChange {
@@ -354,6 +356,7 @@ fn deprecated_for_format_change(
             action: update(existing, input),
             put_partitions: Vec::new(),
             delete_partitions: Vec::new(),
+            statistics: None,
         }),
     }
 }
@@ -508,6 +511,7 @@ fn gone_table(
                 action: TableAction::Delete { name: name.clone() },
                 put_partitions: Vec::new(),
                 delete_partitions: Vec::new(),
+                statistics: None,
             }),
         },
         DeleteBehavior::DeprecateInDatabase => {
@@ -526,6 +530,7 @@ fn gone_table(
                     action: update(table, input),
                     put_partitions: Vec::new(),
                     delete_partitions: Vec::new(),
+                    statistics: None,
                 }),
             }
         }
@@ -610,7 +615,7 @@ mod tests {
             retention: input.retention,
             view_original_text: None,
             view_expanded_text: None,
-            storage_descriptor: input.storage_descriptor.clone(),
+            storage_descriptor: input.storage_descriptor,
             create_time: now,
             update_time: now,
             last_access_time: None,

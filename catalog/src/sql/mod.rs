@@ -16,6 +16,7 @@ mod functions;
 mod partition_indexes;
 mod partitions;
 mod rows;
+mod statistics;
 mod tables;
 mod tags;
 
@@ -41,6 +42,7 @@ use crate::store::{
     CatalogStore, Page, PartitionFailure, PartitionQuery, TableAction, TableChange,
     UpdateTableOptions,
 };
+use crate::statistics::{ColumnStatistics, StatisticsScope};
 use crate::tags::{Tagged, Tags};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -324,6 +326,36 @@ impl CatalogStore for SqlStore {
         tags::untag(&self.writer, object, keys).await
     }
 
+    async fn get_column_statistics(
+        &self,
+        database: &str,
+        table: &str,
+        scope: StatisticsScope<'_>,
+        columns: &[String],
+    ) -> Result<Vec<ColumnStatistics>> {
+        statistics::get(&mut *self.read().await?, database, table, scope, columns).await
+    }
+
+    async fn put_column_statistics(
+        &self,
+        database: &str,
+        table: &str,
+        scope: StatisticsScope<'_>,
+        entries: &[ColumnStatistics],
+    ) -> Result<()> {
+        statistics::put(&self.writer, database, table, scope, entries).await
+    }
+
+    async fn delete_column_statistics(
+        &self,
+        database: &str,
+        table: &str,
+        scope: StatisticsScope<'_>,
+        column: &str,
+    ) -> Result<()> {
+        statistics::delete(&self.writer, database, table, scope, column).await
+    }
+
     async fn create_function(&self, database: &str, input: &FunctionInput) -> Result<Function> {
         functions::create(&self.writer, database, input).await
     }
@@ -564,6 +596,9 @@ impl CatalogStore for SqlStore {
             if let Some(failure) = failures.into_iter().next() {
                 // Nothing is committed: the transaction rolls back when dropped.
                 return Err(failure.error);
+            }
+            if let Some(crawled) = &change.statistics {
+                statistics::write_crawled_in(&mut tx, database, name, crawled).await?;
             }
         }
         tx.commit().await?;

@@ -284,6 +284,27 @@ pub(super) async fn get(
     }
 }
 
+/// The row id of the partition of `table_row` with `values`; not found when it has none.
+pub(super) async fn id_of(
+    conn: &mut AnyConnection,
+    table_row: &TableRow,
+    values: &[String],
+) -> Result<i64> {
+    validate::partition_values("values", values, table_row.input.partition_keys.len())?;
+    let row = sqlx::query("SELECT id FROM partitions WHERE table_id = $1 AND values_key = $2")
+        .bind(table_row.id)
+        .bind(values_key(values))
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(row) => Ok(row.try_get("id")?),
+        None => Err(Error::not_found(
+            Entity::Partition,
+            qualified(&table_row.database_name, &table_row.input.name, values),
+        )),
+    }
+}
+
 /// Most partitions looked up by one statement of [`get_many`]: few enough bind parameters
 /// that sqlx-sqlite's per-parameter lookup stays cheap (see [`MAX_INSERT_PARAMETERS`]).
 const MAX_LOOKUPS_PER_STATEMENT: usize = 200;
