@@ -8,66 +8,43 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::GlueError;
-use super::parse;
 use super::shapes::CATALOG_ID;
-use crate::api::AppState;
 
-type Reply = Result<Value, GlueError>;
-
-/// Runs one of these operations; `None` when `operation` is not one.
-pub(super) async fn dispatch(_state: &AppState, operation: &str, body: &[u8]) -> Option<Reply> {
-    Some(match operation {
-        "GetCatalogImportStatus" => parse::<CatalogRequest>(body).map(|_| import_status()),
-        "GetDataCatalogEncryptionSettings" => {
-            parse::<CatalogRequest>(body).map(|_| encryption_settings())
-        }
-        "GetResourcePolicy" => parse(body).and_then(get_resource_policy),
-        "GetResourcePolicies" => {
-            parse::<PagedRequest>(body).map(|_| json!({"GetResourcePoliciesResponseList": []}))
-        }
-        "GetSecurityConfiguration" => parse(body).and_then(get_security_configuration),
-        "GetSecurityConfigurations" => {
-            parse::<PagedRequest>(body).map(|_| json!({"SecurityConfigurations": []}))
-        }
-        "GetCatalogs" => parse::<PagedRequest>(body).map(|_| json!({"CatalogList": [catalog()]})),
-        "GetCatalog" => parse(body).and_then(get_catalog),
-        _ => return None,
-    })
-}
+use super::operations::Reply;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct CatalogRequest {
+pub(super) struct CatalogRequest {
     catalog_id: Option<String>,
 }
 
 /// A request whose members (`NextToken`, `MaxResults`, ...) change nothing: every listing
 /// here is one page.
 #[derive(Debug, Default, Deserialize)]
-struct PagedRequest {}
+pub(super) struct PagedRequest {}
 
 /// The catalog is lakecat's own: there was never a Hive metastore to import from.
-fn import_status() -> Value {
-    json!({"ImportStatus": {"ImportCompleted": true}})
+pub(super) fn get_catalog_import_status(_: CatalogRequest) -> Reply {
+    Ok(json!({"ImportStatus": {"ImportCompleted": true}}))
 }
 
 /// Nothing is encrypted by lakecat: encryption at rest is the store's business.
-fn encryption_settings() -> Value {
-    json!({"DataCatalogEncryptionSettings": {
+pub(super) fn get_data_catalog_encryption_settings(_: CatalogRequest) -> Reply {
+    Ok(json!({"DataCatalogEncryptionSettings": {
         "EncryptionAtRest": {"CatalogEncryptionMode": "DISABLED"},
         "ConnectionPasswordEncryption": {"ReturnConnectionPasswordEncrypted": false},
-    }})
+    }}))
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct ResourcePolicyRequest {
+pub(super) struct ResourcePolicyRequest {
     resource_arn: Option<String>,
 }
 
 /// No resource policy is ever set, so there is none to get, as Glue answers an account
 /// without one.
-fn get_resource_policy(req: ResourcePolicyRequest) -> Reply {
+pub(super) fn get_resource_policy(req: ResourcePolicyRequest) -> Reply {
     if let Some(arn) = req.resource_arn.as_deref()
         && !arn.starts_with("arn:aws")
     {
@@ -83,11 +60,16 @@ fn get_resource_policy(req: ResourcePolicyRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct NameRequest {
+pub(super) struct NameRequest {
     name: String,
 }
 
-fn get_security_configuration(req: NameRequest) -> Reply {
+/// No resource policy is set anywhere, so the list is empty.
+pub(super) fn get_resource_policies(_: PagedRequest) -> Reply {
+    Ok(json!({"GetResourcePoliciesResponseList": []}))
+}
+
+pub(super) fn get_security_configuration(req: NameRequest) -> Reply {
     if req.name.is_empty() {
         return Err(GlueError::invalid("Name is required"));
     }
@@ -105,7 +87,17 @@ fn catalog() -> Value {
     json!({"CatalogId": CATALOG_ID, "Name": CATALOG_ID, "Parameters": {}})
 }
 
-fn get_catalog(req: CatalogRequest) -> Reply {
+/// No security configuration exists.
+pub(super) fn get_security_configurations(_: PagedRequest) -> Reply {
+    Ok(json!({"SecurityConfigurations": []}))
+}
+
+/// The one catalog.
+pub(super) fn get_catalogs(_: PagedRequest) -> Reply {
+    Ok(json!({"CatalogList": [catalog()]}))
+}
+
+pub(super) fn get_catalog(req: CatalogRequest) -> Reply {
     match req.catalog_id.as_deref() {
         None | Some("") => Err(GlueError::invalid("CatalogId is required")),
         Some(CATALOG_ID) => Ok(json!({"Catalog": catalog()})),

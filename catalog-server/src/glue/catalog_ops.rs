@@ -11,7 +11,7 @@ use super::shapes::{
     Database, DatabaseInput, ErrorDetail, Partition, PartitionError, PartitionIndex,
     PartitionIndexDescriptor, PartitionInput, PartitionValueList, Table, TableInput,
 };
-use super::{page, parse, required};
+use super::{page, required};
 use crate::api::AppState;
 
 /// Most tables in one BatchDeleteTable (Glue's limit).
@@ -21,59 +21,7 @@ const MAX_BATCH_UPDATE_PARTITIONS: usize = 100;
 /// Longest GetTables expression accepted, in bytes.
 const MAX_TABLE_EXPRESSION_BYTES: usize = 2048;
 
-type Reply = Result<Value, GlueError>;
-
-/// Runs one operation.
-pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> Reply {
-    match operation {
-        "CreateDatabase" => create_database(state, parse(body)?).await,
-        "GetDatabase" => get_database(state, parse(body)?).await,
-        "UpdateDatabase" => update_database(state, parse(body)?).await,
-        "DeleteDatabase" => delete_database(state, parse(body)?).await,
-        "GetDatabases" => get_databases(state, parse(body)?).await,
-        "CreateTable" => create_table(state, parse(body)?).await,
-        "GetTable" => get_table(state, parse(body)?).await,
-        "UpdateTable" => update_table(state, parse(body)?).await,
-        "DeleteTable" => delete_table(state, parse(body)?).await,
-        "GetTables" => get_tables(state, parse(body)?).await,
-        "BatchDeleteTable" => batch_delete_table(state, parse(body)?).await,
-        "SearchTables" => search_tables(state, parse(body)?).await,
-        "GetTableVersion" => get_table_version(state, parse(body)?).await,
-        "GetTableVersions" => get_table_versions(state, parse(body)?).await,
-        "DeleteTableVersion" => delete_table_version(state, parse(body)?).await,
-        "BatchDeleteTableVersion" => batch_delete_table_version(state, parse(body)?).await,
-        "CreatePartition" => create_partition(state, parse(body)?).await,
-        "GetPartition" => get_partition(state, parse(body)?).await,
-        "UpdatePartition" => update_partition(state, parse(body)?).await,
-        "DeletePartition" => delete_partition(state, parse(body)?).await,
-        "GetPartitions" => get_partitions(state, parse(body)?).await,
-        "BatchCreatePartition" => batch_create_partition(state, parse(body)?).await,
-        "BatchGetPartition" => batch_get_partition(state, parse(body)?).await,
-        "BatchUpdatePartition" => batch_update_partition(state, parse(body)?).await,
-        "BatchDeletePartition" => batch_delete_partition(state, parse(body)?).await,
-        "CreatePartitionIndex" => create_partition_index(state, parse(body)?).await,
-        "GetPartitionIndexes" => get_partition_indexes(state, parse(body)?).await,
-        "DeletePartitionIndex" => delete_partition_index(state, parse(body)?).await,
-        other => {
-            if let Some(reply) = super::crawler_ops::dispatch(state, other, body).await {
-                return reply;
-            }
-            if let Some(reply) = super::function_ops::dispatch(state, other, body).await {
-                return reply;
-            }
-            if let Some(reply) = super::tag_ops::dispatch(state, other, body).await {
-                return reply;
-            }
-            if let Some(reply) = super::account_ops::dispatch(state, other, body).await {
-                return reply;
-            }
-            Err(GlueError::new(
-                "UnknownOperationException",
-                format!("lakecat does not serve the Glue operation {other}"),
-            ))
-        }
-    }
-}
+use super::operations::Reply;
 
 /// A batch item's error, as Glue reports it.
 fn detail(error: &CatalogError) -> ErrorDetail {
@@ -85,13 +33,13 @@ fn detail(error: &CatalogError) -> ErrorDetail {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct CreateDatabaseRequest {
+pub(super) struct CreateDatabaseRequest {
     database_input: DatabaseInput,
     tags: lakecat_catalog::Tags,
 }
 
 /// `CreateDatabase`, with its `Tags` (checked before the database is created).
-async fn create_database(state: &AppState, req: CreateDatabaseRequest) -> Reply {
+pub(super) async fn create_database(state: &AppState, req: CreateDatabaseRequest) -> Reply {
     required("DatabaseInput.Name", &req.database_input.name)?;
     lakecat_catalog::tags::check_tags(&req.tags)?;
     let database = state
@@ -107,11 +55,11 @@ async fn create_database(state: &AppState, req: CreateDatabaseRequest) -> Reply 
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct NameRequest {
+pub(super) struct NameRequest {
     name: String,
 }
 
-async fn get_database(state: &AppState, req: NameRequest) -> Reply {
+pub(super) async fn get_database(state: &AppState, req: NameRequest) -> Reply {
     let database = state
         .catalog
         .get_database(required("Name", &req.name)?)
@@ -121,12 +69,12 @@ async fn get_database(state: &AppState, req: NameRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct UpdateDatabaseRequest {
+pub(super) struct UpdateDatabaseRequest {
     name: String,
     database_input: DatabaseInput,
 }
 
-async fn update_database(state: &AppState, req: UpdateDatabaseRequest) -> Reply {
+pub(super) async fn update_database(state: &AppState, req: UpdateDatabaseRequest) -> Reply {
     let name = required("Name", &req.name)?;
     if !req.database_input.name.eq_ignore_ascii_case(name) {
         return Err(GlueError::invalid(
@@ -140,7 +88,7 @@ async fn update_database(state: &AppState, req: UpdateDatabaseRequest) -> Reply 
     Ok(json!({}))
 }
 
-async fn delete_database(state: &AppState, req: NameRequest) -> Reply {
+pub(super) async fn delete_database(state: &AppState, req: NameRequest) -> Reply {
     state
         .catalog
         .delete_database(required("Name", &req.name)?)
@@ -150,12 +98,12 @@ async fn delete_database(state: &AppState, req: NameRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct PagedRequest {
+pub(super) struct PagedRequest {
     next_token: Option<String>,
     max_results: Option<usize>,
 }
 
-async fn get_databases(state: &AppState, req: PagedRequest) -> Reply {
+pub(super) async fn get_databases(state: &AppState, req: PagedRequest) -> Reply {
     let listing = state
         .catalog
         .list_databases(page(req.next_token, req.max_results))
@@ -166,7 +114,7 @@ async fn get_databases(state: &AppState, req: PagedRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct CreateTableRequest {
+pub(super) struct CreateTableRequest {
     database_name: String,
     table_input: TableInput,
     partition_indexes: Vec<PartitionIndex>,
@@ -174,7 +122,7 @@ struct CreateTableRequest {
 
 /// `CreateTable`, with the table's partition indexes. The indexes are checked against the
 /// table's partition keys before the table is created, so a bad index creates nothing.
-async fn create_table(state: &AppState, req: CreateTableRequest) -> Reply {
+pub(super) async fn create_table(state: &AppState, req: CreateTableRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     required("TableInput.Name", &req.table_input.name)?;
     let input: lakecat_catalog::TableInput = req.table_input.into();
@@ -206,12 +154,12 @@ async fn create_table(state: &AppState, req: CreateTableRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct TableRequest {
+pub(super) struct TableRequest {
     database_name: String,
     name: String,
 }
 
-async fn get_table(state: &AppState, req: TableRequest) -> Reply {
+pub(super) async fn get_table(state: &AppState, req: TableRequest) -> Reply {
     let table = state
         .catalog
         .get_table(
@@ -224,14 +172,14 @@ async fn get_table(state: &AppState, req: TableRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct UpdateTableRequest {
+pub(super) struct UpdateTableRequest {
     database_name: String,
     table_input: TableInput,
     skip_archive: bool,
     version_id: Option<String>,
 }
 
-async fn update_table(state: &AppState, req: UpdateTableRequest) -> Reply {
+pub(super) async fn update_table(state: &AppState, req: UpdateTableRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     let name = required("TableInput.Name", &req.table_input.name)?.to_string();
     let options = UpdateTableOptions {
@@ -253,7 +201,7 @@ async fn update_table(state: &AppState, req: UpdateTableRequest) -> Reply {
     }
 }
 
-async fn delete_table(state: &AppState, req: TableRequest) -> Reply {
+pub(super) async fn delete_table(state: &AppState, req: TableRequest) -> Reply {
     state
         .catalog
         .delete_table(
@@ -266,7 +214,7 @@ async fn delete_table(state: &AppState, req: TableRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct GetTablesRequest {
+pub(super) struct GetTablesRequest {
     database_name: String,
     expression: Option<String>,
     next_token: Option<String>,
@@ -276,7 +224,7 @@ struct GetTablesRequest {
 /// `GetTables`. `Expression` is a regular expression the whole table name must match (names
 /// are lower case, so the match ignores case); filtered pages may hold fewer tables than
 /// `MaxResults`, with a `NextToken` while more may follow.
-async fn get_tables(state: &AppState, req: GetTablesRequest) -> Reply {
+pub(super) async fn get_tables(state: &AppState, req: GetTablesRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     let pattern = match req.expression.as_deref().filter(|e| !e.is_empty()) {
         Some(expression) if expression.len() > MAX_TABLE_EXPRESSION_BYTES => {
@@ -313,7 +261,7 @@ struct PropertyPredicate {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct SearchTablesRequest {
+pub(super) struct SearchTablesRequest {
     search_text: Option<String>,
     filters: Vec<PropertyPredicate>,
     next_token: Option<String>,
@@ -372,7 +320,7 @@ fn table_matches(
 
 /// `SearchTables`, over every database. Pages resume after the last table examined, and
 /// one request examines a bounded number of tables (its page may be short, with a token).
-async fn search_tables(state: &AppState, req: SearchTablesRequest) -> Reply {
+pub(super) async fn search_tables(state: &AppState, req: SearchTablesRequest) -> Reply {
     let mut scope = vec![req.search_text.clone().unwrap_or_default()];
     for filter in &req.filters {
         scope.push(format!(
@@ -397,12 +345,12 @@ async fn search_tables(state: &AppState, req: SearchTablesRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct BatchDeleteTableRequest {
+pub(super) struct BatchDeleteTableRequest {
     database_name: String,
     tables_to_delete: Vec<String>,
 }
 
-async fn batch_delete_table(state: &AppState, req: BatchDeleteTableRequest) -> Reply {
+pub(super) async fn batch_delete_table(state: &AppState, req: BatchDeleteTableRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     if req.tables_to_delete.is_empty() || req.tables_to_delete.len() > MAX_BATCH_DELETE_TABLES {
         return Err(GlueError::invalid(format!(
@@ -421,7 +369,7 @@ async fn batch_delete_table(state: &AppState, req: BatchDeleteTableRequest) -> R
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct TableVersionRequest {
+pub(super) struct TableVersionRequest {
     database_name: String,
     table_name: String,
     version_id: Option<String>,
@@ -429,7 +377,7 @@ struct TableVersionRequest {
     max_results: Option<usize>,
 }
 
-async fn get_table_version(state: &AppState, req: TableVersionRequest) -> Reply {
+pub(super) async fn get_table_version(state: &AppState, req: TableVersionRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     let table = required("TableName", &req.table_name)?;
     let version = match req.version_id.filter(|v| !v.is_empty()) {
@@ -454,7 +402,7 @@ async fn get_table_version(state: &AppState, req: TableVersionRequest) -> Reply 
     }}))
 }
 
-async fn get_table_versions(state: &AppState, req: TableVersionRequest) -> Reply {
+pub(super) async fn get_table_versions(state: &AppState, req: TableVersionRequest) -> Reply {
     let listing = state
         .catalog
         .list_table_versions(
@@ -471,7 +419,7 @@ async fn get_table_versions(state: &AppState, req: TableVersionRequest) -> Reply
     Ok(json!({"TableVersions": versions, "NextToken": listing.next_page_token}))
 }
 
-async fn delete_table_version(state: &AppState, req: TableVersionRequest) -> Reply {
+pub(super) async fn delete_table_version(state: &AppState, req: TableVersionRequest) -> Reply {
     let version = req.version_id.unwrap_or_default();
     let failures = state
         .catalog
@@ -489,13 +437,13 @@ async fn delete_table_version(state: &AppState, req: TableVersionRequest) -> Rep
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct BatchDeleteTableVersionRequest {
+pub(super) struct BatchDeleteTableVersionRequest {
     database_name: String,
     table_name: String,
     version_ids: Vec<String>,
 }
 
-async fn batch_delete_table_version(
+pub(super) async fn batch_delete_table_version(
     state: &AppState,
     req: BatchDeleteTableVersionRequest,
 ) -> Reply {
@@ -519,7 +467,7 @@ async fn batch_delete_table_version(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct PartitionRequest {
+pub(super) struct PartitionRequest {
     database_name: String,
     table_name: String,
     partition_values: Vec<String>,
@@ -527,7 +475,7 @@ struct PartitionRequest {
     partition_value_list: Vec<String>,
 }
 
-async fn create_partition(state: &AppState, req: PartitionRequest) -> Reply {
+pub(super) async fn create_partition(state: &AppState, req: PartitionRequest) -> Reply {
     state
         .catalog
         .create_partition(
@@ -539,7 +487,7 @@ async fn create_partition(state: &AppState, req: PartitionRequest) -> Reply {
     Ok(json!({}))
 }
 
-async fn get_partition(state: &AppState, req: PartitionRequest) -> Reply {
+pub(super) async fn get_partition(state: &AppState, req: PartitionRequest) -> Reply {
     let partition = state
         .catalog
         .get_partition(
@@ -551,7 +499,7 @@ async fn get_partition(state: &AppState, req: PartitionRequest) -> Reply {
     Ok(json!({"Partition": Partition::from(partition)}))
 }
 
-async fn update_partition(state: &AppState, req: PartitionRequest) -> Reply {
+pub(super) async fn update_partition(state: &AppState, req: PartitionRequest) -> Reply {
     state
         .catalog
         .update_partition(
@@ -564,7 +512,7 @@ async fn update_partition(state: &AppState, req: PartitionRequest) -> Reply {
     Ok(json!({}))
 }
 
-async fn delete_partition(state: &AppState, req: PartitionRequest) -> Reply {
+pub(super) async fn delete_partition(state: &AppState, req: PartitionRequest) -> Reply {
     state
         .catalog
         .delete_partition(
@@ -585,7 +533,7 @@ struct Segment {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct GetPartitionsRequest {
+pub(super) struct GetPartitionsRequest {
     database_name: String,
     table_name: String,
     expression: Option<String>,
@@ -595,7 +543,7 @@ struct GetPartitionsRequest {
     exclude_column_schema: bool,
 }
 
-async fn get_partitions(state: &AppState, req: GetPartitionsRequest) -> Reply {
+pub(super) async fn get_partitions(state: &AppState, req: GetPartitionsRequest) -> Reply {
     let listing = state
         .catalog
         .list_partitions(
@@ -616,7 +564,7 @@ async fn get_partitions(state: &AppState, req: GetPartitionsRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct BatchCreatePartitionRequest {
+pub(super) struct BatchCreatePartitionRequest {
     database_name: String,
     table_name: String,
     partition_input_list: Vec<PartitionInput>,
@@ -632,7 +580,10 @@ fn partition_errors(failures: Vec<lakecat_catalog::PartitionFailure>) -> Vec<Par
         .collect()
 }
 
-async fn batch_create_partition(state: &AppState, req: BatchCreatePartitionRequest) -> Reply {
+pub(super) async fn batch_create_partition(
+    state: &AppState,
+    req: BatchCreatePartitionRequest,
+) -> Reply {
     let inputs: Vec<lakecat_catalog::PartitionInput> = req
         .partition_input_list
         .into_iter()
@@ -651,14 +602,14 @@ async fn batch_create_partition(state: &AppState, req: BatchCreatePartitionReque
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct BatchPartitionsRequest {
+pub(super) struct BatchPartitionsRequest {
     database_name: String,
     table_name: String,
     partitions_to_get: Vec<PartitionValueList>,
     partitions_to_delete: Vec<PartitionValueList>,
 }
 
-async fn batch_get_partition(state: &AppState, req: BatchPartitionsRequest) -> Reply {
+pub(super) async fn batch_get_partition(state: &AppState, req: BatchPartitionsRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     let table = required("TableName", &req.table_name)?;
     // The catalog enforces Glue's batch limit (1 to 1,000 partitions).
@@ -677,7 +628,7 @@ async fn batch_get_partition(state: &AppState, req: BatchPartitionsRequest) -> R
     Ok(json!({"Partitions": partitions, "UnprocessedKeys": []}))
 }
 
-async fn batch_delete_partition(state: &AppState, req: BatchPartitionsRequest) -> Reply {
+pub(super) async fn batch_delete_partition(state: &AppState, req: BatchPartitionsRequest) -> Reply {
     let values: Vec<Vec<String>> = req
         .partitions_to_delete
         .into_iter()
@@ -703,13 +654,16 @@ struct BatchUpdateEntry {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct BatchUpdatePartitionRequest {
+pub(super) struct BatchUpdatePartitionRequest {
     database_name: String,
     table_name: String,
     entries: Vec<BatchUpdateEntry>,
 }
 
-async fn batch_update_partition(state: &AppState, req: BatchUpdatePartitionRequest) -> Reply {
+pub(super) async fn batch_update_partition(
+    state: &AppState,
+    req: BatchUpdatePartitionRequest,
+) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     let table = required("TableName", &req.table_name)?;
     if req.entries.is_empty() || req.entries.len() > MAX_BATCH_UPDATE_PARTITIONS {
@@ -734,13 +688,16 @@ async fn batch_update_partition(state: &AppState, req: BatchUpdatePartitionReque
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct CreatePartitionIndexRequest {
+pub(super) struct CreatePartitionIndexRequest {
     database_name: String,
     table_name: String,
     partition_index: PartitionIndex,
 }
 
-async fn create_partition_index(state: &AppState, req: CreatePartitionIndexRequest) -> Reply {
+pub(super) async fn create_partition_index(
+    state: &AppState,
+    req: CreatePartitionIndexRequest,
+) -> Reply {
     required("PartitionIndex.IndexName", &req.partition_index.index_name)?;
     state
         .catalog
@@ -755,14 +712,14 @@ async fn create_partition_index(state: &AppState, req: CreatePartitionIndexReque
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct PartitionIndexesRequest {
+pub(super) struct PartitionIndexesRequest {
     database_name: String,
     table_name: String,
     index_name: String,
 }
 
 /// `GetPartitionIndexes`. A table has at most three, so there is one page.
-async fn get_partition_indexes(state: &AppState, req: PartitionIndexesRequest) -> Reply {
+pub(super) async fn get_partition_indexes(state: &AppState, req: PartitionIndexesRequest) -> Reply {
     let indexes = state
         .catalog
         .list_partition_indexes(
@@ -774,7 +731,10 @@ async fn get_partition_indexes(state: &AppState, req: PartitionIndexesRequest) -
     Ok(json!({"PartitionIndexDescriptorList": descriptors}))
 }
 
-async fn delete_partition_index(state: &AppState, req: PartitionIndexesRequest) -> Reply {
+pub(super) async fn delete_partition_index(
+    state: &AppState,
+    req: PartitionIndexesRequest,
+) -> Reply {
     state
         .catalog
         .delete_partition_index(

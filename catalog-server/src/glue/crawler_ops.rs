@@ -12,45 +12,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::GlueError;
+use super::page;
 use super::shapes::epoch;
-use super::{page, parse};
 use crate::api::AppState;
 
-type Reply = Result<Value, GlueError>;
-
-/// Runs one crawler or classifier operation; `None` when `operation` is not one.
-pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> Option<Reply> {
-    macro_rules! op {
-        ($handler:ident) => {
-            match parse(body) {
-                Ok(request) => $handler(state, request).await,
-                Err(error) => Err(error),
-            }
-        };
-    }
-    Some(match operation {
-        "CreateCrawler" => create_crawler(state, body).await,
-        "UpdateCrawler" => update_crawler(state, body).await,
-        "GetCrawler" => op!(get_crawler),
-        "GetCrawlers" => op!(get_crawlers),
-        "BatchGetCrawlers" => op!(batch_get_crawlers),
-        "ListCrawlers" => op!(list_crawlers),
-        "DeleteCrawler" => op!(delete_crawler),
-        "StartCrawler" => op!(start_crawler),
-        "StopCrawler" => op!(stop_crawler),
-        "GetCrawlerMetrics" => op!(get_crawler_metrics),
-        "ListCrawls" => op!(list_crawls),
-        "UpdateCrawlerSchedule" => op!(update_crawler_schedule),
-        "StartCrawlerSchedule" => op!(start_crawler_schedule),
-        "StopCrawlerSchedule" => op!(stop_crawler_schedule),
-        "CreateClassifier" => create_classifier(state, body).await,
-        "UpdateClassifier" => update_classifier(state, body).await,
-        "GetClassifier" => op!(get_classifier),
-        "GetClassifiers" => op!(get_classifiers),
-        "DeleteClassifier" => op!(delete_classifier),
-        _ => return None,
-    })
-}
+use super::operations::Reply;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -88,7 +54,7 @@ struct GlueRecrawlPolicy {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct CrawlerRequest {
+pub(super) struct CrawlerRequest {
     name: String,
     role: Option<String>,
     database_name: Option<String>,
@@ -491,8 +457,7 @@ fn crawler_shape(crawler: &Crawler) -> Value {
 }
 
 /// `CreateCrawler`, with its `Tags` (checked before the crawler is created).
-async fn create_crawler(state: &AppState, body: &[u8]) -> Reply {
-    let mut req: CrawlerRequest = parse(body)?;
+pub(super) async fn create_crawler(state: &AppState, mut req: CrawlerRequest) -> Reply {
     let tags = std::mem::take(&mut req.tags);
     lakecat_catalog::tags::check_tags(&tags)?;
     let input = crawler_input(req, None)?;
@@ -504,8 +469,7 @@ async fn create_crawler(state: &AppState, body: &[u8]) -> Reply {
     Ok(json!({}))
 }
 
-async fn update_crawler(state: &AppState, body: &[u8]) -> Reply {
-    let req: CrawlerRequest = parse(body)?;
+pub(super) async fn update_crawler(state: &AppState, req: CrawlerRequest) -> Reply {
     let current = state.crawlers.get_crawler(&req.name).await?;
     let input = crawler_input(req, Some(current.definition))?;
     state.crawlers.update_crawler(input, None).await?;
@@ -514,18 +478,18 @@ async fn update_crawler(state: &AppState, body: &[u8]) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct NameRequest {
+pub(super) struct NameRequest {
     name: String,
 }
 
-async fn get_crawler(state: &AppState, req: NameRequest) -> Reply {
+pub(super) async fn get_crawler(state: &AppState, req: NameRequest) -> Reply {
     let crawler = state.crawlers.get_crawler(&req.name).await?;
     Ok(json!({"Crawler": crawler_shape(&crawler)}))
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct PagedRequest {
+pub(super) struct PagedRequest {
     next_token: Option<String>,
     max_results: Option<usize>,
 }
@@ -541,13 +505,13 @@ async fn crawler_page(
         .await?)
 }
 
-async fn get_crawlers(state: &AppState, req: PagedRequest) -> Reply {
+pub(super) async fn get_crawlers(state: &AppState, req: PagedRequest) -> Reply {
     let listing = crawler_page(state, req).await?;
     let crawlers: Vec<Value> = listing.items.iter().map(crawler_shape).collect();
     Ok(json!({"Crawlers": crawlers, "NextToken": listing.next_page_token}))
 }
 
-async fn list_crawlers(state: &AppState, req: PagedRequest) -> Reply {
+pub(super) async fn list_crawlers(state: &AppState, req: PagedRequest) -> Reply {
     let listing = crawler_page(state, req).await?;
     let names: Vec<&str> = listing
         .items
@@ -559,12 +523,12 @@ async fn list_crawlers(state: &AppState, req: PagedRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct NamesRequest {
+pub(super) struct NamesRequest {
     crawler_names: Vec<String>,
     crawler_name_list: Vec<String>,
 }
 
-async fn batch_get_crawlers(state: &AppState, req: NamesRequest) -> Reply {
+pub(super) async fn batch_get_crawlers(state: &AppState, req: NamesRequest) -> Reply {
     if req.crawler_names.len() > 100 {
         return Err(GlueError::invalid(
             "CrawlerNames must hold at most 100 names",
@@ -584,24 +548,24 @@ async fn batch_get_crawlers(state: &AppState, req: NamesRequest) -> Reply {
     Ok(json!({"Crawlers": found, "CrawlersNotFound": missing}))
 }
 
-async fn delete_crawler(state: &AppState, req: NameRequest) -> Reply {
+pub(super) async fn delete_crawler(state: &AppState, req: NameRequest) -> Reply {
     state.crawlers.delete_crawler(&req.name).await?;
     Ok(json!({}))
 }
 
-async fn start_crawler(state: &AppState, req: NameRequest) -> Reply {
+pub(super) async fn start_crawler(state: &AppState, req: NameRequest) -> Reply {
     state.crawlers.start_crawl(&req.name).await?;
     Ok(json!({}))
 }
 
-async fn stop_crawler(state: &AppState, req: NameRequest) -> Reply {
+pub(super) async fn stop_crawler(state: &AppState, req: NameRequest) -> Reply {
     state.crawlers.stop_crawl(&req.name).await?;
     Ok(json!({}))
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct ScheduleRequest {
+pub(super) struct ScheduleRequest {
     crawler_name: String,
     schedule: Option<String>,
 }
@@ -622,7 +586,7 @@ async fn change_crawler(
     Ok(json!({}))
 }
 
-async fn update_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
+pub(super) async fn update_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
     change_crawler(state, &req.crawler_name, |d| {
         d.schedule = req.schedule.filter(|s| !s.is_empty());
         Ok(())
@@ -630,7 +594,7 @@ async fn update_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Repl
     .await
 }
 
-async fn start_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
+pub(super) async fn start_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
     change_crawler(state, &req.crawler_name, |d| {
         if d.schedule.is_none() {
             return Err(GlueError::new(
@@ -650,7 +614,7 @@ async fn start_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply
     .await
 }
 
-async fn stop_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
+pub(super) async fn stop_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
     change_crawler(state, &req.crawler_name, |d| {
         if d.schedule.is_none() || d.schedule_paused {
             return Err(GlueError::new(
@@ -688,7 +652,7 @@ fn seconds(run: &CrawlRunSummary) -> Option<f64> {
         .map(|end| (end - run.start_time).num_milliseconds() as f64 / 1000.0)
 }
 
-async fn get_crawler_metrics(state: &AppState, req: NamesRequest) -> Reply {
+pub(super) async fn get_crawler_metrics(state: &AppState, req: NamesRequest) -> Reply {
     if req.crawler_name_list.len() > 100 {
         return Err(GlueError::invalid(
             "CrawlerNameList must hold at most 100 names",
@@ -734,13 +698,13 @@ async fn get_crawler_metrics(state: &AppState, req: NamesRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct ListCrawlsRequest {
+pub(super) struct ListCrawlsRequest {
     crawler_name: String,
     max_results: Option<usize>,
     next_token: Option<String>,
 }
 
-async fn list_crawls(state: &AppState, req: ListCrawlsRequest) -> Reply {
+pub(super) async fn list_crawls(state: &AppState, req: ListCrawlsRequest) -> Reply {
     let listing = state
         .crawlers
         .list_runs(&req.crawler_name, page(req.next_token, req.max_results))
@@ -781,7 +745,7 @@ async fn list_crawls(state: &AppState, req: ListCrawlsRequest) -> Reply {
 /// Glue's typed classifier members, each mapped to a lakecat definition.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct ClassifierRequest {
+pub(super) struct ClassifierRequest {
     grok_classifier: Option<Map<String, Value>>,
     #[serde(rename = "XMLClassifier")]
     xml_classifier: Option<Map<String, Value>>,
@@ -901,24 +865,24 @@ fn classifier_shape(record: &ClassifierRecord) -> Value {
     json!({ member: shape })
 }
 
-async fn create_classifier(state: &AppState, body: &[u8]) -> Reply {
-    let input = classifier_input(parse(body)?)?;
+pub(super) async fn create_classifier(state: &AppState, req: ClassifierRequest) -> Reply {
+    let input = classifier_input(req)?;
     state.crawlers.create_classifier(input).await?;
     Ok(json!({}))
 }
 
-async fn update_classifier(state: &AppState, body: &[u8]) -> Reply {
-    let input = classifier_input(parse(body)?)?;
+pub(super) async fn update_classifier(state: &AppState, req: ClassifierRequest) -> Reply {
+    let input = classifier_input(req)?;
     state.crawlers.update_classifier(input).await?;
     Ok(json!({}))
 }
 
-async fn get_classifier(state: &AppState, req: NameRequest) -> Reply {
+pub(super) async fn get_classifier(state: &AppState, req: NameRequest) -> Reply {
     let record = state.crawlers.get_classifier(&req.name).await?;
     Ok(json!({"Classifier": classifier_shape(&record)}))
 }
 
-async fn get_classifiers(state: &AppState, req: PagedRequest) -> Reply {
+pub(super) async fn get_classifiers(state: &AppState, req: PagedRequest) -> Reply {
     let listing = state
         .crawlers
         .list_classifiers(page(req.next_token, req.max_results))
@@ -927,7 +891,7 @@ async fn get_classifiers(state: &AppState, req: PagedRequest) -> Reply {
     Ok(json!({"Classifiers": classifiers, "NextToken": listing.next_page_token}))
 }
 
-async fn delete_classifier(state: &AppState, req: NameRequest) -> Reply {
+pub(super) async fn delete_classifier(state: &AppState, req: NameRequest) -> Reply {
     state.crawlers.delete_classifier(&req.name).await?;
     Ok(json!({}))
 }

@@ -3,26 +3,13 @@
 
 use lakecat_catalog::{Function, FunctionInput, ResourceUri};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::error::GlueError;
 use super::shapes::{CATALOG_ID, epoch};
-use super::{page, required, run};
+use super::{page, required};
 use crate::api::AppState;
 
-type Reply = Result<Value, GlueError>;
-
-/// Runs one function operation; `None` when `operation` is not one.
-pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> Option<Reply> {
-    Some(match operation {
-        "CreateUserDefinedFunction" => run(body, |req| create(state, req)).await,
-        "GetUserDefinedFunction" => run(body, |req| get(state, req)).await,
-        "GetUserDefinedFunctions" => run(body, |req| list(state, req)).await,
-        "UpdateUserDefinedFunction" => run(body, |req| update(state, req)).await,
-        "DeleteUserDefinedFunction" => run(body, |req| delete(state, req)).await,
-        _ => return None,
-    })
-}
+use super::operations::Reply;
 
 /// `ResourceUri`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -114,13 +101,13 @@ impl From<Function> for UserDefinedFunction {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct FunctionRequest {
+pub(super) struct FunctionRequest {
     database_name: String,
     function_name: String,
     function_input: UserDefinedFunctionInput,
 }
 
-async fn create(state: &AppState, req: FunctionRequest) -> Reply {
+pub(super) async fn create(state: &AppState, req: FunctionRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     required(
         "FunctionInput.FunctionName",
@@ -133,7 +120,7 @@ async fn create(state: &AppState, req: FunctionRequest) -> Reply {
     Ok(json!({}))
 }
 
-async fn get(state: &AppState, req: FunctionRequest) -> Reply {
+pub(super) async fn get(state: &AppState, req: FunctionRequest) -> Reply {
     let function = state
         .catalog
         .get_function(
@@ -146,7 +133,7 @@ async fn get(state: &AppState, req: FunctionRequest) -> Reply {
 
 /// `UpdateUserDefinedFunction`: the input replaces the definition; its `FunctionName`
 /// renames the function, and when absent keeps the name.
-async fn update(state: &AppState, mut req: FunctionRequest) -> Reply {
+pub(super) async fn update(state: &AppState, mut req: FunctionRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     let name = required("FunctionName", &req.function_name)?;
     if req.function_input.function_name.is_empty() {
@@ -159,7 +146,7 @@ async fn update(state: &AppState, mut req: FunctionRequest) -> Reply {
     Ok(json!({}))
 }
 
-async fn delete(state: &AppState, req: FunctionRequest) -> Reply {
+pub(super) async fn delete(state: &AppState, req: FunctionRequest) -> Reply {
     state
         .catalog
         .delete_function(
@@ -172,7 +159,7 @@ async fn delete(state: &AppState, req: FunctionRequest) -> Reply {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct ListRequest {
+pub(super) struct ListRequest {
     database_name: Option<String>,
     pattern: String,
     function_type: Option<String>,
@@ -184,7 +171,7 @@ struct ListRequest {
 /// it, whose names match `Pattern` (Hive's: `*` for any characters, `|` between
 /// alternatives). A page may hold fewer than `MaxResults` functions, with a `NextToken`
 /// while more may follow.
-async fn list(state: &AppState, req: ListRequest) -> Reply {
+pub(super) async fn list(state: &AppState, req: ListRequest) -> Reply {
     let pattern = required("Pattern", &req.pattern)?;
     let listing = state
         .catalog

@@ -8,6 +8,7 @@ mod catalog_ops;
 mod crawler_ops;
 mod error;
 mod function_ops;
+mod operations;
 mod shapes;
 mod sigv4;
 mod tag_ops;
@@ -20,7 +21,6 @@ use axum::{Extension, http};
 use serde::de::DeserializeOwned;
 
 use crate::api::AppState;
-use crate::auth::Role;
 pub(crate) use error::GlueError;
 pub use sigv4::AccessKeys;
 use sigv4::PendingSignature;
@@ -69,18 +69,6 @@ pub(crate) fn required<'a>(field: &str, value: &'a str) -> Result<&'a str, GlueE
     Ok(value)
 }
 
-/// Parses the body as `handler`'s request and runs it.
-pub(crate) async fn run<T, F>(
-    body: &[u8],
-    handler: impl FnOnce(T) -> F,
-) -> Result<serde_json::Value, GlueError>
-where
-    T: DeserializeOwned + Default,
-    F: Future<Output = Result<serde_json::Value, GlueError>>,
-{
-    handler(parse(body)?).await
-}
-
 /// The page a Glue request asks for; SDKs send an empty `NextToken` for the first page.
 pub(crate) fn page(
     next_token: Option<String>,
@@ -90,38 +78,6 @@ pub(crate) fn page(
         max_results,
         page_token: next_token.filter(|t| !t.is_empty()),
     }
-}
-
-/// The role a Glue operation needs: reads for readers, catalog changes for editors, and
-/// crawlers, schedules and classifiers for admins.
-fn required_role(operation: &str) -> Role {
-    let reads = ["Get", "BatchGet", "List", "Search"];
-    if reads.iter().any(|prefix| operation.starts_with(prefix)) {
-        Role::Reader
-    } else if ["Crawler", "Classifier", "Schedule"]
-        .iter()
-        .any(|word| operation.contains(word))
-    {
-        Role::Admin
-    } else {
-        Role::Editor
-    }
-}
-
-/// The role a request needs: the operation's, except that tagging a crawler or a classifier
-/// changes it, which is an admin's (tagging databases and tables is an editor's).
-fn required_role_for(operation: &str, body: &[u8]) -> Role {
-    let role = required_role(operation);
-    if matches!(operation, "TagResource" | "UntagResource") {
-        let arn = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|request| request["ResourceArn"].as_str().map(str::to_string))
-            .unwrap_or_default();
-        if tag_ops::names_a_crawler_or_classifier(&arn) {
-            return Role::Admin;
-        }
-    }
-    role
 }
 
 /// `POST /`: one Glue operation.
@@ -153,24 +109,32 @@ pub(crate) async fn handle(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let operation = target.strip_prefix("AWSGlue.");
-    let needed = operation.map(|operation| required_role_for(operation, &body));
-    let result = match (operation, needed) {
-        (Some(operation), Some(needed)) if role.is_some_and(|role| role < needed) => {
-            Err(GlueError::auth(
-                "AccessDeniedException",
-                format!(
-                    "the access key's role may not perform glue:{operation} on this resource; \
-                     it needs role {}",
-                    needed.as_str()
-                ),
-            ))
-        }
-        (Some(operation), _) => catalog_ops::dispatch(&state, operation, &body).await,
-        (None, _) => Err(GlueError::new(
+    let result = match target.strip_prefix("AWSGlue.") {
+        None => Err(GlueError::new(
             "UnknownOperationException",
             format!("the X-Amz-Target header must name an AWSGlue operation (got {target:?})"),
         )),
+        Some(name) => match operations::find(name) {
+            None => Err(GlueError::new(
+                "UnknownOperationException",
+                format!("lakecat does not serve the Glue operation {name}"),
+            )),
+            Some(operation) => {
+                let needed = operation.required_role(&body);
+                if role.is_some_and(|role| role < needed) {
+                    Err(GlueError::auth(
+                        "AccessDeniedException",
+                        format!(
+                            "the access key's role may not perform glue:{name} on this \
+                             resource; it needs role {}",
+                            needed.as_str()
+                        ),
+                    ))
+                } else {
+                    (operation.handler)(&state, &body).await
+                }
+            }
+        },
     };
     match result {
         Ok(value) => {
@@ -179,74 +143,5 @@ pub(crate) async fn handle(
             response
         }
         Err(error) => error.into_response_with(&request_id),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operations_need_the_least_role_that_may_perform_them() {
-        for (operation, role) in [
-            ("GetPartitions", Role::Reader),
-            ("BatchGetPartition", Role::Reader),
-            ("SearchTables", Role::Reader),
-            ("GetCrawlerMetrics", Role::Reader),
-            ("ListCrawls", Role::Reader),
-            ("CreateDatabase", Role::Editor),
-            ("BatchCreatePartition", Role::Editor),
-            ("DeletePartitionIndex", Role::Editor),
-            ("StartCrawler", Role::Admin),
-            ("UpdateCrawlerSchedule", Role::Admin),
-            ("CreateClassifier", Role::Admin),
-            ("GetUserDefinedFunctions", Role::Reader),
-            ("CreateUserDefinedFunction", Role::Editor),
-            ("GetCatalogImportStatus", Role::Reader),
-            ("GetTags", Role::Reader),
-            ("TagResource", Role::Editor),
-        ] {
-            assert_eq!(required_role(operation), role, "{operation}");
-        }
-    }
-
-    #[test]
-    fn tagging_crawlers_and_classifiers_needs_an_admin() {
-        let request = |arn: &str| format!(r#"{{"ResourceArn": "{arn}", "TagsToAdd": {{}}}}"#);
-        for (operation, arn, role) in [
-            (
-                "TagResource",
-                "arn:aws:glue:us-east-1:1:database/sales",
-                Role::Editor,
-            ),
-            (
-                "TagResource",
-                "arn:aws:glue:us-east-1:1:table/sales/orders",
-                Role::Editor,
-            ),
-            (
-                "TagResource",
-                "arn:aws:glue:us-east-1:1:crawler/nightly",
-                Role::Admin,
-            ),
-            (
-                "UntagResource",
-                "arn:aws:glue:us-east-1:1:classifier/logs",
-                Role::Admin,
-            ),
-            (
-                "GetTags",
-                "arn:aws:glue:us-east-1:1:crawler/nightly",
-                Role::Reader,
-            ),
-            ("TagResource", "not an arn", Role::Editor),
-        ] {
-            let body = request(arn);
-            assert_eq!(
-                required_role_for(operation, body.as_bytes()),
-                role,
-                "{operation} {arn}"
-            );
-        }
     }
 }

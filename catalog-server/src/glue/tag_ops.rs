@@ -8,20 +8,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::GlueError;
-use super::run;
 use crate::api::AppState;
+use crate::auth::Role;
 
-type Reply = Result<Value, GlueError>;
-
-/// Runs one tag operation; `None` when `operation` is not one.
-pub(super) async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> Option<Reply> {
-    Some(match operation {
-        "TagResource" => run(body, |req| tag_resource(state, req)).await,
-        "UntagResource" => run(body, |req| untag_resource(state, req)).await,
-        "GetTags" => run(body, |req| get_tags(state, req)).await,
-        _ => return None,
-    })
-}
+use super::operations::Reply;
 
 /// The object an ARN names, or `InvalidInputException` saying what is wrong with it.
 fn tagged(arn: &str) -> Result<Tagged, GlueError> {
@@ -65,32 +55,42 @@ fn tagged(arn: &str) -> Result<Tagged, GlueError> {
     }
 }
 
-/// Whether `arn` names a crawler or a classifier, whose changes are an admin's.
-pub(super) fn names_a_crawler_or_classifier(arn: &str) -> bool {
-    matches!(tagged(arn), Ok(Tagged::Crawler(_) | Tagged::Classifier(_)))
+/// The role tagging or untagging the object a request's `ResourceArn` names needs: tagging
+/// an object changes it, which is an admin's for crawlers and classifiers, as their other
+/// changes are, and an editor's for databases and tables. A request that names nothing
+/// taggable needs an editor, and is refused for what it names.
+pub(super) fn role_to_tag(body: &[u8]) -> Role {
+    let arn = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|request| request["ResourceArn"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    match tagged(&arn) {
+        Ok(Tagged::Crawler(_) | Tagged::Classifier(_)) => Role::Admin,
+        Ok(Tagged::Database(_) | Tagged::Table(..)) | Err(_) => Role::Editor,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-struct TagRequest {
+pub(super) struct TagRequest {
     resource_arn: String,
     tags_to_add: Tags,
     tags_to_remove: Vec<String>,
 }
 
-async fn tag_resource(state: &AppState, req: TagRequest) -> Reply {
+pub(super) async fn tag_resource(state: &AppState, req: TagRequest) -> Reply {
     let object = tagged(&req.resource_arn)?;
     state.catalog.tag(object, req.tags_to_add).await?;
     Ok(json!({}))
 }
 
-async fn untag_resource(state: &AppState, req: TagRequest) -> Reply {
+pub(super) async fn untag_resource(state: &AppState, req: TagRequest) -> Reply {
     let object = tagged(&req.resource_arn)?;
     state.catalog.untag(object, req.tags_to_remove).await?;
     Ok(json!({}))
 }
 
-async fn get_tags(state: &AppState, req: TagRequest) -> Reply {
+pub(super) async fn get_tags(state: &AppState, req: TagRequest) -> Reply {
     let tags = state.catalog.get_tags(tagged(&req.resource_arn)?).await?;
     Ok(json!({"Tags": tags}))
 }
