@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use crate::error::ClassifyError;
 use crate::schema::Schema;
 use crate::source::ObjectSource;
+use crate::statistics::RowStatistics;
 
 /// The classification of objects no classifier recognizes.
 pub const UNKNOWN: &str = "UNKNOWN";
@@ -106,6 +107,9 @@ pub struct Classification {
     pub properties: FormatProperties,
     /// Things the crawl should report (for example a type mapped with loss).
     pub warnings: Vec<String>,
+    /// Column statistics of the object's rows, when the classifier computes them (see
+    /// [`ObjectSource::statistics_mode`]).
+    pub statistics: Option<RowStatistics>,
 }
 
 /// A classifier: recognizes one format and infers its schema.
@@ -181,7 +185,10 @@ impl Registry {
             return self.classify_content(object).await;
         }
         match crate::compression::decompress(object, compression).await {
-            Ok(inner) => match self.classify_content(&inner).await {
+            Ok(inner) => match self
+                .classify_content(&inner.with_statistics_mode(object.statistics_mode()))
+                .await
+            {
                 Outcome::Classified(mut found) => {
                     found.properties.compression = compression;
                     Outcome::Classified(found)
@@ -265,6 +272,7 @@ mod tests {
                 schema: Schema::default(),
                 properties: FormatProperties::default(),
                 warnings: Vec::new(),
+                statistics: None,
             }))
         }
     }

@@ -16,6 +16,7 @@ pub mod merge;
 mod ordered;
 pub mod schema;
 pub mod source;
+pub mod statistics;
 
 pub use classifier::{
     Classification, Classifier, Compression, FormatProperties, Outcome, Registry, UNKNOWN,
@@ -23,3 +24,4 @@ pub use classifier::{
 pub use error::ClassifyError;
 pub use schema::{Field, HiveType, Schema};
 pub use source::{CachedObject, InMemoryObject, ObjectInfo, ObjectSource};
+pub use statistics::{RowStatistics, StatisticsMode};

@@ -88,6 +88,16 @@ fn needs_quoting(name: &str) -> bool {
     name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
+impl HiveType {
+    /// Whether the type holds one value, not an array, a map or a struct.
+    pub fn is_primitive(&self) -> bool {
+        !matches!(
+            self,
+            HiveType::Array(_) | HiveType::Map(..) | HiveType::Struct(_)
+        )
+    }
+}
+
 impl fmt::Display for HiveType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

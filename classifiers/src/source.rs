@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::error::ClassifyError;
+use crate::statistics::StatisticsMode;
 
 /// What is known about an object before reading it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,12 @@ pub trait ObjectSource: Send + Sync {
     fn check_content(&self) -> bool {
         true
     }
+
+    /// Which column statistics classifiers compute. The crawler's configuration decides; by
+    /// default counts, bounds and lengths, without distinct-value sketches.
+    fn statistics_mode(&self) -> StatisticsMode {
+        StatisticsMode::Figures
+    }
 }
 
 /// An object held in memory: for tests, and for content already decompressed.
@@ -41,6 +48,7 @@ pub trait ObjectSource: Send + Sync {
 pub struct InMemoryObject {
     info: ObjectInfo,
     content: Bytes,
+    statistics_mode: StatisticsMode,
 }
 
 impl InMemoryObject {
@@ -64,7 +72,14 @@ impl InMemoryObject {
                 size,
             },
             content: content.into(),
+            statistics_mode: StatisticsMode::default(),
         }
+    }
+
+    /// The same object, asking classifiers for `mode`'s statistics.
+    pub fn with_statistics_mode(mut self, mode: StatisticsMode) -> InMemoryObject {
+        self.statistics_mode = mode;
+        self
     }
 }
 
@@ -72,6 +87,10 @@ impl InMemoryObject {
 impl ObjectSource for InMemoryObject {
     fn info(&self) -> &ObjectInfo {
         &self.info
+    }
+
+    fn statistics_mode(&self) -> StatisticsMode {
+        self.statistics_mode
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {
@@ -160,6 +179,10 @@ impl ObjectSource for CachedObject<'_> {
 
     fn check_content(&self) -> bool {
         self.inner.check_content()
+    }
+
+    fn statistics_mode(&self) -> StatisticsMode {
+        self.inner.statistics_mode()
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {

@@ -375,6 +375,7 @@ impl Classifier for AvroClassifier {
             schema: Schema::new(fields),
             properties,
             warnings: converter.warnings,
+            statistics: None,
         }))
     }
 }

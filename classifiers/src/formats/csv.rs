@@ -33,6 +33,7 @@ use crate::classifier::{Classification, Classifier, FormatProperties};
 use crate::error::ClassifyError;
 use crate::schema::{Field, HiveType, Schema};
 use crate::source::ObjectSource;
+use crate::statistics::{StatisticsMode, TextFigures};
 
 /// Whether the first row is a header.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -953,8 +954,26 @@ impl Classifier for CsvClassifier {
                     .insert("field.delim".into(), delimiter.to_string());
             }
         }
+        let every_row_read = complete && parsed_records < self.options.max_records;
+        let statistics = match object.statistics_mode() {
+            StatisticsMode::Off => None,
+            mode => {
+                let mut figures = TextFigures::new(&fields, mode);
+                for row in &rows {
+                    figures.add_row(row.iter().map(|cell| {
+                        let value = if options.trim_values {
+                            cell.trim()
+                        } else {
+                            cell.as_str()
+                        };
+                        (!is_null(value)).then_some(value)
+                    }));
+                }
+                Some(figures.finish(!every_row_read))
+            }
+        };
         let sampled_records = rows.len() + usize::from(header);
-        if complete && parsed_records < self.options.max_records {
+        if every_row_read {
             properties.record_count = Some(rows.len() as u64);
         } else if !rows.is_empty() {
             let per_record = consumed.max(1) as f64 / sampled_records as f64;
@@ -968,6 +987,7 @@ impl Classifier for CsvClassifier {
             schema: Schema::new(fields),
             properties,
             warnings,
+            statistics,
         }))
     }
 }

@@ -361,6 +361,7 @@ impl Classifier for GrokClassifier {
             schema: self.pattern.schema(),
             properties,
             warnings,
+            statistics: None,
         }))
     }
 }

@@ -499,6 +499,7 @@ impl Classifier for JsonClassifier {
             schema: Schema::new(fields),
             properties,
             warnings,
+            statistics: None,
         }))
     }
 }

@@ -7,6 +7,7 @@ pub mod grok;
 pub mod json;
 pub mod orc;
 pub mod parquet;
+mod parquet_statistics;
 pub mod xml;
 
 use std::sync::Arc;

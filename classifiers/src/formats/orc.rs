@@ -346,6 +346,7 @@ impl Classifier for OrcClassifier {
             schema,
             properties,
             warnings: Vec::new(),
+            statistics: None,
         }))
     }
 }

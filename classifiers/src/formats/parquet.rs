@@ -15,10 +15,12 @@ use parquet::file::metadata::{
 };
 
 use super::arrow_types::field_of;
+use super::parquet_statistics::footer_figures;
 use crate::classifier::{Classification, Classifier, FormatProperties};
 use crate::error::ClassifyError;
 use crate::schema::Schema;
 use crate::source::ObjectSource;
+use crate::statistics::StatisticsMode;
 
 const MAGIC: &[u8] = b"PAR1";
 const ENCRYPTED_MAGIC: &[u8] = b"PARE";
@@ -112,13 +114,19 @@ impl Classifier for ParquetClassifier {
         let Some(footer) = footer(object).await? else {
             return Ok(None);
         };
+        let figures_wanted = object.statistics_mode() != StatisticsMode::Off;
         let decoded = guarded(|| {
-            // Statistics say nothing about the schema: skipping them is faster and tolerates
-            // footers whose statistics other writers encoded loosely.
+            // Statistics say nothing about the schema: skipping them when they are not wanted
+            // is faster and tolerates footers whose statistics other writers encoded loosely.
+            let column_statistics = if figures_wanted {
+                ParquetStatisticsPolicy::KeepAll
+            } else {
+                ParquetStatisticsPolicy::SkipAll
+            };
             let options = ParquetMetaDataOptions::new()
                 .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll)
-                .with_column_stats_policy(ParquetStatisticsPolicy::SkipAll)
-                .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll);
+                .with_column_stats_policy(column_statistics.clone())
+                .with_size_stats_policy(column_statistics);
             let metadata =
                 ParquetMetaDataReader::decode_metadata_with_options(&footer, Some(&options))
                     .map_err(|e| e.to_string())?;
@@ -130,9 +138,16 @@ impl Classifier for ParquetClassifier {
                 .first()
                 .map_or(0, |rg| rg.total_byte_size());
             let rows = file.num_rows();
-            Ok((arrow, rows, first_row_group_bytes, Arc::new(metadata)))
+            let figures = figures_wanted.then(|| footer_figures(&arrow, &metadata));
+            Ok((
+                arrow,
+                rows,
+                first_row_group_bytes,
+                Arc::new(metadata),
+                figures,
+            ))
         })?;
-        let (arrow, rows, first_row_group_bytes, metadata) = decoded;
+        let (arrow, rows, first_row_group_bytes, metadata, figures) = decoded;
         let size = object.info().size;
         if object.check_content()
             && size <= VALIDATE_MAX_BYTES
@@ -186,6 +201,7 @@ impl Classifier for ParquetClassifier {
             schema: Schema::new(fields),
             properties,
             warnings,
+            statistics: figures,
         }))
     }
 }

@@ -242,6 +242,7 @@ impl Classifier for XmlClassifier {
             schema,
             properties,
             warnings,
+            statistics: None,
         }))
     }
 }

@@ -122,6 +122,7 @@ impl Classifier for KeyValueLogClassifier {
                 ..FormatProperties::text("")
             },
             warnings: Vec::new(),
+            statistics: None,
         }))
     }
 }
