@@ -316,8 +316,9 @@ pub struct StatisticsFailure {
 /// What a crawl writes for one table: its statistics and its partitions'.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrawledStatistics {
-    /// The table's columns.
-    pub table: Vec<ColumnStatistics>,
+    /// The table's columns; `None` leaves the table's statistics as they are (a crawl of
+    /// new folders only has not read the rest of the table).
+    pub table: Option<Vec<ColumnStatistics>>,
     /// Each partition's columns, by partition values.
     pub partitions: Vec<(Vec<String>, Vec<ColumnStatistics>)>,
     /// Replace statistics that users wrote too (the crawler's `refresh` setting); by default

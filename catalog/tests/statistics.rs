@@ -303,7 +303,7 @@ async fn table_statistics(c: &Catalog, columns: &[&str]) -> Vec<ColumnStatistics
 /// Applies a crawl of `sales` with `table` statistics (and no partitions').
 async fn crawl_sales_table(c: &Catalog, table: Vec<ColumnStatistics>, replace_user_written: bool) {
     let crawled = CrawledStatistics {
-        table,
+        table: Some(table),
         partitions: vec![],
         replace_user_written,
     };
@@ -340,7 +340,7 @@ async fn crawled_statistics_keep_what_users_wrote(t: &TestCatalog) {
     let c = &t.catalog;
     sales_with_user_statistics(c).await;
     let crawled = CrawledStatistics {
-        table: vec![ids(1, 50, StatisticsOrigin::Crawler), cities(4.5)],
+        table: Some(vec![ids(1, 50, StatisticsOrigin::Crawler), cities(4.5)]),
         partitions: vec![(
             names(&["2024-01-03"]),
             vec![ids(1, 10, StatisticsOrigin::Crawler)],
@@ -369,6 +369,19 @@ async fn crawled_statistics_keep_what_users_wrote(t: &TestCatalog) {
     crawl_sales_table(c, vec![ids(1, 60, StatisticsOrigin::Crawler)], false).await;
     let table = table_statistics(c, &["id", "city"]).await;
     assert_eq!(table, vec![ids(100, 200, StatisticsOrigin::User)]);
+    // A crawl that read only some of the table leaves its statistics alone.
+    let partial = CrawledStatistics {
+        table: None,
+        partitions: vec![],
+        replace_user_written: true,
+    };
+    c.apply_table_change("db", crawl_of_sales(partial))
+        .await
+        .unwrap();
+    assert_eq!(
+        table_statistics(c, &["id", "city"]).await,
+        vec![ids(100, 200, StatisticsOrigin::User)]
+    );
 }
 
 async fn crawled_statistics_replace_what_users_wrote_when_asked(t: &TestCatalog) {
@@ -383,7 +396,7 @@ async fn statistics_go_with_their_table_and_partition(t: &TestCatalog) {
     let c = &t.catalog;
     create_sales(c).await;
     let crawled = CrawledStatistics {
-        table: vec![ids(1, 50, StatisticsOrigin::Crawler)],
+        table: Some(vec![ids(1, 50, StatisticsOrigin::Crawler)]),
         partitions: vec![(one_day(), vec![ids(1, 10, StatisticsOrigin::Crawler)])],
         replace_user_written: false,
     };
@@ -427,7 +440,7 @@ async fn statistics_go_with_their_table_and_partition(t: &TestCatalog) {
 
     // A crawl naming a partition that is not there writes nothing at all.
     let crawled = CrawledStatistics {
-        table: vec![ids(1, 50, StatisticsOrigin::Crawler)],
+        table: Some(vec![ids(1, 50, StatisticsOrigin::Crawler)]),
         partitions: vec![(names(&["2099-01-01"]), vec![])],
         replace_user_written: false,
     };

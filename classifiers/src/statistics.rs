@@ -161,7 +161,10 @@ impl ColumnFigures {
         ColumnFigures {
             nulls: Some(rows),
             bounds_known: true,
-            lengths: Some(Lengths::default()),
+            lengths: Some(Lengths {
+                max: Some(0),
+                ..Lengths::default()
+            }),
             trues: Some(0),
             falses: Some(0),
             distinct: Some(DistinctValues::new()),

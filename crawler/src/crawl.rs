@@ -4,9 +4,11 @@ use std::collections::HashSet;
 
 use futures::StreamExt;
 
-use lakecat_catalog::crawlers::{CrawlerInput, RecrawlBehavior, S3Target, TableGroupingPolicy};
+use lakecat_catalog::crawlers::{
+    ColumnStatisticsPolicy, CrawlerInput, RecrawlBehavior, S3Target, TableGroupingPolicy,
+};
 use lakecat_catalog::{Catalog, DatabaseInput, Error as CatalogError, ErrorKind, TableAction};
-use lakecat_classifiers::Registry;
+use lakecat_classifiers::{Registry, StatisticsMode};
 
 use crate::error::{CrawlError, Result};
 use crate::glob::Exclusions;
@@ -211,6 +213,11 @@ async fn scan_and_group<'a>(
             .flatten()
             .map(std::sync::Arc::new),
         content_validation: crawler.configuration.content_validation,
+        statistics_mode: match crawler.configuration.column_statistics {
+            ColumnStatisticsPolicy::Compute => StatisticsMode::Figures,
+            ColumnStatisticsPolicy::ComputeWithDistinctValues => StatisticsMode::WithDistinctValues,
+            ColumnStatisticsPolicy::Off => StatisticsMode::Off,
+        },
     };
     let existing = if is_incremental(crawler) {
         incremental::existing_tables_under(snapshot, crawler, &target.location)

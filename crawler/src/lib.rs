@@ -24,6 +24,7 @@ pub mod scan;
 pub mod scheduler;
 pub mod service;
 pub mod snapshot;
+mod statistics;
 mod unaddressable;
 
 pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, OpenedTargets, crawl};

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use lakecat_classifiers::{ClassifyError, ObjectInfo, ObjectSource};
+use lakecat_classifiers::{ClassifyError, ObjectInfo, ObjectSource, StatisticsMode};
 
 use crate::roots::LinkGuard;
 
@@ -42,6 +42,7 @@ pub(crate) struct LocalFile {
     pub(crate) path: PathBuf,
     pub(crate) info: ObjectInfo,
     pub(crate) check_content: bool,
+    pub(crate) statistics_mode: StatisticsMode,
     /// Under allowed roots: reads go through the guard, which checks the file it opens.
     pub(crate) confined: Option<Arc<LinkGuard>>,
     pub(crate) bytes_read: Arc<AtomicU64>,
@@ -72,6 +73,10 @@ impl ObjectSource for LocalFile {
 
     fn check_content(&self) -> bool {
         self.check_content
+    }
+
+    fn statistics_mode(&self) -> StatisticsMode {
+        self.statistics_mode
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chrono::DateTime;
+
 use lakecat_catalog::crawlers::{
     ChangeKind, CrawlerInput, DeleteBehavior, TableChangeRecord, UpdateBehavior,
 };
@@ -223,7 +225,8 @@ pub fn plan(
             .iter()
             .map(|p| output::partition_input(&draft, p, &context))
             .collect();
-        changes.push(match snapshot.tables.get(&draft.name) {
+        let stored = snapshot.tables.get(&draft.name);
+        let mut planned = match stored {
             None => new_table(&draft.name, crawled, partitions),
             Some(existing) => existing_table(
                 existing,
@@ -233,7 +236,21 @@ pub fn plan(
                 crawler,
                 now_millis,
             ),
-        });
+        };
+        if let Some(change) = planned.change.as_mut() {
+            let stored_columns = stored
+                .and_then(|t| t.storage_descriptor.as_ref())
+                .map(|sd| sd.columns.as_slice());
+            let analyzed_time = DateTime::from_timestamp_millis(now_millis).unwrap_or_default();
+            change.statistics = crate::statistics::crawled_statistics(
+                &draft,
+                change,
+                stored_columns,
+                crawler,
+                analyzed_time,
+            );
+        }
+        changes.push(planned);
     }
     for (name, table) in &snapshot.tables {
         if !claimed.contains(name)
@@ -584,10 +601,12 @@ mod tests {
                     location: format!("{location}p={value}/"),
                     schema: schema(columns),
                     stats: ObjectStats::default(),
+                    figures: None,
                     schema_parameters: BTreeMap::new(),
                 })
                 .collect(),
             stats: ObjectStats::default(),
+            figures: None,
             schema_parameters: BTreeMap::new(),
         }
     }

@@ -14,7 +14,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use lakecat_catalog::crawlers::{ContentValidation, CrawlCounts, ObjectIssue, Severity};
 use lakecat_classifiers::{
     ClassifyError, Compression, FormatProperties, ObjectInfo, ObjectSource, Outcome, Registry,
-    Schema,
+    RowStatistics, Schema, StatisticsMode,
 };
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
@@ -146,6 +146,9 @@ pub struct Shape {
     pub schema_parameters: BTreeMap<String, String>,
     /// Their counts.
     pub stats: ObjectStats,
+    /// Column statistics of the rows of those read; `None` when some classifier computed
+    /// none.
+    pub figures: Option<RowStatistics>,
     /// One of them, for reports.
     pub example: String,
 }
@@ -161,20 +164,21 @@ pub struct FolderScan {
 }
 
 impl FolderScan {
-    fn add(
-        &mut self,
-        format: Format,
-        schema: Schema,
-        schema_parameters: BTreeMap<String, String>,
-        stats: ObjectStats,
-        example: &str,
-    ) {
+    fn add(&mut self, object: ReadObject, example: &str) {
+        let ReadObject {
+            format,
+            schema,
+            schema_parameters,
+            stats,
+            figures,
+        } = object;
         if let Some(shape) = self
             .shapes
             .iter_mut()
             .find(|s| s.format == format && s.schema == schema)
         {
             shape.stats.add(&stats);
+            merge_figures(&mut shape.figures, figures);
             // Objects are read in no particular order; the smallest name keeps reports stable.
             if example < shape.example.as_str() {
                 shape.example = example.to_string();
@@ -188,6 +192,7 @@ impl FolderScan {
             if let Some(shape) = self.shapes.iter_mut().find(|s| s.format == format) {
                 shape.schema = lakecat_classifiers::merge::merge_schemas([&shape.schema, &schema]);
                 shape.stats.add(&stats);
+                merge_figures(&mut shape.figures, figures);
                 return;
             }
         }
@@ -196,9 +201,30 @@ impl FolderScan {
             schema,
             schema_parameters,
             stats,
+            figures,
             example: example.to_string(),
         });
     }
+}
+
+/// What reading one object found.
+struct ReadObject {
+    format: Format,
+    schema: Schema,
+    schema_parameters: BTreeMap<String, String>,
+    stats: ObjectStats,
+    figures: Option<RowStatistics>,
+}
+
+/// Adds `more` figures to `figures`; unknown when either is.
+pub(crate) fn merge_figures(figures: &mut Option<RowStatistics>, more: Option<RowStatistics>) {
+    *figures = match (figures.take(), more) {
+        (Some(mut held), Some(more)) => {
+            held.merge(&more);
+            Some(held)
+        }
+        _ => None,
+    };
 }
 
 /// What reading a target found.
@@ -224,6 +250,8 @@ pub struct ScanOptions {
     pub link_guard: Option<Arc<LinkGuard>>,
     /// Which objects are checked beyond their schema.
     pub content_validation: ContentValidation,
+    /// Which column statistics classifiers compute.
+    pub statistics_mode: StatisticsMode,
 }
 
 /// The file system path of an object a local store listed: object paths are relative to
@@ -284,6 +312,7 @@ struct ReadJob {
     path: Path,
     info: ObjectInfo,
     check_content: bool,
+    statistics_mode: StatisticsMode,
 }
 
 /// Classifies the reads of a batch of a local target's objects in one blocking task, each
@@ -316,6 +345,7 @@ async fn classify_local_batch(
                     path: local_path(job.path.as_ref()),
                     info: job.info,
                     check_content: job.check_content,
+                    statistics_mode: job.statistics_mode,
                     confined: confined.clone(),
                     bytes_read: bytes_read.clone(),
                 };
@@ -347,6 +377,7 @@ struct StoreObject {
     info: ObjectInfo,
     bytes_read: Arc<AtomicU64>,
     check_content: bool,
+    statistics_mode: StatisticsMode,
 }
 
 #[async_trait]
@@ -357,6 +388,10 @@ impl ObjectSource for StoreObject {
 
     fn check_content(&self) -> bool {
         self.check_content
+    }
+
+    fn statistics_mode(&self) -> StatisticsMode {
+        self.statistics_mode
     }
 
     async fn read_range(&self, range: Range<u64>) -> Result<Bytes, ClassifyError> {
@@ -391,6 +426,25 @@ enum Seen {
         size: u64,
         outcome: Box<Outcome>,
     },
+}
+
+/// Figures keyed by the column names the crawl writes: sanitizing renames top-level
+/// columns in place, so the names pair up by position.
+fn renamed_figures(
+    mut figures: RowStatistics,
+    original_names: &[String],
+    sanitized: &Schema,
+) -> RowStatistics {
+    let columns = original_names
+        .iter()
+        .zip(&sanitized.fields)
+        .filter_map(|(original, field)| {
+            let column = figures.columns.remove(original)?;
+            Some((field.name.clone(), column))
+        })
+        .collect();
+    figures.columns = columns;
+    figures
 }
 
 /// Lists and reads `location`, adding counts and per-object issues to `report`. `known`
@@ -483,6 +537,7 @@ pub async fn scan(
                     size: meta.size,
                 },
                 check_content,
+                statistics_mode: options.statistics_mode,
             })
         });
     let concurrency = options.concurrency.max(1);
@@ -509,6 +564,7 @@ pub async fn scan(
                     path: job.path,
                     info: job.info,
                     check_content: job.check_content,
+                    statistics_mode: job.statistics_mode,
                     bytes_read: bytes_read.clone(),
                 };
                 async move {
@@ -557,7 +613,12 @@ pub async fn scan(
                 });
                 match *outcome {
                     Outcome::Classified(found) => {
+                        let original_names: Vec<String> =
+                            found.schema.fields.iter().map(|f| f.name.clone()).collect();
                         let (schema, renamed) = crate::column_names::sanitize(found.schema);
+                        let figures = found
+                            .statistics
+                            .map(|figures| renamed_figures(figures, &original_names, &schema));
                         for warning in found.warnings.iter().chain(&renamed) {
                             report.issue(ObjectIssue {
                                 path: url.clone(),
@@ -579,13 +640,14 @@ pub async fn scan(
                             classification: found.classification,
                             properties,
                         };
-                        folders.entry(folder).or_default().add(
+                        let object = ReadObject {
                             format,
                             schema,
                             schema_parameters,
                             stats,
-                            &url,
-                        );
+                            figures,
+                        };
+                        folders.entry(folder).or_default().add(object, &url);
                     }
                     Outcome::Unknown { reasons } => {
                         let (severity, message) = if reasons.is_empty() {

@@ -161,6 +161,36 @@ pub struct CrawlerConfiguration {
     /// time rather than at query time (a lakecat setting; Glue reads footers only).
     #[serde(default, skip_serializing_if = "ContentValidation::is_default")]
     pub content_validation: ContentValidation,
+    /// Which column statistics crawls compute and write with each table and partition (a
+    /// lakecat setting; Glue computes statistics in separate, paid tasks).
+    #[serde(default, skip_serializing_if = "ColumnStatisticsPolicy::is_default")]
+    pub column_statistics: ColumnStatisticsPolicy,
+    /// Crawls replace column statistics that users or engines wrote; by default those are
+    /// kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refresh_user_statistics: bool,
+}
+
+/// Which column statistics a crawl computes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ColumnStatisticsPolicy {
+    /// Counts, bounds and lengths: exact from Parquet and ORC footers, estimated from the
+    /// sampled rows of text objects.
+    #[default]
+    Compute,
+    /// The same, and the number of distinct values, estimated with HyperLogLog sketches of
+    /// the rows read, which merge across partitions.
+    ComputeWithDistinctValues,
+    /// None.
+    Off,
+}
+
+impl ColumnStatisticsPolicy {
+    fn is_default(&self) -> bool {
+        *self == ColumnStatisticsPolicy::Compute
+    }
 }
 
 /// Which objects a crawl checks beyond their schema: today the first rows of Parquet

@@ -198,13 +198,15 @@ pub(super) async fn write_crawled_in(
     crawled: &CrawledStatistics,
 ) -> Result<()> {
     let table_row = tables::fetch(conn, database, table).await?;
-    replace_crawled(
-        conn,
-        &Owner::of_table(table_row.id),
-        &crawled.table,
-        crawled.replace_user_written,
-    )
-    .await?;
+    if let Some(statistics) = &crawled.table {
+        replace_crawled(
+            conn,
+            &Owner::of_table(table_row.id),
+            statistics,
+            crawled.replace_user_written,
+        )
+        .await?;
+    }
     for (values, statistics) in &crawled.partitions {
         let id = partitions::id_of(conn, &table_row, values).await?;
         replace_crawled(

@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use lakecat_catalog::Table;
 use lakecat_catalog::crawlers::{CrawlerInput, ObjectIssue, Severity};
 use lakecat_classifiers::merge::containment;
-use lakecat_classifiers::{Field, HiveType, Schema};
+use lakecat_classifiers::{Field, HiveType, RowStatistics, Schema};
 
 use super::{PartitionDraft, SIMILARITY_THRESHOLD, TableDraft, hive_pair};
 use crate::location::TargetLocation;
 use crate::output::{DEPRECATED_BY_CRAWLER, UPDATED_BY_CRAWLER};
 use crate::report::Report;
-use crate::scan::{FolderScan, ObjectStats};
+use crate::scan::{FolderScan, ObjectStats, merge_figures};
 use crate::snapshot::CatalogSnapshot;
 
 /// A table of this crawler under a target, for a crawl of new folders only.
@@ -169,8 +169,10 @@ pub(crate) fn attach_to_existing(
                 continue;
             }
             let mut partition_stats = scan.unread;
+            let mut partition_figures = Some(RowStatistics::default());
             for s in &scan.shapes {
                 partition_stats.add(&s.stats);
+                merge_figures(&mut partition_figures, s.figures.clone());
             }
             stats.add(&partition_stats);
             format.get_or_insert_with(|| shape.format.clone());
@@ -179,6 +181,7 @@ pub(crate) fn attach_to_existing(
                 location: url,
                 schema: schema.clone(),
                 stats: partition_stats,
+                figures: partition_figures,
                 schema_parameters: shape.schema_parameters.clone(),
             });
         }
@@ -205,6 +208,8 @@ pub(crate) fn attach_to_existing(
                 .unwrap_or_default(),
             partitions,
             stats,
+            // The new folders' rows only, not the table's: its figures stay as stored.
+            figures: None,
         });
     }
     drafts

@@ -24,14 +24,14 @@ use std::fmt::Write as _;
 
 use lakecat_catalog::crawlers::{GroupingDecision, ObjectIssue, Severity};
 use lakecat_classifiers::merge::{containment, merge_schemas, similarity};
-use lakecat_classifiers::{Field, Schema};
+use lakecat_classifiers::{Field, RowStatistics, Schema};
 use sha2::{Digest, Sha256};
 
 use crate::location::TargetLocation;
 
 pub(crate) mod incremental;
 use crate::report::Report;
-use crate::scan::{FolderScan, Format, ObjectStats};
+use crate::scan::{FolderScan, Format, ObjectStats, merge_figures};
 
 /// Schemas at least this similar are alike (Glue's 70%).
 pub const SIMILARITY_THRESHOLD: f64 = 0.7;
@@ -64,6 +64,8 @@ pub struct PartitionDraft {
     pub schema: Schema,
     /// Its objects' counts.
     pub stats: ObjectStats,
+    /// Column statistics of the rows of its objects that were read.
+    pub figures: Option<RowStatistics>,
     /// SerDe parameters that restate the schema, from its last object's shape.
     pub schema_parameters: BTreeMap<String, String>,
 }
@@ -85,6 +87,8 @@ pub struct TableDraft {
     pub partitions: Vec<PartitionDraft>,
     /// All its objects' counts.
     pub stats: ObjectStats,
+    /// Column statistics of the rows of all its objects that were read.
+    pub figures: Option<RowStatistics>,
     /// SerDe parameters that restate the schema, from the last object's shape (the newest
     /// schema in a layout where names sort by time).
     pub schema_parameters: BTreeMap<String, String>,
@@ -625,19 +629,23 @@ impl Grouper<'_> {
             .fields
             .retain(|f| !keys.iter().any(|k| k.eq_ignore_ascii_case(&f.name)));
         let mut stats = ObjectStats::default();
+        let mut figures = Some(RowStatistics::default());
         let mut partitions = Vec::new();
         let mut table_schema_parameters = BTreeMap::new();
         for leaf in &partition_leaves {
             let mut leaf_stats = leaf.scan.unread;
+            let mut leaf_figures = Some(RowStatistics::default());
             let mut leaf_schemas = Vec::new();
             let mut schema_parameters = BTreeMap::new();
             for shape in leaf.scan.shapes.iter().filter(|s| s.format == format) {
                 leaf_stats.add(&shape.stats);
+                merge_figures(&mut leaf_figures, shape.figures.clone());
                 leaf_schemas.push(&shape.schema);
                 schema_parameters.clone_from(&shape.schema_parameters);
             }
             table_schema_parameters.clone_from(&schema_parameters);
             stats.add(&leaf_stats);
+            merge_figures(&mut figures, leaf_figures.clone());
             if depth == 0 {
                 continue;
             }
@@ -647,6 +655,7 @@ impl Grouper<'_> {
                 location: self.folder_url(leaf.path),
                 schema: typed_like(&own, &schema),
                 stats: leaf_stats,
+                figures: leaf_figures,
                 schema_parameters,
             });
         }
@@ -676,6 +685,7 @@ impl Grouper<'_> {
             partition_keys: keys,
             partitions,
             stats,
+            figures,
             schema_parameters: table_schema_parameters,
         });
     }
@@ -890,6 +900,7 @@ mod tests {
                 },
                 schema: schema(columns),
                 schema_parameters: BTreeMap::new(),
+                figures: None,
                 stats: ObjectStats {
                     objects: 1,
                     bytes: 10,
@@ -1078,6 +1089,7 @@ mod tests {
             partition_keys: Vec::new(),
             partitions: Vec::new(),
             stats: shape.stats,
+            figures: None,
             schema_parameters: BTreeMap::new(),
         }
     }
