@@ -1,27 +1,27 @@
-//! The HTTP application: the API routes, the OpenAPI document and its docs page, and the
-//! layers every request passes through.
+//! The composition root: the one place where the protocols' routers (REST from `api`, the
+//! Glue API from `glue`), the OpenAPI document and its docs page, `/metrics`, the shared
+//! state and the layers every request passes through are put together. No other module
+//! reaches up into this one.
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use lakecat_catalog::Catalog;
+use axum::routing::get;
+use lakecat_catalog::{Catalog, SqlStore};
 use lakecat_crawler::CrawlerService;
-
-use axum::http::HeaderName;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, ApiDoc, AppState};
+use crate::api::{self, ApiDoc};
 use crate::auth::Access;
-use crate::body_budget::BodyBudget;
+use crate::body_budget::{BodyBudget, MAX_BODY_BYTES};
+use crate::glue;
 use crate::metrics::Metrics;
-use lakecat_catalog::SqlStore;
-use std::sync::Arc;
-
-/// Largest request body accepted, in bytes; larger ones get a 413. Enough for a batch of
-/// 100 partitions or a table with Glue's largest parameter values.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+use crate::request_id::{REQUEST_ID, request_id};
+use crate::state::AppState;
 
 /// The OpenAPI document, as served at `/openapi.json` and committed at
 /// `openapi/openapi.json`.
@@ -72,48 +72,47 @@ pub fn app_with(settings: AppSettings) -> Router {
     let docs = SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi());
     let metrics = settings.metrics.clone();
     let access = Arc::new(settings.access);
-    api::router(AppState {
+    let state = AppState {
         catalog: settings.catalog,
         crawlers: settings.crawlers,
         metrics: settings.metrics,
         store: settings.store,
         access: access.clone(),
-    })
-    .merge(docs)
-    // Inside the routing, where the matched route is known.
-    .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
-    // Bodies are read within the server's budget, and only after the credentials check.
-    .layer(axum::middleware::from_fn_with_state(
-        BodyBudget::new(settings.max_body_memory),
-        crate::body_budget::hold,
-    ))
-    // Outside the routing, so that unknown paths need credentials too.
-    .layer(axum::middleware::from_fn_with_state(
-        access,
-        crate::auth::check,
-    ))
-    .layer(axum::middleware::from_fn_with_state(
-        settings.request_timeout,
-        crate::deadline::enforce,
-    ))
-    .layer(axum::middleware::from_fn_with_state(
-        metrics,
-        crate::metrics::track,
-    ))
-    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-    // Layers run outside in: the request id is set first, so the request's log span and the
-    // Glue API's `x-amzn-RequestId` carry it, and it is returned as `x-request-id`.
-    .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
-    .layer(TraceLayer::new_for_http().make_span_with(request_span))
-    .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
-}
-
-/// The header that carries a request's id, set from the client's when it sends one.
-static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// A request's id, as [`SetRequestIdLayer`] set it.
-pub(crate) fn request_id(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers.get(&REQUEST_ID).and_then(|v| v.to_str().ok())
+    };
+    api::router()
+        .merge(glue::router())
+        .route("/metrics", get(crate::metrics::serve))
+        .fallback(api::not_found)
+        // After the routes are merged: it applies to the routes there are.
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .with_state(state)
+        .merge(docs)
+        // Inside the routing, where the matched route is known.
+        .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
+        // Bodies are read within the server's budget, and only after the credentials check.
+        .layer(axum::middleware::from_fn_with_state(
+            BodyBudget::new(settings.max_body_memory),
+            crate::body_budget::hold,
+        ))
+        // Outside the routing, so that unknown paths need credentials too.
+        .layer(axum::middleware::from_fn_with_state(
+            access,
+            crate::auth::check,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeout,
+            crate::deadline::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Layers run outside in: the request id is set first, so the request's log span and the
+        // Glue API's `x-amzn-RequestId` carry it, and it is returned as `x-request-id`.
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }
 
 /// The log span of a request: its method, path (not the query, which may hold filter values

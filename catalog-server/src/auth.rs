@@ -1,12 +1,7 @@
-//! Access control: roles, bearer tokens for the REST API, and which role each request needs.
-//! The Glue-compatible API authenticates with SigV4 access keys instead (see `glue`), mapped
-//! to the same roles.
-//!
-//! Tokens are configured as SHA-256 digests, never as the tokens themselves: a leaked config
-//! file does not leak a credential. Tokens are random and long, so a fast digest is enough.
+//! Access control: roles, which role each request needs, and the check of a request's
+//! credentials (`credentials` keeps them: bearer tokens for the REST API, SigV4 access keys
+//! for the Glue-compatible API, mapped to the same roles).
 
-use std::collections::HashMap;
-use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -14,10 +9,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
+use crate::credentials::{AccessKeys, Tokens};
 use crate::error::ApiError;
-use crate::glue::AccessKeys;
 
 /// What a credential may do. Each role may do everything the ones before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,74 +50,6 @@ impl FromStr for Role {
     }
 }
 
-/// The SHA-256 digest of a token, in lower-case hex, as the configuration holds it.
-pub fn token_digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A new random token: 32 bytes from the operating system's generator, in hex.
-pub fn new_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    format!(
-        "lkc_{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
-}
-
-/// Bearer tokens, by digest, with their names and roles.
-#[derive(Clone, Default)]
-pub struct Tokens {
-    by_digest: HashMap<String, (String, Role)>,
-}
-
-impl fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.by_digest.values().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("Tokens").field("names", &names).finish()
-    }
-}
-
-impl Tokens {
-    /// Tokens from `NAME:ROLE:SHA256` entries separated by commas, the digest in hex (as
-    /// `lakecat token` prints it).
-    pub fn parse(text: &str) -> Result<Tokens, String> {
-        let mut tokens = Tokens::default();
-        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let mut parts = entry.split(':');
-            let (Some(name), Some(role), Some(digest), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return Err(format!(
-                    "token entry {:?}: expected NAME:ROLE:SHA256",
-                    entry.split(':').next().unwrap_or_default()
-                ));
-            };
-            let role: Role = role.parse().map_err(|e| format!("token {name}: {e}"))?;
-            let digest = digest.to_ascii_lowercase();
-            if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "token {name}: the digest must be 64 hex digits (a SHA-256; see `lakecat token`)"
-                ));
-            }
-            tokens.by_digest.insert(digest, (name.to_string(), role));
-        }
-        Ok(tokens)
-    }
-
-    /// Whether no token is configured.
-    pub fn is_empty(&self) -> bool {
-        self.by_digest.is_empty()
-    }
-
-    /// The name and role of a presented token.
-    fn find(&self, token: &str) -> Option<&(String, Role)> {
-        self.by_digest.get(&token_digest(token))
-    }
-}
-
 /// How requests are authenticated.
 #[derive(Debug, Clone, Default)]
 pub struct Access {
@@ -145,7 +71,7 @@ impl Access {
 
 /// The role a REST request needs, or `None` for what anyone may read: health, readiness and
 /// the API's documentation. The Glue API (`POST /`) checks its own credentials.
-pub fn required_role(method: &Method, path: &str) -> Option<Role> {
+pub(crate) fn required_role(method: &Method, path: &str) -> Option<Role> {
     let public = matches!(path, "/healthz" | "/readyz" | "/openapi.json")
         || path == "/docs"
         || path.starts_with("/docs/")
@@ -264,34 +190,6 @@ mod tests {
         ];
         for (method, path, role) in cases {
             assert_eq!(required_role(&method, path), role, "{method} {path}");
-        }
-    }
-
-    #[test]
-    fn tokens_are_configured_by_digest() {
-        let digest = token_digest("s3cret-token");
-        let tokens = Tokens::parse(&format!(
-            "ci:reader:{digest}, ops:ADMIN:{}",
-            token_digest("x")
-        ))
-        .unwrap();
-        assert_eq!(
-            tokens.find("s3cret-token"),
-            Some(&("ci".to_string(), Role::Reader))
-        );
-        assert_eq!(tokens.find("x").map(|t| t.1), Some(Role::Admin));
-        assert!(
-            tokens.find(&digest).is_none(),
-            "the digest itself is not a token"
-        );
-        assert!(!format!("{tokens:?}").contains(&digest));
-        for (bad, message) in [
-            ("ci:reader", "expected NAME:ROLE:SHA256"),
-            ("ci:owner:00", "unknown role \"owner\""),
-            ("ci:reader:abc", "64 hex digits"),
-        ] {
-            let error = Tokens::parse(bad).unwrap_err();
-            assert!(error.contains(message), "{bad}: {error}");
         }
     }
 }

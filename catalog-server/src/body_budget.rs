@@ -25,8 +25,11 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::sync::Semaphore;
 
-use crate::app::MAX_BODY_BYTES;
 use crate::error::ApiError;
+
+/// Largest request body accepted, in bytes; larger ones get a 413. Enough for a batch of
+/// 100 partitions or a table with Glue's largest parameter values.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// The default budget: four of the largest bodies, or hundreds of ordinary requests.
 pub(crate) const DEFAULT_BODY_MEMORY: usize = 64 * 1024 * 1024;
@@ -98,7 +101,7 @@ impl Refusal {
     fn for_request(request: &Request) -> Refusal {
         Refusal {
             glue_request_id: crate::glue::is_glue_request(request).then(|| {
-                crate::app::request_id(request.headers())
+                crate::request_id::request_id(request.headers())
                     .unwrap_or_default()
                     .to_string()
             }),

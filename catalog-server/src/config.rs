@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use lakecat_catalog::DEFAULT_DATABASE_URL;
 use lakecat_catalog::crawlers::service::RUN_LEASE;
 
-use crate::auth::{Access, Tokens};
-use crate::glue::AccessKeys;
+use crate::auth::Access;
+use crate::credentials::{AccessKeys, Tokens};
 use crate::http_server::ConnectionLimits;
 use lakecat_crawler::AllowedRoots;
 use serde::Deserialize;
@@ -186,7 +186,7 @@ impl ServeConfig {
             .max_body_memory_mib
             .or(file.max_body_memory_mib)
             .unwrap_or(crate::body_budget::DEFAULT_BODY_MEMORY / MIB);
-        let least = crate::app::MAX_BODY_BYTES / MIB;
+        let least = crate::body_budget::MAX_BODY_BYTES / MIB;
         if !(least..=MAX_BODY_MEMORY_MIB).contains(&max_body_memory_mib) {
             anyhow::bail!(
                 "max body memory: must be between {least} MiB (the largest request body) and \
@@ -328,7 +328,7 @@ mod tests {
         };
         let error = ServeConfig::resolve(open, FileConfig::default()).unwrap_err();
         assert!(error.to_string().contains("needs credentials"), "{error}");
-        let token = crate::auth::token_digest("t");
+        let token = crate::credentials::token_digest("t");
         let open_with_token = FileConfig {
             listen: Some("0.0.0.0:8088".into()),
             tokens: Some(format!("ops:admin:{token}")),

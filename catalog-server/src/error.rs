@@ -10,14 +10,14 @@ use utoipa::ToSchema;
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorResponse {
+pub(crate) struct ErrorResponse {
     /// The error.
     pub error: ErrorDetail,
 }
 
 /// What went wrong, for people and for programs.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// A stable code to act on: `INVALID_INPUT`, `INVALID_PAGE_TOKEN`, `NOT_FOUND`,
     /// `ALREADY_EXISTS`, `CONCURRENT_MODIFICATION`, `CRAWLER_RUNNING`, `CRAWLER_STOPPING`,
     /// `CRAWLER_NOT_RUNNING`, `PAYLOAD_TOO_LARGE`,
@@ -29,14 +29,14 @@ pub struct ErrorDetail {
 
 /// An error on its way to becoming a response.
 #[derive(Debug)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     status: StatusCode,
     detail: ErrorDetail,
 }
 
 impl ApiError {
     /// An error with an explicit status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             detail: ErrorDetail {
@@ -47,24 +47,14 @@ impl ApiError {
     }
 
     /// A 400 for a request the catalog cannot act on.
-    pub fn invalid(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "INVALID_INPUT", message)
     }
 
-    /// The status this error is sent with.
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
     /// The error's code and message, as sent.
-    pub fn detail(&self) -> &ErrorDetail {
+    pub(crate) fn detail(&self) -> &ErrorDetail {
         &self.detail
     }
-}
-
-/// The status and stable code of a catalog error: REST's rendering of its kind.
-pub fn classify(error: &CatalogError) -> (StatusCode, &'static str) {
-    rest_status(error.kind())
 }
 
 /// REST's status and stable code for each kind of error.
@@ -149,4 +139,4 @@ impl IntoResponse for ApiError {
 }
 
 /// The result of a handler.
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;

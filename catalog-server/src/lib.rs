@@ -1,18 +1,29 @@
-//! The lakecat catalog server: the REST API over the catalog service, its OpenAPI document,
-//! and the `lakecat` command line.
+//! The lakecat catalog server: the protocol adapters (the REST API with its OpenAPI document,
+//! the AWS Glue-compatible API) over the catalog and crawler services, assembled in `app`, and
+//! the `lakecat` command line's commands.
+//!
+//! The modules are private but for those the binary and the tests use; the contract is
+//! re-exported here.
 
-pub mod api;
-pub mod app;
-pub mod auth;
+mod api;
+mod app;
+mod auth;
 mod body_budget;
 pub mod config;
 pub mod crawl_command;
-pub mod deadline;
-pub mod error;
+mod credentials;
+mod deadline;
+mod error;
 mod glue;
 pub mod http_server;
-pub mod metrics;
+mod metrics;
+mod request_id;
 pub mod serve;
+mod state;
 
 pub use app::{AppSettings, app, app_with, openapi_json};
-pub use glue::AccessKeys;
+pub use auth::{Access, Role};
+pub use body_budget::MAX_BODY_BYTES;
+pub use credentials::{AccessKeys, Tokens, new_token, token_digest};
+pub use deadline::DEFAULT_REQUEST_TIMEOUT;
+pub use metrics::Metrics;

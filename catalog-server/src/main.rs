@@ -315,17 +315,17 @@ async fn run(cli: Cli) -> Result<u8> {
             lakecat_server::crawl_command::run(command).await
         }
         Command::Token { name, role } => {
-            let role: lakecat_server::auth::Role =
+            let role: lakecat_server::Role =
                 role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
             if name.is_empty() || name.contains([':', ',']) {
                 anyhow::bail!("--name must be non-empty, without ':' or ','");
             }
-            let token = lakecat_server::auth::new_token();
+            let token = lakecat_server::new_token();
             println!("token (give it to the client; it is not stored): {token}");
             println!(
                 "server entry (tokens / LAKECAT_TOKENS): {name}:{}:{}",
                 role.as_str(),
-                lakecat_server::auth::token_digest(&token)
+                lakecat_server::token_digest(&token)
             );
             Ok(0)
         }

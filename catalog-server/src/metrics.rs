@@ -203,7 +203,7 @@ impl Metrics {
 
 /// The route label of requests answered before routing: unknown paths and refused
 /// credentials.
-pub const UNMATCHED_ROUTE: &str = "unmatched";
+pub(crate) const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// Where the routing notes the matched route template for [`track`], which runs outside
 /// it. A slot rather than a response extension, so that a request cut off by its deadline
@@ -262,7 +262,7 @@ pub(crate) async fn note_route(request: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`.
-pub(crate) async fn serve(State(state): State<crate::api::AppState>) -> Response {
+pub(crate) async fn serve(State(state): State<crate::state::AppState>) -> Response {
     let text = state
         .metrics
         .render(state.store.as_deref(), state.crawlers.running_here());

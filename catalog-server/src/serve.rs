@@ -9,9 +9,9 @@ use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
 use lakecat_crawler::{CrawlerService, Scheduler};
 use tokio::net::TcpListener;
 
-use crate::app::AppSettings;
 use crate::config::{ServeConfig, redact_url};
 use crate::metrics::Metrics;
+use crate::{AppSettings, app_with};
 
 /// How long a shutting-down server waits for running crawls to stop.
 const CRAWL_STOP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
@@ -59,7 +59,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
 
     crate::http_server::serve(
         listener,
-        crate::app_with(AppSettings {
+        app_with(AppSettings {
             catalog,
             crawlers: crawlers.clone(),
             metrics,

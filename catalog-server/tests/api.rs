@@ -29,7 +29,7 @@ async fn test_app_with_roots(roots: lakecat_crawler::AllowedRoots) -> TestApp {
 /// An application on a fresh SQLite store with these crawl roots and access rules.
 async fn test_app_with(
     roots: lakecat_crawler::AllowedRoots,
-    access: lakecat_server::auth::Access,
+    access: lakecat_server::Access,
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
@@ -51,7 +51,7 @@ async fn test_app_with(
             metrics: Default::default(),
             store: Some(store),
             access,
-            request_timeout: lakecat_server::deadline::DEFAULT_REQUEST_TIMEOUT,
+            request_timeout: lakecat_server::DEFAULT_REQUEST_TIMEOUT,
             max_body_memory: 64 << 20,
         }),
         _dir: dir,
@@ -303,7 +303,7 @@ async fn malformed_bodies_are_client_errors() {
 
     let huge = format!(
         "{{\"name\": \"{}\"}}",
-        "x".repeat(lakecat_server::app::MAX_BODY_BYTES)
+        "x".repeat(lakecat_server::MAX_BODY_BYTES)
     );
     let (status, body) = t.raw(request(&huge, Some("application/json"))).await;
     let body: Value = serde_json::from_slice(&body).unwrap();
@@ -1122,7 +1122,7 @@ async fn every_response_carries_its_request_id() {
 
 #[tokio::test]
 async fn each_role_may_do_exactly_what_it_should() {
-    use lakecat_server::auth::{Access, Tokens, token_digest};
+    use lakecat_server::{Access, Tokens, token_digest};
     let tokens = Tokens::parse(&format!(
         "r:reader:{},e:editor:{},a:admin:{}",
         token_digest("reader-token"),

@@ -12,14 +12,14 @@ use crate::error::{ApiError, ApiResult, ErrorResponse};
 /// The path of a classifier.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
-pub struct ClassifierPath {
+pub(crate) struct ClassifierPath {
     /// Classifier name.
     pub classifier: String,
 }
 
 /// A page of classifiers.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ClassifierList {
+pub(crate) struct ClassifierList {
     /// Classifiers, by name.
     pub classifiers: Vec<ClassifierRecord>,
     /// Pass as `page_token` for the next page; absent on the last page.

@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult, ErrorResponse};
 /// The path of a crawler.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
-pub struct CrawlerPath {
+pub(crate) struct CrawlerPath {
     /// Crawler name.
     pub crawler: String,
 }
@@ -20,7 +20,7 @@ pub struct CrawlerPath {
 /// The path of a crawl run.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
-pub struct RunPath {
+pub(crate) struct RunPath {
     /// Crawler name.
     pub crawler: String,
     /// Run id.
@@ -30,14 +30,14 @@ pub struct RunPath {
 /// Optimistic concurrency for updates.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct VersionParams {
+pub(crate) struct VersionParams {
     /// Fail with 409 unless the crawler is at this version.
     pub expected_version: Option<i64>,
 }
 
 /// A page of crawlers.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CrawlerList {
+pub(crate) struct CrawlerList {
     /// Crawlers, by name.
     pub crawlers: Vec<Crawler>,
     /// Pass as `page_token` for the next page; absent on the last page.
@@ -47,7 +47,7 @@ pub struct CrawlerList {
 
 /// A page of crawl runs.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RunList {
+pub(crate) struct RunList {
     /// Runs, newest first.
     pub runs: Vec<CrawlRunSummary>,
     /// Pass as `page_token` for the next page; absent on the last page.

@@ -11,7 +11,7 @@ use crate::error::{ApiResult, ErrorResponse};
 
 /// A page of databases.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DatabaseList {
+pub(crate) struct DatabaseList {
     /// Databases, by name.
     pub databases: Vec<Database>,
     /// Pass as `page_token` for the next page; absent on the last page.

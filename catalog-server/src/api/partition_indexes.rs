@@ -12,7 +12,7 @@ use crate::error::{ApiResult, ErrorResponse};
 
 /// A table's partition indexes.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PartitionIndexList {
+pub(crate) struct PartitionIndexList {
     /// The indexes, oldest first (at most three).
     pub partition_indexes: Vec<PartitionIndex>,
 }
@@ -20,7 +20,7 @@ pub struct PartitionIndexList {
 /// The path of a partition index.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
-pub struct PartitionIndexPath {
+pub(crate) struct PartitionIndexPath {
     /// Database name.
     pub database: String,
     /// Table name.

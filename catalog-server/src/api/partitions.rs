@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult, ErrorDetail, ErrorResponse};
 /// What to list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PartitionListParams {
+pub(crate) struct PartitionListParams {
     /// A Glue GetPartitions filter, for example `year = '2024' AND month IN ('01', '02')`:
     /// `= <> < > <= >=`, `AND`, `OR`, `NOT`, `IN`, `BETWEEN`, `LIKE`, `IS [NOT] NULL`, with
     /// values compared by the partition key's declared type.
@@ -37,7 +37,7 @@ pub struct PartitionListParams {
 
 /// A page of partitions.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PartitionList {
+pub(crate) struct PartitionList {
     /// Partitions, in a stable order.
     pub partitions: Vec<Partition>,
     /// Pass as `page_token` for the next page; absent on the last page.
@@ -48,7 +48,7 @@ pub struct PartitionList {
 /// Partitions to create.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BatchCreatePartitionsRequest {
+pub(crate) struct BatchCreatePartitionsRequest {
     /// At most 100 partitions.
     pub partitions: Vec<PartitionInput>,
 }
@@ -56,14 +56,14 @@ pub struct BatchCreatePartitionsRequest {
 /// Partitions to delete.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BatchDeletePartitionsRequest {
+pub(crate) struct BatchDeletePartitionsRequest {
     /// At most 25 lists of partition values.
     pub partition_values: Vec<Vec<String>>,
 }
 
 /// A partition that failed in a batch.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PartitionError {
+pub(crate) struct PartitionError {
     /// The partition's values.
     pub values: Vec<String>,
     /// Why it failed.
@@ -72,7 +72,7 @@ pub struct PartitionError {
 
 /// The outcome of a batch: the items that failed; the others succeeded together.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchPartitionsResponse {
+pub(crate) struct BatchPartitionsResponse {
     /// Failed items.
     pub errors: Vec<PartitionError>,
 }
@@ -90,7 +90,7 @@ fn batch_response(failures: Vec<PartitionFailure>) -> Json<BatchPartitionsRespon
 
 /// The partition values addressed by the request's path: the segments after
 /// `/partitions/`, percent-decoded one by one (so that `%2F` stays inside its value).
-fn values_from_path(uri: &OriginalUri) -> Result<Vec<String>, ApiError> {
+pub(super) fn values_from_path(uri: &OriginalUri) -> Result<Vec<String>, ApiError> {
     const PREFIX_SEGMENTS: usize = 7; // "", v1, databases, {db}, tables, {table}, partitions
     uri.path()
         .split('/')

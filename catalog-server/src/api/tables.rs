@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult, ErrorDetail, ErrorResponse};
 
 /// A page of tables.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TableList {
+pub(crate) struct TableList {
     /// Tables, by name.
     pub tables: Vec<Table>,
     /// Pass as `page_token` for the next page; absent on the last page.
@@ -21,7 +21,7 @@ pub struct TableList {
 
 /// A page of table versions.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TableVersionList {
+pub(crate) struct TableVersionList {
     /// Versions, newest first.
     pub table_versions: Vec<TableVersion>,
     /// Pass as `page_token` for the next page; absent on the last page.
@@ -32,7 +32,7 @@ pub struct TableVersionList {
 /// How to update a table.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct UpdateTableParams {
+pub(crate) struct UpdateTableParams {
     /// Update only if the table is still at this version; otherwise 409
     /// `CONCURRENT_MODIFICATION` and nothing changes.
     pub version_id: Option<String>,
@@ -44,14 +44,14 @@ pub struct UpdateTableParams {
 /// Table versions to delete.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BatchDeleteTableVersionsRequest {
+pub(crate) struct BatchDeleteTableVersionsRequest {
     /// Version ids, at most 100.
     pub version_ids: Vec<String>,
 }
 
 /// A version that could not be deleted.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TableVersionError {
+pub(crate) struct TableVersionError {
     /// The version id.
     pub version_id: String,
     /// Why.
@@ -60,7 +60,7 @@ pub struct TableVersionError {
 
 /// The outcome of a batch delete of versions.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchDeleteTableVersionsResponse {
+pub(crate) struct BatchDeleteTableVersionsResponse {
     /// The versions that could not be deleted; the others were.
     pub errors: Vec<TableVersionError>,
 }

@@ -12,7 +12,7 @@ use super::shapes::{
     PartitionIndexDescriptor, PartitionInput, PartitionValueList, Table, TableInput,
 };
 use super::{page, required};
-use crate::api::AppState;
+use crate::state::AppState;
 
 /// Most tables in one BatchDeleteTable (Glue's limit).
 const MAX_BATCH_DELETE_TABLES: usize = 100;

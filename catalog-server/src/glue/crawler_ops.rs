@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::error::GlueError;
 use super::page;
 use super::shapes::epoch;
-use crate::api::AppState;
+use crate::state::AppState;
 
 use super::operations::Reply;
 
@@ -219,6 +219,8 @@ fn parse_configuration(text: &str) -> Result<CrawlerConfiguration, GlueError> {
 fn configuration_json(configuration: &CrawlerConfiguration) -> Option<String> {
     let glue_part = CrawlerConfiguration {
         content_validation: Default::default(),
+        column_statistics: Default::default(),
+        refresh_user_statistics: false,
         ..*configuration
     };
     if glue_part == CrawlerConfiguration::default() {
@@ -365,10 +367,12 @@ fn crawler_input(
         };
     }
     if let Some(configuration) = req.configuration.filter(|c| !c.is_empty()) {
-        let content_validation = input.configuration.content_validation;
+        let kept = input.configuration;
         input.configuration = CrawlerConfiguration {
-            // A lakecat setting Glue's JSON cannot carry: a Glue client's update keeps it.
-            content_validation,
+            // lakecat settings Glue's JSON cannot carry: a Glue client's update keeps them.
+            content_validation: kept.content_validation,
+            column_statistics: kept.column_statistics,
+            refresh_user_statistics: kept.refresh_user_statistics,
             ..parse_configuration(&configuration)?
         };
     }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::shapes::{CATALOG_ID, epoch};
 use super::{page, required};
-use crate::api::AppState;
+use crate::state::AppState;
 
 use super::operations::Reply;
 

@@ -17,12 +17,13 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, http};
+use axum::routing::post;
+use axum::{Extension, Router, http};
 use serde::de::DeserializeOwned;
 
-use crate::api::AppState;
+use crate::credentials::AccessKeys;
+use crate::state::AppState;
 pub(crate) use error::GlueError;
-pub use sigv4::AccessKeys;
 use sigv4::PendingSignature;
 
 /// Whether a request is for the Glue API: `POST /`.
@@ -30,9 +31,14 @@ pub(crate) fn is_glue_request<B>(request: &http::Request<B>) -> bool {
     request.method() == Method::POST && request.uri().path() == "/"
 }
 
-/// The request's id (see `app`), returned in `x-amzn-RequestId` as AWS does.
+/// The Glue API's route: AWS JSON 1.1 on `POST /`, the operation in `X-Amz-Target`.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/", post(handle))
+}
+
+/// The request's id (see `request_id`), returned in `x-amzn-RequestId` as AWS does.
 fn request_id_of(headers: &HeaderMap) -> String {
-    crate::app::request_id(headers)
+    crate::request_id::request_id(headers)
         .map(str::to_string)
         .unwrap_or_else(lakecat_catalog::id::random_uuid)
 }
@@ -81,7 +87,7 @@ pub(crate) fn page(
 }
 
 /// `POST /`: one Glue operation.
-pub(crate) async fn handle(
+async fn handle(
     State(state): State<AppState>,
     method: Method,
     uri: Uri,

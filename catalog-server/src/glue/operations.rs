@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::error::GlueError;
 use super::parse;
 use super::{account_ops, catalog_ops, crawler_ops, function_ops, tag_ops};
-use crate::api::AppState;
 use crate::auth::Role;
+use crate::state::AppState;
 
 /// What an operation answers: its response body, or a Glue error.
 pub(super) type Reply = Result<Value, GlueError>;

@@ -7,8 +7,6 @@
 //! `UnrecognizedClientException` for an unknown key, `InvalidSignatureException` for a
 //! signature that does not match or has expired.
 
-use std::collections::HashMap;
-
 use axum::http::{HeaderMap, Method, Uri};
 use chrono::{NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -16,62 +14,12 @@ use sha2::{Digest, Sha256};
 
 use super::error::GlueError;
 use crate::auth::Role;
+use crate::credentials::AccessKeys;
 
 /// How far a request's `X-Amz-Date` may be from the server's clock, as AWS allows.
 const MAX_CLOCK_SKEW_MINUTES: i64 = 15;
 
-/// The access keys accepted, by access key id.
-#[derive(Clone, Default)]
-pub struct AccessKeys {
-    /// Secret and role by access key id.
-    secrets: HashMap<String, (String, Role)>,
-}
-
-impl std::fmt::Debug for AccessKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Secrets never reach logs, even in debug output.
-        f.debug_struct("AccessKeys")
-            .field("access_key_ids", &self.secrets.keys().collect::<Vec<_>>())
-            .finish()
-    }
-}
-
 impl AccessKeys {
-    /// Keys from `ACCESS_KEY_ID:SECRET[:ROLE]` entries separated by commas. A key without a
-    /// role is an admin's.
-    pub fn parse(text: &str) -> Result<AccessKeys, String> {
-        let mut secrets = HashMap::new();
-        for entry in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let mut parts = entry.split(':');
-            let (Some(id), Some(secret), role, None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return Err(
-                    "access keys must be ACCESS_KEY_ID:SECRET[:ROLE] entries separated by commas"
-                        .to_string(),
-                );
-            };
-            if id.is_empty() || secret.is_empty() {
-                return Err(
-                    "access keys must be ACCESS_KEY_ID:SECRET[:ROLE] entries separated by commas"
-                        .to_string(),
-                );
-            }
-            // The message names the key id, never the secret.
-            let role = match role {
-                Some(role) => role.parse().map_err(|e| format!("access key {id}: {e}"))?,
-                None => Role::Admin,
-            };
-            secrets.insert(id.to_string(), (secret.to_string(), role));
-        }
-        Ok(AccessKeys { secrets })
-    }
-
-    /// Whether any key is configured (verification is on).
-    pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
-    }
-
     /// Checks what a request's headers alone can show, before its body is read: a
     /// signature for a known key, a fresh `X-Amz-Date`, and signed headers that cover
     /// `host` and every `x-amz-*` header sent. When the request declares its payload's hash
@@ -94,7 +42,7 @@ impl AccessKeys {
                  SignedHeaders and Signature",
             )
         })?;
-        let (secret, role) = self.secrets.get(parts.access_key_id).ok_or_else(|| {
+        let (secret, role) = self.secret(parts.access_key_id).ok_or_else(|| {
             GlueError::auth(
                 "UnrecognizedClientException",
                 "The security token included in the request is invalid.",
@@ -128,8 +76,8 @@ impl AccessKeys {
         }
         let pending = PendingSignature {
             access_key_id: parts.access_key_id.to_string(),
-            secret: secret.clone(),
-            role: *role,
+            secret: secret.to_string(),
+            role,
             amz_date: amz_date.to_string(),
             scope: parts.scope.to_string(),
             signed_headers: parts.signed_headers.iter().map(|h| h.to_string()).collect(),
@@ -448,7 +396,10 @@ mod tests {
             "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n{}",
             hex(&Sha256::digest(canonical.as_bytes()))
         );
-        let (secret, _) = &keys.secrets["AKIDEXAMPLE"];
+        let secret = keys
+            .secret("AKIDEXAMPLE")
+            .map(|(secret, _)| secret)
+            .unwrap_or_default();
         let mut key = format!("AWS4{secret}").into_bytes();
         for part in ["20150830", "us-east-1", "service", "aws4_request"] {
             key = hmac(&key, part.as_bytes());
@@ -651,21 +602,5 @@ mod tests {
             .verify_declared(&Method::POST, &Uri::from_static("/"), &headers)
             .map_err(|e| e.kind());
         assert_eq!(refused, Err("InvalidSignatureException"));
-    }
-
-    #[test]
-    fn key_lists_parse_and_never_print_secrets() {
-        let keys = AccessKeys::parse("a:one, b:two:reader").unwrap_or_default();
-        assert_eq!(keys.secrets.len(), 2);
-        assert_eq!(keys.secrets["a"].1, Role::Admin);
-        assert_eq!(keys.secrets["b"].1, Role::Reader);
-        let shown = format!("{keys:?}");
-        assert!(!shown.contains("one") && !shown.contains("two"), "{shown}");
-        assert!(AccessKeys::parse("nosecret").is_err());
-        let bad_role = AccessKeys::parse("c:three:owner").unwrap_err();
-        assert!(
-            bad_role.contains("access key c") && !bad_role.contains("three"),
-            "{bad_role}"
-        );
     }
 }

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::GlueError;
-use crate::api::AppState;
 use crate::auth::Role;
+use crate::state::AppState;
 
 use super::operations::Reply;
 
