@@ -769,6 +769,78 @@ async fn partition_indexes() {
     );
 }
 
+#[tokio::test]
+async fn a_table_is_created_with_its_partition_indexes_or_not_at_all() {
+    let t = test_app().await;
+    let (status, _) = t.post("/v1/databases", json!({"name": "sales"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let tables = "/v1/databases/sales/tables";
+    let with_indexes = |name: &str, indexes: Value| {
+        let mut table = orders_table();
+        table["name"] = name.into();
+        table["partition_indexes"] = indexes;
+        table
+    };
+
+    let (status, body) = t
+        .post(
+            tables,
+            with_indexes("orders", json!([{"name": "by_hour", "keys": ["hour"]}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.get("partition_indexes").is_none(), "{body}");
+    let (status, body) = t.get(&format!("{tables}/orders/partition-indexes")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["partition_indexes"][0]["name"], "by_hour", "{body}");
+
+    // Each refusal names its problem, and leaves no table behind.
+    for (name, indexes, status, error_code, words) in [
+        (
+            "bad_key",
+            json!([{"name": "x", "keys": ["minute"]}]),
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            "minute is not a partition key",
+        ),
+        (
+            "crowded",
+            json!([
+                {"name": "a", "keys": ["year"]}, {"name": "b", "keys": ["hour"]},
+                {"name": "c", "keys": ["year", "hour"]}, {"name": "d", "keys": ["hour", "year"]},
+            ]),
+            StatusCode::BAD_REQUEST,
+            "LIMIT_EXCEEDED",
+            "at most 3 partition indexes",
+        ),
+        (
+            "twice",
+            json!([{"name": "a", "keys": ["year"]}, {"name": "a", "keys": ["hour"]}]),
+            StatusCode::CONFLICT,
+            "ALREADY_EXISTS",
+            "partition index sales.twice.a",
+        ),
+        (
+            "malformed",
+            json!([{"name": "a"}]),
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            "keys",
+        ),
+    ] {
+        let (got, body) = t.post(tables, with_indexes(name, indexes)).await;
+        assert_eq!((got, code(&body)), (status, error_code), "{name}: {body}");
+        assert!(message(&body).contains(words), "{name}: {body}");
+        let (got, _) = t.get(&format!("{tables}/{name}")).await;
+        assert_eq!(got, StatusCode::NOT_FOUND, "{name} was left behind");
+    }
+    // The table's own members are still checked strictly.
+    let mut unknown = with_indexes("strict", json!([]));
+    unknown["partition_index"] = json!([]);
+    let (status, body) = t.post(tables, unknown).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
 async fn wait_until_ready(t: &TestApp, crawler: &str) -> Value {
     for _ in 0..500 {
         let (status, body) = t.get(&format!("/v1/crawlers/{crawler}")).await;

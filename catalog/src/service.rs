@@ -157,9 +157,38 @@ impl Catalog {
 
     /// Creates a table.
     pub async fn create_table(&self, database: &str, input: TableInput) -> Result<Table> {
+        self.create_table_with_indexes(database, input, Vec::new())
+            .await
+    }
+
+    /// Creates a table with its partition indexes (at most three), atomically: when an index
+    /// is refused (a key that is not a string or whole-number partition key, a taken name),
+    /// no table is created.
+    pub async fn create_table_with_indexes(
+        &self,
+        database: &str,
+        input: TableInput,
+        indexes: Vec<PartitionIndexInput>,
+    ) -> Result<Table> {
         let input = validate::table_input(input)?;
+        if indexes.len() > validate::MAX_PARTITION_INDEXES {
+            return Err(Error::LimitExceeded(format!(
+                "partition_indexes: at most {} partition indexes per table (got {})",
+                validate::MAX_PARTITION_INDEXES,
+                indexes.len()
+            )));
+        }
+        let indexes = indexes
+            .into_iter()
+            .map(|index| {
+                let index = validate::partition_index_input(index)?;
+                // Checked here too, so that a bad index is refused before the transaction.
+                validate::partition_index_keys(&index, &input.partition_keys)?;
+                Ok(index)
+            })
+            .collect::<Result<Vec<_>>>()?;
         self.store
-            .create_table(&database.to_lowercase(), &input)
+            .create_table(&database.to_lowercase(), &input, &indexes)
             .await
     }
 

@@ -10,11 +10,11 @@ use async_trait::async_trait;
 
 use crate::error::{Error, Result};
 use crate::functions::{Function, FunctionInput};
-use crate::statistics::{ColumnStatistics, CrawledStatistics, StatisticsScope};
 use crate::model::{
     Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
     TableInput, TableVersion,
 };
+use crate::statistics::{ColumnStatistics, CrawledStatistics, StatisticsScope};
 use crate::tags::{Tagged, Tags};
 
 /// One page of a listing.
@@ -152,8 +152,14 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     /// Deletes a database with all its tables, versions and partitions.
     async fn delete_database(&self, name: &str) -> Result<()>;
 
-    /// Creates a table at version "0".
-    async fn create_table(&self, database: &str, input: &TableInput) -> Result<Table>;
+    /// Creates a table at version "0" with its partition indexes, in one transaction: when
+    /// an index cannot be created, neither is the table.
+    async fn create_table(
+        &self,
+        database: &str,
+        input: &TableInput,
+        indexes: &[PartitionIndexInput],
+    ) -> Result<Table>;
     /// Reads a table.
     async fn get_table(&self, database: &str, name: &str) -> Result<Table>;
     /// Lists a database's tables by name, after `after`.

@@ -12,7 +12,11 @@ use lakecat_catalog::{
 };
 use support::TestCatalog;
 
-conformance!(partition_index_rules, indexes_serve_filters_on_later_keys);
+conformance!(
+    partition_index_rules,
+    indexes_serve_filters_on_later_keys,
+    a_table_and_its_indexes_are_created_together,
+);
 
 fn key(name: &str, type_name: &str) -> Column {
     Column {
@@ -316,4 +320,98 @@ async fn indexes_serve_filters_on_later_keys(t: &TestCatalog) {
         .await
         .unwrap();
     assert!(!fresh.contains("partitions_ix_"), "plan:\n{fresh}");
+}
+
+/// A table created with partition indexes gets them all, or, when one is refused, is not
+/// created at all: the table and its indexes are one transaction.
+async fn a_table_and_its_indexes_are_created_together(t: &TestCatalog) {
+    setup(t).await;
+    let c = &t.catalog;
+    let named = |name: &str| TableInput {
+        name: name.into(),
+        ..events_table()
+    };
+
+    let created = c
+        .create_table_with_indexes(
+            "lake",
+            named("indexed"),
+            vec![
+                index("by_region", &["region"]),
+                index("by_month", &["month"]),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.name, "indexed");
+    let names: Vec<String> = c
+        .list_partition_indexes("lake", "indexed")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|index| index.name)
+        .collect();
+    assert_eq!(names, ["by_region", "by_month"]);
+
+    // Refused inside the transaction, after the table's row was written: two indexes of
+    // one name.
+    let error = c
+        .create_table_with_indexes(
+            "lake",
+            named("twice"),
+            vec![
+                index("by_region", &["region"]),
+                index("by_region", &["year"]),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::AlreadyExists {
+                entity: Entity::PartitionIndex,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // Refused before it: a key that cannot be indexed, and too many indexes.
+    let error = c
+        .create_table_with_indexes("lake", named("by_date"), vec![index("by_day", &["day"])])
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
+    let four = ["year", "month", "region", "year"]
+        .iter()
+        .enumerate()
+        .map(|(i, key)| index(&format!("ix{i}"), &[key]))
+        .collect();
+    let error = c
+        .create_table_with_indexes("lake", named("crowded"), four)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::LimitExceeded(_)), "{error:?}");
+
+    for refused in ["twice", "by_date", "crowded"] {
+        let error = c.get_table("lake", refused).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::NotFound {
+                    entity: Entity::Table,
+                    ..
+                }
+            ),
+            "{refused}: {error:?}"
+        );
+    }
+    // The name is free: nothing of the refused table stayed behind.
+    c.create_table("lake", named("twice")).await.unwrap();
+    assert!(
+        c.list_partition_indexes("lake", "twice")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

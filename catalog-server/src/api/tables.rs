@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use lakecat_catalog::{Table, TableInput, TableVersion, UpdateTableOptions};
+use lakecat_catalog::{PartitionIndexInput, Table, TableInput, TableVersion, UpdateTableOptions};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -89,27 +89,62 @@ pub(super) async fn list_tables(
     }))
 }
 
-/// Creates a table at version "0".
+/// A table to create, with the partition indexes to create with it.
+#[derive(Debug, Deserialize, ToSchema)]
+// Read through a map rather than with `flatten`, which would lose the table's refusal of
+// unknown members (a misspelt member must be a 400, not silently dropped).
+#[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
+pub(crate) struct CreateTableRequest {
+    /// The table.
+    #[serde(flatten)]
+    pub(crate) table: TableInput,
+    /// Partition indexes (at most three), created in the same transaction as the table: when
+    /// one is refused, the table is not created either.
+    #[serde(default)]
+    pub(crate) partition_indexes: Vec<PartitionIndexInput>,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for CreateTableRequest {
+    type Error = serde_json::Error;
+
+    fn try_from(
+        mut members: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, serde_json::Error> {
+        let partition_indexes = match members.remove("partition_indexes") {
+            Some(indexes) => serde_json::from_value(indexes)?,
+            None => Vec::new(),
+        };
+        Ok(CreateTableRequest {
+            table: serde_json::from_value(serde_json::Value::Object(members))?,
+            partition_indexes,
+        })
+    }
+}
+
+/// Creates a table at version "0", with its partition indexes.
 #[utoipa::path(
     post,
     path = "/v1/databases/{database}/tables",
     tag = "tables",
     params(DatabasePath),
-    request_body = TableInput,
+    request_body = CreateTableRequest,
     responses(
         (status = 201, body = Table),
-        (status = 400, description = "Invalid input", body = ErrorResponse),
+        (status = 400, description = "Invalid input, or more than three partition indexes", body = ErrorResponse),
         (status = 404, description = "No such database", body = ErrorResponse),
-        (status = 409, description = "The table exists", body = ErrorResponse),
+        (status = 409, description = "The table exists, or two indexes share a name", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
     )
 )]
 pub(super) async fn create_table(
     State(state): State<AppState>,
     Path(DatabasePath { database }): Path<DatabasePath>,
-    Json(input): Json<TableInput>,
+    Json(request): Json<CreateTableRequest>,
 ) -> ApiResult<(StatusCode, Json<Table>)> {
-    let table = state.catalog.create_table(&database, input).await?;
+    let table = state
+        .catalog
+        .create_table_with_indexes(&database, request.table, request.partition_indexes)
+        .await?;
     Ok((StatusCode::CREATED, Json(table)))
 }
 

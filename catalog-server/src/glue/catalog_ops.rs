@@ -1,7 +1,7 @@
 //! Glue's Data Catalog operations: databases, tables, table versions and partitions, each a
 //! thin translation between Glue's shapes and the catalog service.
 
-use lakecat_catalog::{Error as CatalogError, PartitionListRequest, UpdateTableOptions, validate};
+use lakecat_catalog::{Error as CatalogError, PartitionListRequest, UpdateTableOptions};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -120,35 +120,16 @@ pub(super) struct CreateTableRequest {
     partition_indexes: Vec<PartitionIndex>,
 }
 
-/// `CreateTable`, with the table's partition indexes. The indexes are checked against the
-/// table's partition keys before the table is created, so a bad index creates nothing.
+/// `CreateTable`, with the table's partition indexes, in one transaction: a refused index
+/// creates nothing.
 pub(super) async fn create_table(state: &AppState, req: CreateTableRequest) -> Reply {
     let database = required("DatabaseName", &req.database_name)?;
     required("TableInput.Name", &req.table_input.name)?;
-    let input: lakecat_catalog::TableInput = req.table_input.into();
-    if req.partition_indexes.len() > validate::MAX_PARTITION_INDEXES {
-        return Err(GlueError::new(
-            "ResourceNumberLimitExceededException",
-            format!(
-                "PartitionIndexes: at most {} partition indexes per table (got {})",
-                validate::MAX_PARTITION_INDEXES,
-                req.partition_indexes.len()
-            ),
-        ));
-    }
-    let mut indexes = Vec::with_capacity(req.partition_indexes.len());
-    for index in req.partition_indexes {
-        let index = validate::partition_index_input(index.into())?;
-        validate::partition_index_keys(&index, &input.partition_keys)?;
-        indexes.push(index);
-    }
-    let table = state.catalog.create_table(database, input).await?;
-    for index in indexes {
-        state
-            .catalog
-            .create_partition_index(database, &table.name, index)
-            .await?;
-    }
+    let indexes = req.partition_indexes.into_iter().map(Into::into).collect();
+    state
+        .catalog
+        .create_table_with_indexes(database, req.table_input.into(), indexes)
+        .await?;
     Ok(json!({}))
 }
 

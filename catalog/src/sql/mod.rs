@@ -437,8 +437,23 @@ impl CatalogStore for SqlStore {
         Ok(())
     }
 
-    async fn create_table(&self, database: &str, input: &TableInput) -> Result<Table> {
-        tables::create(&self.writer, database, input).await
+    async fn create_table(
+        &self,
+        database: &str,
+        input: &TableInput,
+        indexes: &[PartitionIndexInput],
+    ) -> Result<Table> {
+        let mut tx = self.writer.begin().await?;
+        let table = tables::create_in(&mut tx, database, input).await?;
+        for index in indexes {
+            partition_indexes::create_in(&mut tx, database, &table.name, index).await?;
+        }
+        tx.commit().await?;
+        if !indexes.is_empty() {
+            // The planner chooses the new indexes only once it has statistics for them.
+            self.analyze().await?;
+        }
+        Ok(table)
     }
 
     async fn get_table(&self, database: &str, name: &str) -> Result<Table> {

@@ -38,13 +38,6 @@ pub(super) async fn fetch(
     }
 }
 
-pub(super) async fn create(pool: &AnyPool, database: &str, input: &TableInput) -> Result<Table> {
-    let mut tx = pool.begin().await?;
-    let table = create_in(&mut tx, database, input).await?;
-    tx.commit().await?;
-    Ok(table)
-}
-
 /// Creates a table inside the caller's transaction.
 pub(super) async fn create_in(
     tx: &mut AnyConnection,
