@@ -310,6 +310,18 @@ async fn databases_and_tables() {
         deleted["Errors"][0]["ErrorDetail"]["ErrorCode"],
         "EntityNotFoundException"
     );
+    // The catalog service holds the batch's limits, for every protocol.
+    let too_many: Vec<String> = (0..101).map(|i| format!("t{i}")).collect();
+    for names in [json!([]), json!(too_many)] {
+        let message = g
+            .fails(
+                "BatchDeleteTable",
+                json!({"DatabaseName": "sales", "TablesToDelete": names}),
+                "InvalidInputException",
+            )
+            .await;
+        assert!(message.starts_with("tables: "), "{message}");
+    }
 }
 
 #[tokio::test]
@@ -425,6 +437,14 @@ async fn partitions() {
         updated["Errors"][0]["PartitionValueList"],
         json!(["1999", "1"])
     );
+    let message = g
+        .fails(
+            "BatchUpdatePartition",
+            json!({"DatabaseName": "sales", "TableName": "orders", "Entries": []}),
+            "InvalidInputException",
+        )
+        .await;
+    assert_eq!(message, "entries: must not be empty");
     let one = g
         .ok(
             "GetPartition",

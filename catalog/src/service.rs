@@ -31,6 +31,10 @@ pub const MAX_BATCH_GET_PARTITIONS: usize = 1000;
 pub const MAX_BATCH_DELETE_PARTITIONS: usize = 25;
 /// Most table versions in one batch delete (Glue's limit).
 pub const MAX_BATCH_DELETE_VERSIONS: usize = 100;
+/// Most tables in one batch delete (Glue's limit).
+pub const MAX_BATCH_DELETE_TABLES: usize = 100;
+/// Most partitions in one batch update (Glue's limit).
+pub const MAX_BATCH_UPDATE_PARTITIONS: usize = 100;
 /// Largest page of a table search across databases (Glue's SearchTables limit).
 pub const MAX_SEARCH_PAGE_SIZE: usize = 1000;
 /// Most tables one search request examines. A search over a large catalog returns a short
@@ -354,6 +358,24 @@ impl Catalog {
             .await
     }
 
+    /// Deletes up to [`MAX_BATCH_DELETE_TABLES`] tables, each on its own as Glue's
+    /// `BatchDeleteTable` does: one that fails does not stop the others. Returns the names
+    /// that failed, with why.
+    pub async fn delete_tables(
+        &self,
+        database: &str,
+        names: &[String],
+    ) -> Result<Vec<(String, Error)>> {
+        batch_size("tables", names.len(), MAX_BATCH_DELETE_TABLES)?;
+        let mut failures = Vec::new();
+        for name in names {
+            if let Err(error) = self.delete_table(database, name).await {
+                failures.push((name.clone(), error));
+            }
+        }
+        Ok(failures)
+    }
+
     /// Deletes a table with its versions and partitions.
     pub async fn delete_table(&self, database: &str, name: &str) -> Result<()> {
         self.store
@@ -623,6 +645,25 @@ impl Catalog {
             Some(failure) => Err(failure.error),
             None => Ok(()),
         }
+    }
+
+    /// Replaces the definitions of up to [`MAX_BATCH_UPDATE_PARTITIONS`] partitions, each
+    /// `(values, input)` on its own as Glue's `BatchUpdatePartition` does: one that fails
+    /// does not stop the others. Returns the ones that failed.
+    pub async fn update_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        entries: Vec<(Vec<String>, PartitionInput)>,
+    ) -> Result<Vec<PartitionFailure>> {
+        batch_size("entries", entries.len(), MAX_BATCH_UPDATE_PARTITIONS)?;
+        let mut failures = Vec::new();
+        for (values, input) in entries {
+            if let Err(error) = self.update_partition(database, table, &values, input).await {
+                failures.push(PartitionFailure { values, error });
+            }
+        }
+        Ok(failures)
     }
 
     /// Deletes up to 25 partitions in one transaction; returns the ones that failed.

@@ -14,10 +14,6 @@ use super::shapes::{
 use super::{page, required};
 use crate::state::AppState;
 
-/// Most tables in one BatchDeleteTable (Glue's limit).
-const MAX_BATCH_DELETE_TABLES: usize = 100;
-/// Most entries in one BatchUpdatePartition (Glue's limit).
-const MAX_BATCH_UPDATE_PARTITIONS: usize = 100;
 /// Longest GetTables expression accepted, in bytes.
 const MAX_TABLE_EXPRESSION_BYTES: usize = 2048;
 
@@ -332,19 +328,17 @@ pub(super) struct BatchDeleteTableRequest {
 }
 
 pub(super) async fn batch_delete_table(state: &AppState, req: BatchDeleteTableRequest) -> Reply {
-    let database = required("DatabaseName", &req.database_name)?;
-    if req.tables_to_delete.is_empty() || req.tables_to_delete.len() > MAX_BATCH_DELETE_TABLES {
-        return Err(GlueError::invalid(format!(
-            "TablesToDelete must hold 1 to {MAX_BATCH_DELETE_TABLES} names (got {})",
-            req.tables_to_delete.len()
-        )));
-    }
-    let mut errors = Vec::new();
-    for name in &req.tables_to_delete {
-        if let Err(error) = state.catalog.delete_table(database, name).await {
-            errors.push(json!({"TableName": name, "ErrorDetail": detail(&error)}));
-        }
-    }
+    let failures = state
+        .catalog
+        .delete_tables(
+            required("DatabaseName", &req.database_name)?,
+            &req.tables_to_delete,
+        )
+        .await?;
+    let errors: Vec<Value> = failures
+        .iter()
+        .map(|(name, error)| json!({"TableName": name, "ErrorDetail": detail(error)}))
+        .collect();
     Ok(json!({"Errors": errors}))
 }
 
@@ -645,25 +639,23 @@ pub(super) async fn batch_update_partition(
     state: &AppState,
     req: BatchUpdatePartitionRequest,
 ) -> Reply {
-    let database = required("DatabaseName", &req.database_name)?;
-    let table = required("TableName", &req.table_name)?;
-    if req.entries.is_empty() || req.entries.len() > MAX_BATCH_UPDATE_PARTITIONS {
-        return Err(GlueError::invalid(format!(
-            "Entries must hold 1 to {MAX_BATCH_UPDATE_PARTITIONS} entries (got {})",
-            req.entries.len()
-        )));
-    }
-    let mut errors = Vec::new();
-    for entry in req.entries {
-        let values = entry.partition_value_list.clone();
-        if let Err(error) = state
-            .catalog
-            .update_partition(database, table, &values, entry.partition_input.into())
-            .await
-        {
-            errors.push(json!({"PartitionValueList": values, "ErrorDetail": detail(&error)}));
-        }
-    }
+    let entries = req
+        .entries
+        .into_iter()
+        .map(|entry| (entry.partition_value_list, entry.partition_input.into()))
+        .collect();
+    let failures = state
+        .catalog
+        .update_partitions(
+            required("DatabaseName", &req.database_name)?,
+            required("TableName", &req.table_name)?,
+            entries,
+        )
+        .await?;
+    let errors: Vec<Value> = failures
+        .into_iter()
+        .map(|f| json!({"PartitionValueList": f.values, "ErrorDetail": detail(&f.error)}))
+        .collect();
     Ok(json!({"Errors": errors}))
 }
 
