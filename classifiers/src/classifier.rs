@@ -132,8 +132,8 @@ pub trait Classifier: Send + Sync + fmt::Debug {
 /// The outcome of running the registry over an object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// A classifier won.
-    Classified(Classification),
+    /// A classifier won (boxed: a classification is far larger than the reasons).
+    Classified(Box<Classification>),
     /// None did; the reasons (corrupt content, unreadable) are for the crawl report.
     Unknown {
         /// Why each classifier that claimed the object failed, by classifier name.
@@ -216,7 +216,9 @@ impl Registry {
                     other => Ok(other),
                 });
             match found {
-                Ok(Some(found)) if found.certainty >= 1.0 => return Outcome::Classified(found),
+                Ok(Some(found)) if found.certainty >= 1.0 => {
+                    return Outcome::Classified(Box::new(found));
+                }
                 Ok(Some(found)) => {
                     let better = found.certainty > 0.0
                         && best.as_ref().is_none_or(|b| found.certainty > b.certainty);
@@ -229,7 +231,7 @@ impl Registry {
             }
         }
         match best {
-            Some(found) => Outcome::Classified(found),
+            Some(found) => Outcome::Classified(Box::new(found)),
             None => Outcome::Unknown { reasons },
         }
     }

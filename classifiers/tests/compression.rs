@@ -17,7 +17,7 @@ fn classify(path: &str, bytes: Vec<u8>) -> Outcome {
 
 fn classified(path: &str, bytes: Vec<u8>) -> Classification {
     match classify(path, bytes) {
-        Outcome::Classified(found) => found,
+        Outcome::Classified(found) => *found,
         other @ Outcome::Unknown { .. } => panic!("{path}: {other:?}"),
     }
 }

@@ -70,3 +70,69 @@ async fn broken_files_are_errors_not_panics() {
         let _ = classify(bytes).await;
     }
 }
+
+#[tokio::test]
+async fn footers_give_exact_column_figures_for_every_compression() {
+    use lakecat_classifiers::statistics::{Bound, Lengths};
+    for codec in ["uncompressed", "zlib", "snappy", "zstd", "lz4"] {
+        let found = OrcClassifier
+            .classify(&InMemoryObject::new("x.orc", sample(codec)))
+            .await
+            .unwrap()
+            .unwrap();
+        let stats = found.statistics.unwrap();
+        assert_eq!(stats.rows, 2, "{codec}");
+        assert!(!stats.sampled);
+        let column = |name: &str| stats.columns.get(name).unwrap().clone();
+        let bounds = |name: &str| {
+            let figures = column(name);
+            (figures.nulls, figures.min, figures.max)
+        };
+        assert_eq!(
+            bounds("id"),
+            (Some(0), Some(Bound::Int(1)), Some(Bound::Int(2))),
+            "{codec}"
+        );
+        assert_eq!(
+            bounds("score"),
+            (Some(0), Some(Bound::Float(1.5)), Some(Bound::Float(2.5))),
+            "{codec}"
+        );
+        assert_eq!(
+            bounds("price"),
+            (
+                Some(0),
+                Some(Bound::Decimal(150, 2)),
+                Some(Bound::Decimal(2000, 2))
+            ),
+            "{codec}"
+        );
+        // 2024-06-01 and 2024-06-02.
+        assert_eq!(
+            bounds("day"),
+            (
+                Some(0),
+                Some(Bound::Date(19_875)),
+                Some(Bound::Date(19_876))
+            ),
+            "{codec}"
+        );
+        let name = column("name");
+        assert_eq!(name.nulls, Some(1), "{codec}");
+        assert_eq!(
+            name.lengths,
+            Some(Lengths {
+                total: 3,
+                values: 1,
+                max: None
+            }),
+            "{codec}"
+        );
+        let ok = column("ok");
+        assert_eq!((ok.trues, ok.falses), (Some(1), Some(1)), "{codec}");
+        assert!(
+            !stats.columns.contains_key("tags") && !stats.columns.contains_key("address"),
+            "nested columns have no figures"
+        );
+    }
+}

@@ -184,3 +184,41 @@ async fn csv_samples_give_marked_figures_and_sketches() {
     let active = &stats.columns["active"];
     assert_eq!((active.trues, active.falses), (Some(100), Some(200)));
 }
+
+#[tokio::test]
+async fn json_samples_give_figures_of_top_level_scalars() {
+    let text = "{\"Id\": 3, \"name\": \"ab\", \"ok\": true, \"tags\": [1]}\n\
+                {\"id\": -1, \"name\": null, \"ok\": false}\n\
+                {\"id\": 10, \"name\": \"xyz\", \"ok\": true, \"price\": 2.5}\n";
+    let json = InMemoryObject::new("t.json", text.as_bytes().to_vec())
+        .with_statistics_mode(StatisticsMode::WithDistinctValues);
+    let found = lakecat_classifiers::formats::json::JsonClassifier::default()
+        .classify(&json)
+        .await
+        .unwrap()
+        .unwrap();
+    let stats = found.statistics.unwrap();
+    assert_eq!(stats.rows, 3);
+    assert!(!stats.sampled, "the whole file was read");
+    let id = &stats.columns["id"];
+    assert_eq!(
+        (&id.min, &id.max, id.nulls),
+        (&Some(Bound::Int(-1)), &Some(Bound::Int(10)), Some(0)),
+        "keys match columns ignoring case"
+    );
+    let name = &stats.columns["name"];
+    assert_eq!(name.nulls, Some(1));
+    assert_eq!(name.lengths.map(|l| (l.total, l.max)), Some((5, Some(3))));
+    let ok = &stats.columns["ok"];
+    assert_eq!((ok.trues, ok.falses), (Some(2), Some(1)));
+    let price = &stats.columns["price"];
+    assert_eq!(
+        price.nulls,
+        Some(2),
+        "records without the key read it as null"
+    );
+    assert!(
+        !stats.columns.contains_key("tags"),
+        "arrays have no figures"
+    );
+}

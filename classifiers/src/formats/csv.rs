@@ -956,7 +956,9 @@ impl Classifier for CsvClassifier {
         }
         let every_row_read = complete && parsed_records < self.options.max_records;
         let statistics = match object.statistics_mode() {
+            // A schema past the width limit is refused: its figures would go unused.
             StatisticsMode::Off => None,
+            _ if fields.len() > crate::limits::MAX_COLUMNS => None,
             mode => {
                 let mut figures = TextFigures::new(&fields, mode);
                 for row in &rows {

@@ -8,10 +8,11 @@
 //! and a column that is only ever null is `string`. Unlike Glue, a file holding one top-level
 //! array of objects yields the objects' columns rather than a single array column.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use async_trait::async_trait;
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::classifier::{Classification, Classifier, FormatProperties};
 use crate::error::ClassifyError;
@@ -19,6 +20,7 @@ use crate::merge::widen;
 use crate::ordered::Ordered;
 use crate::schema::{Field, HiveType, Schema};
 use crate::source::ObjectSource;
+use crate::statistics::{RowStatistics, StatisticsMode, TextFigures};
 
 /// Bytes read first.
 pub const SAMPLE_BYTES: u64 = 1024 * 1024;
@@ -164,9 +166,9 @@ impl<'de> Deserialize<'de> for Inferred {
 }
 
 /// Records found in a sample, with what went wrong.
-#[derive(Debug, Default)]
-struct Sampled {
-    records: Vec<Inferred>,
+#[derive(Debug)]
+struct Sampled<T> {
+    records: Vec<T>,
     /// Bytes of the sample taken by the records found.
     consumed: usize,
     /// A record that does not parse, before the end of the sample.
@@ -183,8 +185,13 @@ fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
 
 /// Parses up to [`MAX_RECORDS`] records. A record cut off by the end of a partial sample is
 /// not an error; one that fails before it is.
-fn sample_records(text: &[u8], complete: bool) -> Sampled {
-    let mut sampled = Sampled::default();
+fn sample_records<T: DeserializeOwned>(text: &[u8], complete: bool) -> Sampled<T> {
+    let mut sampled = Sampled {
+        records: Vec::new(),
+        consumed: 0,
+        error: None,
+        top_level_array: false,
+    };
     let start = skip_whitespace(text, 0);
     let mut at = start;
     sampled.top_level_array = text.get(start) == Some(&b'[');
@@ -206,7 +213,7 @@ fn sample_records(text: &[u8], complete: bool) -> Sampled {
         if at >= text.len() {
             break;
         }
-        let mut stream = serde_json::Deserializer::from_slice(&text[at..]).into_iter::<Inferred>();
+        let mut stream = serde_json::Deserializer::from_slice(&text[at..]).into_iter::<T>();
         match stream.next() {
             Some(Ok(record)) => {
                 at += stream.byte_offset();
@@ -334,6 +341,8 @@ impl JsonClassifier {
 /// What the sampling of an object found.
 struct Found {
     records: Vec<Inferred>,
+    /// The records' values, for statistics (when wanted).
+    values: Vec<serde_json::Value>,
     record_count: Option<(u64, bool)>,
     warnings: Vec<String>,
     certainty: f64,
@@ -350,13 +359,23 @@ impl JsonClassifier {
         if !matches!(first, Some(b'{') | Some(b'[')) {
             return Ok(None);
         }
-        let mut sampled = sample_records(text, read == size);
+        let mut sampled = sample_records::<Inferred>(text, read == size);
         if sampled.records.is_empty() && sampled.error.is_none() && read < size {
             read = size.min(MAX_SAMPLE_BYTES);
             sample = object.read_range(0..read).await?;
             let text = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&sample);
             sampled = sample_records(text, read == size);
         }
+        // Statistics need the values, which inference does not keep: the records found are
+        // read again (serde_json's maps sort their keys, so the schema's column order comes
+        // from the first reading).
+        let values = if object.statistics_mode() == StatisticsMode::Off {
+            Vec::new()
+        } else {
+            let text = sample.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&sample);
+            sample_records::<serde_json::Value>(&text[..sampled.consumed.min(text.len())], true)
+                .records
+        };
         if sampled.records.is_empty() {
             // Starts like JSON but no record parses: not JSON (another classifier may know).
             return Ok(None);
@@ -384,6 +403,7 @@ impl JsonClassifier {
         };
         Ok(Some(Found {
             records: sampled.records,
+            values,
             record_count,
             warnings,
             certainty,
@@ -402,9 +422,13 @@ impl JsonClassifier {
         let mut stream =
             serde_json::Deserializer::from_slice(text).into_iter::<serde_json::Value>();
         let mut records = Vec::new();
+        let mut values = Vec::new();
         while let Some(Ok(document)) = stream.next() {
             for value in path.select(&document) {
                 records.push(Inferred::deserialize(value).unwrap_or(Inferred::Null));
+                if object.statistics_mode() != StatisticsMode::Off {
+                    values.push(value.clone());
+                }
             }
             if records.len() >= MAX_RECORDS {
                 break;
@@ -421,8 +445,10 @@ impl JsonClassifier {
             ));
         }
         records.truncate(MAX_RECORDS);
+        values.truncate(MAX_RECORDS);
         Ok(Some(Found {
             records,
+            values,
             record_count: None,
             warnings,
             certainty: 1.0,
@@ -446,6 +472,7 @@ impl Classifier for JsonClassifier {
         };
         let Some(Found {
             records,
+            values,
             record_count,
             mut warnings,
             certainty,
@@ -487,21 +514,79 @@ impl Classifier for JsonClassifier {
             properties.record_count = Some(count);
             properties.record_count_estimated = estimated;
         }
-        let fields = columns
+        let fields: Vec<Field> = columns
             .0
             .into_entries()
             .into_iter()
             .map(|(name, t)| Field::new(name.to_lowercase(), t.finish()))
             .collect();
+        let statistics = match object.statistics_mode() {
+            // A schema past the width limit is refused: its figures would go unused.
+            StatisticsMode::Off => None,
+            _ if fields.len() > crate::limits::MAX_COLUMNS => None,
+            mode => {
+                let every_record = record_count.is_some_and(|(_, estimated)| !estimated);
+                Some(record_figures(&fields, &values, mode, !every_record))
+            }
+        };
         Ok(Some(Classification {
             classification: "json".into(),
             certainty,
             schema: Schema::new(fields),
             properties,
             warnings,
-            statistics: None,
+            statistics,
         }))
     }
+}
+
+/// A JSON scalar as the text a SerDe reads; `None` for null and for arrays and objects
+/// (whose columns have no figures).
+fn scalar_text(value: &serde_json::Value) -> Option<std::borrow::Cow<'_, str>> {
+    match value {
+        serde_json::Value::String(text) => Some(text.as_str().into()),
+        serde_json::Value::Number(number) => Some(number.to_string().into()),
+        serde_json::Value::Bool(flag) => Some(if *flag { "true" } else { "false" }.into()),
+        _ => None,
+    }
+}
+
+/// Figures of the records' top-level fields (keys match columns ignoring case, as the
+/// schema merges them); records that are not objects are the `record` column's values.
+fn record_figures(
+    fields: &[Field],
+    records: &[serde_json::Value],
+    mode: StatisticsMode,
+    sampled: bool,
+) -> RowStatistics {
+    // Column names are lower case; a record's keys are looked up by theirs, so a record
+    // costs its number of keys, however wide the schema.
+    let position: HashMap<&str, usize> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| (field.name.as_str(), i))
+        .collect();
+    let record_column = position.get("record").copied();
+    let mut figures = TextFigures::new(fields, mode);
+    for record in records {
+        let mut values: Vec<Option<std::borrow::Cow<'_, str>>> = vec![None; fields.len()];
+        match record {
+            serde_json::Value::Object(members) => {
+                for (key, value) in members {
+                    if let Some(&i) = position.get(key.to_lowercase().as_str()) {
+                        values[i] = scalar_text(value);
+                    }
+                }
+            }
+            other => {
+                if let Some(i) = record_column {
+                    values[i] = scalar_text(other);
+                }
+            }
+        }
+        figures.add_row(values.iter().map(|v| v.as_deref()));
+    }
+    figures.finish(sampled)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod grok;
 pub mod json;
 pub mod orc;
+mod orc_statistics;
 pub mod parquet;
 mod parquet_statistics;
 pub mod xml;

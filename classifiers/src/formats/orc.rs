@@ -10,6 +10,9 @@ use crate::classifier::{Classification, Classifier, FormatProperties};
 use crate::error::ClassifyError;
 use crate::schema::{Field, HiveType, Schema};
 use crate::source::ObjectSource;
+use crate::statistics::StatisticsMode;
+
+use super::orc_statistics::footer_figures;
 
 /// The tail read first: postscript and footer are usually far smaller.
 const TAIL_PREFETCH: u64 = 64 * 1024;
@@ -27,24 +30,26 @@ fn corrupt(reason: impl Into<String>) -> ClassifyError {
 }
 
 /// A protobuf field value.
-enum Value<'a> {
+pub(super) enum Value<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
+    /// A 64-bit fixed-width value (a `double`'s bits).
+    Fixed64(u64),
     Other,
 }
 
 /// Reads protobuf fields one by one.
-struct Protobuf<'a> {
+pub(super) struct Protobuf<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> Protobuf<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(super) fn new(bytes: &'a [u8]) -> Self {
         Protobuf { bytes, at: 0 }
     }
 
-    fn varint(&mut self) -> Result<u64, ClassifyError> {
+    pub(super) fn varint(&mut self) -> Result<u64, ClassifyError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = *self
@@ -61,7 +66,7 @@ impl<'a> Protobuf<'a> {
     }
 
     /// The next field number and value, or `None` at the end.
-    fn next(&mut self) -> Result<Option<(u64, Value<'a>)>, ClassifyError> {
+    pub(super) fn next(&mut self) -> Result<Option<(u64, Value<'a>)>, ClassifyError> {
         if self.at >= self.bytes.len() {
             return Ok(None);
         }
@@ -69,8 +74,14 @@ impl<'a> Protobuf<'a> {
         let value = match key & 7 {
             0 => Value::Varint(self.varint()?),
             1 => {
-                self.skip(8)?;
-                Value::Other
+                let bytes = self
+                    .bytes
+                    .get(self.at..self.at + 8)
+                    .ok_or_else(|| corrupt("a protobuf field runs past the end"))?;
+                self.at += 8;
+                let mut word = [0u8; 8];
+                word.copy_from_slice(bytes);
+                Value::Fixed64(u64::from_le_bytes(word))
             }
             2 => {
                 let length =
@@ -318,17 +329,28 @@ impl Classifier for OrcClassifier {
         let footer = decompress(compression, &footer_bytes)?;
         let mut types = Vec::new();
         let mut rows = None;
+        let mut column_statistics = Vec::new();
         let mut fields = Protobuf::new(&footer);
         while let Some((number, value)) = fields.next()? {
             match (number, value) {
                 (4, Value::Bytes(t)) => types.push(orc_type(t)?),
                 (6, Value::Varint(n)) => rows = Some(n),
+                (7, Value::Bytes(s)) => column_statistics.push(s),
                 _ => {}
             }
         }
         let schema = match hive_type(&types, 0, 0)? {
             HiveType::Struct(fields) => Schema::new(fields),
             other => Schema::new(vec![Field::new("_col0", other)]),
+        };
+        let statistics = match (object.statistics_mode(), types.first()) {
+            (StatisticsMode::Off, _) | (_, None) => None,
+            (_, Some(root)) => Some(footer_figures(
+                &schema,
+                &root.subtypes,
+                &column_statistics,
+                rows.unwrap_or(0),
+            )?),
         };
         let mut properties = FormatProperties {
             serde_library: Some("org.apache.hadoop.hive.ql.io.orc.OrcSerde".into()),
@@ -346,7 +368,7 @@ impl Classifier for OrcClassifier {
             schema,
             properties,
             warnings: Vec::new(),
-            statistics: None,
+            statistics,
         }))
     }
 }

@@ -147,9 +147,15 @@ fn bound_at(array: &ArrayRef, i: usize) -> Option<Bound> {
         DataType::UInt64 => {
             Bound::Int(i64::try_from(array.as_primitive::<UInt64Type>().value(i)).ok()?)
         }
-        DataType::Float16 => Bound::Float(array.as_primitive::<Float16Type>().value(i).to_f64()),
-        DataType::Float32 => Bound::Float(array.as_primitive::<Float32Type>().value(i).into()),
-        DataType::Float64 => Bound::Float(array.as_primitive::<Float64Type>().value(i)),
+        // Writers store a zero minimum as -0.0 (the Parquet format's rule); adding 0.0 turns
+        // it into 0.0 and leaves every other value as it is.
+        DataType::Float16 => {
+            Bound::Float(array.as_primitive::<Float16Type>().value(i).to_f64() + 0.0)
+        }
+        DataType::Float32 => {
+            Bound::Float(f64::from(array.as_primitive::<Float32Type>().value(i)) + 0.0)
+        }
+        DataType::Float64 => Bound::Float(array.as_primitive::<Float64Type>().value(i) + 0.0),
         DataType::Decimal32(_, scale) => Bound::Decimal(
             array.as_primitive::<Decimal32Type>().value(i).into(),
             *scale,
