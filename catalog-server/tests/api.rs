@@ -694,7 +694,8 @@ async fn every_documented_operation_is_routed() {
             .replace("{crawler}", "nightly")
             .replace("{run_id}", "0")
             .replace("{classifier}", "logs")
-            .replace("{index}", "by_hour");
+            .replace("{index}", "by_hour")
+            .replace("{column}", "id");
         for method in operations.as_object().unwrap().keys() {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = (method == Method::POST || method == Method::PUT).then(|| json!({}));
@@ -706,7 +707,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 40);
+    assert_eq!(checked, 46);
 }
 
 #[tokio::test]
@@ -1327,4 +1328,96 @@ async fn each_role_may_do_exactly_what_it_should() {
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn column_statistics_of_tables_and_partitions() {
+    let t = with_orders().await;
+    let (status, body) = t
+        .post(
+            "/v1/databases/sales/tables/orders/partitions",
+            partition("2024", "1"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let ids = json!({
+        "column_name": "id",
+        "column_type": "bigint",
+        "analyzed_time": "2026-11-30T12:00:00Z",
+        "data": {"type": "long", "minimum_value": 1, "maximum_value": 90,
+                 "number_of_nulls": 0, "number_of_distinct_values": 90},
+    });
+    let amounts = json!({
+        "column_name": "amount",
+        "column_type": "decimal(10,2)",
+        "analyzed_time": "2026-11-30T12:00:00Z",
+        "data": {"type": "decimal", "minimum_value": "0.99", "maximum_value": "120.50",
+                 "number_of_nulls": 3},
+    });
+    let table = "/v1/databases/sales/tables/orders/statistics";
+    let unknown = json!({"column_name": "nope", "column_type": "int", "analyzed_time":
+        "2026-11-30T12:00:00Z", "data": {"type": "long", "number_of_nulls": 0}});
+    let (status, body) = t
+        .put(table, json!({"statistics": [ids, amounts, unknown]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["errors"][0]["column_name"], "nope", "{body}");
+    assert_eq!(body["errors"][0]["error"]["code"], "NOT_FOUND", "{body}");
+    assert_eq!(body["errors"].as_array().map(Vec::len), Some(1), "{body}");
+
+    let (status, body) = t.get(table).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let listed = body["statistics"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{body}");
+    assert_eq!(listed[0]["column_name"], "id");
+    assert_eq!(listed[0]["origin"], "user");
+    assert_eq!(listed[1]["data"]["maximum_value"], "120.50");
+    let (_, body) = t.get(&format!("{table}?columns=amount")).await;
+    assert_eq!(
+        body["statistics"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
+
+    let partition_path = "/v1/databases/sales/tables/orders/partition-statistics/2024/1";
+    let (status, body) = t.put(partition_path, json!({"statistics": [ids]})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body) = t.get(partition_path).await;
+    assert_eq!(body["statistics"][0]["data"]["maximum_value"], 90, "{body}");
+    let (status, body) = t
+        .get("/v1/databases/sales/tables/orders/partition-statistics/2030/1")
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    let (status, _) = t.delete(&format!("{partition_path}?column=id")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = t.delete(&format!("{partition_path}?column=id")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(message(&body).contains("column statistics"), "{body}");
+
+    let (status, _) = t.delete(&format!("{table}/amount")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, body) = t.get(table).await;
+    assert_eq!(
+        body["statistics"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
+
+    // Requests past Glue's limits, and malformed figures, are refused whole.
+    let many = json!({"statistics": vec![ids.clone(); 26]});
+    let (status, body) = t.put(table, many).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    assert!(message(&body).contains("25"), "{body}");
+    let names: Vec<String> = (0..101).map(|i| format!("c{i}")).collect();
+    let (status, body) = t.get(&format!("{table}?columns={}", names.join(","))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let bad_kind = json!({"statistics": [{"column_name": "id", "column_type": "bigint",
+        "analyzed_time": "2026-11-30T12:00:00Z", "data": {"type": "integer"}}]});
+    let (status, body) = t.put(table, bad_kind).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = t.get("/v1/databases/sales/tables/missing/statistics").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }

@@ -5,6 +5,7 @@ Every call goes over real HTTP through botocore's serializer, SigV4 signer and e
 Exits non-zero with the failing assertion on any difference from what Glue promises.
 """
 
+import datetime
 import json
 import sys
 import time
@@ -153,6 +154,7 @@ def main():
     assert [e["PartitionValues"] for e in deleted["Errors"]] == [["1999", "1"]], deleted
     functions(glue)
     tags(glue)
+    column_statistics(glue)
     start_up_calls(glue)
     glue.delete_table(DatabaseName="sales", Name="orders")
     glue.delete_database(Name="sales")
@@ -188,6 +190,96 @@ def functions(glue):
     glue.delete_user_defined_function(DatabaseName="sales", FunctionName="to_upper")
     expect_error(glue.exceptions.EntityNotFoundException, glue.get_user_defined_function,
                  DatabaseName="sales", FunctionName="to_upper")
+
+
+def column_statistics(glue):
+    """Column statistics of every Glue kind on a table and a partition, written and read back
+    through boto3, with Glue's per-entry and request errors."""
+    columns = [("id", "bigint"), ("price", "decimal(10,2)"), ("day", "date"),
+               ("name", "string"), ("ok", "boolean"), ("score", "double"), ("raw", "binary")]
+    glue.create_table(DatabaseName="sales", TableInput={
+        "Name": "measures",
+        "PartitionKeys": [{"Name": "region", "Type": "string"}],
+        "StorageDescriptor": {"Columns": [{"Name": n, "Type": t} for n, t in columns],
+                              "Location": "s3://lake/measures/"}})
+    glue.create_partition(DatabaseName="sales", TableName="measures", PartitionInput={
+        "Values": ["eu"], "StorageDescriptor": {"Location": "s3://lake/measures/region=eu/"}})
+    analyzed = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.timezone.utc)
+    data = {
+        "id": {"Type": "LONG", "LongColumnStatisticsData": {
+            "MinimumValue": -5, "MaximumValue": 99, "NumberOfNulls": 1,
+            "NumberOfDistinctValues": 90}},
+        "price": {"Type": "DECIMAL", "DecimalColumnStatisticsData": {
+            "MinimumValue": {"UnscaledValue": (-5).to_bytes(1, "big", signed=True), "Scale": 2},
+            "MaximumValue": {"UnscaledValue": (123456).to_bytes(3, "big", signed=True), "Scale": 2},
+            "NumberOfNulls": 0, "NumberOfDistinctValues": 40}},
+        "day": {"Type": "DATE", "DateColumnStatisticsData": {
+            "MinimumValue": datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+            "MaximumValue": datetime.datetime(2024, 12, 31, tzinfo=datetime.timezone.utc),
+            "NumberOfNulls": 2, "NumberOfDistinctValues": 366}},
+        "name": {"Type": "STRING", "StringColumnStatisticsData": {
+            "MaximumLength": 12, "AverageLength": 6.5, "NumberOfNulls": 0,
+            "NumberOfDistinctValues": 7}},
+        "ok": {"Type": "BOOLEAN", "BooleanColumnStatisticsData": {
+            "NumberOfTrues": 3, "NumberOfFalses": 4, "NumberOfNulls": 0}},
+        "score": {"Type": "DOUBLE", "DoubleColumnStatisticsData": {
+            "MinimumValue": -1.5, "MaximumValue": 2.25, "NumberOfNulls": 0,
+            "NumberOfDistinctValues": 10}},
+        "raw": {"Type": "BINARY", "BinaryColumnStatisticsData": {
+            "MaximumLength": 100, "AverageLength": 50.0, "NumberOfNulls": 1}},
+    }
+    entries = [{"ColumnName": n, "ColumnType": t, "AnalyzedTime": analyzed,
+                "StatisticsData": data[n]} for n, t in columns]
+    written = glue.update_column_statistics_for_table(
+        DatabaseName="sales", TableName="measures", ColumnStatisticsList=entries)
+    assert written["Errors"] == [], written
+    names = [n for n, _ in columns]
+    read = glue.get_column_statistics_for_table(DatabaseName="sales", TableName="measures",
+                                                ColumnNames=names + ["region"])
+    assert [s["ColumnName"] for s in read["ColumnStatisticsList"]] == names, read
+    for entry in read["ColumnStatisticsList"]:
+        assert entry["StatisticsData"] == data[entry["ColumnName"]], entry
+        assert entry["AnalyzedTime"] == analyzed, entry
+    assert [(e["ColumnName"], e["Error"]["ErrorCode"]) for e in read["Errors"]] == [
+        ("region", "EntityNotFoundException")], read["Errors"]
+
+    # Per entry: a column the table lacks, and figures that contradict each other.
+    bad = [{**entries[0], "ColumnName": "nope"},
+           {**entries[0], "StatisticsData": {"Type": "LONG", "LongColumnStatisticsData": {
+               "MinimumValue": 9, "MaximumValue": 1, "NumberOfNulls": 0,
+               "NumberOfDistinctValues": 1}}}]
+    refused = glue.update_column_statistics_for_table(
+        DatabaseName="sales", TableName="measures", ColumnStatisticsList=bad)["Errors"]
+    assert [(e["ColumnStatistics"]["ColumnName"], e["Error"]["ErrorCode"]) for e in refused] == [
+        ("nope", "EntityNotFoundException"), ("id", "InvalidInputException")], refused
+    expect_error(glue.exceptions.InvalidInputException, glue.update_column_statistics_for_table,
+                 DatabaseName="sales", TableName="measures",
+                 ColumnStatisticsList=[entries[0]] * 26)
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_column_statistics_for_table,
+                 DatabaseName="sales", TableName="missing", ColumnNames=["id"])
+
+    # A partition's statistics are its own.
+    glue.update_column_statistics_for_partition(
+        DatabaseName="sales", TableName="measures", PartitionValues=["eu"],
+        ColumnStatisticsList=[entries[0]])
+    read = glue.get_column_statistics_for_partition(
+        DatabaseName="sales", TableName="measures", PartitionValues=["eu"],
+        ColumnNames=["id", "name"])
+    assert [s["ColumnName"] for s in read["ColumnStatisticsList"]] == ["id"], read
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_column_statistics_for_partition,
+                 DatabaseName="sales", TableName="measures", PartitionValues=["us"],
+                 ColumnNames=["id"])
+    glue.delete_column_statistics_for_partition(
+        DatabaseName="sales", TableName="measures", PartitionValues=["eu"], ColumnName="id")
+    expect_error(glue.exceptions.EntityNotFoundException,
+                 glue.delete_column_statistics_for_partition, DatabaseName="sales",
+                 TableName="measures", PartitionValues=["eu"], ColumnName="id")
+    glue.delete_column_statistics_for_table(DatabaseName="sales", TableName="measures",
+                                            ColumnName="id")
+    left = glue.get_column_statistics_for_table(DatabaseName="sales", TableName="measures",
+                                                ColumnNames=["id", "price"])
+    assert [s["ColumnName"] for s in left["ColumnStatisticsList"]] == ["price"], left
+    glue.delete_table(DatabaseName="sales", Name="measures")
 
 
 def tags(glue):
@@ -288,6 +380,22 @@ def crawl(endpoint, lake_url):
                                      Expression="year = '2024' AND month = '02'")["Partitions"]
     assert len(partitions) == 1, partitions
     assert partitions[0]["StorageDescriptor"]["Location"].endswith("year=2024/month=02/"), partitions
+
+    # The crawl wrote statistics from the Parquet footers: 5 rows a month, ids 0 to 4.
+    crawled = glue.get_column_statistics_for_table(
+        DatabaseName="lake", TableName="sales", ColumnNames=["id", "amount", "name"])
+    by_name = {s["ColumnName"]: s["StatisticsData"] for s in crawled["ColumnStatisticsList"]}
+    assert by_name["id"] == {"Type": "LONG", "LongColumnStatisticsData": {
+        "MinimumValue": 0, "MaximumValue": 4, "NumberOfNulls": 0,
+        "NumberOfDistinctValues": 0}}, by_name
+    amounts = by_name["amount"]["DoubleColumnStatisticsData"]
+    assert (amounts["MinimumValue"], amounts["MaximumValue"]) == (0.0, 6.0), by_name
+    assert str(amounts["MinimumValue"]) == "0.0", "a zero minimum is 0.0, not -0.0"
+    assert by_name["name"]["StringColumnStatisticsData"]["AverageLength"] == 6.0, by_name
+    month = glue.get_column_statistics_for_partition(
+        DatabaseName="lake", TableName="sales", PartitionValues=["2024", "02"],
+        ColumnNames=["id"])["ColumnStatisticsList"]
+    assert month[0]["StatisticsData"]["LongColumnStatisticsData"]["MaximumValue"] == 4, month
 
     metrics = glue.get_crawler_metrics(CrawlerNameList=["lake-crawler"])["CrawlerMetricsList"]
     assert metrics[0]["TablesCreated"] == 2, metrics

@@ -6,6 +6,7 @@ pub(crate) mod crawlers;
 pub(crate) mod databases;
 pub(crate) mod partition_indexes;
 pub(crate) mod partitions;
+pub(crate) mod statistics;
 pub(crate) mod tables;
 
 use axum::Router;
@@ -209,6 +210,12 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         partition_indexes::list_partition_indexes,
         partition_indexes::create_partition_index,
         partition_indexes::delete_partition_index,
+        statistics::get_table_statistics,
+        statistics::put_table_statistics,
+        statistics::delete_table_statistics,
+        statistics::get_partition_statistics,
+        statistics::put_partition_statistics,
+        statistics::delete_partition_statistics,
         crawlers::list_crawlers,
         crawlers::create_crawler,
         crawlers::get_crawler,
@@ -229,6 +236,7 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         (name = "databases", description = "Namespaces of tables"),
         (name = "tables", description = "Tables and their archived versions"),
         (name = "partitions", description = "Partitions, with Glue's filter expressions"),
+        (name = "statistics", description = "Column statistics of tables and partitions"),
         (name = "crawlers", description = "Crawlers, crawls and their run records"),
         (name = "classifiers", description = "Custom classifiers crawlers try first"),
         (name = "operations", description = "Health"),
@@ -291,6 +299,20 @@ pub(crate) fn router() -> Router<AppState> {
             get(partitions::get_partition)
                 .put(partitions::update_partition)
                 .delete(partitions::delete_partition),
+        )
+        .route(
+            &format!("{table}/statistics"),
+            get(statistics::get_table_statistics).put(statistics::put_table_statistics),
+        )
+        .route(
+            &format!("{table}/statistics/{{column}}"),
+            axum::routing::delete(statistics::delete_table_statistics),
+        )
+        .route(
+            &format!("{table}/partition-statistics/{{*values}}"),
+            get(statistics::get_partition_statistics)
+                .put(statistics::put_partition_statistics)
+                .delete(statistics::delete_partition_statistics),
         )
         .route(
             &format!("{table}/partition-indexes"),

@@ -11,6 +11,7 @@ mod function_ops;
 mod operations;
 mod shapes;
 mod sigv4;
+mod statistics_ops;
 mod tag_ops;
 
 use axum::body::Bytes;

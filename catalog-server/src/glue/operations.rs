@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::error::GlueError;
 use super::parse;
-use super::{account_ops, catalog_ops, crawler_ops, function_ops, tag_ops};
+use super::{account_ops, catalog_ops, crawler_ops, function_ops, statistics_ops, tag_ops};
 use crate::auth::Role;
 use crate::state::AppState;
 
@@ -204,6 +204,37 @@ pub(super) const OPERATIONS: &[Operation] = &[
     operation!("GetUserDefinedFunctions", READER, function_ops::list),
     operation!("UpdateUserDefinedFunction", EDITOR, function_ops::update),
     operation!("DeleteUserDefinedFunction", EDITOR, function_ops::delete),
+    // Column statistics.
+    operation!(
+        "GetColumnStatisticsForTable",
+        READER,
+        statistics_ops::get_for_table
+    ),
+    operation!(
+        "GetColumnStatisticsForPartition",
+        READER,
+        statistics_ops::get_for_partition
+    ),
+    operation!(
+        "UpdateColumnStatisticsForTable",
+        EDITOR,
+        statistics_ops::update_for_table
+    ),
+    operation!(
+        "UpdateColumnStatisticsForPartition",
+        EDITOR,
+        statistics_ops::update_for_partition
+    ),
+    operation!(
+        "DeleteColumnStatisticsForTable",
+        EDITOR,
+        statistics_ops::delete_for_table
+    ),
+    operation!(
+        "DeleteColumnStatisticsForPartition",
+        EDITOR,
+        statistics_ops::delete_for_partition
+    ),
     // Tags.
     operation!("TagResource", TAGGING, tag_ops::tag_resource),
     operation!("UntagResource", TAGGING, tag_ops::untag_resource),
@@ -279,6 +310,12 @@ mod tests {
             ("BatchCreatePartition", Role::Editor),
             ("BatchGetPartition", Role::Reader),
             ("BatchUpdatePartition", Role::Editor),
+            ("GetColumnStatisticsForTable", Role::Reader),
+            ("GetColumnStatisticsForPartition", Role::Reader),
+            ("UpdateColumnStatisticsForTable", Role::Editor),
+            ("UpdateColumnStatisticsForPartition", Role::Editor),
+            ("DeleteColumnStatisticsForTable", Role::Editor),
+            ("DeleteColumnStatisticsForPartition", Role::Editor),
             ("BatchDeletePartition", Role::Editor),
             ("CreatePartitionIndex", Role::Editor),
             ("GetPartitionIndexes", Role::Reader),

@@ -20,7 +20,7 @@ pub(super) fn epoch(time: DateTime<Utc>) -> f64 {
     time.timestamp_millis() as f64 / 1000.0
 }
 
-fn from_epoch(seconds: f64) -> Option<DateTime<Utc>> {
+pub(super) fn from_epoch(seconds: f64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis((seconds * 1000.0).round() as i64)
 }
 
