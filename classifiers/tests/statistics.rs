@@ -222,3 +222,27 @@ async fn json_samples_give_figures_of_top_level_scalars() {
         "arrays have no figures"
     );
 }
+
+#[tokio::test]
+async fn parquet_rows_are_sketched_when_distinct_values_are_asked_for() {
+    let stats = parquet_statistics(StatisticsMode::WithDistinctValues)
+        .await
+        .unwrap();
+    let distinct = |name: &str| {
+        stats.columns[name]
+            .distinct
+            .as_ref()
+            .map(|d| d.estimate())
+            .unwrap_or_else(|| panic!("{name} has no sketch"))
+    };
+    // Across both row groups; nulls are not values.
+    assert_eq!(distinct("id"), 4);
+    assert_eq!(distinct("name"), 4);
+    assert_eq!(distinct("ok"), 1);
+    assert_eq!(distinct("day"), 5);
+    assert_eq!(distinct("amount"), 5);
+    assert_eq!(distinct("at"), 5);
+    // The footer figures are as without sketches.
+    let figures = parquet_statistics(StatisticsMode::Figures).await.unwrap();
+    assert_eq!(figures.columns["id"].min, stats.columns["id"].min);
+}

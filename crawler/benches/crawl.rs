@@ -33,6 +33,8 @@ const VALIDATION_VAR: &str = "LAKECAT_BENCH_CONTENT_VALIDATION";
 /// Tells a child crawl to read new folders only (`CRAWL_NEW_FOLDERS_ONLY`, with Glue's LOG
 /// policies it requires).
 const NEW_FOLDERS_ONLY_VAR: &str = "LAKECAT_BENCH_NEW_FOLDERS_ONLY";
+/// Set by the benchmark for the variant that computes no column statistics.
+const COLUMN_STATISTICS_VAR: &str = "LAKECAT_BENCH_COLUMN_STATISTICS";
 use lakecat_testkit::lake::{Columns, write_parquet, write_text};
 use lakecat_testkit::s3::S3Server;
 use serde_json::{Value, json};
@@ -67,7 +69,7 @@ fn main() -> Result<()> {
     println!();
     // The variants of the local crawl run interleaved, one run of each in turn, so that the
     // machine's slow spells weigh on all of them alike and their ratios hold.
-    let variants: [(&str, Vec<(&'static str, String)>); 4] = [
+    let variants: [(&str, Vec<(&'static str, String)>); 5] = [
         ("lakecat, local files, 100,000 Parquet objects", Vec::new()),
         (
             "  the same, confined to an allowed root (link guard)",
@@ -80,6 +82,10 @@ fn main() -> Result<()> {
         (
             "  the same, content validation OFF",
             vec![(VALIDATION_VAR, "OFF".to_string())],
+        ),
+        (
+            "  the same, column statistics OFF (the first computes them)",
+            vec![(COLUMN_STATISTICS_VAR, "OFF".to_string())],
         ),
     ];
     let mut all: Vec<Vec<CrawlFigures>> = vec![Vec::new(); variants.len()];
@@ -549,6 +555,9 @@ fn child(args: &[String]) -> Result<()> {
         let mut configuration = lakecat_catalog::crawlers::CrawlerConfiguration::default();
         if let Ok(validation) = std::env::var(VALIDATION_VAR) {
             configuration.content_validation = serde_json::from_value(json!(validation))?;
+        }
+        if let Ok(policy) = std::env::var(COLUMN_STATISTICS_VAR) {
+            configuration.column_statistics = serde_json::from_value(json!(policy))?;
         }
         let incremental = std::env::var(NEW_FOLDERS_ONLY_VAR).is_ok();
         let crawler = CrawlerInput {

@@ -231,3 +231,31 @@ async fn a_crawl_of_new_folders_only_writes_their_statistics_and_leaves_the_tabl
         "{new_day:?}"
     );
 }
+
+#[tokio::test]
+async fn distinct_values_of_parquet_partitions_merge_into_the_table() {
+    let env = Env::new().await;
+    write_sales(&env);
+    let mut crawler = env.crawler("lake");
+    crawler.configuration = CrawlerConfiguration {
+        column_statistics: ColumnStatisticsPolicy::ComputeWithDistinctValues,
+        ..CrawlerConfiguration::default()
+    };
+    env.crawl_ok(&crawler).await;
+    let distinct = |statistics: &[ColumnStatistics]| match &statistics[0].data {
+        StatisticsData::Long {
+            number_of_distinct_values,
+            ..
+        } => *number_of_distinct_values,
+        other => panic!("{other:?}"),
+    };
+    // Ids 0..9 in one partition and 0..19 in the other: 20 in the table, not 30.
+    let table = statistics(&env, "sales", None, &["id"]).await;
+    assert_eq!(distinct(&table), Some(20));
+    assert!(
+        table[0].sketch.is_some(),
+        "the sketch is kept for later merges"
+    );
+    let first_day = statistics(&env, "sales", Some(&["1"]), &["id"]).await;
+    assert_eq!(distinct(&first_day), Some(10));
+}

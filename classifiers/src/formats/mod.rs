@@ -8,6 +8,7 @@ pub mod json;
 pub mod orc;
 mod orc_statistics;
 pub mod parquet;
+mod parquet_distinct;
 mod parquet_statistics;
 pub mod xml;
 

@@ -15,6 +15,7 @@ use parquet::file::metadata::{
 };
 
 use super::arrow_types::field_of;
+use super::parquet_distinct::sketch_distinct_values;
 use super::parquet_statistics::footer_figures;
 use crate::classifier::{Classification, Classifier, FormatProperties};
 use crate::error::ClassifyError;
@@ -147,7 +148,7 @@ impl Classifier for ParquetClassifier {
                 figures,
             ))
         })?;
-        let (arrow, rows, first_row_group_bytes, metadata, figures) = decoded;
+        let (arrow, rows, first_row_group_bytes, metadata, mut figures) = decoded;
         let size = object.info().size;
         if object.check_content()
             && size <= VALIDATE_MAX_BYTES
@@ -159,7 +160,7 @@ impl Classifier for ParquetClassifier {
                 // from the embedded Arrow schema again: decoding twice cost a third of a
                 // crawl of small files.
                 let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-                let reader = ArrowReaderMetadata::try_new(metadata, options)
+                let reader = ArrowReaderMetadata::try_new(Arc::clone(&metadata), options)
                     .and_then(|decoded| {
                         ParquetRecordBatchReaderBuilder::new_with_metadata(content, decoded)
                             .with_batch_size(VALIDATE_ROWS)
@@ -172,6 +173,18 @@ impl Classifier for ParquetClassifier {
                 }
                 Ok(())
             })?;
+        }
+        if let Some(figures) = figures.as_mut()
+            && object.statistics_mode() == StatisticsMode::WithDistinctValues
+        {
+            let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+            let reader_metadata = guarded(|| {
+                ArrowReaderMetadata::try_new(metadata.clone(), options).map_err(|e| e.to_string())
+            })?;
+            sketch_distinct_values(object, &arrow, reader_metadata, figures, |decode| {
+                guarded(decode)
+            })
+            .await?;
         }
         let mut warnings = Vec::new();
         let fields = arrow
