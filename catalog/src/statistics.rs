@@ -422,6 +422,14 @@ impl Catalog {
         Ok(failures)
     }
 
+    /// The names of a database's tables that have column statistics of their own (a crawl
+    /// writes statistics for the others it finds unchanged).
+    pub async fn tables_with_column_statistics(&self, database: &str) -> Result<Vec<String>> {
+        self.store
+            .tables_with_column_statistics(&database.to_lowercase())
+            .await
+    }
+
     /// Deletes the statistics of one column of a table or a partition; an error when the
     /// column has none.
     pub async fn delete_column_statistics(

@@ -321,6 +321,8 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         scope: StatisticsScope<'_>,
         statistics: &[ColumnStatistics],
     ) -> Result<()>;
+    /// The names of a database's tables that have column statistics of their own.
+    async fn tables_with_column_statistics(&self, database: &str) -> Result<Vec<String>>;
     /// Deletes one column's statistics; not found when it has none.
     async fn delete_column_statistics(
         &self,

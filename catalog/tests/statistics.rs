@@ -395,6 +395,7 @@ async fn crawled_statistics_replace_what_users_wrote_when_asked(t: &TestCatalog)
 async fn statistics_go_with_their_table_and_partition(t: &TestCatalog) {
     let c = &t.catalog;
     create_sales(c).await;
+    assert!(c.tables_with_column_statistics("db").await.unwrap().is_empty());
     let crawled = CrawledStatistics {
         table: Some(vec![ids(1, 50, StatisticsOrigin::Crawler)]),
         partitions: vec![(one_day(), vec![ids(1, 10, StatisticsOrigin::Crawler)])],
@@ -403,6 +404,10 @@ async fn statistics_go_with_their_table_and_partition(t: &TestCatalog) {
     c.apply_table_change("db", crawl_of_sales(crawled))
         .await
         .unwrap();
+    assert_eq!(
+        c.tables_with_column_statistics("DB").await.unwrap(),
+        ["sales"]
+    );
     c.delete_partitions("db", "sales", &[one_day()])
         .await
         .unwrap();

@@ -250,6 +250,21 @@ pub fn plan(
                 analyzed_time,
             );
         }
+        if planned.change.is_none()
+            && let Some(existing) = stored
+            && matches!(ownership(existing, &crawler.name), Ownership::Ours)
+            && !snapshot.tables_with_statistics.contains(&existing.name)
+        {
+            // A table the crawler wrote before it computed statistics: they are written
+            // once, with its partitions', though the table is unchanged.
+            planned.change = crate::statistics::backfill(
+                &draft,
+                existing,
+                snapshot.partitions(&existing.name),
+                crawler,
+                DateTime::from_timestamp_millis(now_millis).unwrap_or_default(),
+            );
+        }
         changes.push(planned);
     }
     for (name, table) in &snapshot.tables {

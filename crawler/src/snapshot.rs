@@ -3,7 +3,7 @@
 //! pure functions of it and of what the scan found, and a table's partitions are read once
 //! however many steps use them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use lakecat_catalog::{
     Catalog, Entity, Error as CatalogError, PageRequest, Partition, PartitionListRequest, Table,
@@ -18,6 +18,8 @@ pub struct CatalogSnapshot {
     pub tables: BTreeMap<String, Table>,
     /// Partitions of the tables whose location lies under a target, by table name.
     partitions: HashMap<String, Vec<Partition>>,
+    /// Tables that have column statistics (the crawl writes them for the others).
+    pub tables_with_statistics: HashSet<String>,
 }
 
 impl CatalogSnapshot {
@@ -47,7 +49,16 @@ impl CatalogSnapshot {
                 );
             }
         }
-        Ok(CatalogSnapshot { tables, partitions })
+        let tables_with_statistics = catalog
+            .tables_with_column_statistics(database)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(CatalogSnapshot {
+            tables,
+            partitions,
+            tables_with_statistics,
+        })
     }
 
     /// A snapshot of the given tables and partitions, for tests and tools.

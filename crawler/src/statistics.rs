@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use lakecat_catalog::crawlers::{ColumnStatisticsPolicy, CrawlerInput};
 use lakecat_catalog::{
-    Column, ColumnStatistics, CrawledStatistics, StatisticsData, StatisticsOrigin, TableAction,
-    TableChange,
+    Column, ColumnStatistics, CrawledStatistics, Partition, StatisticsData, StatisticsOrigin,
+    Table, TableAction, TableChange,
 };
 use lakecat_classifiers::HiveType;
 use lakecat_classifiers::statistics::{Bound, ColumnFigures, RowStatistics};
@@ -73,6 +73,62 @@ pub(crate) fn crawled_statistics(
         table,
         partitions,
         replace_user_written: crawler.configuration.refresh_user_statistics,
+    })
+}
+
+/// A change that writes only statistics, of a stored table that has none and of its stored
+/// partitions the crawl read; `None` when the crawler computes none or has no figures.
+pub(crate) fn backfill(
+    draft: &TableDraft,
+    stored: &Table,
+    stored_partitions: &[Partition],
+    crawler: &CrawlerInput,
+    analyzed_time: DateTime<Utc>,
+) -> Option<TableChange> {
+    if crawler.configuration.column_statistics == ColumnStatisticsPolicy::Off {
+        return None;
+    }
+    let figures = draft.figures.as_ref()?;
+    let columns_of = |sd: &Option<lakecat_catalog::StorageDescriptor>| {
+        sd.as_ref().map(|sd| sd.columns.clone()).unwrap_or_default()
+    };
+    let table = column_statistics(
+        figures,
+        &columns_of(&stored.storage_descriptor),
+        Coverage {
+            estimated_rows: draft.stats.estimated_records(),
+            analyzed_time,
+        },
+    );
+    let partitions = stored_partitions
+        .iter()
+        .filter_map(|stored| {
+            let partition = draft
+                .partitions
+                .iter()
+                .find(|p| p.values == stored.values)?;
+            let statistics = column_statistics(
+                partition.figures.as_ref()?,
+                &columns_of(&stored.storage_descriptor),
+                Coverage {
+                    estimated_rows: partition.stats.estimated_records(),
+                    analyzed_time,
+                },
+            );
+            Some((stored.values.clone(), statistics))
+        })
+        .collect();
+    Some(TableChange {
+        action: TableAction::Keep {
+            name: stored.name.clone(),
+        },
+        put_partitions: Vec::new(),
+        delete_partitions: Vec::new(),
+        statistics: Some(CrawledStatistics {
+            table: Some(table),
+            partitions,
+            replace_user_written: crawler.configuration.refresh_user_statistics,
+        }),
     })
 }
 

@@ -259,3 +259,34 @@ async fn distinct_values_of_parquet_partitions_merge_into_the_table() {
     let first_day = statistics(&env, "sales", Some(&["1"]), &["id"]).await;
     assert_eq!(distinct(&first_day), Some(10));
 }
+
+#[tokio::test]
+async fn tables_crawled_without_statistics_get_them_on_the_next_crawl() {
+    let env = Env::new().await;
+    write_sales(&env);
+    let mut crawler = env.crawler("lake");
+    crawler.configuration.column_statistics = ColumnStatisticsPolicy::Off;
+    env.crawl_ok(&crawler).await;
+    assert!(statistics(&env, "sales", None, &["id"]).await.is_empty());
+
+    crawler.configuration.column_statistics = ColumnStatisticsPolicy::Compute;
+    let run = env.crawl_ok(&crawler).await;
+    assert_eq!(
+        run.summary.counts.tables_updated, 0,
+        "the table itself is unchanged"
+    );
+    assert_eq!(statistics(&env, "sales", None, &["id"]).await.len(), 1);
+    assert_eq!(
+        statistics(&env, "sales", Some(&["2"]), &["id"]).await.len(),
+        1,
+        "its partitions' too"
+    );
+    let first = statistics(&env, "sales", None, &["id"]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    env.crawl_ok(&crawler).await;
+    let again = statistics(&env, "sales", None, &["id"]).await;
+    assert_eq!(
+        again[0].analyzed_time, first[0].analyzed_time,
+        "written once, not on every crawl"
+    );
+}

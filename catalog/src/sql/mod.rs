@@ -346,6 +346,10 @@ impl CatalogStore for SqlStore {
         statistics::put(&self.writer, database, table, scope, entries).await
     }
 
+    async fn tables_with_column_statistics(&self, database: &str) -> Result<Vec<String>> {
+        statistics::tables_with_statistics(&mut *self.read().await?, database).await
+    }
+
     async fn delete_column_statistics(
         &self,
         database: &str,

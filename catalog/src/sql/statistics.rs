@@ -56,6 +56,21 @@ async fn owner(
     })
 }
 
+pub(super) async fn tables_with_statistics(
+    conn: &mut AnyConnection,
+    database: &str,
+) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT t.name FROM tables t JOIN databases d ON d.id = t.database_id \
+         WHERE d.name = $1 AND EXISTS \
+         (SELECT 1 FROM table_column_statistics s WHERE s.table_id = t.id) ORDER BY t.name",
+    )
+    .bind(database)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get("name")?)).collect()
+}
+
 pub(super) async fn get(
     conn: &mut AnyConnection,
     database: &str,
