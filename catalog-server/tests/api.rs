@@ -842,6 +842,75 @@ async fn a_table_is_created_with_its_partition_indexes_or_not_at_all() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
 
+#[tokio::test]
+async fn databases_and_crawlers_are_created_with_their_tags_or_not_at_all() {
+    let t = test_app().await;
+    let lake = t._dir.path().to_str().unwrap().to_string();
+    let crawler = |name: &str, tags: Value| {
+        json!({"name": name, "database_name": "sales",
+            "targets": {"s3_targets": [{"path": lake}]}, "tags": tags})
+    };
+    let too_many: serde_json::Map<String, Value> =
+        (0..51).map(|i| (format!("k{i}"), json!(""))).collect();
+
+    let (status, body) = t
+        .post(
+            "/v1/databases",
+            json!({"name": "sales", "tags": {"team": "data"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.get("tags").is_none(), "{body}");
+    let (status, body) = t
+        .post("/v1/crawlers", crawler("nightly", json!({"team": "data"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Each refusal names its problem, and leaves nothing behind.
+    for (collection, request, words) in [
+        (
+            "/v1/databases",
+            json!({"name": "refused", "tags": too_many}),
+            "at most 50 tags",
+        ),
+        (
+            "/v1/databases",
+            json!({"name": "refused", "tags": {"": "x"}}),
+            "tag keys are 1 to 128 characters",
+        ),
+        (
+            "/v1/databases",
+            json!({"name": "refused", "tags": ["team"]}),
+            "tags: invalid type: sequence, expected a map",
+        ),
+        (
+            "/v1/crawlers",
+            crawler("refused", Value::Object(too_many.clone())),
+            "at most 50 tags",
+        ),
+    ] {
+        let (status, body) = t.post(collection, request).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
+            "{body}"
+        );
+        assert!(message(&body).contains(words), "{words}: {body}");
+        let (status, _) = t.get(&format!("{collection}/refused")).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{collection}/refused was left behind"
+        );
+    }
+    // The object's own members are still checked strictly.
+    let (status, body) = t
+        .post("/v1/databases", json!({"name": "strict", "tag": {}}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(message(&body).contains("unknown field `tag`"), "{body}");
+}
+
 async fn wait_until_ready(t: &TestApp, crawler: &str) -> Value {
     for _ in 0..500 {
         let (status, body) = t.get(&format!("/v1/crawlers/{crawler}")).await;

@@ -17,6 +17,7 @@ use crate::store::{
     CatalogStore, PartitionFailure, PartitionQuery, Segment, TableAction, TableChange,
     UpdateTableOptions,
 };
+use crate::tags::Tags;
 use crate::validate::{self, MAX_EXPRESSION_BYTES};
 
 /// Largest page of databases, tables or table versions (Glue's limit).
@@ -120,8 +121,19 @@ impl Catalog {
 
     /// Creates a database.
     pub async fn create_database(&self, input: DatabaseInput) -> Result<Database> {
+        self.create_database_with_tags(input, Tags::new()).await
+    }
+
+    /// Creates a database with its tags, atomically: when the tags are refused (Glue's
+    /// limits on their number and sizes), no database is created.
+    pub async fn create_database_with_tags(
+        &self,
+        input: DatabaseInput,
+        tags: Tags,
+    ) -> Result<Database> {
         let input = validate::database_input(input)?;
-        self.store.create_database(&input).await
+        crate::tags::check_tags(&tags)?;
+        self.store.create_database(&input, &tags).await
     }
 
     /// Reads a database.

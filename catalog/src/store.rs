@@ -137,8 +137,9 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     /// Checks that the database answers and has the schema this version needs.
     async fn ping(&self) -> Result<()>;
 
-    /// Creates a database.
-    async fn create_database(&self, input: &DatabaseInput) -> Result<Database>;
+    /// Creates a database with its tags, in one transaction: when the tags cannot be
+    /// written, neither is the database.
+    async fn create_database(&self, input: &DatabaseInput, tags: &Tags) -> Result<Database>;
     /// Reads a database.
     async fn get_database(&self, name: &str) -> Result<Database>;
     /// Lists databases by name, after `after`.

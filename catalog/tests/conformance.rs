@@ -34,6 +34,7 @@ conformance!(
     functions_crud,
     function_pages_and_patterns,
     tags_on_catalog_objects,
+    objects_and_their_tags_are_created_together,
 );
 
 fn db(name: &str) -> DatabaseInput {
@@ -1447,4 +1448,85 @@ async fn tags_on_catalog_objects(t: &TestCatalog) {
         .unwrap();
     assert!(c.get_tags(objects[0].clone()).await.unwrap().is_empty());
     assert!(c.get_tags(objects[1].clone()).await.unwrap().is_empty());
+}
+
+/// A database or crawler created with tags gets them all, or, when they are refused, is not
+/// created at all: the object and its tags are one transaction.
+async fn objects_and_their_tags_are_created_together(t: &TestCatalog) {
+    use lakecat_catalog::crawlers::{
+        CrawlerInput, CrawlerStore, CrawlerTargets, Crawlers, S3Target,
+    };
+    use lakecat_catalog::{CatalogStore, Tagged, Tags};
+
+    let c = &t.catalog;
+    let crawlers = Crawlers::new(std::sync::Arc::new(t.store.clone()));
+    let crawler = |name: &str| CrawlerInput {
+        name: name.into(),
+        database_name: "sales".into(),
+        targets: CrawlerTargets {
+            s3_targets: vec![S3Target {
+                path: "s3://lake/".into(),
+                ..Default::default()
+            }],
+        },
+        ..Default::default()
+    };
+    let team: Tags = [("team".to_string(), "data".to_string())].into();
+    // Fifty-one tags: each is valid, but no object may carry that many. The service refuses
+    // them before it writes; the store only once the object's row is written.
+    let too_many: Tags = (0..51).map(|i| (format!("k{i}"), String::new())).collect();
+
+    let created = c
+        .create_database_with_tags(db("Sales"), team.clone())
+        .await
+        .unwrap();
+    assert_eq!(created.name, "sales");
+    assert_eq!(
+        c.get_tags(Tagged::Database("sales".into())).await.unwrap(),
+        team
+    );
+    crawlers
+        .create_crawler_with_tags(crawler("nightly"), team.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get_tags(Tagged::Crawler("nightly".into())).await.unwrap(),
+        team
+    );
+
+    let refused = |result: Result<(), Error>, store: &str| {
+        assert!(
+            matches!(result, Err(Error::InvalidInput(_))),
+            "{store}: {result:?}"
+        );
+    };
+    let service = c.create_database_with_tags(db("refused"), too_many.clone());
+    refused(service.await.map(drop), "catalog service");
+    let (refused_database, refused_crawler) = (db("refused"), crawler("refused"));
+    let store = CatalogStore::create_database(&t.store, &refused_database, &too_many);
+    refused(store.await.map(drop), "catalog store");
+    let service = crawlers.create_crawler_with_tags(refused_crawler.clone(), too_many.clone());
+    refused(service.await.map(drop), "crawler service");
+    let store = CrawlerStore::create_crawler(&t.store, &refused_crawler, &too_many);
+    refused(store.await.map(drop), "crawler store");
+    let err = c.get_database("refused").await.unwrap_err();
+    assert!(is_not_found(&err, Entity::Database), "{err}");
+    let err = crawlers.get_crawler("refused").await.unwrap_err();
+    assert!(is_not_found(&err, Entity::Crawler), "{err}");
+
+    // The names are free, and nothing of the refused objects stayed behind.
+    c.create_database(refused_database).await.unwrap();
+    crawlers.create_crawler(refused_crawler).await.unwrap();
+    assert!(
+        c.get_tags(Tagged::Database("refused".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        c.get_tags(Tagged::Crawler("refused".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -12,7 +12,7 @@ use lakecat_catalog::crawlers::service::RUN_LEASE;
 use lakecat_catalog::crawlers::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput, Crawlers,
 };
-use lakecat_catalog::{Catalog, Listing, PageRequest};
+use lakecat_catalog::{Catalog, Listing, PageRequest, Tags};
 
 use crate::crawl::{CrawlOptions, CrawlTarget};
 use crate::error::Result;
@@ -113,8 +113,18 @@ impl CrawlerService {
 
     /// Creates a crawler.
     pub async fn create_crawler(&self, input: CrawlerInput) -> Result<Crawler> {
+        self.create_crawler_with_tags(input, Tags::new()).await
+    }
+
+    /// Creates a crawler with its tags, atomically: when the tags are refused, no crawler
+    /// is created.
+    pub async fn create_crawler_with_tags(
+        &self,
+        input: CrawlerInput,
+        tags: Tags,
+    ) -> Result<Crawler> {
         let input = self.check_runnable(input)?;
-        Ok(self.crawlers.create_crawler(input).await?)
+        Ok(self.crawlers.create_crawler_with_tags(input, tags).await?)
     }
 
     /// Replaces a crawler's definition (refused while it runs).

@@ -2,11 +2,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lakecat_catalog::Tags;
 use lakecat_catalog::crawlers::{CrawlRun, CrawlRunSummary, Crawler, CrawlerInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Json, PageParams, Path, Query};
+use super::{AppState, Json, PageParams, Path, Query, split_member};
 use crate::error::{ApiError, ApiResult, ErrorResponse};
 
 /// The path of a crawler.
@@ -77,25 +78,53 @@ pub(super) async fn list_crawlers(
     }))
 }
 
-/// Creates a crawler. Its targets must be URLs the crawler can open and its exclusions valid
-/// globs; its custom classifiers must exist.
+/// A crawler to create, with its tags.
+#[derive(Debug, Deserialize, ToSchema)]
+// `flatten` describes the document; reading goes through `split_member`.
+#[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
+pub(crate) struct CreateCrawlerRequest {
+    /// The crawler's definition.
+    #[serde(flatten)]
+    pub(crate) crawler: CrawlerInput,
+    /// Tags (at most 50), written in the same transaction as the crawler: when they are
+    /// refused, the crawler is not created either.
+    #[serde(default)]
+    pub(crate) tags: Tags,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for CreateCrawlerRequest {
+    type Error = serde_json::Error;
+
+    fn try_from(
+        members: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, serde_json::Error> {
+        let (crawler, tags) = split_member(members, "tags")?;
+        Ok(CreateCrawlerRequest { crawler, tags })
+    }
+}
+
+/// Creates a crawler, with its tags. Its targets must be URLs the crawler can open and its
+/// exclusions valid globs; its custom classifiers must exist.
 #[utoipa::path(
     post,
     path = "/v1/crawlers",
     tag = "crawlers",
-    request_body = CrawlerInput,
+    request_body = CreateCrawlerRequest,
     responses(
         (status = 201, body = Crawler),
-        (status = 400, description = "Invalid definition", body = ErrorResponse),
+        (status = 400, description = "Invalid definition or tags", body = ErrorResponse),
         (status = 404, description = "A custom classifier does not exist", body = ErrorResponse),
         (status = 409, description = "The crawler exists", body = ErrorResponse),
     )
 )]
 pub(super) async fn create_crawler(
     State(state): State<AppState>,
-    Json(input): Json<CrawlerInput>,
+    Json(request): Json<CreateCrawlerRequest>,
 ) -> ApiResult<(StatusCode, Json<Crawler>)> {
-    let crawler = state.crawlers.create_crawler(input).await?;
+    let crawler = state
+        .crawlers
+        .create_crawler_with_tags(request.crawler, request.tags)
+        .await?;
     Ok((StatusCode::CREATED, Json(crawler)))
 }
 

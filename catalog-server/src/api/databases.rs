@@ -2,11 +2,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use lakecat_catalog::{Database, DatabaseInput};
-use serde::Serialize;
+use lakecat_catalog::{Database, DatabaseInput, Tags};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{AppState, DatabasePath, Json, PageParams, Path, Query};
+use super::{AppState, DatabasePath, Json, PageParams, Path, Query, split_member};
 use crate::error::{ApiResult, ErrorResponse};
 
 /// A page of databases.
@@ -41,24 +41,52 @@ pub(super) async fn list_databases(
     }))
 }
 
-/// Creates a database.
+/// A database to create, with its tags.
+#[derive(Debug, Deserialize, ToSchema)]
+// `flatten` describes the document; reading goes through `split_member`.
+#[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
+pub(crate) struct CreateDatabaseRequest {
+    /// The database.
+    #[serde(flatten)]
+    pub(crate) database: DatabaseInput,
+    /// Tags (at most 50), written in the same transaction as the database: when they are
+    /// refused, the database is not created either.
+    #[serde(default)]
+    pub(crate) tags: Tags,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for CreateDatabaseRequest {
+    type Error = serde_json::Error;
+
+    fn try_from(
+        members: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, serde_json::Error> {
+        let (database, tags) = split_member(members, "tags")?;
+        Ok(CreateDatabaseRequest { database, tags })
+    }
+}
+
+/// Creates a database, with its tags.
 #[utoipa::path(
     post,
     path = "/v1/databases",
     tag = "databases",
-    request_body = DatabaseInput,
+    request_body = CreateDatabaseRequest,
     responses(
         (status = 201, body = Database),
-        (status = 400, description = "Invalid input", body = ErrorResponse),
+        (status = 400, description = "Invalid input or tags", body = ErrorResponse),
         (status = 409, description = "The database exists", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
     )
 )]
 pub(super) async fn create_database(
     State(state): State<AppState>,
-    Json(input): Json<DatabaseInput>,
+    Json(request): Json<CreateDatabaseRequest>,
 ) -> ApiResult<(StatusCode, Json<Database>)> {
-    let database = state.catalog.create_database(input).await?;
+    let database = state
+        .catalog
+        .create_database_with_tags(request.database, request.tags)
+        .await?;
     Ok((StatusCode::CREATED, Json(database)))
 }
 

@@ -34,6 +34,37 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// Splits a create request's JSON object into the member `name` (its default when absent)
+/// and the object's input, read from the other members. Request types use it instead of
+/// `#[serde(flatten)]`, which would lose the input's refusal of unknown members (a misspelt
+/// member must be a 400, not silently dropped). Errors name the member at fault, as axum's
+/// own JSON errors do: `partition_indexes[0].keys: missing field`.
+pub(crate) fn split_member<Input, Member>(
+    mut members: serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Result<(Input, Member), serde_json::Error>
+where
+    Input: serde::de::DeserializeOwned,
+    Member: serde::de::DeserializeOwned + Default,
+{
+    use serde::de::Error as _;
+    let member = match members.remove(name) {
+        Some(value) => serde_path_to_error::deserialize(value).map_err(|error| {
+            let path = error.path().to_string();
+            let at = match path.as_str() {
+                "." => name.to_string(),
+                seq if seq.starts_with('[') => format!("{name}{seq}"),
+                member => format!("{name}.{member}"),
+            };
+            serde_json::Error::custom(format!("{at}: {}", error.inner()))
+        })?,
+        None => Member::default(),
+    };
+    let input = serde_path_to_error::deserialize(serde_json::Value::Object(members))
+        .map_err(|error| serde_json::Error::custom(error.to_string()))?;
+    Ok((input, member))
+}
+
 /// Query parameters; bad ones are a 400.
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]

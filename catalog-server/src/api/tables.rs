@@ -6,7 +6,10 @@ use lakecat_catalog::{PartitionIndexInput, Table, TableInput, TableVersion, Upda
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, DatabasePath, Json, PageParams, Path, Query, TablePath, TableVersionPath};
+use super::{
+    AppState, DatabasePath, Json, PageParams, Path, Query, TablePath, TableVersionPath,
+    split_member,
+};
 use crate::error::{ApiError, ApiResult, ErrorDetail, ErrorResponse};
 
 /// A page of tables.
@@ -91,8 +94,7 @@ pub(super) async fn list_tables(
 
 /// A table to create, with the partition indexes to create with it.
 #[derive(Debug, Deserialize, ToSchema)]
-// Read through a map rather than with `flatten`, which would lose the table's refusal of
-// unknown members (a misspelt member must be a 400, not silently dropped).
+// `flatten` describes the document; reading goes through `split_member`.
 #[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
 pub(crate) struct CreateTableRequest {
     /// The table.
@@ -108,14 +110,11 @@ impl TryFrom<serde_json::Map<String, serde_json::Value>> for CreateTableRequest 
     type Error = serde_json::Error;
 
     fn try_from(
-        mut members: serde_json::Map<String, serde_json::Value>,
+        members: serde_json::Map<String, serde_json::Value>,
     ) -> Result<Self, serde_json::Error> {
-        let partition_indexes = match members.remove("partition_indexes") {
-            Some(indexes) => serde_json::from_value(indexes)?,
-            None => Vec::new(),
-        };
+        let (table, partition_indexes) = split_member(members, "partition_indexes")?;
         Ok(CreateTableRequest {
-            table: serde_json::from_value(serde_json::Value::Object(members))?,
+            table,
             partition_indexes,
         })
     }

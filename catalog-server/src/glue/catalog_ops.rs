@@ -34,18 +34,13 @@ pub(super) struct CreateDatabaseRequest {
     tags: lakecat_catalog::Tags,
 }
 
-/// `CreateDatabase`, with its `Tags` (checked before the database is created).
+/// `CreateDatabase`, with its `Tags` (written in the same transaction as the database).
 pub(super) async fn create_database(state: &AppState, req: CreateDatabaseRequest) -> Reply {
     required("DatabaseInput.Name", &req.database_input.name)?;
-    lakecat_catalog::tags::check_tags(&req.tags)?;
-    let database = state
+    state
         .catalog
-        .create_database(req.database_input.into())
+        .create_database_with_tags(req.database_input.into(), req.tags)
         .await?;
-    if !req.tags.is_empty() {
-        let object = lakecat_catalog::Tagged::Database(database.name);
-        state.catalog.tag(object, req.tags).await?;
-    }
     Ok(json!({}))
 }
 

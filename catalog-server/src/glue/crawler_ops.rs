@@ -460,16 +460,11 @@ fn crawler_shape(crawler: &Crawler) -> Value {
     shape
 }
 
-/// `CreateCrawler`, with its `Tags` (checked before the crawler is created).
+/// `CreateCrawler`, with its `Tags` (written in the same transaction as the crawler).
 pub(super) async fn create_crawler(state: &AppState, mut req: CrawlerRequest) -> Reply {
     let tags = std::mem::take(&mut req.tags);
-    lakecat_catalog::tags::check_tags(&tags)?;
     let input = crawler_input(req, None)?;
-    let crawler = state.crawlers.create_crawler(input).await?;
-    if !tags.is_empty() {
-        let object = lakecat_catalog::Tagged::Crawler(crawler.definition.name);
-        state.catalog.tag(object, tags).await?;
-    }
+    state.crawlers.create_crawler_with_tags(input, tags).await?;
     Ok(json!({}))
 }
 

@@ -16,6 +16,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::error::{Error, Result};
 use crate::page::Scope;
 use crate::service::{Listing, PageRequest, page_size};
+use crate::tags::Tags;
 
 /// How long a running crawl may go without a heartbeat before its crawler is released (the
 /// process running it is then taken to be dead). Crawls save a heartbeat every few seconds.
@@ -122,16 +123,28 @@ impl Crawlers {
         self.check_classifiers_exist(&input).await?;
         match self.store.get_crawler(&input.name).await {
             Ok(_) => self.store.update_crawler(&input, None).await,
-            Err(Error::NotFound { .. }) => self.store.create_crawler(&input).await,
+            Err(Error::NotFound { .. }) => self.store.create_crawler(&input, &Tags::new()).await,
             Err(error) => Err(error),
         }
     }
 
     /// Creates a crawler; its custom classifiers must exist.
     pub async fn create_crawler(&self, input: CrawlerInput) -> Result<Crawler> {
+        self.create_crawler_with_tags(input, Tags::new()).await
+    }
+
+    /// Creates a crawler with its tags, atomically: when the tags are refused (Glue's
+    /// limits on their number and sizes), no crawler is created. Its custom classifiers
+    /// must exist.
+    pub async fn create_crawler_with_tags(
+        &self,
+        input: CrawlerInput,
+        tags: Tags,
+    ) -> Result<Crawler> {
         let input = validate::crawler_input(input)?;
+        crate::tags::check_tags(&tags)?;
         self.check_classifiers_exist(&input).await?;
-        self.store.create_crawler(&input).await
+        self.store.create_crawler(&input, &tags).await
     }
 
     async fn check_classifiers_exist(&self, input: &CrawlerInput) -> Result<()> {

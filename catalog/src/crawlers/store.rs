@@ -12,6 +12,7 @@ use super::model::{
 use super::runner::CrawlRunner;
 use crate::error::Result;
 use crate::store::Page;
+use crate::tags::Tags;
 
 /// Where a listing of a crawler's runs continues: before this start time and id.
 pub type RunCursor = (i64, String);
@@ -19,8 +20,9 @@ pub type RunCursor = (i64, String);
 /// Persistence for crawler definitions, crawl runs and custom classifiers.
 #[async_trait]
 pub trait CrawlerStore: Send + Sync + fmt::Debug {
-    /// Creates a crawler in state READY at version 1.
-    async fn create_crawler(&self, input: &CrawlerInput) -> Result<Crawler>;
+    /// Creates a crawler in state READY at version 1 with its tags, in one transaction: when
+    /// the tags cannot be written, neither is the crawler.
+    async fn create_crawler(&self, input: &CrawlerInput, tags: &Tags) -> Result<Crawler>;
     /// Reads a crawler with its last crawl.
     async fn get_crawler(&self, name: &str) -> Result<Crawler>;
     /// Lists crawlers by name, after `after`.

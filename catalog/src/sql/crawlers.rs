@@ -77,7 +77,11 @@ pub(super) async fn get_crawler(conn: &mut AnyConnection, name: &str) -> Result<
     Ok(fetch_crawler(conn, name).await?.1)
 }
 
-pub(super) async fn create_crawler(pool: &AnyPool, input: &CrawlerInput) -> Result<Crawler> {
+/// Creates a crawler inside the caller's transaction.
+pub(super) async fn create_crawler_in(
+    conn: &mut AnyConnection,
+    input: &CrawlerInput,
+) -> Result<Crawler> {
     let now = now_millis();
     sqlx::query(
         "INSERT INTO crawlers (name, state, version, body, create_time, update_time, \
@@ -87,7 +91,7 @@ pub(super) async fn create_crawler(pool: &AnyPool, input: &CrawlerInput) -> Resu
     .bind(encode(input)?)
     .bind(now)
     .bind(schedule_due_at(input))
-    .execute(pool)
+    .execute(conn)
     .await
     .map_err(|e| map_unique(e, Entity::Crawler, &input.name))?;
     Ok(Crawler {

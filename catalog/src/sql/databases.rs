@@ -34,13 +34,14 @@ pub(super) async fn id_of(conn: &mut AnyConnection, name: &str) -> Result<i64> {
     }
 }
 
-pub(super) async fn create(pool: &AnyPool, input: &DatabaseInput) -> Result<Database> {
+/// Creates a database inside the caller's transaction.
+pub(super) async fn create_in(conn: &mut AnyConnection, input: &DatabaseInput) -> Result<Database> {
     let now = now_millis();
     sqlx::query("INSERT INTO databases (name, body, create_time) VALUES ($1, $2, $3)")
         .bind(&input.name)
         .bind(encode(input)?)
         .bind(now)
-        .execute(pool)
+        .execute(conn)
         .await
         .map_err(|e| map_unique(e, Entity::Database, &input.name))?;
     Ok(Database {

@@ -38,11 +38,11 @@ use crate::model::{
     Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
     TableInput, TableVersion,
 };
+use crate::statistics::{ColumnStatistics, StatisticsScope};
 use crate::store::{
     CatalogStore, Page, PartitionFailure, PartitionQuery, TableAction, TableChange,
     UpdateTableOptions,
 };
-use crate::statistics::{ColumnStatistics, StatisticsScope};
 use crate::tags::{Tagged, Tags};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -415,8 +415,15 @@ impl CatalogStore for SqlStore {
         Ok(())
     }
 
-    async fn create_database(&self, input: &DatabaseInput) -> Result<Database> {
-        databases::create(&self.writer, input).await
+    async fn create_database(&self, input: &DatabaseInput, tags: &Tags) -> Result<Database> {
+        let mut tx = self.writer.begin().await?;
+        let database = databases::create_in(&mut tx, input).await?;
+        if !tags.is_empty() {
+            let object = Tagged::Database(database.name.clone());
+            tags::tag_in(&mut tx, &object, tags).await?;
+        }
+        tx.commit().await?;
+        Ok(database)
     }
 
     async fn get_database(&self, name: &str) -> Result<Database> {
@@ -670,8 +677,15 @@ impl CatalogStore for SqlStore {
 
 #[async_trait]
 impl CrawlerStore for SqlStore {
-    async fn create_crawler(&self, input: &CrawlerInput) -> Result<Crawler> {
-        crawlers::create_crawler(&self.writer, input).await
+    async fn create_crawler(&self, input: &CrawlerInput, tags: &Tags) -> Result<Crawler> {
+        let mut tx = self.writer.begin().await?;
+        let crawler = crawlers::create_crawler_in(&mut tx, input).await?;
+        if !tags.is_empty() {
+            let object = Tagged::Crawler(crawler.definition.name.clone());
+            tags::tag_in(&mut tx, &object, tags).await?;
+        }
+        tx.commit().await?;
+        Ok(crawler)
     }
 
     async fn get_crawler(&self, name: &str) -> Result<Crawler> {

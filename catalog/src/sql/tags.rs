@@ -60,8 +60,17 @@ pub(super) async fn get(conn: &mut AnyConnection, object: &Tagged) -> Result<Tag
 
 pub(super) async fn tag(pool: &AnyPool, object: &Tagged, tags: &Tags) -> Result<()> {
     let mut tx = pool.begin().await?;
-    let (kind, id) = owner(&mut tx, object).await?;
-    let existing = read(&mut tx, kind, id).await?;
+    tag_in(&mut tx, object, tags).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds tags to an object inside the caller's transaction, so that an object and its tags
+/// can be created together: when more than [`MAX_TAGS`] would result, nothing is written
+/// and the caller's transaction should be rolled back.
+pub(super) async fn tag_in(conn: &mut AnyConnection, object: &Tagged, tags: &Tags) -> Result<()> {
+    let (kind, id) = owner(conn, object).await?;
+    let existing = read(conn, kind, id).await?;
     let total = existing
         .keys()
         .chain(tags.keys())
@@ -87,10 +96,9 @@ pub(super) async fn tag(pool: &AnyPool, object: &Tagged, tags: &Tags) -> Result<
         .bind(reference("classifier"))
         .bind(key)
         .bind(value)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
