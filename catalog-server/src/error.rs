@@ -20,7 +20,8 @@ pub(crate) struct ErrorResponse {
 pub(crate) struct ErrorDetail {
     /// A stable code to act on: `INVALID_INPUT`, `INVALID_PAGE_TOKEN`, `NOT_FOUND`,
     /// `ALREADY_EXISTS`, `CONCURRENT_MODIFICATION`, `CRAWLER_RUNNING`, `CRAWLER_STOPPING`,
-    /// `CRAWLER_NOT_RUNNING`, `PAYLOAD_TOO_LARGE`,
+    /// `CRAWLER_NOT_RUNNING`, `NO_SCHEDULE`, `SCHEDULE_RUNNING`, `SCHEDULE_NOT_RUNNING`,
+    /// `PAYLOAD_TOO_LARGE`,
     /// `UNSUPPORTED_MEDIA_TYPE`, `METHOD_NOT_ALLOWED`, `UNAVAILABLE` or `INTERNAL`.
     pub code: &'static str,
     /// What is wrong, naming the field or object concerned.
@@ -69,6 +70,9 @@ fn rest_status(kind: ErrorKind) -> (StatusCode, &'static str) {
         ErrorKind::CrawlerRunning => (StatusCode::CONFLICT, "CRAWLER_RUNNING"),
         ErrorKind::CrawlerStopping => (StatusCode::CONFLICT, "CRAWLER_STOPPING"),
         ErrorKind::CrawlerNotRunning => (StatusCode::CONFLICT, "CRAWLER_NOT_RUNNING"),
+        ErrorKind::NoSchedule => (StatusCode::CONFLICT, "NO_SCHEDULE"),
+        ErrorKind::ScheduleRunning => (StatusCode::CONFLICT, "SCHEDULE_RUNNING"),
+        ErrorKind::ScheduleNotRunning => (StatusCode::CONFLICT, "SCHEDULE_NOT_RUNNING"),
         ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
     }
 }

@@ -707,7 +707,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 46);
+    assert_eq!(checked, 49);
 }
 
 #[tokio::test]
@@ -909,6 +909,74 @@ async fn databases_and_crawlers_are_created_with_their_tags_or_not_at_all() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(message(&body).contains("unknown field `tag`"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crawler_schedules_pause_and_resume_and_metrics_sum_up_runs() {
+    let t = test_app().await;
+    let lake = t._dir.path().join("lake");
+    std::fs::create_dir_all(lake.join("events")).unwrap();
+    std::fs::write(lake.join("events/a.json"), "{\"id\": 1}\n").unwrap();
+    let mut crawler = json!({"name": "nightly", "database_name": "ops",
+        "targets": {"s3_targets": [{"path": lake.to_str().unwrap()}]}});
+    let (status, body) = t.post("/v1/crawlers", crawler.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, body) = t
+        .post("/v1/crawlers/nightly:startSchedule", json!({}))
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "NO_SCHEDULE"));
+    assert_eq!(message(&body), "crawler nightly has no schedule");
+    let (status, body) = t.post("/v1/crawlers/nightly:stopSchedule", json!({})).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "SCHEDULE_NOT_RUNNING")
+    );
+    crawler["schedule"] = json!("cron(15 12 * * ? *)");
+    let (status, body) = t.put("/v1/crawlers/nightly", crawler).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = t
+        .post("/v1/crawlers/nightly:startSchedule", json!({}))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "SCHEDULE_RUNNING")
+    );
+    let (status, body) = t.post("/v1/crawlers/nightly:stopSchedule", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["schedule_paused"], true, "{body}");
+    assert!(body.get("next_scheduled_runs").is_none(), "{body}");
+    let (status, body) = t
+        .post("/v1/crawlers/nightly:startSchedule", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("schedule_paused").is_none(), "{body}");
+    assert_eq!(body["next_scheduled_runs"].as_array().unwrap().len(), 3);
+    let (status, body) = t.post("/v1/crawlers/ghost:stopSchedule", json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    let (status, body) = t
+        .post("/v1/crawlers/nightly:pauseSchedule", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(message(&body).contains(":stopSchedule"), "{body}");
+
+    let (status, body) = t.get("/v1/crawlers/nightly/metrics").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"crawler_name": "nightly", "still_estimating": false,
+            "last_runtime_seconds": 0.0, "median_runtime_seconds": 0.0,
+            "tables_created": 0, "tables_updated": 0, "tables_deleted": 0})
+    );
+    let (status, _) = t.post("/v1/crawlers/nightly:start", json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    wait_until_ready(&t, "nightly").await;
+    let (status, body) = t.get("/v1/crawlers/nightly/metrics").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tables_created"], 1, "{body}");
+    assert_eq!(body["still_estimating"], false, "{body}");
+    let (status, body) = t.get("/v1/crawlers/ghost/metrics").await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
 }
 
 async fn wait_until_ready(t: &TestApp, crawler: &str) -> Value {

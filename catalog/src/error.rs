@@ -82,6 +82,15 @@ pub enum Error {
         /// Its state.
         state: crate::crawlers::CrawlerState,
     },
+    /// The crawler's schedule is not in a state the change needs: resuming a schedule that
+    /// is missing or running, pausing one that is not running.
+    #[error("{}", schedule_phrase(.crawler, *.refusal))]
+    Schedule {
+        /// The crawler.
+        crawler: String,
+        /// Why the change was refused.
+        refusal: crate::crawlers::ScheduleRefusal,
+    },
     /// The request would exceed a limit on how many objects may exist (for example three
     /// partition indexes per table); nothing was changed.
     #[error("{0}")]
@@ -100,6 +109,18 @@ fn state_phrase(state: crate::crawlers::CrawlerState) -> &'static str {
         crate::crawlers::CrawlerState::Ready => "not running",
         crate::crawlers::CrawlerState::Running => "running",
         crate::crawlers::CrawlerState::Stopping => "stopping",
+    }
+}
+
+/// How a refused schedule change reads in an error.
+fn schedule_phrase(crawler: &str, refusal: crate::crawlers::ScheduleRefusal) -> String {
+    use crate::crawlers::ScheduleRefusal;
+    match refusal {
+        ScheduleRefusal::NoSchedule => format!("crawler {crawler} has no schedule"),
+        ScheduleRefusal::AlreadyRunning => {
+            format!("the schedule of crawler {crawler} is already running")
+        }
+        ScheduleRefusal::NotRunning => format!("the schedule of crawler {crawler} is not running"),
     }
 }
 
@@ -127,6 +148,12 @@ pub enum ErrorKind {
     CrawlerStopping,
     /// The crawler is not running.
     CrawlerNotRunning,
+    /// The crawler has no schedule to resume.
+    NoSchedule,
+    /// The crawler's schedule is running already.
+    ScheduleRunning,
+    /// The crawler's schedule is not running.
+    ScheduleNotRunning,
     /// The server failed; the details are for the log, not the client.
     Internal,
 }
@@ -145,6 +172,11 @@ impl Error {
                 crate::crawlers::CrawlerState::Running => ErrorKind::CrawlerRunning,
                 crate::crawlers::CrawlerState::Stopping => ErrorKind::CrawlerStopping,
                 crate::crawlers::CrawlerState::Ready => ErrorKind::CrawlerNotRunning,
+            },
+            Error::Schedule { refusal, .. } => match refusal {
+                crate::crawlers::ScheduleRefusal::NoSchedule => ErrorKind::NoSchedule,
+                crate::crawlers::ScheduleRefusal::AlreadyRunning => ErrorKind::ScheduleRunning,
+                crate::crawlers::ScheduleRefusal::NotRunning => ErrorKind::ScheduleNotRunning,
             },
             Error::Backend(_) => ErrorKind::Internal,
         }
@@ -190,13 +222,17 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crawlers::CrawlerState;
+    use crate::crawlers::{CrawlerState, ScheduleRefusal};
 
     #[test]
     fn each_error_has_the_kind_protocols_render() {
         let crawler = |state| Error::CrawlerState {
             crawler: "nightly".into(),
             state,
+        };
+        let schedule = |refusal| Error::Schedule {
+            crawler: "nightly".into(),
+            refusal,
         };
         let cases = [
             (Error::not_found(Entity::Table, "db.t"), ErrorKind::NotFound),
@@ -220,6 +256,15 @@ mod tests {
             (crawler(CrawlerState::Running), ErrorKind::CrawlerRunning),
             (crawler(CrawlerState::Stopping), ErrorKind::CrawlerStopping),
             (crawler(CrawlerState::Ready), ErrorKind::CrawlerNotRunning),
+            (schedule(ScheduleRefusal::NoSchedule), ErrorKind::NoSchedule),
+            (
+                schedule(ScheduleRefusal::AlreadyRunning),
+                ErrorKind::ScheduleRunning,
+            ),
+            (
+                schedule(ScheduleRefusal::NotRunning),
+                ErrorKind::ScheduleNotRunning,
+            ),
             (Error::Backend("disk full".into()), ErrorKind::Internal),
         ];
         for (error, kind) in cases {
@@ -228,6 +273,10 @@ mod tests {
         assert_eq!(
             crawler(CrawlerState::Ready).to_string(),
             "crawler nightly is not running"
+        );
+        assert_eq!(
+            schedule(ScheduleRefusal::NotRunning).to_string(),
+            "the schedule of crawler nightly is not running"
         );
     }
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use lakecat_catalog::crawlers::service::ABANDONED_REASON;
 use lakecat_catalog::crawlers::{
-    ClassifierInput, CrawlRunner, CrawlerInput, CrawlerState, CrawlerStore, CrawlerTargets,
-    Crawlers, RunState, RunnerLiveness, S3Target, Takeover,
+    ClassifierInput, CrawlRunner, CrawlerInput, CrawlerMetrics, CrawlerState, CrawlerStore,
+    CrawlerTargets, Crawlers, RunState, RunnerLiveness, S3Target, ScheduleRefusal, Takeover,
 };
 use lakecat_catalog::{
     Column, DatabaseInput, Entity, Error, PageRequest, PartitionInput, PartitionListRequest,
@@ -29,6 +29,8 @@ conformance!(
     runs_page_newest_first,
     classifiers_crud,
     scheduled_crawls_are_claimed_once_per_due_time,
+    schedules_pause_and_resume_by_the_rules,
+    metrics_sum_up_the_finished_runs,
 );
 
 fn column(name: &str) -> Column {
@@ -728,4 +730,132 @@ async fn futures_claims(
         claims.push(task.await.unwrap());
     }
     claims
+}
+
+fn is_missing_crawler(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::NotFound {
+            entity: Entity::Crawler,
+            ..
+        }
+    )
+}
+
+/// The refusal a schedule change failed with.
+fn refusal(error: Error) -> ScheduleRefusal {
+    match error {
+        Error::Schedule { refusal, .. } => refusal,
+        other => panic!("not a schedule refusal: {other}"),
+    }
+}
+
+async fn schedules_pause_and_resume_by_the_rules(t: &TestCatalog) {
+    let c = crawlers(t);
+    c.create_crawler(crawler("nightly")).await.unwrap();
+    let error = c.start_schedule("nightly").await.unwrap_err();
+    assert_eq!(error.to_string(), "crawler nightly has no schedule");
+    assert_eq!(refusal(error), ScheduleRefusal::NoSchedule);
+    let error = c.stop_schedule("nightly").await.unwrap_err();
+    assert_eq!(refusal(error), ScheduleRefusal::NotRunning);
+
+    let expression = "cron(15 12 * * ? *)";
+    let scheduled = c
+        .update_schedule("nightly", Some(expression.into()))
+        .await
+        .unwrap();
+    assert_eq!(scheduled.next_scheduled_runs.len(), 3);
+    let error = c.start_schedule("nightly").await.unwrap_err();
+    assert_eq!(refusal(error), ScheduleRefusal::AlreadyRunning);
+    let paused = c.stop_schedule("nightly").await.unwrap();
+    assert!(paused.definition.schedule_paused);
+    assert_eq!(paused.definition.schedule.as_deref(), Some(expression));
+    assert!(paused.next_scheduled_runs.is_empty());
+    let error = c.stop_schedule("nightly").await.unwrap_err();
+    assert_eq!(refusal(error), ScheduleRefusal::NotRunning);
+    let resumed = c.start_schedule("nightly").await.unwrap();
+    assert!(!resumed.definition.schedule_paused);
+    assert_eq!(resumed.version, 4);
+
+    let error = c
+        .update_schedule("nightly", Some("cron(61 * * * ? *)".into()))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("61 is out of range"), "{error}");
+    // A running crawler's definition, schedule included, cannot change.
+    c.start_crawl("nightly").await.unwrap();
+    let error = c.stop_schedule("nightly").await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::CrawlerState {
+                state: CrawlerState::Running,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let error = c.start_schedule("ghost").await.unwrap_err();
+    assert!(is_missing_crawler(&error), "{error}");
+}
+
+async fn metrics_sum_up_the_finished_runs(t: &TestCatalog) {
+    let c = crawlers(t);
+    c.create_crawler(crawler("nightly")).await.unwrap();
+    c.create_crawler(crawler("idle")).await.unwrap();
+    let idle = CrawlerMetrics {
+        crawler_name: "idle".into(),
+        still_estimating: false,
+        last_runtime_seconds: 0.0,
+        median_runtime_seconds: 0.0,
+        tables_created: 0,
+        tables_updated: 0,
+        tables_deleted: 0,
+    };
+    assert_eq!(c.metrics("idle").await.unwrap(), idle);
+
+    // Three finished crawls, oldest first, then one still running.
+    for (seconds, created) in [(4, 1), (6, 2), (2, 3)] {
+        let mut run = c.start_crawl("nightly").await.unwrap();
+        run.summary.state = RunState::Completed;
+        run.summary.end_time = Some(run.summary.start_time + chrono::TimeDelta::seconds(seconds));
+        run.summary.counts.tables_created = created;
+        run.summary.counts.tables_updated = 5;
+        run.summary.counts.tables_deleted = 1;
+        run.summary.counts.tables_deprecated = 1;
+        c.finish_crawl(&run).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    c.start_crawl("nightly").await.unwrap();
+    let nightly = CrawlerMetrics {
+        crawler_name: "nightly".into(),
+        still_estimating: true,
+        last_runtime_seconds: 2.0,
+        median_runtime_seconds: 4.0,
+        tables_created: 3,
+        tables_updated: 5,
+        tables_deleted: 2,
+    };
+    assert_eq!(c.metrics("nightly").await.unwrap(), nightly);
+
+    assert_eq!(
+        c.metrics_of(Vec::new()).await.unwrap(),
+        [idle.clone(), nightly.clone()]
+    );
+    assert_eq!(
+        c.metrics_of(vec!["nightly".into(), "idle".into()])
+            .await
+            .unwrap(),
+        [nightly, idle]
+    );
+    let error = c
+        .metrics_of(vec!["idle".into(), "ghost".into()])
+        .await
+        .unwrap_err();
+    assert!(is_missing_crawler(&error), "{error}");
+    let error = c.metrics_of(vec!["idle".into(); 101]).await.unwrap_err();
+    assert!(
+        error.to_string().contains("at most 100 crawlers"),
+        "{error}"
+    );
 }

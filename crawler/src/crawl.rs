@@ -355,6 +355,9 @@ fn refused_table(error: &CatalogError) -> bool {
         ErrorKind::CrawlerRunning
         | ErrorKind::CrawlerStopping
         | ErrorKind::CrawlerNotRunning
+        | ErrorKind::NoSchedule
+        | ErrorKind::ScheduleRunning
+        | ErrorKind::ScheduleNotRunning
         | ErrorKind::InvalidPageToken
         | ErrorKind::Internal => false,
     }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use lakecat_catalog::Tags;
-use lakecat_catalog::crawlers::{CrawlRun, CrawlRunSummary, Crawler, CrawlerInput};
+use lakecat_catalog::crawlers::{CrawlRun, CrawlRunSummary, Crawler, CrawlerInput, CrawlerMetrics};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -201,29 +201,90 @@ pub(super) async fn delete_crawler(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v1/crawlers/{crawler}:start` and `:stop`.
+/// `POST /v1/crawlers/{crawler}:start`, `:stop`, `:startSchedule` and `:stopSchedule`.
 pub(super) async fn crawler_action(
     state: State<AppState>,
     Path(CrawlerPath { crawler }): Path<CrawlerPath>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    if let Some(name) = crawler.strip_suffix(":start") {
-        let path = Path(CrawlerPath {
-            crawler: name.to_string(),
-        });
-        return Ok(start_crawl(state, path).await?.into_response());
-    }
-    if let Some(name) = crawler.strip_suffix(":stop") {
-        let path = Path(CrawlerPath {
-            crawler: name.to_string(),
-        });
-        return Ok(stop_crawl(state, path).await?.into_response());
-    }
-    Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        "no such endpoint: POST /v1/crawlers/{name}:start or :stop; see /docs",
-    ))
+    let unknown = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "no such endpoint: POST /v1/crawlers/{name}:start, :stop, :startSchedule or \
+             :stopSchedule; see /docs",
+        )
+    };
+    let (name, action) = crawler.rsplit_once(':').ok_or_else(unknown)?;
+    let path = Path(CrawlerPath {
+        crawler: name.to_string(),
+    });
+    Ok(match action {
+        "start" => start_crawl(state, path).await?.into_response(),
+        "stop" => stop_crawl(state, path).await?.into_response(),
+        "startSchedule" => start_schedule(state, path).await?.into_response(),
+        "stopSchedule" => stop_schedule(state, path).await?.into_response(),
+        _ => return Err(unknown()),
+    })
+}
+
+/// Resumes a crawler's paused schedule, so that it starts crawls again.
+#[utoipa::path(
+    post,
+    path = "/v1/crawlers/{crawler}:startSchedule",
+    tag = "crawlers",
+    params(CrawlerPath),
+    responses(
+        (status = 200, description = "Resumed", body = Crawler),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+        (status = 409, description = "It has no schedule (NO_SCHEDULE), its schedule is not paused (SCHEDULE_RUNNING), or it is running (CRAWLER_RUNNING)", body = ErrorResponse),
+    )
+)]
+pub(super) async fn start_schedule(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> ApiResult<Json<Crawler>> {
+    let crawlers = state.crawlers.crawlers();
+    Ok(Json(crawlers.start_schedule(&crawler).await?))
+}
+
+/// Pauses a crawler's schedule: it keeps its expression but starts no crawls until resumed.
+#[utoipa::path(
+    post,
+    path = "/v1/crawlers/{crawler}:stopSchedule",
+    tag = "crawlers",
+    params(CrawlerPath),
+    responses(
+        (status = 200, description = "Paused", body = Crawler),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+        (status = 409, description = "It has no schedule or its schedule is paused (SCHEDULE_NOT_RUNNING), or it is running (CRAWLER_RUNNING)", body = ErrorResponse),
+    )
+)]
+pub(super) async fn stop_schedule(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> ApiResult<Json<Crawler>> {
+    let crawlers = state.crawlers.crawlers();
+    Ok(Json(crawlers.stop_schedule(&crawler).await?))
+}
+
+/// A crawler's metrics: how long its crawls take (the last and the median of its last 100
+/// finished crawls) and what its last finished crawl did to tables.
+#[utoipa::path(
+    get,
+    path = "/v1/crawlers/{crawler}/metrics",
+    tag = "crawlers",
+    params(CrawlerPath),
+    responses(
+        (status = 200, body = CrawlerMetrics),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+    )
+)]
+pub(super) async fn get_metrics(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> ApiResult<Json<CrawlerMetrics>> {
+    Ok(Json(state.crawlers.crawlers().metrics(&crawler).await?))
 }
 
 /// Starts a crawl; it runs in the background. Poll the crawler or the run for its end.

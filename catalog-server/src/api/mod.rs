@@ -254,6 +254,9 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         crawlers::delete_crawler,
         crawlers::start_crawl,
         crawlers::stop_crawl,
+        crawlers::start_schedule,
+        crawlers::stop_schedule,
+        crawlers::get_metrics,
         crawlers::list_runs,
         crawlers::get_run,
         classifiers::list_classifiers,
@@ -363,11 +366,13 @@ pub(crate) fn router() -> Router<AppState> {
             get(crawlers::get_crawler)
                 .put(crawlers::update_crawler)
                 .delete(crawlers::delete_crawler)
-                // `{crawler}:start` and `{crawler}:stop`: the router takes one parameter per
-                // path segment, so the action is split off in the handler.
+                // `{crawler}:start`, `:stop`, `:startSchedule` and `:stopSchedule`: the
+                // router takes one parameter per path segment, so the action is split off in
+                // the handler.
                 .post(crawlers::crawler_action),
         )
         .route("/v1/crawlers/{crawler}/runs", get(crawlers::list_runs))
+        .route("/v1/crawlers/{crawler}/metrics", get(crawlers::get_metrics))
         .route(
             "/v1/crawlers/{crawler}/runs/{run_id}",
             get(crawlers::get_run),

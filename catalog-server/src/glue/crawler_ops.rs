@@ -2,11 +2,10 @@
 //! `Configuration` JSON string, `S3Targets`, `LastCrawl`, typed classifier members) mapped to
 //! lakecat's crawler definitions, runs and classifier records.
 
-use lakecat_catalog::PageRequest;
 use lakecat_catalog::crawlers::{
-    ClassifierInput, ClassifierRecord, CrawlRunSummary, Crawler, CrawlerConfiguration,
-    CrawlerInput, CrawlerState, CrawlerTargets, DeleteBehavior, RecrawlBehavior, RecrawlPolicy,
-    RunState, S3Target, SchemaChangePolicy, TableGroupingPolicy, UpdateBehavior,
+    ClassifierInput, ClassifierRecord, Crawler, CrawlerConfiguration, CrawlerInput, CrawlerState,
+    CrawlerTargets, DeleteBehavior, RecrawlBehavior, RecrawlPolicy, RunState, S3Target,
+    SchemaChangePolicy, TableGroupingPolicy, UpdateBehavior,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -569,129 +568,50 @@ pub(super) struct ScheduleRequest {
     schedule: Option<String>,
 }
 
-/// Changes a crawler's stored definition with `change`.
-async fn change_crawler(
-    state: &AppState,
-    name: &str,
-    change: impl FnOnce(&mut CrawlerInput) -> Result<(), GlueError>,
-) -> Reply {
-    let crawler = state.crawlers.get_crawler(name).await?;
-    let mut definition = crawler.definition;
-    change(&mut definition)?;
+pub(super) async fn update_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
+    let schedule = req.schedule.filter(|s| !s.is_empty());
     state
         .crawlers
-        .update_crawler(definition, Some(crawler.version))
+        .crawlers()
+        .update_schedule(&req.crawler_name, schedule)
         .await?;
     Ok(json!({}))
 }
 
-pub(super) async fn update_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
-    change_crawler(state, &req.crawler_name, |d| {
-        d.schedule = req.schedule.filter(|s| !s.is_empty());
-        Ok(())
-    })
-    .await
-}
-
 pub(super) async fn start_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
-    change_crawler(state, &req.crawler_name, |d| {
-        if d.schedule.is_none() {
-            return Err(GlueError::new(
-                "NoScheduleException",
-                format!("crawler {} has no schedule", d.name),
-            ));
-        }
-        if !d.schedule_paused {
-            return Err(GlueError::new(
-                "SchedulerRunningException",
-                format!("the schedule of crawler {} is already running", d.name),
-            ));
-        }
-        d.schedule_paused = false;
-        Ok(())
-    })
-    .await
+    let crawlers = state.crawlers.crawlers();
+    crawlers.start_schedule(&req.crawler_name).await?;
+    Ok(json!({}))
 }
 
 pub(super) async fn stop_crawler_schedule(state: &AppState, req: ScheduleRequest) -> Reply {
-    change_crawler(state, &req.crawler_name, |d| {
-        if d.schedule.is_none() || d.schedule_paused {
-            return Err(GlueError::new(
-                "SchedulerNotRunningException",
-                format!("the schedule of crawler {} is not running", d.name),
-            ));
-        }
-        d.schedule_paused = true;
-        Ok(())
-    })
-    .await
-}
-
-/// The runs of a crawler, newest first, up to `limit`.
-async fn recent_runs(
-    state: &AppState,
-    crawler: &str,
-    limit: usize,
-) -> Result<Vec<CrawlRunSummary>, GlueError> {
-    let listing = state
-        .crawlers
-        .list_runs(
-            crawler,
-            PageRequest {
-                max_results: Some(limit),
-                page_token: None,
-            },
-        )
-        .await?;
-    Ok(listing.items)
-}
-
-fn seconds(run: &CrawlRunSummary) -> Option<f64> {
-    run.end_time
-        .map(|end| (end - run.start_time).num_milliseconds() as f64 / 1000.0)
+    let crawlers = state.crawlers.crawlers();
+    crawlers.stop_schedule(&req.crawler_name).await?;
+    Ok(json!({}))
 }
 
 pub(super) async fn get_crawler_metrics(state: &AppState, req: NamesRequest) -> Reply {
-    if req.crawler_name_list.len() > 100 {
-        return Err(GlueError::invalid(
-            "CrawlerNameList must hold at most 100 names",
-        ));
-    }
-    let names = if req.crawler_name_list.is_empty() {
-        state
-            .crawlers
-            .list_crawlers(PageRequest::default())
-            .await?
-            .items
-            .into_iter()
-            .map(|c| c.definition.name)
-            .collect()
-    } else {
-        req.crawler_name_list
-    };
-    let mut metrics = Vec::new();
-    for name in names {
-        let crawler = state.crawlers.get_crawler(&name).await?;
-        let runs = recent_runs(state, &name, 100).await?;
-        let finished: Vec<&CrawlRunSummary> =
-            runs.iter().filter(|r| r.end_time.is_some()).collect();
-        let mut durations: Vec<f64> = finished.iter().filter_map(|r| seconds(r)).collect();
-        durations.sort_by(f64::total_cmp);
-        let median = durations.get(durations.len() / 2).copied().unwrap_or(0.0);
-        let last = finished.first().copied();
-        let counts = last.map(|r| r.counts).unwrap_or_default();
-        let running = crawler.state != CrawlerState::Ready;
-        metrics.push(json!({
-            "CrawlerName": name,
-            "TimeLeftSeconds": 0.0,
-            "StillEstimating": running,
-            "LastRuntimeSeconds": last.and_then(seconds).unwrap_or(0.0),
-            "MedianRuntimeSeconds": median,
-            "TablesCreated": counts.tables_created,
-            "TablesUpdated": counts.tables_updated,
-            "TablesDeleted": counts.tables_deleted + counts.tables_deprecated,
-        }));
-    }
+    let metrics = state
+        .crawlers
+        .crawlers()
+        .metrics_of(req.crawler_name_list)
+        .await?;
+    let metrics: Vec<Value> = metrics
+        .into_iter()
+        .map(|m| {
+            json!({
+                "CrawlerName": m.crawler_name,
+                // lakecat does not estimate the time left of a running crawl.
+                "TimeLeftSeconds": 0.0,
+                "StillEstimating": m.still_estimating,
+                "LastRuntimeSeconds": m.last_runtime_seconds,
+                "MedianRuntimeSeconds": m.median_runtime_seconds,
+                "TablesCreated": m.tables_created,
+                "TablesUpdated": m.tables_updated,
+                "TablesDeleted": m.tables_deleted,
+            })
+        })
+        .collect();
     Ok(json!({"CrawlerMetricsList": metrics}))
 }
 

@@ -100,6 +100,9 @@ fn glue_type(kind: ErrorKind) -> (&'static str, bool) {
         ErrorKind::CrawlerRunning => ("CrawlerRunningException", false),
         ErrorKind::CrawlerStopping => ("CrawlerStoppingException", false),
         ErrorKind::CrawlerNotRunning => ("CrawlerNotRunningException", false),
+        ErrorKind::NoSchedule => ("NoScheduleException", false),
+        ErrorKind::ScheduleRunning => ("SchedulerRunningException", false),
+        ErrorKind::ScheduleNotRunning => ("SchedulerNotRunningException", false),
         ErrorKind::Internal => ("InternalServiceException", true),
     }
 }

@@ -303,6 +303,41 @@ impl CrawlerInput {
     }
 }
 
+/// Why a change to a crawler's schedule was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleRefusal {
+    /// Resuming the schedule of a crawler that has none.
+    NoSchedule,
+    /// Resuming a schedule that is not paused.
+    AlreadyRunning,
+    /// Pausing a schedule that is paused already, or a crawler that has none.
+    NotRunning,
+}
+
+/// What a crawler's recent runs say about it (Glue's `CrawlerMetrics`): how long its crawls
+/// take and what its last finished crawl did to tables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrawlerMetrics {
+    /// The crawler.
+    pub crawler_name: String,
+    /// A crawl is running: the figures are those of the crawls before it.
+    pub still_estimating: bool,
+    /// How long the last finished crawl took, in seconds; 0 before the first.
+    pub last_runtime_seconds: f64,
+    /// The median duration of its last [`METRICS_RUNS`] finished crawls, in seconds.
+    pub median_runtime_seconds: f64,
+    /// Tables the last finished crawl created.
+    pub tables_created: u64,
+    /// Tables it updated.
+    pub tables_updated: u64,
+    /// Tables it deleted or marked deprecated.
+    pub tables_deleted: u64,
+}
+
+/// How many of a crawler's most recent runs its metrics are computed from.
+pub const METRICS_RUNS: usize = 100;
+
 /// How a crawl ended, or that it is still running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

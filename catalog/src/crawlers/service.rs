@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::model::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
-    RunningCrawl,
+    CrawlerMetrics, CrawlerState, METRICS_RUNS, RunningCrawl, ScheduleRefusal,
 };
 use super::runner::{CrawlRunner, RunnerLiveness};
 use super::store::CrawlerStore;
@@ -215,6 +215,90 @@ impl Crawlers {
         self.store.update_crawler(&input, expected_version).await
     }
 
+    /// Replaces a crawler's schedule (`None` removes it), keeping whether it is paused;
+    /// refused while the crawler runs.
+    pub async fn update_schedule(&self, name: &str, schedule: Option<String>) -> Result<Crawler> {
+        self.change_definition(name, |definition| {
+            definition.schedule = schedule;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Resumes a crawler's paused schedule (Glue's `StartCrawlerSchedule`). Refused when it
+    /// has no schedule, when its schedule is not paused, and while it runs.
+    pub async fn start_schedule(&self, name: &str) -> Result<Crawler> {
+        self.change_definition(name, |definition| {
+            let refusal = match (&definition.schedule, definition.schedule_paused) {
+                (None, _) => Some(ScheduleRefusal::NoSchedule),
+                (Some(_), false) => Some(ScheduleRefusal::AlreadyRunning),
+                (Some(_), true) => None,
+            };
+            if let Some(refusal) = refusal {
+                return Err(schedule_refused(definition, refusal));
+            }
+            definition.schedule_paused = false;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Pauses a crawler's schedule (Glue's `StopCrawlerSchedule`), keeping the expression.
+    /// Refused when it has no schedule or its schedule is paused, and while it runs.
+    pub async fn stop_schedule(&self, name: &str) -> Result<Crawler> {
+        self.change_definition(name, |definition| {
+            if definition.schedule.is_none() || definition.schedule_paused {
+                return Err(schedule_refused(definition, ScheduleRefusal::NotRunning));
+            }
+            definition.schedule_paused = true;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Changes a crawler's stored definition with `change`; the update is refused when
+    /// another change came in between (the crawler's version moved).
+    async fn change_definition(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut CrawlerInput) -> Result<()>,
+    ) -> Result<Crawler> {
+        let crawler = self.store.get_crawler(name).await?;
+        let mut definition = crawler.definition;
+        change(&mut definition)?;
+        self.update_crawler(definition, Some(crawler.version)).await
+    }
+
+    /// A crawler's metrics, from its last [`METRICS_RUNS`] runs.
+    pub async fn metrics(&self, name: &str) -> Result<CrawlerMetrics> {
+        let crawler = self.store.get_crawler(name).await?;
+        let runs = self.store.list_runs(name, None, METRICS_RUNS).await?.items;
+        Ok(metrics_from(&crawler, &runs))
+    }
+
+    /// The metrics of the named crawlers (at most [`MAX_METRICS_CRAWLERS`]), in the order
+    /// asked for, or of every crawler (up to a page of [`MAX_CRAWLER_PAGE_SIZE`]) when no
+    /// names are given. A crawler that does not exist fails the whole request.
+    pub async fn metrics_of(&self, names: Vec<String>) -> Result<Vec<CrawlerMetrics>> {
+        if names.len() > MAX_METRICS_CRAWLERS {
+            return Err(Error::invalid(format!(
+                "crawler_names: at most {MAX_METRICS_CRAWLERS} crawlers per request (got {})",
+                names.len()
+            )));
+        }
+        let names = if names.is_empty() {
+            let every = self.list_crawlers(PageRequest::default()).await?.items;
+            every.into_iter().map(|c| c.definition.name).collect()
+        } else {
+            names
+        };
+        let mut metrics = Vec::with_capacity(names.len());
+        for name in names {
+            metrics.push(self.metrics(&name).await?);
+        }
+        Ok(metrics)
+    }
+
     /// Deletes a crawler and its runs; refused while it runs.
     pub async fn delete_crawler(&self, name: &str) -> Result<()> {
         self.store.delete_crawler(name).await
@@ -357,6 +441,41 @@ impl Crawlers {
     /// Deletes a custom classifier.
     pub async fn delete_classifier(&self, name: &str) -> Result<()> {
         self.store.delete_classifier(name).await
+    }
+}
+
+/// Most crawlers one metrics request may name (Glue's limit).
+pub const MAX_METRICS_CRAWLERS: usize = 100;
+
+fn schedule_refused(definition: &CrawlerInput, refusal: ScheduleRefusal) -> Error {
+    Error::Schedule {
+        crawler: definition.name.clone(),
+        refusal,
+    }
+}
+
+/// How long a finished run took, in seconds.
+fn runtime_seconds(run: &CrawlRunSummary) -> Option<f64> {
+    run.end_time
+        .map(|end| (end - run.start_time).num_milliseconds() as f64 / 1000.0)
+}
+
+/// A crawler's metrics from its runs, newest first: durations of the finished ones (the
+/// median is the upper one of an even count), and the table counts of the last finished.
+fn metrics_from(crawler: &Crawler, runs: &[CrawlRunSummary]) -> CrawlerMetrics {
+    let finished: Vec<&CrawlRunSummary> = runs.iter().filter(|r| r.end_time.is_some()).collect();
+    let mut durations: Vec<f64> = finished.iter().filter_map(|r| runtime_seconds(r)).collect();
+    durations.sort_by(f64::total_cmp);
+    let last = finished.first().copied();
+    let counts = last.map(|r| r.counts).unwrap_or_default();
+    CrawlerMetrics {
+        crawler_name: crawler.definition.name.clone(),
+        still_estimating: crawler.state != CrawlerState::Ready,
+        last_runtime_seconds: last.and_then(runtime_seconds).unwrap_or(0.0),
+        median_runtime_seconds: durations.get(durations.len() / 2).copied().unwrap_or(0.0),
+        tables_created: counts.tables_created,
+        tables_updated: counts.tables_updated,
+        tables_deleted: counts.tables_deleted + counts.tables_deprecated,
     }
 }
 
