@@ -695,7 +695,8 @@ async fn every_documented_operation_is_routed() {
             .replace("{run_id}", "0")
             .replace("{classifier}", "logs")
             .replace("{index}", "by_hour")
-            .replace("{column}", "id");
+            .replace("{column}", "id")
+            .replace("{function}", "mask");
         for method in operations.as_object().unwrap().keys() {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = (method == Method::POST || method == Method::PUT).then(|| json!({}));
@@ -707,7 +708,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 49);
+    assert_eq!(checked, 66);
 }
 
 #[tokio::test]
@@ -865,6 +866,11 @@ async fn databases_and_crawlers_are_created_with_their_tags_or_not_at_all() {
         .post("/v1/crawlers", crawler("nightly", json!({"team": "data"})))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    for object in ["/v1/databases/sales", "/v1/crawlers/nightly"] {
+        let (status, body) = t.get(&format!("{object}/tags")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, json!({"team": "data"}), "{object}");
+    }
 
     // Each refusal names its problem, and leaves nothing behind.
     for (collection, request, words) in [
@@ -977,6 +983,261 @@ async fn crawler_schedules_pause_and_resume_and_metrics_sum_up_runs() {
     assert_eq!(body["still_estimating"], false, "{body}");
     let (status, body) = t.get("/v1/crawlers/ghost/metrics").await;
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn user_defined_functions() {
+    let t = with_orders().await;
+    let functions = "/v1/databases/sales/functions";
+    let mask = json!({"function_name": "Mask", "class_name": "com.example.Mask",
+        "owner_type": "USER", "resource_uris": [{"resource_type": "JAR", "uri": "s3://lib/mask.jar"}]});
+    let (status, body) = t.post(functions, mask.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["function_name"], "mask");
+    assert_eq!(body["database_name"], "sales");
+    assert_eq!(body["resource_uris"][0]["uri"], "s3://lib/mask.jar");
+    assert!(body["create_time"].is_string(), "{body}");
+    let (status, body) = t
+        .post(
+            functions,
+            json!({"function_name": "hash", "class_name": "com.example.Hash"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    for (uri, request, status, error_code, words) in [
+        (
+            functions,
+            mask.clone(),
+            StatusCode::CONFLICT,
+            "ALREADY_EXISTS",
+            "function sales.mask already exists",
+        ),
+        (
+            "/v1/databases/nope/functions",
+            mask.clone(),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "database nope not found",
+        ),
+        (
+            functions,
+            json!({"function_name": "x", "owner_type": "TEAM"}),
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            "must be one of USER, ROLE, GROUP (got \"TEAM\")",
+        ),
+        (
+            functions,
+            json!({"function_name": "x", "clas_name": "com.example.X"}),
+            StatusCode::BAD_REQUEST,
+            "INVALID_INPUT",
+            "unknown field `clas_name`",
+        ),
+    ] {
+        let (got, body) = t.post(uri, request).await;
+        assert_eq!((got, code(&body)), (status, error_code), "{body}");
+        assert!(message(&body).contains(words), "{words}: {body}");
+    }
+
+    let names = |body: &Value| -> Vec<String> {
+        body["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["function_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, body) = t.get(functions).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(names(&body), ["hash", "mask"]);
+    let (status, body) = t.get(&format!("{functions}?pattern=MA*|none")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(names(&body), ["mask"]);
+    let (status, body) = t.get(&format!("{functions}?max_results=1")).await;
+    assert_eq!(names(&body), ["hash"]);
+    let token = body["next_page_token"].as_str().unwrap();
+    let (_, body) = t
+        .get(&format!("{functions}?max_results=1&page_token={token}"))
+        .await;
+    assert_eq!(names(&body), ["mask"]);
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = t.get(&format!("{functions}?max_results=0")).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "INVALID_INPUT")
+    );
+    let (status, body) = t.get("/v1/databases/nope/functions").await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+
+    let (status, body) = t.get(&format!("{functions}/MASK")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["class_name"], "com.example.Mask");
+    let (status, body) = t.get(&format!("{functions}/nope")).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+    assert_eq!(message(&body), "function sales.nope not found");
+
+    let (status, body) = t
+        .put(
+            &format!("{functions}/mask"),
+            json!({"function_name": "mask", "class_name": "com.example.Mask2"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["class_name"], "com.example.Mask2");
+    let (status, body) = t
+        .put(
+            &format!("{functions}/mask"),
+            json!({"function_name": "hash"}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::CONFLICT, "ALREADY_EXISTS"),
+        "{body}"
+    );
+    let (status, body) = t
+        .put(
+            &format!("{functions}/mask"),
+            json!({"function_name": "masked"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["function_name"], "masked");
+    let (status, _) = t.delete(&format!("{functions}/masked")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = t.delete(&format!("{functions}/masked")).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn tags_of_databases_tables_crawlers_and_classifiers() {
+    let t = with_orders().await;
+    let lake = t._dir.path().to_str().unwrap().to_string();
+    let (status, body) = t
+        .post(
+            "/v1/crawlers",
+            json!({"name": "nightly", "database_name": "sales",
+                "targets": {"s3_targets": [{"path": lake}]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = t
+        .post(
+            "/v1/classifiers",
+            json!({"name": "logs", "definition": {"kind": "grok", "classification": "app",
+                "grok_pattern": "%{WORD:level} %{GREEDYDATA:message}"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let objects = [
+        "/v1/databases/Sales",
+        "/v1/databases/sales/tables/ORDERS",
+        "/v1/crawlers/nightly",
+        "/v1/classifiers/logs",
+    ];
+    for (i, object) in objects.iter().enumerate() {
+        let tags = format!("{object}/tags");
+        let (status, body) = t.get(&tags).await;
+        assert_eq!((status, &body), (StatusCode::OK, &json!({})), "{object}");
+        let (status, body) = t
+            .put(&tags, json!({"team": "data", "n": i.to_string()}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{object}: {body}");
+        let (status, body) = t.put(&tags, json!({"team": "lake"})).await;
+        assert_eq!(status, StatusCode::OK, "{object}: {body}");
+        assert_eq!(
+            body,
+            json!({"n": i.to_string(), "team": "lake"}),
+            "{object}"
+        );
+        let (status, _) = t.delete(&format!("{tags}?keys=team,absent")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{object}");
+        let (status, body) = t.get(&tags).await;
+        assert_eq!(
+            (status, &body),
+            (StatusCode::OK, &json!({"n": i.to_string()}))
+        );
+    }
+
+    let tags = "/v1/databases/sales/tables/orders/tags";
+    let fifty: serde_json::Map<String, Value> =
+        (0..50).map(|i| (format!("k{i}"), json!("v"))).collect();
+    for (method, uri, body, words) in [
+        (
+            Method::PUT,
+            tags,
+            Some(Value::Object(fifty)),
+            "at most 50 tags",
+        ),
+        (
+            Method::PUT,
+            tags,
+            Some(json!({"": "x"})),
+            "tag keys are 1 to 128 characters",
+        ),
+        (
+            Method::PUT,
+            tags,
+            Some(json!({"k": "v".repeat(257)})),
+            "at most 256",
+        ),
+        (Method::PUT, tags, Some(json!(["team"])), "expected a map"),
+        (Method::DELETE, tags, None, "keys: name the tags to remove"),
+        (
+            Method::DELETE,
+            &format!("{tags}?keys="),
+            None,
+            "keys: name the tags to remove",
+        ),
+        (
+            Method::DELETE,
+            &format!("{tags}?keys=a,,b"),
+            None,
+            "tag keys are 1 to 128",
+        ),
+    ] {
+        let (status, body) = t.call(method.clone(), uri, body).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
+            "{method} {uri}: {body}"
+        );
+        assert!(message(&body).contains(words), "{words}: {body}");
+    }
+    // Refused changes changed nothing.
+    let (_, body) = t.get(tags).await;
+    assert_eq!(body, json!({"n": "1"}));
+
+    for (uri, words) in [
+        ("/v1/databases/nope/tags", "database nope not found"),
+        (
+            "/v1/databases/sales/tables/nope/tags",
+            "table sales.nope not found",
+        ),
+        ("/v1/crawlers/ghost/tags", "crawler ghost not found"),
+        ("/v1/classifiers/ghost/tags", "classifier ghost not found"),
+    ] {
+        for (method, body) in [
+            (Method::GET, None),
+            (Method::PUT, Some(json!({"team": "data"}))),
+            (Method::DELETE, None),
+        ] {
+            let uri = if method == Method::DELETE {
+                format!("{uri}?keys=team")
+            } else {
+                uri.to_string()
+            };
+            let (status, body) = t.call(method.clone(), &uri, body).await;
+            assert_eq!(
+                (status, code(&body)),
+                (StatusCode::NOT_FOUND, "NOT_FOUND"),
+                "{method} {uri}: {body}"
+            );
+            assert_eq!(message(&body), words);
+        }
+    }
 }
 
 async fn wait_until_ready(t: &TestApp, crawler: &str) -> Value {

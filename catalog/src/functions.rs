@@ -18,6 +18,8 @@ pub const MAX_URI_BYTES: usize = 1024;
 
 /// A resource a function needs: a JAR, file or archive.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ResourceUri {
     /// `JAR`, `FILE` or `ARCHIVE`.
     pub resource_type: String,
@@ -27,6 +29,8 @@ pub struct ResourceUri {
 
 /// Input to create or replace a function.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct FunctionInput {
     /// The function's name; folded to lower case, as Hive does.
     pub function_name: String,
@@ -51,11 +55,13 @@ pub struct FunctionInput {
 }
 
 /// A stored function.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Function {
     /// The database holding it.
     pub database_name: String,
     /// Its definition; the name is lower case.
+    #[serde(flatten)]
     pub input: FunctionInput,
     /// When it was created.
     pub create_time: DateTime<Utc>,

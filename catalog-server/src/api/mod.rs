@@ -4,10 +4,12 @@
 pub(crate) mod classifiers;
 pub(crate) mod crawlers;
 pub(crate) mod databases;
+pub(crate) mod functions;
 pub(crate) mod partition_indexes;
 pub(crate) mod partitions;
 pub(crate) mod statistics;
 pub(crate) mod tables;
+pub(crate) mod tags;
 
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, State};
@@ -222,11 +224,22 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         databases::get_database,
         databases::update_database,
         databases::delete_database,
+        tags::get_database_tags,
+        tags::put_database_tags,
+        tags::delete_database_tags,
+        functions::list_functions,
+        functions::create_function,
+        functions::get_function,
+        functions::update_function,
+        functions::delete_function,
         tables::list_tables,
         tables::create_table,
         tables::get_table,
         tables::update_table,
         tables::delete_table,
+        tags::get_table_tags,
+        tags::put_table_tags,
+        tags::delete_table_tags,
         tables::list_table_versions,
         tables::get_table_version,
         tables::delete_table_version,
@@ -257,6 +270,9 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         crawlers::start_schedule,
         crawlers::stop_schedule,
         crawlers::get_metrics,
+        tags::get_crawler_tags,
+        tags::put_crawler_tags,
+        tags::delete_crawler_tags,
         crawlers::list_runs,
         crawlers::get_run,
         classifiers::list_classifiers,
@@ -264,6 +280,9 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         classifiers::get_classifier,
         classifiers::update_classifier,
         classifiers::delete_classifier,
+        tags::get_classifier_tags,
+        tags::put_classifier_tags,
+        tags::delete_classifier_tags,
     ),
     components(schemas(ErrorResponse, ErrorDetail)),
     tags(
@@ -271,6 +290,8 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         (name = "tables", description = "Tables and their archived versions"),
         (name = "partitions", description = "Partitions, with Glue's filter expressions"),
         (name = "statistics", description = "Column statistics of tables and partitions"),
+        (name = "functions", description = "User-defined functions, stored for engines"),
+        (name = "tags", description = "Key/value labels on databases, tables, crawlers and classifiers"),
         (name = "crawlers", description = "Crawlers, crawls and their run records"),
         (name = "classifiers", description = "Custom classifiers crawlers try first"),
         (name = "operations", description = "Health"),
@@ -295,6 +316,22 @@ pub(crate) fn router() -> Router<AppState> {
                 .delete(databases::delete_database),
         )
         .route(
+            "/v1/databases/{database}/tags",
+            get(tags::get_database_tags)
+                .put(tags::put_database_tags)
+                .delete(tags::delete_database_tags),
+        )
+        .route(
+            "/v1/databases/{database}/functions",
+            get(functions::list_functions).post(functions::create_function),
+        )
+        .route(
+            "/v1/databases/{database}/functions/{function}",
+            get(functions::get_function)
+                .put(functions::update_function)
+                .delete(functions::delete_function),
+        )
+        .route(
             "/v1/databases/{database}/tables",
             get(tables::list_tables).post(tables::create_table),
         )
@@ -303,6 +340,12 @@ pub(crate) fn router() -> Router<AppState> {
             get(tables::get_table)
                 .put(tables::update_table)
                 .delete(tables::delete_table),
+        )
+        .route(
+            &format!("{table}/tags"),
+            get(tags::get_table_tags)
+                .put(tags::put_table_tags)
+                .delete(tags::delete_table_tags),
         )
         .route(
             &format!("{table}/versions"),
@@ -374,6 +417,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v1/crawlers/{crawler}/runs", get(crawlers::list_runs))
         .route("/v1/crawlers/{crawler}/metrics", get(crawlers::get_metrics))
         .route(
+            "/v1/crawlers/{crawler}/tags",
+            get(tags::get_crawler_tags)
+                .put(tags::put_crawler_tags)
+                .delete(tags::delete_crawler_tags),
+        )
+        .route(
             "/v1/crawlers/{crawler}/runs/{run_id}",
             get(crawlers::get_run),
         )
@@ -386,5 +435,11 @@ pub(crate) fn router() -> Router<AppState> {
             get(classifiers::get_classifier)
                 .put(classifiers::update_classifier)
                 .delete(classifiers::delete_classifier),
+        )
+        .route(
+            "/v1/classifiers/{classifier}/tags",
+            get(tags::get_classifier_tags)
+                .put(tags::put_classifier_tags)
+                .delete(tags::delete_classifier_tags),
         )
 }
