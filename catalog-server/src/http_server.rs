@@ -9,7 +9,7 @@
 //! that never reads cannot pin a connection either). At most
 //! [`ConnectionLimits::max_connections`] connections are open at once: further clients wait
 //! in the kernel's listen backlog until one closes. Slow request bodies and handlers are
-//! bounded by the request deadline ([`crate::deadline`]).
+//! bounded by the request deadline (the private `deadline` module).
 
 use std::future::Future;
 use std::io;
