@@ -414,6 +414,11 @@ impl Catalog {
                 None => accepted.push(entry),
             }
         }
+        // A column named twice in one request takes its last statistics.
+        let mut seen = std::collections::HashSet::new();
+        accepted.reverse();
+        accepted.retain(|entry: &ColumnStatistics| seen.insert(entry.column_name.clone()));
+        accepted.reverse();
         if !accepted.is_empty() {
             self.store
                 .put_column_statistics(&database, &table, scope, &accepted)

@@ -21,6 +21,7 @@ conformance!(
     crawled_statistics_keep_what_users_wrote,
     crawled_statistics_replace_what_users_wrote_when_asked,
     statistics_go_with_their_table_and_partition,
+    statistics_of_many_partitions_are_written_whole,
 );
 
 fn column(name: &str, type_name: &str) -> Column {
@@ -197,6 +198,24 @@ async fn user_statistics_round_trip_with_per_entry_refusals(t: &TestCatalog) {
     );
     assert_eq!(read[0].data, dates.data);
     assert_eq!(read[1], ids(1, 9, StatisticsOrigin::User));
+
+    // A column named twice in one request takes the last.
+    c.update_column_statistics(
+        "db",
+        "sales",
+        StatisticsScope::Table,
+        vec![
+            ids(1, 2, StatisticsOrigin::User),
+            ids(1, 9, StatisticsOrigin::User),
+        ],
+    )
+    .await
+    .unwrap();
+    let read = c
+        .get_column_statistics("db", "sales", StatisticsScope::Table, &names(&["id"]))
+        .await
+        .unwrap();
+    assert_eq!(read, vec![ids(1, 9, StatisticsOrigin::User)]);
 
     // A partition's statistics are its own.
     let partition = StatisticsScope::Partition(&one_day());
@@ -395,7 +414,12 @@ async fn crawled_statistics_replace_what_users_wrote_when_asked(t: &TestCatalog)
 async fn statistics_go_with_their_table_and_partition(t: &TestCatalog) {
     let c = &t.catalog;
     create_sales(c).await;
-    assert!(c.tables_with_column_statistics("db").await.unwrap().is_empty());
+    assert!(
+        c.tables_with_column_statistics("db")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let crawled = CrawledStatistics {
         table: Some(vec![ids(1, 50, StatisticsOrigin::Crawler)]),
         partitions: vec![(one_day(), vec![ids(1, 10, StatisticsOrigin::Crawler)])],
@@ -465,4 +489,50 @@ async fn statistics_go_with_their_table_and_partition(t: &TestCatalog) {
     assert!(failed.is_err(), "{failed:?}");
     let nothing = table_statistics(c, &["id"]).await;
     assert!(nothing.is_empty(), "the failed change wrote no statistics");
+}
+
+/// More partitions and rows than one statement takes: every one is written, and a second
+/// crawl replaces them all.
+async fn statistics_of_many_partitions_are_written_whole(t: &TestCatalog) {
+    let c = &t.catalog;
+    create_sales(c).await;
+    let days: Vec<String> = (0..450).map(|i| format!("d{i:03}")).collect();
+    let crawl = |max: i64| TableChange {
+        action: TableAction::Keep {
+            name: "sales".into(),
+        },
+        put_partitions: days.iter().map(|d| day(d)).collect(),
+        delete_partitions: vec![],
+        statistics: Some(CrawledStatistics {
+            table: None,
+            partitions: days
+                .iter()
+                .map(|d| {
+                    (
+                        vec![d.clone()],
+                        vec![ids(0, max, StatisticsOrigin::Crawler), cities(2.5)],
+                    )
+                })
+                .collect(),
+            replace_user_written: false,
+        }),
+    };
+    c.apply_table_change("db", crawl(10)).await.unwrap();
+    c.apply_table_change("db", crawl(20)).await.unwrap();
+    for d in [&days[0], &days[222], &days[449]] {
+        let read = c
+            .get_column_statistics(
+                "db",
+                "sales",
+                StatisticsScope::Partition(std::slice::from_ref(d)),
+                &names(&["id", "city"]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            read,
+            vec![ids(0, 20, StatisticsOrigin::Crawler), cities(2.5)],
+            "{d}"
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! Classification throughput per format, through the whole registry (every built-in tried in
 //! order, as a crawl does), in objects per second; text classifiers stop at 1,000 records, so
-//! the time per object is what a crawl pays per text file. Median of 5 passes.
+//! the time per object is what a crawl pays per text file. Median of 5 passes. Each workload
+//! runs without column statistics, with them (the default), and with distinct-value sketches,
+//! in turn within each pass, so the cost of statistics shows as a ratio.
 //!
 //! Run with `cargo bench -p lakecat-classifiers --bench formats`.
 
@@ -10,8 +12,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use lakecat_classifiers::formats::builtins;
-use lakecat_classifiers::{InMemoryObject, Outcome, Registry};
+use lakecat_classifiers::{InMemoryObject, Outcome, Registry, StatisticsMode};
+use parquet::arrow::ArrowWriter;
 
 const REPEATS: usize = 5;
 
@@ -45,6 +51,40 @@ fn main() {
         })
         .collect();
     parquet.sort();
+
+    // Small files like the crawl benchmark's: a few columns, ten rows.
+    let small_parquet: Vec<(String, Vec<u8>)> = (0..2000)
+        .map(|file| {
+            let rows = 10;
+            let columns: Vec<(&str, ArrayRef)> = vec![
+                ("id", Arc::new(Int64Array::from_iter_values(0..rows))),
+                (
+                    "name",
+                    Arc::new(StringArray::from_iter_values(
+                        (0..rows).map(|i| format!("name-{i}")),
+                    )),
+                ),
+                (
+                    "amount",
+                    Arc::new(Float64Array::from_iter_values(
+                        (0..rows).map(|i| i as f64 * 1.5),
+                    )),
+                ),
+                (
+                    "region",
+                    Arc::new(StringArray::from_iter_values(
+                        (0..rows).map(|i| format!("r{}", (i + file) % 7)),
+                    )),
+                ),
+            ];
+            let batch = RecordBatch::try_from_iter(columns).unwrap();
+            let mut bytes = Vec::new();
+            let mut writer = ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+            (format!("part-{file}.parquet"), bytes)
+        })
+        .collect();
 
     let csv = {
         let mut rows = String::from("id,name,price,day,at,active\n");
@@ -100,6 +140,11 @@ fn main() {
             expect: "parquet",
         },
         Workload {
+            name: "parquet (2,000 small files, 4 columns, 10 rows)",
+            objects: small_parquet,
+            expect: "parquet",
+        },
+        Workload {
             name: "csv (1 MB)",
             objects: vec![("a.csv".into(), csv)],
             expect: "csv",
@@ -121,35 +166,56 @@ fn main() {
         },
     ];
 
+    let modes = [
+        StatisticsMode::Off,
+        StatisticsMode::Figures,
+        StatisticsMode::WithDistinctValues,
+    ];
     println!();
-    println!("| workload | objects | bytes per object | median pass (ms) | objects/s |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| workload | objects | bytes per object | statistics off (ms) | objects/s | \
+         with statistics (ms) | ratio | with distinct values (ms) | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     for workload in workloads {
-        let mut passes = Vec::new();
+        let mut passes = vec![Vec::new(); modes.len()];
         let mut classified = 0;
         for pass in 0..REPEATS {
-            let started = Instant::now();
-            for (name, bytes) in &workload.objects {
-                let outcome = runtime
-                    .block_on(registry.classify(&InMemoryObject::new(name.clone(), bytes.clone())));
-                if pass == 0
-                    && matches!(&outcome, Outcome::Classified(found) if found.classification == workload.expect)
-                {
-                    classified += 1;
+            for (mode, times) in modes.iter().zip(&mut passes) {
+                let started = Instant::now();
+                for (name, bytes) in &workload.objects {
+                    let object = InMemoryObject::new(name.clone(), bytes.clone())
+                        .with_statistics_mode(*mode);
+                    let outcome = runtime.block_on(registry.classify(&object));
+                    if pass == 0
+                        && *mode == StatisticsMode::Off
+                        && matches!(&outcome, Outcome::Classified(found) if found.classification == workload.expect)
+                    {
+                        classified += 1;
+                    }
                 }
+                times.push(started.elapsed().as_secs_f64());
             }
-            passes.push(started.elapsed().as_secs_f64());
         }
-        passes.sort_by(f64::total_cmp);
-        let seconds = passes[REPEATS / 2];
+        let medians: Vec<f64> = passes
+            .into_iter()
+            .map(|mut times| {
+                times.sort_by(f64::total_cmp);
+                times[REPEATS / 2]
+            })
+            .collect();
         let count = workload.objects.len();
         let average = workload.objects.iter().map(|(_, b)| b.len()).sum::<usize>() / count;
         println!(
-            "| {} | {count} ({classified} as {}) | {average} | {:.2} | {:.0} |",
+            "| {} | {count} ({classified} as {}) | {average} | {:.2} | {:.0} | {:.2} | {:.3}x | {:.2} | {:.3}x |",
             workload.name,
             workload.expect,
-            seconds * 1000.0,
-            count as f64 / seconds
+            medians[0] * 1000.0,
+            count as f64 / medians[0],
+            medians[1] * 1000.0,
+            medians[1] / medians[0],
+            medians[2] * 1000.0,
+            medians[2] / medians[0],
         );
     }
 }

@@ -7,7 +7,7 @@
 //! record is `None` (unknown), never guessed.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use datasketches::hll::{HllSketch, HllType, HllUnion};
@@ -33,20 +33,25 @@ const SKETCH_LG_K: u8 = 11;
 /// A mergeable estimate of the distinct values of a column (an Apache DataSketches HLL
 /// sketch, whose bytes the Java and C++ libraries read too).
 #[derive(Clone)]
-pub struct DistinctValues(HllSketch);
+pub struct DistinctValues(Box<HllSketch>);
 
 impl DistinctValues {
     /// An empty sketch.
     pub fn new() -> DistinctValues {
         // The configuration is a constant within the library's range.
-        DistinctValues(
+        DistinctValues(Box::new(
             HllSketch::new(SKETCH_LG_K, HllType::Hll4).unwrap_or_else(|_| unreachable!()),
-        )
+        ))
     }
 
     /// Counts a value, given as bytes.
     pub fn add(&mut self, value: &[u8]) {
         self.0.update(value);
+    }
+
+    /// Whether no value was counted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The estimated number of distinct values.
@@ -59,7 +64,7 @@ impl DistinctValues {
         let mut union = HllUnion::new(SKETCH_LG_K).unwrap_or_else(|_| unreachable!());
         union.update(&self.0);
         union.update(&other.0);
-        DistinctValues(union.to_sketch(HllType::Hll4))
+        DistinctValues(Box::new(union.to_sketch(HllType::Hll4)))
     }
 
     /// The sketch's bytes, for storing.
@@ -69,7 +74,9 @@ impl DistinctValues {
 
     /// A stored sketch; `None` when the bytes are not one.
     pub fn from_bytes(bytes: &[u8]) -> Option<DistinctValues> {
-        HllSketch::deserialize(bytes).ok().map(DistinctValues)
+        HllSketch::deserialize(bytes)
+            .ok()
+            .map(|sketch| DistinctValues(Box::new(sketch)))
     }
 }
 
@@ -155,9 +162,9 @@ pub struct ColumnFigures {
 }
 
 impl ColumnFigures {
-    /// Figures of a column that some rows do not have (added to the schema later): engines
-    /// read it as null there.
-    fn absent(rows: u64) -> ColumnFigures {
+    /// Figures of a column that `rows` rows do not have (added to the schema later): engines
+    /// read it as null there. It has a sketch (an empty one) when `like` has one.
+    fn absent(rows: u64, like: &ColumnFigures) -> ColumnFigures {
         ColumnFigures {
             nulls: Some(rows),
             bounds_known: true,
@@ -167,7 +174,7 @@ impl ColumnFigures {
             }),
             trues: Some(0),
             falses: Some(0),
-            distinct: Some(DistinctValues::new()),
+            distinct: like.distinct.as_ref().map(|_| DistinctValues::new()),
             ..ColumnFigures::default()
         }
     }
@@ -190,26 +197,44 @@ impl ColumnFigures {
         }
     }
 
-    /// Both sets of rows' figures.
-    fn merge(&self, other: &ColumnFigures) -> ColumnFigures {
+    /// Adds another set of rows' figures to these: counts add up, bounds widen, sketches
+    /// merge; a figure unknown on either side becomes unknown.
+    fn absorb(&mut self, other: &ColumnFigures) {
         let sum = |a: Option<u64>, b: Option<u64>| Some(a? + b?);
-        let pick = |a: &Option<Bound>, b: &Option<Bound>, keep: Ordering| match (a, b) {
-            (Some(x), Some(y)) => match x.compare(y) {
-                Some(order) if order == keep => Ok(Some(x.clone())),
-                Some(_) => Ok(Some(y.clone())),
-                None => Err(()),
-            },
-            (Some(x), None) | (None, Some(x)) => Ok(Some(x.clone())),
-            (None, None) => Ok(None),
+        self.nulls = sum(self.nulls, other.nulls);
+        self.trues = sum(self.trues, other.trues);
+        self.falses = sum(self.falses, other.falses);
+        let comparable = |held: &Option<Bound>, more: &Option<Bound>| match (held, more) {
+            (Some(x), Some(y)) => x.compare(y).is_some(),
+            _ => true,
         };
-        let (min, max, bounds_known) = match (
-            pick(&self.min, &other.min, Ordering::Less),
-            pick(&self.max, &other.max, Ordering::Greater),
-        ) {
-            (Ok(min), Ok(max)) if self.bounds_known && other.bounds_known => (min, max, true),
-            _ => (None, None, false),
-        };
-        let lengths = match (self.lengths, other.lengths) {
+        if self.bounds_known
+            && other.bounds_known
+            && comparable(&self.min, &other.min)
+            && comparable(&self.max, &other.max)
+        {
+            if let Some(min) = &other.min
+                && self
+                    .min
+                    .as_ref()
+                    .is_none_or(|held| min.compare(held) == Some(Ordering::Less))
+            {
+                self.min = Some(min.clone());
+            }
+            if let Some(max) = &other.max
+                && self
+                    .max
+                    .as_ref()
+                    .is_none_or(|held| max.compare(held) == Some(Ordering::Greater))
+            {
+                self.max = Some(max.clone());
+            }
+        } else {
+            self.bounds_known = false;
+            self.min = None;
+            self.max = None;
+        }
+        self.lengths = match (self.lengths, other.lengths) {
             (Some(a), Some(b)) => Some(Lengths {
                 total: a.total + b.total,
                 values: a.values + b.values,
@@ -217,20 +242,107 @@ impl ColumnFigures {
             }),
             _ => None,
         };
-        let distinct = match (&self.distinct, &other.distinct) {
-            (Some(a), Some(b)) => Some(a.merge(b)),
+        self.distinct = match (self.distinct.take(), &other.distinct) {
+            (Some(held), Some(more)) if more.is_empty() => Some(held),
+            (Some(held), Some(more)) if held.is_empty() => Some(more.clone()),
+            (Some(held), Some(more)) => Some(held.merge(more)),
             _ => None,
         };
-        ColumnFigures {
-            nulls: sum(self.nulls, other.nulls),
-            min,
-            max,
-            bounds_known,
-            lengths,
-            trues: sum(self.trues, other.trues),
-            falses: sum(self.falses, other.falses),
-            distinct,
+    }
+}
+
+/// Figures by column name, in the order columns were added (an object's schema order). A
+/// vector rather than a map: an object has a few columns, and a crawl builds one such set
+/// per object read, so its size and allocations count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Columns(Vec<(String, ColumnFigures)>);
+
+impl Columns {
+    /// The figures of column `name`.
+    pub fn get(&self, name: &str) -> Option<&ColumnFigures> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, f)| f)
+    }
+
+    /// The figures of column `name`, to change.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut ColumnFigures> {
+        self.0.iter_mut().find(|(n, _)| n == name).map(|(_, f)| f)
+    }
+
+    /// Whether column `name` has figures.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Sets the figures of column `name`.
+    pub fn insert(&mut self, name: String, figures: ColumnFigures) {
+        match self.get_mut(&name) {
+            Some(held) => *held = figures,
+            None => self.0.push((name, figures)),
         }
+    }
+
+    /// Takes the figures of column `name` out.
+    pub fn remove(&mut self, name: &str) -> Option<ColumnFigures> {
+        let at = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.remove(at).1)
+    }
+
+    /// How many columns have figures.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no column has figures.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The column names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(n, _)| n)
+    }
+
+    /// The figures, in order.
+    pub fn values(&self) -> impl Iterator<Item = &ColumnFigures> {
+        self.0.iter().map(|(_, f)| f)
+    }
+
+    /// Names and figures, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &ColumnFigures)> {
+        self.0.iter().map(|(n, f)| (n, f))
+    }
+
+    /// Names and figures to change, in order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut ColumnFigures)> {
+        self.0.iter_mut().map(|(n, f)| (&*n, f))
+    }
+}
+
+impl std::ops::Index<&str> for Columns {
+    type Output = ColumnFigures;
+
+    fn index(&self, name: &str) -> &ColumnFigures {
+        self.get(name)
+            .unwrap_or_else(|| panic!("no figures of column {name}"))
+    }
+}
+
+impl FromIterator<(String, ColumnFigures)> for Columns {
+    fn from_iter<I: IntoIterator<Item = (String, ColumnFigures)>>(iter: I) -> Columns {
+        let mut columns = Columns::default();
+        for (name, figures) in iter {
+            columns.insert(name, figures);
+        }
+        columns
+    }
+}
+
+impl IntoIterator for Columns {
+    type Item = (String, ColumnFigures);
+    type IntoIter = std::vec::IntoIter<(String, ColumnFigures)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
     }
 }
 
@@ -242,39 +354,59 @@ pub struct RowStatistics {
     /// Whether the figures come from a sample of the rows (text formats), not all of them.
     pub sampled: bool,
     /// Figures of the top-level columns, by name.
-    pub columns: BTreeMap<String, ColumnFigures>,
+    pub columns: Columns,
 }
 
 impl RowStatistics {
     /// Adds another set of rows' figures: counts add up, bounds widen, sketches merge. A
     /// column that one side lacks is null in that side's rows.
     pub fn merge(&mut self, other: &RowStatistics) {
-        let names: Vec<String> = self
-            .columns
-            .keys()
-            .chain(other.columns.keys())
-            .cloned()
-            .collect();
-        let mut merged = BTreeMap::new();
-        for name in names {
-            if merged.contains_key(&name) {
-                continue;
-            }
-            let mine = self
-                .columns
-                .get(&name)
-                .cloned()
-                .unwrap_or_else(|| ColumnFigures::absent(self.rows));
-            let theirs = other
-                .columns
-                .get(&name)
-                .cloned()
-                .unwrap_or_else(|| ColumnFigures::absent(other.rows));
-            merged.insert(name, mine.merge(&theirs));
+        if self.rows == 0 && self.columns.is_empty() {
+            // Nothing yet (the start of a partition's or a table's figures).
+            let sampled = self.sampled;
+            self.clone_from(other);
+            self.sampled |= sampled;
+            return;
         }
-        self.columns = merged;
         self.rows += other.rows;
         self.sampled |= other.sampled;
+        // The common case, objects of one schema: the same columns, paired in order.
+        if self.columns.len() == other.columns.len() && self.columns.keys().eq(other.columns.keys())
+        {
+            for ((_, mine), theirs) in self.columns.iter_mut().zip(other.columns.values()) {
+                mine.absorb(theirs);
+            }
+            return;
+        }
+        let own_rows = self.rows - other.rows;
+        // Columns found by name through an index, so that merging wide schemas stays linear.
+        let theirs_at: HashMap<&str, usize> = other
+            .columns
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), i))
+            .collect();
+        for (name, mine) in self.columns.0.iter_mut() {
+            match theirs_at.get(name.as_str()) {
+                Some(&i) => mine.absorb(&other.columns.0[i].1),
+                None => {
+                    let absent = ColumnFigures::absent(other.rows, mine);
+                    mine.absorb(&absent);
+                }
+            }
+        }
+        let mine: HashSet<&str> = self.columns.keys().map(String::as_str).collect();
+        let added: Vec<(String, ColumnFigures)> = other
+            .columns
+            .iter()
+            .filter(|(name, _)| !mine.contains(name.as_str()))
+            .map(|(name, theirs)| {
+                let mut figures = ColumnFigures::absent(own_rows, theirs);
+                figures.absorb(theirs);
+                (name.clone(), figures)
+            })
+            .collect();
+        self.columns.0.extend(added);
     }
 }
 
@@ -344,17 +476,20 @@ impl TextFigures {
         let columns = fields
             .iter()
             .map(|field| {
-                let mut figures = ColumnFigures::absent(0);
-                if !sketch {
-                    figures.distinct = None;
-                }
-                if !matches!(field.data_type, HiveType::String | HiveType::Binary) {
-                    figures.lengths = None;
-                }
-                if field.data_type != HiveType::Boolean {
-                    figures.trues = None;
-                    figures.falses = None;
-                }
+                let text = matches!(field.data_type, HiveType::String | HiveType::Binary);
+                let boolean = field.data_type == HiveType::Boolean;
+                let figures = ColumnFigures {
+                    nulls: Some(0),
+                    bounds_known: true,
+                    lengths: text.then(|| Lengths {
+                        max: Some(0),
+                        ..Lengths::default()
+                    }),
+                    trues: boolean.then_some(0),
+                    falses: boolean.then_some(0),
+                    distinct: sketch.then(DistinctValues::new),
+                    ..ColumnFigures::default()
+                };
                 (field.clone(), figures)
             })
             .collect();

@@ -435,6 +435,13 @@ fn renamed_figures(
     original_names: &[String],
     sanitized: &Schema,
 ) -> RowStatistics {
+    let unchanged = original_names
+        .iter()
+        .zip(&sanitized.fields)
+        .all(|(original, field)| *original == field.name);
+    if unchanged {
+        return figures;
+    }
     let columns = original_names
         .iter()
         .zip(&sanitized.fields)

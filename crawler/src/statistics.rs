@@ -2,16 +2,18 @@
 //! by the columns of the table or partition written, and scaled to the objects that were
 //! counted but not read (marked as sampled).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use lakecat_catalog::crawlers::{ColumnStatisticsPolicy, CrawlerInput};
 use lakecat_catalog::{
     Column, ColumnStatistics, CrawledStatistics, Partition, StatisticsData, StatisticsOrigin,
-    Table, TableAction, TableChange,
+    StorageDescriptor, Table, TableAction, TableChange,
 };
 use lakecat_classifiers::HiveType;
 use lakecat_classifiers::statistics::{Bound, ColumnFigures, RowStatistics};
 
-use crate::group::TableDraft;
+use crate::group::{PartitionDraft, TableDraft};
 
 /// What the figures are taken to describe.
 #[derive(Debug, Clone, Copy)]
@@ -35,9 +37,6 @@ pub(crate) fn crawled_statistics(
     if crawler.configuration.column_statistics == ColumnStatisticsPolicy::Off {
         return None;
     }
-    let columns_of = |sd: &Option<lakecat_catalog::StorageDescriptor>| {
-        sd.as_ref().map(|sd| sd.columns.clone()).unwrap_or_default()
-    };
     let table_columns = match &change.action {
         TableAction::Create(input) | TableAction::Update { input, .. } => {
             columns_of(&input.storage_descriptor)
@@ -52,11 +51,12 @@ pub(crate) fn crawled_statistics(
         };
         column_statistics(figures, &table_columns, coverage)
     });
+    let drafts = partitions_by_values(draft);
     let partitions = change
         .put_partitions
         .iter()
         .filter_map(|input| {
-            let partition = draft.partitions.iter().find(|p| p.values == input.values)?;
+            let partition = drafts.get(input.values.as_slice())?;
             let coverage = Coverage {
                 estimated_rows: partition.stats.estimated_records(),
                 analyzed_time,
@@ -89,9 +89,6 @@ pub(crate) fn backfill(
         return None;
     }
     let figures = draft.figures.as_ref()?;
-    let columns_of = |sd: &Option<lakecat_catalog::StorageDescriptor>| {
-        sd.as_ref().map(|sd| sd.columns.clone()).unwrap_or_default()
-    };
     let table = column_statistics(
         figures,
         &columns_of(&stored.storage_descriptor),
@@ -100,13 +97,11 @@ pub(crate) fn backfill(
             analyzed_time,
         },
     );
+    let drafts = partitions_by_values(draft);
     let partitions = stored_partitions
         .iter()
         .filter_map(|stored| {
-            let partition = draft
-                .partitions
-                .iter()
-                .find(|p| p.values == stored.values)?;
+            let partition = drafts.get(stored.values.as_slice())?;
             let statistics = column_statistics(
                 partition.figures.as_ref()?,
                 &columns_of(&stored.storage_descriptor),
@@ -130,6 +125,20 @@ pub(crate) fn backfill(
             replace_user_written: crawler.configuration.refresh_user_statistics,
         }),
     })
+}
+
+/// The draft's partitions by their values (a table may have tens of thousands).
+fn partitions_by_values(draft: &TableDraft) -> HashMap<&[String], &PartitionDraft> {
+    draft
+        .partitions
+        .iter()
+        .map(|partition| (partition.values.as_slice(), partition))
+        .collect()
+}
+
+/// The columns of a storage descriptor (none without one).
+fn columns_of(sd: &Option<StorageDescriptor>) -> Vec<Column> {
+    sd.as_ref().map(|sd| sd.columns.clone()).unwrap_or_default()
 }
 
 /// The statistics of `columns` from `figures`: columns whose figures are unknown, or whose

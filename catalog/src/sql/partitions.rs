@@ -307,7 +307,50 @@ pub(super) async fn id_of(
 
 /// Most partitions looked up by one statement of [`get_many`]: few enough bind parameters
 /// that sqlx-sqlite's per-parameter lookup stays cheap (see [`MAX_INSERT_PARAMETERS`]).
-const MAX_LOOKUPS_PER_STATEMENT: usize = 200;
+pub(super) const MAX_LOOKUPS_PER_STATEMENT: usize = 200;
+
+/// The row ids of the partitions of `table_row` with the given values, in order; a
+/// partition that does not exist is not found. One statement per
+/// [`MAX_LOOKUPS_PER_STATEMENT`] partitions.
+pub(super) async fn ids_of(
+    conn: &mut AnyConnection,
+    table_row: &TableRow,
+    values: &[&[String]],
+) -> Result<Vec<i64>> {
+    let key_count = table_row.input.partition_keys.len();
+    let mut keys = Vec::with_capacity(values.len());
+    for wanted in values {
+        validate::partition_values("values", wanted, key_count)?;
+        keys.push(values_key(wanted));
+    }
+    let mut found = std::collections::HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(MAX_LOOKUPS_PER_STATEMENT) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, values_key FROM partitions WHERE table_id = $1 AND values_key IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(table_row.id);
+        for key in chunk {
+            query = query.bind(key.clone());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let key: String = row.try_get("values_key")?;
+            found.insert(key, row.try_get::<i64, _>("id")?);
+        }
+    }
+    keys.iter()
+        .zip(values)
+        .map(|(key, wanted)| {
+            found.get(key).copied().ok_or_else(|| {
+                Error::not_found(
+                    Entity::Partition,
+                    qualified(&table_row.database_name, &table_row.input.name, wanted),
+                )
+            })
+        })
+        .collect()
+}
 
 /// Reads the partitions with the given values that exist, in the order asked for; the
 /// missing ones are left out. One statement per [`MAX_LOOKUPS_PER_STATEMENT`] lookups.

@@ -3,33 +3,63 @@
 
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
-use super::rows::{decode, encode};
+use serde::{Deserialize, Serialize};
+
+use super::rows::{decode, encode, time};
 use super::{partitions, tables};
 use crate::error::{Entity, Error, Result};
-use crate::statistics::{ColumnStatistics, CrawledStatistics, StatisticsOrigin, StatisticsScope};
+use crate::statistics::{
+    ColumnStatistics, CrawledStatistics, StatisticsData, StatisticsOrigin, StatisticsScope,
+};
 
-/// The rows of one table's or one partition's statistics: which table holds them, its
-/// owner column, and the owner's row id. Both names are fixed fragments.
-struct Owner {
+/// Where statistics rows of one kind of owner live: the table holding them and its owner
+/// column. Both names are fixed fragments of SQL text.
+#[derive(Debug, Clone, Copy)]
+struct Rows {
     table: &'static str,
     owner_column: &'static str,
+}
+
+/// Statistics of tables.
+const TABLE_ROWS: Rows = Rows {
+    table: "table_column_statistics",
+    owner_column: "table_id",
+};
+
+/// Statistics of partitions.
+const PARTITION_ROWS: Rows = Rows {
+    table: "partition_column_statistics",
+    owner_column: "partition_id",
+};
+
+/// The statistics rows of one table or one partition.
+struct Owner {
+    rows: Rows,
     id: i64,
 }
 
-impl Owner {
-    fn of_table(id: i64) -> Owner {
-        Owner {
-            table: "table_column_statistics",
-            owner_column: "table_id",
-            id,
-        }
-    }
+/// What a row's `body` keeps: the statistics but what the row's own columns hold (the
+/// column's name, who wrote them, the sketch), with the time as epoch milliseconds. Crawls
+/// write one row per column of every partition, so the body is kept short.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredStatistics {
+    #[serde(rename = "t")]
+    column_type: String,
+    #[serde(rename = "at")]
+    analyzed_time: i64,
+    #[serde(rename = "d")]
+    data: StatisticsData,
+    #[serde(rename = "s", default, skip_serializing_if = "std::ops::Not::not")]
+    sampled: bool,
+}
 
-    fn of_partition(id: i64) -> Owner {
-        Owner {
-            table: "partition_column_statistics",
-            owner_column: "partition_id",
-            id,
+impl StoredStatistics {
+    fn of(statistics: &ColumnStatistics) -> StoredStatistics {
+        StoredStatistics {
+            column_type: statistics.column_type.clone(),
+            analyzed_time: statistics.analyzed_time.timestamp_millis(),
+            data: statistics.data.clone(),
+            sampled: statistics.sampled,
         }
     }
 }
@@ -49,10 +79,14 @@ async fn owner(
 ) -> Result<Owner> {
     let table_row = tables::fetch(conn, database, table).await?;
     Ok(match scope {
-        StatisticsScope::Table => Owner::of_table(table_row.id),
-        StatisticsScope::Partition(values) => {
-            Owner::of_partition(partitions::id_of(conn, &table_row, values).await?)
-        }
+        StatisticsScope::Table => Owner {
+            rows: TABLE_ROWS,
+            id: table_row.id,
+        },
+        StatisticsScope::Partition(values) => Owner {
+            rows: PARTITION_ROWS,
+            id: partitions::id_of(conn, &table_row, values).await?,
+        },
     })
 }
 
@@ -80,8 +114,8 @@ pub(super) async fn get(
 ) -> Result<Vec<ColumnStatistics>> {
     let owner = owner(conn, database, table, scope).await?;
     let sql = format!(
-        "SELECT column_name, body, sketch FROM {} WHERE {} = $1 ORDER BY column_name",
-        owner.table, owner.owner_column
+        "SELECT column_name, origin, body, sketch FROM {} WHERE {} = $1 ORDER BY column_name",
+        owner.rows.table, owner.rows.owner_column
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(owner.id)
@@ -94,8 +128,21 @@ pub(super) async fn get(
             continue;
         }
         let body: String = row.try_get("body")?;
-        let mut statistics: ColumnStatistics = decode(&body)?;
-        statistics.sketch = row.try_get("sketch")?;
+        let origin: String = row.try_get("origin")?;
+        let stored: StoredStatistics = decode(&body)?;
+        let statistics = ColumnStatistics {
+            column_name: name,
+            column_type: stored.column_type,
+            analyzed_time: time(stored.analyzed_time),
+            data: stored.data,
+            origin: if origin == StatisticsOrigin::Crawler.as_str() {
+                StatisticsOrigin::Crawler
+            } else {
+                StatisticsOrigin::User
+            },
+            sampled: stored.sampled,
+            sketch: row.try_get("sketch")?,
+        };
         found.push(statistics);
     }
     // In the order asked for, as Glue returns them.
@@ -103,34 +150,56 @@ pub(super) async fn get(
     Ok(found)
 }
 
-/// Writes statistics over the owner's, inside the caller's transaction.
+/// Statistics rows per INSERT statement: their JSON bodies are long, so fewer rows than
+/// partitions take per statement amortize the round trips as well, and keep sqlx-sqlite's
+/// per-parameter lookup (see `partitions::MAX_INSERT_PARAMETERS`) cheap.
+const ROWS_PER_INSERT: usize = 20;
+
+/// Writes statistics rows (owner id, statistics) over what those owners' columns had,
+/// inside the caller's transaction, several rows per statement.
 async fn put_in(
     conn: &mut AnyConnection,
-    owner: &Owner,
-    statistics: &[ColumnStatistics],
+    Rows {
+        table,
+        owner_column,
+    }: Rows,
+    rows: &[(i64, &ColumnStatistics)],
     over_user_written: OverUserWritten,
 ) -> Result<()> {
+    const PARAMETERS_PER_ROW: usize = 5;
     let guard = match over_user_written {
-        OverUserWritten::Replace => "",
-        OverUserWritten::Keep => " WHERE {table}.origin <> 'user'",
+        OverUserWritten::Replace => String::new(),
+        OverUserWritten::Keep => format!(" WHERE {table}.origin <> 'user'"),
     };
-    let sql = format!(
-        "INSERT INTO {table} ({owner}, column_name, origin, body, sketch) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT ({owner}, column_name) DO UPDATE SET \
-         origin = excluded.origin, body = excluded.body, sketch = excluded.sketch{guard}",
-        table = owner.table,
-        owner = owner.owner_column,
-        guard = guard.replace("{table}", owner.table),
-    );
-    for entry in statistics {
-        sqlx::query(AssertSqlSafe(sql.clone()))
-            .bind(owner.id)
-            .bind(&entry.column_name)
-            .bind(entry.origin.as_str())
-            .bind(encode(entry)?)
-            .bind(entry.sketch.clone())
-            .execute(&mut *conn)
-            .await?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let first = row * PARAMETERS_PER_ROW + 1;
+                format!(
+                    "(${first}, ${}, ${}, ${}, ${})",
+                    first + 1,
+                    first + 2,
+                    first + 3,
+                    first + 4
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({owner_column}, column_name, origin, body, sketch) VALUES {} \
+             ON CONFLICT ({owner_column}, column_name) DO UPDATE SET origin = excluded.origin, \
+             body = excluded.body, sketch = excluded.sketch{guard}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (id, entry) in chunk {
+            query = query
+                .bind(*id)
+                .bind(entry.column_name.clone())
+                .bind(entry.origin.as_str())
+                .bind(encode(&StoredStatistics::of(entry))?)
+                .bind(entry.sketch.clone());
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -144,7 +213,8 @@ pub(super) async fn put(
 ) -> Result<()> {
     let mut tx = pool.begin().await?;
     let owner = owner(&mut tx, database, table, scope).await?;
-    put_in(&mut tx, &owner, statistics, OverUserWritten::Replace).await?;
+    let rows: Vec<(i64, &ColumnStatistics)> = statistics.iter().map(|s| (owner.id, s)).collect();
+    put_in(&mut tx, owner.rows, &rows, OverUserWritten::Replace).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -160,7 +230,7 @@ pub(super) async fn delete(
     let owner = owner(&mut tx, database, table, scope).await?;
     let sql = format!(
         "DELETE FROM {} WHERE {} = $1 AND column_name = $2",
-        owner.table, owner.owner_column
+        owner.rows.table, owner.rows.owner_column
     );
     let deleted = sqlx::query(AssertSqlSafe(sql))
         .bind(owner.id)
@@ -178,34 +248,45 @@ pub(super) async fn delete(
     Ok(())
 }
 
-/// Replaces what an earlier crawl wrote for an owner with what this one computed: the
-/// crawler's rows for columns that are gone are deleted, and a user's rows stay unless
-/// `replace_user_written`.
+/// Replaces what an earlier crawl wrote for the given owners with what this one computed:
+/// the crawler's rows of those owners are deleted (so columns that are gone lose theirs), and
+/// a user's rows stay unless `replace_user_written`.
 async fn replace_crawled(
     conn: &mut AnyConnection,
-    owner: &Owner,
-    statistics: &[ColumnStatistics],
+    kind: Rows,
+    owners: &[(i64, &[ColumnStatistics])],
     replace_user_written: bool,
 ) -> Result<()> {
-    let sql = format!(
-        "DELETE FROM {} WHERE {} = $1 AND origin = $2",
-        owner.table, owner.owner_column
-    );
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(owner.id)
-        .bind(StatisticsOrigin::Crawler.as_str())
-        .execute(&mut *conn)
-        .await?;
+    let ids: Vec<i64> = owners.iter().map(|(id, _)| *id).collect();
+    for chunk in ids.chunks(partitions::MAX_LOOKUPS_PER_STATEMENT) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "DELETE FROM {} WHERE origin = $1 AND {} IN ({})",
+            kind.table,
+            kind.owner_column,
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(StatisticsOrigin::Crawler.as_str());
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let rows: Vec<(i64, &ColumnStatistics)> = owners
+        .iter()
+        .flat_map(|(id, statistics)| statistics.iter().map(move |s| (*id, s)))
+        .collect();
     let over_user_written = if replace_user_written {
         OverUserWritten::Replace
     } else {
         OverUserWritten::Keep
     };
-    put_in(conn, owner, statistics, over_user_written).await
+    put_in(conn, kind, &rows, over_user_written).await
 }
 
 /// Writes a crawl's statistics of a table and its partitions inside the caller's
-/// transaction, after the table and its partitions were written.
+/// transaction, after the table and its partitions were written: a few statements whatever
+/// the number of partitions.
 pub(super) async fn write_crawled_in(
     conn: &mut AnyConnection,
     database: &str,
@@ -216,21 +297,25 @@ pub(super) async fn write_crawled_in(
     if let Some(statistics) = &crawled.table {
         replace_crawled(
             conn,
-            &Owner::of_table(table_row.id),
-            statistics,
+            TABLE_ROWS,
+            &[(table_row.id, statistics.as_slice())],
             crawled.replace_user_written,
         )
         .await?;
     }
-    for (values, statistics) in &crawled.partitions {
-        let id = partitions::id_of(conn, &table_row, values).await?;
-        replace_crawled(
-            conn,
-            &Owner::of_partition(id),
-            statistics,
-            crawled.replace_user_written,
-        )
-        .await?;
+    if crawled.partitions.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let values: Vec<&[String]> = crawled
+        .partitions
+        .iter()
+        .map(|(values, _)| values.as_slice())
+        .collect();
+    let ids = partitions::ids_of(conn, &table_row, &values).await?;
+    let owners: Vec<(i64, &[ColumnStatistics])> = ids
+        .into_iter()
+        .zip(&crawled.partitions)
+        .map(|(id, (_, statistics))| (id, statistics.as_slice()))
+        .collect();
+    replace_crawled(conn, PARTITION_ROWS, &owners, crawled.replace_user_written).await
 }

@@ -149,7 +149,7 @@ pub(super) fn footer_figures(
     statistics: &[&[u8]],
     rows: u64,
 ) -> Result<RowStatistics, ClassifyError> {
-    let mut columns = std::collections::BTreeMap::new();
+    let mut columns = crate::statistics::Columns::default();
     for (field, type_id) in schema.fields.iter().zip(field_types) {
         let Some(bytes) = usize::try_from(*type_id)
             .ok()
