@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use crate::error::ClassifyError;
 use crate::schema::Schema;
 use crate::source::ObjectSource;
-use crate::statistics::RowStatistics;
+use crate::statistics::ObjectFigures;
 
 /// The classification of objects no classifier recognizes.
 pub const UNKNOWN: &str = "UNKNOWN";
@@ -109,7 +109,7 @@ pub struct Classification {
     pub warnings: Vec<String>,
     /// Column statistics of the object's rows, when the classifier computes them (see
     /// [`ObjectSource::statistics_mode`]).
-    pub statistics: Option<RowStatistics>,
+    pub statistics: Option<ObjectFigures>,
 }
 
 /// A classifier: recognizes one format and infers its schema.

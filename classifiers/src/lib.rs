@@ -24,4 +24,4 @@ pub use classifier::{
 pub use error::ClassifyError;
 pub use schema::{Field, HiveType, Schema};
 pub use source::{CachedObject, InMemoryObject, ObjectInfo, ObjectSource};
-pub use statistics::{RowStatistics, StatisticsMode};
+pub use statistics::{ObjectFigures, RowStatistics, StatisticsMode};

@@ -12,7 +12,7 @@ use std::fmt;
 
 use datasketches::hll::{HllSketch, HllType, HllUnion};
 
-use crate::schema::{Field, HiveType};
+use crate::schema::{Field, HiveType, Schema};
 
 /// How much a classifier computes beyond the schema.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -410,6 +410,67 @@ impl RowStatistics {
     }
 }
 
+/// Figures of one object's rows by position: one entry per top-level column of the object's
+/// schema, `None` for a column without figures (arrays, maps, structs, unknown). Names come
+/// from the schema when figures of objects are combined, so an object's figures cost no
+/// allocation per column: a crawl makes one set per object read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObjectFigures {
+    /// Rows the figures cover.
+    pub rows: u64,
+    /// Whether the figures come from a sample of the rows (text formats), not all of them.
+    pub sampled: bool,
+    /// Figures of the schema's top-level columns, in order.
+    pub columns: Vec<Option<ColumnFigures>>,
+}
+
+impl ObjectFigures {
+    /// The figures by column name, named by `schema` (the object's).
+    pub fn named(&self, schema: &Schema) -> RowStatistics {
+        self.clone().into_named(schema)
+    }
+
+    /// The figures by column name, named by `schema` (the object's).
+    pub fn into_named(self, schema: &Schema) -> RowStatistics {
+        RowStatistics {
+            rows: self.rows,
+            sampled: self.sampled,
+            columns: schema
+                .fields
+                .iter()
+                .zip(self.columns)
+                .filter_map(|(field, figures)| Some((field.name.clone(), figures?)))
+                .collect(),
+        }
+    }
+}
+
+impl RowStatistics {
+    /// Adds one object's figures; `schema` is the object's, and names its columns. Figures
+    /// made from objects of the same schema pair up in order, without looking names up.
+    pub fn absorb_object(&mut self, object: &ObjectFigures, schema: &Schema) {
+        let present = object.columns.iter().flatten().count();
+        let same_columns = self.columns.len() == present
+            && self.rows > 0
+            && schema
+                .fields
+                .iter()
+                .zip(&object.columns)
+                .filter(|(_, figures)| figures.is_some())
+                .map(|(field, _)| &field.name)
+                .eq(self.columns.keys());
+        if !same_columns {
+            self.merge(&object.named(schema));
+            return;
+        }
+        self.rows += object.rows;
+        self.sampled |= object.sampled;
+        for ((_, mine), theirs) in self.columns.iter_mut().zip(object.columns.iter().flatten()) {
+            mine.absorb(theirs);
+        }
+    }
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
@@ -464,7 +525,9 @@ fn parse_timestamp(text: &str) -> Option<i64> {
 /// Collects figures of text values (CSV fields, JSON scalars) for columns of known types.
 #[derive(Debug)]
 pub struct TextFigures {
-    columns: Vec<(Field, ColumnFigures)>,
+    /// Each column's type (`None` for arrays, maps and structs, which have no figures) and
+    /// figures.
+    columns: Vec<(Option<HiveType>, ColumnFigures)>,
     rows: u64,
     sketch: bool,
 }
@@ -490,7 +553,8 @@ impl TextFigures {
                     distinct: sketch.then(DistinctValues::new),
                     ..ColumnFigures::default()
                 };
-                (field.clone(), figures)
+                let primitive = field.data_type.is_primitive();
+                (primitive.then(|| field.data_type.clone()), figures)
             })
             .collect();
         TextFigures {
@@ -504,24 +568,24 @@ impl TextFigures {
     pub fn add_row<'a>(&mut self, values: impl IntoIterator<Item = Option<&'a str>>) {
         self.rows += 1;
         let mut values = values.into_iter();
-        for (field, figures) in &mut self.columns {
-            match values.next().flatten() {
-                None => figures.nulls = figures.nulls.map(|n| n + 1),
-                Some(value) => observe(&field.data_type, figures, value, self.sketch),
+        for (data_type, figures) in &mut self.columns {
+            match (values.next().flatten(), data_type) {
+                (_, None) => {}
+                (None, Some(_)) => figures.nulls = figures.nulls.map(|n| n + 1),
+                (Some(value), Some(data_type)) => observe(data_type, figures, value, self.sketch),
             }
         }
     }
 
     /// The figures of the rows added.
-    pub fn finish(self, sampled: bool) -> RowStatistics {
-        RowStatistics {
+    pub fn finish(self, sampled: bool) -> ObjectFigures {
+        ObjectFigures {
             rows: self.rows,
             sampled,
             columns: self
                 .columns
                 .into_iter()
-                .filter(|(field, _)| field.data_type.is_primitive())
-                .map(|(field, figures)| (field.name, figures))
+                .map(|(data_type, figures)| data_type.map(|_| figures))
                 .collect(),
         }
     }
@@ -588,7 +652,9 @@ mod tests {
         for row in rows {
             collector.add_row(row.iter().copied());
         }
-        collector.finish(true)
+        collector
+            .finish(true)
+            .into_named(&Schema::new(fields.to_vec()))
     }
 
     #[test]
@@ -742,6 +808,47 @@ mod tests {
             .insert("name".into(), ColumnFigures::default());
         first.merge(&unknown);
         assert_eq!(first.columns["name"].nulls, None);
+    }
+
+    #[test]
+    fn objects_figures_pair_by_position_or_by_name() {
+        let fields = [
+            field("id", HiveType::BigInt),
+            field("tags", HiveType::Array(Box::new(HiveType::String))),
+            field("name", HiveType::String),
+        ];
+        let schema = Schema::new(fields.to_vec());
+        let object = |rows: &[&[Option<&str>]]| {
+            let mut collector = TextFigures::new(&fields, StatisticsMode::Figures);
+            for row in rows {
+                collector.add_row(row.iter().copied());
+            }
+            collector.finish(false)
+        };
+        let first = object(&[&[Some("1"), None, Some("ab")]]);
+        assert!(first.columns[1].is_none(), "arrays have no figures");
+        let mut shape = first.into_named(&schema);
+        assert_eq!(shape.columns.keys().collect::<Vec<_>>(), ["id", "name"]);
+        shape.absorb_object(&object(&[&[Some("7"), None, None]]), &schema);
+        assert_eq!(shape.rows, 2);
+        assert_eq!(shape.columns["id"].max, Some(Bound::Int(7)));
+        assert_eq!(shape.columns["name"].nulls, Some(1));
+
+        // An object of another schema pairs by name.
+        let other_fields = [field("name", HiveType::String)];
+        let mut collector = TextFigures::new(&other_fields, StatisticsMode::Figures);
+        collector.add_row([Some("xyz")]);
+        shape.absorb_object(
+            &collector.finish(false),
+            &Schema::new(other_fields.to_vec()),
+        );
+        assert_eq!(shape.rows, 3);
+        assert_eq!(
+            shape.columns["id"].nulls,
+            Some(1),
+            "the object lacks id: null there"
+        );
+        assert_eq!(shape.columns["name"].lengths.and_then(|l| l.max), Some(3));
     }
 
     #[test]

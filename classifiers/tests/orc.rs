@@ -80,7 +80,7 @@ async fn footers_give_exact_column_figures_for_every_compression() {
             .await
             .unwrap()
             .unwrap();
-        let stats = found.statistics.unwrap();
+        let stats = found.statistics.unwrap().into_named(&found.schema);
         assert_eq!(stats.rows, 2, "{codec}");
         assert!(!stats.sampled);
         let column = |name: &str| stats.columns.get(name).unwrap().clone();

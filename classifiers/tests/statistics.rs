@@ -80,12 +80,9 @@ fn parquet_file() -> Vec<u8> {
 
 async fn parquet_statistics(mode: StatisticsMode) -> Option<RowStatistics> {
     let object = InMemoryObject::new("t.parquet", parquet_file()).with_statistics_mode(mode);
-    ParquetClassifier
-        .classify(&object)
-        .await
-        .unwrap()
-        .unwrap()
-        .statistics
+    let found = ParquetClassifier.classify(&object).await.unwrap().unwrap();
+    let schema = found.schema;
+    found.statistics.map(|figures| figures.into_named(&schema))
 }
 
 #[tokio::test]
@@ -160,7 +157,7 @@ async fn csv_samples_give_marked_figures_and_sketches() {
         .await
         .unwrap()
         .unwrap();
-    let stats = found.statistics.unwrap();
+    let stats = found.statistics.unwrap().into_named(&found.schema);
     assert_eq!(stats.rows, 300);
     let id = &stats.columns["id"];
     assert_eq!(
@@ -197,7 +194,7 @@ async fn json_samples_give_figures_of_top_level_scalars() {
         .await
         .unwrap()
         .unwrap();
-    let stats = found.statistics.unwrap();
+    let stats = found.statistics.unwrap().into_named(&found.schema);
     assert_eq!(stats.rows, 3);
     assert!(!stats.sampled, "the whole file was read");
     let id = &stats.columns["id"];

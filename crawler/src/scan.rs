@@ -13,8 +13,8 @@ use futures::future::{self, FutureExt};
 use futures::stream::{self, BoxStream, StreamExt};
 use lakecat_catalog::crawlers::{ContentValidation, CrawlCounts, ObjectIssue, Severity};
 use lakecat_classifiers::{
-    ClassifyError, Compression, FormatProperties, ObjectInfo, ObjectSource, Outcome, Registry,
-    RowStatistics, Schema, StatisticsMode,
+    ClassifyError, Compression, FormatProperties, ObjectFigures, ObjectInfo, ObjectSource, Outcome,
+    Registry, RowStatistics, Schema, StatisticsMode,
 };
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
@@ -178,7 +178,13 @@ impl FolderScan {
             .find(|s| s.format == format && s.schema == schema)
         {
             shape.stats.add(&stats);
-            merge_figures(&mut shape.figures, figures);
+            shape.figures = match (shape.figures.take(), figures) {
+                (Some(mut held), Some(more)) => {
+                    held.absorb_object(&more, &schema);
+                    Some(held)
+                }
+                _ => None,
+            };
             // Objects are read in no particular order; the smallest name keeps reports stable.
             if example < shape.example.as_str() {
                 shape.example = example.to_string();
@@ -192,16 +198,19 @@ impl FolderScan {
             if let Some(shape) = self.shapes.iter_mut().find(|s| s.format == format) {
                 shape.schema = lakecat_classifiers::merge::merge_schemas([&shape.schema, &schema]);
                 shape.stats.add(&stats);
-                merge_figures(&mut shape.figures, figures);
+                merge_figures(
+                    &mut shape.figures,
+                    figures.map(|figures| figures.into_named(&schema)),
+                );
                 return;
             }
         }
         self.shapes.push(Shape {
             format,
-            schema,
             schema_parameters,
             stats,
-            figures,
+            figures: figures.map(|figures| figures.into_named(&schema)),
+            schema,
             example: example.to_string(),
         });
     }
@@ -213,7 +222,8 @@ struct ReadObject {
     schema: Schema,
     schema_parameters: BTreeMap<String, String>,
     stats: ObjectStats,
-    figures: Option<RowStatistics>,
+    /// By position in `schema`.
+    figures: Option<ObjectFigures>,
 }
 
 /// Adds `more` figures to `figures`; unknown when either is.
@@ -428,32 +438,6 @@ enum Seen {
     },
 }
 
-/// Figures keyed by the column names the crawl writes: sanitizing renames top-level
-/// columns in place, so the names pair up by position.
-fn renamed_figures(
-    mut figures: RowStatistics,
-    original_names: &[String],
-    sanitized: &Schema,
-) -> RowStatistics {
-    let unchanged = original_names
-        .iter()
-        .zip(&sanitized.fields)
-        .all(|(original, field)| *original == field.name);
-    if unchanged {
-        return figures;
-    }
-    let columns = original_names
-        .iter()
-        .zip(&sanitized.fields)
-        .filter_map(|(original, field)| {
-            let column = figures.columns.remove(original)?;
-            Some((field.name.clone(), column))
-        })
-        .collect();
-    figures.columns = columns;
-    figures
-}
-
 /// Lists and reads `location`, adding counts and per-object issues to `report`. `known`
 /// says which folders to leave unread (the folders an earlier crawl saw, for a crawl of new
 /// folders only). A set `stop` flag ends the scan early, incomplete.
@@ -620,12 +604,9 @@ pub async fn scan(
                 });
                 match *outcome {
                     Outcome::Classified(found) => {
-                        let original_names: Vec<String> =
-                            found.schema.fields.iter().map(|f| f.name.clone()).collect();
+                        // Figures are by position, so they follow the sanitized names.
                         let (schema, renamed) = crate::column_names::sanitize(found.schema);
-                        let figures = found
-                            .statistics
-                            .map(|figures| renamed_figures(figures, &original_names, &schema));
+                        let figures = found.statistics;
                         for warning in found.warnings.iter().chain(&renamed) {
                             report.issue(ObjectIssue {
                                 path: url.clone(),

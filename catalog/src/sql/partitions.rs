@@ -324,20 +324,9 @@ pub(super) async fn ids_of(
         keys.push(values_key(wanted));
     }
     let mut found = std::collections::HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(MAX_LOOKUPS_PER_STATEMENT) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "SELECT id, values_key FROM partitions WHERE table_id = $1 AND values_key IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(table_row.id);
-        for key in chunk {
-            query = query.bind(key.clone());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            let key: String = row.try_get("values_key")?;
-            found.insert(key, row.try_get::<i64, _>("id")?);
-        }
+    for row in rows_by_key(conn, table_row, "id", &keys).await? {
+        let key: String = row.try_get("values_key")?;
+        found.insert(key, row.try_get::<i64, _>("id")?);
     }
     keys.iter()
         .zip(values)
@@ -368,10 +357,26 @@ pub(super) async fn get_many(
         keys.push(values_key(wanted));
     }
     let mut found = std::collections::HashMap::with_capacity(keys.len());
+    for row in rows_by_key(conn, &table_row, PARTITION_COLUMNS, &keys).await? {
+        let key: String = row.try_get("values_key")?;
+        found.insert(key, partition_from(&row, &table_row)?);
+    }
+    Ok(keys.iter().filter_map(|key| found.remove(key)).collect())
+}
+
+/// The `columns` (a fixed fragment) and `values_key` of the partitions of `table_row` with
+/// the given keys that exist, one statement per [`MAX_LOOKUPS_PER_STATEMENT`] keys.
+async fn rows_by_key(
+    conn: &mut AnyConnection,
+    table_row: &TableRow,
+    columns: &str,
+    keys: &[String],
+) -> Result<Vec<AnyRow>> {
+    let mut rows = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(MAX_LOOKUPS_PER_STATEMENT) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT {PARTITION_COLUMNS}, values_key FROM partitions \
+            "SELECT {columns}, values_key FROM partitions \
              WHERE table_id = $1 AND values_key IN ({})",
             placeholders.join(", ")
         );
@@ -379,12 +384,9 @@ pub(super) async fn get_many(
         for key in chunk {
             query = query.bind(key.clone());
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            let key: String = row.try_get("values_key")?;
-            found.insert(key, partition_from(&row, &table_row)?);
-        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
     }
-    Ok(keys.iter().filter_map(|key| found.remove(key)).collect())
+    Ok(rows)
 }
 
 /// A partition listing statement and its parameters.

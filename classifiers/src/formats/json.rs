@@ -20,7 +20,7 @@ use crate::merge::widen;
 use crate::ordered::Ordered;
 use crate::schema::{Field, HiveType, Schema};
 use crate::source::ObjectSource;
-use crate::statistics::{RowStatistics, StatisticsMode, TextFigures};
+use crate::statistics::{ObjectFigures, StatisticsMode, TextFigures};
 
 /// Bytes read first.
 pub const SAMPLE_BYTES: u64 = 1024 * 1024;
@@ -558,7 +558,7 @@ fn record_figures(
     records: &[serde_json::Value],
     mode: StatisticsMode,
     sampled: bool,
-) -> RowStatistics {
+) -> ObjectFigures {
     // Column names are lower case; a record's keys are looked up by theirs, so a record
     // costs its number of keys, however wide the schema.
     let position: HashMap<&str, usize> = fields

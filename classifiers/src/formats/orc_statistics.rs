@@ -4,7 +4,7 @@
 
 use crate::error::ClassifyError;
 use crate::schema::{HiveType, Schema};
-use crate::statistics::{Bound, ColumnFigures, Lengths, RowStatistics};
+use crate::statistics::{Bound, ColumnFigures, Lengths, ObjectFigures};
 
 use super::orc::{Protobuf, Value};
 
@@ -148,9 +148,9 @@ pub(super) fn footer_figures(
     field_types: &[u64],
     statistics: &[&[u8]],
     rows: u64,
-) -> Result<RowStatistics, ClassifyError> {
-    let mut columns = crate::statistics::Columns::default();
-    for (field, type_id) in schema.fields.iter().zip(field_types) {
+) -> Result<ObjectFigures, ClassifyError> {
+    let mut columns = vec![None; schema.fields.len()];
+    for ((field, type_id), slot) in schema.fields.iter().zip(field_types).zip(&mut columns) {
         let Some(bytes) = usize::try_from(*type_id)
             .ok()
             .and_then(|i| statistics.get(i))
@@ -225,9 +225,9 @@ pub(super) fn footer_figures(
                 )
             }
         }
-        columns.insert(field.name.clone(), figures);
+        *slot = Some(figures);
     }
-    Ok(RowStatistics {
+    Ok(ObjectFigures {
         rows,
         sampled: false,
         columns,

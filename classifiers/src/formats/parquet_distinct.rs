@@ -3,7 +3,6 @@
 //! them. Row groups are read one at a time, fetching only the column chunks sketched, so
 //! memory stays within one row group's worth of those columns.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -23,7 +22,7 @@ use parquet::file::reader::{ChunkReader, Length};
 
 use crate::error::ClassifyError;
 use crate::source::ObjectSource;
-use crate::statistics::{DistinctValues, RowStatistics};
+use crate::statistics::{DistinctValues, ObjectFigures};
 
 /// Rows decoded at a time.
 const BATCH_ROWS: usize = 8192;
@@ -160,7 +159,7 @@ pub(super) async fn sketch_distinct_values(
     object: &dyn ObjectSource,
     arrow: &ArrowSchema,
     metadata: ArrowReaderMetadata,
-    figures: &mut RowStatistics,
+    figures: &mut ObjectFigures,
     guarded: impl Fn(&mut dyn FnMut() -> Result<(), String>) -> Result<(), ClassifyError>,
 ) -> Result<(), ClassifyError> {
     let parquet_metadata = Arc::clone(metadata.metadata());
@@ -169,7 +168,8 @@ pub(super) async fn sketch_distinct_values(
     let mut roots = Vec::new();
     let mut leaves = Vec::new();
     for (root, field) in arrow.fields().iter().enumerate() {
-        if field.data_type().is_nested() || !figures.columns.contains_key(field.name()) {
+        let has_figures = figures.columns.get(root).is_some_and(Option::is_some);
+        if field.data_type().is_nested() || !has_figures {
             continue;
         }
         let leaf = StatisticsConverter::try_new(field.name(), arrow, schema_descr)
@@ -183,15 +183,10 @@ pub(super) async fn sketch_distinct_values(
     if roots.is_empty() {
         return Ok(());
     }
-    let mut sketches: BTreeMap<String, Option<DistinctValues>> = roots
-        .iter()
-        .map(|&root| {
-            (
-                arrow.field(root).name().clone(),
-                Some(DistinctValues::new()),
-            )
-        })
-        .collect();
+    // One per sketched column, in the order of `roots`, which is the order of a projected
+    // batch's columns; `None` once a column turns out to be of a type lakecat does not sketch.
+    let mut sketches: Vec<Option<DistinctValues>> =
+        roots.iter().map(|_| Some(DistinctValues::new())).collect();
     let size = object.info().size;
     for (index, row_group) in parquet_metadata.row_groups().iter().enumerate() {
         let mut chunks = Vec::with_capacity(leaves.len());
@@ -215,9 +210,8 @@ pub(super) async fn sketch_distinct_values(
                     .map_err(|e| e.to_string())?;
             for batch in reader {
                 let batch = batch.map_err(|e| format!("data pages: {e}"))?;
-                for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-                    if let Some(slot) = sketches.get_mut(field.name())
-                        && let Some(sketch) = slot
+                for (slot, column) in sketches.iter_mut().zip(batch.columns()) {
+                    if let Some(sketch) = slot
                         && !sketch_array(column, sketch)
                     {
                         *slot = None;
@@ -227,8 +221,8 @@ pub(super) async fn sketch_distinct_values(
             Ok(())
         })?;
     }
-    for (name, sketch) in sketches {
-        if let Some(column) = figures.columns.get_mut(&name) {
+    for (root, sketch) in roots.iter().zip(sketches) {
+        if let Some(Some(column)) = figures.columns.get_mut(*root) {
             column.distinct = sketch;
         }
     }

@@ -17,21 +17,24 @@ use parquet::arrow::parquet_column;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
 
-use crate::statistics::{Bound, ColumnFigures, Lengths, RowStatistics};
+use crate::statistics::{Bound, ColumnFigures, Lengths, ObjectFigures};
 
 /// The figures of every top-level primitive column of a Parquet object.
-pub(super) fn footer_figures(arrow: &ArrowSchema, metadata: &ParquetMetaData) -> RowStatistics {
+/// One entry per top-level field of `arrow`, in order (the schema the classifier reports
+/// has the same fields).
+pub(super) fn footer_figures(arrow: &ArrowSchema, metadata: &ParquetMetaData) -> ObjectFigures {
     let rows = u64::try_from(metadata.file_metadata().num_rows()).unwrap_or(0);
     let columns = arrow
         .fields()
         .iter()
-        .filter(|field| !field.data_type().is_nested())
-        .filter_map(|field| {
-            let figures = column_figures(field.name(), arrow, metadata, rows)?;
-            Some((field.name().clone(), figures))
+        .map(|field| {
+            if field.data_type().is_nested() {
+                return None;
+            }
+            column_figures(field.name(), arrow, metadata, rows)
         })
         .collect();
-    RowStatistics {
+    ObjectFigures {
         rows,
         sampled: false,
         columns,
