@@ -37,9 +37,9 @@ pub use functions::{Function, FunctionInput, ResourceUri};
 pub use model::*;
 pub use service::{Catalog, Listing, PageRequest, PartitionListRequest};
 pub use sql::{Backend, DEFAULT_DATABASE_URL, SqlStore, StoreOptions};
-pub use store::{CatalogStore, PartitionFailure, TableAction, TableChange, UpdateTableOptions};
 pub use statistics::{
     ColumnStatistics, CrawledStatistics, StatisticsData, StatisticsFailure, StatisticsOrigin,
     StatisticsScope,
 };
+pub use store::{CatalogStore, PartitionFailure, TableAction, TableChange, UpdateTableOptions};
 pub use tags::{Tagged, Tags};
