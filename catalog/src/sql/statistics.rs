@@ -3,6 +3,8 @@
 
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
 use super::rows::{decode, encode, time};
@@ -38,11 +40,14 @@ struct Owner {
     id: i64,
 }
 
-/// What a row's `body` keeps: the statistics but what the row's own columns hold (the
-/// column's name, who wrote them, the sketch), with the time as epoch milliseconds. Crawls
-/// write one row per column of every partition, so the body is kept short.
+/// Statistics as a row's `body` keeps them, short (crawls write statistics for every
+/// partition): the time as epoch milliseconds. A user's row holds one, for the row's
+/// column; the crawler's row of an owner holds all its columns', each with its name and its
+/// sketch (base64), so that a crawl writes one row per partition, not one per column.
 #[derive(Debug, Serialize, Deserialize)]
 struct StoredStatistics {
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    column_name: Option<String>,
     #[serde(rename = "t")]
     column_type: String,
     #[serde(rename = "at")]
@@ -51,24 +56,78 @@ struct StoredStatistics {
     data: StatisticsData,
     #[serde(rename = "s", default, skip_serializing_if = "std::ops::Not::not")]
     sampled: bool,
+    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
+    sketch: Option<String>,
 }
 
 impl StoredStatistics {
-    fn of(statistics: &ColumnStatistics) -> StoredStatistics {
+    /// A user's statistics of the row's column.
+    fn of_user(statistics: &ColumnStatistics) -> StoredStatistics {
         StoredStatistics {
+            column_name: None,
             column_type: statistics.column_type.clone(),
             analyzed_time: statistics.analyzed_time.timestamp_millis(),
             data: statistics.data.clone(),
             sampled: statistics.sampled,
+            sketch: None,
+        }
+    }
+
+    /// One column's entry of the crawler's row.
+    fn of_crawled(statistics: &ColumnStatistics) -> StoredStatistics {
+        StoredStatistics {
+            column_name: Some(statistics.column_name.clone()),
+            sketch: statistics.sketch.as_ref().map(|s| BASE64.encode(s)),
+            ..StoredStatistics::of_user(statistics)
+        }
+    }
+
+    fn into_model(self, column_name: String, origin: StatisticsOrigin) -> ColumnStatistics {
+        ColumnStatistics {
+            column_name,
+            column_type: self.column_type,
+            analyzed_time: time(self.analyzed_time),
+            data: self.data,
+            origin,
+            sampled: self.sampled,
+            sketch: self.sketch.and_then(|s| BASE64.decode(s).ok()),
         }
     }
 }
 
-/// What writing over a user's statistics does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OverUserWritten {
-    Replace,
-    Keep,
+/// The `column_name` of an owner's crawler row; no column has an empty name.
+const CRAWLED_ROW: &str = "";
+
+/// The statistics an owner's rows hold, by column: a user's where there is one, the
+/// crawler's otherwise.
+async fn read_all(conn: &mut AnyConnection, owner: &Owner) -> Result<Vec<ColumnStatistics>> {
+    let sql = format!(
+        "SELECT column_name, body FROM {} WHERE {} = $1",
+        owner.rows.table, owner.rows.owner_column
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(owner.id)
+        .fetch_all(conn)
+        .await?;
+    let mut users = Vec::new();
+    let mut crawled = Vec::new();
+    for row in rows {
+        let name: String = row.try_get("column_name")?;
+        let body: String = row.try_get("body")?;
+        if name == CRAWLED_ROW {
+            let entries: Vec<StoredStatistics> = decode(&body)?;
+            crawled.extend(entries.into_iter().map(|entry| {
+                let name = entry.column_name.clone().unwrap_or_default();
+                entry.into_model(name, StatisticsOrigin::Crawler)
+            }));
+        } else {
+            let entry: StoredStatistics = decode(&body)?;
+            users.push(entry.into_model(name, StatisticsOrigin::User));
+        }
+    }
+    crawled.retain(|c| users.iter().all(|u| u.column_name != c.column_name));
+    users.extend(crawled);
+    Ok(users)
 }
 
 async fn owner(
@@ -113,91 +172,61 @@ pub(super) async fn get(
     columns: &[String],
 ) -> Result<Vec<ColumnStatistics>> {
     let owner = owner(conn, database, table, scope).await?;
-    let sql = format!(
-        "SELECT column_name, origin, body, sketch FROM {} WHERE {} = $1 ORDER BY column_name",
-        owner.rows.table, owner.rows.owner_column
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(owner.id)
-        .fetch_all(conn)
-        .await?;
-    let mut found = Vec::new();
-    for row in rows {
-        let name: String = row.try_get("column_name")?;
-        if !columns.contains(&name) {
-            continue;
-        }
-        let body: String = row.try_get("body")?;
-        let origin: String = row.try_get("origin")?;
-        let stored: StoredStatistics = decode(&body)?;
-        let statistics = ColumnStatistics {
-            column_name: name,
-            column_type: stored.column_type,
-            analyzed_time: time(stored.analyzed_time),
-            data: stored.data,
-            origin: if origin == StatisticsOrigin::Crawler.as_str() {
-                StatisticsOrigin::Crawler
-            } else {
-                StatisticsOrigin::User
-            },
-            sampled: stored.sampled,
-            sketch: row.try_get("sketch")?,
-        };
-        found.push(statistics);
-    }
+    let mut found: Vec<ColumnStatistics> = read_all(conn, &owner)
+        .await?
+        .into_iter()
+        .filter(|s| columns.contains(&s.column_name))
+        .collect();
     // In the order asked for, as Glue returns them.
     found.sort_by_key(|s| columns.iter().position(|c| *c == s.column_name));
     Ok(found)
 }
 
-/// Statistics rows per INSERT statement: their JSON bodies are long, so fewer rows than
-/// partitions take per statement amortize the round trips as well, and keep sqlx-sqlite's
-/// per-parameter lookup (see `partitions::MAX_INSERT_PARAMETERS`) cheap.
-const ROWS_PER_INSERT: usize = 20;
+/// Statistics rows per INSERT statement: few enough bind parameters that sqlx-sqlite's
+/// per-parameter lookup (see `partitions::MAX_INSERT_PARAMETERS`) stays cheap.
+const ROWS_PER_INSERT: usize = 50;
 
-/// Writes statistics rows (owner id, statistics) over what those owners' columns had,
-/// inside the caller's transaction, several rows per statement.
+/// One statistics row to write: its owner, column (or [`CRAWLED_ROW`]), origin and body.
+struct NewRow {
+    owner: i64,
+    column_name: String,
+    origin: StatisticsOrigin,
+    body: String,
+}
+
+/// Writes rows over the rows with the same owner and column, inside the caller's
+/// transaction, several rows per statement.
 async fn put_in(
     conn: &mut AnyConnection,
     Rows {
         table,
         owner_column,
     }: Rows,
-    rows: &[(i64, &ColumnStatistics)],
-    over_user_written: OverUserWritten,
+    rows: Vec<NewRow>,
 ) -> Result<()> {
-    const PARAMETERS_PER_ROW: usize = 5;
-    let guard = match over_user_written {
-        OverUserWritten::Replace => String::new(),
-        OverUserWritten::Keep => format!(" WHERE {table}.origin <> 'user'"),
-    };
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    const PARAMETERS_PER_ROW: usize = 4;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<NewRow> = rows.by_ref().take(ROWS_PER_INSERT).collect();
         let values: Vec<String> = (0..chunk.len())
             .map(|row| {
                 let first = row * PARAMETERS_PER_ROW + 1;
-                format!(
-                    "(${first}, ${}, ${}, ${}, ${})",
-                    first + 1,
-                    first + 2,
-                    first + 3,
-                    first + 4
-                )
+                format!("(${first}, ${}, ${}, ${})", first + 1, first + 2, first + 3)
             })
             .collect();
         let sql = format!(
-            "INSERT INTO {table} ({owner_column}, column_name, origin, body, sketch) VALUES {} \
+            "INSERT INTO {table} ({owner_column}, column_name, origin, body) VALUES {} \
              ON CONFLICT ({owner_column}, column_name) DO UPDATE SET origin = excluded.origin, \
-             body = excluded.body, sketch = excluded.sketch{guard}",
+             body = excluded.body",
             values.join(", ")
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (id, entry) in chunk {
+        for row in chunk {
             query = query
-                .bind(*id)
-                .bind(entry.column_name.clone())
-                .bind(entry.origin.as_str())
-                .bind(encode(&StoredStatistics::of(entry))?)
-                .bind(entry.sketch.clone());
+                .bind(row.owner)
+                .bind(row.column_name)
+                .bind(row.origin.as_str())
+                .bind(row.body);
         }
         query.execute(&mut *conn).await?;
     }
@@ -213,8 +242,16 @@ pub(super) async fn put(
 ) -> Result<()> {
     let mut tx = pool.begin().await?;
     let owner = owner(&mut tx, database, table, scope).await?;
-    let rows: Vec<(i64, &ColumnStatistics)> = statistics.iter().map(|s| (owner.id, s)).collect();
-    put_in(&mut tx, owner.rows, &rows, OverUserWritten::Replace).await?;
+    let mut rows = Vec::with_capacity(statistics.len());
+    for entry in statistics {
+        rows.push(NewRow {
+            owner: owner.id,
+            column_name: entry.column_name.clone(),
+            origin: StatisticsOrigin::User,
+            body: encode(&StoredStatistics::of_user(entry))?,
+        });
+    }
+    put_in(&mut tx, owner.rows, rows).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -232,12 +269,42 @@ pub(super) async fn delete(
         "DELETE FROM {} WHERE {} = $1 AND column_name = $2",
         owner.rows.table, owner.rows.owner_column
     );
-    let deleted = sqlx::query(AssertSqlSafe(sql))
+    let mut deleted = sqlx::query(AssertSqlSafe(sql))
         .bind(owner.id)
         .bind(column)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    // The crawler's statistics of the column go too, or they would show through.
+    let sql = format!(
+        "SELECT body FROM {} WHERE {} = $1 AND column_name = $2",
+        owner.rows.table, owner.rows.owner_column
+    );
+    let crawled = sqlx::query(AssertSqlSafe(sql))
+        .bind(owner.id)
+        .bind(CRAWLED_ROW)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(row) = crawled {
+        let body: String = row.try_get("body")?;
+        let mut entries: Vec<StoredStatistics> = decode(&body)?;
+        let before = entries.len();
+        entries.retain(|e| e.column_name.as_deref() != Some(column));
+        if entries.len() < before {
+            deleted += 1;
+            put_in(
+                &mut tx,
+                owner.rows,
+                vec![NewRow {
+                    owner: owner.id,
+                    column_name: CRAWLED_ROW.into(),
+                    origin: StatisticsOrigin::Crawler,
+                    body: encode(&entries)?,
+                }],
+            )
+            .await?;
+        }
+    }
     if deleted == 0 {
         return Err(Error::not_found(
             Entity::ColumnStatistics,
@@ -249,39 +316,63 @@ pub(super) async fn delete(
 }
 
 /// Replaces what an earlier crawl wrote for the given owners with what this one computed:
-/// the crawler's rows of those owners are deleted (so columns that are gone lose theirs), and
-/// a user's rows stay unless `replace_user_written`.
+/// one row per owner with every column's statistics (columns that are gone lose theirs). A
+/// user's rows stay, and are read in preference, unless `replace_user_written`, which
+/// deletes the user's rows of the columns the crawl computed.
 async fn replace_crawled(
     conn: &mut AnyConnection,
     kind: Rows,
     owners: &[(i64, &[ColumnStatistics])],
     replace_user_written: bool,
 ) -> Result<()> {
-    let ids: Vec<i64> = owners.iter().map(|(id, _)| *id).collect();
-    for chunk in ids.chunks(partitions::MAX_LOOKUPS_PER_STATEMENT) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "DELETE FROM {} WHERE origin = $1 AND {} IN ({})",
-            kind.table,
-            kind.owner_column,
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(StatisticsOrigin::Crawler.as_str());
-        for id in chunk {
-            query = query.bind(*id);
+    if replace_user_written {
+        let mut columns: Vec<&str> = owners
+            .iter()
+            .flat_map(|(_, statistics)| statistics.iter().map(|s| s.column_name.as_str()))
+            .collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let ids: Vec<i64> = owners.iter().map(|(id, _)| *id).collect();
+        for chunk in ids.chunks(partitions::MAX_LOOKUPS_PER_STATEMENT) {
+            for names in columns.chunks(partitions::MAX_LOOKUPS_PER_STATEMENT) {
+                let owners_at: Vec<String> =
+                    (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let names_at: Vec<String> = (0..names.len())
+                    .map(|i| format!("${}", i + 2 + chunk.len()))
+                    .collect();
+                let sql = format!(
+                    "DELETE FROM {} WHERE origin = $1 AND {} IN ({}) AND column_name IN ({})",
+                    kind.table,
+                    kind.owner_column,
+                    owners_at.join(", "),
+                    names_at.join(", ")
+                );
+                let mut query =
+                    sqlx::query(AssertSqlSafe(sql)).bind(StatisticsOrigin::User.as_str());
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                for name in names {
+                    query = query.bind(*name);
+                }
+                query.execute(&mut *conn).await?;
+            }
         }
-        query.execute(&mut *conn).await?;
     }
-    let rows: Vec<(i64, &ColumnStatistics)> = owners
-        .iter()
-        .flat_map(|(id, statistics)| statistics.iter().map(move |s| (*id, s)))
-        .collect();
-    let over_user_written = if replace_user_written {
-        OverUserWritten::Replace
-    } else {
-        OverUserWritten::Keep
-    };
-    put_in(conn, kind, &rows, over_user_written).await
+    let mut rows = Vec::with_capacity(owners.len());
+    for (owner, statistics) in owners {
+        let entries: Vec<StoredStatistics> = statistics
+            .iter()
+            .map(StoredStatistics::of_crawled)
+            .collect();
+        rows.push(NewRow {
+            owner: *owner,
+            column_name: CRAWLED_ROW.into(),
+            origin: StatisticsOrigin::Crawler,
+            body: encode(&entries)?,
+        });
+    }
+    put_in(conn, kind, rows).await
 }
 
 /// Writes a crawl's statistics of a table and its partitions inside the caller's
