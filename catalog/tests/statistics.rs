@@ -334,6 +334,11 @@ async fn crawl_sales_table(c: &Catalog, table: Vec<ColumnStatistics>, replace_us
 /// Creates `sales` with a user's statistics of `id`.
 async fn sales_with_user_statistics(c: &Catalog) {
     create_sales(c).await;
+    sales_user_ids(c).await;
+}
+
+/// A user's statistics of `sales.id`.
+async fn sales_user_ids(c: &Catalog) {
     c.update_column_statistics(
         "db",
         "sales",
@@ -383,6 +388,17 @@ async fn crawled_statistics_keep_what_users_wrote(t: &TestCatalog) {
         .unwrap();
     assert_eq!(new_partition, vec![ids(1, 10, StatisticsOrigin::Crawler)]);
 
+    // Deleting a column's statistics deletes what the crawler wrote of it too, so that
+    // nothing shows through: the user's statistics of `id` hid the crawler's.
+    c.delete_column_statistics("db", "sales", StatisticsScope::Table, "city")
+        .await
+        .unwrap();
+    c.delete_column_statistics("db", "sales", StatisticsScope::Table, "id")
+        .await
+        .unwrap();
+    assert!(table_statistics(c, &["id", "city"]).await.is_empty());
+    sales_user_ids(c).await;
+
     // The next crawl no longer sees `city` (say, the column went): its statistics go, the
     // user's stay.
     crawl_sales_table(c, vec![ids(1, 60, StatisticsOrigin::Crawler)], false).await;
@@ -406,9 +422,30 @@ async fn crawled_statistics_keep_what_users_wrote(t: &TestCatalog) {
 async fn crawled_statistics_replace_what_users_wrote_when_asked(t: &TestCatalog) {
     let c = &t.catalog;
     sales_with_user_statistics(c).await;
+    let mut day_stats = ids(5, 6, StatisticsOrigin::User);
+    day_stats.column_name = "sold".into();
+    day_stats.column_type = "date".into();
+    day_stats.data = StatisticsData::Date {
+        minimum_value: NaiveDate::from_ymd_opt(2024, 1, 1),
+        maximum_value: None,
+        number_of_nulls: 0,
+        number_of_distinct_values: None,
+    };
+    c.update_column_statistics(
+        "db",
+        "sales",
+        StatisticsScope::Table,
+        vec![day_stats.clone()],
+    )
+    .await
+    .unwrap();
     crawl_sales_table(c, vec![ids(1, 50, StatisticsOrigin::Crawler)], true).await;
-    let table = table_statistics(c, &["id"]).await;
-    assert_eq!(table, vec![ids(1, 50, StatisticsOrigin::Crawler)]);
+    let table = table_statistics(c, &["id", "sold"]).await;
+    assert_eq!(
+        table,
+        vec![ids(1, 50, StatisticsOrigin::Crawler), day_stats],
+        "the crawl replaced the user's id, and left sold, which it did not compute"
+    );
 }
 
 async fn statistics_go_with_their_table_and_partition(t: &TestCatalog) {

@@ -611,7 +611,7 @@ impl CatalogStore for SqlStore {
             }
         };
         if table.is_some() {
-            let failures = partitions::create_in(
+            let (failures, written) = partitions::create_returning_ids_in(
                 &mut tx,
                 database,
                 name,
@@ -624,7 +624,7 @@ impl CatalogStore for SqlStore {
                 return Err(failure.error);
             }
             if let Some(crawled) = &change.statistics {
-                statistics::write_crawled_in(&mut tx, database, name, crawled).await?;
+                statistics::write_crawled_in(&mut tx, database, name, crawled, &written).await?;
             }
         }
         tx.commit().await?;

@@ -4,7 +4,7 @@
 //! `n{i}`) so that filters and the key index work in SQL, and its identity in `values_key`,
 //! a digest of the values under a unique index.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
@@ -57,7 +57,7 @@ impl PartitionBody {
 
 /// The identity of a partition within its table: a digest of its values. Values cannot hold
 /// control characters (validation refuses them), so NUL separates them unambiguously.
-fn values_key(values: &[String]) -> String {
+pub(super) fn values_key(values: &[String]) -> String {
     let mut hasher = Sha256::new();
     for value in values {
         hasher.update(value.as_bytes());
@@ -151,7 +151,7 @@ fn insert_sql(rows: usize, slots: usize, on_existing: OnExisting) -> String {
             " ON CONFLICT (table_id, values_key) DO UPDATE SET body = excluded.body"
         }
     });
-    sql.push_str(" RETURNING values_key");
+    sql.push_str(" RETURNING id, values_key");
     sql
 }
 
@@ -201,6 +201,22 @@ pub(super) async fn create_in(
     inputs: &[PartitionInput],
     on_existing: OnExisting,
 ) -> Result<Vec<PartitionFailure>> {
+    Ok(
+        create_returning_ids_in(tx, database, table, inputs, on_existing)
+            .await?
+            .0,
+    )
+}
+
+/// Creates partitions inside the caller's transaction, and says the row id of each written,
+/// by values key (what the crawler's statistics of those partitions need).
+pub(super) async fn create_returning_ids_in(
+    tx: &mut AnyConnection,
+    database: &str,
+    table: &str,
+    inputs: &[PartitionInput],
+    on_existing: OnExisting,
+) -> Result<(Vec<PartitionFailure>, HashMap<String, i64>)> {
     let table_row = tables::fetch(tx, database, table).await?;
     let key_count = table_row.input.partition_keys.len();
     let mut failures = Vec::new();
@@ -226,6 +242,7 @@ pub(super) async fn create_in(
         }
     }
     let now = now_millis();
+    let mut ids = HashMap::with_capacity(rows.len());
     let rows_per_statement = (MAX_INSERT_PARAMETERS / parameters_per_row(key_count)).max(1);
     for chunk in rows.chunks(rows_per_statement) {
         let sql = insert_sql(chunk.len(), key_count, on_existing);
@@ -238,14 +255,11 @@ pub(super) async fn create_in(
                 .bind(now);
             query = bind_slots(query, &input.values, key_count);
         }
-        let inserted = query
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|row| row.try_get::<String, _>("values_key"))
-            .collect::<Result<HashSet<_>, _>>()?;
+        for row in query.fetch_all(&mut *tx).await? {
+            ids.insert(row.try_get::<String, _>("values_key")?, row.try_get("id")?);
+        }
         for (key, input) in chunk {
-            if !inserted.contains(key) {
+            if !ids.contains_key(key) {
                 failures.push(PartitionFailure {
                     values: input.values.clone(),
                     error: Error::already_exists(
@@ -256,7 +270,7 @@ pub(super) async fn create_in(
             }
         }
     }
-    Ok(failures)
+    Ok((failures, ids))
 }
 
 pub(super) async fn get(

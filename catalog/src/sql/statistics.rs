@@ -5,6 +5,8 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::rows::{decode, encode, time};
@@ -383,6 +385,7 @@ pub(super) async fn write_crawled_in(
     database: &str,
     table: &str,
     crawled: &CrawledStatistics,
+    written_partitions: &HashMap<String, i64>,
 ) -> Result<()> {
     let table_row = tables::fetch(conn, database, table).await?;
     if let Some(statistics) = &crawled.table {
@@ -397,16 +400,35 @@ pub(super) async fn write_crawled_in(
     if crawled.partitions.is_empty() {
         return Ok(());
     }
-    let values: Vec<&[String]> = crawled
+    // The partitions the change wrote have their ids already; others are looked up.
+    let known: Vec<Option<i64>> = crawled
         .partitions
         .iter()
-        .map(|(values, _)| values.as_slice())
+        .map(|(values, _)| {
+            written_partitions
+                .get(&partitions::values_key(values))
+                .copied()
+        })
         .collect();
-    let ids = partitions::ids_of(conn, &table_row, &values).await?;
-    let owners: Vec<(i64, &[ColumnStatistics])> = ids
-        .into_iter()
-        .zip(&crawled.partitions)
-        .map(|(id, (_, statistics))| (id, statistics.as_slice()))
+    let unknown: Vec<&[String]> = crawled
+        .partitions
+        .iter()
+        .zip(&known)
+        .filter(|(_, id)| id.is_none())
+        .map(|((values, _), _)| values.as_slice())
         .collect();
+    let mut looked_up = partitions::ids_of(conn, &table_row, &unknown)
+        .await?
+        .into_iter();
+    let mut owners: Vec<(i64, &[ColumnStatistics])> = Vec::with_capacity(known.len());
+    for (id, (_, statistics)) in known.into_iter().zip(&crawled.partitions) {
+        let id = match id {
+            Some(id) => id,
+            None => looked_up
+                .next()
+                .ok_or_else(|| Error::Backend("a partition's row id was not looked up".into()))?,
+        };
+        owners.push((id, statistics.as_slice()));
+    }
     replace_crawled(conn, PARTITION_ROWS, &owners, crawled.replace_user_written).await
 }
