@@ -198,10 +198,8 @@ impl FolderScan {
             if let Some(shape) = self.shapes.iter_mut().find(|s| s.format == format) {
                 shape.schema = lakecat_classifiers::merge::merge_schemas([&shape.schema, &schema]);
                 shape.stats.add(&stats);
-                merge_figures(
-                    &mut shape.figures,
-                    figures.map(|figures| figures.into_named(&schema)),
-                );
+                let named = figures.map(|figures| figures.into_named(&schema));
+                merge_figures(&mut shape.figures, named.as_ref());
                 return;
             }
         }
@@ -227,14 +225,11 @@ struct ReadObject {
 }
 
 /// Adds `more` figures to `figures`; unknown when either is.
-pub(crate) fn merge_figures(figures: &mut Option<RowStatistics>, more: Option<RowStatistics>) {
-    *figures = match (figures.take(), more) {
-        (Some(mut held), Some(more)) => {
-            held.merge(&more);
-            Some(held)
-        }
-        _ => None,
-    };
+pub(crate) fn merge_figures(figures: &mut Option<RowStatistics>, more: Option<&RowStatistics>) {
+    match (figures.as_mut(), more) {
+        (Some(held), Some(more)) => held.merge(more),
+        _ => *figures = None,
+    }
 }
 
 /// What reading a target found.

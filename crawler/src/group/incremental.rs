@@ -172,7 +172,7 @@ pub(crate) fn attach_to_existing(
             let mut partition_figures = Some(RowStatistics::default());
             for s in &scan.shapes {
                 partition_stats.add(&s.stats);
-                merge_figures(&mut partition_figures, s.figures.clone());
+                merge_figures(&mut partition_figures, s.figures.as_ref());
             }
             stats.add(&partition_stats);
             format.get_or_insert_with(|| shape.format.clone());

@@ -639,13 +639,13 @@ impl Grouper<'_> {
             let mut schema_parameters = BTreeMap::new();
             for shape in leaf.scan.shapes.iter().filter(|s| s.format == format) {
                 leaf_stats.add(&shape.stats);
-                merge_figures(&mut leaf_figures, shape.figures.clone());
+                merge_figures(&mut leaf_figures, shape.figures.as_ref());
                 leaf_schemas.push(&shape.schema);
                 schema_parameters.clone_from(&shape.schema_parameters);
             }
             table_schema_parameters.clone_from(&schema_parameters);
             stats.add(&leaf_stats);
-            merge_figures(&mut figures, leaf_figures.clone());
+            merge_figures(&mut figures, leaf_figures.as_ref());
             if depth == 0 {
                 continue;
             }
