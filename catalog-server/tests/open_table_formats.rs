@@ -4,6 +4,8 @@
 //! `.venv-otf` (made by `scripts/python-env otf`, which `scripts/test` runs) once over a
 //! `file://` lake and once over a lake in a local S3 server's bucket.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::path::{Path, PathBuf};
