@@ -76,6 +76,7 @@ impl CrawlCommand {
                         sample_size: self.sample_size,
                     })
                     .collect(),
+                ..CrawlerTargets::default()
             },
             classifiers: Vec::new(),
             table_prefix: self.table_prefix.clone(),

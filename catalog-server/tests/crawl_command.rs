@@ -670,6 +670,7 @@ async fn a_crawl_whose_process_may_be_alive_is_not_taken_over_before_its_lease_e
                     path: lake.to_str().unwrap().into(),
                     ..Default::default()
                 }],
+                ..Default::default()
             },
             ..Default::default()
         })

@@ -1365,6 +1365,7 @@ async fn tags_on_catalog_objects(t: &TestCatalog) {
                     path: "s3://lake/".into(),
                     ..Default::default()
                 }],
+                ..Default::default()
             },
             ..Default::default()
         })
@@ -1468,6 +1469,7 @@ async fn objects_and_their_tags_are_created_together(t: &TestCatalog) {
                 path: "s3://lake/".into(),
                 ..Default::default()
             }],
+            ..Default::default()
         },
         ..Default::default()
     };

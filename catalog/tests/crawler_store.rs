@@ -11,7 +11,8 @@ use std::time::Duration;
 use lakecat_catalog::crawlers::service::ABANDONED_REASON;
 use lakecat_catalog::crawlers::{
     ClassifierInput, CrawlRunner, CrawlerInput, CrawlerMetrics, CrawlerState, CrawlerStore,
-    CrawlerTargets, Crawlers, RunState, RunnerLiveness, S3Target, ScheduleRefusal, Takeover,
+    CrawlerTargets, Crawlers, DeltaTarget, OpenTableTarget, RunState, RunnerLiveness, S3Target,
+    ScheduleRefusal, Takeover,
 };
 use lakecat_catalog::{
     Column, DatabaseInput, Entity, Error, PageRequest, PartitionInput, PartitionListRequest,
@@ -31,6 +32,7 @@ conformance!(
     scheduled_crawls_are_claimed_once_per_due_time,
     schedules_pause_and_resume_by_the_rules,
     metrics_sum_up_the_finished_runs,
+    open_table_format_targets_are_stored_and_checked,
 );
 
 fn column(name: &str) -> Column {
@@ -289,6 +291,7 @@ fn crawler(name: &str) -> CrawlerInput {
                 path: "s3://lake/".into(),
                 ..Default::default()
             }],
+            ..Default::default()
         },
         ..Default::default()
     }
@@ -296,6 +299,53 @@ fn crawler(name: &str) -> CrawlerInput {
 
 fn crawlers(t: &TestCatalog) -> Crawlers {
     Crawlers::new(Arc::new(t.store.clone()))
+}
+
+async fn open_table_format_targets_are_stored_and_checked(t: &TestCatalog) {
+    let c = crawlers(t);
+    let mut input = crawler("formats");
+    input.targets = CrawlerTargets {
+        s3_targets: Vec::new(),
+        delta_targets: vec![DeltaTarget {
+            delta_tables: vec!["s3://lake/delta/sales/".into()],
+            create_native_delta_table: Some(true),
+            ..Default::default()
+        }],
+        iceberg_targets: vec![OpenTableTarget {
+            paths: vec!["s3://lake/warehouse/".into()],
+            exclusions: vec!["**/tmp/**".into()],
+            maximum_traversal_depth: Some(20),
+            connection_name: Some(String::new()),
+        }],
+        hudi_targets: vec![OpenTableTarget {
+            paths: vec!["s3://lake/hudi/".into()],
+            ..Default::default()
+        }],
+    };
+    let created = c.create_crawler(input.clone()).await.unwrap();
+    // Stored as given, but for the blank connection name, which is none.
+    let mut expected = input.targets.clone();
+    expected.iceberg_targets[0].connection_name = None;
+    assert_eq!(created.definition.targets, expected);
+    let read = c.get_crawler("formats").await.unwrap();
+    assert_eq!(read.definition.targets, expected);
+    // A refused update changes nothing.
+    let mut deeper = read.definition.clone();
+    deeper.targets.iceberg_targets[0].maximum_traversal_depth = Some(21);
+    let error = c.update_crawler(deeper, None).await.unwrap_err();
+    assert!(matches!(error, Error::InvalidInput(_)), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("MaximumTraversalDepth must be between 1 and 20 (got 21)"),
+        "{error}"
+    );
+    let mut manifests = read.definition.clone();
+    manifests.targets.delta_targets[0].write_manifest = true;
+    let error = c.update_crawler(manifests, None).await.unwrap_err();
+    assert!(error.to_string().contains("WriteManifest"), "{error}");
+    let again = c.get_crawler("formats").await.unwrap();
+    assert_eq!((again.version, again.definition.targets), (1, expected));
 }
 
 async fn crawler_state_rules(t: &TestCatalog) {

@@ -581,6 +581,7 @@ fn child(args: &[String]) -> Result<()> {
             database_name: "bench".into(),
             targets: CrawlerTargets {
                 s3_targets: vec![settings.clone()],
+                ..CrawlerTargets::default()
             },
             ..CrawlerInput::default()
         };

@@ -14,9 +14,10 @@ use lakecat_catalog::crawlers::{
 };
 use lakecat_catalog::{Catalog, Listing, PageRequest, Tags};
 
-use crate::crawl::{CrawlOptions, CrawlTarget};
+use crate::crawl::CrawlOptions;
 use crate::error::Result;
 use crate::glob::Exclusions;
+use crate::location::TargetLocation;
 use crate::report::Report;
 use crate::roots::AllowedRoots;
 use crate::run::{Runner, build_classifier};
@@ -99,14 +100,14 @@ impl CrawlerService {
         &self.crawlers
     }
 
-    /// Checks what only the crawler knows: targets lie in the allowed roots and open,
-    /// exclusions parse.
+    /// Checks what only the crawler knows: targets of every kind lie in the allowed roots
+    /// and open, exclusions parse.
     fn check_runnable(&self, input: CrawlerInput) -> Result<CrawlerInput> {
         let input = self.crawlers.check(input)?;
-        for target in &input.targets.s3_targets {
-            self.allowed_roots.check(&target.path)?;
-            CrawlTarget::open(target)?;
-            Exclusions::new(&target.exclusions)?;
+        for target in input.targets.paths() {
+            self.allowed_roots.check(target.path)?;
+            TargetLocation::open(target.path)?;
+            Exclusions::new(target.exclusions)?;
         }
         Ok(input)
     }
@@ -162,8 +163,8 @@ impl CrawlerService {
             // Checked again at each start: the roots may have changed since the crawler was
             // stored, and a folder may have been replaced by a link elsewhere.
             let crawler = self.crawlers.get_crawler(name).await?;
-            for target in &crawler.definition.targets.s3_targets {
-                self.allowed_roots.check(&target.path)?;
+            for target in crawler.definition.targets.paths() {
+                self.allowed_roots.check(target.path)?;
             }
         }
         if self

@@ -43,7 +43,7 @@ pub struct CrawlerInput {
     pub schedule_paused: bool,
 }
 
-/// The places a crawler reads.
+/// The places a crawler reads. A crawler needs at least one path, of any kind.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -52,6 +52,136 @@ pub struct CrawlerTargets {
     /// works (`s3://`, `gs://`, `az://`, `file:///`).
     #[serde(default)]
     pub s3_targets: Vec<S3Target>,
+    /// Delta Lake tables, registered as native Delta tables (Glue's `DeltaTargets`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delta_targets: Vec<DeltaTarget>,
+    /// Prefixes searched for Apache Iceberg tables (Glue's `IcebergTargets`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub iceberg_targets: Vec<OpenTableTarget>,
+    /// Prefixes searched for Apache Hudi tables (Glue's `HudiTargets`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hudi_targets: Vec<OpenTableTarget>,
+}
+
+impl CrawlerTargets {
+    /// Every path the targets name, of every kind, in order: S3 targets, Delta tables,
+    /// Iceberg paths, Hudi paths: what the checks that apply to every kind (URLs, allowed
+    /// crawl roots, exclusion globs) go through.
+    pub fn paths(&self) -> impl Iterator<Item = TargetPath<'_>> + '_ {
+        let s3 = self.s3_targets.iter().map(|t| TargetPath {
+            kind: TargetKind::S3,
+            path: &t.path,
+            exclusions: &t.exclusions,
+            maximum_traversal_depth: None,
+        });
+        let delta = self.delta_targets.iter().flat_map(|t| {
+            t.delta_tables.iter().map(|path| TargetPath {
+                kind: TargetKind::Delta,
+                path,
+                exclusions: &[],
+                maximum_traversal_depth: None,
+            })
+        });
+        s3.chain(delta)
+            .chain(open_table_paths(TargetKind::Iceberg, &self.iceberg_targets))
+            .chain(open_table_paths(TargetKind::Hudi, &self.hudi_targets))
+    }
+
+    /// How many paths the targets name, of every kind: what the limit on a stored
+    /// crawler's targets counts.
+    pub fn path_count(&self) -> usize {
+        self.paths().count()
+    }
+}
+
+/// The paths of Iceberg or Hudi targets, as [`CrawlerTargets::paths`] gives them.
+fn open_table_paths(
+    kind: TargetKind,
+    targets: &[OpenTableTarget],
+) -> impl Iterator<Item = TargetPath<'_>> + '_ {
+    targets.iter().flat_map(move |t| {
+        t.paths.iter().map(move |path| TargetPath {
+            kind,
+            path,
+            exclusions: &t.exclusions,
+            maximum_traversal_depth: t.maximum_traversal_depth,
+        })
+    })
+}
+
+/// What kind of target a path comes from, which says how a crawl reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetKind {
+    /// An S3 target: objects of any format, grouped into tables by folder.
+    S3,
+    /// The root of one Delta Lake table (a folder holding `_delta_log/`).
+    Delta,
+    /// A prefix under which Iceberg tables (folders holding `metadata/`) are looked for.
+    Iceberg,
+    /// A prefix under which Hudi tables (folders holding `.hoodie/`) are looked for.
+    Hudi,
+}
+
+/// One path of a crawler's targets, with the settings of the target it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetPath<'a> {
+    /// The kind of target.
+    pub kind: TargetKind,
+    /// The URL, as stored (`s3://bucket/prefix/`, `file:///data/lake/`, ...).
+    pub path: &'a str,
+    /// Globs, relative to `path`, of objects to leave out (none for Delta tables).
+    pub exclusions: &'a [String],
+    /// For Iceberg and Hudi paths: how many folder levels below `path` tables are looked
+    /// for; `None` for other kinds, or when the target leaves it to the crawler.
+    pub maximum_traversal_depth: Option<u32>,
+}
+
+/// Delta Lake tables to crawl (Glue's `DeltaTarget`). Each path is one table's root; the
+/// table's schema, partition columns and live files come from its transaction log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeltaTarget {
+    /// Roots of Delta tables, each a folder holding `_delta_log/`, for example
+    /// `s3://bucket/sales/` (Glue's `DeltaTables`). At least one.
+    pub delta_tables: Vec<String>,
+    /// Glue's connection to reach the tables through. lakecat has no connections (it reaches
+    /// object stores with the server's own settings), so a name is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_name: Option<String>,
+    /// Write symlink manifests (`_symlink_format_manifest/`) into each table for engines
+    /// that cannot read Delta's log (Glue's `WriteManifest`). Not supported yet: `true` is
+    /// refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub write_manifest: bool,
+    /// Register native Delta tables, read through the transaction log (Glue's
+    /// `CreateNativeDeltaTable`). lakecat registers only native tables: absent means `true`,
+    /// and `false` is refused. Kept as given, so Glue clients read back what they wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_native_delta_table: Option<bool>,
+}
+
+/// Prefixes under which a crawl looks for tables of one open table format: Glue's
+/// `IcebergTarget` and `HudiTarget`, which have the same members.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpenTableTarget {
+    /// Prefixes holding tables, or folders holding them, for example
+    /// `s3://bucket/warehouse/` (Glue's `Paths`). At least one.
+    pub paths: Vec<String>,
+    /// Globs, relative to each path, of objects to leave out, in the syntax of S3 targets'
+    /// exclusions (Glue's `Exclusions`).
+    #[serde(default)]
+    pub exclusions: Vec<String>,
+    /// How many folder levels below each path tables are looked for, 1 to 20 (Glue's
+    /// `MaximumTraversalDepth`); the crawler's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_traversal_depth: Option<u32>,
+    /// Glue's connection to reach the paths through. lakecat has no connections (it reaches
+    /// object stores with the server's own settings), so a name is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_name: Option<String>,
 }
 
 /// One object-store prefix to crawl.

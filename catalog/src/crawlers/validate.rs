@@ -1,7 +1,8 @@
 //! Validation of crawler and classifier input, with Glue's limits and rules.
 
 use super::model::{
-    ClassifierInput, CrawlerInput, DeleteBehavior, RecrawlBehavior, UpdateBehavior,
+    ClassifierInput, CrawlerInput, DeleteBehavior, DeltaTarget, OpenTableTarget, RecrawlBehavior,
+    UpdateBehavior,
 };
 use crate::error::{Error, Result};
 use crate::validate::{check_name, check_name_characters, check_object_name};
@@ -12,9 +13,36 @@ pub const MAX_TABLE_PREFIX_BYTES: usize = 128;
 pub const MAX_SAMPLE_SIZE: u32 = 249;
 /// Longest crawler description, in bytes.
 pub const MAX_CRAWLER_DESCRIPTION_BYTES: usize = 2048;
-/// Most targets per stored crawler, as in Glue. A one-shot crawl (`lakecat crawl`) may have
-/// any number.
+/// Most targets per stored crawler, as in Glue, counting every path of every kind (each
+/// Delta table and each Iceberg or Hudi path is one). A one-shot crawl (`lakecat crawl`) may
+/// have any number.
 pub const MAX_TARGETS: usize = 100;
+
+/// Why connection names are refused.
+pub const NO_CONNECTIONS: &str = "lakecat has no Glue connections: it reaches object stores \
+     with the server's own settings and credentials (leave ConnectionName out)";
+
+/// Why `write_manifest` is refused.
+pub const NO_MANIFESTS: &str = "WriteManifest (symlink manifests) is not supported yet; \
+     lakecat registers native Delta tables";
+
+/// Why `create_native_delta_table: false` is refused.
+pub const NATIVE_DELTA_ONLY: &str = "CreateNativeDeltaTable=false (tables read through symlink \
+     manifests) is not supported yet; lakecat registers native Delta tables";
+
+/// Fewest and most folder levels an Iceberg or Hudi target may search (Glue's range for
+/// `MaximumTraversalDepth`).
+pub const TRAVERSAL_DEPTHS: std::ops::RangeInclusive<u32> = 1..=20;
+
+/// Why a traversal depth outside [`TRAVERSAL_DEPTHS`] is refused; also for protocols whose
+/// numbers do not fit the model's (a negative depth from a Glue client).
+pub fn traversal_depth_refusal(depth: impl std::fmt::Display) -> String {
+    format!(
+        "MaximumTraversalDepth must be between {} and {} (got {depth})",
+        TRAVERSAL_DEPTHS.start(),
+        TRAVERSAL_DEPTHS.end()
+    )
+}
 
 /// Checks and normalizes a crawler definition: the database name is folded to lower case.
 pub fn crawler_input(input: CrawlerInput) -> Result<CrawlerInput> {
@@ -37,25 +65,9 @@ pub fn crawler_input_with(
     }
     input.database_name = input.database_name.to_lowercase();
     check_object_name("database_name", &input.database_name)?;
-    let targets = &input.targets.s3_targets;
-    if targets.is_empty() {
-        return Err(Error::invalid(
-            "targets.s3_targets: a crawler needs at least one target",
-        ));
-    }
-    if let Some(max) = max_targets
-        && targets.len() > max
-    {
-        return Err(Error::invalid(format!(
-            "targets.s3_targets: at most {max} targets (got {})",
-            targets.len()
-        )));
-    }
-    for (i, target) in targets.iter().enumerate() {
+    for (i, target) in input.targets.s3_targets.iter().enumerate() {
         let field = format!("targets.s3_targets[{i}]");
-        if target.path.trim().is_empty() {
-            return Err(Error::invalid(format!("{field}.path: must not be empty")));
-        }
+        check_path(&format!("{field}.path"), &target.path)?;
         if let Some(size) = target.sample_size
             && !(1..=MAX_SAMPLE_SIZE).contains(&size)
         {
@@ -63,13 +75,33 @@ pub fn crawler_input_with(
                 "{field}.sample_size: must be between 1 and {MAX_SAMPLE_SIZE} (got {size})"
             )));
         }
-        for (j, glob) in target.exclusions.iter().enumerate() {
-            if glob.is_empty() {
-                return Err(Error::invalid(format!(
-                    "{field}.exclusions[{j}]: must not be empty"
-                )));
-            }
+        check_exclusions(&field, &target.exclusions)?;
+    }
+    for (i, target) in input.targets.delta_targets.iter_mut().enumerate() {
+        delta_target(&format!("targets.delta_targets[{i}]"), target)?;
+    }
+    for (kind, targets) in [
+        ("iceberg_targets", &mut input.targets.iceberg_targets),
+        ("hudi_targets", &mut input.targets.hudi_targets),
+    ] {
+        for (i, target) in targets.iter_mut().enumerate() {
+            open_table_target(&format!("targets.{kind}[{i}]"), target)?;
         }
+    }
+    // Counted after each target is checked, so that a target without paths is named.
+    let count = input.targets.path_count();
+    if count == 0 {
+        return Err(Error::invalid(
+            "targets: a crawler needs at least one target (s3_targets, delta_targets, \
+             iceberg_targets or hudi_targets)",
+        ));
+    }
+    if let Some(max) = max_targets
+        && count > max
+    {
+        return Err(Error::invalid(format!(
+            "targets: at most {max} targets (got {count})"
+        )));
     }
     for (i, classifier) in input.classifiers.iter().enumerate() {
         check_name(&format!("classifiers[{i}]"), classifier)?;
@@ -113,6 +145,87 @@ pub fn crawler_input_with(
     Ok(input)
 }
 
+/// Refuses an empty path. Whether it is a URL the crawler can open, and within the allowed
+/// crawl roots, only the crawler knows: it checks every kind of target alike.
+fn check_path(field: &str, path: &str) -> Result<()> {
+    if path.trim().is_empty() {
+        return Err(Error::invalid(format!("{field}: must not be empty")));
+    }
+    Ok(())
+}
+
+fn check_exclusions(field: &str, exclusions: &[String]) -> Result<()> {
+    for (j, glob) in exclusions.iter().enumerate() {
+        if glob.is_empty() {
+            return Err(Error::invalid(format!(
+                "{field}.exclusions[{j}]: must not be empty"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a connection name. An empty one is taken as none, so that a client sending every
+/// member, blank ones included, is not refused.
+fn check_connection(field: &str, connection: &mut Option<String>) -> Result<()> {
+    match connection.as_deref() {
+        None => Ok(()),
+        Some("") => {
+            *connection = None;
+            Ok(())
+        }
+        Some(_) => Err(Error::invalid(format!(
+            "{field}.connection_name: {NO_CONNECTIONS}"
+        ))),
+    }
+}
+
+fn delta_target(field: &str, target: &mut DeltaTarget) -> Result<()> {
+    if target.delta_tables.is_empty() {
+        return Err(Error::invalid(format!(
+            "{field}.delta_tables: a Delta target needs at least one table path"
+        )));
+    }
+    for (j, path) in target.delta_tables.iter().enumerate() {
+        check_path(&format!("{field}.delta_tables[{j}]"), path)?;
+    }
+    check_connection(field, &mut target.connection_name)?;
+    // Manifests are checked first: a symlink target says both, and manifests are the part
+    // that is missing.
+    if target.write_manifest {
+        return Err(Error::invalid(format!(
+            "{field}.write_manifest: {NO_MANIFESTS}"
+        )));
+    }
+    if target.create_native_delta_table == Some(false) {
+        return Err(Error::invalid(format!(
+            "{field}.create_native_delta_table: {NATIVE_DELTA_ONLY}"
+        )));
+    }
+    Ok(())
+}
+
+fn open_table_target(field: &str, target: &mut OpenTableTarget) -> Result<()> {
+    if target.paths.is_empty() {
+        return Err(Error::invalid(format!(
+            "{field}.paths: a target needs at least one path"
+        )));
+    }
+    for (j, path) in target.paths.iter().enumerate() {
+        check_path(&format!("{field}.paths[{j}]"), path)?;
+    }
+    check_exclusions(field, &target.exclusions)?;
+    if let Some(depth) = target.maximum_traversal_depth
+        && !TRAVERSAL_DEPTHS.contains(&depth)
+    {
+        return Err(Error::invalid(format!(
+            "{field}.maximum_traversal_depth: {}",
+            traversal_depth_refusal(depth)
+        )));
+    }
+    check_connection(field, &mut target.connection_name)
+}
+
 /// Checks a classifier's name and that its definition is a JSON object with a `kind`.
 pub fn classifier_input(input: &ClassifierInput) -> Result<()> {
     check_object_name("name", &input.name)?;
@@ -127,7 +240,7 @@ pub fn classifier_input(input: &ClassifierInput) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crawlers::model::{CrawlerTargets, S3Target};
+    use crate::crawlers::model::{CrawlerTargets, S3Target, TargetKind};
 
     fn crawler() -> CrawlerInput {
         CrawlerInput {
@@ -138,9 +251,223 @@ mod tests {
                     path: "s3://lake/".into(),
                     ..Default::default()
                 }],
+                ..Default::default()
             },
             ..Default::default()
         }
+    }
+
+    /// A crawler with one target of each open table format and no S3 target.
+    fn open_table_crawler() -> CrawlerInput {
+        CrawlerInput {
+            name: "formats".into(),
+            database_name: "lake".into(),
+            targets: CrawlerTargets {
+                s3_targets: Vec::new(),
+                delta_targets: vec![DeltaTarget {
+                    delta_tables: vec!["s3://lake/sales/".into(), "s3://lake/refunds/".into()],
+                    create_native_delta_table: Some(true),
+                    ..Default::default()
+                }],
+                iceberg_targets: vec![OpenTableTarget {
+                    paths: vec!["s3://lake/warehouse/".into()],
+                    exclusions: vec!["**/tmp/**".into()],
+                    maximum_traversal_depth: Some(20),
+                    connection_name: None,
+                }],
+                hudi_targets: vec![OpenTableTarget {
+                    paths: vec!["file:///data/hudi/".into()],
+                    maximum_traversal_depth: Some(1),
+                    ..Default::default()
+                }],
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn open_table_targets_are_checked_like_s3_targets_with_glue_rules() {
+        type Change = fn(&mut CrawlerInput);
+        let cases: &[(&str, Change, Option<&str>)] = &[
+            ("one of each kind", |_| {}, None),
+            (
+                "open table targets alone suffice",
+                |c| c.targets.iceberg_targets.truncate(0),
+                None,
+            ),
+            (
+                "no target of any kind",
+                |c| c.targets = CrawlerTargets::default(),
+                Some("targets: a crawler needs at least one target"),
+            ),
+            (
+                "a Delta target without tables",
+                |c| c.targets.delta_targets[0].delta_tables.clear(),
+                Some("targets.delta_targets[0].delta_tables: a Delta target needs at least"),
+            ),
+            (
+                "an empty Delta target alone is named, not taken for no target",
+                |c| {
+                    c.targets = CrawlerTargets {
+                        delta_targets: vec![DeltaTarget::default()],
+                        ..Default::default()
+                    }
+                },
+                Some("targets.delta_targets[0].delta_tables: a Delta target needs at least"),
+            ),
+            (
+                "a blank Delta table path",
+                |c| c.targets.delta_targets[0].delta_tables[1] = " ".into(),
+                Some("targets.delta_targets[0].delta_tables[1]: must not be empty"),
+            ),
+            (
+                "symlink manifests",
+                |c| c.targets.delta_targets[0].write_manifest = true,
+                Some(
+                    "targets.delta_targets[0].write_manifest: WriteManifest (symlink \
+                     manifests) is not supported yet; lakecat registers native Delta tables",
+                ),
+            ),
+            (
+                "manifests and not native: the manifests are named",
+                |c| {
+                    c.targets.delta_targets[0].write_manifest = true;
+                    c.targets.delta_targets[0].create_native_delta_table = Some(false);
+                },
+                Some("targets.delta_targets[0].write_manifest: WriteManifest"),
+            ),
+            (
+                "not native",
+                |c| c.targets.delta_targets[0].create_native_delta_table = Some(false),
+                Some(
+                    "targets.delta_targets[0].create_native_delta_table: CreateNativeDeltaTable=false",
+                ),
+            ),
+            (
+                "native left out means native",
+                |c| c.targets.delta_targets[0].create_native_delta_table = None,
+                None,
+            ),
+            (
+                "a connection",
+                |c| c.targets.delta_targets[0].connection_name = Some("vpc".into()),
+                Some("targets.delta_targets[0].connection_name: lakecat has no Glue connections"),
+            ),
+            (
+                "an empty connection is none",
+                |c| c.targets.hudi_targets[0].connection_name = Some(String::new()),
+                None,
+            ),
+            (
+                "an Iceberg connection",
+                |c| c.targets.iceberg_targets[0].connection_name = Some("vpc".into()),
+                Some("targets.iceberg_targets[0].connection_name: lakecat has no Glue"),
+            ),
+            (
+                "an Iceberg target without paths",
+                |c| c.targets.iceberg_targets[0].paths.clear(),
+                Some("targets.iceberg_targets[0].paths: a target needs at least one path"),
+            ),
+            (
+                "an empty Hudi path",
+                |c| c.targets.hudi_targets[0].paths.push(String::new()),
+                Some("targets.hudi_targets[0].paths[1]: must not be empty"),
+            ),
+            (
+                "an empty exclusion",
+                |c| c.targets.iceberg_targets[0].exclusions.push(String::new()),
+                Some("targets.iceberg_targets[0].exclusions[1]: must not be empty"),
+            ),
+            (
+                "depth 0",
+                |c| c.targets.hudi_targets[0].maximum_traversal_depth = Some(0),
+                Some(
+                    "targets.hudi_targets[0].maximum_traversal_depth: MaximumTraversalDepth \
+                     must be between 1 and 20 (got 0)",
+                ),
+            ),
+            (
+                "depth 21",
+                |c| c.targets.iceberg_targets[0].maximum_traversal_depth = Some(21),
+                Some(
+                    "targets.iceberg_targets[0].maximum_traversal_depth: MaximumTraversalDepth must be between 1 and 20 (got 21)",
+                ),
+            ),
+            (
+                "no depth",
+                |c| c.targets.iceberg_targets[0].maximum_traversal_depth = None,
+                None,
+            ),
+            (
+                "every path counts towards the limit",
+                |c| {
+                    c.targets.hudi_targets[0].paths =
+                        (0..98).map(|i| format!("s3://lake/h{i}/")).collect();
+                },
+                Some("targets: at most 100 targets (got 101)"),
+            ),
+        ];
+        for (case, change, expected) in cases {
+            let mut input = open_table_crawler();
+            change(&mut input);
+            match (crawler_input(input), expected) {
+                (Ok(_), None) => {}
+                (Err(error), Some(expected)) => {
+                    let error = error.to_string();
+                    assert!(error.starts_with(expected), "{case}: {error}");
+                }
+                (Ok(_), Some(expected)) => panic!("{case}: accepted, expected {expected}"),
+                (Err(error), None) => panic!("{case}: refused: {error}"),
+            }
+        }
+        // Blank connection names are stored as none.
+        let mut input = open_table_crawler();
+        input.targets.hudi_targets[0].connection_name = Some(String::new());
+        let checked = crawler_input(input).unwrap();
+        assert_eq!(checked.targets.hudi_targets[0].connection_name, None);
+    }
+
+    #[test]
+    fn paths_list_every_target_with_its_kind_and_settings() {
+        let input = open_table_crawler();
+        let paths: Vec<_> = input
+            .targets
+            .paths()
+            .map(|p| {
+                (
+                    p.kind,
+                    p.path,
+                    p.exclusions.len(),
+                    p.maximum_traversal_depth,
+                )
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                (TargetKind::Delta, "s3://lake/sales/", 0, None),
+                (TargetKind::Delta, "s3://lake/refunds/", 0, None),
+                (TargetKind::Iceberg, "s3://lake/warehouse/", 1, Some(20)),
+                (TargetKind::Hudi, "file:///data/hudi/", 0, Some(1)),
+            ]
+        );
+        assert_eq!(input.targets.path_count(), 4);
+        assert_eq!(
+            crawler().targets.paths().next().map(|p| p.kind),
+            Some(TargetKind::S3)
+        );
+    }
+
+    #[test]
+    fn stored_crawlers_without_open_table_targets_read_and_write_as_before() {
+        // A body stored before these targets existed reads, and writes back the same.
+        let stored = r#"{"s3_targets":[{"path":"s3://lake/","exclusions":[]}]}"#;
+        let targets: CrawlerTargets = serde_json::from_str(stored).unwrap();
+        assert!(targets.delta_targets.is_empty() && targets.hudi_targets.is_empty());
+        assert_eq!(serde_json::to_string(&targets).unwrap(), stored);
+        let with_delta = r#"{"s3_targets":[],"delta_targets":[{"delta_tables":["s3://lake/t/"]}]}"#;
+        let targets: CrawlerTargets = serde_json::from_str(with_delta).unwrap();
+        assert_eq!(serde_json::to_string(&targets).unwrap(), with_delta);
     }
 
     #[test]

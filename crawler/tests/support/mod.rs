@@ -64,6 +64,7 @@ impl Env {
                     path: self.lake().to_str().unwrap().to_string(),
                     ..S3Target::default()
                 }],
+                ..CrawlerTargets::default()
             },
             ..CrawlerInput::default()
         }
