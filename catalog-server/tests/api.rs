@@ -1442,6 +1442,100 @@ async fn stopping_a_crawl_leaves_whole_tables() {
 }
 
 #[tokio::test]
+async fn open_table_format_targets_round_trip_are_checked_and_confined() {
+    let lakes = tempfile::tempdir().unwrap();
+    let allowed = lakes.path().join("allowed");
+    std::fs::create_dir_all(allowed.join("delta/sales")).unwrap();
+    let roots = lakecat_crawler::AllowedRoots::parse(&[
+        allowed.display().to_string(),
+        "s3://lake/".to_string(),
+    ])
+    .unwrap();
+    let t = test_app_with_roots(roots).await;
+    let targets = json!({
+        "s3_targets": [],
+        "delta_targets": [{"delta_tables": [allowed.join("delta/sales").display().to_string()],
+                           "create_native_delta_table": true}],
+        "iceberg_targets": [{"paths": ["s3://lake/warehouse/"], "exclusions": ["**/tmp/**"],
+                             "maximum_traversal_depth": 20}],
+        "hudi_targets": [{"paths": ["s3://lake/hudi/"], "exclusions": []}],
+    });
+    let crawler = json!({"name": "formats", "database_name": "lake", "targets": targets});
+    let (status, body) = t.post("/v1/crawlers", crawler.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["targets"], targets);
+    let (status, body) = t.get("/v1/crawlers/formats").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["targets"], targets);
+    let (_, listed) = t.get("/v1/crawlers").await;
+    assert_eq!(listed["crawlers"][0]["targets"], targets);
+
+    // Each refusal is a 400 that names the member; the crawler is unchanged.
+    let delta = |member: &str, value: Value| {
+        let mut target = json!({"delta_tables": ["s3://lake/delta/t/"]});
+        target[member] = value;
+        target
+    };
+    for (targets, expected) in [
+        (
+            json!({"iceberg_targets": [{"paths": ["s3://lake/w/"], "maximum_traversal_depth": 25}]}),
+            "targets.iceberg_targets[0].maximum_traversal_depth: MaximumTraversalDepth must be \
+             between 1 and 20 (got 25)",
+        ),
+        (
+            json!({"delta_targets": [delta("write_manifest", json!(true))]}),
+            "targets.delta_targets[0].write_manifest: WriteManifest (symlink manifests) is not \
+             supported yet; lakecat registers native Delta tables",
+        ),
+        (
+            json!({"delta_targets": [delta("create_native_delta_table", json!(false))]}),
+            "targets.delta_targets[0].create_native_delta_table: CreateNativeDeltaTable=false",
+        ),
+        (
+            json!({"hudi_targets": [{"paths": ["s3://lake/h/"], "connection_name": "vpc"}]}),
+            "targets.hudi_targets[0].connection_name: lakecat has no Glue connections",
+        ),
+        (
+            json!({"hudi_targets": [{"paths": ["s3://lake/h/"], "exclusions": ["{a"]}]}),
+            "exclusion \"{a\"",
+        ),
+        (
+            json!({"s3_targets": []}),
+            "targets: a crawler needs at least one target",
+        ),
+        (
+            json!({"delta_targets": [{"delta_tables": ["s3://other-bucket/t/"]}]}),
+            "outside the server's allowed crawl roots",
+        ),
+        (
+            json!({"iceberg_targets": [{"paths": [lakes.path().display().to_string()]}]}),
+            "outside the server's allowed crawl roots",
+        ),
+    ] {
+        let mut bad = crawler.clone();
+        bad["targets"] = targets.clone();
+        let (status, body) = t.put("/v1/crawlers/formats", bad).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::BAD_REQUEST, "INVALID_INPUT"),
+            "{targets}: {body}"
+        );
+        assert!(message(&body).contains(expected), "{expected}: {body}");
+    }
+    // A member REST does not know is refused by name rather than dropped.
+    let mut unknown = crawler.clone();
+    unknown["targets"] = json!({"delta_targets": [delta("manifest", json!(true))]});
+    let (status, body) = t.put("/v1/crawlers/formats", unknown).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(message(&body).contains("manifest"), "{body}");
+    let (_, body) = t.get("/v1/crawlers/formats").await;
+    assert_eq!(
+        (body["version"].clone(), &body["targets"]),
+        (json!(1), &targets)
+    );
+}
+
+#[tokio::test]
 async fn crawl_targets_are_confined_to_the_allowed_roots() {
     let lakes = tempfile::tempdir().unwrap();
     let allowed = lakes.path().join("allowed");

@@ -653,6 +653,129 @@ async fn crawler_schedules_pause_and_resume() {
 }
 
 #[tokio::test]
+async fn open_table_format_targets_round_trip_and_are_checked() {
+    let g = glue().await;
+    let lake = g._dir.path().join("lake");
+    std::fs::create_dir_all(lake.join("sales")).unwrap();
+    let lake_url = format!("file://{}/", lake.display());
+    let targets = json!({
+        "DeltaTargets": [{"DeltaTables": ["s3://lake/delta/sales/", format!("{lake_url}sales/")],
+                          "WriteManifest": false, "CreateNativeDeltaTable": true}],
+        "IcebergTargets": [{"Paths": ["s3://lake/warehouse/"], "Exclusions": ["**/tmp/**"],
+                            "MaximumTraversalDepth": 20}],
+        "HudiTargets": [{"Paths": ["s3://lake/hudi/"], "MaximumTraversalDepth": 1}],
+    });
+    g.ok(
+        "CreateCrawler",
+        json!({"Name": "formats", "Role": "r", "DatabaseName": "lake", "Targets": targets}),
+    )
+    .await;
+    let expected = json!({
+        "S3Targets": [],
+        "DeltaTargets": [{"DeltaTables": ["s3://lake/delta/sales/", format!("{lake_url}sales/")],
+                          "WriteManifest": false, "CreateNativeDeltaTable": true}],
+        "IcebergTargets": [{"Paths": ["s3://lake/warehouse/"], "Exclusions": ["**/tmp/**"],
+                            "MaximumTraversalDepth": 20}],
+        "HudiTargets": [{"Paths": ["s3://lake/hudi/"], "Exclusions": [],
+                         "MaximumTraversalDepth": 1}],
+    });
+    let crawler = g.ok("GetCrawler", json!({"Name": "formats"})).await;
+    assert_eq!(crawler["Crawler"]["Targets"], expected);
+    let found = g
+        .ok("BatchGetCrawlers", json!({"CrawlerNames": ["formats"]}))
+        .await;
+    assert_eq!(found["Crawlers"][0]["Targets"], expected);
+    let listed = g.ok("GetCrawlers", json!({})).await;
+    assert_eq!(listed["Crawlers"][0]["Targets"], expected);
+
+    // An update replaces the targets; members left out stay out (CreateNativeDeltaTable is
+    // not made up), and other members of the definition are kept.
+    g.ok(
+        "UpdateCrawler",
+        json!({"Name": "formats", "Targets": {
+            "S3Targets": [{"Path": lake_url}],
+            "DeltaTargets": [{"DeltaTables": ["s3://lake/delta/refunds/"]}]}}),
+    )
+    .await;
+    let crawler = g.ok("GetCrawler", json!({"Name": "formats"})).await;
+    assert_eq!(
+        crawler["Crawler"]["Targets"],
+        json!({"S3Targets": [{"Path": lake_url, "Exclusions": []}],
+               "DeltaTargets": [{"DeltaTables": ["s3://lake/delta/refunds/"],
+                                 "WriteManifest": false}]})
+    );
+    assert_eq!(crawler["Crawler"]["DatabaseName"], "lake");
+
+    // What lakecat cannot do, or Glue refuses, is an InvalidInputException that says why;
+    // the stored crawler is unchanged.
+    let refused = [
+        (
+            json!({"IcebergTargets": [{"Paths": ["s3://lake/w/"], "MaximumTraversalDepth": 25}]}),
+            "targets.iceberg_targets[0].maximum_traversal_depth: MaximumTraversalDepth must be \
+             between 1 and 20 (got 25)",
+        ),
+        (
+            json!({"HudiTargets": [{"Paths": ["s3://lake/h/"], "MaximumTraversalDepth": -1}]}),
+            "targets.hudi_targets[0].maximum_traversal_depth: MaximumTraversalDepth must be \
+             between 1 and 20 (got -1)",
+        ),
+        (
+            json!({"DeltaTargets": [{"DeltaTables": ["s3://lake/d/"], "WriteManifest": true}]}),
+            "targets.delta_targets[0].write_manifest: WriteManifest (symlink manifests) is not \
+             supported yet; lakecat registers native Delta tables",
+        ),
+        (
+            json!({"DeltaTargets": [{"DeltaTables": ["s3://lake/d/"],
+                                     "CreateNativeDeltaTable": false}]}),
+            "targets.delta_targets[0].create_native_delta_table: CreateNativeDeltaTable=false",
+        ),
+        (
+            json!({"DeltaTargets": [{"DeltaTables": ["s3://lake/d/"], "ConnectionName": "vpc"}]}),
+            "targets.delta_targets[0].connection_name: lakecat has no Glue connections",
+        ),
+        (
+            json!({"DeltaTargets": [{"DeltaTables": []}]}),
+            "targets.delta_targets[0].delta_tables: a Delta target needs at least one table",
+        ),
+        (
+            json!({"IcebergTargets": [{"Paths": ["ftp://lake/w/"]}]}),
+            "unsupported scheme",
+        ),
+        (json!({}), "targets: a crawler needs at least one target"),
+        (
+            json!({"CatalogTargets": [{"DatabaseName": "x", "Tables": ["t"]}]}),
+            "Targets.CatalogTargets are not supported by lakecat",
+        ),
+    ];
+    for (targets, expected) in refused {
+        let message = g
+            .fails(
+                "UpdateCrawler",
+                json!({"Name": "formats", "Targets": targets}),
+                "InvalidInputException",
+            )
+            .await;
+        assert!(message.contains(expected), "{targets}: {message}");
+        let message = g
+            .fails(
+                "CreateCrawler",
+                json!({"Name": "refused", "Role": "r", "Targets": targets}),
+                "InvalidInputException",
+            )
+            .await;
+        assert!(message.contains(expected), "{targets}: {message}");
+    }
+    let crawler = g.ok("GetCrawler", json!({"Name": "formats"})).await;
+    assert_eq!(crawler["Crawler"]["Version"], 2);
+    g.fails(
+        "GetCrawler",
+        json!({"Name": "refused"}),
+        "EntityNotFoundException",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn catalog_settings_answer_as_for_an_account_that_configured_none() {
     let g = glue().await;
     let status = g.ok("GetCatalogImportStatus", json!({})).await;

@@ -156,6 +156,7 @@ def main():
     tags(glue)
     column_statistics(glue)
     start_up_calls(glue)
+    open_table_targets(glue)
     glue.delete_table(DatabaseName="sales", Name="orders")
     glue.delete_database(Name="sales")
     print("boto3 glue: ok")
@@ -324,6 +325,29 @@ def start_up_calls(glue):
         error = expect_error(botocore.exceptions.ClientError, call, **kwargs)
         assert error.response["Error"]["Code"] == "UnknownOperationException", error.response
         assert "lakecat does not serve" in error.response["Error"]["Message"], error.response
+
+
+def open_table_targets(glue):
+    """A crawler of Delta, Iceberg and Hudi tables: its targets read back as written, and
+    Glue's limit on MaximumTraversalDepth is enforced."""
+    targets = {
+        "DeltaTargets": [{"DeltaTables": ["s3://lake/delta/sales/"], "WriteManifest": False,
+                          "CreateNativeDeltaTable": True}],
+        "IcebergTargets": [{"Paths": ["s3://lake/warehouse/"], "Exclusions": ["**/tmp/**"],
+                            "MaximumTraversalDepth": 10}],
+        "HudiTargets": [{"Paths": ["s3://lake/hudi/"], "Exclusions": [],
+                         "MaximumTraversalDepth": 1}],
+    }
+    glue.create_crawler(Name="formats", Role="r", DatabaseName="sales", Targets=targets)
+    crawler = glue.get_crawler(Name="formats")["Crawler"]
+    assert crawler["Targets"] == {"S3Targets": [], **targets}, crawler["Targets"]
+    error = expect_error(glue.exceptions.InvalidInputException, glue.create_crawler,
+                         Name="too-deep", Role="r", DatabaseName="sales",
+                         Targets={"IcebergTargets": [{"Paths": ["s3://lake/warehouse/"],
+                                                      "MaximumTraversalDepth": 25}]})
+    assert "MaximumTraversalDepth must be between 1 and 20 (got 25)" in str(error), error
+    expect_error(glue.exceptions.EntityNotFoundException, glue.get_crawler, Name="too-deep")
+    glue.delete_crawler(Name="formats")
 
 
 if __name__ == "__main__" and len(sys.argv) == 2:

@@ -1,11 +1,13 @@
 //! Glue's crawler and classifier operations over the crawler service: Glue's shapes (the
-//! `Configuration` JSON string, `S3Targets`, `LastCrawl`, typed classifier members) mapped to
-//! lakecat's crawler definitions, runs and classifier records.
+//! `Configuration` JSON string, `S3Targets`, `DeltaTargets`, `IcebergTargets`, `HudiTargets`,
+//! `LastCrawl`, typed classifier members) mapped to lakecat's crawler definitions, runs and
+//! classifier records.
 
+use lakecat_catalog::crawlers::validate::traversal_depth_refusal;
 use lakecat_catalog::crawlers::{
     ClassifierInput, ClassifierRecord, Crawler, CrawlerConfiguration, CrawlerInput, CrawlerState,
-    CrawlerTargets, DeleteBehavior, RecrawlBehavior, RecrawlPolicy, RunState, S3Target,
-    SchemaChangePolicy, TableGroupingPolicy, UpdateBehavior,
+    CrawlerTargets, DeleteBehavior, DeltaTarget, OpenTableTarget, RecrawlBehavior, RecrawlPolicy,
+    RunState, S3Target, SchemaChangePolicy, TableGroupingPolicy, UpdateBehavior,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -25,6 +27,28 @@ struct GlueS3Target {
     sample_size: Option<u32>,
 }
 
+/// Glue's `DeltaTarget`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct GlueDeltaTarget {
+    delta_tables: Vec<String>,
+    connection_name: Option<String>,
+    write_manifest: Option<bool>,
+    create_native_delta_table: Option<bool>,
+}
+
+/// Glue's `IcebergTarget` and `HudiTarget`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct GlueOpenTableTarget {
+    paths: Vec<String>,
+    connection_name: Option<String>,
+    exclusions: Vec<String>,
+    /// Glue's type is a signed integer: a negative depth is an invalid input, not a
+    /// malformed body.
+    maximum_traversal_depth: Option<i64>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 struct GlueTargets {
@@ -33,9 +57,99 @@ struct GlueTargets {
     mongo_d_b_targets: Vec<Value>,
     dynamo_d_b_targets: Vec<Value>,
     catalog_targets: Vec<Value>,
-    delta_targets: Vec<Value>,
-    iceberg_targets: Vec<Value>,
-    hudi_targets: Vec<Value>,
+    delta_targets: Vec<GlueDeltaTarget>,
+    iceberg_targets: Vec<GlueOpenTableTarget>,
+    hudi_targets: Vec<GlueOpenTableTarget>,
+}
+
+/// Iceberg or Hudi targets in lakecat's model; `field` names them in messages as the
+/// service does (`targets.iceberg_targets`).
+fn open_table_targets(
+    field: &str,
+    targets: Vec<GlueOpenTableTarget>,
+) -> Result<Vec<OpenTableTarget>, GlueError> {
+    targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let maximum_traversal_depth = t
+                .maximum_traversal_depth
+                .map(|depth| {
+                    u32::try_from(depth).map_err(|_| {
+                        GlueError::invalid(format!(
+                            "{field}[{i}].maximum_traversal_depth: {}",
+                            traversal_depth_refusal(depth)
+                        ))
+                    })
+                })
+                .transpose()?;
+            Ok(OpenTableTarget {
+                paths: t.paths,
+                exclusions: t.exclusions,
+                maximum_traversal_depth,
+                connection_name: t.connection_name,
+            })
+        })
+        .collect()
+}
+
+/// Iceberg or Hudi targets in Glue's shape.
+fn open_table_shapes(targets: &[OpenTableTarget]) -> Vec<Value> {
+    targets
+        .iter()
+        .map(|t| {
+            let mut target = json!({"Paths": t.paths, "Exclusions": t.exclusions});
+            if let Some(depth) = t.maximum_traversal_depth {
+                target["MaximumTraversalDepth"] = depth.into();
+            }
+            if let Some(connection) = &t.connection_name {
+                target["ConnectionName"] = connection.clone().into();
+            }
+            target
+        })
+        .collect()
+}
+
+/// Glue's `Targets` for a crawler's targets. Open table format targets appear only when
+/// the crawler has some, as S3 targets always do.
+fn targets_shape(targets: &CrawlerTargets) -> Value {
+    let s3: Vec<Value> = targets
+        .s3_targets
+        .iter()
+        .map(|t| {
+            let mut target = json!({"Path": t.path, "Exclusions": t.exclusions});
+            if let Some(size) = t.sample_size {
+                target["SampleSize"] = size.into();
+            }
+            target
+        })
+        .collect();
+    let mut shape = json!({ "S3Targets": s3 });
+    if !targets.delta_targets.is_empty() {
+        let delta: Vec<Value> = targets
+            .delta_targets
+            .iter()
+            .map(|t| {
+                let mut target =
+                    json!({"DeltaTables": t.delta_tables, "WriteManifest": t.write_manifest});
+                if let Some(native) = t.create_native_delta_table {
+                    target["CreateNativeDeltaTable"] = native.into();
+                }
+                if let Some(connection) = &t.connection_name {
+                    target["ConnectionName"] = connection.clone().into();
+                }
+                target
+            })
+            .collect();
+        shape["DeltaTargets"] = delta.into();
+    }
+    if !targets.iceberg_targets.is_empty() {
+        shape["IcebergTargets"] = open_table_shapes(&targets.iceberg_targets).into();
+    }
+    if !targets.hudi_targets.is_empty() {
+        shape["HudiTargets"] = open_table_shapes(&targets.hudi_targets).into();
+    }
+    shape
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -295,15 +409,15 @@ fn crawler_input(
             ("MongoDBTargets", targets.mongo_d_b_targets.len()),
             ("DynamoDBTargets", targets.dynamo_d_b_targets.len()),
             ("CatalogTargets", targets.catalog_targets.len()),
-            ("DeltaTargets", targets.delta_targets.len()),
-            ("IcebergTargets", targets.iceberg_targets.len()),
-            ("HudiTargets", targets.hudi_targets.len()),
         ];
         if let Some((kind, _)) = unsupported.iter().find(|(_, n)| *n > 0) {
             return Err(GlueError::invalid(format!(
-                "Targets.{kind} are not supported by lakecat; use S3Targets"
+                "Targets.{kind} are not supported by lakecat; use S3Targets, DeltaTargets, \
+                 IcebergTargets or HudiTargets"
             )));
         }
+        // Members are mapped as given; the crawler service checks them (paths, depths,
+        // manifests, connections) for every protocol alike.
         input.targets = CrawlerTargets {
             s3_targets: targets
                 .s3_targets
@@ -314,6 +428,21 @@ fn crawler_input(
                     sample_size: t.sample_size,
                 })
                 .collect(),
+            delta_targets: targets
+                .delta_targets
+                .into_iter()
+                .map(|t| DeltaTarget {
+                    delta_tables: t.delta_tables,
+                    connection_name: t.connection_name,
+                    write_manifest: t.write_manifest.unwrap_or(false),
+                    create_native_delta_table: t.create_native_delta_table,
+                })
+                .collect(),
+            iceberg_targets: open_table_targets(
+                "targets.iceberg_targets",
+                targets.iceberg_targets,
+            )?,
+            hudi_targets: open_table_targets("targets.hudi_targets", targets.hudi_targets)?,
         };
     }
     if req.schedule.is_some() {
@@ -395,13 +524,7 @@ fn crawler_shape(crawler: &Crawler) -> Value {
         "Role": d.role,
         "DatabaseName": d.database_name,
         "Description": d.description,
-        "Targets": {"S3Targets": d.targets.s3_targets.iter().map(|t| {
-            let mut target = json!({"Path": t.path, "Exclusions": t.exclusions});
-            if let Some(size) = t.sample_size {
-                target["SampleSize"] = size.into();
-            }
-            target
-        }).collect::<Vec<_>>()},
+        "Targets": targets_shape(&d.targets),
         "Classifiers": d.classifiers,
         "TablePrefix": d.table_prefix,
         "SchemaChangePolicy": {
