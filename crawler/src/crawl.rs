@@ -14,6 +14,7 @@ use crate::error::{CrawlError, Result};
 use crate::glob::Exclusions;
 use crate::group::{self, GroupingOptions, incremental};
 use crate::location::TargetLocation;
+use crate::open_tables;
 use crate::output::OutputContext;
 use crate::plan::{self, FoundTable, Plan};
 use crate::report::{Phase, Report};
@@ -136,15 +137,17 @@ pub async fn crawl(
         ));
     }
     while let Some(scanned) = scanning.next().await {
-        let Some((target_url, tables)) = scanned? else {
+        let Some(scanned) = scanned? else {
             report.set_phase(Phase::Done);
             return Ok(CrawlOutcome {
                 plan: Plan::default(),
                 stopped: true,
             });
         };
-        found.extend(tables);
-        listed_completely.push(target_url);
+        found.extend(scanned.tables);
+        if scanned.judge_gone {
+            listed_completely.push(scanned.url);
+        }
         if let Some(target) = waiting.next() {
             scanning.push_back(scan_and_group(
                 &snapshot, crawler, target, registry, options, report, stop,
@@ -192,7 +195,8 @@ fn check_table_threshold(crawler: &CrawlerInput, found: usize) -> Result<()> {
 }
 
 /// Scans one target and decides its tables (new partitions of existing tables first, in a
-/// crawl of new folders only), with the target's URL. `None` when a stop cut the scan short.
+/// crawl of new folders only; open-format tables read from their metadata). `None` when a
+/// stop cut the scan short.
 async fn scan_and_group<'a>(
     snapshot: &CatalogSnapshot,
     crawler: &'a CrawlerInput,
@@ -201,7 +205,7 @@ async fn scan_and_group<'a>(
     options: &CrawlOptions,
     report: &Report,
     stop: &CancellationToken,
-) -> Result<Option<(String, Vec<FoundTable<'a>>)>> {
+) -> Result<Option<ScannedTarget<'a>>> {
     let scan_options = ScanOptions {
         exclusions: Exclusions::new(&target.settings.exclusions)?,
         sample_size: target.settings.sample_size,
@@ -260,6 +264,16 @@ async fn scan_and_group<'a>(
     let attached =
         incremental::attach_to_existing(&existing, &mut scan.folders, &target.location, report);
     let mut grouped = group::group(&scan.folders, &target.location, &grouping, report);
+    let open = open_tables::read_roots(
+        &target.location,
+        &scan.table_roots,
+        &grouping.table_prefix,
+        report,
+    )
+    .await;
+    grouped.extend(open.drafts);
+    group::make_names_unique(&mut grouped);
+    open_tables::adopt_stored_names(&mut grouped, &snapshot.tables);
     group::name_beside_stored_tables(&mut grouped, &snapshot.tables);
     let tables = attached
         .into_iter()
@@ -269,7 +283,22 @@ async fn scan_and_group<'a>(
             context: context.clone(),
         })
         .collect();
-    Ok(Some((target_url, tables)))
+    Ok(Some(ScannedTarget {
+        url: target_url,
+        tables,
+        judge_gone: open.all_read,
+    }))
+}
+
+/// What one target's scan found.
+struct ScannedTarget<'a> {
+    /// The target's URL.
+    url: String,
+    /// Its tables.
+    tables: Vec<FoundTable<'a>>,
+    /// Whether the catalog's tables under it that were not found are gone: not when a
+    /// table's metadata could not be read (that table was not found, but is not gone).
+    judge_gone: bool,
 }
 
 /// Writes the plan table by table; true when a stop cut it short.

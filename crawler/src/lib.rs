@@ -14,6 +14,7 @@ pub mod group;
 pub mod listing;
 mod local_read;
 pub mod location;
+mod open_tables;
 pub mod output;
 pub mod plan;
 pub mod report;
@@ -25,6 +26,7 @@ pub mod scheduler;
 pub mod service;
 pub mod snapshot;
 mod statistics;
+pub mod table_roots;
 mod unaddressable;
 
 pub use crawl::{CrawlOptions, CrawlOutcome, CrawlTarget, OpenedTargets, crawl};

@@ -8,6 +8,7 @@ use lakecat_catalog::{
     Column, Parameters, PartitionInput, SerDeInfo, StorageDescriptor, TableInput,
 };
 use lakecat_classifiers::Schema;
+use lakecat_table_formats::{OpenColumn, OpenTable};
 
 use crate::group::{PartitionDraft, TableDraft};
 use crate::scan::{Format, ObjectStats};
@@ -23,6 +24,15 @@ pub const CRAWLER_FINGERPRINT: &str = "lakecat.crawler.fingerprint";
 /// Parameters the crawler owns: recomputed on every crawl. Other parameters on a table are
 /// someone else's and are kept.
 const CRAWLER_PARAMETERS: &[&str] = &[
+    // What an open-format table's metadata says (its pointer and version): the crawler
+    // follows the table, so these move on every crawl of a table it owns.
+    "table_type",
+    "metadata_location",
+    "previous_metadata_location",
+    "spark.sql.sources.provider",
+    "delta.lastUpdateVersion",
+    "delta.lastCommitTimestamp",
+    "last_commit_time_sync",
     "classification",
     "compressionType",
     "typeOfData",
@@ -187,8 +197,50 @@ pub fn table_input(draft: &TableDraft, context: &OutputContext<'_>) -> TableInpu
         )),
         ..TableInput::default()
     };
+    if let Some(open) = &draft.open {
+        as_its_format_says(&mut input, open);
+    }
     set_fingerprint(&mut input);
     input
+}
+
+/// Longest column comment the catalog takes, in bytes.
+const MAX_COMMENT_BYTES: usize = 255;
+
+/// A column of an open-format table, as its metadata gives it.
+fn open_column(column: &OpenColumn) -> Column {
+    Column {
+        name: column.name.clone(),
+        type_name: Some(column.type_name.clone()),
+        comment: column.comment.as_deref().map(|comment| {
+            let mut end = comment.len().min(MAX_COMMENT_BYTES);
+            while !comment.is_char_boundary(end) {
+                end -= 1;
+            }
+            comment[..end].to_string()
+        }),
+        parameters: column
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+/// Rewrites a table the crawler built for an open-format table as the format's own catalog
+/// integrations write it: columns with their comments and parameters, typed partition keys,
+/// the format's parameters, and no SerDe for a format whose readers ignore it (Iceberg).
+fn as_its_format_says(input: &mut TableInput, open: &OpenTable) {
+    input.partition_keys = open.partition_keys.iter().map(open_column).collect();
+    for (key, value) in &open.parameters {
+        input.parameters.insert(key.clone(), value.clone());
+    }
+    if let Some(sd) = input.storage_descriptor.as_mut() {
+        sd.columns = open.columns.iter().map(open_column).collect();
+        if open.storage.is_none() {
+            sd.serde_info = None;
+        }
+    }
 }
 
 /// The partition the crawler writes for `partition` of `draft`.
@@ -203,15 +255,19 @@ pub fn partition_input(
         (&partition.schema, &partition.schema_parameters)
     };
     let params = parameters(&draft.format, &partition.stats, context, false);
+    let mut sd = storage_descriptor(
+        &draft.format,
+        &partition.location,
+        schema,
+        schema_parameters,
+        params.clone(),
+    );
+    if let Some(open) = &draft.open {
+        sd.columns = open.columns.iter().map(open_column).collect();
+    }
     PartitionInput {
         values: partition.values.clone(),
-        storage_descriptor: Some(storage_descriptor(
-            &draft.format,
-            &partition.location,
-            schema,
-            schema_parameters,
-            params.clone(),
-        )),
+        storage_descriptor: Some(sd),
         parameters: params,
         last_access_time: None,
     }

@@ -124,7 +124,15 @@ fn differences(old: &TableInput, new: &TableInput) -> Vec<String> {
             names(new)
         ));
     }
-    for key in ["classification", "compressionType", "delimiter"] {
+    for key in [
+        "classification",
+        "compressionType",
+        "delimiter",
+        // An open-format table that moved on: its new version.
+        METADATA_LOCATION,
+        "delta.lastUpdateVersion",
+        "last_commit_time_sync",
+    ] {
         let (a, b) = (old.parameters.get(key), new.parameters.get(key));
         if a != b {
             details.push(format!(
@@ -165,6 +173,7 @@ fn merged_input(
             input.parameters.insert(key.clone(), value.clone());
         }
     }
+    follow_metadata_pointer(existing, &mut input);
     if merge_new_columns_only
         && let (Some(old), Some(new)) = (
             existing.storage_descriptor.as_ref(),
@@ -184,6 +193,32 @@ fn merged_input(
     }
     output::set_fingerprint(&mut input);
     input
+}
+
+/// The parameter pointing at an Iceberg table's current metadata file.
+const METADATA_LOCATION: &str = "metadata_location";
+/// The parameter pointing at the metadata file before it (Iceberg's catalogs write it).
+const PREVIOUS_METADATA_LOCATION: &str = "previous_metadata_location";
+
+/// Keeps the Iceberg pointer's history as Iceberg's catalogs do: when the crawl moves
+/// `metadata_location` on, `previous_metadata_location` names the file it pointed at;
+/// otherwise the stored one stays.
+fn follow_metadata_pointer(existing: &Table, input: &mut TableInput) {
+    let (Some(stored), Some(found)) = (
+        existing.parameters.get(METADATA_LOCATION),
+        input.parameters.get(METADATA_LOCATION),
+    ) else {
+        return;
+    };
+    if found != stored {
+        input
+            .parameters
+            .insert(PREVIOUS_METADATA_LOCATION.into(), stored.clone());
+    } else if let Some(previous) = existing.parameters.get(PREVIOUS_METADATA_LOCATION) {
+        input
+            .parameters
+            .insert(PREVIOUS_METADATA_LOCATION.into(), previous.clone());
+    }
 }
 
 /// Whether a stored partition already says what the crawl found.
@@ -623,6 +658,7 @@ mod tests {
             stats: ObjectStats::default(),
             figures: None,
             schema_parameters: BTreeMap::new(),
+            open: None,
         }
     }
 

@@ -27,6 +27,7 @@ use crate::local_read::LocalFile;
 use crate::location::TargetLocation;
 use crate::report::Report;
 use crate::roots::LinkGuard;
+use crate::table_roots::{FoundRoot, RootFinder};
 
 /// Most distinct schemas kept per folder and format; beyond it, schemas are merged.
 const MAX_SHAPES_PER_FOLDER: usize = 16;
@@ -236,8 +237,12 @@ pub(crate) fn merge_figures(figures: &mut Option<RowStatistics>, more: Option<&R
 #[derive(Debug, Default)]
 pub struct Scan {
     /// Folders holding data objects, by path relative to the target (`""` for the target
-    /// itself, `year=2024/month=01` below it).
+    /// itself, `year=2024/month=01` below it). Folders inside open-format tables are not
+    /// among them.
     pub folders: BTreeMap<String, FolderScan>,
+    /// The roots of open-format tables (Delta, Iceberg, Hudi) found, by path relative to the
+    /// target, with the objects listed below each.
+    pub table_roots: BTreeMap<String, FoundRoot>,
     /// Whether every object was listed (a failed listing must not make tables look gone).
     pub complete: bool,
 }
@@ -459,8 +464,20 @@ pub async fn scan(
         options.concurrency,
     );
     let mut first_error = None;
+    let finder = Arc::new(RootFinder::new(
+        location.store().clone(),
+        location.prefix().clone(),
+    ));
     let work = listing
         .take_while(|_| future::ready(!stop.is_cancelled()))
+        .then({
+            // Owned, so that the look's future borrows nothing and the scan stays `Send`.
+            let finder = finder.clone();
+            move |listed| {
+                let finder = finder.clone();
+                async move { finder.look_beside(listed, prefix_len).await }
+            }
+        })
         .filter_map(|listed| {
             future::ready(match listed {
                 Ok(meta) => Some(meta),
@@ -479,6 +496,10 @@ pub async fn scan(
                 .rsplit_once('/')
                 .map(|(folder, _)| folder.to_string())
                 .unwrap_or_default();
+            if let Some(reason) = finder.claim(&relative) {
+                report.skip(None, &url, &reason);
+                return Work::Done(Seen::Skipped);
+            }
             if let Some(reason) = hidden_reason(&relative) {
                 report.skip(None, &url, reason);
                 return Work::Done(Seen::Skipped);
@@ -658,7 +679,11 @@ pub async fn scan(
     if let Some(error) = first_error {
         return Err(error);
     }
-    folders.retain(|_, scan| !scan.shapes.is_empty());
+    let table_roots = finder.take_roots();
+    // Folders read before their table's root was known are the table's files, not tables.
+    folders.retain(|path, scan| {
+        !scan.shapes.is_empty() && crate::table_roots::root_of(&table_roots, path).is_none()
+    });
     // Objects finish reading in any order; sorting makes every later decision (the most
     // common format on a tie, column order) the same from one crawl to the next.
     for scan in folders.values_mut() {
@@ -666,6 +691,7 @@ pub async fn scan(
     }
     Ok(Scan {
         folders,
+        table_roots,
         complete: !stop.is_cancelled(),
     })
 }

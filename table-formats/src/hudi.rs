@@ -282,13 +282,18 @@ async fn list_files(root: &TableRoot, base_extension: &str) -> Result<Files, Tab
         .into_iter()
         .filter(|p| p.filename().is_some_and(|name| !files::hidden_folder(name)))
         .collect();
+    // Each look owns its store handle: futures borrowing `root` inside a stream combinator
+    // make the caller's future `Send` only for some lifetimes, which `tokio::spawn` refuses.
     let listed: Vec<Vec<ObjectMeta>> = futures::stream::iter(folders)
-        .map(|folder| async move {
-            root.store
-                .list(Some(&folder))
-                .try_collect::<Vec<_>>()
-                .await
-                .map_err(|e| TableFormatError::read(&folder, &e))
+        .map(|folder| {
+            let store = root.store.clone();
+            async move {
+                store
+                    .list(Some(&folder))
+                    .try_collect::<Vec<_>>()
+                    .await
+                    .map_err(|e| TableFormatError::read(&folder, &e))
+            }
         })
         .buffer_unordered(CONCURRENCY)
         .try_collect()
@@ -400,12 +405,16 @@ async fn read_footers(
     root: &TableRoot,
     selections: &BTreeMap<&str, Selection>,
 ) -> BTreeMap<String, Result<Footer, String>> {
-    let live: Vec<&BaseFile> = selections.values().flat_map(|s| &s.live).collect();
+    // Owned paths and store handles, for the same reason as in `list_files`.
+    let live: Vec<(String, Path, u64)> = selections
+        .values()
+        .flat_map(|s| &s.live)
+        .map(|file| (file.path.clone(), root.child(&file.path), file.size))
+        .collect();
     futures::stream::iter(live)
-        .map(|file| async move {
-            let footer =
-                schema::parquet_footer(root.store.clone(), root.child(&file.path), file.size).await;
-            (file.path.clone(), footer)
+        .map(|(name, location, size)| {
+            let store = root.store.clone();
+            async move { (name, schema::parquet_footer(store, location, size).await) }
         })
         .buffer_unordered(CONCURRENCY)
         .collect()

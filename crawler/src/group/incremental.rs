@@ -210,6 +210,7 @@ pub(crate) fn attach_to_existing(
             stats,
             // The new folders' rows only, not the table's: its figures stay as stored.
             figures: None,
+            open: None,
         });
     }
     drafts

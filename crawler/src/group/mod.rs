@@ -92,6 +92,9 @@ pub struct TableDraft {
     /// SerDe parameters that restate the schema, from the last object's shape (the newest
     /// schema in a layout where names sort by time).
     pub schema_parameters: BTreeMap<String, String>,
+    /// For a table of an open format (Delta, Iceberg, Hudi): what its metadata says, which
+    /// is what the catalog records instead of what its files look like.
+    pub open: Option<Box<lakecat_table_formats::OpenTable>>,
 }
 
 /// A data folder below the folder being decided.
@@ -279,7 +282,7 @@ fn short_hash(text: &str) -> String {
 }
 
 /// Gives tables that would share a name a suffix made from a hash of their location.
-fn make_names_unique(tables: &mut [TableDraft]) {
+pub(crate) fn make_names_unique(tables: &mut [TableDraft]) {
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     for table in tables.iter() {
         *by_name.entry(table.name.clone()).or_default() += 1;
@@ -304,8 +307,10 @@ pub(crate) fn name_beside_stored_tables(
     stored: &BTreeMap<String, lakecat_catalog::Table>,
 ) {
     for draft in drafts {
+        // Locations compare without a trailing `/`: clients such as PyIceberg store none.
         let elsewhere = stored.get(&draft.name).is_some_and(|existing| {
-            crate::snapshot::location_of(existing) != Some(draft.location.as_str())
+            crate::snapshot::location_of(existing).map(|l| l.trim_end_matches('/'))
+                != Some(draft.location.trim_end_matches('/'))
         });
         if elsewhere {
             let hash = crate::output::fingerprint(&lakecat_catalog::TableInput {
@@ -336,17 +341,7 @@ pub fn hive_pair(folder: &str) -> Option<(String, String)> {
 
 impl Grouper<'_> {
     fn folder_url(&self, relative: &str) -> String {
-        let prefix = self.location.prefix().as_ref();
-        let full = match (prefix.is_empty(), relative.is_empty()) {
-            (true, _) => relative.to_string(),
-            (false, true) => prefix.to_string(),
-            (false, false) => format!("{prefix}/{relative}"),
-        };
-        if full.is_empty() {
-            self.location.url()
-        } else {
-            self.location.url_of(&full, true)
-        }
+        folder_url(self.location, relative)
     }
 
     fn decide_that(&self, node: &str, outcome: String, reason: String) {
@@ -687,29 +682,50 @@ impl Grouper<'_> {
             stats,
             figures,
             schema_parameters: table_schema_parameters,
+            open: None,
         });
     }
 
     fn table_name(&self, node: &str) -> String {
-        let folder = if node.is_empty() {
-            let prefix = self.location.prefix();
-            match prefix.parts().next_back() {
-                Some(part) => part.as_ref().to_string(),
-                None => self
-                    .location
-                    .url()
-                    .trim_end_matches('/')
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or("root")
-                    .to_string(),
-            }
-        } else {
-            last_part(node)
-        };
-        let name = format!("{}{}", self.options.table_prefix, sanitize_name(&folder));
-        name.chars().take(MAX_TABLE_NAME_CHARS).collect()
+        table_name(self.location, node, &self.options.table_prefix)
     }
+}
+
+/// The URL of the folder at `relative` (a path relative to the target), ending with `/`.
+pub(crate) fn folder_url(location: &TargetLocation, relative: &str) -> String {
+    let prefix = location.prefix().as_ref();
+    let full = match (prefix.is_empty(), relative.is_empty()) {
+        (true, _) => relative.to_string(),
+        (false, true) => prefix.to_string(),
+        (false, false) => format!("{prefix}/{relative}"),
+    };
+    if full.is_empty() {
+        location.url()
+    } else {
+        location.url_of(&full, true)
+    }
+}
+
+/// The name of a table rooted at the folder `node` (relative to the target): the folder's
+/// name (the target's own for `""`), sanitized, after `table_prefix`.
+pub(crate) fn table_name(location: &TargetLocation, node: &str, table_prefix: &str) -> String {
+    let folder = if node.is_empty() {
+        let prefix = location.prefix();
+        match prefix.parts().next_back() {
+            Some(part) => part.as_ref().to_string(),
+            None => location
+                .url()
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("root")
+                .to_string(),
+        }
+    } else {
+        last_part(node)
+    };
+    let name = format!("{table_prefix}{}", sanitize_name(&folder));
+    name.chars().take(MAX_TABLE_NAME_CHARS).collect()
 }
 
 /// Whether a folder name reads as a partition: `key=value`, or a number or date such as
@@ -1091,6 +1107,7 @@ mod tests {
             stats: shape.stats,
             figures: None,
             schema_parameters: BTreeMap::new(),
+            open: None,
         }
     }
 
