@@ -73,7 +73,7 @@ pub(crate) async fn read_roots(
                 report.decide(GroupingDecision {
                     location: url.clone(),
                     outcome: format!("one {} table {name:?}", open.format),
-                    reason: reason(&open, &found),
+                    reason: reason(&open),
                 });
                 drafts.push(draft(name, url, open));
             }
@@ -113,16 +113,18 @@ fn root_path(location: &TargetLocation, relative: &str) -> Path {
 }
 
 /// Why the folder is one table of its format, with the figures that show what was not read.
-fn reason(open: &OpenTable, found: &FoundRoot) -> String {
+fn reason(open: &OpenTable) -> String {
     let mut reason = format!(
         "{} found; {} read",
         open.format.metadata_folder(),
         open.version
     );
+    // No count of the objects listed below the root: those listed before the root was
+    // known are not claimed, so the figure would depend on the listing's order.
     match open.files {
         Some(files) => reason.push_str(&format!(
-            ": {} live data file(s), {} record(s){}; the {} object(s) listed below this folder \
-             are the table's files and metadata, not tables (files removed by commits are not \
+            ": {} live data file(s), {} record(s){}; the objects below this folder are the \
+             table's files and metadata, not tables (files removed by commits are not \
              counted)",
             files.files,
             files.records,
@@ -131,12 +133,8 @@ fn reason(open: &OpenTable, found: &FoundRoot) -> String {
             } else {
                 ""
             },
-            found.objects
         )),
-        None => reason.push_str(&format!(
-            "; the {} object(s) listed below this folder are the table's, not tables",
-            found.objects
-        )),
+        None => reason.push_str("; the objects below this folder are the table's, not tables"),
     }
     if !open.partition_keys.is_empty() {
         let keys: Vec<&str> = open
@@ -187,7 +185,7 @@ fn storage_properties(storage: Option<&lakecat_table_formats::StorageFormat>) ->
 fn draft(name: String, url: String, open: OpenTable) -> TableDraft {
     let stats = open
         .files
-        .map_or(ObjectStats::default(), |files| ObjectStats {
+        .map_or_else(ObjectStats::default, |files| ObjectStats {
             objects: files.files,
             bytes: files.bytes,
             records: files.records,
