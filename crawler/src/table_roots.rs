@@ -2,7 +2,7 @@
 //! listed. A root is known from one of its metadata objects' names
 //! ([`lakecat_table_formats::recognize`]); from then on, every object below it belongs to
 //! that table and is not read as a loose file. Objects read before their root was known
-//! are dropped after the scan ([`root_of`]), so the tables found never depend on the
+//! are dropped after the scan (`root_of`), so the tables found never depend on the
 //! listing's order, only the work wasted does.
 
 use std::collections::{BTreeMap, HashSet};
