@@ -431,9 +431,27 @@ mod tests {
             .take_while(|line| line.starts_with("- ") || line.starts_with("  "))
             .collect();
         let text = list.join("\n");
-        text.split('`')
-            .skip(1)
-            .step_by(2)
+        // Names inside parentheses are members or errors of the operation before them
+        // (`CreateNativeDeltaTable` is a member of `DeltaTargets`), not operations.
+        let mut quoted_at_top_level = Vec::new();
+        let mut depth = 0usize;
+        for (index, part) in text.split('`').enumerate() {
+            if index % 2 == 1 {
+                if depth == 0 {
+                    quoted_at_top_level.push(part);
+                }
+                continue;
+            }
+            for c in part.chars() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+        quoted_at_top_level
+            .into_iter()
             .filter(|word| {
                 word.chars().all(|c| c.is_ascii_alphanumeric())
                     && !word.ends_with("Exception")
@@ -467,8 +485,8 @@ mod tests {
     #[test]
     fn the_guide_is_read_as_a_list_of_operations() {
         let doc = "# Guide\n\n## Operations served\n\n- Tables: `CreateTable` (`VersionId`,\n  \
-                   `AlreadyExistsException`), `GetTables`.\n- Tags: `TagResource`.\n\n\
-                   Not served: `GetSchema`.\n";
+                   `AlreadyExistsException`, `CreateNativeDeltaTable`), `GetTables`.\n- Tags: \
+                   `TagResource`.\n\nNot served: `GetSchema`.\n";
         let names: Vec<String> = documented_operations(doc).into_iter().collect();
         assert_eq!(names, ["CreateTable", "GetTables", "TagResource"]);
     }
