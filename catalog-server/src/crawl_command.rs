@@ -121,7 +121,7 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
     let definition = crawlers.check_one_shot(command.definition())?;
     // Targets are opened (paths resolved, stores built) before anything is recorded, so a
     // typo fails fast with one line.
-    let targets = OpenedTargets::open(&definition.targets.s3_targets)?;
+    let targets = OpenedTargets::open(&definition.targets)?;
     let mut resolved = definition.clone();
     for (opened, target) in targets
         .targets

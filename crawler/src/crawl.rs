@@ -5,14 +5,16 @@ use std::collections::HashSet;
 use futures::StreamExt;
 
 use lakecat_catalog::crawlers::{
-    ColumnStatisticsPolicy, CrawlerInput, RecrawlBehavior, S3Target, TableGroupingPolicy,
+    ColumnStatisticsPolicy, CrawlerInput, CrawlerTargets, RecrawlBehavior, S3Target,
+    TableGroupingPolicy, TargetKind, TargetPath,
 };
 use lakecat_catalog::{Catalog, DatabaseInput, Error as CatalogError, ErrorKind, TableAction};
 use lakecat_classifiers::{Registry, StatisticsMode};
 
 use crate::error::{CrawlError, Result};
+use crate::format_targets;
 use crate::glob::Exclusions;
-use crate::group::{self, GroupingOptions, incremental};
+use crate::group::{self, GroupingOptions, TableDraft, incremental};
 use crate::location::TargetLocation;
 use crate::open_tables;
 use crate::output::OutputContext;
@@ -49,17 +51,23 @@ impl Default for CrawlOptions {
     }
 }
 
-/// A target ready to crawl: where it is and its settings.
+/// A target ready to crawl: where it is, its settings, and how it is read.
 #[derive(Debug, Clone)]
 pub struct CrawlTarget {
     /// Where it is.
     pub location: TargetLocation,
     /// Its settings (exclusions, sample size).
     pub settings: S3Target,
+    /// How it is read: an S3 target's objects make tables of any kind; a Delta target is one
+    /// table's root; Iceberg and Hudi targets are searched for tables of their format only.
+    pub kind: TargetKind,
+    /// For Iceberg and Hudi targets: how many folders below the target a table's metadata
+    /// folder may lie (Glue's `MaximumTraversalDepth`); no limit when `None`.
+    pub maximum_traversal_depth: Option<u32>,
 }
 
 impl CrawlTarget {
-    /// Opens a target of a crawler definition.
+    /// Opens an S3 target of a crawler definition.
     pub fn open(settings: &S3Target) -> Result<CrawlTarget> {
         CrawlTarget::open_counting(settings, None)
     }
@@ -69,9 +77,33 @@ impl CrawlTarget {
         settings: &S3Target,
         retries: Option<&RetryCounter>,
     ) -> Result<CrawlTarget> {
+        Ok(CrawlTarget::s3(
+            TargetLocation::open_counting(&settings.path, retries)?,
+            settings.clone(),
+        ))
+    }
+
+    /// An S3 target at `location`.
+    pub fn s3(location: TargetLocation, settings: S3Target) -> CrawlTarget {
+        CrawlTarget {
+            location,
+            settings,
+            kind: TargetKind::S3,
+            maximum_traversal_depth: None,
+        }
+    }
+
+    /// Opens one path of a crawler's targets, of any kind.
+    fn open_path(path: &TargetPath<'_>, retries: &RetryCounter) -> Result<CrawlTarget> {
         Ok(CrawlTarget {
-            location: TargetLocation::open_counting(&settings.path, retries)?,
-            settings: settings.clone(),
+            location: TargetLocation::open_counting(path.path, Some(retries))?,
+            settings: S3Target {
+                path: path.path.to_string(),
+                exclusions: path.exclusions.to_vec(),
+                sample_size: None,
+            },
+            kind: path.kind,
+            maximum_traversal_depth: path.maximum_traversal_depth,
         })
     }
 }
@@ -86,14 +118,28 @@ pub struct OpenedTargets {
 }
 
 impl OpenedTargets {
-    /// Opens every target of a crawler definition, all counting into one counter.
-    pub fn open(settings: &[S3Target]) -> Result<OpenedTargets> {
+    /// Opens every target of a crawler definition, of every kind, in the order of
+    /// [`CrawlerTargets::paths`] (S3 targets first), all counting into one counter.
+    pub fn open(targets: &CrawlerTargets) -> Result<OpenedTargets> {
         let retries = RetryCounter::default();
-        let targets = settings
-            .iter()
-            .map(|target| CrawlTarget::open_counting(target, Some(&retries)))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(OpenedTargets { targets, retries })
+        let mut opened = Vec::with_capacity(targets.path_count());
+        for (path, s3) in targets.paths().zip(
+            targets
+                .s3_targets
+                .iter()
+                .map(Some)
+                .chain(std::iter::repeat(None)),
+        ) {
+            opened.push(match s3 {
+                // S3 targets keep every setting (the sample size too).
+                Some(settings) => CrawlTarget::open_counting(settings, Some(&retries))?,
+                None => CrawlTarget::open_path(&path, &retries)?,
+            });
+        }
+        Ok(OpenedTargets {
+            targets: opened,
+            retries,
+        })
     }
 }
 
@@ -155,6 +201,7 @@ pub async fn crawl(
         }
     }
     drop(scanning);
+    drop_open_tables_found_twice(&mut found);
     report.set_phase(Phase::Planning);
     check_table_threshold(crawler, found.len())?;
     // A crawl of new folders only does not see the old ones, so it judges nothing gone.
@@ -173,6 +220,14 @@ pub async fn crawl(
     };
     report.set_phase(Phase::Done);
     Ok(CrawlOutcome { plan, stopped })
+}
+
+/// Keeps the first of the open-format tables that more than one target found (an S3
+/// target over a lake and an Iceberg target inside it both find its Iceberg tables): one
+/// table per root, named by the first target that found it.
+fn drop_open_tables_found_twice(found: &mut Vec<FoundTable<'_>>) {
+    let mut roots = HashSet::new();
+    found.retain(|table| table.draft.open.is_none() || roots.insert(table.draft.location.clone()));
 }
 
 /// Targets scanned at once. Each scan reads `CrawlOptions::concurrency` objects at once, so
@@ -222,7 +277,21 @@ async fn scan_and_group<'a>(
             ColumnStatisticsPolicy::ComputeWithDistinctValues => StatisticsMode::WithDistinctValues,
             ColumnStatisticsPolicy::Off => StatisticsMode::Off,
         },
+        open_tables_only: target.kind != TargetKind::S3,
     };
+    let table_prefix = crawler.table_prefix.clone().unwrap_or_default();
+    if target.kind == TargetKind::Delta {
+        // The target is the table's root: read its log, list nothing else.
+        let open = format_targets::read_delta_target(&target.location, &table_prefix, report).await;
+        return Ok(Some(found_in(
+            snapshot,
+            crawler,
+            target,
+            Vec::new(),
+            open.drafts,
+            open.all_read,
+        )));
+    }
     let existing = if is_incremental(crawler) {
         incremental::existing_tables_under(snapshot, crawler, &target.location)
     } else {
@@ -244,22 +313,20 @@ async fn scan_and_group<'a>(
     if !scan.complete {
         return Ok(None);
     }
-    let target_url = target.location.url();
-    let context = OutputContext {
-        crawler: &crawler.name,
-        exclusions: target
-            .settings
-            .exclusions
-            .iter()
-            .map(|glob| format!("{target_url}{glob}"))
-            .collect(),
-        partitions_inherit_from_table: crawler.configuration.partitions_inherit_from_table,
-    };
+    if let Some(format) = format_targets::format_of(target.kind) {
+        format_targets::keep_roots_of(
+            format,
+            target.maximum_traversal_depth,
+            &mut scan.table_roots,
+            &target.location,
+            report,
+        );
+    }
     let grouping = GroupingOptions {
         combine_compatible_schemas: crawler.configuration.table_grouping_policy
             == Some(TableGroupingPolicy::CombineCompatibleSchemas),
         table_level: crawler.configuration.table_level,
-        table_prefix: crawler.table_prefix.clone().unwrap_or_default(),
+        table_prefix,
     };
     let attached =
         incremental::attach_to_existing(&existing, &mut scan.folders, &target.location, report);
@@ -272,6 +339,36 @@ async fn scan_and_group<'a>(
     )
     .await;
     grouped.extend(open.drafts);
+    Ok(Some(found_in(
+        snapshot,
+        crawler,
+        target,
+        attached,
+        grouped,
+        open.all_read,
+    )))
+}
+
+/// The tables found in one target, named beside each other and the catalog's tables.
+fn found_in<'a>(
+    snapshot: &CatalogSnapshot,
+    crawler: &'a CrawlerInput,
+    target: &CrawlTarget,
+    attached: Vec<TableDraft>,
+    mut grouped: Vec<TableDraft>,
+    judge_gone: bool,
+) -> ScannedTarget<'a> {
+    let target_url = target.location.url();
+    let context = OutputContext {
+        crawler: &crawler.name,
+        exclusions: target
+            .settings
+            .exclusions
+            .iter()
+            .map(|glob| format!("{target_url}{glob}"))
+            .collect(),
+        partitions_inherit_from_table: crawler.configuration.partitions_inherit_from_table,
+    };
     group::make_names_unique(&mut grouped);
     open_tables::adopt_stored_names(&mut grouped, &snapshot.tables);
     group::name_beside_stored_tables(&mut grouped, &snapshot.tables);
@@ -283,11 +380,11 @@ async fn scan_and_group<'a>(
             context: context.clone(),
         })
         .collect();
-    Ok(Some(ScannedTarget {
+    ScannedTarget {
         url: target_url,
         tables,
-        judge_gone: open.all_read,
-    }))
+        judge_gone,
+    }
 }
 
 /// What one target's scan found.

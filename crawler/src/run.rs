@@ -138,7 +138,7 @@ impl Runner {
         let registry = registry_for(&self.crawlers, &definition).await?;
         let opened = match targets {
             Some(opened) => opened,
-            None => OpenedTargets::open(&definition.targets.s3_targets)?,
+            None => OpenedTargets::open(&definition.targets)?,
         };
         let outcome = crawl(
             &self.catalog,

@@ -262,6 +262,9 @@ pub struct ScanOptions {
     pub content_validation: ContentValidation,
     /// Which column statistics classifiers compute.
     pub statistics_mode: StatisticsMode,
+    /// Look only for open-format tables (an Iceberg or Hudi target): objects outside their
+    /// roots are counted and skipped, never read.
+    pub open_tables_only: bool,
 }
 
 /// The file system path of an object a local store listed: object paths are relative to
@@ -419,6 +422,10 @@ impl ObjectSource for StoreObject {
     }
 }
 
+/// Why an object of an Iceberg or Hudi target is not read.
+const OUTSIDE_OPEN_TABLES: &str = "not part of an open-format table, and this target looks \
+    only for tables of its format";
+
 /// Why a file under a local target is not read.
 pub(crate) const OUTSIDE_ROOTS: &str =
     "reached through a symbolic link that leads outside the allowed crawl roots";
@@ -498,6 +505,10 @@ pub async fn scan(
                 .unwrap_or_default();
             if let Some(reason) = finder.claim(&relative) {
                 report.skip(None, &url, &reason);
+                return Work::Done(Seen::Skipped);
+            }
+            if options.open_tables_only {
+                report.skip(None, &url, OUTSIDE_OPEN_TABLES);
                 return Work::Done(Seen::Skipped);
             }
             if let Some(reason) = hidden_reason(&relative) {

@@ -9,7 +9,9 @@ mod support;
 
 use std::path::Path;
 
-use lakecat_catalog::crawlers::ChangeKind;
+use lakecat_catalog::crawlers::{
+    ChangeKind, CrawlerInput, CrawlerTargets, DeltaTarget, OpenTableTarget,
+};
 use lakecat_catalog::{Table, TableInput};
 use lakecat_testkit::lake::{Columns, write_parquet};
 use support::{Env, columns, folder_url, keys};
@@ -282,4 +284,151 @@ async fn an_iceberg_table_a_client_registered_is_found_again_and_left_to_it() {
         .find(|c| c.table == "shop_orders")
         .unwrap();
     assert_eq!(change.kind, ChangeKind::Kept, "{change:?}");
+}
+
+/// A crawler with Glue's dedicated targets only: the Delta tables it names and the Iceberg
+/// tables under a warehouse path.
+fn dedicated_crawler(env: &Env, delta_tables: &[&str], iceberg_depth: u32) -> CrawlerInput {
+    let url = |relative: &str| env.at(relative).to_str().unwrap().to_string();
+    CrawlerInput {
+        name: "crawler-formats".into(),
+        database_name: "formats".into(),
+        targets: CrawlerTargets {
+            delta_targets: vec![DeltaTarget {
+                delta_tables: delta_tables.iter().map(|t| url(t)).collect(),
+                ..DeltaTarget::default()
+            }],
+            iceberg_targets: vec![OpenTableTarget {
+                paths: vec![url("warehouse")],
+                maximum_traversal_depth: Some(iceberg_depth),
+                ..OpenTableTarget::default()
+            }],
+            ..CrawlerTargets::default()
+        },
+        ..CrawlerInput::default()
+    }
+}
+
+#[tokio::test]
+async fn dedicated_targets_register_only_tables_of_their_format() {
+    let env = Env::new().await;
+    write_lake(&env, ICEBERG_CURRENT);
+    // An Iceberg table deeper than the target's MaximumTraversalDepth of 3 allows: its
+    // metadata folder is 5 folders below the warehouse.
+    copy_tree(
+        &fixture("iceberg/partitioned_v2/metadata"),
+        &env.at("warehouse/x/y/z/deep/metadata"),
+        &|_: &Path| true,
+    );
+    // `clicks` is a Hive table, not a Delta table's root; `gone` holds nothing (a folder
+    // whose table was removed).
+    std::fs::create_dir_all(env.at("gone")).unwrap();
+    let crawler = dedicated_crawler(&env, &["sales", "clicks", "gone"], 3);
+    let run = env.crawl_ok(&crawler).await;
+    let tables = env.tables("formats").await;
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        ["orders", "sales"],
+        "{:#?}",
+        run.report
+    );
+    assert_eq!(param(&tables["sales"], "table_type"), Some("DELTA"));
+    assert_eq!(param(&tables["sales"], "recordCount"), Some("14"));
+    assert_eq!(param(&tables["orders"], "table_type"), Some("ICEBERG"));
+
+    let clicks_url = folder_url(&env.at("clicks"));
+    let issue = run
+        .report
+        .issues
+        .iter()
+        .find(|i| i.path == clicks_url)
+        .unwrap_or_else(|| panic!("no issue for clicks: {:#?}", run.report.issues));
+    assert!(issue.message.contains("no _delta_log/"), "{issue:?}");
+    let decision = |url: &str| {
+        run.report
+            .decisions
+            .iter()
+            .find(|d| d.location == url)
+            .unwrap_or_else(|| panic!("no decision for {url}: {:#?}", run.report.decisions))
+            .clone()
+    };
+    let deep = decision(&folder_url(&env.at("warehouse/x/y/z/deep")));
+    assert!(
+        deep.reason
+            .contains("deeper than its MaximumTraversalDepth of 3"),
+        "{deep:?}"
+    );
+    assert!(
+        decision(&folder_url(&env.at("gone")))
+            .outcome
+            .contains("nothing is stored here")
+    );
+    // Nothing outside the tables was read, and nothing under them either.
+    assert_eq!(
+        run.summary.counts.objects_read, 0,
+        "{:#?}",
+        run.summary.counts
+    );
+
+    // With a deeper limit the deep table is found too, and a Delta path that is not a
+    // table leaves no mark on the catalog.
+    let run = env
+        .crawl_ok(&dedicated_crawler(&env, &["sales", "clicks"], 5))
+        .await;
+    let tables = env.tables("formats").await;
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        ["deep", "orders", "sales"],
+        "{:#?}",
+        run.report
+    );
+}
+
+#[tokio::test]
+async fn an_open_table_that_two_targets_find_is_one_table() {
+    let env = Env::new().await;
+    write_lake(&env, ICEBERG_CURRENT);
+    let mut crawler = env.crawler("lake");
+    crawler.targets.iceberg_targets = vec![OpenTableTarget {
+        paths: vec![env.at("warehouse").to_str().unwrap().to_string()],
+        ..OpenTableTarget::default()
+    }];
+    crawler.targets.delta_targets = vec![DeltaTarget {
+        delta_tables: vec![env.at("sales").to_str().unwrap().to_string()],
+        ..DeltaTarget::default()
+    }];
+    let run = env.crawl_ok(&crawler).await;
+    let tables = env.tables("lake").await;
+    assert_eq!(
+        tables.keys().collect::<Vec<_>>(),
+        ["clicks", "orders", "sales"],
+        "{:#?}",
+        run.report
+    );
+    // One change each: without dropping what the second target found again, the Delta
+    // and Iceberg tables would be planned (and written) twice.
+    let mut changed: Vec<&str> = run
+        .report
+        .changes
+        .iter()
+        .map(|c| c.table.as_str())
+        .collect();
+    changed.sort_unstable();
+    assert_eq!(
+        changed,
+        ["clicks", "orders", "sales"],
+        "{:#?}",
+        run.report.changes
+    );
+    // A second crawl finds the same three and changes nothing.
+    let again = env.crawl_ok(&crawler).await;
+    assert!(
+        again
+            .report
+            .changes
+            .iter()
+            .all(|c| c.kind == ChangeKind::Kept || c.kind == ChangeKind::Unchanged),
+        "{:#?}",
+        again.report.changes
+    );
 }

@@ -332,13 +332,13 @@ async fn keys_object_store_cannot_address_are_skipped_and_reported() {
         .run_opened(
             &crawler,
             Some(OpenedTargets {
-                targets: vec![lakecat_crawler::CrawlTarget {
-                    location: target,
-                    settings: lakecat_catalog::crawlers::S3Target {
+                targets: vec![lakecat_crawler::CrawlTarget::s3(
+                    target,
+                    lakecat_catalog::crawlers::S3Target {
                         path: "s3://lake-bucket/warehouse/".into(),
                         ..Default::default()
                     },
-                }],
+                )],
                 retries,
             }),
             CancellationToken::new(),

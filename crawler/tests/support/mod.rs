@@ -227,13 +227,13 @@ pub(crate) fn target_in(
     base: &str,
     prefix: &str,
 ) -> CrawlTarget {
-    CrawlTarget {
-        location: TargetLocation::with_store(store, base, prefix),
-        settings: S3Target {
+    CrawlTarget::s3(
+        TargetLocation::with_store(store, base, prefix),
+        S3Target {
             path: format!("{base}/{prefix}/"),
             ..S3Target::default()
         },
-    }
+    )
 }
 
 /// The URL of a local folder, ending with `/`.
