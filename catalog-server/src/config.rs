@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use lakecat_catalog::DEFAULT_DATABASE_URL;
 use lakecat_catalog::crawlers::service::RUN_LEASE;
 
-use crate::auth::Access;
+use crate::auth::{Access, Role};
 use crate::credentials::{AccessKeys, Tokens};
 use crate::http_server::ConnectionLimits;
 use lakecat_crawler::AllowedRoots;
@@ -51,6 +51,11 @@ pub struct FileConfig {
     /// MiB that the bodies of requests being served may hold in memory at once; a request
     /// whose body does not fit waits for others to finish (at least 16, the largest body).
     pub max_body_memory_mib: Option<usize>,
+    /// Address of the Hive Metastore Thrift endpoint (`127.0.0.1:9083`); unset, it is off.
+    pub metastore_listen: Option<String>,
+    /// The role every Thrift client gets, `reader` or `editor`: the protocol carries no
+    /// credentials, so the endpoint listens beyond loopback only when this is set.
+    pub metastore_role: Option<String>,
 }
 
 impl FileConfig {
@@ -85,6 +90,67 @@ pub struct ServeConfig {
     pub request_timeout: Duration,
     /// What clients may hold open.
     pub connection_limits: ConnectionLimits,
+    /// The Hive Metastore Thrift endpoint, when enabled.
+    pub metastore: Option<MetastoreConfig>,
+}
+
+/// Settings of the Hive Metastore Thrift endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetastoreConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// What every Thrift client may do.
+    pub role: Role,
+    /// Whether the role was configured, rather than given to loopback clients by default.
+    pub role_configured: bool,
+}
+
+/// The usual Hive Metastore address, for the flag's help.
+pub const DEFAULT_METASTORE_LISTEN: &str = "127.0.0.1:9083";
+
+impl MetastoreConfig {
+    /// Resolves `--metastore-listen` and `--metastore-role`. Thrift carries no credentials:
+    /// beyond loopback the role must be given, and only `reader` or `editor` (crawlers and
+    /// classifiers, the admin's business, are not in the metastore protocol). On loopback
+    /// without a role, clients get `editor`, as REST clients on loopback without
+    /// credentials may change the catalog.
+    pub fn resolve(
+        listen: Option<String>,
+        role: Option<String>,
+    ) -> Result<Option<MetastoreConfig>> {
+        let Some(listen) = listen else {
+            if role.is_some() {
+                anyhow::bail!(
+                    "metastore role: given, but the metastore endpoint is off (set --metastore-listen)"
+                );
+            }
+            return Ok(None);
+        };
+        let listen: SocketAddr = listen
+            .parse()
+            .with_context(|| format!("metastore listen address {listen:?} is not host:port"))?;
+        let configured = match role {
+            Some(text) => match text.parse::<Role>() {
+                Ok(role @ (Role::Reader | Role::Editor)) => Some(role),
+                Ok(Role::Admin) | Err(_) => {
+                    anyhow::bail!("metastore role: expected reader or editor (got {text:?})")
+                }
+            },
+            None => None,
+        };
+        if !listen.ip().is_loopback() && configured.is_none() {
+            anyhow::bail!(
+                "the metastore endpoint on {listen} (beyond loopback) needs --metastore-role \
+                 reader|editor: Thrift clients send no credentials, so every client that can \
+                 reach the port gets that role"
+            );
+        }
+        Ok(Some(MetastoreConfig {
+            listen,
+            role: configured.unwrap_or(Role::Editor),
+            role_configured: configured.is_some(),
+        }))
+    }
 }
 
 const MIB: usize = 1024 * 1024;
@@ -193,7 +259,12 @@ impl ServeConfig {
                  {MAX_BODY_MEMORY_MIB} MiB (got {max_body_memory_mib})"
             );
         }
+        let metastore = MetastoreConfig::resolve(
+            explicit.metastore_listen.or(file.metastore_listen),
+            explicit.metastore_role.or(file.metastore_role),
+        )?;
         Ok(ServeConfig {
+            metastore,
             max_body_memory: max_body_memory_mib * MIB,
             connection_limits: ConnectionLimits {
                 client_timeout: Duration::from_secs(client_timeout),
@@ -344,5 +415,87 @@ mod tests {
         };
         let error = ServeConfig::resolve(short_lease, FileConfig::default()).unwrap_err();
         assert!(error.to_string().contains("at least 10 seconds"), "{error}");
+    }
+
+    #[test]
+    fn the_metastore_endpoint_is_off_unless_enabled_and_loopback_unless_a_role_is_given() {
+        // (listen, role, the endpoint's (listen, role, role configured) or a part of the error)
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
+            Result<Option<(&'a str, Role, bool)>, &'a str>,
+        );
+        let cases: &[Case<'_>] = &[
+            (None, None, Ok(None)),
+            (None, Some("reader"), Err("endpoint is off")),
+            (
+                Some("127.0.0.1:9083"),
+                None,
+                Ok(Some(("127.0.0.1:9083", Role::Editor, false))),
+            ),
+            (
+                Some("[::1]:9083"),
+                None,
+                Ok(Some(("[::1]:9083", Role::Editor, false))),
+            ),
+            (
+                Some("127.0.0.1:9083"),
+                Some("reader"),
+                Ok(Some(("127.0.0.1:9083", Role::Reader, true))),
+            ),
+            (Some("0.0.0.0:9083"), None, Err("needs --metastore-role")),
+            (
+                Some("0.0.0.0:9083"),
+                Some("Reader"),
+                Ok(Some(("0.0.0.0:9083", Role::Reader, true))),
+            ),
+            (
+                Some("0.0.0.0:9083"),
+                Some("editor"),
+                Ok(Some(("0.0.0.0:9083", Role::Editor, true))),
+            ),
+            (
+                Some("0.0.0.0:9083"),
+                Some("admin"),
+                Err("expected reader or editor"),
+            ),
+            (
+                Some("0.0.0.0:9083"),
+                Some("root"),
+                Err("expected reader or editor"),
+            ),
+            (Some("9083"), None, Err("is not host:port")),
+        ];
+        for (listen, role, expected) in cases {
+            let resolved = MetastoreConfig::resolve(listen.map(Into::into), role.map(Into::into));
+            match (resolved, expected) {
+                (Ok(found), Ok(expected)) => assert_eq!(
+                    found.map(|m| (m.listen.to_string(), m.role, m.role_configured)),
+                    expected.map(|(l, r, c)| (l.to_string(), r, c)),
+                    "{listen:?} {role:?}"
+                ),
+                (Err(error), Err(expected)) => assert!(
+                    error.to_string().contains(expected),
+                    "{listen:?} {role:?}: {error}"
+                ),
+                (found, expected) => {
+                    panic!("{listen:?} {role:?}: {found:?}, expected {expected:?}")
+                }
+            }
+        }
+        // Flags and environment win over the file, as for every setting.
+        let file = FileConfig {
+            metastore_listen: Some("127.0.0.1:9083".into()),
+            metastore_role: Some("reader".into()),
+            ..FileConfig::default()
+        };
+        let explicit = FileConfig {
+            metastore_listen: Some("127.0.0.1:19083".into()),
+            ..FileConfig::default()
+        };
+        let config = ServeConfig::resolve(explicit, file).unwrap();
+        let metastore = config.metastore.unwrap();
+        assert_eq!(metastore.listen.to_string(), "127.0.0.1:19083");
+        assert_eq!(metastore.role, Role::Reader);
     }
 }

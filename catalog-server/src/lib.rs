@@ -1,5 +1,5 @@
 //! The lakecat catalog server: the protocol adapters (the REST API with its OpenAPI document,
-//! the AWS Glue-compatible API) over the catalog and crawler services, assembled in `app`, and
+//! the AWS Glue-compatible API, the Hive Metastore Thrift API) over the catalog and crawler services, assembled in `app`, and
 //! the `lakecat` command line's commands.
 //!
 //! The modules are private but for those the binary and the tests use; the contract is
@@ -15,6 +15,7 @@ mod credentials;
 mod deadline;
 mod error;
 mod glue;
+mod hive;
 pub mod http_server;
 mod metrics;
 mod request_id;

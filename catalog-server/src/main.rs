@@ -35,7 +35,8 @@ enum Command {
         /// TOML config file with any of `listen`, `database_url`, `max_connections`,
         /// `glue_access_keys`, `scheduler_interval_seconds`, `crawl_lease_seconds`,
         /// `allowed_roots`, `tokens`, `request_timeout_seconds`,
-        /// `client_timeout_seconds`, `max_http_connections` and `max_body_memory_mib`.
+        /// `client_timeout_seconds`, `max_http_connections`, `max_body_memory_mib`,
+        /// `metastore_listen` and `metastore_role`.
         #[arg(long, env = "LAKECAT_CONFIG")]
         config: Option<PathBuf>,
         /// Address to listen on [default: 127.0.0.1:8088].
@@ -88,6 +89,14 @@ enum Command {
         /// fit waits until others finish [default: 64; at least 16, the largest body].
         #[arg(long, env = "LAKECAT_MAX_BODY_MEMORY")]
         max_body_memory: Option<usize>,
+        /// Serve the Hive Metastore Thrift API (for Spark, Hive, Trino, PyIceberg) on this
+        /// address, usually 127.0.0.1:9083 [default: off].
+        #[arg(long, env = "LAKECAT_METASTORE_LISTEN")]
+        metastore_listen: Option<String>,
+        /// What every Thrift client may do, reader or editor; Thrift clients send no
+        /// credentials, so listening beyond loopback needs it [default on loopback: editor].
+        #[arg(long, env = "LAKECAT_METASTORE_ROLE")]
+        metastore_role: Option<String>,
     },
     /// Make a new REST API token: prints the token, for the client, and the entry for the
     /// server's configuration, which holds only its digest.
@@ -245,6 +254,8 @@ async fn run(cli: Cli) -> Result<u8> {
             client_timeout,
             max_http_connections,
             max_body_memory,
+            metastore_listen,
+            metastore_role,
         } => {
             init_logging(cli.log_format);
             if secret_given_as_argument("--glue-access-keys") {
@@ -271,6 +282,8 @@ async fn run(cli: Cli) -> Result<u8> {
                 client_timeout_seconds: client_timeout,
                 max_http_connections,
                 max_body_memory_mib: max_body_memory,
+                metastore_listen,
+                metastore_role,
             };
             let config = ServeConfig::resolve(explicit, file)?;
             lakecat_server::serve::serve(config).await?;

@@ -8,6 +8,7 @@ use lakecat_catalog::crawlers::Crawlers;
 use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
 use lakecat_crawler::{CrawlerService, Scheduler};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{ServeConfig, redact_url};
 use crate::metrics::Metrics;
@@ -51,6 +52,31 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    // Both protocols stop on the same signal.
+    let stop = CancellationToken::new();
+    let metastore = match &config.metastore {
+        Some(metastore) => {
+            let listener = TcpListener::bind(metastore.listen)
+                .await
+                .with_context(|| format!("cannot listen on {} (metastore)", metastore.listen))?;
+            let address = listener.local_addr()?;
+            if metastore.role_configured {
+                tracing::warn!(%address, role = metastore.role.as_str(),
+                    "Hive Metastore Thrift clients send no credentials: every client that can reach this port gets this role");
+            } else {
+                tracing::info!(%address, role = metastore.role.as_str(),
+                    "Hive Metastore Thrift endpoint on loopback: local clients get this role");
+            }
+            println!("lakecat is serving the Hive Metastore Thrift API at thrift://{address}");
+            Some(tokio::spawn(crate::hive::serve(
+                listener,
+                catalog.clone(),
+                config.connection_limits,
+                stop.clone(),
+            )))
+        }
+        None => None,
+    };
     let address = listener.local_addr()?;
     tracing::info!(%address, "serving");
     println!(
@@ -69,9 +95,18 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             max_body_memory: config.max_body_memory,
         }),
         config.connection_limits,
-        shutdown_signal(),
+        {
+            let stop = stop.clone();
+            async move {
+                shutdown_signal().await;
+                stop.cancel();
+            }
+        },
     )
     .await;
+    if let Some(metastore) = metastore {
+        let _ = metastore.await;
+    }
     // No crawl starts once shutdown began.
     let _ = stop_scheduler.send(());
     let _ = scheduler_task.await;

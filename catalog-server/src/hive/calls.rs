@@ -1,0 +1,737 @@
+//! The metastore's methods: each reads its arguments, calls the catalog service and writes
+//! its result struct, or the exception Hive's IDL declares for the failure. A method that is
+//! not served answers a `TApplicationException` (UNKNOWN_METHOD) naming it, as Apache
+//! Thrift's own processors do, and the connection stays open.
+
+use std::collections::BTreeMap;
+
+use lakecat_catalog::{
+    Catalog, Error as CatalogError, ErrorKind, PageRequest, Partition, PartitionListRequest, Table,
+};
+
+use super::convert;
+use super::pattern::NamePattern;
+use super::protocol::{
+    ProtocolError, Reader, Writer, application_error, application_exception, message_type, ttype,
+};
+use super::structs::{self, GetTableRequest, GetTablesRequest};
+
+/// Most partitions read per catalog call while answering one Thrift call.
+const PARTITION_BATCH: usize = 1000;
+
+/// The Hive exceptions lakecat raises. Each method declares some of them under its own
+/// field ids in its result struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HiveException {
+    /// `NoSuchObjectException`.
+    NoSuchObject,
+    /// `AlreadyExistsException`.
+    AlreadyExists,
+    /// `InvalidObjectException`.
+    InvalidObject,
+    /// `MetaException`: Hive's catch-all.
+    Meta,
+    /// `ConfigValSecurityException`.
+    ConfigValSecurity,
+}
+
+/// Why a call failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// A Hive exception with its message.
+    Hive(HiveException, String),
+    /// The arguments could not be read.
+    Arguments(ProtocolError),
+}
+
+impl From<ProtocolError> for Failure {
+    fn from(error: ProtocolError) -> Self {
+        Failure::Arguments(error)
+    }
+}
+
+impl From<CatalogError> for Failure {
+    fn from(error: CatalogError) -> Self {
+        let kind = match error.kind() {
+            ErrorKind::NotFound => HiveException::NoSuchObject,
+            ErrorKind::AlreadyExists => HiveException::AlreadyExists,
+            ErrorKind::InvalidInput | ErrorKind::InvalidPageToken => HiveException::InvalidObject,
+            ErrorKind::ConcurrentModification
+            | ErrorKind::LimitExceeded
+            | ErrorKind::CrawlerRunning
+            | ErrorKind::CrawlerStopping
+            | ErrorKind::CrawlerNotRunning
+            | ErrorKind::NoSchedule
+            | ErrorKind::ScheduleRunning
+            | ErrorKind::ScheduleNotRunning => HiveException::Meta,
+            ErrorKind::Internal => {
+                // The details are for the log; the client learns only that it failed.
+                tracing::error!(error = %error, source = ?std::error::Error::source(&error), "metastore call failed");
+                return Failure::Hive(HiveException::Meta, "catalog database error".into());
+            }
+        };
+        Failure::Hive(kind, error.to_string())
+    }
+}
+
+type CallResult = Result<Writer, Failure>;
+
+/// The arguments of a call, read once: strings, integers, booleans and string lists by
+/// field id, and structs as the bytes their own readers take.
+#[derive(Debug, Default)]
+struct Arguments<'a> {
+    strings: BTreeMap<i16, String>,
+    integers: BTreeMap<i16, i64>,
+    string_lists: BTreeMap<i16, Vec<String>>,
+    structs: BTreeMap<i16, &'a [u8]>,
+}
+
+impl<'a> Arguments<'a> {
+    fn read(bytes: &'a [u8], reader: &mut Reader<'a>) -> Result<Arguments<'a>, ProtocolError> {
+        let mut out = Arguments::default();
+        while let Some((kind, id)) = reader.read_field()? {
+            match kind {
+                ttype::STRING => {
+                    out.strings.insert(id, reader.read_string()?);
+                }
+                ttype::BOOL => {
+                    out.integers.insert(id, reader.read_bool()?.into());
+                }
+                ttype::BYTE => {
+                    out.integers.insert(id, reader.read_byte()?.into());
+                }
+                ttype::I16 => {
+                    out.integers.insert(id, reader.read_i16()?.into());
+                }
+                ttype::I32 => {
+                    out.integers.insert(id, reader.read_i32()?.into());
+                }
+                ttype::I64 => {
+                    out.integers.insert(id, reader.read_i64()?);
+                }
+                ttype::LIST | ttype::SET => {
+                    let start = reader.position();
+                    let mut peek = Reader::new(&bytes[start..]);
+                    match peek.read_list_header()? {
+                        (ttype::STRING, _) => {
+                            out.string_lists.insert(id, reader.read_string_list()?);
+                        }
+                        _ => reader.skip(kind)?,
+                    }
+                }
+                ttype::STRUCT => {
+                    let start = reader.position();
+                    reader.skip(kind)?;
+                    out.structs.insert(id, &bytes[start..reader.position()]);
+                }
+                _ => reader.skip(kind)?,
+            }
+        }
+        Ok(out)
+    }
+
+    /// A string argument; absent is a MetaException, as the null Hive's server would
+    /// trip over.
+    fn string(&self, id: i16, name: &str) -> Result<&str, Failure> {
+        self.strings
+            .get(&id)
+            .map(String::as_str)
+            .ok_or_else(|| meta(format!("{name} must be given")))
+    }
+
+    fn optional_string(&self, id: i16) -> Option<&str> {
+        self.strings.get(&id).map(String::as_str)
+    }
+
+    fn string_list(&self, id: i16) -> Option<&[String]> {
+        self.string_lists.get(&id).map(Vec::as_slice)
+    }
+
+    fn integer(&self, id: i16) -> Option<i64> {
+        self.integers.get(&id).copied()
+    }
+
+    fn struct_with<T>(
+        &self,
+        id: i16,
+        name: &str,
+        read: impl FnOnce(&mut Reader<'a>) -> Result<T, ProtocolError>,
+    ) -> Result<T, Failure> {
+        let bytes = self
+            .structs
+            .get(&id)
+            .ok_or_else(|| meta(format!("{name} must be given")))?;
+        Ok(read(&mut Reader::new(bytes))?)
+    }
+}
+
+fn meta(message: impl Into<String>) -> Failure {
+    Failure::Hive(HiveException::Meta, message.into())
+}
+
+/// The metastore over the catalog service.
+#[derive(Debug, Clone)]
+pub(crate) struct Metastore {
+    catalog: Catalog,
+}
+
+/// A method's result struct: where each declared exception goes.
+struct Declared(&'static [(i16, HiveException)]);
+
+const META_1: Declared = Declared(&[(1, HiveException::Meta)]);
+const NONE: Declared = Declared(&[]);
+const NO_SUCH_1_META_2: Declared =
+    Declared(&[(1, HiveException::NoSuchObject), (2, HiveException::Meta)]);
+const META_1_NO_SUCH_2: Declared =
+    Declared(&[(1, HiveException::Meta), (2, HiveException::NoSuchObject)]);
+const CONFIG_1: Declared = Declared(&[(1, HiveException::ConfigValSecurity)]);
+
+/// The metastore settings Hive lets clients read with `getMetaConf`
+/// (`MetastoreConf.metaConfVars`), with lakecat's values.
+const META_CONF: &[(&str, &str)] = &[
+    ("hive.metastore.try.direct.sql", "true"),
+    ("hive.metastore.try.direct.sql.ddl", "true"),
+    ("hive.metastore.client.socket.timeout", "600s"),
+    ("hive.metastore.partition.name.whitelist.pattern", ""),
+    (
+        "hive.metastore.disallow.incompatible.col.type.changes",
+        "true",
+    ),
+    ("hive.metastore.batch.retrieve.max", "300"),
+    ("hive.metastore.batch.retrieve.table.partition.max", "1000"),
+];
+
+impl Metastore {
+    /// A metastore over `catalog`.
+    pub(crate) fn new(catalog: Catalog) -> Metastore {
+        Metastore { catalog }
+    }
+
+    /// Answers one whole message: the reply's bytes, or `None` for a oneway call.
+    pub(crate) async fn answer(&self, message: &[u8]) -> Option<Vec<u8>> {
+        let mut reader = Reader::new(message);
+        // The transport checked the header before handing the message over.
+        let Ok(header) = reader.read_message_header() else {
+            return None;
+        };
+        let oneway = header.kind == message_type::ONEWAY;
+        if header.kind != message_type::CALL && !oneway {
+            return Some(application_exception(
+                &header.name,
+                header.seqid,
+                application_error::INVALID_MESSAGE_TYPE,
+                &format!(
+                    "{}: a server takes calls, not message type {}",
+                    header.name, header.kind
+                ),
+            ));
+        }
+        let arguments = Arguments::read(message, &mut reader);
+        let (declared, result) = match arguments {
+            Ok(arguments) => self.call(&header.name, &arguments).await,
+            Err(error) => (Some(NONE), Err(Failure::Arguments(error))),
+        };
+        if oneway {
+            return None;
+        }
+        let Some(declared) = declared else {
+            tracing::info!(method = %header.name, "metastore method not served");
+            return Some(application_exception(
+                &header.name,
+                header.seqid,
+                application_error::UNKNOWN_METHOD,
+                &format!("Invalid method name: '{}'", header.name),
+            ));
+        };
+        let mut reply = Writer::new();
+        reply.message_header(&header.name, message_type::REPLY, header.seqid);
+        match result {
+            Ok(fields) => reply.append(&fields.into_bytes()),
+            Err(Failure::Arguments(error)) => {
+                return Some(application_exception(
+                    &header.name,
+                    header.seqid,
+                    application_error::PROTOCOL_ERROR,
+                    &format!("{}: cannot read the arguments: {error}", header.name),
+                ));
+            }
+            Err(Failure::Hive(kind, message)) => {
+                // Hive's server turns an exception a method does not declare into a
+                // MetaException where it may; where it may not, the client gets an
+                // application exception rather than a reply it cannot read.
+                let field = declared
+                    .0
+                    .iter()
+                    .find(|(_, k)| *k == kind)
+                    .or_else(|| declared.0.iter().find(|(_, k)| *k == HiveException::Meta));
+                match field {
+                    Some((id, _)) => reply.struct_field(*id, |w| w.string_field(1, &message)),
+                    None => {
+                        return Some(application_exception(
+                            &header.name,
+                            header.seqid,
+                            application_error::INTERNAL_ERROR,
+                            &format!("{}: {message}", header.name),
+                        ));
+                    }
+                }
+            }
+        }
+        reply.stop();
+        Some(reply.into_bytes())
+    }
+
+    /// Runs a method: its declared exceptions (`None`: not served) and its result.
+    async fn call(&self, method: &str, args: &Arguments<'_>) -> (Option<Declared>, CallResult) {
+        match method {
+            "set_ugi" => (Some(META_1), set_ugi(args)),
+            "getMetaConf" => (Some(META_1), get_meta_conf(args)),
+            "get_config_value" => (Some(CONFIG_1), get_config_value(args)),
+            "get_all_databases" => (Some(META_1), self.get_databases(None).await),
+            "get_databases" => (
+                Some(META_1),
+                self.get_databases(Some(args.optional_string(1).unwrap_or("*")))
+                    .await,
+            ),
+            "get_database" => (Some(NO_SUCH_1_META_2), self.get_database(args).await),
+            "get_all_tables" => (Some(META_1), self.get_tables(args, None, None).await),
+            "get_tables" => (
+                Some(META_1),
+                self.get_tables(args, args.optional_string(2), None).await,
+            ),
+            "get_tables_by_type" => (
+                Some(META_1),
+                self.get_tables(args, args.optional_string(2), args.optional_string(3))
+                    .await,
+            ),
+            "get_table_meta" => (Some(META_1), self.get_table_meta(args).await),
+            "get_table" => (Some(META_1_NO_SUCH_2), self.get_table(args).await),
+            "get_table_req" => (Some(META_1_NO_SUCH_2), self.get_table_req(args).await),
+            // Hive 2.3 declares MetaException, InvalidOperationException and
+            // UnknownDBException here, Hive 4 nothing; neither is raised for a missing table,
+            // which is left out of the answer.
+            "get_table_objects_by_name" => (Some(NONE), self.get_table_objects(args).await),
+            "get_table_objects_by_name_req" => {
+                (Some(META_1), self.get_table_objects_req(args).await)
+            }
+            "get_partitions" => (Some(NO_SUCH_1_META_2), self.get_partitions(args).await),
+            "get_partition_names" => (Some(NO_SUCH_1_META_2), self.get_partition_names(args).await),
+            "get_partitions_by_names" => (
+                Some(META_1_NO_SUCH_2),
+                self.get_partitions_by_names(args).await,
+            ),
+            "get_partition" => (
+                Some(META_1_NO_SUCH_2),
+                self.get_partition(args, false).await,
+            ),
+            "get_partition_by_name" => {
+                (Some(META_1_NO_SUCH_2), self.get_partition(args, true).await)
+            }
+            "get_all_functions" => (Some(META_1), self.get_all_functions().await),
+            "get_current_notificationEventId" => (Some(NONE), {
+                // lakecat keeps no notification log; Hive's empty log answers 0.
+                let mut w = Writer::new();
+                w.struct_field(0, |w| w.i64_field(1, 0));
+                Ok(w)
+            }),
+            // fb303's `shutdown`, which Hive 2.3 clients send (oneway) when they close: the
+            // catalog is not the client's to stop.
+            "shutdown" => (Some(NONE), Ok(Writer::new())),
+            _ => (None, Ok(Writer::new())),
+        }
+    }
+
+    async fn get_databases(&self, pattern: Option<&str>) -> CallResult {
+        let pattern = pattern.map(compile).transpose()?;
+        let mut names = Vec::new();
+        let mut page = PageRequest::default();
+        loop {
+            let listing = self.catalog.list_databases(page).await?;
+            names.extend(
+                listing
+                    .items
+                    .into_iter()
+                    .map(|d| d.name)
+                    .filter(|n| pattern.as_ref().is_none_or(|p| p.matches(n))),
+            );
+            match listing.next_page_token {
+                Some(token) => page = PageRequest::default().with_token(token),
+                None => break,
+            }
+        }
+        Ok(success_string_list(&names))
+    }
+
+    async fn get_database(&self, args: &Arguments<'_>) -> CallResult {
+        let database = self.catalog.get_database(args.string(1, "name")?).await?;
+        let mut w = Writer::new();
+        w.struct_field(0, |w| convert::database(&database).write(w));
+        Ok(w)
+    }
+
+    /// Every table of a database, in name order; none for a database that does not exist,
+    /// as Hive's `get_all_tables` and `get_tables` answer.
+    async fn all_tables(&self, database: &str) -> Result<Vec<Table>, Failure> {
+        let mut tables = Vec::new();
+        let mut page = PageRequest::default();
+        loop {
+            let listing = match self.catalog.list_tables(database, page).await {
+                Ok(listing) => listing,
+                Err(CatalogError::NotFound { .. }) => return Ok(Vec::new()),
+                Err(error) => return Err(error.into()),
+            };
+            tables.extend(listing.items);
+            match listing.next_page_token {
+                Some(token) => page = PageRequest::default().with_token(token),
+                None => return Ok(tables),
+            }
+        }
+    }
+
+    async fn get_tables(
+        &self,
+        args: &Arguments<'_>,
+        pattern: Option<&str>,
+        table_type: Option<&str>,
+    ) -> CallResult {
+        let database = args.string(1, "db_name")?;
+        let pattern = pattern.map(compile).transpose()?;
+        let names: Vec<String> = self
+            .all_tables(database)
+            .await?
+            .iter()
+            .filter(|t| pattern.as_ref().is_none_or(|p| p.matches(&t.name)))
+            .filter(|t| table_type.is_none_or(|kind| convert::table_type(t) == kind))
+            .map(|t| t.name.clone())
+            .collect();
+        Ok(success_string_list(&names))
+    }
+
+    async fn get_table_meta(&self, args: &Arguments<'_>) -> CallResult {
+        let databases = compile(args.optional_string(1).unwrap_or("*"))?;
+        let tables = compile(args.optional_string(2).unwrap_or("*"))?;
+        let types = args.string_list(3).unwrap_or_default();
+        let mut metas = Vec::new();
+        let mut page = PageRequest::default();
+        loop {
+            let listing = self.catalog.list_databases(page).await?;
+            for database in listing.items.iter().filter(|d| databases.matches(&d.name)) {
+                for table in self.all_tables(&database.name).await? {
+                    let meta = convert::table_meta(&table);
+                    if tables.matches(&table.name)
+                        && (types.is_empty() || types.contains(&meta.table_type))
+                    {
+                        metas.push(meta);
+                    }
+                }
+            }
+            match listing.next_page_token {
+                Some(token) => page = PageRequest::default().with_token(token),
+                None => break,
+            }
+        }
+        let mut w = Writer::new();
+        w.struct_list_field(0, &metas, |w, m| m.write(w));
+        Ok(w)
+    }
+
+    async fn get_table(&self, args: &Arguments<'_>) -> CallResult {
+        let table = self
+            .table(args.string(1, "dbname")?, args.string(2, "tbl_name")?)
+            .await?;
+        let mut w = Writer::new();
+        w.struct_field(0, |w| convert::table(&table).write(w));
+        Ok(w)
+    }
+
+    async fn get_table_req(&self, args: &Arguments<'_>) -> CallResult {
+        let request = args.struct_with(1, "req", GetTableRequest::read)?;
+        check_catalog(request.cat_name.as_deref())?;
+        let table = self.table(&request.db_name, &request.tbl_name).await?;
+        let mut w = Writer::new();
+        w.struct_field(0, |w| {
+            w.struct_field(1, |w| convert::table(&table).write(w));
+        });
+        Ok(w)
+    }
+
+    /// A table, or Hive's NoSuchObjectException for it.
+    async fn table(&self, database: &str, name: &str) -> Result<Table, Failure> {
+        match self.catalog.get_table(database, name).await {
+            Ok(table) => Ok(table),
+            Err(CatalogError::NotFound { .. }) => Err(Failure::Hive(
+                HiveException::NoSuchObject,
+                format!("{database}.{name} table not found"),
+            )),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The tables of `database` named in `names` (all when `None`) that exist.
+    async fn tables_named(
+        &self,
+        database: &str,
+        names: Option<&[String]>,
+        pattern: Option<&str>,
+    ) -> Result<Vec<structs::Table>, Failure> {
+        let pattern = pattern.map(compile).transpose()?;
+        let mut found = Vec::new();
+        match names {
+            Some(names) => {
+                for name in names {
+                    match self.catalog.get_table(database, name).await {
+                        Ok(table) => found.push(convert::table(&table)),
+                        Err(CatalogError::NotFound { .. }) => {}
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+            }
+            None => {
+                for table in self.all_tables(database).await? {
+                    if pattern.as_ref().is_none_or(|p| p.matches(&table.name)) {
+                        found.push(convert::table(&table));
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn get_table_objects(&self, args: &Arguments<'_>) -> CallResult {
+        let database = args.string(1, "dbname")?;
+        let names = args.string_list(2).unwrap_or_default();
+        let tables = self.tables_named(database, Some(names), None).await?;
+        let mut w = Writer::new();
+        w.struct_list_field(0, &tables, |w, t| t.write(w));
+        Ok(w)
+    }
+
+    async fn get_table_objects_req(&self, args: &Arguments<'_>) -> CallResult {
+        let request = args.struct_with(1, "req", GetTablesRequest::read)?;
+        check_catalog(request.cat_name.as_deref())?;
+        let tables = self
+            .tables_named(
+                &request.db_name,
+                request.tbl_names.as_deref(),
+                request.tables_pattern.as_deref(),
+            )
+            .await?;
+        let mut w = Writer::new();
+        w.struct_field(0, |w| w.struct_list_field(1, &tables, |w, t| t.write(w)));
+        Ok(w)
+    }
+
+    /// Up to `max` partitions of a table (all when `max` is negative, as Hive's `-1`), in
+    /// the catalog's order, with the table.
+    async fn partitions(
+        &self,
+        database: &str,
+        table: &str,
+        max: i64,
+    ) -> Result<(Table, Vec<Partition>), Failure> {
+        let table = self.table(database, table).await?;
+        let limit = usize::try_from(max).unwrap_or(usize::MAX);
+        let mut partitions = Vec::new();
+        let mut token = None;
+        while partitions.len() < limit {
+            let listing = self
+                .catalog
+                .list_partitions(
+                    &table.database_name,
+                    &table.name,
+                    PartitionListRequest {
+                        page: PageRequest {
+                            max_results: Some(PARTITION_BATCH.min(limit - partitions.len())),
+                            page_token: token,
+                        },
+                        ..PartitionListRequest::default()
+                    },
+                )
+                .await?;
+            partitions.extend(listing.items);
+            match listing.next_page_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+        Ok((table, partitions))
+    }
+
+    async fn get_partitions(&self, args: &Arguments<'_>) -> CallResult {
+        let (table, partitions) = self
+            .partitions(
+                args.string(1, "db_name")?,
+                args.string(2, "tbl_name")?,
+                args.integer(3).unwrap_or(-1),
+            )
+            .await?;
+        Ok(success_partitions(&table, &partitions))
+    }
+
+    async fn get_partition_names(&self, args: &Arguments<'_>) -> CallResult {
+        let (table, partitions) = self
+            .partitions(
+                args.string(1, "db_name")?,
+                args.string(2, "tbl_name")?,
+                args.integer(3).unwrap_or(-1),
+            )
+            .await?;
+        let names: Vec<String> = partitions
+            .iter()
+            .map(|p| convert::partition_name(&table.partition_keys, &p.values))
+            .collect();
+        Ok(success_string_list(&names))
+    }
+
+    async fn get_partitions_by_names(&self, args: &Arguments<'_>) -> CallResult {
+        let table = self
+            .table(args.string(1, "db_name")?, args.string(2, "tbl_name")?)
+            .await?;
+        let names = args.string_list(3).unwrap_or_default();
+        let values = names
+            .iter()
+            .map(|name| convert::partition_values(&table.partition_keys, name).map_err(meta))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut partitions = Vec::new();
+        for chunk in values.chunks(PARTITION_BATCH) {
+            partitions.extend(
+                self.catalog
+                    .get_partitions(&table.database_name, &table.name, chunk)
+                    .await?,
+            );
+        }
+        Ok(success_partitions(&table, &partitions))
+    }
+
+    async fn get_partition(&self, args: &Arguments<'_>, by_name: bool) -> CallResult {
+        let table = self
+            .table(args.string(1, "db_name")?, args.string(2, "tbl_name")?)
+            .await?;
+        let values = if by_name {
+            convert::partition_values(&table.partition_keys, args.string(3, "part_name")?)
+                .map_err(meta)?
+        } else {
+            args.string_list(3).unwrap_or_default().to_vec()
+        };
+        let partition = match self
+            .catalog
+            .get_partition(&table.database_name, &table.name, &values)
+            .await
+        {
+            Ok(partition) => partition,
+            Err(CatalogError::NotFound { .. }) => {
+                return Err(Failure::Hive(
+                    HiveException::NoSuchObject,
+                    format!("partition values=[{}]", values.join(", ")),
+                ));
+            }
+            Err(CatalogError::InvalidInput(message)) => return Err(meta(message)),
+            Err(error) => return Err(error.into()),
+        };
+        let mut w = Writer::new();
+        w.struct_field(0, |w| convert::partition(&partition, &table).write(w));
+        Ok(w)
+    }
+
+    async fn get_all_functions(&self) -> CallResult {
+        let mut functions = Vec::new();
+        let mut page = PageRequest::default();
+        loop {
+            let listing = self.catalog.list_functions(None, "*", page).await?;
+            functions.extend(listing.items.iter().map(convert::function));
+            match listing.next_page_token {
+                Some(token) => page = PageRequest::default().with_token(token),
+                None => break,
+            }
+        }
+        let mut w = Writer::new();
+        w.struct_field(0, |w| {
+            w.struct_list_field(1, &functions, |w, f| f.write(w));
+        });
+        Ok(w)
+    }
+}
+
+/// Hive's `set_ugi` answers the groups with the user added.
+fn set_ugi(args: &Arguments<'_>) -> CallResult {
+    let mut groups = args.string_list(2).unwrap_or_default().to_vec();
+    groups.push(args.string(1, "user_name")?.to_string());
+    Ok(success_string_list(&groups))
+}
+
+fn get_meta_conf(args: &Arguments<'_>) -> CallResult {
+    let key = args.string(1, "key")?;
+    let value = META_CONF
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| meta(format!("Invalid configuration key {key}")))?;
+    let mut w = Writer::new();
+    w.string_field(0, value);
+    Ok(w)
+}
+
+/// Hive's `get_config_value`: names outside `hive.*`, `hdfs.*`, `mapred.*` and
+/// `metastore.*` are refused; lakecat has values only for the metastore settings above, and
+/// answers the client's default for the rest.
+fn get_config_value(args: &Arguments<'_>) -> CallResult {
+    let name = args.string(1, "name")?;
+    if !["hive", "hdfs", "mapred", "metastore"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+    {
+        return Err(Failure::Hive(
+            HiveException::ConfigValSecurity,
+            format!("For security reasons, the config key {name} cannot be accessed"),
+        ));
+    }
+    let value = META_CONF
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| *v)
+        .or_else(|| args.optional_string(2))
+        .unwrap_or_default();
+    let mut w = Writer::new();
+    w.string_field(0, value);
+    Ok(w)
+}
+
+/// Only Hive's default catalog exists.
+fn check_catalog(catalog: Option<&str>) -> Result<(), Failure> {
+    match catalog {
+        Some(name) if !name.eq_ignore_ascii_case(structs::HIVE_CATALOG) => Err(Failure::Hive(
+            HiveException::NoSuchObject,
+            format!("catalog {name} not found (lakecat serves the catalog 'hive')"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn compile(pattern: &str) -> Result<NamePattern, Failure> {
+    NamePattern::new(pattern).map_err(|e| meta(e.to_string()))
+}
+
+fn success_string_list(values: &[String]) -> Writer {
+    let mut w = Writer::new();
+    w.string_list_field(0, values);
+    w
+}
+
+fn success_partitions(table: &Table, partitions: &[Partition]) -> Writer {
+    let mut w = Writer::new();
+    w.struct_list_field(0, partitions, |w, p| {
+        convert::partition(p, table).write(w);
+    });
+    w
+}
+
+trait WithToken {
+    fn with_token(self, token: String) -> Self;
+}
+
+impl WithToken for PageRequest {
+    fn with_token(mut self, token: String) -> Self {
+        self.page_token = Some(token);
+        self
+    }
+}

@@ -1,0 +1,663 @@
+//! lakecat's catalog model as Hive's metastore structs, in one place: databases, tables
+//! (storage descriptor, SerDe, partition keys, parameters, table type, view texts, owner,
+//! times), partitions, and Hive's partition names (`year=2024/hour=9`).
+//!
+//! Where Hive's clients need a value that a Glue-style catalog may leave out, the mapping
+//! gives the one Hive's own metastore would hold, because Hive's client library dereferences
+//! these without checks: a table without a type is an `EXTERNAL_TABLE` (what crawls create),
+//! a column without a type a `string`, a missing storage descriptor or SerDe an empty one, a
+//! partition without a storage descriptor its table's (without the table's location). A
+//! table's `description` is Hive's `comment` table parameter (as Glue's Hive-compatible
+//! clients store it), unless the parameters hold a `comment` already. Column parameters
+//! have no place in Hive's `FieldSchema` and are not sent.
+
+use chrono::{DateTime, Utc};
+use lakecat_catalog::model;
+
+use super::structs::{self, HIVE_CATALOG};
+
+/// The table types Hive's clients know (`org.apache.hadoop.hive.metastore.TableType`);
+/// Hive's client turns the string into that enum and fails on any other.
+const HIVE_TABLE_TYPES: [&str; 4] = [
+    "MANAGED_TABLE",
+    "EXTERNAL_TABLE",
+    "VIRTUAL_VIEW",
+    "MATERIALIZED_VIEW",
+];
+
+/// The table type of tables that do not say: crawled and Glue-created tables are external.
+const DEFAULT_TABLE_TYPE: &str = "EXTERNAL_TABLE";
+
+/// The column type of columns that do not say.
+const DEFAULT_COLUMN_TYPE: &str = "string";
+
+/// Seconds since the epoch as Hive's `i32` times hold them (saturating past 2038, which
+/// Hive's own metastore cannot hold either).
+pub(crate) fn seconds(time: DateTime<Utc>) -> i32 {
+    i32::try_from(time.timestamp().max(0)).unwrap_or(i32::MAX)
+}
+
+/// A database.
+pub(crate) fn database(database: &model::Database) -> structs::Database {
+    structs::Database {
+        name: database.name.clone(),
+        description: database.description.clone(),
+        location_uri: database.location_uri.clone(),
+        parameters: database.parameters.clone(),
+        owner_name: None,
+        catalog_name: HIVE_CATALOG.to_string(),
+        create_time: seconds(database.create_time),
+    }
+}
+
+/// A column or partition key.
+fn field(column: &model::Column) -> structs::FieldSchema {
+    structs::FieldSchema {
+        name: column.name.clone(),
+        type_name: column
+            .type_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_COLUMN_TYPE.to_string()),
+        comment: column.comment.clone(),
+    }
+}
+
+/// A storage descriptor; `None` is an empty one.
+fn storage(sd: Option<&model::StorageDescriptor>) -> structs::StorageDescriptor {
+    let Some(sd) = sd else {
+        return structs::StorageDescriptor {
+            num_buckets: -1,
+            ..structs::StorageDescriptor::default()
+        };
+    };
+    let serde = sd.serde_info.as_ref();
+    structs::StorageDescriptor {
+        cols: sd.columns.iter().map(field).collect(),
+        location: sd.location.clone(),
+        input_format: sd.input_format.clone(),
+        output_format: sd.output_format.clone(),
+        compressed: sd.compressed,
+        num_buckets: sd.number_of_buckets,
+        serde_info: structs::SerDeInfo {
+            name: serde.and_then(|s| s.name.clone()),
+            serialization_lib: serde.and_then(|s| s.serialization_library.clone()),
+            parameters: serde.map(|s| s.parameters.clone()).unwrap_or_default(),
+        },
+        bucket_cols: sd.bucket_columns.clone(),
+        sort_cols: sd
+            .sort_columns
+            .iter()
+            .map(|s| structs::Order {
+                col: s.column.clone(),
+                order: s.sort_order,
+            })
+            .collect(),
+        parameters: sd.parameters.clone(),
+        stored_as_sub_directories: sd.stored_as_sub_directories,
+    }
+}
+
+/// The Hive table type of a table.
+pub(crate) fn table_type(table: &model::Table) -> String {
+    match table.table_type.as_deref() {
+        Some(kind) if HIVE_TABLE_TYPES.contains(&kind) => kind.to_string(),
+        _ => DEFAULT_TABLE_TYPE.to_string(),
+    }
+}
+
+/// A table's comment as Hive holds it: its `comment` parameter, else its description.
+fn comment(table: &model::Table) -> Option<String> {
+    table
+        .parameters
+        .get("comment")
+        .cloned()
+        .or_else(|| table.description.clone())
+}
+
+/// A table.
+pub(crate) fn table(table: &model::Table) -> structs::Table {
+    let mut parameters = table.parameters.clone();
+    if let Some(description) = &table.description {
+        parameters
+            .entry("comment".to_string())
+            .or_insert_with(|| description.clone());
+    }
+    structs::Table {
+        table_name: table.name.clone(),
+        db_name: table.database_name.clone(),
+        owner: table.owner.clone(),
+        create_time: seconds(table.create_time),
+        last_access_time: table.last_access_time.map_or(0, seconds),
+        retention: table.retention,
+        sd: storage(table.storage_descriptor.as_ref()),
+        partition_keys: table.partition_keys.iter().map(field).collect(),
+        parameters,
+        view_original_text: table.view_original_text.clone(),
+        view_expanded_text: table.view_expanded_text.clone(),
+        table_type: table_type(table),
+        cat_name: HIVE_CATALOG.to_string(),
+    }
+}
+
+/// A table's entry in `get_table_meta`.
+pub(crate) fn table_meta(table: &model::Table) -> structs::TableMeta {
+    structs::TableMeta {
+        db_name: table.database_name.clone(),
+        table_name: table.name.clone(),
+        table_type: table_type(table),
+        comments: comment(table),
+        cat_name: HIVE_CATALOG.to_string(),
+    }
+}
+
+/// A partition of `table`.
+pub(crate) fn partition(partition: &model::Partition, table: &model::Table) -> structs::Partition {
+    let sd = match &partition.storage_descriptor {
+        Some(sd) => storage(Some(sd)),
+        None => structs::StorageDescriptor {
+            location: None,
+            ..storage(table.storage_descriptor.as_ref())
+        },
+    };
+    structs::Partition {
+        values: partition.values.clone(),
+        db_name: partition.database_name.clone(),
+        table_name: partition.table_name.clone(),
+        create_time: seconds(partition.creation_time),
+        last_access_time: partition.last_access_time.map_or(0, seconds),
+        sd,
+        parameters: partition.parameters.clone(),
+        cat_name: HIVE_CATALOG.to_string(),
+    }
+}
+
+/// A user-defined function. Glue's owner and resource types are names (`USER`, `JAR`);
+/// Hive's are enum numbers.
+pub(crate) fn function(function: &lakecat_catalog::Function) -> structs::Function {
+    let input = &function.input;
+    structs::Function {
+        function_name: input.function_name.clone(),
+        db_name: function.database_name.clone(),
+        class_name: input.class_name.clone(),
+        owner_name: input.owner_name.clone(),
+        owner_type: input.owner_type.as_deref().map(|kind| match kind {
+            "ROLE" => 2,
+            "GROUP" => 3,
+            _ => structs::PRINCIPAL_USER,
+        }),
+        create_time: seconds(function.create_time),
+        resource_uris: input
+            .resource_uris
+            .iter()
+            .map(|r| structs::ResourceUri {
+                resource_type: match r.resource_type.as_str() {
+                    "FILE" => 2,
+                    "ARCHIVE" => 3,
+                    _ => 1,
+                },
+                uri: r.uri.clone(),
+            })
+            .collect(),
+        cat_name: HIVE_CATALOG.to_string(),
+    }
+}
+
+/// Whether Hive escapes `c` in a partition name (`FileUtils.charToEscape`: control
+/// characters and the characters that mean something in paths and names).
+fn escaped_in_names(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'
+            ..='\u{1f}'
+                | '"'
+                | '#'
+                | '%'
+                | '\''
+                | '*'
+                | '/'
+                | ':'
+                | '='
+                | '?'
+                | '\\'
+                | '\u{7f}'
+                | '{'
+                | '['
+                | ']'
+                | '^'
+    )
+}
+
+/// One key or value of a partition name, escaped as Hive's `FileUtils.escapePathName`
+/// (`%` and two upper-case hex digits); an empty value is Hive's default partition.
+fn escape_name_part(text: &str) -> String {
+    if text.is_empty() {
+        return model::HIVE_DEFAULT_PARTITION.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if escaped_in_names(c) {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Hive's `FileUtils.unescapePathName`: `%XX` decoded, anything else kept.
+fn unescape_name_part(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A partition's Hive name, `key=value/...` with lower-case keys (Hive's
+/// `Warehouse.makePartName`).
+pub(crate) fn partition_name(keys: &[model::Column], values: &[String]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(key, value)| {
+            format!(
+                "{}={}",
+                escape_name_part(&key.name.to_lowercase()),
+                escape_name_part(value)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The values a partition name gives for `keys`, in key order (Hive's
+/// `getPartValsFromName`); the message names what is wrong.
+pub(crate) fn partition_values(keys: &[model::Column], name: &str) -> Result<Vec<String>, String> {
+    let mut spec = Vec::new();
+    for part in name.split('/').filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            return Err(format!(
+                "invalid partition name {name:?}: {part:?} is not key=value"
+            ));
+        };
+        spec.push((unescape_name_part(key), unescape_name_part(value)));
+    }
+    keys.iter()
+        .map(|key| {
+            spec.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&key.name))
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| format!("incomplete partition name - missing {}", key.name))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn time(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(seconds, 0).unwrap()
+    }
+
+    fn column(name: &str, type_name: Option<&str>) -> model::Column {
+        model::Column {
+            name: name.into(),
+            type_name: type_name.map(Into::into),
+            comment: None,
+            parameters: BTreeMap::new(),
+        }
+    }
+
+    fn parquet_sd() -> model::StorageDescriptor {
+        model::StorageDescriptor {
+            columns: vec![
+                column("id", Some("bigint")),
+                model::Column {
+                    comment: Some("where".into()),
+                    parameters: BTreeMap::from([("x".into(), "y".into())]),
+                    ..column("city", None)
+                },
+            ],
+            location: Some("s3://lake/orders/".into()),
+            input_format: Some(
+                "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat".into(),
+            ),
+            output_format: Some(
+                "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat".into(),
+            ),
+            compressed: true,
+            number_of_buckets: 4,
+            serde_info: Some(model::SerDeInfo {
+                name: Some("orders".into()),
+                serialization_library: Some(
+                    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe".into(),
+                ),
+                parameters: BTreeMap::from([("serialization.format".into(), "1".into())]),
+            }),
+            bucket_columns: vec!["id".into()],
+            sort_columns: vec![model::SortColumn {
+                column: "id".into(),
+                sort_order: 0,
+            }],
+            parameters: BTreeMap::from([("sd".into(), "param".into())]),
+            stored_as_sub_directories: true,
+        }
+    }
+
+    fn table() -> model::Table {
+        model::Table {
+            database_name: "sales".into(),
+            name: "orders".into(),
+            description: None,
+            owner: Some("etl".into()),
+            table_type: Some("EXTERNAL_TABLE".into()),
+            parameters: BTreeMap::from([("classification".into(), "parquet".into())]),
+            partition_keys: vec![column("year", Some("string")), column("hour", Some("int"))],
+            retention: 7,
+            view_original_text: None,
+            view_expanded_text: None,
+            storage_descriptor: Some(parquet_sd()),
+            create_time: time(1_700_000_000),
+            update_time: time(1_700_000_500),
+            last_access_time: Some(time(1_700_000_900)),
+            version_id: "3".into(),
+        }
+    }
+
+    #[test]
+    fn tables_map_field_by_field() {
+        let hive = super::table(&table());
+        let expected = structs::Table {
+            table_name: "orders".into(),
+            db_name: "sales".into(),
+            owner: Some("etl".into()),
+            create_time: 1_700_000_000,
+            last_access_time: 1_700_000_900,
+            retention: 7,
+            sd: structs::StorageDescriptor {
+                cols: vec![
+                    structs::FieldSchema {
+                        name: "id".into(),
+                        type_name: "bigint".into(),
+                        comment: None,
+                    },
+                    structs::FieldSchema {
+                        name: "city".into(),
+                        type_name: "string".into(),
+                        comment: Some("where".into()),
+                    },
+                ],
+                location: Some("s3://lake/orders/".into()),
+                input_format: Some(
+                    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat".into(),
+                ),
+                output_format: Some(
+                    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat".into(),
+                ),
+                compressed: true,
+                num_buckets: 4,
+                serde_info: structs::SerDeInfo {
+                    name: Some("orders".into()),
+                    serialization_lib: Some(
+                        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe".into(),
+                    ),
+                    parameters: BTreeMap::from([("serialization.format".into(), "1".into())]),
+                },
+                bucket_cols: vec!["id".into()],
+                sort_cols: vec![structs::Order {
+                    col: "id".into(),
+                    order: 0,
+                }],
+                parameters: BTreeMap::from([("sd".into(), "param".into())]),
+                stored_as_sub_directories: true,
+            },
+            partition_keys: vec![
+                structs::FieldSchema {
+                    name: "year".into(),
+                    type_name: "string".into(),
+                    comment: None,
+                },
+                structs::FieldSchema {
+                    name: "hour".into(),
+                    type_name: "int".into(),
+                    comment: None,
+                },
+            ],
+            parameters: BTreeMap::from([("classification".into(), "parquet".into())]),
+            view_original_text: None,
+            view_expanded_text: None,
+            table_type: "EXTERNAL_TABLE".into(),
+            cat_name: "hive".into(),
+        };
+        assert_eq!(hive, expected);
+    }
+
+    #[test]
+    fn table_types_comments_and_missing_parts_take_hives_defaults() {
+        struct Case {
+            what: &'static str,
+            change: fn(&mut model::Table),
+            check: fn(&structs::Table, &structs::TableMeta),
+        }
+        let cases = [
+            Case {
+                what: "no type: external",
+                change: |t| t.table_type = None,
+                check: |h, m| {
+                    assert_eq!(h.table_type, "EXTERNAL_TABLE");
+                    assert_eq!(m.table_type, "EXTERNAL_TABLE");
+                },
+            },
+            Case {
+                what: "a type Hive does not know: external",
+                change: |t| t.table_type = Some("GOVERNED".into()),
+                check: |h, _| assert_eq!(h.table_type, "EXTERNAL_TABLE"),
+            },
+            Case {
+                what: "managed stays managed",
+                change: |t| t.table_type = Some("MANAGED_TABLE".into()),
+                check: |h, _| assert_eq!(h.table_type, "MANAGED_TABLE"),
+            },
+            Case {
+                what: "a view keeps its texts",
+                change: |t| {
+                    t.table_type = Some("VIRTUAL_VIEW".into());
+                    t.view_original_text = Some("select 1".into());
+                    t.view_expanded_text = Some("select 1 as `_c0`".into());
+                },
+                check: |h, m| {
+                    assert_eq!(h.table_type, "VIRTUAL_VIEW");
+                    assert_eq!(m.table_type, "VIRTUAL_VIEW");
+                    assert_eq!(h.view_original_text.as_deref(), Some("select 1"));
+                    assert_eq!(h.view_expanded_text.as_deref(), Some("select 1 as `_c0`"));
+                },
+            },
+            Case {
+                what: "the description is the comment",
+                change: |t| t.description = Some("all orders".into()),
+                check: |h, m| {
+                    assert_eq!(h.parameters["comment"], "all orders");
+                    assert_eq!(m.comments.as_deref(), Some("all orders"));
+                },
+            },
+            Case {
+                what: "a comment parameter wins over the description",
+                change: |t| {
+                    t.description = Some("described".into());
+                    t.parameters.insert("comment".into(), "commented".into());
+                },
+                check: |h, m| {
+                    assert_eq!(h.parameters["comment"], "commented");
+                    assert_eq!(m.comments.as_deref(), Some("commented"));
+                },
+            },
+            Case {
+                what: "no storage descriptor: an empty one",
+                change: |t| t.storage_descriptor = None,
+                check: |h, _| {
+                    assert!(h.sd.cols.is_empty());
+                    assert_eq!(h.sd.location, None);
+                    assert_eq!(h.sd.num_buckets, -1);
+                    assert_eq!(h.sd.serde_info, structs::SerDeInfo::default());
+                },
+            },
+            Case {
+                what: "no access time: 0",
+                change: |t| t.last_access_time = None,
+                check: |h, _| assert_eq!(h.last_access_time, 0),
+            },
+            Case {
+                what: "no owner",
+                change: |t| t.owner = None,
+                check: |h, _| assert_eq!(h.owner, None),
+            },
+            Case {
+                what: "times past 2038 saturate",
+                change: |t| t.create_time = time(1 << 33),
+                check: |h, _| assert_eq!(h.create_time, i32::MAX),
+            },
+        ];
+        for case in cases {
+            let mut table = table();
+            (case.change)(&mut table);
+            let hive = super::table(&table);
+            let meta = table_meta(&table);
+            (case.check)(&hive, &meta);
+            assert_eq!(meta.table_name, "orders", "{}", case.what);
+            assert_eq!(meta.cat_name, "hive", "{}", case.what);
+        }
+    }
+
+    #[test]
+    fn databases_map_field_by_field() {
+        let database = model::Database {
+            name: "sales".into(),
+            description: Some("the sales team's".into()),
+            location_uri: Some("s3://lake/sales/".into()),
+            parameters: BTreeMap::from([("team".into(), "sales".into())]),
+            create_time: time(1_600_000_000),
+        };
+        assert_eq!(
+            super::database(&database),
+            structs::Database {
+                name: "sales".into(),
+                description: Some("the sales team's".into()),
+                location_uri: Some("s3://lake/sales/".into()),
+                parameters: BTreeMap::from([("team".into(), "sales".into())]),
+                owner_name: None,
+                catalog_name: "hive".into(),
+                create_time: 1_600_000_000,
+            }
+        );
+    }
+
+    #[test]
+    fn partitions_inherit_the_tables_storage_without_its_location() {
+        let own = model::Partition {
+            database_name: "sales".into(),
+            table_name: "orders".into(),
+            values: vec!["2024".into(), "9".into()],
+            storage_descriptor: Some(model::StorageDescriptor {
+                location: Some("s3://lake/orders/year=2024/hour=9/".into()),
+                ..parquet_sd()
+            }),
+            parameters: BTreeMap::from([("numRows".into(), "5".into())]),
+            creation_time: time(1_700_001_000),
+            last_access_time: None,
+        };
+        let hive = partition(&own, &table());
+        assert_eq!(hive.values, ["2024", "9"]);
+        assert_eq!(
+            (hive.db_name.as_str(), hive.table_name.as_str()),
+            ("sales", "orders")
+        );
+        assert_eq!(hive.create_time, 1_700_001_000);
+        assert_eq!(hive.last_access_time, 0);
+        assert_eq!(
+            hive.sd.location.as_deref(),
+            Some("s3://lake/orders/year=2024/hour=9/")
+        );
+        assert_eq!(hive.parameters["numRows"], "5");
+        assert_eq!(hive.cat_name, "hive");
+
+        let bare = model::Partition {
+            storage_descriptor: None,
+            ..own
+        };
+        let hive = partition(&bare, &table());
+        assert_eq!(hive.sd.location, None);
+        assert_eq!(hive.sd.cols.len(), 2, "the table's columns");
+        assert_eq!(
+            hive.sd.serde_info.serialization_lib.as_deref(),
+            Some("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe")
+        );
+    }
+
+    #[test]
+    fn partition_names_escape_and_parse_as_hives() {
+        let keys = [
+            column("Year", Some("string")),
+            column("city", Some("string")),
+        ];
+        let cases: &[(&[&str], &str)] = &[
+            (&["2024", "paris"], "year=2024/city=paris"),
+            (&["2024", "a/b"], "year=2024/city=a%2Fb"),
+            (&["2024", "x=y:z"], "year=2024/city=x%3Dy%3Az"),
+            (&["2024", "50%"], "year=2024/city=50%25"),
+            (&["2024", "new york"], "year=2024/city=new york"),
+            (&["2024", "\u{1}#"], "year=2024/city=%01%23"),
+            (&["2024", "zürich"], "year=2024/city=zürich"),
+            (&["2024", ""], "year=2024/city=__HIVE_DEFAULT_PARTITION__"),
+        ];
+        for (values, name) in cases {
+            let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            assert_eq!(partition_name(&keys, &values), *name, "{values:?}");
+            let parsed = partition_values(&keys, name).unwrap();
+            let expected: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    if v.is_empty() {
+                        model::HIVE_DEFAULT_PARTITION.to_string()
+                    } else {
+                        v.clone()
+                    }
+                })
+                .collect();
+            assert_eq!(parsed, expected, "{name}");
+        }
+        // Keys in any order and case; a missing key or a part without `=` is refused.
+        assert_eq!(
+            partition_values(&keys, "CITY=paris/year=2024").unwrap(),
+            ["2024", "paris"]
+        );
+        assert_eq!(
+            partition_values(&keys, "year=2024").unwrap_err(),
+            "incomplete partition name - missing city"
+        );
+        assert!(
+            partition_values(&keys, "year=2024/paris")
+                .unwrap_err()
+                .contains("is not key=value")
+        );
+        // A `%` not followed by two hex digits stays as it is, as in Hive.
+        assert_eq!(
+            partition_values(&keys, "year=20%2/city=%zz").unwrap(),
+            ["20%2", "%zz"]
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! The Hive Metastore Thrift endpoint: the protocol adapter through which Spark, Hive,
+//! Trino-style engines and PyIceberg's Hive catalog read the catalog, over the same
+//! [`Catalog`] service as the REST and Glue APIs.
+//!
+//! It speaks Thrift's binary protocol, framed or unframed as each client chooses, with a
+//! codec of its own (`protocol`; see docs/decisions/0003-hive-metastore-thrift.md for why not
+//! a generated one). The protocol carries no credentials, so `lakecat serve` serves it on
+//! loopback only, unless it is configured with the role every Thrift client gets.
+//!
+//! Served so far: the read calls (`calls`). Every other method answers a
+//! `TApplicationException` naming it, and the connection stays open.
+
+mod calls;
+mod convert;
+mod pattern;
+mod protocol;
+mod structs;
+mod transport;
+
+use lakecat_catalog::Catalog;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::http_server::ConnectionLimits;
+
+/// Serves the metastore on `listener` until `shutdown` is cancelled; returns once every
+/// connection has finished the call it was answering.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    catalog: Catalog,
+    limits: ConnectionLimits,
+    shutdown: CancellationToken,
+) {
+    transport::serve(listener, calls::Metastore::new(catalog), limits, shutdown).await;
+}

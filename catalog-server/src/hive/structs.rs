@@ -1,0 +1,378 @@
+//! The Hive Metastore structs the served calls exchange, field by field as in Hive's
+//! `hive_metastore.thrift` (standalone-metastore, Hive 4; the ids are the same since Hive
+//! 2.3, later fields were only added). Fields lakecat has nothing for (privileges, column
+//! statistics, transaction ids, ...) are left out when writing and skipped when reading.
+//!
+//! `write` methods write a struct's fields without the final stop byte, which
+//! [`Writer::struct_field`] and [`Writer::struct_list_field`] add.
+
+use std::collections::BTreeMap;
+
+use super::protocol::{ProtocolError, Reader, Writer, ttype};
+
+/// Hive's catalog name: Hive 3 added catalogs, and every Hive client that sends one sends
+/// this unless configured otherwise.
+pub(crate) const HIVE_CATALOG: &str = "hive";
+
+/// `PrincipalType.USER`.
+pub(crate) const PRINCIPAL_USER: i32 = 1;
+
+/// `FieldSchema`: a column or a partition key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldSchema {
+    /// 1: name.
+    pub(crate) name: String,
+    /// 2: Hive type string.
+    pub(crate) type_name: String,
+    /// 3: comment.
+    pub(crate) comment: Option<String>,
+}
+
+impl FieldSchema {
+    fn write(&self, w: &mut Writer) {
+        w.string_field(1, &self.name);
+        w.string_field(2, &self.type_name);
+        w.optional_string_field(3, self.comment.as_deref());
+    }
+}
+
+/// `SerDeInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SerDeInfo {
+    /// 1: name.
+    pub(crate) name: Option<String>,
+    /// 2: the SerDe class.
+    pub(crate) serialization_lib: Option<String>,
+    /// 3: SerDe properties.
+    pub(crate) parameters: BTreeMap<String, String>,
+}
+
+impl SerDeInfo {
+    fn write(&self, w: &mut Writer) {
+        w.optional_string_field(1, self.name.as_deref());
+        w.optional_string_field(2, self.serialization_lib.as_deref());
+        w.string_map_field(3, &self.parameters);
+    }
+}
+
+/// `Order`: a sort column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Order {
+    /// 1: column name.
+    pub(crate) col: String,
+    /// 2: 1 ascending, 0 descending.
+    pub(crate) order: i32,
+}
+
+/// `StorageDescriptor`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StorageDescriptor {
+    /// 1: data columns.
+    pub(crate) cols: Vec<FieldSchema>,
+    /// 2: location.
+    pub(crate) location: Option<String>,
+    /// 3: input format class.
+    pub(crate) input_format: Option<String>,
+    /// 4: output format class.
+    pub(crate) output_format: Option<String>,
+    /// 5: compressed.
+    pub(crate) compressed: bool,
+    /// 6: number of buckets (-1 when not bucketed).
+    pub(crate) num_buckets: i32,
+    /// 7: SerDe.
+    pub(crate) serde_info: SerDeInfo,
+    /// 8: bucket columns.
+    pub(crate) bucket_cols: Vec<String>,
+    /// 9: sort columns.
+    pub(crate) sort_cols: Vec<Order>,
+    /// 10: parameters.
+    pub(crate) parameters: BTreeMap<String, String>,
+    /// 12: stored as subdirectories.
+    pub(crate) stored_as_sub_directories: bool,
+}
+
+impl StorageDescriptor {
+    fn write(&self, w: &mut Writer) {
+        w.struct_list_field(1, &self.cols, |w, c| c.write(w));
+        w.optional_string_field(2, self.location.as_deref());
+        w.optional_string_field(3, self.input_format.as_deref());
+        w.optional_string_field(4, self.output_format.as_deref());
+        w.bool_field(5, self.compressed);
+        w.i32_field(6, self.num_buckets);
+        w.struct_field(7, |w| self.serde_info.write(w));
+        w.string_list_field(8, &self.bucket_cols);
+        w.struct_list_field(9, &self.sort_cols, |w, o| {
+            w.string_field(1, &o.col);
+            w.i32_field(2, o.order);
+        });
+        w.string_map_field(10, &self.parameters);
+        // 11: SkewedInfo, always present and empty: Hive's own metastore always returns one,
+        // and Hive's client-side `Table.getSkewedColNames` dereferences it without a check.
+        w.struct_field(11, |w| {
+            w.string_list_field(1, &[]);
+            w.field(ttype::LIST, 2);
+            w.list_header(ttype::LIST, 0);
+            w.field(ttype::MAP, 3);
+            w.map_header(ttype::LIST, ttype::STRING, 0);
+        });
+        w.bool_field(12, self.stored_as_sub_directories);
+    }
+}
+
+/// `Database`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Database {
+    /// 1: name.
+    pub(crate) name: String,
+    /// 2: description.
+    pub(crate) description: Option<String>,
+    /// 3: location.
+    pub(crate) location_uri: Option<String>,
+    /// 4: parameters.
+    pub(crate) parameters: BTreeMap<String, String>,
+    /// 6: owner.
+    pub(crate) owner_name: Option<String>,
+    /// 8: catalog.
+    pub(crate) catalog_name: String,
+    /// 9: creation time, seconds since the epoch.
+    pub(crate) create_time: i32,
+}
+
+impl Database {
+    /// Writes the struct's fields.
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.string_field(1, &self.name);
+        w.optional_string_field(2, self.description.as_deref());
+        w.optional_string_field(3, self.location_uri.as_deref());
+        w.string_map_field(4, &self.parameters);
+        if let Some(owner) = &self.owner_name {
+            w.string_field(6, owner);
+            w.i32_field(7, PRINCIPAL_USER);
+        }
+        w.string_field(8, &self.catalog_name);
+        w.i32_field(9, self.create_time);
+    }
+}
+
+/// `Table`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Table {
+    /// 1: name.
+    pub(crate) table_name: String,
+    /// 2: database.
+    pub(crate) db_name: String,
+    /// 3: owner.
+    pub(crate) owner: Option<String>,
+    /// 4: creation time, seconds since the epoch.
+    pub(crate) create_time: i32,
+    /// 5: last access time, seconds since the epoch (0: never recorded).
+    pub(crate) last_access_time: i32,
+    /// 6: retention, days.
+    pub(crate) retention: i32,
+    /// 7: storage.
+    pub(crate) sd: StorageDescriptor,
+    /// 8: partition keys.
+    pub(crate) partition_keys: Vec<FieldSchema>,
+    /// 9: parameters.
+    pub(crate) parameters: BTreeMap<String, String>,
+    /// 10: a view's original text.
+    pub(crate) view_original_text: Option<String>,
+    /// 11: a view's expanded text.
+    pub(crate) view_expanded_text: Option<String>,
+    /// 12: `MANAGED_TABLE`, `EXTERNAL_TABLE`, `VIRTUAL_VIEW` or `MATERIALIZED_VIEW`.
+    pub(crate) table_type: String,
+    /// 17: catalog.
+    pub(crate) cat_name: String,
+}
+
+impl Table {
+    /// Writes the struct's fields.
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.string_field(1, &self.table_name);
+        w.string_field(2, &self.db_name);
+        w.optional_string_field(3, self.owner.as_deref());
+        w.i32_field(4, self.create_time);
+        w.i32_field(5, self.last_access_time);
+        w.i32_field(6, self.retention);
+        w.struct_field(7, |w| self.sd.write(w));
+        w.struct_list_field(8, &self.partition_keys, |w, c| c.write(w));
+        w.string_map_field(9, &self.parameters);
+        w.optional_string_field(10, self.view_original_text.as_deref());
+        w.optional_string_field(11, self.view_expanded_text.as_deref());
+        w.string_field(12, &self.table_type);
+        w.bool_field(14, false);
+        w.string_field(17, &self.cat_name);
+        if self.owner.is_some() {
+            w.i32_field(18, PRINCIPAL_USER);
+        }
+    }
+}
+
+/// `Partition`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Partition {
+    /// 1: one value per partition key.
+    pub(crate) values: Vec<String>,
+    /// 2: database.
+    pub(crate) db_name: String,
+    /// 3: table.
+    pub(crate) table_name: String,
+    /// 4: creation time, seconds since the epoch.
+    pub(crate) create_time: i32,
+    /// 5: last access time (0: never recorded).
+    pub(crate) last_access_time: i32,
+    /// 6: storage.
+    pub(crate) sd: StorageDescriptor,
+    /// 7: parameters.
+    pub(crate) parameters: BTreeMap<String, String>,
+    /// 9: catalog.
+    pub(crate) cat_name: String,
+}
+
+impl Partition {
+    /// Writes the struct's fields.
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.string_list_field(1, &self.values);
+        w.string_field(2, &self.db_name);
+        w.string_field(3, &self.table_name);
+        w.i32_field(4, self.create_time);
+        w.i32_field(5, self.last_access_time);
+        w.struct_field(6, |w| self.sd.write(w));
+        w.string_map_field(7, &self.parameters);
+        w.string_field(9, &self.cat_name);
+    }
+}
+
+/// `TableMeta`, an entry of `get_table_meta`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableMeta {
+    /// 1: database.
+    pub(crate) db_name: String,
+    /// 2: table.
+    pub(crate) table_name: String,
+    /// 3: table type.
+    pub(crate) table_type: String,
+    /// 4: the table's comment.
+    pub(crate) comments: Option<String>,
+    /// 5: catalog.
+    pub(crate) cat_name: String,
+}
+
+impl TableMeta {
+    /// Writes the struct's fields.
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.string_field(1, &self.db_name);
+        w.string_field(2, &self.table_name);
+        w.string_field(3, &self.table_type);
+        w.optional_string_field(4, self.comments.as_deref());
+        w.string_field(5, &self.cat_name);
+    }
+}
+
+/// `GetTableRequest` (`get_table_req`), the fields lakecat uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct GetTableRequest {
+    /// 1: database.
+    pub(crate) db_name: String,
+    /// 2: table.
+    pub(crate) tbl_name: String,
+    /// 4: catalog.
+    pub(crate) cat_name: Option<String>,
+}
+
+impl GetTableRequest {
+    /// Reads the struct (its field header already read).
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<GetTableRequest, ProtocolError> {
+        let mut out = GetTableRequest::default();
+        while let Some((kind, id)) = r.read_field()? {
+            match (id, kind) {
+                (1, ttype::STRING) => out.db_name = r.read_string()?,
+                (2, ttype::STRING) => out.tbl_name = r.read_string()?,
+                (4, ttype::STRING) => out.cat_name = Some(r.read_string()?),
+                _ => r.skip(kind)?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `GetTablesRequest` (`get_table_objects_by_name_req`), the fields lakecat uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct GetTablesRequest {
+    /// 1: database.
+    pub(crate) db_name: String,
+    /// 2: table names; absent means every table.
+    pub(crate) tbl_names: Option<Vec<String>>,
+    /// 4: catalog.
+    pub(crate) cat_name: Option<String>,
+    /// 8: a table name pattern (Hive 4).
+    pub(crate) tables_pattern: Option<String>,
+}
+
+impl GetTablesRequest {
+    /// Reads the struct (its field header already read).
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<GetTablesRequest, ProtocolError> {
+        let mut out = GetTablesRequest::default();
+        while let Some((kind, id)) = r.read_field()? {
+            match (id, kind) {
+                (1, ttype::STRING) => out.db_name = r.read_string()?,
+                (2, ttype::LIST) => out.tbl_names = Some(r.read_string_list()?),
+                (4, ttype::STRING) => out.cat_name = Some(r.read_string()?),
+                (8, ttype::STRING) => out.tables_pattern = Some(r.read_string()?),
+                _ => r.skip(kind)?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `ResourceUri` of a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResourceUri {
+    /// 1: `ResourceType`: 1 JAR, 2 FILE, 3 ARCHIVE.
+    pub(crate) resource_type: i32,
+    /// 2: where it is.
+    pub(crate) uri: String,
+}
+
+/// `Function`, a user-defined function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Function {
+    /// 1: name.
+    pub(crate) function_name: String,
+    /// 2: database.
+    pub(crate) db_name: String,
+    /// 3: implementing class.
+    pub(crate) class_name: Option<String>,
+    /// 4: owner.
+    pub(crate) owner_name: Option<String>,
+    /// 5: `PrincipalType` of the owner.
+    pub(crate) owner_type: Option<i32>,
+    /// 6: creation time, seconds since the epoch.
+    pub(crate) create_time: i32,
+    /// 8: resources.
+    pub(crate) resource_uris: Vec<ResourceUri>,
+    /// 9: catalog.
+    pub(crate) cat_name: String,
+}
+
+impl Function {
+    /// Writes the struct's fields.
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.string_field(1, &self.function_name);
+        w.string_field(2, &self.db_name);
+        w.optional_string_field(3, self.class_name.as_deref());
+        w.optional_string_field(4, self.owner_name.as_deref());
+        if let Some(owner_type) = self.owner_type {
+            w.i32_field(5, owner_type);
+        }
+        w.i32_field(6, self.create_time);
+        // 7: FunctionType, which has one value: JAVA.
+        w.i32_field(7, 1);
+        w.struct_list_field(8, &self.resource_uris, |w, r| {
+            w.i32_field(1, r.resource_type);
+            w.string_field(2, &r.uri);
+        });
+        w.string_field(9, &self.cat_name);
+    }
+}
