@@ -331,13 +331,14 @@ async fn scan_and_group<'a>(
     let attached =
         incremental::attach_to_existing(&existing, &mut scan.folders, &target.location, report);
     let mut grouped = group::group(&scan.folders, &target.location, &grouping, report);
-    let open = open_tables::read_roots(
+    let mut open = open_tables::read_roots(
         &target.location,
         &scan.table_roots,
         &grouping.table_prefix,
         report,
     )
     .await;
+    open_tables::hold_unsafe_pointer_moves(&mut open, &snapshot.tables, report).await;
     grouped.extend(open.drafts);
     Ok(Some(found_in(
         snapshot,

@@ -60,6 +60,7 @@ pub(crate) async fn read_delta_target(
             OpenTables {
                 drafts: Vec::new(),
                 all_read: true,
+                iceberg: BTreeMap::new(),
             }
         }
         (Ok(false), Ok(true)) => {
@@ -92,6 +93,7 @@ fn not_read(location: &TargetLocation, report: &Report, message: String) -> Open
     OpenTables {
         drafts: Vec::new(),
         all_read: false,
+        iceberg: BTreeMap::new(),
     }
 }
 

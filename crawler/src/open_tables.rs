@@ -7,6 +7,7 @@ use futures::StreamExt;
 use lakecat_catalog::Table;
 use lakecat_catalog::crawlers::{GroupingDecision, ObjectIssue, Severity};
 use lakecat_classifiers::{Field, FormatProperties, HiveType, Schema};
+use lakecat_table_formats::iceberg::{self, IcebergMetadataSummary};
 use lakecat_table_formats::{OpenTable, TableFormat, TableRoot};
 use object_store::path::Path;
 
@@ -26,6 +27,18 @@ pub(crate) struct OpenTables {
     /// Whether every root was read: a root that could not be read must not make the table
     /// the catalog has for it look gone.
     pub(crate) all_read: bool,
+    /// For each Iceberg draft, by location: what moving a stored pointer to it needs.
+    pub(crate) iceberg: BTreeMap<String, IcebergFound>,
+}
+
+/// The Iceberg metadata file a crawl chose for a table, with what decides whether a
+/// catalog's pointer may move to it.
+pub(crate) struct IcebergFound {
+    root: TableRoot,
+    summary: IcebergMetadataSummary,
+    /// Other files with the chosen file's version number (orphans of lost commits, or the
+    /// current file if the chosen one is the orphan).
+    rivals: Vec<String>,
 }
 
 /// Reads every root of `roots` (paths relative to `location`), recording a grouping decision
@@ -51,15 +64,32 @@ pub(crate) async fn read_roots(
         .collect();
     let reads = futures::stream::iter(roots)
         .map(|(relative, found, root)| async move {
-            let read = lakecat_table_formats::read(&root, found.format).await;
-            (relative, found, root.url, read)
+            let (read, iceberg) = match found.format {
+                TableFormat::Iceberg => match iceberg::read_current(&root).await {
+                    Ok(current) => {
+                        let found = IcebergFound {
+                            root: root.clone(),
+                            summary: current.summary,
+                            rivals: current.rivals,
+                        };
+                        (Ok(current.table), Some(found))
+                    }
+                    Err(error) => (Err(error), None),
+                },
+                format => (lakecat_table_formats::read(&root, format).await, None),
+            };
+            (relative, found, root.url, read, iceberg)
         })
         .buffered(READS_AT_ONCE)
         .collect::<Vec<_>>()
         .await;
     let mut drafts = Vec::new();
     let mut all_read = true;
-    for (relative, found, url, read) in reads {
+    let mut iceberg_found = BTreeMap::new();
+    for (relative, found, url, read, iceberg) in reads {
+        if let Some(iceberg) = iceberg {
+            iceberg_found.insert(url.clone(), iceberg);
+        }
         match read {
             Ok(open) => {
                 let name = group::table_name(location, &relative, table_prefix);
@@ -99,7 +129,108 @@ pub(crate) async fn read_roots(
             }
         }
     }
-    OpenTables { drafts, all_read }
+    OpenTables {
+        drafts,
+        all_read,
+        iceberg: iceberg_found,
+    }
+}
+
+/// Leaves the catalog's pointer where it is for every Iceberg table whose chosen metadata
+/// file is not known to descend from the file the stored table points at (another table's
+/// file copied in, or the orphan of a commit that lost the catalog's swap): moving the
+/// pointer there would hide committed snapshots. Such a table's draft is dropped, with a
+/// warning saying why, and the target judges nothing gone.
+pub(crate) async fn hold_unsafe_pointer_moves(
+    open: &mut OpenTables,
+    stored: &BTreeMap<String, Table>,
+    report: &Report,
+) {
+    let mut held = Vec::new();
+    for (index, draft) in open.drafts.iter().enumerate() {
+        let Some(table) = stored_table_of(draft, stored) else {
+            continue;
+        };
+        let (Some(pointer), Some(found)) = (
+            table.parameters.get(METADATA_LOCATION),
+            open.iceberg.get(&draft.location),
+        ) else {
+            continue;
+        };
+        if same_pointer(pointer, &found.summary.metadata_location) {
+            continue;
+        }
+        let older = match pointer.strip_prefix(draft.location.as_str()) {
+            Some(below) => {
+                iceberg::read_metadata_file(&*found.root.store, &found.root.child(below), pointer)
+                    .await
+                    .ok()
+            }
+            None => None,
+        };
+        let why = if !found.rivals.is_empty() {
+            format!(
+                "other metadata files have the same version ({}), so which one is current                  only the catalog knows",
+                found.rivals.join(", ")
+            )
+        } else if !found.summary.descends_from(pointer, older.as_ref()) {
+            "it does not descend from the file the catalog points at (another table's uuid,              or neither its metadata-log nor a higher sequence number leads back to it)"
+                .to_string()
+        } else {
+            continue;
+        };
+        let message = format!(
+            "Iceberg table {:?}: the newest metadata file {} was not taken: {why}; the              catalog's metadata_location stays {pointer}",
+            table.name, found.summary.metadata_location
+        );
+        report.issue(ObjectIssue {
+            path: draft.location.clone(),
+            severity: Severity::Warning,
+            message: message.clone(),
+        });
+        report.decide(GroupingDecision {
+            location: draft.location.clone(),
+            outcome: format!(
+                "the Iceberg table {:?} is left as the catalog has it",
+                table.name
+            ),
+            reason: message,
+        });
+        held.push(index);
+    }
+    if held.is_empty() {
+        return;
+    }
+    open.all_read = false;
+    for index in held.into_iter().rev() {
+        open.drafts.remove(index);
+    }
+}
+
+/// The catalog parameter holding an Iceberg table's pointer.
+const METADATA_LOCATION: &str = "metadata_location";
+
+/// Whether two pointers name the same file (`s3a://`, `s3n://` read as `s3://`).
+fn same_pointer(a: &str, b: &str) -> bool {
+    let plain = |url: &str| {
+        url.strip_prefix("s3a://")
+            .or_else(|| url.strip_prefix("s3n://"))
+            .map_or_else(|| url.to_string(), |rest| format!("s3://{rest}"))
+    };
+    plain(a) == plain(b)
+}
+
+/// The stored table of the draft's open format at the draft's location, if any.
+fn stored_table_of<'a>(
+    draft: &TableDraft,
+    stored: &'a BTreeMap<String, Table>,
+) -> Option<&'a Table> {
+    let open = draft.open.as_ref()?;
+    stored.values().find(|table| {
+        crate::snapshot::location_of(table)
+            .is_some_and(|loc| normalized(loc) == normalized(&draft.location))
+            && stored_format(table) == Some(open.format)
+    })
 }
 
 /// The store path of the root at `relative`.
@@ -237,15 +368,7 @@ fn normalized(location: &str) -> &str {
 /// under an older prefix) registered is the same table, found again, not a second one.
 pub(crate) fn adopt_stored_names(drafts: &mut [TableDraft], stored: &BTreeMap<String, Table>) {
     for draft in drafts {
-        let Some(open) = draft.open.as_ref() else {
-            continue;
-        };
-        let same = stored.values().find(|table| {
-            crate::snapshot::location_of(table)
-                .is_some_and(|loc| normalized(loc) == normalized(&draft.location))
-                && stored_format(table) == Some(open.format)
-        });
-        if let Some(table) = same {
+        if let Some(table) = stored_table_of(draft, stored) {
             draft.name.clone_from(&table.name);
         }
     }

@@ -432,3 +432,39 @@ async fn an_open_table_that_two_targets_find_is_one_table() {
         again.report.changes
     );
 }
+
+#[tokio::test]
+async fn the_iceberg_pointer_never_moves_to_a_file_of_another_table() {
+    let env = Env::new().await;
+    write_lake(&env, ICEBERG_CURRENT);
+    env.crawl_ok(&env.crawler("lake")).await;
+    let orders_url = folder_url(&env.at("warehouse/shop.db/orders"));
+    let current = format!("{orders_url}metadata/{ICEBERG_CURRENT}");
+
+    // A newer-numbered metadata file of another table (its own table-uuid, a metadata-log
+    // that does not lead back) lands in the folder, as a careless copy would put it.
+    let stranger = "00005-0b6f8c57-52c8-4b7a-9d2a-7a43d8f00000.metadata.json";
+    std::fs::copy(
+        fixture(
+            "iceberg/evolved_v1/metadata/00003-684695b1-5c7a-4795-85a9-b945d61d7c6e.metadata.json",
+        ),
+        env.at(&format!("warehouse/shop.db/orders/metadata/{stranger}")),
+    )
+    .unwrap();
+    let run = env.crawl_ok(&env.crawler("lake")).await;
+    let orders = &env.tables("lake").await["orders"];
+    assert_eq!(param(orders, "metadata_location"), Some(current.as_str()));
+    let warning = run
+        .report
+        .issues
+        .iter()
+        .find(|i| i.path == orders_url && i.message.contains(stranger))
+        .unwrap_or_else(|| panic!("no warning: {:#?}", run.report.issues));
+    assert!(warning.message.contains("does not descend"), "{warning:?}");
+    // Held back, not gone: the table and its partitions-free definition stay as they were.
+    assert!(
+        run.report.changes.iter().all(|c| c.table != "orders"),
+        "{:#?}",
+        run.report.changes
+    );
+}
