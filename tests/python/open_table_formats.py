@@ -281,9 +281,9 @@ def last_run(endpoint, crawler):
     return rest(endpoint, f"/v1/crawlers/{crawler}/runs/{runs[0]['id']}")
 
 
-def tables_by_name(glue):
+def tables_by_name(glue, database=DATABASE):
     tables = {}
-    for page in glue.get_paginator("get_tables").paginate(DatabaseName=DATABASE):
+    for page in glue.get_paginator("get_tables").paginate(DatabaseName=database):
         for table in page["TableList"]:
             tables[table["Name"]] = table
     return tables
@@ -455,6 +455,31 @@ def check_run_record(lake):
             f"no grouping decision for {lake.at(folder)} names {format_name}: {about or decisions}")
 
 
+def check_dedicated_targets(glue, lake, sales_truth):
+    """Glue's DeltaTargets, IcebergTargets and HudiTargets over the same lake: only tables of
+    each target's format, none of the plain Hive table beside them."""
+    name, database = "otf-dedicated", "otf_dedicated"
+    glue.create_crawler(
+        Name=name, Role="arn:aws:iam::000000000000:role/crawler", DatabaseName=database,
+        Targets={
+            "DeltaTargets": [{"DeltaTables": [lake.at("sales")], "CreateNativeDeltaTable": True}],
+            "IcebergTargets": [{"Paths": [lake.at("warehouse")], "MaximumTraversalDepth": 3}],
+            "HudiTargets": [{"Paths": [lake.url], "MaximumTraversalDepth": 2}],
+        })
+    crawl(glue, name)
+    tables = tables_by_name(glue, database)
+    assert sorted(tables) == ["orders", "sales", "trips"], (
+        f"dedicated targets: expected orders, sales and trips, got {sorted(tables)}")
+    sales = tables["sales"]
+    assert sales["Parameters"].get("table_type") == "DELTA", sales["Parameters"]
+    assert parameter_int(sales, "recordCount") == sales_truth["rows"], sales["Parameters"]
+    assert tables["orders"]["Parameters"].get("table_type") == "ICEBERG", tables["orders"]
+    assert tables["trips"]["Parameters"].get("classification") == "hudi", tables["trips"]
+    run = last_run(lake.endpoint, name)
+    assert run["counts"]["objects_read"] == 0, (
+        f"dedicated targets read files: {run['counts']}")
+
+
 def main(endpoint, lake_url, lake_dir, s3_endpoint=None, s3_key=None, s3_secret=None):
     s3 = (s3_endpoint, s3_key, s3_secret) if s3_endpoint else None
     lake = Lake(endpoint, lake_url, lake_dir, s3)
@@ -491,6 +516,7 @@ def main(endpoint, lake_url, lake_dir, s3_endpoint=None, s3_key=None, s3_secret=
         assert second.get("previous_metadata_location") == first["metadata_location"], (
             f"previous_metadata_location {second.get('previous_metadata_location')}, expected "
             f"{first['metadata_location']}")
+        check_dedicated_targets(glue, lake, sales)
     print("open table formats: ok")
 
 
