@@ -2,7 +2,9 @@
 //! REST, read back with Thrift's binary protocol over a real socket, unframed (Hive's and
 //! Spark's default) and framed. The client here is written from Apache Thrift's binary
 //! protocol specification, apart from the server's codec, and decodes replies generically,
-//! so the assertions read field ids as Hive's IDL numbers them.
+//! so the assertions read field ids as Hive's IDL numbers them. The last test runs
+//! `tests/python/metastore_thrift.py` with `.venv-hive` (made by `scripts/python-env hive`,
+//! which `scripts/test` runs): Apache Thrift's Python library and PyIceberg's HiveCatalog.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,6 +13,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -844,4 +847,35 @@ fn beyond_loopback_the_endpoint_needs_a_role() {
             && (output.contains("role=\"reader\"") || output.contains("role=reader")),
         "{output}"
     );
+}
+
+#[test]
+fn apache_thrifts_python_client_and_pyiceberg_read_the_catalog() {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv-hive/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run the tests with scripts/test, or scripts/python-env hive first",
+        python.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let thrift = free_port();
+    let server = Server::start(
+        &["--metastore-listen", &format!("127.0.0.1:{thrift}")],
+        &[],
+        dir.path(),
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/metastore_thrift.py");
+    let output = Command::new(python)
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .arg(thrift.to_string())
+        .output()
+        .unwrap();
+    let text = output_text(&output);
+    let (stopped, log) = server.stop();
+    assert!(
+        output.status.success() && text.contains("metastore thrift: ok"),
+        "{text}\nserver log:\n{log}"
+    );
+    assert!(stopped, "{log}");
 }
