@@ -636,6 +636,120 @@ fn read_calls(client: &mut Client) {
         "MetaException is field 1"
     );
 
+    // Spark's dialect of get_partitions_by_filter, evaluated with the keys' types: `hour`
+    // is an int, so 10 > 9 (as text it would not be).
+    let filter = |client: &mut Client, filter: &str, max: i16| {
+        client.call(
+            "get_partitions_by_filter",
+            Args::default()
+                .string(1, "sales")
+                .string(2, "orders")
+                .string(3, filter)
+                .i16(4, max),
+        )
+    };
+    let values_of = |partitions: &Value| {
+        let mut values: Vec<Vec<String>> = partitions
+            .list()
+            .iter()
+            .map(|p| p.field(1).strings())
+            .collect();
+        values.sort();
+        values
+    };
+    let found = filter(client, r#"year = "2024" and hour > 9"#, -1).success();
+    assert_eq!(values_of(&found), [vec!["2024", "10"]]);
+    let found = filter(client, r#"hour = 9 or year = "a/b""#, -1).success();
+    assert_eq!(values_of(&found), [vec!["2024", "9"], vec!["a/b", "1"]]);
+    assert_eq!(filter(client, "", -1).success().list().len(), 3);
+    assert_eq!(filter(client, "hour >= 1", 2).success().list().len(), 2);
+    let refused = filter(client, "year = ", -1).ok();
+    assert!(
+        refused.field(1).has(1),
+        "MetaException, field 1: {refused:?}"
+    );
+    let refused = filter(client, r#"hour = "nine""#, -1).ok();
+    assert!(
+        refused.field(1).has(1),
+        "MetaException, field 1: {refused:?}"
+    );
+
+    let partial = client
+        .call(
+            "get_partitions_ps",
+            Args::default()
+                .string(1, "sales")
+                .string(2, "orders")
+                .strings(3, &["2024"])
+                .i16(4, -1),
+        )
+        .success();
+    assert_eq!(values_of(&partial), [vec!["2024", "10"], vec!["2024", "9"]]);
+    let names = client
+        .call(
+            "get_partition_names_ps",
+            Args::default()
+                .string(1, "sales")
+                .string(2, "orders")
+                .strings(3, &["", "1"])
+                .i16(4, -1),
+        )
+        .success();
+    assert_eq!(names.strings(), ["year=a%2Fb/hour=1"]);
+    let with_auth = client
+        .call(
+            "get_partition_with_auth",
+            Args::default()
+                .string(1, "sales")
+                .string(2, "orders")
+                .strings(3, &["2024", "10"])
+                .string(4, "alice")
+                .strings(5, &["analysts"]),
+        )
+        .success();
+    assert_eq!(with_auth.field(1).strings(), ["2024", "10"]);
+    let all = client
+        .call(
+            "get_partitions_with_auth",
+            Args::default()
+                .string(1, "sales")
+                .string(2, "orders")
+                .i16(3, -1)
+                .string(4, "alice")
+                .strings(5, &["analysts"]),
+        )
+        .success();
+    assert_eq!(all.list().len(), 3);
+
+    let names = client
+        .call(
+            "get_functions",
+            Args::default().string(1, "sales").string(2, "m*"),
+        )
+        .success();
+    assert_eq!(names.strings(), ["mask"]);
+    let none = client
+        .call(
+            "get_functions",
+            Args::default().string(1, "nope").string(2, "*"),
+        )
+        .success();
+    assert_eq!(none.strings(), Vec::<String>::new());
+    let function = client
+        .call(
+            "get_function",
+            Args::default().string(1, "sales").string(2, "MASK"),
+        )
+        .success();
+    assert_eq!(function.field(1).str(), "mask");
+    let missing = client
+        .call(
+            "get_function",
+            Args::default().string(1, "sales").string(2, "nope"),
+        )
+        .ok();
+    assert!(missing.field(2).has(1), "NoSuchObjectException, field 2");
+
     let functions = client.call("get_all_functions", Args::default()).success();
     let functions = functions.field(1).list();
     assert_eq!(functions.len(), 1);

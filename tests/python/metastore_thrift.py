@@ -148,7 +148,18 @@ def check_calls(transport_kind):
         assert client.get_partition_by_name("lake", "clicks", "day=2024-01-02").values == ["2024-01-02"]
         expect(MetaException, lambda: client.get_partition_by_name("lake", "clicks", "month=1"))
 
+        found = client.get_partitions_by_filter("lake", "clicks", 'day = "2024-01-02"', -1)
+        assert [p.values for p in found] == [["2024-01-02"]]
+        found = client.get_partitions_by_filter("lake", "clicks", "day > '2024-01-01' or day = '2024-01-01'", -1)
+        assert len(found) == 2
+        expect(MetaException, lambda: client.get_partitions_by_filter("lake", "clicks", "day = ", -1))
+        assert client.get_partition_names_ps("lake", "clicks", ["2024-01-01"], -1) == ["day=2024-01-01"]
+        assert len(client.get_partitions_ps("lake", "clicks", [""], -1)) == 2
+        assert client.get_partition_with_auth("lake", "clicks", ["2024-01-01"], "alice", ["analysts"]).values == ["2024-01-01"]
+        assert len(client.get_partitions_with_auth("lake", "clicks", -1, "alice", ["analysts"])) == 2
+
         assert client.get_all_functions().functions == []
+        assert client.get_functions("lake", "*") == []
         assert client.get_current_notificationEventId().eventId == 0
 
         # Not served: a clear exception naming the method, and the connection goes on.

@@ -76,6 +76,10 @@ impl From<CatalogError> for Failure {
 
 type CallResult = Result<Writer, Failure>;
 
+/// Which partitions to list, decided once the table (and so its keys) is known: a Glue
+/// expression, or `None` for all.
+type Selection<'a> = &'a (dyn Fn(&Table) -> Result<Option<String>, Failure> + Sync);
+
 /// The arguments of a call, read once: strings, integers, booleans and string lists by
 /// field id, and structs as the bytes their own readers take.
 #[derive(Debug, Default)]
@@ -314,13 +318,28 @@ impl Metastore {
             "get_table_objects_by_name_req" => {
                 (Some(META_1), self.get_table_objects_req(args).await)
             }
-            "get_partitions" => (Some(NO_SUCH_1_META_2), self.get_partitions(args).await),
+            "get_partitions" | "get_partitions_with_auth" => (
+                Some(NO_SUCH_1_META_2),
+                self.get_partitions(args, None).await,
+            ),
+            "get_partitions_ps" => (
+                Some(META_1_NO_SUCH_2),
+                self.get_partitions_ps(args, false).await,
+            ),
+            "get_partition_names_ps" => (
+                Some(META_1_NO_SUCH_2),
+                self.get_partitions_ps(args, true).await,
+            ),
+            "get_partitions_by_filter" => (
+                Some(META_1_NO_SUCH_2),
+                self.get_partitions_by_filter(args).await,
+            ),
             "get_partition_names" => (Some(NO_SUCH_1_META_2), self.get_partition_names(args).await),
             "get_partitions_by_names" => (
                 Some(META_1_NO_SUCH_2),
                 self.get_partitions_by_names(args).await,
             ),
-            "get_partition" => (
+            "get_partition" | "get_partition_with_auth" => (
                 Some(META_1_NO_SUCH_2),
                 self.get_partition(args, false).await,
             ),
@@ -328,6 +347,8 @@ impl Metastore {
                 (Some(META_1_NO_SUCH_2), self.get_partition(args, true).await)
             }
             "get_all_functions" => (Some(META_1), self.get_all_functions().await),
+            "get_functions" => (Some(META_1), self.get_functions(args).await),
+            "get_function" => (Some(META_1_NO_SUCH_2), self.get_function(args).await),
             "get_current_notificationEventId" => (Some(NONE), {
                 // lakecat keeps no notification log; Hive's empty log answers 0.
                 let mut w = Writer::new();
@@ -522,14 +543,20 @@ impl Metastore {
     }
 
     /// Up to `max` partitions of a table (all when `max` is negative, as Hive's `-1`), in
-    /// the catalog's order, with the table.
+    /// the catalog's order, with the table; only those `expression` (in Glue's grammar)
+    /// selects when there is one, evaluated by the catalog's database.
     async fn partitions(
         &self,
         database: &str,
         table: &str,
         max: i64,
+        expression: Option<Selection<'_>>,
     ) -> Result<(Table, Vec<Partition>), Failure> {
         let table = self.table(database, table).await?;
+        let expression = match expression {
+            Some(make) => make(&table)?,
+            None => None,
+        };
         let limit = usize::try_from(max).unwrap_or(usize::MAX);
         let mut partitions = Vec::new();
         let mut token = None;
@@ -540,6 +567,7 @@ impl Metastore {
                     &table.database_name,
                     &table.name,
                     PartitionListRequest {
+                        expression: expression.clone(),
                         page: PageRequest {
                             max_results: Some(PARTITION_BATCH.min(limit - partitions.len())),
                             page_token: token,
@@ -547,7 +575,12 @@ impl Metastore {
                         ..PartitionListRequest::default()
                     },
                 )
-                .await?;
+                .await
+                .map_err(|error| match error {
+                    // A filter the catalog cannot apply: Hive's answer is a MetaException.
+                    CatalogError::InvalidInput(message) => meta(message),
+                    other => other.into(),
+                })?;
             partitions.extend(listing.items);
             match listing.next_page_token {
                 Some(next) => token = Some(next),
@@ -557,14 +590,68 @@ impl Metastore {
         Ok((table, partitions))
     }
 
-    async fn get_partitions(&self, args: &Arguments<'_>) -> CallResult {
+    async fn get_partitions(
+        &self,
+        args: &Arguments<'_>,
+        expression: Option<Selection<'_>>,
+    ) -> CallResult {
         let (table, partitions) = self
             .partitions(
                 args.string(1, "db_name")?,
                 args.string(2, "tbl_name")?,
                 args.integer(3).unwrap_or(-1),
+                expression,
             )
             .await?;
+        Ok(success_partitions(&table, &partitions))
+    }
+
+    /// `get_partitions_by_filter`: Hive's filter dialect, requoted into Glue's grammar and
+    /// evaluated by the catalog's database on the partition key columns.
+    async fn get_partitions_by_filter(&self, args: &Arguments<'_>) -> CallResult {
+        let filter = args
+            .optional_string(3)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let expression = if filter.is_empty() {
+            None
+        } else {
+            Some(convert::hive_filter_to_glue(&filter).map_err(meta)?)
+        };
+        let (table, partitions) = self
+            .partitions(
+                args.string(1, "db_name")?,
+                args.string(2, "tbl_name")?,
+                args.integer(4).unwrap_or(-1),
+                Some(&|_: &Table| Ok(expression.clone())),
+            )
+            .await?;
+        Ok(success_partitions(&table, &partitions))
+    }
+
+    /// `get_partitions_ps` and `get_partition_names_ps`: partitions whose leading values are
+    /// the given ones, an empty value matching any.
+    async fn get_partitions_ps(&self, args: &Arguments<'_>, names: bool) -> CallResult {
+        let values = args.string_list(3).unwrap_or_default().to_vec();
+        let spec = |table: &Table| {
+            convert::partial_spec_expression(&table.partition_keys, &values).map_err(meta)
+        };
+        let (table, partitions) = self
+            .partitions(
+                args.string(1, "db_name")?,
+                args.string(2, "tbl_name")?,
+                args.integer(4).unwrap_or(-1),
+                Some(&spec),
+            )
+            .await?;
+        if names {
+            let names: Vec<String> = partitions
+                .iter()
+                .map(|p| convert::partition_name(&table.partition_keys, &p.values))
+                .collect();
+            return Ok(success_string_list(&names));
+        }
         Ok(success_partitions(&table, &partitions))
     }
 
@@ -574,6 +661,7 @@ impl Metastore {
                 args.string(1, "db_name")?,
                 args.string(2, "tbl_name")?,
                 args.integer(3).unwrap_or(-1),
+                None,
             )
             .await?;
         let names: Vec<String> = partitions
@@ -634,20 +722,62 @@ impl Metastore {
     }
 
     async fn get_all_functions(&self) -> CallResult {
-        let mut functions = Vec::new();
-        let mut page = PageRequest::default();
-        loop {
-            let listing = self.catalog.list_functions(None, "*", page).await?;
-            functions.extend(listing.items.iter().map(convert::function));
-            match listing.next_page_token {
-                Some(token) => page = PageRequest::default().with_token(token),
-                None => break,
-            }
-        }
+        let functions: Vec<structs::Function> = self
+            .functions(None, "*")
+            .await?
+            .iter()
+            .map(convert::function)
+            .collect();
         let mut w = Writer::new();
         w.struct_field(0, |w| {
             w.struct_list_field(1, &functions, |w, f| f.write(w));
         });
+        Ok(w)
+    }
+}
+
+impl Metastore {
+    async fn functions(
+        &self,
+        database: Option<&str>,
+        pattern: &str,
+    ) -> Result<Vec<lakecat_catalog::Function>, Failure> {
+        let mut functions = Vec::new();
+        let mut page = PageRequest::default();
+        loop {
+            let listing = self.catalog.list_functions(database, pattern, page).await?;
+            functions.extend(listing.items);
+            match listing.next_page_token {
+                Some(token) => page = PageRequest::default().with_token(token),
+                None => return Ok(functions),
+            }
+        }
+    }
+
+    /// `get_functions`: the names of a database's functions matching a Hive pattern (the
+    /// catalog reads function patterns as Hive does).
+    async fn get_functions(&self, args: &Arguments<'_>) -> CallResult {
+        let database = args.string(1, "dbName")?;
+        let pattern = args.optional_string(2).unwrap_or("*");
+        let functions = match self.functions(Some(database), pattern).await {
+            Ok(functions) => functions,
+            Err(Failure::Hive(HiveException::NoSuchObject, _)) => Vec::new(),
+            Err(failure) => return Err(failure),
+        };
+        let names: Vec<String> = functions
+            .into_iter()
+            .map(|f| f.input.function_name)
+            .collect();
+        Ok(success_string_list(&names))
+    }
+
+    async fn get_function(&self, args: &Arguments<'_>) -> CallResult {
+        let function = self
+            .catalog
+            .get_function(args.string(1, "dbName")?, args.string(2, "funcName")?)
+            .await?;
+        let mut w = Writer::new();
+        w.struct_field(0, |w| convert::function(&function).write(w));
         Ok(w)
     }
 }

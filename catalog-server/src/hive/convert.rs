@@ -302,6 +302,83 @@ pub(crate) fn partition_values(keys: &[model::Column], name: &str) -> Result<Vec
         .collect()
 }
 
+/// A filter in Hive's dialect (`get_partitions_by_filter`) in Glue's grammar, which lakecat's
+/// catalog compiles to SQL on the partition key columns. The dialects agree but for quotes:
+/// Hive quotes strings with `"` or `'` and has no escapes inside them (Spark writes
+/// `year = "2024" and hour = 9`), Glue quotes strings with `'` (doubled inside) and reads
+/// `"` as an identifier's quotes. Everything outside strings passes unchanged; keywords,
+/// `<>`/`!=`, `LIKE`, `IN`, `BETWEEN` and parentheses mean the same in both.
+pub(crate) fn hive_filter_to_glue(filter: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(filter.len() + 8);
+    let mut chars = filter.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                let mut text = String::new();
+                loop {
+                    match chars.next() {
+                        Some(end) if end == c => break,
+                        Some(other) => text.push(other),
+                        None => return Err(format!("unterminated string in filter {filter:?}")),
+                    }
+                }
+                out.push('\'');
+                out.push_str(&text.replace('\'', "''"));
+                out.push('\'');
+            }
+            '`' => {
+                out.push('`');
+                loop {
+                    match chars.next() {
+                        Some('`') => break,
+                        Some(other) => out.push(other),
+                        None => {
+                            return Err(format!("unterminated identifier in filter {filter:?}"));
+                        }
+                    }
+                }
+                out.push('`');
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+/// The Glue expression selecting the partitions whose leading values are `values` (Hive's
+/// partial specification: an empty value matches anything, Hive's default-partition name
+/// matches the null value); `None` when it selects everything.
+pub(crate) fn partial_spec_expression(
+    keys: &[model::Column],
+    values: &[String],
+) -> Result<Option<String>, String> {
+    if values.len() > keys.len() {
+        return Err(format!(
+            "partial partition specification has {} values for {} keys",
+            values.len(),
+            keys.len()
+        ));
+    }
+    let mut terms = Vec::new();
+    for (key, value) in keys.iter().zip(values) {
+        if value.is_empty() {
+            continue;
+        }
+        if key.name.contains('`') {
+            return Err(format!(
+                "partition key {:?} cannot be filtered on",
+                key.name
+            ));
+        }
+        if value == model::HIVE_DEFAULT_PARTITION {
+            terms.push(format!("`{}` IS NULL", key.name));
+        } else {
+            terms.push(format!("`{}` = '{}'", key.name, value.replace('\'', "''")));
+        }
+    }
+    Ok((!terms.is_empty()).then(|| terms.join(" AND ")))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -659,5 +736,67 @@ mod tests {
             partition_values(&keys, "year=20%2/city=%zz").unwrap(),
             ["20%2", "%zz"]
         );
+    }
+
+    #[test]
+    fn hive_filters_are_requoted_into_glues_grammar() {
+        let cases: &[(&str, Result<&str, &str>)] = &[
+            (
+                r#"year = "2024" and month = "06""#,
+                Ok("year = '2024' and month = '06'"),
+            ),
+            ("hour = 9", Ok("hour = 9")),
+            (
+                "year = '2024' or hour != 3",
+                Ok("year = '2024' or hour != 3"),
+            ),
+            (r#"city = "it's""#, Ok("city = 'it''s'")),
+            (r#"name like "a%""#, Ok("name like 'a%'")),
+            (r#"`my key` = "x""#, Ok("`my key` = 'x'")),
+            (r#"`a"b` = 1"#, Ok(r#"`a"b` = 1"#)),
+            (r#"year = "2024"#, Err("unterminated string")),
+            ("`year = 1", Err("unterminated identifier")),
+        ];
+        for (hive, expected) in cases {
+            match (hive_filter_to_glue(hive), expected) {
+                (Ok(glue), Ok(expected)) => assert_eq!(glue, *expected, "{hive}"),
+                (Err(error), Err(expected)) => assert!(error.contains(expected), "{hive}: {error}"),
+                (found, expected) => panic!("{hive}: {found:?}, expected {expected:?}"),
+            }
+        }
+        // The result is an expression the catalog's own parser accepts.
+        let glue =
+            hive_filter_to_glue(r#"year = "2024" and (hour > 9 or city like "p%")"#).unwrap();
+        lakecat_catalog::filter::parse(&glue).unwrap();
+    }
+
+    #[test]
+    fn partial_specifications_select_by_leading_values() {
+        let keys = [column("year", Some("string")), column("hour", Some("int"))];
+        let spec = |values: &[&str]| {
+            let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            partial_spec_expression(&keys, &values)
+        };
+        assert_eq!(spec(&[]).unwrap(), None);
+        assert_eq!(spec(&["", ""]).unwrap(), None);
+        assert_eq!(spec(&["2024"]).unwrap().as_deref(), Some("`year` = '2024'"));
+        assert_eq!(
+            spec(&["2024", "9"]).unwrap().as_deref(),
+            Some("`year` = '2024' AND `hour` = '9'")
+        );
+        assert_eq!(spec(&["", "9"]).unwrap().as_deref(), Some("`hour` = '9'"));
+        assert_eq!(
+            spec(&["o'clock"]).unwrap().as_deref(),
+            Some("`year` = 'o''clock'")
+        );
+        assert_eq!(
+            spec(&["__HIVE_DEFAULT_PARTITION__"]).unwrap().as_deref(),
+            Some("`year` IS NULL")
+        );
+        assert!(spec(&["1", "2", "3"]).is_err());
+        for values in [&["2024", "9"][..], &["o'clock"], &["", "9"]] {
+            let expression = spec(values).unwrap().unwrap();
+            lakecat_catalog::filter::parse(&expression).unwrap();
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! a generated one). The protocol carries no credentials, so `lakecat serve` serves it on
 //! loopback only, unless it is configured with the role every Thrift client gets.
 //!
-//! Served so far: the read calls (`calls`). Every other method answers a
+//! Served so far: the read calls (`calls`), including `get_partitions_by_filter` in Hive's
+//! filter dialect, which the catalog's database evaluates. Every other method answers a
 //! `TApplicationException` naming it, and the connection stays open.
 
 mod calls;
