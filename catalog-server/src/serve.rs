@@ -71,6 +71,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             Some(tokio::spawn(crate::hive::serve(
                 listener,
                 catalog.clone(),
+                metastore.role,
                 config.connection_limits,
                 stop.clone(),
             )))

@@ -102,6 +102,30 @@ impl Args {
         }
         self
     }
+    fn bool(mut self, id: i16, v: bool) -> Self {
+        self.header(2, id).0.push(u8::from(v));
+        self
+    }
+    fn map(mut self, id: i16, entries: &[(&str, &str)]) -> Self {
+        self.header(13, id).0.extend_from_slice(&[11, 11]);
+        self.0
+            .extend_from_slice(&(entries.len() as i32).to_be_bytes());
+        for (k, v) in entries {
+            self.raw_string(k);
+            self.raw_string(v);
+        }
+        self
+    }
+    fn structs(mut self, id: i16, items: Vec<Args>) -> Self {
+        self.header(15, id).0.push(12);
+        self.0
+            .extend_from_slice(&(items.len() as i32).to_be_bytes());
+        for item in items {
+            self.0.extend_from_slice(&item.0);
+            self.0.push(0);
+        }
+        self
+    }
     fn structure(mut self, id: i16, inner: Args) -> Self {
         self.header(12, id).0.extend_from_slice(&inner.0);
         self.0.push(0);
@@ -992,4 +1016,428 @@ fn apache_thrifts_python_client_and_pyiceberg_read_the_catalog() {
         "{text}\nserver log:\n{log}"
     );
     assert!(stopped, "{log}");
+}
+
+/// A Hive `StorageDescriptor` as Hive's clients send one.
+fn hive_sd(location: &str, columns: &[(&str, &str)]) -> Args {
+    Args::default()
+        .structs(
+            1,
+            columns
+                .iter()
+                .map(|(name, kind)| Args::default().string(1, name).string(2, kind))
+                .collect(),
+        )
+        .string(2, location)
+        .string(3, "org.apache.hadoop.mapred.TextInputFormat")
+        .string(
+            4,
+            "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+        )
+        .bool(5, false)
+        .structure(
+            7,
+            Args::default()
+                .string(2, "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe")
+                .map(3, &[("field.delim", ",")]),
+        )
+        .map(10, &[])
+}
+
+fn hive_table(database: &str, name: &str, columns: &[(&str, &str)]) -> Args {
+    Args::default()
+        .string(1, name)
+        .string(2, database)
+        .string(3, "spark")
+        .structure(7, hive_sd(&format!("s3://lake/{database}/{name}"), columns))
+        .structs(8, vec![Args::default().string(1, "dt").string(2, "string")])
+        .map(
+            9,
+            &[("EXTERNAL", "TRUE"), ("spark.sql.sources.provider", "csv")],
+        )
+        .string(12, "EXTERNAL_TABLE")
+}
+
+fn hive_partition(database: &str, table: &str, dt: &str) -> Args {
+    Args::default()
+        .strings(1, &[dt])
+        .string(2, database)
+        .string(3, table)
+        .structure(
+            6,
+            hive_sd(
+                &format!("s3://lake/{database}/{table}/dt={dt}"),
+                &[("url", "string")],
+            ),
+        )
+        .map(7, &[])
+}
+
+#[test]
+fn writes_through_the_metastore_are_the_catalogs() {
+    let dir = tempfile::tempdir().unwrap();
+    let thrift = free_port();
+    let server = Server::start(
+        &["--metastore-listen", &format!("127.0.0.1:{thrift}")],
+        &[],
+        dir.path(),
+    );
+    let rest = server.port;
+    let mut client = Client::connect(thrift, false);
+    let env = Args::default().map(1, &[("DO_NOT_UPDATE_STATS", "true")]);
+
+    let database = || {
+        Args::default()
+            .string(1, "web")
+            .string(2, "web logs")
+            .string(3, "s3://lake/web/")
+            .map(4, &[("team", "web")])
+            .string(6, "spark")
+    };
+    let created = client.call("create_database", Args::default().structure(1, database()));
+    assert_eq!(created.ok(), Value::Struct(BTreeMap::new()), "void");
+    let (status, body) = http(rest, "GET", "/v1/databases/web", None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("web logs"), "{body}");
+    let again = client
+        .call("create_database", Args::default().structure(1, database()))
+        .ok();
+    assert!(
+        again.field(1).has(1),
+        "AlreadyExistsException, field 1: {again:?}"
+    );
+
+    let table = hive_table("web", "clicks", &[("url", "string")]);
+    client
+        .call(
+            "create_table_with_environment_context",
+            Args::default()
+                .structure(1, table)
+                .structure(2, Args::default().map(1, &[])),
+        )
+        .ok();
+    let (status, body) = http(rest, "GET", "/v1/databases/web/tables/clicks", None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("s3://lake/web/clicks"), "{body}");
+    let nowhere = client
+        .call(
+            "create_table",
+            Args::default().structure(1, hive_table("nope", "t", &[("a", "int")])),
+        )
+        .ok();
+    assert!(
+        nowhere.field(4).has(1),
+        "NoSuchObjectException, field 4: {nowhere:?}"
+    );
+    let read = client
+        .call(
+            "get_table",
+            Args::default().string(1, "web").string(2, "clicks"),
+        )
+        .success();
+    assert_eq!(read.field(3).str(), "spark");
+    assert_eq!(
+        read.field(7).field(7).field(2).str(),
+        "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+    );
+
+    // ALTER TABLE ADD COLUMNS: the whole definition replaced, the old one kept as a version.
+    let altered = hive_table("web", "clicks", &[("url", "string"), ("ms", "bigint")]);
+    client
+        .call(
+            "alter_table_with_environment_context",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .structure(3, altered)
+                .structure(4, env),
+        )
+        .ok();
+    let read = client
+        .call(
+            "get_table",
+            Args::default().string(1, "web").string(2, "clicks"),
+        )
+        .success();
+    assert_eq!(read.field(7).field(1).list().len(), 2);
+    let (status, body) = http(
+        rest,
+        "GET",
+        "/v1/databases/web/tables/clicks/versions",
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""version_id":"0""#), "{body}");
+    let renamed = client
+        .call(
+            "alter_table",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .structure(3, hive_table("web", "visits", &[("url", "string")])),
+        )
+        .ok();
+    assert!(
+        renamed.field(1).has(1),
+        "InvalidOperationException, field 1: {renamed:?}"
+    );
+
+    // MSCK REPAIR's call, then again with one more and ifNotExists.
+    let request = |dts: &[&str], if_not_exists: bool| {
+        Args::default().structure(
+            1,
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .structs(
+                    3,
+                    dts.iter()
+                        .map(|dt| hive_partition("web", "clicks", dt))
+                        .collect(),
+                )
+                .bool(4, if_not_exists)
+                .bool(5, true),
+        )
+    };
+    let added = client
+        .call("add_partitions_req", request(&["1", "2"], false))
+        .success();
+    assert_eq!(added.field(1).list().len(), 2);
+    let added = client
+        .call("add_partitions_req", request(&["1", "2", "3"], true))
+        .success();
+    let added: Vec<Vec<String>> = added
+        .field(1)
+        .list()
+        .iter()
+        .map(|p| p.field(1).strings())
+        .collect();
+    assert_eq!(added, [vec!["3"]]);
+    let refused = client
+        .call("add_partitions_req", request(&["3"], false))
+        .ok();
+    assert!(
+        refused.field(2).has(1),
+        "AlreadyExistsException, field 2: {refused:?}"
+    );
+    let refused = client
+        .call(
+            "add_partition",
+            Args::default().structure(1, hive_partition("web", "clicks", "1")),
+        )
+        .ok();
+    assert!(
+        refused.field(2).has(1),
+        "AlreadyExistsException, field 2: {refused:?}"
+    );
+
+    // INSERT INTO ... PARTITION's call.
+    let added = client
+        .call(
+            "add_partition_with_environment_context",
+            Args::default()
+                .structure(1, hive_partition("web", "clicks", "5"))
+                .structure(2, Args::default().map(1, &[])),
+        )
+        .success();
+    assert_eq!(added.field(1).strings(), ["5"]);
+    let appended = client
+        .call(
+            "append_partition",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .strings(3, &["4"]),
+        )
+        .success();
+    assert_eq!(
+        appended.field(6).field(2).str(),
+        "s3://lake/web/clicks/dt=4"
+    );
+    let (status, body) = http(
+        rest,
+        "GET",
+        "/v1/databases/web/tables/clicks/partitions/4",
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+
+    let changed = hive_partition("web", "clicks", "1").map(7, &[("numRows", "10")]);
+    client
+        .call(
+            "alter_partition",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .structure(3, changed),
+        )
+        .ok();
+    let read = client
+        .call(
+            "get_partition",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .strings(3, &["1"]),
+        )
+        .success();
+    assert_eq!(
+        read.field(7),
+        &Value::Map(vec![(
+            Value::Str("numRows".into()),
+            Value::Str("10".into())
+        )])
+    );
+    let missing = client
+        .call(
+            "alter_partitions",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .structs(3, vec![hive_partition("web", "clicks", "99")]),
+        )
+        .ok();
+    assert!(
+        missing.field(1).has(1),
+        "InvalidOperationException, field 1: {missing:?}"
+    );
+
+    let dropped = client
+        .call(
+            "drop_partition_by_name",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .string(3, "dt=2")
+                .bool(4, true),
+        )
+        .success();
+    assert_eq!(dropped, Value::Bool(true));
+    let again = client
+        .call(
+            "drop_partition",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .strings(3, &["2"])
+                .bool(4, true),
+        )
+        .ok();
+    assert!(
+        again.field(1).has(1),
+        "NoSuchObjectException, field 1: {again:?}"
+    );
+    let names = client
+        .call(
+            "get_partition_names",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .i16(3, -1),
+        )
+        .success();
+    let mut names = names.strings();
+    names.sort();
+    assert_eq!(names, ["dt=1", "dt=3", "dt=4", "dt=5"]);
+
+    let not_empty = client
+        .call(
+            "drop_database",
+            Args::default()
+                .string(1, "web")
+                .bool(2, false)
+                .bool(3, false),
+        )
+        .ok();
+    assert!(
+        not_empty.field(2).has(1),
+        "InvalidOperationException, field 2: {not_empty:?}"
+    );
+    client
+        .call(
+            "drop_table_with_environment_context",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .bool(3, false)
+                .structure(4, Args::default().map(1, &[])),
+        )
+        .ok();
+    let (status, _) = http(rest, "GET", "/v1/databases/web/tables/clicks", None).unwrap();
+    assert_eq!(status, 404);
+    let again = client
+        .call(
+            "drop_table",
+            Args::default()
+                .string(1, "web")
+                .string(2, "clicks")
+                .bool(3, false),
+        )
+        .ok();
+    assert!(
+        again.field(1).has(1),
+        "NoSuchObjectException, field 1: {again:?}"
+    );
+    client
+        .call(
+            "alter_database",
+            Args::default().string(1, "web").structure(
+                2,
+                Args::default().string(1, "web").string(2, "renamed logs"),
+            ),
+        )
+        .ok();
+    let (_, body) = http(rest, "GET", "/v1/databases/web", None).unwrap();
+    assert!(body.contains("renamed logs"), "{body}");
+    client
+        .call(
+            "drop_database",
+            Args::default()
+                .string(1, "web")
+                .bool(2, false)
+                .bool(3, true),
+        )
+        .ok();
+    let (status, _) = http(rest, "GET", "/v1/databases/web", None).unwrap();
+    assert_eq!(status, 404);
+    let default = client
+        .call(
+            "drop_database",
+            Args::default()
+                .string(1, "default")
+                .bool(2, false)
+                .bool(3, true),
+        )
+        .ok();
+    assert!(
+        default.field(3).has(1),
+        "MetaException, field 3: {default:?}"
+    );
+    assert!(server.stop().0);
+
+    // A reader endpoint refuses every change.
+    let thrift = free_port();
+    let server = Server::start(
+        &[
+            "--metastore-listen",
+            &format!("127.0.0.1:{thrift}"),
+            "--metastore-role",
+            "reader",
+        ],
+        &[],
+        dir.path(),
+    );
+    let mut client = Client::connect(thrift, true);
+    let refused = client
+        .call("create_database", Args::default().structure(1, database()))
+        .ok();
+    assert!(
+        refused.field(3).field(1).str().contains("role reader"),
+        "MetaException, field 3: {refused:?}"
+    );
+    let (status, _) = http(server.port, "GET", "/v1/databases/web", None).unwrap();
+    assert_eq!(status, 404, "nothing was created");
+    assert!(server.stop().0);
 }

@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use lakecat_catalog::{
     Catalog, Error as CatalogError, ErrorKind, PageRequest, Partition, PartitionListRequest, Table,
+    UpdateTableOptions,
 };
+
+use crate::auth::Role;
 
 use super::convert;
 use super::pattern::NamePattern;
@@ -31,6 +34,8 @@ pub(crate) enum HiveException {
     InvalidObject,
     /// `MetaException`: Hive's catch-all.
     Meta,
+    /// `InvalidOperationException`.
+    InvalidOperation,
     /// `ConfigValSecurityException`.
     ConfigValSecurity,
 }
@@ -87,6 +92,7 @@ struct Arguments<'a> {
     strings: BTreeMap<i16, String>,
     integers: BTreeMap<i16, i64>,
     string_lists: BTreeMap<i16, Vec<String>>,
+    /// Structs, and lists of structs (from their list header on), as their bytes.
     structs: BTreeMap<i16, &'a [u8]>,
 }
 
@@ -119,6 +125,10 @@ impl<'a> Arguments<'a> {
                     match peek.read_list_header()? {
                         (ttype::STRING, _) => {
                             out.string_lists.insert(id, reader.read_string_list()?);
+                        }
+                        (ttype::STRUCT, _) => {
+                            reader.skip(kind)?;
+                            out.structs.insert(id, &bytes[start..reader.position()]);
                         }
                         _ => reader.skip(kind)?,
                     }
@@ -155,6 +165,20 @@ impl<'a> Arguments<'a> {
         self.integers.get(&id).copied()
     }
 
+    /// A `list<struct>` argument, each element read with `read`.
+    fn struct_list_with<T>(
+        &self,
+        id: i16,
+        name: &str,
+        read: impl FnMut(&mut Reader<'a>) -> Result<T, ProtocolError>,
+    ) -> Result<Vec<T>, Failure> {
+        let bytes = self
+            .structs
+            .get(&id)
+            .ok_or_else(|| meta(format!("{name} must be given")))?;
+        Ok(Reader::new(bytes).read_struct_list(read)?)
+    }
+
     fn struct_with<T>(
         &self,
         id: i16,
@@ -177,6 +201,8 @@ fn meta(message: impl Into<String>) -> Failure {
 #[derive(Debug, Clone)]
 pub(crate) struct Metastore {
     catalog: Catalog,
+    /// What every client may do: the protocol carries no credentials.
+    role: Role,
 }
 
 /// A method's result struct: where each declared exception goes.
@@ -189,6 +215,31 @@ const NO_SUCH_1_META_2: Declared =
 const META_1_NO_SUCH_2: Declared =
     Declared(&[(1, HiveException::Meta), (2, HiveException::NoSuchObject)]);
 const CONFIG_1: Declared = Declared(&[(1, HiveException::ConfigValSecurity)]);
+const CREATE_DATABASE: Declared = Declared(&[
+    (1, HiveException::AlreadyExists),
+    (2, HiveException::InvalidObject),
+    (3, HiveException::Meta),
+]);
+const DROP_DATABASE: Declared = Declared(&[
+    (1, HiveException::NoSuchObject),
+    (2, HiveException::InvalidOperation),
+    (3, HiveException::Meta),
+]);
+const CREATE_TABLE: Declared = Declared(&[
+    (1, HiveException::AlreadyExists),
+    (2, HiveException::InvalidObject),
+    (3, HiveException::Meta),
+    (4, HiveException::NoSuchObject),
+]);
+const ADD_PARTITION: Declared = Declared(&[
+    (1, HiveException::InvalidObject),
+    (2, HiveException::AlreadyExists),
+    (3, HiveException::Meta),
+]);
+const INVALID_OPERATION_1_META_2: Declared = Declared(&[
+    (1, HiveException::InvalidOperation),
+    (2, HiveException::Meta),
+]);
 
 /// The metastore settings Hive lets clients read with `getMetaConf`
 /// (`MetastoreConf.metaConfVars`), with lakecat's values.
@@ -206,9 +257,22 @@ const META_CONF: &[(&str, &str)] = &[
 ];
 
 impl Metastore {
-    /// A metastore over `catalog`.
-    pub(crate) fn new(catalog: Catalog) -> Metastore {
-        Metastore { catalog }
+    /// A metastore over `catalog` whose clients all have `role`.
+    pub(crate) fn new(catalog: Catalog, role: Role) -> Metastore {
+        Metastore { catalog, role }
+    }
+
+    /// Refuses changes unless the endpoint's role may make them. Hive has no permission
+    /// exception; every write method declares MetaException.
+    fn may_change(&self, method: &str) -> Result<(), Failure> {
+        if self.role >= Role::Editor {
+            return Ok(());
+        }
+        Err(meta(format!(
+            "{method}: this metastore endpoint gives its clients role {}, which may not change \
+             the catalog (see --metastore-role)",
+            self.role.as_str()
+        )))
     }
 
     /// Answers one whole message: the reply's bytes, or `None` for a oneway call.
@@ -346,6 +410,44 @@ impl Metastore {
             "get_partition_by_name" => {
                 (Some(META_1_NO_SUCH_2), self.get_partition(args, true).await)
             }
+            "create_database" => (Some(CREATE_DATABASE), self.create_database(args).await),
+            "drop_database" => (Some(DROP_DATABASE), self.drop_database(args).await),
+            "alter_database" => (Some(META_1_NO_SUCH_2), self.alter_database(args).await),
+            "create_table" | "create_table_with_environment_context" => {
+                (Some(CREATE_TABLE), self.create_table(method, args).await)
+            }
+            "drop_table" | "drop_table_with_environment_context" => {
+                (Some(NO_SUCH_1_META_2), self.drop_table(method, args).await)
+            }
+            "alter_table" | "alter_table_with_environment_context" | "alter_table_with_cascade" => {
+                (
+                    Some(INVALID_OPERATION_1_META_2),
+                    self.alter_table(method, args).await,
+                )
+            }
+            "add_partition" | "add_partition_with_environment_context" => {
+                (Some(ADD_PARTITION), self.add_partition(method, args).await)
+            }
+            "add_partitions" => (Some(ADD_PARTITION), self.add_partitions(args).await),
+            "add_partitions_req" => (Some(ADD_PARTITION), self.add_partitions_req(args).await),
+            "append_partition" | "append_partition_by_name" => (
+                Some(ADD_PARTITION),
+                self.append_partition(method, args).await,
+            ),
+            "drop_partition"
+            | "drop_partition_with_environment_context"
+            | "drop_partition_by_name"
+            | "drop_partition_by_name_with_environment_context" => (
+                Some(NO_SUCH_1_META_2),
+                self.drop_partition(method, args).await,
+            ),
+            "alter_partition"
+            | "alter_partition_with_environment_context"
+            | "alter_partitions"
+            | "alter_partitions_with_environment_context" => (
+                Some(INVALID_OPERATION_1_META_2),
+                self.alter_partitions(method, args).await,
+            ),
             "get_all_functions" => (Some(META_1), self.get_all_functions().await),
             "get_functions" => (Some(META_1), self.get_functions(args).await),
             "get_function" => (Some(META_1_NO_SUCH_2), self.get_function(args).await),
@@ -779,6 +881,383 @@ impl Metastore {
         let mut w = Writer::new();
         w.struct_field(0, |w| convert::function(&function).write(w));
         Ok(w)
+    }
+}
+
+/// Database and table changes.
+impl Metastore {
+    async fn create_database(&self, args: &Arguments<'_>) -> CallResult {
+        self.may_change("create_database")?;
+        let database = args.struct_with(1, "database", structs::Database::read)?;
+        check_catalog(Some(&database.catalog_name))?;
+        self.catalog
+            .create_database(convert::database_input(database))
+            .await?;
+        Ok(Writer::new())
+    }
+
+    /// `drop_database`: Hive refuses to drop `default`, and a database with tables unless
+    /// `cascade`. lakecat never deletes data, whatever `deleteData` says.
+    async fn drop_database(&self, args: &Arguments<'_>) -> CallResult {
+        self.may_change("drop_database")?;
+        let name = args.string(1, "name")?;
+        let cascade = args.integer(3).unwrap_or(0) != 0;
+        if name.eq_ignore_ascii_case("default") {
+            return Err(meta("Can not drop default database"));
+        }
+        self.catalog.get_database(name).await?;
+        if !cascade {
+            let tables = self
+                .catalog
+                .list_tables(
+                    name,
+                    PageRequest {
+                        max_results: Some(1),
+                        page_token: None,
+                    },
+                )
+                .await?;
+            if !tables.items.is_empty() {
+                return Err(Failure::Hive(
+                    HiveException::InvalidOperation,
+                    format!("Database {name} is not empty. One or more tables exist."),
+                ));
+            }
+        }
+        self.catalog.delete_database(name).await?;
+        Ok(Writer::new())
+    }
+
+    async fn alter_database(&self, args: &Arguments<'_>) -> CallResult {
+        self.may_change("alter_database")?;
+        let name = args.string(1, "dbname")?;
+        let database = args.struct_with(2, "db", structs::Database::read)?;
+        self.catalog
+            .update_database(name, convert::database_input(database))
+            .await?;
+        Ok(Writer::new())
+    }
+
+    async fn create_table(&self, method: &str, args: &Arguments<'_>) -> CallResult {
+        self.may_change(method)?;
+        let table = args.struct_with(1, "tbl", structs::Table::read)?;
+        check_catalog(Some(&table.cat_name))?;
+        let database = table.db_name.clone();
+        match self
+            .catalog
+            .create_table(&database, convert::table_input(table))
+            .await
+        {
+            Ok(_) => Ok(Writer::new()),
+            Err(CatalogError::NotFound { .. }) => Err(Failure::Hive(
+                HiveException::NoSuchObject,
+                format!("The database {database} does not exist"),
+            )),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// `drop_table`: lakecat never deletes data, whatever `deleteData` says.
+    async fn drop_table(&self, method: &str, args: &Arguments<'_>) -> CallResult {
+        self.may_change(method)?;
+        let (database, name) = (args.string(1, "dbname")?, args.string(2, "name")?);
+        match self.catalog.delete_table(database, name).await {
+            Ok(()) => Ok(Writer::new()),
+            Err(CatalogError::NotFound { .. }) => Err(Failure::Hive(
+                HiveException::NoSuchObject,
+                format!("{database}.{name} table not found"),
+            )),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// `alter_table`: the new definition replaces the table's, the old one kept as a table
+    /// version, as the Glue API's UpdateTable does. Renames are refused.
+    async fn alter_table(&self, method: &str, args: &Arguments<'_>) -> CallResult {
+        self.may_change(method)?;
+        let (database, name) = (args.string(1, "dbname")?, args.string(2, "tbl_name")?);
+        let table = args.struct_with(3, "new_tbl", structs::Table::read)?;
+        let renamed = !table.table_name.eq_ignore_ascii_case(name)
+            || (!table.db_name.is_empty() && !table.db_name.eq_ignore_ascii_case(database));
+        if renamed {
+            return Err(Failure::Hive(
+                HiveException::InvalidOperation,
+                format!(
+                    "renaming {database}.{name} to {}.{} is not supported",
+                    table.db_name, table.table_name
+                ),
+            ));
+        }
+        match self
+            .catalog
+            .update_table(
+                database,
+                name,
+                convert::table_input(table),
+                UpdateTableOptions::default(),
+            )
+            .await
+        {
+            Ok(_) => Ok(Writer::new()),
+            Err(CatalogError::NotFound { .. }) => Err(Failure::Hive(
+                HiveException::InvalidOperation,
+                format!("table {database}.{name} doesn't exist"),
+            )),
+            Err(CatalogError::InvalidInput(message)) => {
+                Err(Failure::Hive(HiveException::InvalidOperation, message))
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Partition changes.
+impl Metastore {
+    /// Adds partitions to one table, as Hive does all or nothing as far as the catalog
+    /// allows: partitions that exist are refused (or skipped with `if_not_exists`) before
+    /// any is created, then they are created in the catalog's batches. Answers the table
+    /// and the partitions created.
+    async fn add_to_table(
+        &self,
+        database: &str,
+        table: &str,
+        parts: Vec<structs::Partition>,
+        if_not_exists: bool,
+    ) -> Result<(Table, Vec<Partition>), Failure> {
+        for part in &parts {
+            let elsewhere = (!part.db_name.is_empty()
+                && !part.db_name.eq_ignore_ascii_case(database))
+                || (!part.table_name.is_empty() && !part.table_name.eq_ignore_ascii_case(table));
+            if elsewhere {
+                return Err(meta(format!(
+                    "partition of {}.{} added to {database}.{table}",
+                    part.db_name, part.table_name
+                )));
+            }
+        }
+        let table = match self.catalog.get_table(database, table).await {
+            Ok(table) => table,
+            Err(CatalogError::NotFound { .. }) => {
+                return Err(Failure::Hive(
+                    HiveException::InvalidObject,
+                    "Unable to add partition because table or database do not exist".into(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let inputs: Vec<_> = parts.into_iter().map(convert::partition_input).collect();
+        let values: Vec<Vec<String>> = inputs.iter().map(|p| p.values.clone()).collect();
+        let mut existing = Vec::new();
+        for chunk in values.chunks(PARTITION_BATCH) {
+            existing.extend(
+                self.catalog
+                    .get_partitions(&table.database_name, &table.name, chunk)
+                    .await?
+                    .into_iter()
+                    .map(|p| p.values),
+            );
+        }
+        if let Some(values) = existing.first()
+            && !if_not_exists
+        {
+            return Err(Failure::Hive(
+                HiveException::AlreadyExists,
+                format!(
+                    "Partition already exists: {}.{} values=[{}]",
+                    table.database_name,
+                    table.name,
+                    values.join(", ")
+                ),
+            ));
+        }
+        let inputs: Vec<_> = inputs
+            .into_iter()
+            .filter(|p| !existing.contains(&p.values))
+            .collect();
+        for chunk in inputs.chunks(lakecat_catalog::service::MAX_BATCH_CREATE_PARTITIONS) {
+            let failures = self
+                .catalog
+                .create_partitions(&table.database_name, &table.name, chunk)
+                .await
+                .map_err(invalid_object)?;
+            if let Some(failure) = failures.into_iter().next() {
+                return Err(invalid_object(failure.error));
+            }
+        }
+        let mut created = Vec::new();
+        let values: Vec<Vec<String>> = inputs.into_iter().map(|p| p.values).collect();
+        for chunk in values.chunks(PARTITION_BATCH) {
+            created.extend(
+                self.catalog
+                    .get_partitions(&table.database_name, &table.name, chunk)
+                    .await?,
+            );
+        }
+        Ok((table, created))
+    }
+
+    async fn add_partition(&self, method: &str, args: &Arguments<'_>) -> CallResult {
+        self.may_change(method)?;
+        let part = args.struct_with(1, "new_part", structs::Partition::read)?;
+        let (database, table) = (part.db_name.clone(), part.table_name.clone());
+        let (table, created) = self
+            .add_to_table(&database, &table, vec![part], false)
+            .await?;
+        let mut w = Writer::new();
+        if let Some(partition) = created.first() {
+            w.struct_field(0, |w| convert::partition(partition, &table).write(w));
+        }
+        Ok(w)
+    }
+
+    async fn add_partitions(&self, args: &Arguments<'_>) -> CallResult {
+        self.may_change("add_partitions")?;
+        let parts = args.struct_list_with(1, "new_parts", structs::Partition::read)?;
+        let Some(first) = parts.first() else {
+            let mut w = Writer::new();
+            w.i32_field(0, 0);
+            return Ok(w);
+        };
+        let (database, table) = (first.db_name.clone(), first.table_name.clone());
+        let (_, created) = self.add_to_table(&database, &table, parts, false).await?;
+        let mut w = Writer::new();
+        w.i32_field(0, i32::try_from(created.len()).unwrap_or(i32::MAX));
+        Ok(w)
+    }
+
+    async fn add_partitions_req(&self, args: &Arguments<'_>) -> CallResult {
+        self.may_change("add_partitions_req")?;
+        let request = args.struct_with(1, "request", structs::AddPartitionsRequest::read)?;
+        check_catalog(request.cat_name.as_deref())?;
+        let (table, created) = self
+            .add_to_table(
+                &request.db_name,
+                &request.tbl_name,
+                request.parts,
+                request.if_not_exists,
+            )
+            .await?;
+        let mut w = Writer::new();
+        w.struct_field(0, |w| {
+            if request.need_result {
+                w.struct_list_field(1, &created, |w, p| convert::partition(p, &table).write(w));
+            }
+        });
+        Ok(w)
+    }
+
+    /// `append_partition(_by_name)`: a partition by its values alone, stored like its table
+    /// at the table's location followed by the partition's name.
+    async fn append_partition(&self, method: &str, args: &Arguments<'_>) -> CallResult {
+        self.may_change(method)?;
+        let (database, name) = (args.string(1, "db_name")?, args.string(2, "tbl_name")?);
+        let table = match self.catalog.get_table(database, name).await {
+            Ok(table) => table,
+            Err(CatalogError::NotFound { .. }) => {
+                return Err(Failure::Hive(
+                    HiveException::InvalidObject,
+                    format!("{database}.{name} table not found"),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let values = if method == "append_partition_by_name" {
+            convert::partition_values(&table.partition_keys, args.string(3, "part_name")?)
+                .map_err(meta)?
+        } else {
+            args.string_list(3).unwrap_or_default().to_vec()
+        };
+        let input = convert::appended_partition(&table, &values);
+        let partition = self
+            .catalog
+            .create_partition(&table.database_name, &table.name, input)
+            .await
+            .map_err(invalid_object)?;
+        let mut w = Writer::new();
+        w.struct_field(0, |w| convert::partition(&partition, &table).write(w));
+        Ok(w)
+    }
+
+    /// `drop_partition(_by_name)(_with_environment_context)`: lakecat never deletes data,
+    /// whatever `deleteData` says. Answers true, as Hive does when it dropped one.
+    async fn drop_partition(&self, method: &str, args: &Arguments<'_>) -> CallResult {
+        self.may_change(method)?;
+        let table = self
+            .table(args.string(1, "db_name")?, args.string(2, "tbl_name")?)
+            .await?;
+        let values = if method.starts_with("drop_partition_by_name") {
+            convert::partition_values(&table.partition_keys, args.string(3, "part_name")?)
+                .map_err(meta)?
+        } else {
+            args.string_list(3).unwrap_or_default().to_vec()
+        };
+        match self
+            .catalog
+            .delete_partition(&table.database_name, &table.name, &values)
+            .await
+        {
+            Ok(()) => {
+                let mut w = Writer::new();
+                w.bool_field(0, true);
+                Ok(w)
+            }
+            Err(CatalogError::NotFound { .. }) => Err(Failure::Hive(
+                HiveException::NoSuchObject,
+                format!("partition values=[{}]", values.join(", ")),
+            )),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// `alter_partition(s)(_with_environment_context)`: each partition's definition
+    /// replaced, found by its values. One that does not exist is an InvalidOperationException;
+    /// the ones before it stay changed (the catalog changes partitions one by one).
+    async fn alter_partitions(&self, method: &str, args: &Arguments<'_>) -> CallResult {
+        self.may_change(method)?;
+        let table = self
+            .table(args.string(1, "db_name")?, args.string(2, "tbl_name")?)
+            .await?;
+        let parts = if method.starts_with("alter_partitions") {
+            args.struct_list_with(3, "new_parts", structs::Partition::read)?
+        } else {
+            vec![args.struct_with(3, "new_part", structs::Partition::read)?]
+        };
+        for part in parts {
+            let input = convert::partition_input(part);
+            let values = input.values.clone();
+            match self
+                .catalog
+                .update_partition(&table.database_name, &table.name, &values, input)
+                .await
+            {
+                Ok(_) => {}
+                Err(CatalogError::NotFound { .. }) => {
+                    return Err(Failure::Hive(
+                        HiveException::InvalidOperation,
+                        format!(
+                            "alter is not possible: partition values=[{}] of {}.{} does not exist",
+                            values.join(", "),
+                            table.database_name,
+                            table.name
+                        ),
+                    ));
+                }
+                Err(CatalogError::InvalidInput(message)) => {
+                    return Err(Failure::Hive(HiveException::InvalidOperation, message));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(Writer::new())
+    }
+}
+
+/// A refusal of new partitions: an InvalidObjectException for input the catalog refuses
+/// (Hive's name for it), the usual exception otherwise.
+fn invalid_object(error: CatalogError) -> Failure {
+    match error {
+        CatalogError::InvalidInput(message) => Failure::Hive(HiveException::InvalidObject, message),
+        other => other.into(),
     }
 }
 

@@ -171,6 +171,120 @@ pub(crate) fn partition(partition: &model::Partition, table: &model::Table) -> s
     }
 }
 
+/// Seconds since the epoch as a time; Hive's 0 means "never".
+fn time_of(seconds: i32) -> Option<DateTime<Utc>> {
+    if seconds <= 0 {
+        return None;
+    }
+    DateTime::from_timestamp(i64::from(seconds), 0)
+}
+
+/// A database from a Hive client. Hive's owner has no place in lakecat's databases.
+pub(crate) fn database_input(database: structs::Database) -> model::DatabaseInput {
+    model::DatabaseInput {
+        name: database.name,
+        description: database.description,
+        location_uri: database.location_uri,
+        parameters: database.parameters,
+    }
+}
+
+/// A storage descriptor from a Hive client; an empty one (what this module sends for a
+/// table without one) is none, and an empty SerDe likewise.
+fn storage_input(sd: structs::StorageDescriptor) -> Option<model::StorageDescriptor> {
+    if sd == storage(None) {
+        return None;
+    }
+    let serde = sd.serde_info;
+    let serde_info = if serde == structs::SerDeInfo::default() {
+        None
+    } else {
+        Some(model::SerDeInfo {
+            name: serde.name,
+            serialization_library: serde.serialization_lib,
+            parameters: serde.parameters,
+        })
+    };
+    Some(model::StorageDescriptor {
+        columns: sd.cols.into_iter().map(column_input).collect(),
+        location: sd.location,
+        input_format: sd.input_format,
+        output_format: sd.output_format,
+        compressed: sd.compressed,
+        number_of_buckets: sd.num_buckets,
+        serde_info,
+        bucket_columns: sd.bucket_cols,
+        sort_columns: sd
+            .sort_cols
+            .into_iter()
+            .map(|o| model::SortColumn {
+                column: o.col,
+                sort_order: o.order,
+            })
+            .collect(),
+        parameters: sd.parameters,
+        stored_as_sub_directories: sd.stored_as_sub_directories,
+    })
+}
+
+fn column_input(field: structs::FieldSchema) -> model::Column {
+    model::Column {
+        name: field.name,
+        type_name: Some(field.type_name),
+        comment: field.comment,
+        parameters: model::Parameters::new(),
+    }
+}
+
+/// A table from a Hive client. Its `comment` stays a table parameter (as Hive keeps it);
+/// an empty table type is none.
+pub(crate) fn table_input(table: structs::Table) -> model::TableInput {
+    model::TableInput {
+        name: table.table_name,
+        description: None,
+        owner: table.owner,
+        table_type: (!table.table_type.is_empty()).then_some(table.table_type),
+        parameters: table.parameters,
+        partition_keys: table.partition_keys.into_iter().map(column_input).collect(),
+        retention: table.retention,
+        view_original_text: table.view_original_text,
+        view_expanded_text: table.view_expanded_text,
+        storage_descriptor: storage_input(table.sd),
+        last_access_time: time_of(table.last_access_time),
+    }
+}
+
+/// A partition from a Hive client.
+pub(crate) fn partition_input(partition: structs::Partition) -> model::PartitionInput {
+    model::PartitionInput {
+        values: partition.values,
+        storage_descriptor: storage_input(partition.sd),
+        parameters: partition.parameters,
+        last_access_time: time_of(partition.last_access_time),
+    }
+}
+
+/// The storage of a partition appended by values (`append_partition`): its table's, at the
+/// table's location followed by the partition's name, as Hive places it.
+pub(crate) fn appended_partition(table: &model::Table, values: &[String]) -> model::PartitionInput {
+    let storage_descriptor = table.storage_descriptor.clone().map(|mut sd| {
+        sd.location = sd.location.map(|location| {
+            format!(
+                "{}/{}",
+                location.trim_end_matches('/'),
+                partition_name(&table.partition_keys, values)
+            )
+        });
+        sd
+    });
+    model::PartitionInput {
+        values: values.to_vec(),
+        storage_descriptor,
+        parameters: model::Parameters::new(),
+        last_access_time: None,
+    }
+}
+
 /// A user-defined function. Glue's owner and resource types are names (`USER`, `JAR`);
 /// Hive's are enum numbers.
 pub(crate) fn function(function: &lakecat_catalog::Function) -> structs::Function {
@@ -798,5 +912,113 @@ mod tests {
             let expression = spec(values).unwrap().unwrap();
             lakecat_catalog::filter::parse(&expression).unwrap();
         }
+    }
+
+    #[test]
+    fn tables_databases_and_partitions_from_hive_clients_round_trip() {
+        // A table Hive can represent: typed columns without column parameters.
+        let mut original = table();
+        original.storage_descriptor.as_mut().unwrap().columns =
+            vec![column("id", Some("bigint")), column("city", Some("string"))];
+        type Change = fn(&mut model::Table);
+        let cases: [(&str, Change); 5] = [
+            ("as crawled", |_| {}),
+            ("without a storage descriptor", |t| {
+                t.storage_descriptor = None
+            }),
+            ("without a SerDe", |t| {
+                t.storage_descriptor.as_mut().unwrap().serde_info = None;
+            }),
+            ("without a type, owner or access time", |t| {
+                t.table_type = Some("EXTERNAL_TABLE".into());
+                t.owner = None;
+                t.last_access_time = None;
+            }),
+            ("a view", |t| {
+                t.table_type = Some("VIRTUAL_VIEW".into());
+                t.view_original_text = Some("select 1".into());
+                t.view_expanded_text = Some("select 1".into());
+            }),
+        ];
+        for (what, change) in cases {
+            let mut table = original.clone();
+            change(&mut table);
+            assert_eq!(
+                table_input(super::table(&table)),
+                table.to_input(),
+                "{what}"
+            );
+        }
+        // The description comes back as the comment parameter it was sent as.
+        let mut described = original.clone();
+        described.description = Some("all orders".into());
+        let input = table_input(super::table(&described));
+        assert_eq!(input.description, None);
+        assert_eq!(input.parameters["comment"], "all orders");
+
+        let database = model::Database {
+            name: "sales".into(),
+            description: Some("d".into()),
+            location_uri: Some("s3://lake/sales/".into()),
+            parameters: BTreeMap::from([("a".into(), "b".into())]),
+            create_time: time(1_600_000_000),
+        };
+        assert_eq!(
+            database_input(super::database(&database)),
+            model::DatabaseInput {
+                name: "sales".into(),
+                description: Some("d".into()),
+                location_uri: Some("s3://lake/sales/".into()),
+                parameters: BTreeMap::from([("a".into(), "b".into())]),
+            }
+        );
+
+        let partition = model::Partition {
+            database_name: "sales".into(),
+            table_name: "orders".into(),
+            values: vec!["2024".into(), "9".into()],
+            storage_descriptor: original.storage_descriptor.clone(),
+            parameters: BTreeMap::from([("numRows".into(), "5".into())]),
+            creation_time: time(1_700_001_000),
+            last_access_time: Some(time(1_700_002_000)),
+        };
+        assert_eq!(
+            partition_input(super::partition(&partition, &original)),
+            model::PartitionInput {
+                values: vec!["2024".into(), "9".into()],
+                storage_descriptor: original.storage_descriptor.clone(),
+                parameters: BTreeMap::from([("numRows".into(), "5".into())]),
+                last_access_time: Some(time(1_700_002_000)),
+            }
+        );
+    }
+
+    #[test]
+    fn hive_structs_read_back_what_was_written() {
+        use super::super::protocol::{Reader, Writer};
+        let hive = super::table(&table());
+        let mut w = Writer::new();
+        hive.write(&mut w);
+        w.stop();
+        let bytes = w.into_bytes();
+        let mut r = Reader::new(&bytes);
+        assert_eq!(structs::Table::read(&mut r).unwrap(), hive);
+        assert_eq!(r.position(), bytes.len());
+
+        let database = super::database(&model::Database {
+            name: "sales".into(),
+            description: None,
+            location_uri: Some("x".into()),
+            parameters: BTreeMap::new(),
+            create_time: time(5),
+        });
+        let mut w = Writer::new();
+        database.write(&mut w);
+        w.stop();
+        let bytes = w.into_bytes();
+        assert_eq!(
+            structs::Database::read(&mut Reader::new(&bytes)).unwrap(),
+            database
+        );
     }
 }

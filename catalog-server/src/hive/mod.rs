@@ -8,8 +8,9 @@
 //! loopback only, unless it is configured with the role every Thrift client gets.
 //!
 //! Served so far: the read calls (`calls`), including `get_partitions_by_filter` in Hive's
-//! filter dialect, which the catalog's database evaluates. Every other method answers a
-//! `TApplicationException` naming it, and the connection stays open.
+//! filter dialect, which the catalog's database evaluates, and the database and table
+//! changes. Every other method answers a `TApplicationException` naming it, and the
+//! connection stays open.
 
 mod calls;
 mod convert;
@@ -22,15 +23,18 @@ use lakecat_catalog::Catalog;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::Role;
 use crate::http_server::ConnectionLimits;
 
-/// Serves the metastore on `listener` until `shutdown` is cancelled; returns once every
-/// connection has finished the call it was answering.
+/// Serves the metastore on `listener` to clients that all get `role`, until `shutdown` is
+/// cancelled; returns once every connection has finished the call it was answering.
 pub(crate) async fn serve(
     listener: TcpListener,
     catalog: Catalog,
+    role: Role,
     limits: ConnectionLimits,
     shutdown: CancellationToken,
 ) {
-    transport::serve(listener, calls::Metastore::new(catalog), limits, shutdown).await;
+    let metastore = calls::Metastore::new(catalog, role);
+    transport::serve(listener, metastore, limits, shutdown).await;
 }

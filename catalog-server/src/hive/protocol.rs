@@ -291,6 +291,41 @@ impl<'a> Reader<'a> {
         }
         Ok(out)
     }
+
+    /// Reads a `map<string, string>`.
+    pub(crate) fn read_string_map(&mut self) -> Result<BTreeMap<String, String>, ProtocolError> {
+        let (key, value, count) = self.read_map_header()?;
+        if count > 0 {
+            expect_type("map key", ttype::STRING, key)?;
+            expect_type("map value", ttype::STRING, value)?;
+        }
+        let mut out = BTreeMap::new();
+        for _ in 0..count {
+            let k = self.read_string()?;
+            out.insert(k, self.read_string()?);
+        }
+        Ok(out)
+    }
+
+    /// Reads a `list<struct>`, each element with `read` (which reads up to and including the
+    /// element's stop byte).
+    pub(crate) fn read_struct_list<T>(
+        &mut self,
+        mut read: impl FnMut(&mut Reader<'a>) -> Result<T, ProtocolError>,
+    ) -> Result<Vec<T>, ProtocolError> {
+        let (kind, count) = self.read_list_header()?;
+        if count > 0 {
+            expect_type("list element", ttype::STRUCT, kind)?;
+        }
+        // Each struct takes at least its stop byte, which bounds a lying count.
+        let mut out = Vec::with_capacity(count.min(self.bytes.len()));
+        for _ in 0..count {
+            self.enter()?;
+            out.push(read(self)?);
+            self.depth -= 1;
+        }
+        Ok(out)
+    }
 }
 
 /// A container being skimmed: a struct's fields, or a list's, set's or map's values (a map

@@ -4,11 +4,38 @@
 //! statistics, transaction ids, ...) are left out when writing and skipped when reading.
 //!
 //! `write` methods write a struct's fields without the final stop byte, which
-//! [`Writer::struct_field`] and [`Writer::struct_list_field`] add.
+//! [`Writer::struct_field`] and [`Writer::struct_list_field`] add; `read` functions read a
+//! struct's fields up to and including its stop byte, skipping fields they do not know and
+//! refusing known fields of the wrong type.
 
 use std::collections::BTreeMap;
 
-use super::protocol::{ProtocolError, Reader, Writer, ttype};
+use super::protocol::{ProtocolError, Reader, Writer, expect_type, ttype};
+
+/// Reads a struct's fields, handing each known one to `field`, which answers whether it
+/// took the field (false: skip it).
+fn read_fields<'a>(
+    r: &mut Reader<'a>,
+    mut field: impl FnMut(&mut Reader<'a>, i16, u8) -> Result<bool, ProtocolError>,
+) -> Result<(), ProtocolError> {
+    while let Some((kind, id)) = r.read_field()? {
+        if !field(r, id, kind)? {
+            r.skip(kind)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads a field's value with `read` after checking its type.
+fn typed<'a, T>(
+    r: &mut Reader<'a>,
+    kind: u8,
+    expected: u8,
+    read: impl FnOnce(&mut Reader<'a>) -> Result<T, ProtocolError>,
+) -> Result<T, ProtocolError> {
+    expect_type("field", expected, kind)?;
+    read(r)
+}
 
 /// Hive's catalog name: Hive 3 added catalogs, and every Hive client that sends one sends
 /// this unless configured otherwise.
@@ -29,6 +56,25 @@ pub(crate) struct FieldSchema {
 }
 
 impl FieldSchema {
+    /// Reads the struct.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<FieldSchema, ProtocolError> {
+        let mut out = FieldSchema {
+            name: String::new(),
+            type_name: String::new(),
+            comment: None,
+        };
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                2 => out.type_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                3 => out.comment = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     fn write(&self, w: &mut Writer) {
         w.string_field(1, &self.name);
         w.string_field(2, &self.type_name);
@@ -48,6 +94,24 @@ pub(crate) struct SerDeInfo {
 }
 
 impl SerDeInfo {
+    /// Reads the struct.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<SerDeInfo, ProtocolError> {
+        let mut out = SerDeInfo::default();
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.name = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                2 => {
+                    out.serialization_lib =
+                        Some(typed(r, kind, ttype::STRING, Reader::read_string)?);
+                }
+                3 => out.parameters = typed(r, kind, ttype::MAP, Reader::read_string_map)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     fn write(&self, w: &mut Writer) {
         w.optional_string_field(1, self.name.as_deref());
         w.optional_string_field(2, self.serialization_lib.as_deref());
@@ -92,6 +156,63 @@ pub(crate) struct StorageDescriptor {
 }
 
 impl StorageDescriptor {
+    /// Reads the struct. Skewed-value information, which lakecat does not keep, is skipped.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<StorageDescriptor, ProtocolError> {
+        let mut out = StorageDescriptor {
+            num_buckets: -1,
+            ..StorageDescriptor::default()
+        };
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => {
+                    out.cols = typed(r, kind, ttype::LIST, |r| {
+                        r.read_struct_list(FieldSchema::read)
+                    })?
+                }
+                2 => out.location = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                3 => out.input_format = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                4 => {
+                    out.output_format = Some(typed(r, kind, ttype::STRING, Reader::read_string)?);
+                }
+                5 => out.compressed = typed(r, kind, ttype::BOOL, Reader::read_bool)?,
+                6 => out.num_buckets = typed(r, kind, ttype::I32, Reader::read_i32)?,
+                7 => out.serde_info = typed(r, kind, ttype::STRUCT, SerDeInfo::read)?,
+                8 => out.bucket_cols = typed(r, kind, ttype::LIST, Reader::read_string_list)?,
+                9 => {
+                    out.sort_cols = typed(r, kind, ttype::LIST, |r| {
+                        r.read_struct_list(|r| {
+                            let mut order = Order {
+                                col: String::new(),
+                                order: 1,
+                            };
+                            read_fields(r, |r, id, kind| {
+                                match id {
+                                    1 => {
+                                        order.col =
+                                            typed(r, kind, ttype::STRING, Reader::read_string)?
+                                    }
+                                    2 => {
+                                        order.order = typed(r, kind, ttype::I32, Reader::read_i32)?
+                                    }
+                                    _ => return Ok(false),
+                                }
+                                Ok(true)
+                            })?;
+                            Ok(order)
+                        })
+                    })?;
+                }
+                10 => out.parameters = typed(r, kind, ttype::MAP, Reader::read_string_map)?,
+                12 => {
+                    out.stored_as_sub_directories = typed(r, kind, ttype::BOOL, Reader::read_bool)?
+                }
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     fn write(&self, w: &mut Writer) {
         w.struct_list_field(1, &self.cols, |w, c| c.write(w));
         w.optional_string_field(2, self.location.as_deref());
@@ -139,6 +260,33 @@ pub(crate) struct Database {
 }
 
 impl Database {
+    /// Reads the struct. The owner is read but lakecat's databases do not keep one.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Database, ProtocolError> {
+        let mut out = Database {
+            name: String::new(),
+            description: None,
+            location_uri: None,
+            parameters: BTreeMap::new(),
+            owner_name: None,
+            catalog_name: HIVE_CATALOG.to_string(),
+            create_time: 0,
+        };
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                2 => out.description = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                3 => out.location_uri = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                4 => out.parameters = typed(r, kind, ttype::MAP, Reader::read_string_map)?,
+                6 => out.owner_name = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                8 => out.catalog_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                9 => out.create_time = typed(r, kind, ttype::I32, Reader::read_i32)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// Writes the struct's fields.
     pub(crate) fn write(&self, w: &mut Writer) {
         w.string_field(1, &self.name);
@@ -186,6 +334,58 @@ pub(crate) struct Table {
 }
 
 impl Table {
+    /// Reads the struct.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Table, ProtocolError> {
+        let mut out = Table {
+            table_name: String::new(),
+            db_name: String::new(),
+            owner: None,
+            create_time: 0,
+            last_access_time: 0,
+            retention: 0,
+            sd: StorageDescriptor {
+                num_buckets: -1,
+                ..StorageDescriptor::default()
+            },
+            partition_keys: Vec::new(),
+            parameters: BTreeMap::new(),
+            view_original_text: None,
+            view_expanded_text: None,
+            table_type: String::new(),
+            cat_name: HIVE_CATALOG.to_string(),
+        };
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.table_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                2 => out.db_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                3 => out.owner = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                4 => out.create_time = typed(r, kind, ttype::I32, Reader::read_i32)?,
+                5 => out.last_access_time = typed(r, kind, ttype::I32, Reader::read_i32)?,
+                6 => out.retention = typed(r, kind, ttype::I32, Reader::read_i32)?,
+                7 => out.sd = typed(r, kind, ttype::STRUCT, StorageDescriptor::read)?,
+                8 => {
+                    out.partition_keys = typed(r, kind, ttype::LIST, |r| {
+                        r.read_struct_list(FieldSchema::read)
+                    })?;
+                }
+                9 => out.parameters = typed(r, kind, ttype::MAP, Reader::read_string_map)?,
+                10 => {
+                    out.view_original_text =
+                        Some(typed(r, kind, ttype::STRING, Reader::read_string)?);
+                }
+                11 => {
+                    out.view_expanded_text =
+                        Some(typed(r, kind, ttype::STRING, Reader::read_string)?);
+                }
+                12 => out.table_type = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                17 => out.cat_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// Writes the struct's fields.
     pub(crate) fn write(&self, w: &mut Writer) {
         w.string_field(1, &self.table_name);
@@ -230,6 +430,38 @@ pub(crate) struct Partition {
 }
 
 impl Partition {
+    /// Reads the struct.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Partition, ProtocolError> {
+        let mut out = Partition {
+            values: Vec::new(),
+            db_name: String::new(),
+            table_name: String::new(),
+            create_time: 0,
+            last_access_time: 0,
+            sd: StorageDescriptor {
+                num_buckets: -1,
+                ..StorageDescriptor::default()
+            },
+            parameters: BTreeMap::new(),
+            cat_name: HIVE_CATALOG.to_string(),
+        };
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.values = typed(r, kind, ttype::LIST, Reader::read_string_list)?,
+                2 => out.db_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                3 => out.table_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                4 => out.create_time = typed(r, kind, ttype::I32, Reader::read_i32)?,
+                5 => out.last_access_time = typed(r, kind, ttype::I32, Reader::read_i32)?,
+                6 => out.sd = typed(r, kind, ttype::STRUCT, StorageDescriptor::read)?,
+                7 => out.parameters = typed(r, kind, ttype::MAP, Reader::read_string_map)?,
+                9 => out.cat_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// Writes the struct's fields.
     pub(crate) fn write(&self, w: &mut Writer) {
         w.string_list_field(1, &self.values);
@@ -374,5 +606,49 @@ impl Function {
             w.string_field(2, &r.uri);
         });
         w.string_field(9, &self.cat_name);
+    }
+}
+
+/// `AddPartitionsRequest` (`add_partitions_req`), the fields lakecat uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct AddPartitionsRequest {
+    /// 1: database.
+    pub(crate) db_name: String,
+    /// 2: table.
+    pub(crate) tbl_name: String,
+    /// 3: the partitions.
+    pub(crate) parts: Vec<Partition>,
+    /// 4: skip partitions that exist instead of failing.
+    pub(crate) if_not_exists: bool,
+    /// 5: answer the partitions added (Hive's default: yes).
+    pub(crate) need_result: bool,
+    /// 6: catalog.
+    pub(crate) cat_name: Option<String>,
+}
+
+impl AddPartitionsRequest {
+    /// Reads the struct.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<AddPartitionsRequest, ProtocolError> {
+        let mut out = AddPartitionsRequest {
+            need_result: true,
+            ..AddPartitionsRequest::default()
+        };
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.db_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                2 => out.tbl_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                3 => {
+                    out.parts = typed(r, kind, ttype::LIST, |r| {
+                        r.read_struct_list(Partition::read)
+                    })?
+                }
+                4 => out.if_not_exists = typed(r, kind, ttype::BOOL, Reader::read_bool)?,
+                5 => out.need_result = typed(r, kind, ttype::BOOL, Reader::read_bool)?,
+                6 => out.cat_name = Some(typed(r, kind, ttype::STRING, Reader::read_string)?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
     }
 }
