@@ -709,6 +709,31 @@ fn read_calls(client: &mut Client) {
         )
         .success();
     assert_eq!(values_of(&partial), [vec!["2024", "10"], vec!["2024", "9"]]);
+    // Spark's INSERT INTO ... PARTITION asks for the partition this way.
+    let with_auth = client
+        .call(
+            "get_partitions_ps_with_auth",
+            Args::default()
+                .string(1, "sales")
+                .string(2, "orders")
+                .strings(3, &["2024", "9"])
+                .i16(4, -1)
+                .string(5, "alice")
+                .strings(6, &["analysts"]),
+        )
+        .success();
+    assert_eq!(values_of(&with_auth), [vec!["2024", "9"]]);
+    let missing = client
+        .call(
+            "get_partitions_ps_with_auth",
+            Args::default()
+                .string(1, "sales")
+                .string(2, "nope")
+                .strings(3, &["2024"])
+                .i16(4, -1),
+        )
+        .ok();
+    assert!(missing.field(1).has(1), "NoSuchObjectException, field 1");
     let names = client
         .call(
             "get_partition_names_ps",

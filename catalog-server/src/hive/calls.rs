@@ -390,6 +390,12 @@ impl Metastore {
                 Some(META_1_NO_SUCH_2),
                 self.get_partitions_ps(args, false).await,
             ),
+            // Same arguments as get_partitions_ps plus the user and groups, which lakecat
+            // does not use; the result declares its exceptions the other way round.
+            "get_partitions_ps_with_auth" => (
+                Some(NO_SUCH_1_META_2),
+                self.get_partitions_ps(args, false).await,
+            ),
             "get_partition_names_ps" => (
                 Some(META_1_NO_SUCH_2),
                 self.get_partitions_ps(args, true).await,
