@@ -2,9 +2,10 @@
 //! REST, read back with Thrift's binary protocol over a real socket, unframed (Hive's and
 //! Spark's default) and framed. The client here is written from Apache Thrift's binary
 //! protocol specification, apart from the server's codec, and decodes replies generically,
-//! so the assertions read field ids as Hive's IDL numbers them. The last test runs
-//! `tests/python/metastore_thrift.py` with `.venv-hive` (made by `scripts/python-env hive`,
-//! which `scripts/test` runs): Apache Thrift's Python library and PyIceberg's HiveCatalog.
+//! so the assertions read field ids as Hive's IDL numbers them. Two tests run real clients:
+//! `tests/python/metastore_thrift.py` with `.venv-hive` (Apache Thrift's Python library and
+//! PyIceberg's HiveCatalog) and `tests/python/metastore_spark.py` with `.venv-spark` (Spark
+//! and its Hive 2.3 client); `scripts/test` makes both environments (`scripts/python-env`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -1465,4 +1466,52 @@ fn writes_through_the_metastore_are_the_catalogs() {
     let (status, _) = http(server.port, "GET", "/v1/databases/web", None).unwrap();
     assert_eq!(status, 404, "nothing was created");
     assert!(server.stop().0);
+}
+
+#[test]
+fn spark_reads_a_crawled_lake_and_writes_through_the_metastore() {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv-spark/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run the tests with scripts/test, or scripts/python-env spark first",
+        python.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/lake");
+    let crawl = Command::new(env!("CARGO_BIN_EXE_lakecat"))
+        .args(["crawl", samples.to_str().unwrap(), "--database", "samples"])
+        .current_dir(dir.path())
+        .env_remove("LAKECAT_DATABASE_URL")
+        .env_remove("LAKECAT_CONFIG")
+        .output()
+        .unwrap();
+    assert!(crawl.status.success(), "{}", output_text(&crawl));
+    let thrift = free_port();
+    let server = Server::start(
+        &["--metastore-listen", &format!("127.0.0.1:{thrift}")],
+        &[],
+        dir.path(),
+    );
+    let work = tempfile::tempdir().unwrap();
+    let work_dir = work.path().canonicalize().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/metastore_spark.py");
+    let output = Command::new(python)
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .arg(thrift.to_string())
+        .arg(&work_dir)
+        .current_dir(&work_dir)
+        .output()
+        .unwrap();
+    let text = output_text(&output);
+    let (stopped, log) = server.stop();
+    assert!(
+        output.status.success() && text.contains("metastore spark: ok"),
+        "{text}\nserver log:\n{log}"
+    );
+    assert!(stopped, "{log}");
+    assert!(
+        !log.contains("metastore method not served"),
+        "Spark called a method lakecat does not serve: {log}"
+    );
 }
