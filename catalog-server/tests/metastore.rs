@@ -1014,7 +1014,7 @@ fn beyond_loopback_the_endpoint_needs_a_role() {
 }
 
 #[test]
-fn apache_thrifts_python_client_and_pyiceberg_read_the_catalog() {
+fn apache_thrifts_python_client_and_pyiceberg_read_and_commit() {
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv-hive/bin/python");
     assert!(
         python.exists(),
@@ -1029,10 +1029,12 @@ fn apache_thrifts_python_client_and_pyiceberg_read_the_catalog() {
         dir.path(),
     );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/metastore_thrift.py");
+    let work = tempfile::tempdir().unwrap();
     let output = Command::new(python)
         .arg(script)
         .arg(format!("http://127.0.0.1:{}", server.port))
         .arg(thrift.to_string())
+        .arg(work.path().canonicalize().unwrap())
         .output()
         .unwrap();
     let text = output_text(&output);

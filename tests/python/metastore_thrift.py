@@ -3,10 +3,11 @@
 The client is the Hive metastore client PyIceberg bundles (Hive 4-era IDL, with fb303), over
 the pure-Python `thrift` package: every read call lakecat serves, its success and its declared
 exceptions, over TBufferedTransport (what Hive, Spark and PyIceberg use) and TFramedTransport;
-methods lakecat does not serve; then PyIceberg's HiveCatalog itself. The data is created
-through lakecat's REST API first.
+methods lakecat does not serve; then PyIceberg's HiveCatalog itself, reading, and writing an
+Iceberg table (create, append, load, scan) under its locks, with stale commits refused. The
+data read is created through lakecat's REST API first.
 
-Usage: metastore_thrift.py http://127.0.0.1:REST_PORT THRIFT_PORT
+Usage: metastore_thrift.py http://127.0.0.1:REST_PORT THRIFT_PORT WORK_DIR
 Prints "metastore thrift: ok" when every check passed.
 """
 
@@ -16,18 +17,22 @@ import urllib.request
 
 from hive_metastore import ThriftHiveMetastore
 from hive_metastore.ttypes import (
+    EnvironmentContext,
     GetTableRequest,
     GetTablesRequest,
     MetaException,
     NoSuchObjectException,
 )
 from pyiceberg.catalog.hive import HiveCatalog
+import pyarrow as pa
 from pyiceberg.exceptions import NoSuchNamespaceError
+from pyiceberg.schema import Schema
+from pyiceberg.types import LongType, NestedField, StringType
 from thrift.protocol import TBinaryProtocol
 from thrift.Thrift import TApplicationException
 from thrift.transport import TSocket, TTransport
 
-REST, PORT = sys.argv[1], int(sys.argv[2])
+REST, PORT, WORK = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 
 def post(path, body):
@@ -83,12 +88,17 @@ def expect(exception, call):
     raise AssertionError(f"expected {exception.__name__}")
 
 
-def check_calls(transport_kind):
+def connect(transport_kind="buffered"):
     socket = TSocket.TSocket("127.0.0.1", PORT)
     socket.setTimeout(20000)
     transport = TTransport.TFramedTransport(socket) if transport_kind == "framed" else TTransport.TBufferedTransport(socket)
     client = ThriftHiveMetastore.Client(TBinaryProtocol.TBinaryProtocol(transport))
     transport.open()
+    return client, transport
+
+
+def check_calls(transport_kind):
+    client, transport = connect(transport_kind)
     try:
         assert client.set_ugi("alice", ["analysts"]) == ["analysts", "alice"]
         assert client.getMetaConf("hive.metastore.try.direct.sql") == "true"
@@ -186,8 +196,70 @@ def check_pyiceberg():
     assert catalog.list_tables("lake") == [("lake", "events")]
 
 
+def check_pyiceberg_writes():
+    catalog = HiveCatalog("lakecat", uri=f"thrift://127.0.0.1:{PORT}")
+    catalog.create_namespace("ice", {"location": f"file://{WORK}/ice"})
+    schema = Schema(
+        NestedField(1, "id", LongType(), required=False),
+        NestedField(2, "name", StringType(), required=False),
+    )
+    table = catalog.create_table("ice.events", schema)
+    assert catalog.list_tables("ice") == [("ice", "events")]
+    rows = pa.table({"id": pa.array([1, 2], pa.int64()), "name": pa.array(["a", "b"])})
+    table.append(rows)
+    stale = catalog.load_table("ice.events")
+    first_pointer = stale.metadata_location
+    table = catalog.load_table("ice.events")
+    assert table.scan().to_arrow().num_rows == 2
+    table.append(rows)
+    loaded = catalog.load_table("ice.events")
+    assert loaded.scan().to_arrow().num_rows == 4
+    assert loaded.metadata_location != first_pointer
+
+    # An append from a stale view finds the table moved on under the lock: PyIceberg retries
+    # it on the current table, and neither append is lost.
+    stale.append(rows)
+    assert catalog.load_table("ice.events").scan().to_arrow().num_rows == 6
+
+    # A writer that skips the lock and sends a stale pointer is refused by lakecat.
+    client, transport = connect()
+    try:
+        hive_table = client.get_table("ice", "events")
+        current = hive_table.parameters["metadata_location"]
+        hive_table.parameters["metadata_location"] = f"file://{WORK}/ice/events/metadata/bogus.metadata.json"
+        hive_table.parameters["previous_metadata_location"] = first_pointer
+        error = expect(MetaException, lambda: client.alter_table("ice", "events", hive_table))
+        assert "has been modified" in error.message, error.message
+        # Hive 4's expected-parameter check, as Iceberg's Java catalog sends it.
+        hive_table.parameters["previous_metadata_location"] = current
+        context = EnvironmentContext(properties={"expected_parameter_key": "metadata_location", "expected_parameter_value": first_pointer})
+        error = expect(MetaException, lambda: client.alter_table_with_environment_context("ice", "events", hive_table, context))
+        assert "has been modified" in error.message, error.message
+        assert client.get_table("ice", "events").parameters["metadata_location"] == current
+        # Locks: a second lock on the table waits until the first is released.
+        from hive_metastore.ttypes import CheckLockRequest, LockComponent, LockRequest, UnlockRequest
+
+        component = LockComponent(type=3, level=2, dbname="ice", tablename="events")
+        first = client.lock(LockRequest(component=[component], user="a", hostname="h"))
+        second = client.lock(LockRequest(component=[component], user="b", hostname="h"))
+        assert (first.state, second.state) == (1, 2), (first, second)
+        client.unlock(UnlockRequest(lockid=first.lockid))
+        assert client.check_lock(CheckLockRequest(lockid=second.lockid)).state == 1
+        client.unlock(UnlockRequest(lockid=second.lockid))
+        from hive_metastore.ttypes import NoSuchLockException
+
+        expect(NoSuchLockException, lambda: client.unlock(UnlockRequest(lockid=second.lockid)))
+    finally:
+        transport.close()
+
+    assert catalog.load_table("ice.events").scan().to_arrow().num_rows == 6
+    catalog.drop_table("ice.events")
+    assert catalog.list_tables("ice") == []
+
+
 seed()
 check_calls("buffered")
 check_calls("framed")
 check_pyiceberg()
+check_pyiceberg_writes()
 print("metastore thrift: ok")

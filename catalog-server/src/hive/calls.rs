@@ -4,6 +4,8 @@
 //! Thrift's own processors do, and the connection stays open.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 use lakecat_catalog::{
     Catalog, Error as CatalogError, ErrorKind, PageRequest, Partition, PartitionListRequest, Table,
@@ -13,6 +15,7 @@ use lakecat_catalog::{
 use crate::auth::Role;
 
 use super::convert;
+use super::locks::{LockTarget, Locks, lock_state};
 use super::pattern::NamePattern;
 use super::protocol::{
     ProtocolError, Reader, Writer, application_error, application_exception, message_type, ttype,
@@ -36,6 +39,8 @@ pub(crate) enum HiveException {
     Meta,
     /// `InvalidOperationException`.
     InvalidOperation,
+    /// `NoSuchLockException`.
+    NoSuchLock,
     /// `ConfigValSecurityException`.
     ConfigValSecurity,
 }
@@ -203,6 +208,8 @@ pub(crate) struct Metastore {
     catalog: Catalog,
     /// What every client may do: the protocol carries no credentials.
     role: Role,
+    /// Locks clients take around their commits.
+    locks: Arc<Locks>,
 }
 
 /// A method's result struct: where each declared exception goes.
@@ -236,6 +243,8 @@ const ADD_PARTITION: Declared = Declared(&[
     (2, HiveException::AlreadyExists),
     (3, HiveException::Meta),
 ]);
+const NO_SUCH_LOCK_1: Declared = Declared(&[(1, HiveException::NoSuchLock)]);
+const NO_SUCH_LOCK_3: Declared = Declared(&[(3, HiveException::NoSuchLock)]);
 const INVALID_OPERATION_1_META_2: Declared = Declared(&[
     (1, HiveException::InvalidOperation),
     (2, HiveException::Meta),
@@ -259,7 +268,11 @@ const META_CONF: &[(&str, &str)] = &[
 impl Metastore {
     /// A metastore over `catalog` whose clients all have `role`.
     pub(crate) fn new(catalog: Catalog, role: Role) -> Metastore {
-        Metastore { catalog, role }
+        Metastore {
+            catalog,
+            role,
+            locks: Arc::new(Locks::default()),
+        }
     }
 
     /// Refuses changes unless the endpoint's role may make them. Hive has no permission
@@ -454,6 +467,10 @@ impl Metastore {
                 Some(INVALID_OPERATION_1_META_2),
                 self.alter_partitions(method, args).await,
             ),
+            "lock" => (Some(NONE), self.lock(args)),
+            "check_lock" => (Some(NO_SUCH_LOCK_3), self.check_lock(args)),
+            "unlock" => (Some(NO_SUCH_LOCK_1), self.unlock(args)),
+            "heartbeat" => (Some(NO_SUCH_LOCK_1), self.heartbeat(args)),
             "get_all_functions" => (Some(META_1), self.get_all_functions().await),
             "get_functions" => (Some(META_1), self.get_functions(args).await),
             "get_function" => (Some(META_1_NO_SUCH_2), self.get_function(args).await),
@@ -994,14 +1011,32 @@ impl Metastore {
                 ),
             ));
         }
+        let current = match self.catalog.get_table(database, name).await {
+            Ok(current) => current,
+            Err(CatalogError::NotFound { .. }) => {
+                return Err(Failure::Hive(
+                    HiveException::InvalidOperation,
+                    format!("table {database}.{name} doesn't exist"),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let environment =
+            if method == "alter_table_with_environment_context" && args.structs.contains_key(&4) {
+                args.struct_with(4, "environment_context", structs::read_environment_context)?
+            } else {
+                BTreeMap::new()
+            };
+        check_expected_parameters(&current, &table.parameters, &environment)?;
+        // The change applies only to the version checked: a change in between, through any
+        // API or replica, makes this one fail rather than be lost.
+        let options = UpdateTableOptions {
+            expected_version_id: Some(current.version_id.clone()),
+            skip_archive: false,
+        };
         match self
             .catalog
-            .update_table(
-                database,
-                name,
-                convert::table_input(table),
-                UpdateTableOptions::default(),
-            )
+            .update_table(database, name, convert::table_input(table), options)
             .await
         {
             Ok(_) => Ok(Writer::new()),
@@ -1009,12 +1044,89 @@ impl Metastore {
                 HiveException::InvalidOperation,
                 format!("table {database}.{name} doesn't exist"),
             )),
+            Err(CatalogError::ConcurrentModification(_)) => Err(meta(format!(
+                "The table has been modified. {database}.{name} changed while this alter_table \
+                 was applied; read it again and retry"
+            ))),
             Err(CatalogError::InvalidInput(message)) => {
                 Err(Failure::Hive(HiveException::InvalidOperation, message))
             }
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// Locks.
+impl Metastore {
+    fn lock(&self, args: &Arguments<'_>) -> CallResult {
+        // Taking a lock changes nothing, but only writers need one: a reader endpoint
+        // grants none, so a commit through it fails before it writes any metadata file.
+        self.may_change("lock")?;
+        let components = args.struct_with(1, "rqst", structs::read_lock_request)?;
+        let targets: Vec<LockTarget> = components
+            .into_iter()
+            .map(|c| LockTarget {
+                database: c.db_name.to_lowercase(),
+                table: c.table_name.map(|t| t.to_lowercase()),
+                shared: c.lock_type == 1,
+            })
+            .collect();
+        let mut w = Writer::new();
+        match self.locks.lock(targets, Instant::now()) {
+            Some((id, state)) => w.struct_field(0, |w| {
+                w.i64_field(1, id);
+                w.i32_field(2, state);
+            }),
+            None => w.struct_field(0, |w| {
+                w.i64_field(1, 0);
+                w.i32_field(2, lock_state::NOT_ACQUIRED);
+                w.string_field(3, "too many locks are held on this server");
+            }),
+        }
+        Ok(w)
+    }
+
+    fn check_lock(&self, args: &Arguments<'_>) -> CallResult {
+        let id = args.struct_with(1, "rqst", structs::read_lock_id)?;
+        let state = self
+            .locks
+            .check(id, Instant::now())
+            .ok_or_else(|| no_such_lock(id))?;
+        let mut w = Writer::new();
+        w.struct_field(0, |w| {
+            w.i64_field(1, id);
+            w.i32_field(2, state);
+        });
+        Ok(w)
+    }
+
+    fn unlock(&self, args: &Arguments<'_>) -> CallResult {
+        let id = args.struct_with(1, "rqst", structs::read_lock_id)?;
+        if !self.locks.unlock(id, Instant::now()) {
+            return Err(no_such_lock(id));
+        }
+        Ok(Writer::new())
+    }
+
+    /// `heartbeat`: renews a lock; a heartbeat for a transaction alone (lock id 0) is
+    /// accepted, lakecat having no transactions to keep alive.
+    fn heartbeat(&self, args: &Arguments<'_>) -> CallResult {
+        let id = args.struct_with(1, "ids", structs::read_lock_id)?;
+        if id != 0 && !self.locks.heartbeat(id, Instant::now()) {
+            return Err(no_such_lock(id));
+        }
+        Ok(Writer::new())
+    }
+}
+
+fn no_such_lock(id: i64) -> Failure {
+    Failure::Hive(
+        HiveException::NoSuchLock,
+        format!(
+            "No such lock: {id} (released, or expired after {} s without a heartbeat)",
+            super::locks::LOCK_TIMEOUT.as_secs()
+        ),
+    )
 }
 
 /// Partition changes.
@@ -1256,6 +1368,56 @@ impl Metastore {
         }
         Ok(Writer::new())
     }
+}
+
+/// The checks that make a commit through `alter_table` refuse a stale table, with the
+/// message Iceberg's Hive catalog recognises ("The table has been modified"):
+/// - Hive 4's expected parameter (`expected_parameter_key`/`expected_parameter_value` in the
+///   environment context, HIVE-26882): the table's parameter must have that value.
+/// - An Iceberg table's pointer moves only from where it is: a new `metadata_location` must
+///   come with `previous_metadata_location` equal to the current one, as Iceberg's catalogs
+///   write it, so a writer that read an older pointer cannot overwrite a newer commit.
+fn check_expected_parameters(
+    current: &Table,
+    new_parameters: &BTreeMap<String, String>,
+    environment: &BTreeMap<String, String>,
+) -> Result<(), Failure> {
+    let stale = |key: &str, found: Option<&String>, expected: &str| {
+        meta(format!(
+            "The table has been modified. The parameter value for key '{key}' is '{}'. The \
+             expected was value '{expected}'",
+            found.map_or("", String::as_str)
+        ))
+    };
+    if let (Some(key), Some(expected)) = (
+        environment.get("expected_parameter_key"),
+        environment.get("expected_parameter_value"),
+    ) {
+        let found = current.parameters.get(key);
+        if found != Some(expected) {
+            return Err(stale(key, found, expected));
+        }
+    }
+    let is_iceberg = current
+        .parameters
+        .get("table_type")
+        .is_some_and(|t| t.eq_ignore_ascii_case("iceberg"));
+    let pointer = current.parameters.get("metadata_location");
+    let moved = new_parameters.get("metadata_location") != pointer;
+    if is_iceberg
+        && moved
+        && let Some(pointer) = pointer
+    {
+        let previous = new_parameters.get("previous_metadata_location");
+        if previous != Some(pointer) {
+            return Err(stale(
+                "metadata_location",
+                Some(pointer),
+                previous.map_or("", String::as_str),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A refusal of new partitions: an InvalidObjectException for input the catalog refuses

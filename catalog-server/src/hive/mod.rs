@@ -14,6 +14,7 @@
 
 mod calls;
 mod convert;
+mod locks;
 mod pattern;
 mod protocol;
 mod structs;

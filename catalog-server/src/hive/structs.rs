@@ -652,3 +652,74 @@ impl AddPartitionsRequest {
         Ok(out)
     }
 }
+
+/// A `LockComponent` of a `LockRequest`, the fields lakecat uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LockComponent {
+    /// 1: `LockType`: 1 SHARED_READ, 2 SHARED_WRITE, 3 EXCLUSIVE, 4 EXCL_WRITE.
+    pub(crate) lock_type: i32,
+    /// 3: database.
+    pub(crate) db_name: String,
+    /// 4: table, absent for a database lock.
+    pub(crate) table_name: Option<String>,
+}
+
+/// Reads a `LockRequest` (`lock`): its components (1); the transaction id, user and host are
+/// not used.
+pub(crate) fn read_lock_request(r: &mut Reader<'_>) -> Result<Vec<LockComponent>, ProtocolError> {
+    let mut components = Vec::new();
+    read_fields(r, |r, id, kind| {
+        if id != 1 {
+            return Ok(false);
+        }
+        components = typed(r, kind, ttype::LIST, |r| {
+            r.read_struct_list(|r| {
+                let mut out = LockComponent::default();
+                read_fields(r, |r, id, kind| {
+                    match id {
+                        1 => out.lock_type = typed(r, kind, ttype::I32, Reader::read_i32)?,
+                        3 => out.db_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                        4 => {
+                            out.table_name =
+                                Some(typed(r, kind, ttype::STRING, Reader::read_string)?)
+                        }
+                        _ => return Ok(false),
+                    }
+                    Ok(true)
+                })?;
+                Ok(out)
+            })
+        })?;
+        Ok(true)
+    })?;
+    Ok(components)
+}
+
+/// Reads the lock id (field 1) of a `CheckLockRequest`, `UnlockRequest` or
+/// `HeartbeatRequest`; 0 when absent.
+pub(crate) fn read_lock_id(r: &mut Reader<'_>) -> Result<i64, ProtocolError> {
+    let mut lock_id = 0;
+    read_fields(r, |r, id, kind| {
+        if id != 1 {
+            return Ok(false);
+        }
+        lock_id = typed(r, kind, ttype::I64, Reader::read_i64)?;
+        Ok(true)
+    })?;
+    Ok(lock_id)
+}
+
+/// Reads an `EnvironmentContext`'s properties (1).
+pub(crate) fn read_environment_context(
+    r: &mut Reader<'_>,
+) -> Result<BTreeMap<String, String>, ProtocolError> {
+    let mut properties = BTreeMap::new();
+    read_fields(r, |r, id, kind| {
+        if id != 1 {
+            return Ok(false);
+        }
+        properties = typed(r, kind, ttype::MAP, Reader::read_string_map)?;
+        Ok(true)
+    })?;
+    Ok(properties)
+}
