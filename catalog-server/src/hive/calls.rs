@@ -820,9 +820,11 @@ impl Metastore {
         let table = self
             .table(args.string(1, "db_name")?, args.string(2, "tbl_name")?)
             .await?;
+        // A partition name that does not name every key is Hive's NoSuchObjectException here
+        // (Hive 2.3's metastore, compared), not a MetaException.
         let values = if by_name {
             convert::partition_values(&table.partition_keys, args.string(3, "part_name")?)
-                .map_err(meta)?
+                .map_err(|message| Failure::Hive(HiveException::NoSuchObject, message))?
         } else {
             args.string_list(3).unwrap_or_default().to_vec()
         };
@@ -1429,11 +1431,10 @@ fn invalid_object(error: CatalogError) -> Failure {
     }
 }
 
-/// Hive's `set_ugi` answers the groups with the user added.
+/// Hive's `set_ugi` answers the groups it was given (Hive 2.3's metastore, compared here).
 fn set_ugi(args: &Arguments<'_>) -> CallResult {
-    let mut groups = args.string_list(2).unwrap_or_default().to_vec();
-    groups.push(args.string(1, "user_name")?.to_string());
-    Ok(success_string_list(&groups))
+    args.string(1, "user_name")?;
+    Ok(success_string_list(args.string_list(2).unwrap_or_default()))
 }
 
 fn get_meta_conf(args: &Arguments<'_>) -> CallResult {
