@@ -6,6 +6,8 @@
 //! `tests/python/metastore_thrift.py` with `.venv-hive` (Apache Thrift's Python library and
 //! PyIceberg's HiveCatalog) and `tests/python/metastore_spark.py` with `.venv-spark` (Spark
 //! and its Hive 2.3 client); `scripts/test` makes both environments (`scripts/python-env`).
+//! The last compares lakecat's answers with those of the Hive Metastore in the pyspark wheel
+//! (`tests/python/metastore_compare.py`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -1520,4 +1522,43 @@ fn spark_reads_a_crawled_lake_and_writes_through_the_metastore() {
         !log.contains("metastore method not served"),
         "Spark called a method lakecat does not serve: {log}"
     );
+}
+
+#[test]
+fn answers_agree_with_hives_own_metastore() {
+    let hive_python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv-hive/bin/python");
+    let spark_lib = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv-spark/lib");
+    assert!(
+        hive_python.exists() && spark_lib.exists(),
+        "run the tests with scripts/test, or scripts/python-env hive and spark first"
+    );
+    // The Hive Metastore is the one in the pyspark wheel: .venv-spark/lib/python3.X/...
+    let jars = std::fs::read_dir(&spark_lib)
+        .unwrap()
+        .map(|entry| entry.unwrap().path().join("site-packages/pyspark/jars"))
+        .find(|path| path.exists())
+        .expect("pyspark's jars in .venv-spark");
+    let dir = tempfile::tempdir().unwrap();
+    let thrift = free_port();
+    let server = Server::start(
+        &["--metastore-listen", &format!("127.0.0.1:{thrift}")],
+        &[],
+        dir.path(),
+    );
+    let work = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/metastore_compare.py");
+    let output = Command::new(hive_python)
+        .arg(script)
+        .arg(thrift.to_string())
+        .arg(jars)
+        .arg(work.path().canonicalize().unwrap())
+        .output()
+        .unwrap();
+    let text = output_text(&output);
+    let (stopped, log) = server.stop();
+    assert!(
+        output.status.success() && text.contains("metastore compare: ok"),
+        "{text}\nserver log:\n{log}"
+    );
+    assert!(stopped, "{log}");
 }
