@@ -17,7 +17,12 @@ import urllib.request
 
 from hive_metastore import ThriftHiveMetastore
 from hive_metastore.ttypes import (
+    AlterTableRequest,
     EnvironmentContext,
+    GetDatabaseRequest,
+    GetPartitionNamesPsRequest,
+    GetPartitionsByNamesRequest,
+    GetPartitionsPsWithAuthRequest,
     GetTableRequest,
     GetTablesRequest,
     MetaException,
@@ -167,6 +172,23 @@ def check_calls(transport_kind):
         assert len(client.get_partitions_ps("lake", "clicks", [""], -1)) == 2
         assert client.get_partition_with_auth("lake", "clicks", ["2024-01-01"], "alice", ["analysts"]).values == ["2024-01-01"]
         assert len(client.get_partitions_with_auth("lake", "clicks", -1, "alice", ["analysts"])) == 2
+
+        # Hive 3/4's request forms of the same calls.
+        assert client.get_database_req(GetDatabaseRequest(name="lake", catalogName="hive")).name == "lake"
+        expect(NoSuchObjectException, lambda: client.get_database_req(GetDatabaseRequest(name="lake", catalogName="spark")))
+        found = client.get_partitions_by_names_req(GetPartitionsByNamesRequest(db_name="lake", tbl_name="clicks", names=["day=2024-01-02"]))
+        assert [p.values for p in found.partitions] == [["2024-01-02"]]
+        found = client.get_partitions_ps_with_auth_req(
+            GetPartitionsPsWithAuthRequest(catName="hive", dbName="lake", tblName="clicks", partVals=["2024-01-01"], userName="alice")
+        )
+        assert [p.values for p in found.partitions] == [["2024-01-01"]]
+        names = client.get_partition_names_ps_req(GetPartitionNamesPsRequest(dbName="lake", tblName="clicks", partValues=[""]))
+        assert sorted(names.names) == ["day=2024-01-01", "day=2024-01-02"]
+        expect(NoSuchObjectException, lambda: client.get_partitions_ps_with_auth_req(GetPartitionsPsWithAuthRequest(dbName="lake", tblName="nope", partVals=[])))
+        changed = client.get_table("lake", "clicks")
+        changed.parameters["reviewed"] = "yes"
+        client.alter_table_req(AlterTableRequest(catName="hive", dbName="lake", tableName="clicks", table=changed))
+        assert client.get_table("lake", "clicks").parameters["reviewed"] == "yes"
 
         assert client.get_all_functions().functions == []
         assert client.get_functions("lake", "*") == []

@@ -158,6 +158,32 @@ impl<'a> Arguments<'a> {
             .ok_or_else(|| meta(format!("{name} must be given")))
     }
 
+    /// The request struct in argument `id`, read as arguments, its fields renumbered by
+    /// `ids` (request field, argument field) so that the older call's handler reads them.
+    fn request(&self, id: i16, ids: &[(i16, i16)]) -> Result<Arguments<'a>, Failure> {
+        let bytes = *self
+            .structs
+            .get(&id)
+            .ok_or_else(|| meta("the request must be given"))?;
+        let request = Arguments::read(bytes, &mut Reader::new(bytes))?;
+        let mut out = Arguments::default();
+        for (from, to) in ids {
+            if let Some(v) = request.strings.get(from) {
+                out.strings.insert(*to, v.clone());
+            }
+            if let Some(v) = request.integers.get(from) {
+                out.integers.insert(*to, *v);
+            }
+            if let Some(v) = request.string_lists.get(from) {
+                out.string_lists.insert(*to, v.clone());
+            }
+            if let Some(v) = request.structs.get(from) {
+                out.structs.insert(*to, v);
+            }
+        }
+        Ok(out)
+    }
+
     fn optional_string(&self, id: i16) -> Option<&str> {
         self.strings.get(&id).map(String::as_str)
     }
@@ -364,6 +390,9 @@ impl Metastore {
 
     /// Runs a method: its declared exceptions (`None`: not served) and its result.
     async fn call(&self, method: &str, args: &Arguments<'_>) -> (Option<Declared>, CallResult) {
+        if let Some(answer) = self.request_form(method, args).await {
+            return answer;
+        }
         match method {
             "set_ugi" => (Some(META_1), set_ugi(args)),
             "getMetaConf" => (Some(META_1), get_meta_conf(args)),
@@ -907,6 +936,75 @@ impl Metastore {
         w.struct_field(0, |w| convert::function(&function).write(w));
         Ok(w)
     }
+}
+
+/// Hive 3/4's request forms of older calls.
+impl Metastore {
+    /// `get_database_req`, `get_partitions_by_names_req`, `get_partitions_ps_with_auth_req`,
+    /// `get_partition_names_ps_req` and `alter_table_req`: the older call's arguments in a
+    /// request struct (with a catalog name, which must be `hive`), its answer in a response
+    /// struct. `None` for other methods.
+    async fn request_form(
+        &self,
+        method: &str,
+        args: &Arguments<'_>,
+    ) -> Option<(Option<Declared>, CallResult)> {
+        // (declared exceptions, request field of the catalog name (0: none), renumbering)
+        const RENUMBER: &[(i16, i16)] = &[(2, 1), (3, 2), (4, 3), (5, 4)];
+        let (declared, catalog_field, ids): (Declared, i16, &[(i16, i16)]) = match method {
+            "get_database_req" => (NO_SUCH_1_META_2, 2, &[(1, 1)]),
+            "get_partitions_by_names_req" => (META_1_NO_SUCH_2, 0, &[(1, 1), (2, 2), (3, 3)]),
+            "get_partitions_ps_with_auth_req" | "get_partition_names_ps_req" => {
+                (META_1_NO_SUCH_2, 1, RENUMBER)
+            }
+            "alter_table_req" => (INVALID_OPERATION_1_META_2, 1, RENUMBER),
+            _ => return None,
+        };
+        let result = async {
+            let raw = args.request(1, &[(catalog_field, 0)])?;
+            check_catalog(raw.optional_string(0))?;
+            let request = args.request(1, ids)?;
+            match method {
+                "get_database_req" => self.get_database(&request).await,
+                "get_partitions_by_names_req" => {
+                    nest_success(self.get_partitions_by_names(&request).await?)
+                }
+                "get_partitions_ps_with_auth_req" => {
+                    nest_success(self.get_partitions_ps(&request, false).await?)
+                }
+                "get_partition_names_ps_req" => {
+                    nest_success(self.get_partitions_ps(&request, true).await?)
+                }
+                _ => {
+                    self.alter_table("alter_table_with_environment_context", &request)
+                        .await?;
+                    // AlterTableResponse has no fields.
+                    let mut w = Writer::new();
+                    w.struct_field(0, |_| {});
+                    Ok(w)
+                }
+            }
+        }
+        .await;
+        Some((Some(declared), result))
+    }
+}
+
+/// An older call's success (field 0 of its result) as field 1 of a response struct, which
+/// is field 0 of the request form's result: how every `_req` response above nests it.
+fn nest_success(inner: Writer) -> CallResult {
+    let bytes = inner.into_bytes();
+    // A field header is the type byte and the field id (0 here), then the value.
+    let Some((&kind, value)) = bytes.split_first() else {
+        return Err(meta("empty answer"));
+    };
+    let value = value.get(2..).unwrap_or_default();
+    let mut w = Writer::new();
+    w.struct_field(0, |w| {
+        w.field(kind, 1);
+        w.append(value);
+    });
+    Ok(w)
 }
 
 /// Database and table changes.
