@@ -376,6 +376,24 @@ fn server_with_sales(dir: &std::path::Path) -> (Server, u16) {
             {"values": ["2024", "10"]},
             {"values": ["a/b", "1"]}]}"#,
     );
+    for path in [
+        "/v1/databases/sales/tables/orders/statistics",
+        "/v1/databases/sales/tables/orders/partition-statistics/2024/9",
+    ] {
+        let (status, body) = http(
+            port,
+            "PUT",
+            path,
+            Some(
+                r#"{"statistics": [{"column_name": "id", "column_type": "bigint",
+                    "analyzed_time": "2026-11-30T12:00:00Z", "data": {"type": "long",
+                    "minimum_value": -3, "maximum_value": 90, "number_of_nulls": 2,
+                    "number_of_distinct_values": 80}}]}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+    }
     post(
         port,
         "/v1/databases/sales/functions",
@@ -801,6 +819,67 @@ fn read_calls(client: &mut Client) {
         )
         .ok();
     assert!(missing.field(2).has(1), "NoSuchObjectException, field 2");
+
+    // Column statistics, as the catalog holds them (crawled or written through an API).
+    let request = Args::default()
+        .string(1, "sales")
+        .string(2, "orders")
+        .strings(3, &["id", "missing"]);
+    let result = client
+        .call(
+            "get_table_statistics_req",
+            Args::default().structure(1, request),
+        )
+        .success();
+    let objects = result.field(1).list();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert_eq!(objects[0].field(1).str(), "id");
+    assert_eq!(objects[0].field(2).str(), "bigint");
+    let long = objects[0].field(3).field(2);
+    assert_eq!(
+        (
+            long.field(1).int(),
+            long.field(2).int(),
+            long.field(3).int(),
+            long.field(4).int()
+        ),
+        (-3, 90, 2, 80),
+        "LongColumnStatsData: low, high, nulls, distinct values"
+    );
+    let request = Args::default()
+        .string(1, "sales")
+        .string(2, "orders")
+        .strings(3, &["id"])
+        .strings(
+            4,
+            &["year=2024/hour=9", "year=2024/hour=10", "year=1999/hour=1"],
+        );
+    let result = client
+        .call(
+            "get_partitions_statistics_req",
+            Args::default().structure(1, request),
+        )
+        .success();
+    let Value::Map(entries) = result.field(1) else {
+        panic!("{result:?}");
+    };
+    assert_eq!(
+        entries.len(),
+        1,
+        "only partitions with statistics: {entries:?}"
+    );
+    assert_eq!(entries[0].0, Value::Str("year=2024/hour=9".into()));
+    let missing = Args::default()
+        .string(1, "sales")
+        .string(2, "nope")
+        .strings(3, &["id"]);
+    let missing = client
+        .call(
+            "get_table_statistics_req",
+            Args::default().structure(1, missing),
+        )
+        .ok();
+    assert!(missing.field(1).has(1), "NoSuchObjectException, field 1");
 
     let functions = client.call("get_all_functions", Args::default()).success();
     let functions = functions.field(1).list();

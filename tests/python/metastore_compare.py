@@ -26,6 +26,8 @@ from hive_metastore.ttypes import (
     SkewedInfo,
     StorageDescriptor,
     Table,
+    TableStatsRequest,
+    PartitionsStatsRequest,
 )
 from thrift.protocol import TBinaryProtocol
 from thrift.Thrift import TApplicationException
@@ -224,6 +226,9 @@ CALLS = [
     ("add_partition existing", lambda c: c.add_partition(Partition(["2024", "9"], "cmp", "t", 0, 0, sd("file:///x", []), {}))),
     ("create_table existing", lambda c: c.create_table(c.get_table("cmp", "t"))),
     ("create_table missing db", lambda c: c.create_table(Table("x", "nope", "a", 0, 0, 0, sd("file:///x", [("a", "int")]), [], {}, None, None, "EXTERNAL_TABLE"))),
+    ("get_table_statistics_req none", lambda c: c.get_table_statistics_req(TableStatsRequest(dbName="cmp", tblName="t", colNames=["id"])).tableStats),
+    ("get_table_statistics_req missing", lambda c: c.get_table_statistics_req(TableStatsRequest(dbName="cmp", tblName="nope", colNames=["id"]))),
+    ("get_partitions_statistics_req none", lambda c: c.get_partitions_statistics_req(PartitionsStatsRequest(dbName="cmp", tblName="t", colNames=["id"], partNames=["year=2024/hour=9"])).partStats),
     ("drop_table missing", lambda c: c.drop_table("cmp", "nope", False)),
     ("drop_partition missing", lambda c: c.drop_partition("cmp", "t", ["2030", "1"], False)),
 ]

@@ -496,6 +496,12 @@ impl Metastore {
                 Some(INVALID_OPERATION_1_META_2),
                 self.alter_partitions(method, args).await,
             ),
+            "get_table_statistics_req" => {
+                (Some(NO_SUCH_1_META_2), self.statistics(args, false).await)
+            }
+            "get_partitions_statistics_req" => {
+                (Some(NO_SUCH_1_META_2), self.statistics(args, true).await)
+            }
             "lock" => (Some(NONE), self.lock(args)),
             "check_lock" => (Some(NO_SUCH_LOCK_3), self.check_lock(args)),
             "unlock" => (Some(NO_SUCH_LOCK_1), self.unlock(args)),
@@ -1153,6 +1159,100 @@ impl Metastore {
             }
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+/// Column statistics.
+impl Metastore {
+    /// The statistics of the named columns, in the catalog's batches.
+    async fn column_statistics(
+        &self,
+        table: &Table,
+        scope: lakecat_catalog::StatisticsScope<'_>,
+        columns: &[String],
+    ) -> Result<Vec<lakecat_catalog::ColumnStatistics>, Failure> {
+        let mut found = Vec::new();
+        for chunk in columns.chunks(lakecat_catalog::statistics::MAX_COLUMNS_PER_GET) {
+            found.extend(
+                self.catalog
+                    .get_column_statistics(&table.database_name, &table.name, scope, chunk)
+                    .await
+                    .map_err(|error| match error {
+                        CatalogError::InvalidInput(message) => meta(message),
+                        other => other.into(),
+                    })?,
+            );
+        }
+        Ok(found)
+    }
+
+    /// `get_table_statistics_req` (TableStatsRequest: 1 dbName, 2 tblName, 3 colNames,
+    /// 4 catName) and `get_partitions_statistics_req` (PartitionsStatsRequest: the same with
+    /// 4 partNames, 5 catName): the statistics lakecat holds, crawled or written through an
+    /// API; columns and partitions without any are left out, as Hive does.
+    async fn statistics(&self, args: &Arguments<'_>, partitions: bool) -> CallResult {
+        let catalog_field = if partitions { 5 } else { 4 };
+        let request = args.request(1, &[(1, 1), (2, 2), (3, 3), (4, 4), (5, 5)])?;
+        check_catalog(request.optional_string(catalog_field))?;
+        let table = self
+            .table(request.string(1, "dbName")?, request.string(2, "tblName")?)
+            .await?;
+        let columns = request.string_list(3).unwrap_or_default();
+        let mut w = Writer::new();
+        if !partitions {
+            let statistics = self
+                .column_statistics(&table, lakecat_catalog::StatisticsScope::Table, columns)
+                .await?;
+            w.struct_field(0, |w| write_statistics_list(w, 1, &statistics));
+            return Ok(w);
+        }
+        let mut entries = Vec::new();
+        for name in request.string_list(4).unwrap_or_default() {
+            let values = convert::partition_values(&table.partition_keys, name).map_err(meta)?;
+            let scope = lakecat_catalog::StatisticsScope::Partition(&values);
+            let statistics = match self.column_statistics(&table, scope, columns).await {
+                Ok(statistics) => statistics,
+                // A partition that does not exist has no statistics.
+                Err(Failure::Hive(HiveException::NoSuchObject, _)) => continue,
+                Err(failure) => return Err(failure),
+            };
+            if !statistics.is_empty() {
+                entries.push((name.clone(), statistics));
+            }
+        }
+        w.struct_field(0, |w| {
+            w.field(ttype::MAP, 1);
+            w.map_header(ttype::STRING, ttype::LIST, entries.len());
+            for (name, statistics) in &entries {
+                w.string(name);
+                write_statistics_values(w, statistics);
+            }
+        });
+        Ok(w)
+    }
+}
+
+/// A `list<ColumnStatisticsObj>` field.
+fn write_statistics_list(
+    w: &mut Writer,
+    id: i16,
+    statistics: &[lakecat_catalog::ColumnStatistics],
+) {
+    w.field(ttype::LIST, id);
+    write_statistics_values(w, statistics);
+}
+
+/// A `list<ColumnStatisticsObj>` value (its header and elements), leaving out statistics
+/// Hive's older clients cannot read.
+fn write_statistics_values(w: &mut Writer, statistics: &[lakecat_catalog::ColumnStatistics]) {
+    let sendable: Vec<_> = statistics
+        .iter()
+        .filter(|s| !matches!(s.data, lakecat_catalog::StatisticsData::Timestamp { .. }))
+        .collect();
+    w.list_header(ttype::STRUCT, sendable.len());
+    for statistics in sendable {
+        convert::write_statistics(statistics, w);
+        w.stop();
     }
 }
 

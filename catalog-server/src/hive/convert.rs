@@ -14,6 +14,7 @@
 use chrono::{DateTime, Utc};
 use lakecat_catalog::model;
 
+use super::protocol::Writer;
 use super::structs::{self, HIVE_CATALOG};
 
 /// The table types Hive's clients know (`org.apache.hadoop.hive.metastore.TableType`);
@@ -283,6 +284,156 @@ pub(crate) fn appended_partition(table: &model::Table, values: &[String]) -> mod
         parameters: model::Parameters::new(),
         last_access_time: None,
     }
+}
+
+/// Writes a column's statistics as Hive's `ColumnStatisticsObj` fields (name, type and the
+/// `ColumnStatisticsData` union); false, writing nothing, for timestamp statistics, which
+/// only Hive 4's IDL has and which would break older clients' union. Hive's distinct-value
+/// counts are required fields: an unknown count is sent as 0, which Hive's planners read as
+/// "unknown" too.
+pub(crate) fn write_statistics(
+    statistics: &lakecat_catalog::ColumnStatistics,
+    w: &mut Writer,
+) -> bool {
+    use super::protocol::ttype;
+    use lakecat_catalog::StatisticsData as Data;
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let distinct = |n: Option<u64>| n.map_or(0, count);
+    let union_field = match &statistics.data {
+        Data::Timestamp { .. } => return false,
+        Data::Boolean { .. } => 1,
+        Data::Long { .. } => 2,
+        Data::Double { .. } => 3,
+        Data::String { .. } => 4,
+        Data::Binary { .. } => 5,
+        Data::Decimal { .. } => 6,
+        Data::Date { .. } => 7,
+    };
+    w.string_field(1, &statistics.column_name);
+    w.string_field(2, &statistics.column_type);
+    w.struct_field(3, |w| {
+        w.struct_field(union_field, |w| match &statistics.data {
+            Data::Boolean {
+                number_of_trues,
+                number_of_falses,
+                number_of_nulls,
+            } => {
+                w.i64_field(1, count(*number_of_trues));
+                w.i64_field(2, count(*number_of_falses));
+                w.i64_field(3, count(*number_of_nulls));
+            }
+            Data::Long {
+                minimum_value,
+                maximum_value,
+                number_of_nulls,
+                number_of_distinct_values,
+            } => {
+                if let Some(min) = minimum_value {
+                    w.i64_field(1, *min);
+                }
+                if let Some(max) = maximum_value {
+                    w.i64_field(2, *max);
+                }
+                w.i64_field(3, count(*number_of_nulls));
+                w.i64_field(4, distinct(*number_of_distinct_values));
+            }
+            Data::Double {
+                minimum_value,
+                maximum_value,
+                number_of_nulls,
+                number_of_distinct_values,
+            } => {
+                for (id, value) in [(1, minimum_value), (2, maximum_value)] {
+                    if let Some(value) = value {
+                        w.field(ttype::DOUBLE, id);
+                        w.double(*value);
+                    }
+                }
+                w.i64_field(3, count(*number_of_nulls));
+                w.i64_field(4, distinct(*number_of_distinct_values));
+            }
+            Data::String {
+                maximum_length,
+                average_length,
+                number_of_nulls,
+                number_of_distinct_values,
+            } => {
+                w.i64_field(1, maximum_length.map_or(0, count));
+                w.field(ttype::DOUBLE, 2);
+                w.double(*average_length);
+                w.i64_field(3, count(*number_of_nulls));
+                w.i64_field(4, distinct(*number_of_distinct_values));
+            }
+            Data::Binary {
+                maximum_length,
+                average_length,
+                number_of_nulls,
+            } => {
+                w.i64_field(1, maximum_length.map_or(0, count));
+                w.field(ttype::DOUBLE, 2);
+                w.double(*average_length);
+                w.i64_field(3, count(*number_of_nulls));
+            }
+            Data::Decimal {
+                minimum_value,
+                maximum_value,
+                number_of_nulls,
+                number_of_distinct_values,
+            } => {
+                for (id, value) in [(1, minimum_value), (2, maximum_value)] {
+                    // Hive's Decimal: the unscaled value as big-endian two's complement bytes
+                    // (Java's BigInteger.toByteArray) and the scale.
+                    if let Some((unscaled, scale)) = value
+                        .as_deref()
+                        .and_then(lakecat_catalog::statistics::parse_decimal)
+                    {
+                        w.struct_field(id, |w| {
+                            w.field(ttype::STRING, 1);
+                            w.binary(&big_endian_minimal(unscaled));
+                            w.field(ttype::I16, 3);
+                            w.i16(i16::try_from(scale).unwrap_or(i16::MAX));
+                        });
+                    }
+                }
+                w.i64_field(3, count(*number_of_nulls));
+                w.i64_field(4, distinct(*number_of_distinct_values));
+            }
+            Data::Date {
+                minimum_value,
+                maximum_value,
+                number_of_nulls,
+                number_of_distinct_values,
+            } => {
+                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+                for (id, value) in [(1, minimum_value), (2, maximum_value)] {
+                    if let Some(date) = value {
+                        w.struct_field(id, |w| w.i64_field(1, (*date - epoch).num_days()));
+                    }
+                }
+                w.i64_field(3, count(*number_of_nulls));
+                w.i64_field(4, distinct(*number_of_distinct_values));
+            }
+            Data::Timestamp { .. } => {}
+        });
+    });
+    true
+}
+
+/// The shortest big-endian two's complement bytes of `value`, as Java's
+/// `BigInteger.toByteArray`.
+fn big_endian_minimal(value: i128) -> Vec<u8> {
+    let bytes = value.to_be_bytes();
+    let mut start = 0;
+    while start < bytes.len() - 1 {
+        let (byte, next) = (bytes[start], bytes[start + 1]);
+        // A leading byte may go when it only repeats the sign of the next one.
+        if (byte == 0 && next & 0x80 == 0) || (byte == 0xff && next & 0x80 != 0) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    bytes[start..].to_vec()
 }
 
 /// A user-defined function. Glue's owner and resource types are names (`USER`, `JAR`);
@@ -1020,5 +1171,131 @@ mod tests {
             structs::Database::read(&mut Reader::new(&bytes)).unwrap(),
             database
         );
+    }
+
+    #[test]
+    fn statistics_take_hives_union_members_and_decimals_javas_bytes() {
+        use super::super::protocol::{Reader, ttype};
+        use lakecat_catalog::{ColumnStatistics, StatisticsData, StatisticsOrigin};
+        let stats = |data| ColumnStatistics {
+            column_name: "c".into(),
+            column_type: "t".into(),
+            analyzed_time: time(0),
+            data,
+            origin: StatisticsOrigin::Crawler,
+            sampled: false,
+            sketch: None,
+        };
+        let cases: Vec<(StatisticsData, Option<i16>)> = vec![
+            (
+                StatisticsData::Boolean {
+                    number_of_trues: 1,
+                    number_of_falses: 2,
+                    number_of_nulls: 3,
+                },
+                Some(1),
+            ),
+            (
+                StatisticsData::Long {
+                    minimum_value: Some(-5),
+                    maximum_value: None,
+                    number_of_nulls: 0,
+                    number_of_distinct_values: Some(4),
+                },
+                Some(2),
+            ),
+            (
+                StatisticsData::Double {
+                    minimum_value: None,
+                    maximum_value: Some(2.5),
+                    number_of_nulls: 0,
+                    number_of_distinct_values: None,
+                },
+                Some(3),
+            ),
+            (
+                StatisticsData::String {
+                    maximum_length: Some(9),
+                    average_length: 4.5,
+                    number_of_nulls: 1,
+                    number_of_distinct_values: Some(2),
+                },
+                Some(4),
+            ),
+            (
+                StatisticsData::Binary {
+                    maximum_length: None,
+                    average_length: 0.0,
+                    number_of_nulls: 0,
+                },
+                Some(5),
+            ),
+            (
+                StatisticsData::Decimal {
+                    minimum_value: Some("-1.50".into()),
+                    maximum_value: Some("128".into()),
+                    number_of_nulls: 0,
+                    number_of_distinct_values: None,
+                },
+                Some(6),
+            ),
+            (
+                StatisticsData::Date {
+                    minimum_value: chrono::NaiveDate::from_ymd_opt(1970, 1, 11),
+                    maximum_value: None,
+                    number_of_nulls: 0,
+                    number_of_distinct_values: None,
+                },
+                Some(7),
+            ),
+            (
+                StatisticsData::Timestamp {
+                    minimum_value: None,
+                    maximum_value: None,
+                    number_of_nulls: 0,
+                    number_of_distinct_values: None,
+                },
+                None,
+            ),
+        ];
+        for (data, member) in cases {
+            let mut w = Writer::new();
+            let written = write_statistics(&stats(data.clone()), &mut w);
+            assert_eq!(written, member.is_some(), "{data:?}");
+            let Some(member) = member else {
+                assert!(w.into_bytes().is_empty());
+                continue;
+            };
+            w.stop();
+            let bytes = w.into_bytes();
+            let mut r = Reader::new(&bytes);
+            assert_eq!(r.read_field().unwrap(), Some((ttype::STRING, 1)));
+            assert_eq!(r.read_string().unwrap(), "c");
+            assert_eq!(r.read_field().unwrap(), Some((ttype::STRING, 2)));
+            r.read_string().unwrap();
+            assert_eq!(r.read_field().unwrap(), Some((ttype::STRUCT, 3)));
+            assert_eq!(
+                r.read_field().unwrap(),
+                Some((ttype::STRUCT, member)),
+                "{data:?}"
+            );
+            if member == 7 {
+                assert_eq!(r.read_field().unwrap(), Some((ttype::STRUCT, 1)));
+                assert_eq!(r.read_field().unwrap(), Some((ttype::I64, 1)));
+                assert_eq!(r.read_i64().unwrap(), 10, "days since the epoch");
+            }
+        }
+        // Java's BigInteger.toByteArray.
+        for (value, bytes) in [
+            (0_i128, vec![0]),
+            (127, vec![0x7f]),
+            (128, vec![0x00, 0x80]),
+            (-150, vec![0xff, 0x6a]),
+            (-128, vec![0x80]),
+            (-1, vec![0xff]),
+            (65_535, vec![0x00, 0xff, 0xff]),
+        ] {
+            assert_eq!(big_endian_minimal(value), bytes, "{value}");
+        }
     }
 }

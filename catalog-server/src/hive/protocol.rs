@@ -494,6 +494,17 @@ impl Writer {
         self.bytes.extend_from_slice(&value.to_be_bytes());
     }
 
+    /// Writes a `double`.
+    pub(crate) fn double(&mut self, value: f64) {
+        self.bytes.extend_from_slice(&value.to_be_bytes());
+    }
+
+    /// Writes a `binary`.
+    pub(crate) fn binary(&mut self, value: &[u8]) {
+        self.i32(i32::try_from(value.len()).unwrap_or(i32::MAX));
+        self.bytes.extend_from_slice(value);
+    }
+
     /// Writes a `string`. Lengths beyond `i32` cannot occur: values come from the catalog,
     /// whose limits are far below.
     pub(crate) fn string(&mut self, value: &str) {
