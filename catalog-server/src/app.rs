@@ -1,7 +1,7 @@
 //! The composition root: the one place where the protocols' routers (REST from `api`, the
-//! Glue API from `glue`), the OpenAPI document and its docs page, `/metrics`, the shared
-//! state and the layers every request passes through are put together. No other module
-//! reaches up into this one.
+//! Glue API from `glue`, Iceberg REST from `iceberg`), the OpenAPI document and its docs
+//! page, `/metrics`, the shared state and the layers every request passes through are put
+//! together. No other module reaches up into this one.
 
 use std::sync::Arc;
 
@@ -81,6 +81,7 @@ pub fn app_with(settings: AppSettings) -> Router {
     };
     api::router()
         .merge(glue::router())
+        .merge(crate::iceberg::router())
         .route("/metrics", get(crate::metrics::serve))
         .fallback(api::not_found)
         // After the routes are merged: it applies to the routes there are.

@@ -17,6 +17,7 @@ mod error;
 mod glue;
 mod hive;
 pub mod http_server;
+mod iceberg;
 mod metrics;
 mod request_id;
 pub mod serve;

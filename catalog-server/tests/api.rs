@@ -1913,3 +1913,168 @@ async fn column_statistics_of_tables_and_partitions() {
     let (status, body) = t.get("/v1/databases/sales/tables/missing/statistics").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
+
+/// A table the catalog records as an Iceberg table whose pointer is `pointer`.
+fn iceberg_table(name: &str, pointer: &str) -> Value {
+    json!({
+        "name": name,
+        "table_type": "EXTERNAL_TABLE",
+        "parameters": {"table_type": "ICEBERG", "metadata_location": pointer},
+        "storage_descriptor": {"location": pointer.rsplit_once("/metadata/").unwrap().0}
+    })
+}
+
+fn iceberg_error(body: &Value) -> (&str, u64) {
+    (
+        body["error"]["type"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an Iceberg error: {body}")),
+        body["error"]["code"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn iceberg_rest_serves_namespaces_and_iceberg_tables_to_read() {
+    let lake = tempfile::tempdir().unwrap();
+    let allowed = lake
+        .path()
+        .join("allowed")
+        .canonicalize()
+        .unwrap_or_else(|_| {
+            std::fs::create_dir_all(lake.path().join("allowed")).unwrap();
+            lake.path().join("allowed").canonicalize().unwrap()
+        });
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../table-formats/tests/fixtures/iceberg/partitioned_v2/metadata")
+        .join("00004-f806db4f-28de-4ee5-a10d-c912becb884b.metadata.json");
+    let metadata_file = |root: &std::path::Path| -> String {
+        let folder = root.join("orders/metadata");
+        std::fs::create_dir_all(&folder).unwrap();
+        let file = folder.join("00004-f806db4f-28de-4ee5-a10d-c912becb884b.metadata.json");
+        std::fs::copy(&fixture, &file).unwrap();
+        format!("file://{}", file.display())
+    };
+    let inside = metadata_file(&allowed);
+    let outside_root = lake.path().join("elsewhere");
+    let outside = metadata_file(&outside_root);
+    let roots =
+        lakecat_crawler::AllowedRoots::parse(&[allowed.to_str().unwrap().to_string()]).unwrap();
+    let t = test_app_with_roots(roots).await;
+    for db in ["lake", "other"] {
+        let (status, _) = t.post("/v1/databases", json!({"name": db})).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    for table in [
+        iceberg_table("trips", &inside),
+        iceberg_table("stray", &outside),
+        orders_table(),
+    ] {
+        let (status, body) = t.post("/v1/databases/lake/tables", table).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    // config: no prefix, the routes served; an unknown warehouse is refused by name.
+    let (status, config) = t.get("/iceberg/v1/config?warehouse=lakecat").await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+    assert_eq!(config["overrides"], json!({}));
+    let endpoints: Vec<String> = serde_json::from_value(config["endpoints"].clone()).unwrap();
+    let (status, body) = t.get("/iceberg/v1/config?warehouse=s3://elsewhere").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(iceberg_error(&body), ("BadRequestException", 400));
+
+    // Every listed route answers (none is the router's 404 or 405).
+    for endpoint in &endpoints {
+        let (method, path) = endpoint.split_once(' ').unwrap();
+        let uri = format!(
+            "/iceberg{}",
+            path.replace("/{prefix}", "")
+                .replace("{namespace}", "lake")
+                .replace("{table}", "trips")
+        );
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let (status, body) = t.call(method, &uri, None).await;
+        assert!(status.is_success(), "{endpoint}: {status} {body}");
+    }
+
+    // Namespaces: all of them without a page token; pages with one.
+    let (_, all) = t.get("/iceberg/v1/namespaces").await;
+    assert_eq!(
+        all,
+        json!({"namespaces": [["lake"], ["other"]], "next-page-token": null})
+    );
+    let (_, first) = t.get("/iceberg/v1/namespaces?pageToken=&pageSize=1").await;
+    assert_eq!(first["namespaces"], json!([["lake"]]));
+    let token = first["next-page-token"].as_str().unwrap();
+    let (_, second) = t
+        .get(&format!(
+            "/iceberg/v1/namespaces?pageToken={token}&pageSize=1"
+        ))
+        .await;
+    assert_eq!(second["namespaces"], json!([["other"]]));
+    let (_, children) = t.get("/iceberg/v1/namespaces?parent=lake").await;
+    assert_eq!(children["namespaces"], json!([]));
+    let (status, body) = t.get("/iceberg/v1/namespaces?parent=nowhere").await;
+    assert_eq!(
+        iceberg_error(&body),
+        ("NoSuchNamespaceException", 404),
+        "{status}"
+    );
+    let (status, body) = t.get("/iceberg/v1/namespaces/LAKE").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["namespace"], json!(["lake"]));
+    let (status, body) = t.get("/iceberg/v1/namespaces/lake%1Fsub").await;
+    assert_eq!(
+        iceberg_error(&body),
+        ("NoSuchNamespaceException", 404),
+        "{status}"
+    );
+    let (status, _) = t
+        .call(Method::HEAD, "/iceberg/v1/namespaces/nowhere", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Tables: only Iceberg ones are listed; a Parquet table is not one.
+    let (_, listed) = t.get("/iceberg/v1/namespaces/lake/tables").await;
+    assert_eq!(
+        listed["identifiers"],
+        json!([{"namespace": ["lake"], "name": "stray"}, {"namespace": ["lake"], "name": "trips"}])
+    );
+    let (status, loaded) = t.get("/iceberg/v1/namespaces/lake/tables/trips").await;
+    assert_eq!(status, StatusCode::OK, "{loaded}");
+    assert_eq!(loaded["metadata-location"], json!(inside));
+    assert_eq!(loaded["metadata"]["format-version"], json!(2));
+    assert!(loaded["metadata"]["schemas"].is_array(), "{loaded}");
+    let (status, body) = t.get("/iceberg/v1/namespaces/lake/tables/Trips").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["metadata-location"], json!(inside));
+    let (status, parquet) = t.get("/iceberg/v1/namespaces/lake/tables/orders").await;
+    assert_eq!(
+        iceberg_error(&parquet),
+        ("NoSuchTableException", 404),
+        "{status}"
+    );
+    let reason = parquet["error"]["message"].as_str().unwrap();
+    assert!(reason.contains("not an Iceberg table"), "{reason}");
+    let (_, missing) = t.get("/iceberg/v1/namespaces/nowhere/tables").await;
+    assert_eq!(iceberg_error(&missing), ("NoSuchNamespaceException", 404));
+    let (status, _) = t
+        .call(
+            Method::HEAD,
+            "/iceberg/v1/namespaces/lake/tables/none",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A pointer outside the allowed roots is never read: the client learns why, not what
+    // the file holds.
+    let (status, stray) = t.get("/iceberg/v1/namespaces/lake/tables/stray").await;
+    assert_eq!(
+        iceberg_error(&stray),
+        ("ServiceFailureException", 500),
+        "{status}"
+    );
+    let message = stray["error"]["message"].as_str().unwrap();
+    assert!(message.contains("allowed crawl roots"), "{message}");
+    assert!(!message.contains("format-version"), "{message}");
+}

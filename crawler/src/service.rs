@@ -74,6 +74,11 @@ impl CrawlerService {
         self.running.lock().map(|r| r.len()).unwrap_or(0)
     }
 
+    /// Where crawls (and files the server reads for other protocols) may reach.
+    pub fn allowed_roots(&self) -> &AllowedRoots {
+        &self.allowed_roots
+    }
+
     /// Confines crawl targets to `roots`: a crawler with a target elsewhere is refused when
     /// created, changed or started, and files reached through symbolic links leading out of
     /// the roots are skipped.

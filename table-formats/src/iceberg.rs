@@ -143,6 +143,30 @@ pub async fn read_metadata_file(
     Ok(IcebergMetadataSummary::of(&metadata, url.to_string()))
 }
 
+/// Reads the metadata file at `path` in `store` (whose URL is `url`) as the JSON document it
+/// holds, gzip inflated: what an Iceberg REST catalog hands clients as the table's metadata.
+/// A file that does not read as table metadata (no `format-version`, a wrong type) is
+/// refused, so a pointer at any other file is never served as a table.
+pub async fn read_metadata_document(
+    store: &dyn ObjectStore,
+    path: &Path,
+    url: &str,
+) -> Result<serde_json::Value, TableFormatError> {
+    let bytes = match store.get(path).await {
+        Ok(result) => result.bytes().await,
+        Err(error) => Err(error),
+    }
+    .map_err(|error| TableFormatError::read(url, &error))?;
+    let invalid = |message: String| TableFormatError::Invalid {
+        path: url.to_string(),
+        format: TableFormat::Iceberg.display_name(),
+        message,
+    };
+    let text = metadata::inflate(&bytes).map_err(invalid)?;
+    metadata::parse(&text).map_err(invalid)?;
+    serde_json::from_slice(&text).map_err(|error| invalid(error.to_string()))
+}
+
 /// The catalog's view of the chosen file.
 fn assemble(root: &TableRoot, chosen: Chosen) -> CurrentMetadata {
     let Chosen {

@@ -392,7 +392,41 @@ def check_orders(glue, lake, table, writer_table):
     assert loaded.metadata_location == writer_table.metadata_location, loaded.metadata_location
     scanned = loaded.scan().to_arrow().num_rows
     assert scanned == rows, f"PyIceberg's Glue catalog scans {scanned} rows, expected {rows}"
+    check_iceberg_rest(lake, writer_table, rows)
     return parameters
+
+
+def check_iceberg_rest(lake, writer_table, rows):
+    """The same table through lakecat's Iceberg REST catalog (/iceberg), as PyIceberg's
+    RestCatalog reads it: only Iceberg tables are listed, the pointer is the catalog's, and
+    a scan returns the writer's rows; a table of another format is not an Iceberg table."""
+    from pyiceberg.exceptions import NoSuchTableError, NoSuchNamespaceError
+    rest_catalog = load_catalog("lakecat-rest", **{
+        "type": "rest",
+        "uri": lake.endpoint + "/iceberg",
+        "warehouse": "lakecat",
+        **lake.pyiceberg_properties(),
+    })
+    assert (DATABASE,) in rest_catalog.list_namespaces(), rest_catalog.list_namespaces()
+    assert rest_catalog.namespace_exists(DATABASE)
+    listed = rest_catalog.list_tables(DATABASE)
+    assert listed == [(DATABASE, "orders")], f"Iceberg REST lists {listed}, expected orders only"
+    assert rest_catalog.table_exists(f"{DATABASE}.orders")
+    assert not rest_catalog.table_exists(f"{DATABASE}.sales")
+    loaded = rest_catalog.load_table(f"{DATABASE}.orders")
+    assert loaded.metadata_location == writer_table.metadata_location, loaded.metadata_location
+    scanned = loaded.scan().to_arrow().num_rows
+    assert scanned == rows, f"Iceberg REST: PyIceberg scans {scanned} rows, expected {rows}"
+    try:
+        rest_catalog.load_table(f"{DATABASE}.sales")
+        raise AssertionError("Iceberg REST loaded the Delta table sales as Iceberg")
+    except NoSuchTableError as refused:
+        assert "not an Iceberg table" in str(refused), refused
+    try:
+        rest_catalog.load_namespace_properties("no_such_database")
+        raise AssertionError("Iceberg REST loaded a namespace that does not exist")
+    except NoSuchNamespaceError:
+        pass
 
 
 def glue_iceberg_catalog(lake):

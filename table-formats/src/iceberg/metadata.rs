@@ -165,21 +165,26 @@ impl TableMetadata {
 
 /// Parses a metadata file's bytes, inflating gzip first.
 pub(super) fn parse(bytes: &[u8]) -> Result<TableMetadata, String> {
-    if bytes.starts_with(&GZIP_MAGIC) {
-        let mut inflated = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .take(MAX_INFLATED_BYTES + 1)
-            .read_to_end(&mut inflated)
-            .map_err(|error| format!("gzip: {error}"))?;
-        if inflated.len() as u64 > MAX_INFLATED_BYTES {
-            return Err(format!(
-                "inflates to more than {} MiB",
-                MAX_INFLATED_BYTES / 1024 / 1024
-            ));
-        }
-        return parse_json(&inflated);
+    parse_json(&inflate(bytes)?)
+}
+
+/// A metadata file's JSON text: its bytes, inflated when they are gzip.
+pub(super) fn inflate(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
     }
-    parse_json(bytes)
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(MAX_INFLATED_BYTES + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|error| format!("gzip: {error}"))?;
+    if inflated.len() as u64 > MAX_INFLATED_BYTES {
+        return Err(format!(
+            "inflates to more than {} MiB",
+            MAX_INFLATED_BYTES / 1024 / 1024
+        ));
+    }
+    Ok(std::borrow::Cow::Owned(inflated))
 }
 
 fn parse_json(bytes: &[u8]) -> Result<TableMetadata, String> {

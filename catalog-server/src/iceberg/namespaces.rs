@@ -1,0 +1,109 @@
+//! Namespaces: lakecat's databases, one level deep. Properties are the database's
+//! parameters, with `comment` for its description and `location` for its location.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use lakecat_catalog::Database;
+use serde_json::{Value, json};
+
+use super::error::IcebergError;
+use super::{Paging, database_name};
+use crate::state::AppState;
+
+/// `GET /v1/namespaces`: every database, or one page of them. With `parent` (a nested
+/// listing), none: the parent must exist, and lakecat's namespaces have no children.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Query(paging): Query<Paging>,
+) -> Result<Json<Value>, IcebergError> {
+    if let Some(parent) = paging.parent.as_deref().filter(|p| !p.is_empty()) {
+        let name = database_name(parent)?;
+        state.catalog.get_database(&name).await?;
+        return Ok(Json(json!({"namespaces": [], "next-page-token": null})));
+    }
+    let mut namespaces = Vec::new();
+    let mut token = paging.page_token.clone();
+    loop {
+        let page = state.catalog.list_databases(paging.request(token)?).await?;
+        namespaces.extend(page.items.iter().map(|db| json!([db.name])));
+        token = page.next_page_token;
+        if paging.pages() || token.is_none() {
+            break;
+        }
+    }
+    Ok(Json(
+        json!({"namespaces": namespaces, "next-page-token": token}),
+    ))
+}
+
+/// `GET /v1/namespaces/{namespace}`.
+pub(super) async fn load(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+) -> Result<Json<Value>, IcebergError> {
+    let database = state
+        .catalog
+        .get_database(&database_name(&namespace)?)
+        .await?;
+    Ok(Json(json!({
+        "namespace": [database.name],
+        "properties": properties(&database),
+    })))
+}
+
+/// `HEAD /v1/namespaces/{namespace}`: 204 when it exists, 404 when not.
+pub(super) async fn exists(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+) -> Result<StatusCode, IcebergError> {
+    state
+        .catalog
+        .get_database(&database_name(&namespace)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A database's properties as Iceberg clients read them: `comment` and `location` are the
+/// keys Spark, Hive and PyIceberg use for a namespace's description and location.
+fn properties(database: &Database) -> BTreeMap<String, String> {
+    let mut properties: BTreeMap<String, String> = database
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(description) = &database.description {
+        properties.insert("comment".into(), description.clone());
+    }
+    if let Some(location) = &database.location_uri {
+        properties.insert("location".into(), location.clone());
+    }
+    properties
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn description_and_location_are_comment_and_location() {
+        let database = Database {
+            name: "sales".into(),
+            description: Some("orders and refunds".into()),
+            location_uri: Some("s3://lake/sales/".into()),
+            parameters: [("owner".to_string(), "finance".to_string())].into(),
+            create_time: chrono::Utc::now(),
+        };
+        let properties = properties(&database);
+        assert_eq!(
+            properties.into_iter().collect::<Vec<_>>(),
+            [
+                ("comment".to_string(), "orders and refunds".to_string()),
+                ("location".to_string(), "s3://lake/sales/".to_string()),
+                ("owner".to_string(), "finance".to_string()),
+            ]
+        );
+    }
+}
