@@ -73,6 +73,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
                 catalog.clone(),
                 metastore.role,
                 config.connection_limits,
+                config.max_body_memory,
                 stop.clone(),
             )))
         }

@@ -1047,11 +1047,24 @@ fn methods_not_served_answer_an_exception_and_keep_the_connection() {
     let databases = client.call("get_all_databases", Args::default()).success();
     assert_eq!(databases.strings(), ["sales"]);
 
+    // A frame larger than the largest message is refused before it is read.
+    let mut large = TcpStream::connect(("127.0.0.1", thrift)).unwrap();
+    large
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut header = (17_u32 * 1024 * 1024).to_be_bytes().to_vec();
+    header.extend_from_slice(&[0x80, 0x01, 0x00, 0x01]);
+    large.write_all(&header).unwrap();
+    let mut answer = Vec::new();
+    large.read_to_end(&mut answer).unwrap();
+    assert!(answer.is_empty(), "closed without an answer");
+
     // A client idle between calls keeps its connection; SIGTERM still stops the server.
     let idle = Client::connect(thrift, false);
     let (ok, output) = server.stop();
     assert!(ok, "{output}");
     assert!(output.contains("get_databases_req"), "logged: {output}");
+    assert!(output.contains("is larger than"), "logged: {output}");
     drop(idle);
 }
 

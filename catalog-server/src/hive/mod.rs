@@ -29,13 +29,15 @@ use crate::http_server::ConnectionLimits;
 
 /// Serves the metastore on `listener` to clients that all get `role`, until `shutdown` is
 /// cancelled; returns once every connection has finished the call it was answering.
+/// Incoming messages hold at most `max_message_memory` bytes at once, across connections.
 pub(crate) async fn serve(
     listener: TcpListener,
     catalog: Catalog,
     role: Role,
     limits: ConnectionLimits,
+    max_message_memory: usize,
     shutdown: CancellationToken,
 ) {
     let metastore = calls::Metastore::new(catalog, role);
-    transport::serve(listener, metastore, limits, shutdown).await;
+    transport::serve(listener, metastore, limits, max_message_memory, shutdown).await;
 }

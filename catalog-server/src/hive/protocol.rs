@@ -69,10 +69,11 @@ pub(crate) mod application_error {
 const VERSION_1: u32 = 0x8001_0000;
 const VERSION_MASK: u32 = 0xffff_0000;
 
-/// Largest message accepted, in bytes. Hive's own server defaults to 100 MiB
-/// (`hive.thrift.client.max.message.size`); a catalog call is far smaller, and this bounds
-/// what one client can make the server hold.
-pub(crate) const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest message accepted, in bytes: the REST API's largest body. Hive's own server
+/// defaults to 100 MiB (`hive.thrift.client.max.message.size`); a catalog call is far
+/// smaller (100 partitions take about 100 KB), and this bounds what one client can make the
+/// server hold.
+pub(crate) const MAX_MESSAGE_BYTES: usize = crate::body_budget::MAX_BODY_BYTES;
 
 /// How deeply structs, lists and maps may nest. Hive's deepest struct (column statistics
 /// inside a table inside a request) nests about 8 levels; the bound keeps a hostile message

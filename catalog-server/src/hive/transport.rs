@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -52,9 +52,14 @@ pub(crate) async fn serve(
     listener: TcpListener,
     metastore: Metastore,
     limits: ConnectionLimits,
+    max_message_memory: usize,
     shutdown: CancellationToken,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    // At least one whole message must fit, or its client would wait for ever.
+    let budget = Arc::new(Semaphore::new(
+        max_message_memory.clamp(MAX_MESSAGE_BYTES + 4 + READ_CHUNK, Semaphore::MAX_PERMITS),
+    ));
     let mut connections = JoinSet::new();
     loop {
         // As for HTTP: the permit first, so clients beyond the limit wait in the backlog.
@@ -81,9 +86,10 @@ pub(crate) async fn serve(
         let _ = stream.set_nodelay(true);
         let metastore = metastore.clone();
         let shutdown = shutdown.clone();
+        let budget = Arc::clone(&budget);
         connections.spawn(async move {
             let _permit = permit;
-            match connection(stream, &metastore, limits.client_timeout, &shutdown).await {
+            match connection(stream, &metastore, limits.client_timeout, budget, &shutdown).await {
                 Ok(()) => tracing::debug!(%peer, "metastore client disconnected"),
                 Err(error) => tracing::info!(%peer, %error, "metastore connection closed"),
             }
@@ -92,20 +98,6 @@ pub(crate) async fn serve(
         while connections.try_join_next().is_some() {}
     }
     while connections.join_next().await.is_some() {}
-}
-
-/// Reads until `buffer` holds at least `len` bytes; false when the client closed first.
-async fn fill(
-    stream: &mut TcpStream,
-    buffer: &mut Vec<u8>,
-    len: usize,
-) -> Result<bool, std::io::Error> {
-    while buffer.len() < len {
-        if stream.read_buf(buffer).await? == 0 {
-            return Ok(false);
-        }
-    }
-    Ok(true)
 }
 
 /// Which framing the first bytes of a connection show.
@@ -126,31 +118,125 @@ fn detect(first: &[u8]) -> Result<Option<Framing>, ConnectionError> {
     }
 }
 
+/// Bytes read from a client at a time; also the step in which memory is reserved.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A connection's incoming bytes, held within the server's budget: before more bytes are
+/// read, room for them is reserved from the budget that every Thrift connection shares, and
+/// the reservation is kept until the message they belong to has been answered. A client
+/// that cannot get room waits, within the time it has to send a message.
+struct Inbox {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+    budget: Arc<Semaphore>,
+    held: Option<OwnedSemaphorePermit>,
+    held_bytes: usize,
+}
+
+impl Inbox {
+    /// Reads what the client sent, at most [`READ_CHUNK`] bytes; 0 when it closed.
+    async fn read_more(&mut self) -> Result<usize, ConnectionError> {
+        self.reserve().await?;
+        self.buffer.reserve(READ_CHUNK);
+        let read = (&mut self.stream)
+            .take(READ_CHUNK as u64)
+            .read_buf(&mut self.buffer)
+            .await?;
+        Ok(read)
+    }
+
+    /// Reserves room for [`READ_CHUNK`] more bytes from the budget, waiting for it.
+    async fn reserve(&mut self) -> Result<(), ConnectionError> {
+        let wanted = self.buffer.len() + READ_CHUNK;
+        if wanted > self.held_bytes {
+            let more = wanted - self.held_bytes;
+            let permit = Arc::clone(&self.budget)
+                .acquire_many_owned(u32::try_from(more).unwrap_or(u32::MAX))
+                .await
+                .map_err(|_| ConnectionError::Io(std::io::ErrorKind::BrokenPipe.into()))?;
+            match &mut self.held {
+                Some(held) => held.merge(permit),
+                None => self.held = Some(permit),
+            }
+            self.held_bytes = wanted;
+        }
+        Ok(())
+    }
+
+    /// Like [`Inbox::read_more`] without waiting for the client: `None` when nothing can be
+    /// read now.
+    async fn try_read_more(&mut self) -> Result<Option<usize>, ConnectionError> {
+        self.reserve().await?;
+        let mut chunk = Vec::with_capacity(READ_CHUNK);
+        match self.stream.try_read_buf(&mut chunk) {
+            Ok(read) => {
+                self.buffer.extend_from_slice(&chunk);
+                Ok(Some(read))
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Reads until the buffer holds at least `len` bytes; false when the client closed first.
+    async fn fill(&mut self, len: usize) -> Result<bool, ConnectionError> {
+        while self.buffer.len() < len {
+            if self.read_more().await? == 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Gives back the reservation beyond the bytes still buffered (the next message's
+    /// start), once a message has been answered.
+    fn release(&mut self) {
+        if self.buffer.is_empty() {
+            self.held = None;
+            self.held_bytes = 0;
+        }
+    }
+}
+
 /// Serves one client: one message at a time, answered in order.
 async fn connection(
-    mut stream: TcpStream,
+    stream: TcpStream,
     metastore: &Metastore,
     client_timeout: Duration,
+    budget: Arc<Semaphore>,
     shutdown: &CancellationToken,
 ) -> Result<(), ConnectionError> {
-    let mut buffer: Vec<u8> = Vec::with_capacity(8 * 1024);
+    let mut inbox = Inbox {
+        stream,
+        buffer: Vec::with_capacity(READ_CHUNK),
+        budget,
+        held: None,
+        held_bytes: 0,
+    };
     let mut framing = None;
     loop {
         // Between messages a client may stay idle as long as it likes (engines keep their
         // metastore connection for a whole session); only shutdown ends the wait.
-        if buffer.is_empty() {
+        // Waiting reserves no memory: hundreds of idle clients hold none of the budget.
+        if inbox.buffer.is_empty() {
             tokio::select! {
-                read = stream.read_buf(&mut buffer) => {
-                    if read? == 0 {
-                        return Ok(());
-                    }
-                }
+                ready = inbox.stream.readable() => ready?,
                 () = shutdown.cancelled() => return Ok(()),
+            }
+            // Readiness can be spurious; a read that would block goes back to waiting, where
+            // shutdown can still end it.
+            match inbox.try_read_more().await? {
+                Some(0) => return Ok(()),
+                Some(_) => {}
+                None => {
+                    inbox.release();
+                    continue;
+                }
             }
         }
         let message = match tokio::time::timeout(
             client_timeout,
-            read_message(&mut stream, &mut buffer, &mut framing),
+            read_message(&mut inbox, &mut framing),
         )
         .await
         {
@@ -158,35 +244,38 @@ async fn connection(
             Err(_) => return Err(ConnectionError::Stalled(client_timeout)),
         };
         let Some(reply) = metastore.answer(&message).await else {
+            inbox.release();
             continue;
         };
+        drop(message);
         let mut out = Vec::with_capacity(reply.len() + 4);
         if framing == Some(Framing::Framed) {
             out.extend_from_slice(&(reply.len() as u32).to_be_bytes());
         }
         out.extend_from_slice(&reply);
-        match tokio::time::timeout(client_timeout, stream.write_all(&out)).await {
+        drop(reply);
+        match tokio::time::timeout(client_timeout, inbox.stream.write_all(&out)).await {
             Ok(written) => written?,
             Err(_) => return Err(ConnectionError::Stalled(client_timeout)),
         }
+        inbox.release();
     }
 }
 
-/// Reads one whole message (without its frame length) from `buffer` and the stream,
-/// leaving any bytes of the next message in `buffer`.
+/// Reads one whole message (without its frame length) from the inbox, leaving any bytes of
+/// the next message in its buffer.
 async fn read_message(
-    stream: &mut TcpStream,
-    buffer: &mut Vec<u8>,
+    inbox: &mut Inbox,
     framing: &mut Option<Framing>,
 ) -> Result<Vec<u8>, ConnectionError> {
     let framing = loop {
         if let Some(framing) = *framing {
             break framing;
         }
-        match detect(buffer)? {
+        match detect(&inbox.buffer)? {
             Some(found) => *framing = Some(found),
             None => {
-                if stream.read_buf(buffer).await? == 0 {
+                if inbox.read_more().await? == 0 {
                     return Err(ConnectionError::ClosedMidMessage);
                 }
             }
@@ -194,17 +283,18 @@ async fn read_message(
     };
     match framing {
         Framing::Framed => {
-            if !fill(stream, buffer, 4).await? {
+            if !inbox.fill(4).await? {
                 return Err(ConnectionError::ClosedMidMessage);
             }
-            let len = u32::from_be_bytes([buffer[0], buffer[1], buffer[2], buffer[3]]) as usize;
+            let b = &inbox.buffer;
+            let len = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
             if len > MAX_MESSAGE_BYTES {
                 return Err(ConnectionError::TooLarge(len));
             }
-            if !fill(stream, buffer, 4 + len).await? {
+            if !inbox.fill(4 + len).await? {
                 return Err(ConnectionError::ClosedMidMessage);
             }
-            let message: Vec<u8> = buffer.drain(..4 + len).skip(4).collect();
+            let message: Vec<u8> = inbox.buffer.drain(..4 + len).skip(4).collect();
             // The frame must hold a message header; the arguments are read by the call.
             Reader::new(&message).read_message_header()?;
             Ok(message)
@@ -212,13 +302,13 @@ async fn read_message(
         Framing::Unframed => {
             let mut skimmer = MessageSkimmer::new();
             loop {
-                if let Some(len) = skimmer.advance(buffer)? {
-                    return Ok(buffer.drain(..len).collect());
+                if let Some(len) = skimmer.advance(&inbox.buffer)? {
+                    return Ok(inbox.buffer.drain(..len).collect());
                 }
-                if buffer.len() > MAX_MESSAGE_BYTES {
-                    return Err(ConnectionError::TooLarge(buffer.len()));
+                if inbox.buffer.len() > MAX_MESSAGE_BYTES {
+                    return Err(ConnectionError::TooLarge(inbox.buffer.len()));
                 }
-                if stream.read_buf(buffer).await? == 0 {
+                if inbox.read_more().await? == 0 {
                     return Err(ConnectionError::ClosedMidMessage);
                 }
             }
