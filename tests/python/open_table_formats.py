@@ -372,6 +372,26 @@ def duckdb_delta_count(lake, location):
     return count
 
 
+def duckdb_iceberg_rest_count(lake, table):
+    """DuckDB attaches lakecat's Iceberg REST catalog (its iceberg extension, loaded from its
+    wheel with avro and httpfs) and counts the table's rows."""
+    connection = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                        "autoload_known_extensions": False})
+    for extension in ("httpfs", "avro", "iceberg"):
+        connection.execute(f"LOAD '{duckdb_extension(extension)}'")
+    if lake.s3 is not None:
+        endpoint, key, secret = lake.s3
+        connection.execute(
+            f"CREATE SECRET lake (TYPE S3, KEY_ID '{key}', SECRET '{secret}', "
+            f"REGION '{REGION}', ENDPOINT '{endpoint.removeprefix('http://')}', "
+            "URL_STYLE 'path', USE_SSL false)")
+    connection.execute(
+        f"ATTACH 'lakecat' AS lc (TYPE iceberg, ENDPOINT '{lake.endpoint}/iceberg', "
+        "AUTHORIZATION_TYPE 'none')")
+    (count,) = connection.execute(f"SELECT count(*) FROM lc.{table}").fetchone()
+    return count
+
+
 def check_orders(glue, lake, table, writer_table):
     name = "orders"
     parameters = table.get("Parameters", {})
@@ -422,6 +442,8 @@ def check_iceberg_rest(lake, writer_table, rows):
         raise AssertionError("Iceberg REST loaded the Delta table sales as Iceberg")
     except NoSuchTableError as refused:
         assert "not an Iceberg table" in str(refused), refused
+    duckdb_rows = duckdb_iceberg_rest_count(lake, f"{DATABASE}.orders")
+    assert duckdb_rows == rows, f"Iceberg REST: DuckDB counts {duckdb_rows} rows, expected {rows}"
     try:
         rest_catalog.load_namespace_properties("no_such_database")
         raise AssertionError("Iceberg REST loaded a namespace that does not exist")
