@@ -104,6 +104,9 @@ pub fn app_with(settings: AppSettings) -> Router {
             settings.request_timeout,
             crate::deadline::enforce,
         ))
+        // Outside authentication, the deadline and the routing fallbacks, whose failures it
+        // renders in the Iceberg shape under /iceberg.
+        .layer(axum::middleware::from_fn(crate::iceberg::iceberg_errors))
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             crate::metrics::track,

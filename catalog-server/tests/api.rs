@@ -2078,3 +2078,76 @@ async fn iceberg_rest_serves_namespaces_and_iceberg_tables_to_read() {
     assert!(message.contains("allowed crawl roots"), "{message}");
     assert!(!message.contains("format-version"), "{message}");
 }
+
+#[tokio::test]
+async fn iceberg_rest_answers_every_failure_in_its_own_shape() {
+    use lakecat_server::{Access, Tokens, token_digest};
+    let tokens = Tokens::parse(&format!("r:reader:{}", token_digest("reader-token"))).unwrap();
+    let access = Access {
+        required: true,
+        tokens,
+        glue_keys: Default::default(),
+    };
+    let t = test_app_with(Default::default(), access).await;
+    let send = |token: Option<&str>, method: Method, uri: &str| {
+        let mut request = Request::builder().method(method).uri(uri.to_string());
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let cases = [
+        (
+            None,
+            Method::GET,
+            "/iceberg/v1/config",
+            401,
+            "NotAuthorizedException",
+        ),
+        (
+            Some("wrong"),
+            Method::GET,
+            "/iceberg/v1/namespaces",
+            401,
+            "NotAuthorizedException",
+        ),
+        (
+            Some("reader-token"),
+            Method::GET,
+            "/iceberg/v1/nothing-here",
+            404,
+            "NoSuchEndpointException",
+        ),
+        (
+            Some("reader-token"),
+            Method::GET,
+            "/iceberg/v1/namespaces/none",
+            404,
+            "NoSuchNamespaceException",
+        ),
+        (
+            Some("reader-token"),
+            Method::POST,
+            "/iceberg/v1/namespaces/none",
+            403,
+            "ForbiddenException",
+        ),
+    ];
+    for (token, method, uri, status, kind) in cases {
+        let (got, bytes) = t.raw(send(token, method.clone(), uri)).await;
+        let body: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("{uri}: not JSON: {}", String::from_utf8_lossy(&bytes)));
+        assert_eq!(got.as_u16(), status, "{method} {uri}: {body}");
+        assert_eq!(
+            iceberg_error(&body),
+            (kind, u64::from(status)),
+            "{method} {uri}: {body}"
+        );
+        assert!(body["error"]["message"].is_string(), "{body}");
+    }
+    // The REST API keeps its own shape.
+    let (status, bytes) = t.raw(send(None, Method::GET, "/v1/databases")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["error"]["code"], json!("UNAUTHENTICATED"));
+}

@@ -13,7 +13,10 @@
 mod error;
 mod metadata;
 mod namespaces;
+mod shape;
 mod tables;
+
+pub(crate) use shape::iceberg_errors;
 
 use std::collections::BTreeMap;
 
@@ -129,6 +132,8 @@ fn database_name(namespace: &str) -> Result<String, IcebergError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
