@@ -37,6 +37,17 @@ struct RouteLabels {
 
 /// Labels of a finished crawl.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ThriftLabels {
+    method: String,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ThriftMethodLabels {
+    method: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CrawlLabels {
     state: String,
 }
@@ -59,6 +70,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     crawls: Family<CrawlLabels, Counter>,
+    thrift_calls: Family<ThriftLabels, Counter>,
+    thrift_latency: Family<ThriftMethodLabels, Histogram, fn() -> Histogram>,
     crawl_seconds: Histogram,
     objects_listed: Counter,
     objects_read: Counter,
@@ -82,6 +95,11 @@ impl Metrics {
             latency_histogram,
         );
         let crawls = Family::<CrawlLabels, Counter>::default();
+        let thrift_calls = Family::<ThriftLabels, Counter>::default();
+        let thrift_latency =
+            Family::<ThriftMethodLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
         // 1 s to about 9 hours.
         let crawl_seconds = Histogram::new(exponential_buckets(1.0, 2.0, 16));
         let objects_listed = Counter::default();
@@ -103,6 +121,17 @@ impl Metrics {
             "crawls",
             "Crawls run by this server, by how they ended",
             crawls.clone(),
+        );
+        registry.register(
+            "metastore_calls",
+            "Hive Metastore Thrift calls by method (\"unknown\" for those not served) and \
+             outcome (ok, exception: one the method declares, application_error)",
+            thrift_calls.clone(),
+        );
+        registry.register(
+            "metastore_call_duration_seconds",
+            "Hive Metastore Thrift call latency by method",
+            thrift_latency.clone(),
         );
         registry.register(
             "crawl_duration_seconds",
@@ -139,6 +168,8 @@ impl Metrics {
             requests,
             latency,
             crawls,
+            thrift_calls,
+            thrift_latency,
             crawl_seconds,
             objects_listed,
             objects_read,
@@ -163,6 +194,22 @@ impl Metrics {
         self.objects_listed.inc_by(summary.counts.objects_listed);
         self.objects_read.inc_by(summary.counts.objects_read);
         self.retries.inc_by(summary.counts.object_store_retries);
+    }
+
+    /// Records a Hive Metastore Thrift call. `method` must be a name the server serves (or
+    /// "unknown"): clients choose the names they send, and each name is a time series.
+    pub(crate) fn record_thrift_call(&self, method: &str, outcome: &'static str, seconds: f64) {
+        self.thrift_latency
+            .get_or_create(&ThriftMethodLabels {
+                method: method.to_string(),
+            })
+            .observe(seconds);
+        self.thrift_calls
+            .get_or_create(&ThriftLabels {
+                method: method.to_string(),
+                outcome,
+            })
+            .inc();
     }
 
     fn record_request(&self, route: String, method: String, status: u16, seconds: f64) {

@@ -72,6 +72,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
                 listener,
                 catalog.clone(),
                 metastore.role,
+                metrics.clone(),
                 config.connection_limits,
                 config.max_body_memory,
                 stop.clone(),

@@ -1059,6 +1059,18 @@ fn methods_not_served_answer_an_exception_and_keep_the_connection() {
     large.read_to_end(&mut answer).unwrap();
     assert!(answer.is_empty(), "closed without an answer");
 
+    // Calls are counted by method and outcome; names not served are one "unknown" series.
+    let (status, metrics) = http(server.port, "GET", "/metrics", None).unwrap();
+    assert_eq!(status, 200);
+    for series in [
+        r#"lakecat_metastore_calls_total{method="get_all_databases",outcome="ok"} 3"#,
+        r#"lakecat_metastore_calls_total{method="unknown",outcome="application_error"} 2"#,
+        r#"lakecat_metastore_calls_total{method="shutdown",outcome="ok"} 2"#,
+    ] {
+        assert!(metrics.contains(series), "{series} in {metrics}");
+    }
+    assert!(!metrics.contains("get_databases_req"), "{metrics}");
+
     // A client idle between calls keeps its connection; SIGTERM still stops the server.
     let idle = Client::connect(thrift, false);
     let (ok, output) = server.stop();
@@ -1644,6 +1656,7 @@ fn answers_agree_with_hives_own_metastore() {
         .arg(thrift.to_string())
         .arg(jars)
         .arg(work.path().canonicalize().unwrap())
+        .current_dir(work.path())
         .output()
         .unwrap();
     let text = output_text(&output);

@@ -83,6 +83,8 @@ def start_hive():
         ],
         stdout=open(f"{WORK}/hms.log", "w"),
         stderr=subprocess.STDOUT,
+        # Derby writes derby.log into the working directory.
+        cwd=WORK,
     )
     deadline = time.time() + 120
     while time.time() < deadline:

@@ -13,6 +13,7 @@ use lakecat_catalog::{
 };
 
 use crate::auth::Role;
+use crate::metrics::Metrics;
 
 use super::convert;
 use super::locks::{LockTarget, Locks, lock_state};
@@ -236,6 +237,8 @@ pub(crate) struct Metastore {
     role: Role,
     /// Locks clients take around their commits.
     locks: Arc<Locks>,
+    /// The server's metrics, where calls are counted.
+    metrics: Arc<Metrics>,
 }
 
 /// A method's result struct: where each declared exception goes.
@@ -276,6 +279,76 @@ const INVALID_OPERATION_1_META_2: Declared = Declared(&[
     (2, HiveException::Meta),
 ]);
 
+/// Every method served, for the metrics' labels (the names clients send are theirs to
+/// choose; only these become label values). A unit test checks that each is served.
+const SERVED: &[&str] = &[
+    "add_partition",
+    "add_partition_with_environment_context",
+    "add_partitions",
+    "add_partitions_req",
+    "alter_database",
+    "alter_partition",
+    "alter_partition_with_environment_context",
+    "alter_partitions",
+    "alter_partitions_with_environment_context",
+    "alter_table",
+    "alter_table_req",
+    "alter_table_with_cascade",
+    "alter_table_with_environment_context",
+    "append_partition",
+    "append_partition_by_name",
+    "check_lock",
+    "create_database",
+    "create_table",
+    "create_table_with_environment_context",
+    "drop_database",
+    "drop_partition",
+    "drop_partition_by_name",
+    "drop_partition_by_name_with_environment_context",
+    "drop_partition_with_environment_context",
+    "drop_table",
+    "drop_table_with_environment_context",
+    "getMetaConf",
+    "get_all_databases",
+    "get_all_functions",
+    "get_all_tables",
+    "get_config_value",
+    "get_current_notificationEventId",
+    "get_database",
+    "get_database_req",
+    "get_databases",
+    "get_function",
+    "get_functions",
+    "get_partition",
+    "get_partition_by_name",
+    "get_partition_names",
+    "get_partition_names_ps",
+    "get_partition_names_ps_req",
+    "get_partition_with_auth",
+    "get_partitions",
+    "get_partitions_by_filter",
+    "get_partitions_by_names",
+    "get_partitions_by_names_req",
+    "get_partitions_ps",
+    "get_partitions_ps_with_auth",
+    "get_partitions_ps_with_auth_req",
+    "get_partitions_statistics_req",
+    "get_partitions_with_auth",
+    "get_table",
+    "get_table_meta",
+    "get_table_objects_by_name",
+    "get_table_objects_by_name_req",
+    "get_table_req",
+    "get_table_statistics_req",
+    "get_tables",
+    "get_tables_by_type",
+    "heartbeat",
+    "lock",
+    "set_ugi",
+    "shutdown",
+    "unlock",
+];
+
 /// The metastore settings Hive lets clients read with `getMetaConf`
 /// (`MetastoreConf.metaConfVars`), with lakecat's values.
 const META_CONF: &[(&str, &str)] = &[
@@ -292,12 +365,14 @@ const META_CONF: &[(&str, &str)] = &[
 ];
 
 impl Metastore {
-    /// A metastore over `catalog` whose clients all have `role`.
-    pub(crate) fn new(catalog: Catalog, role: Role) -> Metastore {
+    /// A metastore over `catalog` whose clients all have `role`, counting its calls in
+    /// `metrics`.
+    pub(crate) fn new(catalog: Catalog, role: Role, metrics: Arc<Metrics>) -> Metastore {
         Metastore {
             catalog,
             role,
             locks: Arc::new(Locks::default()),
+            metrics,
         }
     }
 
@@ -314,8 +389,40 @@ impl Metastore {
         )))
     }
 
-    /// Answers one whole message: the reply's bytes, or `None` for a oneway call.
+    /// Answers one whole message: the reply's bytes, or `None` for a oneway call. Counts
+    /// the call in the metrics by method and outcome.
     pub(crate) async fn answer(&self, message: &[u8]) -> Option<Vec<u8>> {
+        let started = Instant::now();
+        let (reply, method, outcome) = self.answer_counted(message).await;
+        if let Some(method) = method {
+            self.metrics
+                .record_thrift_call(method, outcome, started.elapsed().as_secs_f64());
+        }
+        reply
+    }
+
+    /// [`Metastore::answer`]'s work: the reply, the method's name for the metrics (one the
+    /// server serves, or "unknown"), and the outcome.
+    async fn answer_counted(
+        &self,
+        message: &[u8],
+    ) -> (Option<Vec<u8>>, Option<&'static str>, &'static str) {
+        let mut reader = Reader::new(message);
+        let Ok(header) = reader.read_message_header() else {
+            return (None, None, "application_error");
+        };
+        let served = SERVED.iter().copied().find(|m| *m == header.name);
+        let reply = self.answer_message(message).await;
+        let outcome = match &reply {
+            Some(bytes) if bytes.get(3) == Some(&message_type::EXCEPTION) => "application_error",
+            Some(bytes) if replied_exception(bytes, header.name.len()) => "exception",
+            _ => "ok",
+        };
+        (reply, Some(served.unwrap_or("unknown")), outcome)
+    }
+
+    /// Answers one whole message: the reply's bytes, or `None` for a oneway call.
+    async fn answer_message(&self, message: &[u8]) -> Option<Vec<u8>> {
         let mut reader = Reader::new(message);
         // The transport checked the header before handing the message over.
         let Ok(header) = reader.read_message_header() else {
@@ -1629,6 +1736,17 @@ fn invalid_object(error: CatalogError) -> Failure {
     }
 }
 
+/// Whether a reply's result struct holds a declared exception rather than a success: its
+/// first field's id is not 0 (the header is 4 bytes, the name's length and bytes, 4 bytes of
+/// sequence id; then the field's type byte and id).
+fn replied_exception(reply: &[u8], name_len: usize) -> bool {
+    let at = 4 + 4 + name_len + 4;
+    match reply.get(at..at + 3) {
+        Some([kind, high, low]) => *kind != ttype::STOP && i16::from_be_bytes([*high, *low]) != 0,
+        _ => false,
+    }
+}
+
 /// Hive's `set_ugi` answers the groups it was given (Hive 2.3's metastore, compared here).
 fn set_ugi(args: &Arguments<'_>) -> CallResult {
     args.string(1, "user_name")?;
@@ -1709,5 +1827,36 @@ impl WithToken for PageRequest {
     fn with_token(mut self, token: String) -> Self {
         self.page_token = Some(token);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_served_list_is_the_dispatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+        let store =
+            lakecat_catalog::SqlStore::connect(&url, &lakecat_catalog::StoreOptions::default())
+                .await
+                .unwrap();
+        let metastore = Metastore::new(
+            Catalog::new(Arc::new(store)),
+            Role::Reader,
+            Arc::new(Metrics::new()),
+        );
+        // Without arguments every call fails, but a served one is answered by its handler.
+        for method in SERVED {
+            let (declared, _) = metastore.call(method, &Arguments::default()).await;
+            assert!(declared.is_some(), "{method} is listed but not served");
+        }
+        for method in ["get_catalogs", "getVersion", "compact", "GET_TABLE"] {
+            let (declared, _) = metastore.call(method, &Arguments::default()).await;
+            assert!(declared.is_none(), "{method} is served but not listed");
+        }
     }
 }

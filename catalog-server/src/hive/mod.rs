@@ -24,20 +24,25 @@ use lakecat_catalog::Catalog;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use std::sync::Arc;
+
 use crate::auth::Role;
 use crate::http_server::ConnectionLimits;
+use crate::metrics::Metrics;
 
 /// Serves the metastore on `listener` to clients that all get `role`, until `shutdown` is
 /// cancelled; returns once every connection has finished the call it was answering.
-/// Incoming messages hold at most `max_message_memory` bytes at once, across connections.
+/// Incoming messages hold at most `max_message_memory` bytes at once, across connections;
+/// calls are counted in `metrics`.
 pub(crate) async fn serve(
     listener: TcpListener,
     catalog: Catalog,
     role: Role,
+    metrics: Arc<Metrics>,
     limits: ConnectionLimits,
     max_message_memory: usize,
     shutdown: CancellationToken,
 ) {
-    let metastore = calls::Metastore::new(catalog, role);
+    let metastore = calls::Metastore::new(catalog, role, metrics);
     transport::serve(listener, metastore, limits, max_message_memory, shutdown).await;
 }
