@@ -1982,9 +1982,13 @@ async fn iceberg_rest_serves_namespaces_and_iceberg_tables_to_read() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(iceberg_error(&body), ("BadRequestException", 400));
 
-    // Every listed route answers (none is the router's 404 or 405).
+    // Every listed route that reads answers (none is the router's 404 or 405); the writes
+    // are called one by one in the next test.
     for endpoint in &endpoints {
         let (method, path) = endpoint.split_once(' ').unwrap();
+        if method != "GET" && method != "HEAD" {
+            continue;
+        }
         let uri = format!(
             "/iceberg{}",
             path.replace("/{prefix}", "")
@@ -2150,4 +2154,113 @@ async fn iceberg_rest_answers_every_failure_in_its_own_shape() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let body: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(body["error"]["code"], json!("UNAUTHENTICATED"));
+}
+
+#[tokio::test]
+async fn iceberg_rest_creates_namespaces_and_registers_and_drops_tables() {
+    let lake = tempfile::tempdir().unwrap();
+    let root = lake.path().canonicalize().unwrap();
+    let folder = root.join("copy/metadata");
+    std::fs::create_dir_all(&folder).unwrap();
+    let name = "00004-f806db4f-28de-4ee5-a10d-c912becb884b.metadata.json";
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../table-formats/tests/fixtures/iceberg/partitioned_v2/metadata")
+            .join(name),
+        folder.join(name),
+    )
+    .unwrap();
+    std::fs::write(folder.join("notes.txt"), "not metadata").unwrap();
+    let pointer = format!("file://{}", folder.join(name).display());
+    let roots =
+        lakecat_crawler::AllowedRoots::parse(&[root.to_str().unwrap().to_string()]).unwrap();
+    let t = test_app_with_roots(roots).await;
+
+    let (_, config) = t.get("/iceberg/v1/config").await;
+    let endpoints: Vec<String> = serde_json::from_value(config["endpoints"].clone()).unwrap();
+    for write in [
+        "POST /v1/{prefix}/namespaces",
+        "POST /v1/{prefix}/namespaces/{namespace}/register",
+        "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
+    ] {
+        assert!(endpoints.iter().any(|e| e == write), "{write} not listed");
+    }
+
+    let create = json!({"namespace": ["Shop"], "properties": {"comment": "orders", "location": "s3://lake/shop/", "owner": "ana"}});
+    let (status, body) = t.post("/iceberg/v1/namespaces", create.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["namespace"], json!(["shop"]));
+    let (_, db) = t.get("/v1/databases/shop").await;
+    assert_eq!(db["description"], json!("orders"));
+    assert_eq!(db["location_uri"], json!("s3://lake/shop/"));
+    assert_eq!(db["parameters"], json!({"owner": "ana"}));
+    let (_, again) = t.post("/iceberg/v1/namespaces", create).await;
+    assert_eq!(iceberg_error(&again), ("AlreadyExistsException", 409));
+    let (_, nested) = t
+        .post("/iceberg/v1/namespaces", json!({"namespace": ["a", "b"]}))
+        .await;
+    assert_eq!(iceberg_error(&nested), ("BadRequestException", 400));
+
+    // Register an existing table by its metadata file; it loads like any Iceberg table.
+    let register = json!({"name": "Orders", "metadata-location": pointer});
+    let (status, body) = t
+        .post("/iceberg/v1/namespaces/shop/register", register.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["metadata"]["format-version"], json!(2));
+    let (_, table) = t.get("/v1/databases/shop/tables/orders").await;
+    assert_eq!(table["parameters"]["table_type"], json!("ICEBERG"));
+    assert_eq!(table["parameters"]["metadata_location"], json!(pointer));
+    let (_, twice) = t
+        .post("/iceberg/v1/namespaces/shop/register", register)
+        .await;
+    assert_eq!(iceberg_error(&twice), ("AlreadyExistsException", 409));
+    let not_metadata = format!("file://{}", folder.join("notes.txt").display());
+    let (_, refused) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/register",
+            json!({"name": "notes", "metadata-location": not_metadata}),
+        )
+        .await;
+    assert_eq!(
+        iceberg_error(&refused),
+        ("BadRequestException", 400),
+        "{refused}"
+    );
+    let (_, outside) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/register",
+            json!({"name": "passwd", "metadata-location": "file:///etc/passwd"}),
+        )
+        .await;
+    assert_eq!(
+        iceberg_error(&outside),
+        ("BadRequestException", 400),
+        "{outside}"
+    );
+    let (_, missing) = t
+        .post(
+            "/iceberg/v1/namespaces/nowhere/register",
+            json!({"name": "x", "metadata-location": pointer}),
+        )
+        .await;
+    assert_eq!(iceberg_error(&missing), ("NoSuchNamespaceException", 404));
+
+    // Drop: a purge is refused and changes nothing; a plain drop removes the entry only.
+    let (status, purge) = t
+        .delete("/iceberg/v1/namespaces/shop/tables/orders?purgeRequested=true")
+        .await;
+    assert_eq!(
+        iceberg_error(&purge),
+        ("BadRequestException", 400),
+        "{status}"
+    );
+    let (status, _) = t.delete("/iceberg/v1/namespaces/shop/tables/orders").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, gone) = t.get("/iceberg/v1/namespaces/shop/tables/orders").await;
+    assert_eq!(iceberg_error(&gone), ("NoSuchTableException", 404));
+    assert!(
+        folder.join(name).exists(),
+        "a drop deleted the metadata file"
+    );
 }

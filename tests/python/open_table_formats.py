@@ -372,6 +372,38 @@ def duckdb_delta_count(lake, location):
     return count
 
 
+def check_iceberg_rest_writes(lake, writer_table):
+    """Through lakecat's Iceberg REST catalog: PyIceberg creates a namespace and registers the
+    writer's table under a second name; DuckDB reads it there; the drop removes the entry and
+    keeps the files."""
+    from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError
+    rest_catalog = load_catalog("lakecat-rest", **{
+        "type": "rest", "uri": lake.endpoint + "/iceberg", **lake.pyiceberg_properties()})
+    rest_catalog.create_namespace("registered", {"comment": "tables registered over REST"})
+    try:
+        rest_catalog.create_namespace("registered")
+        raise AssertionError("a second create_namespace was not refused")
+    except NamespaceAlreadyExistsError:
+        pass
+    assert rest_catalog.load_namespace_properties("registered")["comment"] == (
+        "tables registered over REST")
+    registered = rest_catalog.register_table("registered.orders_copy",
+                                             writer_table.metadata_location)
+    rows = writer_table.scan().to_arrow().num_rows
+    assert registered.scan().to_arrow().num_rows == rows
+    counted = duckdb_iceberg_rest_count(lake, "registered.orders_copy")
+    assert counted == rows, f"DuckDB counts {counted} rows of the registered table, not {rows}"
+    rest_catalog.drop_table("registered.orders_copy")
+    assert not rest_catalog.table_exists("registered.orders_copy")
+    try:
+        rest_catalog.load_table("registered.orders_copy")
+        raise AssertionError("a dropped table still loads")
+    except NoSuchTableError:
+        pass
+    # The writer's table and its files are untouched.
+    assert writer_table.refresh().scan().to_arrow().num_rows == rows
+
+
 def duckdb_iceberg_rest_count(lake, table):
     """DuckDB attaches lakecat's Iceberg REST catalog (its iceberg extension, loaded from its
     wheel with avro and httpfs) and counts the table's rows."""
@@ -573,6 +605,7 @@ def main(endpoint, lake_url, lake_dir, s3_endpoint=None, s3_key=None, s3_secret=
             f"previous_metadata_location {second.get('previous_metadata_location')}, expected "
             f"{first['metadata_location']}")
         check_dedicated_targets(glue, lake, sales)
+        check_iceberg_rest_writes(lake, orders)
     print("open table formats: ok")
 
 

@@ -49,6 +49,16 @@ impl IcebergError {
         }
     }
 
+    /// The same failure as the client's fault: a file the client named that cannot be read
+    /// is a bad request, not the server's failure.
+    pub(crate) fn into_bad_request(self) -> IcebergError {
+        IcebergError {
+            status: StatusCode::BAD_REQUEST,
+            kind: "BadRequestException",
+            message: self.message,
+        }
+    }
+
     /// The HTTP status.
     #[cfg(test)]
     pub(crate) fn status(&self) -> StatusCode {

@@ -7,8 +7,8 @@
 //! for the design and the slices still to come (writes, generated metadata for crawled
 //! tables, OAuth).
 //!
-//! This first slice serves what clients need to attach and read: `config`, namespaces
-//! (list, load, exists) and tables (list, load, exists).
+//! Served so far: `config`; namespaces (list, create, load, exists); tables (list, load,
+//! exists, register an existing table's metadata file, drop without purge).
 
 mod error;
 mod metadata;
@@ -34,11 +34,14 @@ use error::IcebergError;
 /// listed, and assume a default set when the list is absent.
 const ENDPOINTS: &[&str] = &[
     "GET /v1/{prefix}/namespaces",
+    "POST /v1/{prefix}/namespaces",
     "GET /v1/{prefix}/namespaces/{namespace}",
     "HEAD /v1/{prefix}/namespaces/{namespace}",
     "GET /v1/{prefix}/namespaces/{namespace}/tables",
+    "POST /v1/{prefix}/namespaces/{namespace}/register",
     "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     "HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}",
+    "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
 ];
 
 /// The warehouse names a client may ask for: lakecat is one catalog.
@@ -48,7 +51,10 @@ const WAREHOUSE: &str = "lakecat";
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/iceberg/v1/config", get(config))
-        .route("/iceberg/v1/namespaces", get(namespaces::list))
+        .route(
+            "/iceberg/v1/namespaces",
+            get(namespaces::list).post(namespaces::create),
+        )
         .route(
             "/iceberg/v1/namespaces/{namespace}",
             get(namespaces::load).head(namespaces::exists),
@@ -58,8 +64,12 @@ pub(crate) fn router() -> Router<AppState> {
             get(tables::list),
         )
         .route(
+            "/iceberg/v1/namespaces/{namespace}/register",
+            axum::routing::post(tables::register),
+        )
+        .route(
             "/iceberg/v1/namespaces/{namespace}/tables/{table}",
-            get(tables::load).head(tables::exists),
+            get(tables::load).head(tables::exists).delete(tables::drop),
         )
 }
 

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use lakecat_catalog::Database;
+use lakecat_catalog::{Database, DatabaseInput};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::IcebergError;
@@ -64,6 +65,41 @@ pub(super) async fn exists(
         .get_database(&database_name(&namespace)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The body of `POST /v1/namespaces`.
+#[derive(Debug, Deserialize)]
+pub(super) struct CreateNamespace {
+    namespace: Vec<String>,
+    #[serde(default)]
+    properties: BTreeMap<String, String>,
+}
+
+/// `POST /v1/namespaces`: creates the database, with `comment` as its description,
+/// `location` as its location and the other properties as its parameters.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    Json(body): Json<CreateNamespace>,
+) -> Result<Json<Value>, IcebergError> {
+    let [name] = body.namespace.as_slice() else {
+        return Err(IcebergError::bad_request(format!(
+            "lakecat namespaces have one level; {:?} has {}",
+            body.namespace,
+            body.namespace.len()
+        )));
+    };
+    let mut parameters = body.properties;
+    let input = DatabaseInput {
+        name: name.to_lowercase(),
+        description: parameters.remove("comment"),
+        location_uri: parameters.remove("location"),
+        parameters,
+    };
+    let database = state.catalog.create_database(input).await?;
+    Ok(Json(json!({
+        "namespace": [database.name],
+        "properties": properties(&database),
+    })))
 }
 
 /// A database's properties as Iceberg clients read them: `comment` and `location` are the

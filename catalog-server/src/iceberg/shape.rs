@@ -1,6 +1,6 @@
 //! Answers that the server's shared layers give before an Iceberg handler runs (401 and 403
 //! from authentication, 413 from the body limits, 503 from the request deadline, 404 and
-//! 405 from routing) are rewritten into the Iceberg REST error shape under `/iceberg`, so
+//! 405 from routing, 400 from extractors refusing a malformed query or body) are rewritten into the Iceberg REST error shape under `/iceberg`, so
 //! Iceberg clients read them as the exceptions they know; the layers themselves keep one
 //! code path.
 
@@ -47,9 +47,13 @@ pub(crate) async fn iceberg_errors(request: Request, next: Next) -> Response {
 }
 
 /// The message of an error body in lakecat's REST shape (`{"error": {"code", "message"}}`
-/// with a string code); `None` for any other body.
+/// with a string code), or of a plain-text one (axum's extractors refuse a malformed query
+/// or body in text); `None` for any other body, Iceberg's shape included.
 fn rest_error_message(bytes: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(bytes).ok()?;
+    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+        let text = std::str::from_utf8(bytes).ok()?.trim();
+        return (!text.is_empty()).then(|| text.to_string());
+    };
     let error = value.get("error")?;
     if !error.get("code")?.is_string() {
         return None;
@@ -99,6 +103,11 @@ mod tests {
         let iceberg =
             br#"{"error": {"code": 404, "message": "m", "type": "NoSuchTableException"}}"#;
         assert_eq!(rest_error_message(iceberg), None);
-        assert_eq!(rest_error_message(b"not json"), None);
+        assert_eq!(
+            rest_error_message(b"Failed to deserialize query string").as_deref(),
+            Some("Failed to deserialize query string")
+        );
+        assert_eq!(rest_error_message(b""), None);
+        assert_eq!(rest_error_message(br#"{"ok": true}"#), None);
     }
 }

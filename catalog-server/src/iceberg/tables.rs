@@ -4,7 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use lakecat_catalog::{Parameters, Table};
+use lakecat_catalog::{Parameters, StorageDescriptor, Table, TableInput};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::IcebergError;
@@ -101,6 +102,108 @@ pub(super) async fn load(
     })))
 }
 
+/// The query of `DELETE /v1/namespaces/{namespace}/tables/{table}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct DropQuery {
+    /// As sent: Java and DuckDB send `true`/`false`, PyIceberg `True`/`False`.
+    purge_requested: Option<String>,
+}
+
+/// A query flag as clients write it, in any case; `None` when it is not a boolean.
+fn flag(value: Option<&str>) -> Option<bool> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None => Some(false),
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => None,
+    }
+}
+
+/// `DELETE /v1/namespaces/{namespace}/tables/{table}`: removes an Iceberg table from the
+/// catalog; its files stay. A purge (deleting data and metadata files) is refused: lakecat
+/// does not delete files clients may still read.
+pub(super) async fn drop(
+    State(state): State<AppState>,
+    Path((namespace, table)): Path<(String, String)>,
+    Query(query): Query<DropQuery>,
+) -> Result<StatusCode, IcebergError> {
+    let Some(purge) = flag(query.purge_requested.as_deref()) else {
+        return Err(IcebergError::bad_request(
+            "purgeRequested must be true or false",
+        ));
+    };
+    if purge {
+        return Err(IcebergError::bad_request(
+            "purgeRequested=true is not supported: lakecat removes tables from the catalog              and never deletes their files; drop without purge and delete the files yourself",
+        ));
+    }
+    let (found, _) = iceberg_table(&state, &namespace, &table).await?;
+    state
+        .catalog
+        .delete_table(&found.database_name, &found.name)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The body of `POST /v1/namespaces/{namespace}/register`.
+#[derive(Debug, Deserialize)]
+pub(super) struct RegisterTable {
+    name: String,
+    #[serde(rename = "metadata-location")]
+    metadata_location: String,
+    #[serde(default)]
+    overwrite: bool,
+}
+
+/// `POST /v1/namespaces/{namespace}/register`: records an existing Iceberg table, named by
+/// its metadata file, as a catalog table (as PyIceberg's Glue catalog would write it: the
+/// pointer, `table_type=ICEBERG`, the table's location). The file must read as Iceberg table
+/// metadata inside the allowed roots.
+pub(super) async fn register(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    Json(body): Json<RegisterTable>,
+) -> Result<Json<Value>, IcebergError> {
+    if body.overwrite {
+        return Err(IcebergError::bad_request(
+            "overwrite=true is not supported yet: drop the table first, then register it",
+        ));
+    }
+    let database = database_name(&namespace)?;
+    state.catalog.get_database(&database).await?;
+    let metadata = metadata::read(&state, &body.metadata_location)
+        .await
+        .map_err(IcebergError::into_bad_request)?;
+    let location = metadata
+        .get("location")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let input = TableInput {
+        name: body.name.to_lowercase(),
+        table_type: Some("EXTERNAL_TABLE".into()),
+        parameters: [
+            ("table_type".to_string(), "ICEBERG".to_string()),
+            (
+                METADATA_LOCATION.to_string(),
+                body.metadata_location.clone(),
+            ),
+        ]
+        .into(),
+        storage_descriptor: Some(StorageDescriptor {
+            location,
+            ..StorageDescriptor::default()
+        }),
+        ..TableInput::default()
+    };
+    state.catalog.create_table(&database, input).await?;
+    Ok(Json(json!({
+        "metadata-location": body.metadata_location,
+        "metadata": metadata,
+        "config": {},
+    })))
+}
+
 /// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for an Iceberg table, else 404.
 pub(super) async fn exists(
     State(state): State<AppState>,
@@ -113,6 +216,22 @@ pub(super) async fn exists(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_are_read_in_any_case() {
+        let cases = [
+            (None, Some(false)),
+            (Some("true"), Some(true)),
+            (Some("True"), Some(true)),
+            (Some("FALSE"), Some(false)),
+            (Some("False"), Some(false)),
+            (Some("1"), None),
+            (Some(""), None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(flag(value), expected, "{value:?}");
+        }
+    }
 
     #[test]
     fn only_tables_with_an_iceberg_pointer_are_iceberg_tables() {
