@@ -2180,6 +2180,7 @@ async fn iceberg_rest_creates_namespaces_and_registers_and_drops_tables() {
     let endpoints: Vec<String> = serde_json::from_value(config["endpoints"].clone()).unwrap();
     for write in [
         "POST /v1/{prefix}/namespaces",
+        "DELETE /v1/{prefix}/namespaces/{namespace}",
         "POST /v1/{prefix}/namespaces/{namespace}/register",
         "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     ] {
@@ -2263,4 +2264,21 @@ async fn iceberg_rest_creates_namespaces_and_registers_and_drops_tables() {
         folder.join(name).exists(),
         "a drop deleted the metadata file"
     );
+
+    // A namespace is dropped only when empty.
+    let (status, body) = t.post("/v1/databases/shop/tables", orders_table()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, not_empty) = t.delete("/iceberg/v1/namespaces/shop").await;
+    assert_eq!(
+        iceberg_error(&not_empty),
+        ("NamespaceNotEmptyException", 409)
+    );
+    let (status, _) = t.get("/v1/databases/shop/tables/orders").await;
+    assert_eq!(status, StatusCode::OK, "the refused drop deleted a table");
+    let (status, _) = t.delete("/v1/databases/shop/tables/orders").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = t.delete("/iceberg/v1/namespaces/shop").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, gone) = t.delete("/iceberg/v1/namespaces/shop").await;
+    assert_eq!(iceberg_error(&gone), ("NoSuchNamespaceException", 404));
 }

@@ -171,6 +171,12 @@ impl Catalog {
         self.store.delete_database(&name.to_lowercase()).await
     }
 
+    /// Deletes a database that holds no table; one that holds tables is refused
+    /// (`InvalidInput`) and kept, even when a table is created at the same moment.
+    pub async fn delete_empty_database(&self, name: &str) -> Result<()> {
+        self.store.delete_empty_database(&name.to_lowercase()).await
+    }
+
     /// Creates a table.
     pub async fn create_table(&self, database: &str, input: TableInput) -> Result<Table> {
         self.create_table_with_indexes(database, input, Vec::new())

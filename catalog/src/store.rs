@@ -152,6 +152,9 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     async fn update_database(&self, name: &str, input: &DatabaseInput) -> Result<Database>;
     /// Deletes a database with all its tables, versions and partitions.
     async fn delete_database(&self, name: &str) -> Result<()>;
+    /// Deletes a database only if it holds no table, in one statement, so a table created
+    /// meanwhile is never deleted with it: `InvalidInput` when it holds tables.
+    async fn delete_empty_database(&self, name: &str) -> Result<()>;
 
     /// Creates a table at version "0" with its partition indexes, in one transaction: when
     /// an index cannot be created, neither is the table.

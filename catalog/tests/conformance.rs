@@ -28,6 +28,7 @@ conformance!(
     partition_segments,
     concurrent_partition_writers_lose_nothing,
     delete_database_cascades,
+    only_an_empty_database_is_deleted_on_request,
     partition_keys_locked_by_partitions,
     batch_reads_keep_order_across_statements,
     ping_needs_this_versions_migrations,
@@ -1025,6 +1026,41 @@ async fn concurrent_partition_writers_lose_nothing(t: &TestCatalog) {
     let unique: HashSet<_> = all.iter().collect();
     assert_eq!(all.len(), writers * batches * per_batch + 20);
     assert_eq!(unique.len(), all.len());
+}
+
+async fn only_an_empty_database_is_deleted_on_request(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[])).await.unwrap();
+    let refused = c.delete_empty_database("Sales").await.unwrap_err();
+    assert!(matches!(refused, Error::InvalidInput(_)), "{refused:?}");
+    assert!(refused.to_string().contains("not empty"), "{refused}");
+    c.get_table("sales", "orders").await.unwrap();
+
+    c.delete_table("sales", "orders").await.unwrap();
+    c.delete_empty_database("sales").await.unwrap();
+    let gone = c.get_database("sales").await.unwrap_err();
+    assert!(
+        matches!(
+            gone,
+            Error::NotFound {
+                entity: Entity::Database,
+                ..
+            }
+        ),
+        "{gone:?}"
+    );
+    let missing = c.delete_empty_database("sales").await.unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            Error::NotFound {
+                entity: Entity::Database,
+                ..
+            }
+        ),
+        "{missing:?}"
+    );
 }
 
 async fn delete_database_cascades(t: &TestCatalog) {

@@ -402,6 +402,8 @@ def check_iceberg_rest_writes(lake, writer_table):
         pass
     # The writer's table and its files are untouched.
     assert writer_table.refresh().scan().to_arrow().num_rows == rows
+    rest_catalog.drop_namespace("registered")
+    assert ("registered",) not in rest_catalog.list_namespaces()
 
 
 def duckdb_iceberg_rest_count(lake, table):

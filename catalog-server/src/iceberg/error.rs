@@ -33,6 +33,14 @@ impl IcebergError {
         }
     }
 
+    pub(crate) fn namespace_not_empty(message: impl Into<String>) -> IcebergError {
+        IcebergError {
+            status: StatusCode::CONFLICT,
+            kind: "NamespaceNotEmptyException",
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn no_such_table(message: impl Into<String>) -> IcebergError {
         IcebergError {
             status: StatusCode::NOT_FOUND,

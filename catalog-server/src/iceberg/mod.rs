@@ -7,7 +7,8 @@
 //! for the design and the slices still to come (writes, generated metadata for crawled
 //! tables, OAuth).
 //!
-//! Served so far: `config`; namespaces (list, create, load, exists); tables (list, load,
+//! Served so far: `config`; namespaces (list, create, load, exists, drop when empty); tables
+//! (list, load,
 //! exists, register an existing table's metadata file, drop without purge).
 
 mod error;
@@ -37,6 +38,7 @@ const ENDPOINTS: &[&str] = &[
     "POST /v1/{prefix}/namespaces",
     "GET /v1/{prefix}/namespaces/{namespace}",
     "HEAD /v1/{prefix}/namespaces/{namespace}",
+    "DELETE /v1/{prefix}/namespaces/{namespace}",
     "GET /v1/{prefix}/namespaces/{namespace}/tables",
     "POST /v1/{prefix}/namespaces/{namespace}/register",
     "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}",
@@ -57,7 +59,9 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route(
             "/iceberg/v1/namespaces/{namespace}",
-            get(namespaces::load).head(namespaces::exists),
+            get(namespaces::load)
+                .head(namespaces::exists)
+                .delete(namespaces::drop),
         )
         .route(
             "/iceberg/v1/namespaces/{namespace}/tables",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use lakecat_catalog::{Database, DatabaseInput};
+use lakecat_catalog::{Database, DatabaseInput, ErrorKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -100,6 +100,24 @@ pub(super) async fn create(
         "namespace": [database.name],
         "properties": properties(&database),
     })))
+}
+
+/// `DELETE /v1/namespaces/{namespace}`: drops the database only when it holds no table
+/// (409 `NamespaceNotEmptyException` otherwise, even when a table is being created at the
+/// same moment: the check and the delete are one statement in the store).
+pub(super) async fn drop(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+) -> Result<StatusCode, IcebergError> {
+    let name = database_name(&namespace)?;
+    match state.catalog.delete_empty_database(&name).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        // The one rule this operation can break: the database holds tables.
+        Err(error) if error.kind() == ErrorKind::InvalidInput => {
+            Err(IcebergError::namespace_not_empty(error.to_string()))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// A database's properties as Iceberg clients read them: `comment` and `location` are the

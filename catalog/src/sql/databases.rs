@@ -95,6 +95,31 @@ pub(super) async fn update(pool: &AnyPool, name: &str, input: &DatabaseInput) ->
     }
 }
 
+pub(super) async fn delete_empty(pool: &AnyPool, name: &str) -> Result<()> {
+    // The emptiness check and the delete are one statement: a table created between a
+    // separate check and the delete would go with the database.
+    let result = sqlx::query(
+        "DELETE FROM databases WHERE name = $1 \
+         AND NOT EXISTS (SELECT 1 FROM tables WHERE tables.database_id = databases.id)",
+    )
+    .bind(name)
+    .execute(pool)
+    .await?;
+    if result.rows_affected() == 1 {
+        return Ok(());
+    }
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM databases WHERE name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await?;
+    match exists {
+        None => Err(Error::not_found(Entity::Database, name)),
+        Some(_) => Err(Error::invalid(format!(
+            "database {name} is not empty: drop its tables first"
+        ))),
+    }
+}
+
 pub(super) async fn delete(pool: &AnyPool, name: &str) -> Result<()> {
     // Tables, versions and partitions go with it through ON DELETE CASCADE, in one statement.
     let result = sqlx::query("DELETE FROM databases WHERE name = $1")

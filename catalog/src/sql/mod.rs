@@ -448,6 +448,10 @@ impl CatalogStore for SqlStore {
         Ok(())
     }
 
+    async fn delete_empty_database(&self, name: &str) -> Result<()> {
+        databases::delete_empty(&self.writer, name).await
+    }
+
     async fn create_table(
         &self,
         database: &str,
