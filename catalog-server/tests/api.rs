@@ -2181,6 +2181,7 @@ async fn iceberg_rest_creates_namespaces_and_registers_and_drops_tables() {
     for write in [
         "POST /v1/{prefix}/namespaces",
         "DELETE /v1/{prefix}/namespaces/{namespace}",
+        "POST /v1/{prefix}/namespaces/{namespace}/properties",
         "POST /v1/{prefix}/namespaces/{namespace}/register",
         "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     ] {
@@ -2264,6 +2265,30 @@ async fn iceberg_rest_creates_namespaces_and_registers_and_drops_tables() {
         folder.join(name).exists(),
         "a drop deleted the metadata file"
     );
+
+    // Properties: set and removed in one change; a key in both lists is refused.
+    let (status, changed) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/properties",
+            json!({"removals": ["owner", "absent"], "updates": {"comment": "shop data", "team": "sales"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["updated"], json!(["comment", "team"]));
+    assert_eq!(changed["removed"], json!(["owner"]));
+    assert_eq!(changed["missing"], json!(["absent"]));
+    let (_, props) = t.get("/iceberg/v1/namespaces/shop").await;
+    assert_eq!(
+        props["properties"],
+        json!({"comment": "shop data", "location": "s3://lake/shop/", "team": "sales"})
+    );
+    let (_, both) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/properties",
+            json!({"removals": ["team"], "updates": {"team": "x"}}),
+        )
+        .await;
+    assert_eq!(iceberg_error(&both), ("UnprocessableEntityException", 422));
 
     // A namespace is dropped only when empty.
     let (status, body) = t.post("/v1/databases/shop/tables", orders_table()).await;

@@ -166,6 +166,30 @@ impl Catalog {
         self.store.update_database(&name, &input).await
     }
 
+    /// Changes a database's definition with `change`, without losing a change someone else
+    /// makes at the same time (`change` then runs again on their result); the result is
+    /// checked as any definition is, and its name cannot change.
+    pub async fn modify_database(
+        &self,
+        name: &str,
+        change: impl Fn(&mut DatabaseInput) + Send + Sync,
+    ) -> Result<Database> {
+        let name = name.to_lowercase();
+        let checked = |input: &mut DatabaseInput| -> Result<()> {
+            change(input);
+            let valid = validate::database_input(input.clone())?;
+            if valid.name != name {
+                return Err(Error::invalid(format!(
+                    "name: databases cannot be renamed (the change names {}, the request {name})",
+                    valid.name
+                )));
+            }
+            *input = valid;
+            Ok(())
+        };
+        self.store.modify_database(&name, &checked).await
+    }
+
     /// Deletes a database and everything in it.
     pub async fn delete_database(&self, name: &str) -> Result<()> {
         self.store.delete_database(&name.to_lowercase()).await

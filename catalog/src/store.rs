@@ -131,6 +131,11 @@ pub struct TableChange {
     pub statistics: Option<CrawledStatistics>,
 }
 
+/// A change to a database's definition, which may run more than once (see
+/// [`CatalogStore::modify_database`]). An alias, so that `async_trait` leaves the closure's
+/// argument lifetime alone.
+pub type DatabaseChange<'a> = dyn Fn(&mut DatabaseInput) -> Result<()> + Send + Sync + 'a;
+
 /// Persistence for databases, tables, table versions and partitions.
 #[async_trait]
 pub trait CatalogStore: Send + Sync + fmt::Debug {
@@ -150,6 +155,10 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     ) -> Result<Page<Database, String>>;
     /// Replaces a database's definition (its name cannot change).
     async fn update_database(&self, name: &str, input: &DatabaseInput) -> Result<Database>;
+    /// Changes a database's definition with `change`, applied to the definition as stored
+    /// and written only if nobody changed it meanwhile (else `change` runs again on the new
+    /// one), so concurrent changes of different properties are never lost.
+    async fn modify_database(&self, name: &str, change: &DatabaseChange<'_>) -> Result<Database>;
     /// Deletes a database with all its tables, versions and partitions.
     async fn delete_database(&self, name: &str) -> Result<()>;
     /// Deletes a database only if it holds no table, in one statement, so a table created

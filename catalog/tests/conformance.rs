@@ -29,6 +29,7 @@ conformance!(
     concurrent_partition_writers_lose_nothing,
     delete_database_cascades,
     only_an_empty_database_is_deleted_on_request,
+    concurrent_database_changes_lose_nothing,
     partition_keys_locked_by_partitions,
     batch_reads_keep_order_across_statements,
     ping_needs_this_versions_migrations,
@@ -1026,6 +1027,43 @@ async fn concurrent_partition_writers_lose_nothing(t: &TestCatalog) {
     let unique: HashSet<_> = all.iter().collect();
     assert_eq!(all.len(), writers * batches * per_batch + 20);
     assert_eq!(unique.len(), all.len());
+}
+
+async fn concurrent_database_changes_lose_nothing(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    // Two writers each add their own keys, interleaved: every key survives.
+    let writer = |prefix: &'static str| {
+        let c = c.clone();
+        async move {
+            for i in 0..15 {
+                c.modify_database("sales", |input| {
+                    input
+                        .parameters
+                        .insert(format!("{prefix}{i}"), i.to_string());
+                })
+                .await
+                .unwrap();
+            }
+        }
+    };
+    tokio::join!(writer("a"), writer("b"));
+    let stored = c.get_database("sales").await.unwrap();
+    assert_eq!(stored.parameters.len(), 30, "{:?}", stored.parameters);
+
+    let renamed = c
+        .modify_database("sales", |input| input.name = "refunds".into())
+        .await
+        .unwrap_err();
+    assert!(matches!(renamed, Error::InvalidInput(_)), "{renamed:?}");
+    let too_long = c
+        .modify_database("sales", |input| input.description = Some("x".repeat(5000)))
+        .await
+        .unwrap_err();
+    assert!(matches!(too_long, Error::InvalidInput(_)), "{too_long:?}");
+    assert_eq!(c.get_database("sales").await.unwrap().description, None);
+    let missing = c.modify_database("nowhere", |_| {}).await.unwrap_err();
+    assert!(matches!(missing, Error::NotFound { .. }), "{missing:?}");
 }
 
 async fn only_an_empty_database_is_deleted_on_request(t: &TestCatalog) {

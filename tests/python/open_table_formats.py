@@ -387,6 +387,11 @@ def check_iceberg_rest_writes(lake, writer_table):
         pass
     assert rest_catalog.load_namespace_properties("registered")["comment"] == (
         "tables registered over REST")
+    summary = rest_catalog.update_namespace_properties(
+        "registered", removals={"comment", "absent"}, updates={"owner": "otf-test"})
+    assert summary.removed == ["comment"] and summary.missing == ["absent"], summary
+    assert summary.updated == ["owner"], summary
+    assert rest_catalog.load_namespace_properties("registered") == {"owner": "otf-test"}
     registered = rest_catalog.register_table("registered.orders_copy",
                                              writer_table.metadata_location)
     rows = writer_table.scan().to_arrow().num_rows

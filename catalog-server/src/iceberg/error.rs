@@ -41,6 +41,14 @@ impl IcebergError {
         }
     }
 
+    pub(crate) fn unprocessable(message: impl Into<String>) -> IcebergError {
+        IcebergError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            kind: "UnprocessableEntityException",
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn no_such_table(message: impl Into<String>) -> IcebergError {
         IcebergError {
             status: StatusCode::NOT_FOUND,

@@ -7,7 +7,8 @@
 //! for the design and the slices still to come (writes, generated metadata for crawled
 //! tables, OAuth).
 //!
-//! Served so far: `config`; namespaces (list, create, load, exists, drop when empty); tables
+//! Served so far: `config`; namespaces (list, create, load, exists, drop when empty, update
+//! properties); tables
 //! (list, load,
 //! exists, register an existing table's metadata file, drop without purge).
 
@@ -39,6 +40,7 @@ const ENDPOINTS: &[&str] = &[
     "GET /v1/{prefix}/namespaces/{namespace}",
     "HEAD /v1/{prefix}/namespaces/{namespace}",
     "DELETE /v1/{prefix}/namespaces/{namespace}",
+    "POST /v1/{prefix}/namespaces/{namespace}/properties",
     "GET /v1/{prefix}/namespaces/{namespace}/tables",
     "POST /v1/{prefix}/namespaces/{namespace}/register",
     "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}",
@@ -66,6 +68,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/iceberg/v1/namespaces/{namespace}/tables",
             get(tables::list),
+        )
+        .route(
+            "/iceberg/v1/namespaces/{namespace}/properties",
+            axum::routing::post(namespaces::update_properties),
         )
         .route(
             "/iceberg/v1/namespaces/{namespace}/register",

@@ -2,6 +2,7 @@
 //! parameters, with `comment` for its description and `location` for its location.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -102,6 +103,76 @@ pub(super) async fn create(
     })))
 }
 
+/// The body of `POST /v1/namespaces/{namespace}/properties`.
+#[derive(Debug, Deserialize)]
+pub(super) struct UpdateProperties {
+    #[serde(default)]
+    removals: Vec<String>,
+    #[serde(default)]
+    updates: BTreeMap<String, String>,
+}
+
+/// `POST /v1/namespaces/{namespace}/properties`: sets and removes properties in one change
+/// that a concurrent one never undoes; answers which keys were updated, removed, and asked
+/// to be removed but missing.
+pub(super) async fn update_properties(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    Json(body): Json<UpdateProperties>,
+) -> Result<Json<Value>, IcebergError> {
+    if let Some(both) = body.removals.iter().find(|k| body.updates.contains_key(*k)) {
+        return Err(IcebergError::unprocessable(format!(
+            "property {both:?} is both updated and removed"
+        )));
+    }
+    let name = database_name(&namespace)?;
+    // Which removals found their key, as seen by the run of the change that was written
+    // (the change runs again when someone else changed the database meanwhile).
+    let outcome: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
+    state
+        .catalog
+        .modify_database(&name, |input| {
+            let mut seen = outcome.lock().unwrap_or_else(|e| e.into_inner());
+            seen.clear();
+            for key in &body.removals {
+                seen.push((key.clone(), remove_property(input, key)));
+            }
+            for (key, value) in &body.updates {
+                set_property(input, key, value.clone());
+            }
+        })
+        .await?;
+    let seen = outcome.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (removed, missing): (Vec<_>, Vec<_>) = seen.into_iter().partition(|(_, found)| *found);
+    let keys = |pairs: Vec<(String, bool)>| pairs.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    Ok(Json(json!({
+        "updated": body.updates.keys().collect::<Vec<_>>(),
+        "removed": keys(removed),
+        "missing": keys(missing),
+    })))
+}
+
+/// Sets a namespace property on a database's definition (`comment` and `location` are
+/// its description and location).
+fn set_property(input: &mut DatabaseInput, key: &str, value: String) {
+    match key {
+        "comment" => input.description = Some(value),
+        "location" => input.location_uri = Some(value),
+        _ => {
+            input.parameters.insert(key.to_string(), value);
+        }
+    }
+}
+
+/// Removes a namespace property; whether it was there.
+fn remove_property(input: &mut DatabaseInput, key: &str) -> bool {
+    match key {
+        "comment" => input.description.take().is_some(),
+        "location" => input.location_uri.take().is_some(),
+        _ => input.parameters.remove(key).is_some(),
+    }
+}
+
 /// `DELETE /v1/namespaces/{namespace}`: drops the database only when it holds no table
 /// (409 `NamespaceNotEmptyException` otherwise, even when a table is being created at the
 /// same moment: the check and the delete are one statement in the store).
@@ -140,6 +211,34 @@ fn properties(database: &Database) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comment_and_location_are_the_description_and_location() {
+        let mut input = DatabaseInput {
+            name: "sales".into(),
+            ..DatabaseInput::default()
+        };
+        set_property(&mut input, "comment", "orders".into());
+        set_property(&mut input, "location", "s3://lake/sales/".into());
+        set_property(&mut input, "owner", "ana".into());
+        assert_eq!(input.description.as_deref(), Some("orders"));
+        assert_eq!(input.location_uri.as_deref(), Some("s3://lake/sales/"));
+        assert_eq!(
+            input.parameters.get("owner").map(String::as_str),
+            Some("ana")
+        );
+        let cases = [
+            ("comment", true),
+            ("comment", false),
+            ("owner", true),
+            ("nope", false),
+        ];
+        for (key, found) in cases {
+            assert_eq!(remove_property(&mut input, key), found, "{key}");
+        }
+        assert_eq!(input.description, None);
+        assert!(input.parameters.is_empty());
+    }
 
     #[test]
     fn description_and_location_are_comment_and_location() {

@@ -95,6 +95,53 @@ pub(super) async fn update(pool: &AnyPool, name: &str, input: &DatabaseInput) ->
     }
 }
 
+/// Rounds of read, change and conditional write before a change gives up on a database
+/// that others keep changing.
+const MODIFY_ATTEMPTS: usize = 8;
+
+pub(super) async fn modify(
+    pool: &AnyPool,
+    name: &str,
+    change: &crate::store::DatabaseChange<'_>,
+) -> Result<Database> {
+    for attempt in 0..MODIFY_ATTEMPTS {
+        if attempt > 0 {
+            // A random pause that grows with each lost round, so that writers who keep
+            // meeting do not keep losing to each other in the same order.
+            let ceiling = 1u64 << attempt.min(6);
+            let pause = rand::random_range(0..=ceiling);
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        }
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT body FROM databases WHERE name = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?;
+        let Some(stored) = stored else {
+            return Err(Error::not_found(Entity::Database, name));
+        };
+        let mut input: DatabaseInput = decode(&stored)?;
+        change(&mut input)?;
+        // Written only over the body read: a change made meanwhile makes this a no-op, and
+        // the change is applied again to the newer body.
+        let row = sqlx::query(
+            "UPDATE databases SET body = $1 WHERE name = $2 AND body = $3 \
+             RETURNING name, body, create_time",
+        )
+        .bind(encode(&input)?)
+        .bind(name)
+        .bind(&stored)
+        .fetch_optional(pool)
+        .await?;
+        if let Some(row) = row {
+            return from_row(&row);
+        }
+    }
+    Err(Error::ConcurrentModification(format!(
+        "database {name} kept changing while being updated; try again"
+    )))
+}
+
 pub(super) async fn delete_empty(pool: &AnyPool, name: &str) -> Result<()> {
     // The emptiness check and the delete are one statement: a table created between a
     // separate check and the delete would go with the database.

@@ -448,6 +448,14 @@ impl CatalogStore for SqlStore {
         Ok(())
     }
 
+    async fn modify_database(
+        &self,
+        name: &str,
+        change: &crate::store::DatabaseChange<'_>,
+    ) -> Result<Database> {
+        databases::modify(&self.writer, name, change).await
+    }
+
     async fn delete_empty_database(&self, name: &str) -> Result<()> {
         databases::delete_empty(&self.writer, name).await
     }
