@@ -2048,6 +2048,40 @@ async fn iceberg_rest_serves_namespaces_and_iceberg_tables_to_read() {
     assert_eq!(loaded["metadata-location"], json!(inside));
     assert_eq!(loaded["metadata"]["format-version"], json!(2));
     assert!(loaded["metadata"]["schemas"].is_array(), "{loaded}");
+    // The ETag names the metadata file: the same tag back is a 304 with no body.
+    let response = t
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/iceberg/v1/namespaces/lake/tables/trips")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let tag = response.headers()[header::ETAG]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (status, bytes) = t
+        .raw(
+            Request::get("/iceberg/v1/namespaces/lake/tables/trips")
+                .header(header::IF_NONE_MATCH, &tag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(bytes.is_empty());
+    let (status, _) = t
+        .raw(
+            Request::get("/iceberg/v1/namespaces/lake/tables/trips")
+                .header(header::IF_NONE_MATCH, "\"stale\"")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let (status, body) = t.get("/iceberg/v1/namespaces/lake/tables/Trips").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["metadata-location"], json!(inside));

@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use lakecat_catalog::{Parameters, StorageDescriptor, Table, TableInput};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -88,18 +89,40 @@ async fn iceberg_table(
 }
 
 /// `GET /v1/namespaces/{namespace}/tables/{table}`: the current metadata, read from the
-/// file the catalog points at.
+/// file the catalog points at, with an `ETag` naming that file; a client that sends the
+/// same tag in `If-None-Match` gets a 304 and reads nothing.
 pub(super) async fn load(
     State(state): State<AppState>,
     Path((namespace, table)): Path<(String, String)>,
-) -> Result<Json<Value>, IcebergError> {
+    headers: HeaderMap,
+) -> Result<Response, IcebergError> {
     let (_, pointer) = iceberg_table(&state, &namespace, &table).await?;
+    let tag = etag(&pointer);
+    let unchanged = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim() == tag || v.trim() == "*");
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
     let metadata = metadata::read(&state, &pointer).await?;
-    Ok(Json(json!({
+    let body = json!({
         "metadata-location": pointer,
         "metadata": metadata,
         "config": {},
-    })))
+    });
+    Ok(([(header::ETAG, tag)], Json(body)).into_response())
+}
+
+/// The entity tag of a table's answer: metadata files never change once written, so the
+/// pointer names the answer (the specification asks only that tags differ when answers do).
+fn etag(pointer: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(pointer.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
 }
 
 /// The query of `DELETE /v1/namespaces/{namespace}/tables/{table}`.
@@ -216,6 +239,18 @@ pub(super) async fn exists(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_quoted_and_differ_by_pointer() {
+        let a = etag("s3://lake/t/metadata/00001-a.metadata.json");
+        let b = etag("s3://lake/t/metadata/00002-b.metadata.json");
+        assert_ne!(a, b);
+        assert!(
+            a.starts_with('"') && a.ends_with('"') && a.len() == 34,
+            "{a}"
+        );
+        assert_eq!(a, etag("s3://lake/t/metadata/00001-a.metadata.json"));
+    }
 
     #[test]
     fn flags_are_read_in_any_case() {
