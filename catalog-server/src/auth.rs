@@ -72,8 +72,11 @@ impl Access {
 /// The role a REST request needs, or `None` for what anyone may read: health, readiness and
 /// the API's documentation. The Glue API (`POST /`) checks its own credentials.
 pub(crate) fn required_role(method: &Method, path: &str) -> Option<Role> {
-    let public = matches!(path, "/healthz" | "/readyz" | "/openapi.json")
-        || path == "/docs"
+    // The Iceberg token exchange checks the credentials it is given itself.
+    let public = matches!(
+        path,
+        "/healthz" | "/readyz" | "/openapi.json" | "/iceberg/v1/oauth/tokens"
+    ) || path == "/docs"
         || path.starts_with("/docs/")
         || (path == "/" && method == Method::POST);
     if public {

@@ -2341,3 +2341,96 @@ async fn iceberg_rest_creates_namespaces_and_registers_and_drops_tables() {
     let (_, gone) = t.delete("/iceberg/v1/namespaces/shop").await;
     assert_eq!(iceberg_error(&gone), ("NoSuchNamespaceException", 404));
 }
+
+#[tokio::test]
+async fn iceberg_oauth_exchanges_a_configured_token_for_itself() {
+    use base64::Engine;
+    use lakecat_server::{Access, Tokens, token_digest};
+    let tokens = Tokens::parse(&format!("etl:reader:{}", token_digest("etl-token"))).unwrap();
+    let access = Access {
+        required: true,
+        tokens,
+        glue_keys: Default::default(),
+    };
+    let t = test_app_with(Default::default(), access).await;
+    let exchange = |body: &'static str, basic: Option<&str>| {
+        let mut request = Request::post("/iceberg/v1/oauth/tokens")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(pair) = basic {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+            request = request.header(header::AUTHORIZATION, format!("Basic {encoded}"));
+        }
+        request.body(Body::from(body)).unwrap()
+    };
+    let json = |bytes: Vec<u8>| -> Value { serde_json::from_slice(&bytes).unwrap() };
+
+    // PyIceberg and Java: credentials in the form.
+    let (status, bytes) = t
+        .raw(exchange(
+            "grant_type=client_credentials&client_id=etl&client_secret=etl-token&scope=catalog",
+            None,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let issued = json(bytes);
+    assert_eq!(issued["access_token"], json!("etl-token"));
+    assert_eq!(issued["token_type"], json!("bearer"));
+    // DuckDB: HTTP Basic.
+    let (status, bytes) = t
+        .raw(exchange(
+            "grant_type=client_credentials&scope=PRINCIPAL_ROLE%3AALL",
+            Some("etl:etl-token"),
+        ))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    // The token then opens the catalog.
+    let (status, _) = t
+        .raw(
+            Request::get("/iceberg/v1/config")
+                .header(header::AUTHORIZATION, "Bearer etl-token")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Refusals in OAuth's own shape.
+    for (body, basic, status, error) in [
+        (
+            "grant_type=client_credentials&client_id=etl&client_secret=guess",
+            None,
+            401,
+            "invalid_client",
+        ),
+        (
+            "grant_type=client_credentials&client_id=other&client_secret=etl-token",
+            None,
+            401,
+            "invalid_client",
+        ),
+        ("grant_type=client_credentials", None, 401, "invalid_client"),
+        (
+            "grant_type=password&client_id=etl&client_secret=etl-token",
+            None,
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            "grant_type=client_credentials",
+            Some("etl:wrong"),
+            401,
+            "invalid_client",
+        ),
+    ] {
+        let (got, bytes) = t.raw(exchange(body, basic)).await;
+        let answer = json(bytes);
+        assert_eq!(got.as_u16(), status, "{body}: {answer}");
+        assert_eq!(answer["error"], json!(error), "{body}: {answer}");
+        assert!(answer["error_description"].is_string(), "{answer}");
+    }
+}

@@ -377,8 +377,10 @@ def check_iceberg_rest_writes(lake, writer_table):
     writer's table under a second name; DuckDB reads it there; the drop removes the entry and
     keeps the files."""
     from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError
+    # With a credential, PyIceberg first exchanges it at /iceberg/v1/oauth/tokens.
     rest_catalog = load_catalog("lakecat-rest", **{
-        "type": "rest", "uri": lake.endpoint + "/iceberg", **lake.pyiceberg_properties()})
+        "type": "rest", "uri": lake.endpoint + "/iceberg", "credential": "pyiceberg:secret",
+        **lake.pyiceberg_properties()})
     rest_catalog.create_namespace("registered", {"comment": "tables registered over REST"})
     try:
         rest_catalog.create_namespace("registered")
@@ -396,7 +398,7 @@ def check_iceberg_rest_writes(lake, writer_table):
                                              writer_table.metadata_location)
     rows = writer_table.scan().to_arrow().num_rows
     assert registered.scan().to_arrow().num_rows == rows
-    counted = duckdb_iceberg_rest_count(lake, "registered.orders_copy")
+    counted = duckdb_iceberg_rest_count(lake, "registered.orders_copy", oauth=True)
     assert counted == rows, f"DuckDB counts {counted} rows of the registered table, not {rows}"
     rest_catalog.drop_table("registered.orders_copy")
     assert not rest_catalog.table_exists("registered.orders_copy")
@@ -411,9 +413,10 @@ def check_iceberg_rest_writes(lake, writer_table):
     assert ("registered",) not in rest_catalog.list_namespaces()
 
 
-def duckdb_iceberg_rest_count(lake, table):
+def duckdb_iceberg_rest_count(lake, table, oauth=False):
     """DuckDB attaches lakecat's Iceberg REST catalog (its iceberg extension, loaded from its
-    wheel with avro and httpfs) and counts the table's rows."""
+    wheel with avro and httpfs) and counts the table's rows; with `oauth`, through DuckDB's
+    default OAuth2 client-credentials exchange at /iceberg/v1/oauth/tokens."""
     connection = duckdb.connect(config={"autoinstall_known_extensions": False,
                                         "autoload_known_extensions": False})
     for extension in ("httpfs", "avro", "iceberg"):
@@ -424,9 +427,11 @@ def duckdb_iceberg_rest_count(lake, table):
             f"CREATE SECRET lake (TYPE S3, KEY_ID '{key}', SECRET '{secret}', "
             f"REGION '{REGION}', ENDPOINT '{endpoint.removeprefix('http://')}', "
             "URL_STYLE 'path', USE_SSL false)")
+    authorization = ("CLIENT_ID 'duckdb', CLIENT_SECRET 'duckdb-secret'" if oauth
+                     else "AUTHORIZATION_TYPE 'none'")
     connection.execute(
         f"ATTACH 'lakecat' AS lc (TYPE iceberg, ENDPOINT '{lake.endpoint}/iceberg', "
-        "AUTHORIZATION_TYPE 'none')")
+        f"{authorization})")
     (count,) = connection.execute(f"SELECT count(*) FROM lc.{table}").fetchone()
     return count
 

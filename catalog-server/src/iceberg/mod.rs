@@ -15,6 +15,7 @@
 mod error;
 mod metadata;
 mod namespaces;
+mod oauth;
 mod shape;
 mod tables;
 
@@ -55,6 +56,11 @@ const WAREHOUSE: &str = "lakecat";
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/iceberg/v1/config", get(config))
+        // Not among `endpoints`: clients never look for it there.
+        .route(
+            "/iceberg/v1/oauth/tokens",
+            axum::routing::post(oauth::tokens),
+        )
         .route(
             "/iceberg/v1/namespaces",
             get(namespaces::list).post(namespaces::create),
