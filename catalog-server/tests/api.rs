@@ -2218,6 +2218,7 @@ async fn iceberg_rest_creates_namespaces_and_registers_and_drops_tables() {
         "POST /v1/{prefix}/namespaces/{namespace}/properties",
         "POST /v1/{prefix}/namespaces/{namespace}/register",
         "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
+        "POST /v1/{prefix}/tables/rename",
     ] {
         assert!(endpoints.iter().any(|e| e == write), "{write} not listed");
     }
@@ -2281,6 +2282,46 @@ async fn iceberg_rest_creates_namespaces_and_registers_and_drops_tables() {
         )
         .await;
     assert_eq!(iceberg_error(&missing), ("NoSuchNamespaceException", 404));
+
+    // Rename, into another namespace: the pointer goes with the table.
+    let (status, _) = t.post("/v1/databases", json!({"name": "other"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let rename = |from: (&str, &str), to: (&str, &str)| {
+        json!({"source": {"namespace": [from.0], "name": from.1},
+               "destination": {"namespace": [to.0], "name": to.1}})
+    };
+    let (status, body) = t
+        .post(
+            "/iceberg/v1/tables/rename",
+            rename(("shop", "orders"), ("other", "orders_v2")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, moved) = t.get("/iceberg/v1/namespaces/other/tables/orders_v2").await;
+    assert_eq!(moved["metadata-location"], json!(pointer));
+    let (_, old) = t.get("/iceberg/v1/namespaces/shop/tables/orders").await;
+    assert_eq!(iceberg_error(&old), ("NoSuchTableException", 404));
+    let (_, missing) = t
+        .post(
+            "/iceberg/v1/tables/rename",
+            rename(("shop", "orders"), ("other", "x")),
+        )
+        .await;
+    assert_eq!(iceberg_error(&missing), ("NoSuchTableException", 404));
+    let (_, nowhere) = t
+        .post(
+            "/iceberg/v1/tables/rename",
+            rename(("other", "orders_v2"), ("nowhere", "x")),
+        )
+        .await;
+    assert_eq!(iceberg_error(&nowhere), ("NoSuchNamespaceException", 404));
+    let (status, _) = t
+        .post(
+            "/iceberg/v1/tables/rename",
+            rename(("other", "orders_v2"), ("shop", "orders")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 
     // Drop: a purge is refused and changes nothing; a plain drop removes the entry only.
     let (status, purge) = t

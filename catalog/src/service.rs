@@ -190,6 +190,27 @@ impl Catalog {
         self.store.modify_database(&name, &checked).await
     }
 
+    /// Renames a table, into another database if asked; its partitions, versions, indexes,
+    /// statistics and tags go with it.
+    pub async fn rename_table(
+        &self,
+        database: &str,
+        name: &str,
+        new_database: &str,
+        new_name: &str,
+    ) -> Result<Table> {
+        let new_name = new_name.to_lowercase();
+        validate::check_object_name("name", &new_name)?;
+        self.store
+            .rename_table(
+                &database.to_lowercase(),
+                &name.to_lowercase(),
+                &new_database.to_lowercase(),
+                &new_name,
+            )
+            .await
+    }
+
     /// Deletes a database and everything in it.
     pub async fn delete_database(&self, name: &str) -> Result<()> {
         self.store.delete_database(&name.to_lowercase()).await

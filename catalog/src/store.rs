@@ -165,6 +165,17 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     /// meanwhile is never deleted with it: `InvalidInput` when it holds tables.
     async fn delete_empty_database(&self, name: &str) -> Result<()>;
 
+    /// Renames a table, into another database if asked, keeping everything it owns
+    /// (versions, partitions, indexes, statistics, tags); `AlreadyExists` when the new name
+    /// is taken.
+    async fn rename_table(
+        &self,
+        database: &str,
+        name: &str,
+        new_database: &str,
+        new_name: &str,
+    ) -> Result<Table>;
+
     /// Creates a table at version "0" with its partition indexes, in one transaction: when
     /// an index cannot be created, neither is the table.
     async fn create_table(

@@ -30,6 +30,7 @@ conformance!(
     delete_database_cascades,
     only_an_empty_database_is_deleted_on_request,
     concurrent_database_changes_lose_nothing,
+    a_renamed_table_keeps_what_it_owns,
     partition_keys_locked_by_partitions,
     batch_reads_keep_order_across_statements,
     ping_needs_this_versions_migrations,
@@ -1027,6 +1028,85 @@ async fn concurrent_partition_writers_lose_nothing(t: &TestCatalog) {
     let unique: HashSet<_> = all.iter().collect();
     assert_eq!(all.len(), writers * batches * per_batch + 20);
     assert_eq!(unique.len(), all.len());
+}
+
+async fn a_renamed_table_keeps_what_it_owns(t: &TestCatalog) {
+    use lakecat_catalog::{Tagged, Tags};
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_database(db("archive")).await.unwrap();
+    c.create_table("sales", table("orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    c.create_table("archive", table("taken", &[]))
+        .await
+        .unwrap();
+    c.create_partition("sales", "orders", partition(&["2024"]))
+        .await
+        .unwrap();
+    let tags: Tags = [("team".to_string(), "a".to_string())]
+        .into_iter()
+        .collect();
+    c.tag(Tagged::Table("sales".into(), "orders".into()), tags.clone())
+        .await
+        .unwrap();
+
+    let renamed = c
+        .rename_table("Sales", "Orders", "archive", "Orders_2024")
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "orders_2024");
+    assert_eq!(renamed.database_name, "archive");
+    assert_eq!(renamed.version_id, "1");
+    let gone = c.get_table("sales", "orders").await.unwrap_err();
+    assert!(
+        matches!(
+            gone,
+            Error::NotFound {
+                entity: Entity::Table,
+                ..
+            }
+        ),
+        "{gone:?}"
+    );
+    let moved = c.get_table("archive", "orders_2024").await.unwrap();
+    assert_eq!(moved.name, "orders_2024");
+    let partitions = c
+        .list_partitions("archive", "orders_2024", PartitionListRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(partitions.items.len(), 1);
+    let kept = c
+        .get_tags(Tagged::Table("archive".into(), "orders_2024".into()))
+        .await
+        .unwrap();
+    assert_eq!(kept, tags);
+
+    let taken = c
+        .rename_table("archive", "orders_2024", "archive", "taken")
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, Error::AlreadyExists { .. }), "{taken:?}");
+    let nowhere = c
+        .rename_table("archive", "orders_2024", "nowhere", "x")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            nowhere,
+            Error::NotFound {
+                entity: Entity::Database,
+                ..
+            }
+        ),
+        "{nowhere:?}"
+    );
+    let bad = c
+        .rename_table("archive", "orders_2024", "archive", "..")
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, Error::InvalidInput(_)), "{bad:?}");
+    c.get_table("archive", "orders_2024").await.unwrap();
 }
 
 async fn concurrent_database_changes_lose_nothing(t: &TestCatalog) {

@@ -10,7 +10,7 @@
 //! Served so far: `config`; namespaces (list, create, load, exists, drop when empty, update
 //! properties); tables
 //! (list, load,
-//! exists, register an existing table's metadata file, drop without purge).
+//! exists, register an existing table's metadata file, rename, drop without purge).
 
 mod error;
 mod metadata;
@@ -47,6 +47,7 @@ const ENDPOINTS: &[&str] = &[
     "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     "HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
+    "POST /v1/{prefix}/tables/rename",
 ];
 
 /// The warehouse names a client may ask for: lakecat is one catalog.
@@ -82,6 +83,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/iceberg/v1/namespaces/{namespace}/register",
             axum::routing::post(tables::register),
+        )
+        .route(
+            "/iceberg/v1/tables/rename",
+            axum::routing::post(tables::rename),
         )
         .route(
             "/iceberg/v1/namespaces/{namespace}/tables/{table}",

@@ -227,7 +227,52 @@ pub(super) async fn register(
     })))
 }
 
-/// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for an Iceberg table, else 404.
+/// A table's name in a request body.
+#[derive(Debug, Deserialize)]
+pub(super) struct TableIdentifier {
+    namespace: Vec<String>,
+    name: String,
+}
+
+impl TableIdentifier {
+    /// The database the identifier's one-level namespace names.
+    fn database(&self) -> Result<String, IcebergError> {
+        match self.namespace.as_slice() {
+            [name] => database_name(name),
+            levels => Err(IcebergError::no_such_namespace(&levels.join("."))),
+        }
+    }
+}
+
+/// The body of `POST /v1/tables/rename`.
+#[derive(Debug, Deserialize)]
+pub(super) struct RenameTable {
+    source: TableIdentifier,
+    destination: TableIdentifier,
+}
+
+/// `POST /v1/tables/rename`: renames an Iceberg table, into another namespace if asked; the
+/// pointer, files and everything the catalog keeps for the table go with it.
+pub(super) async fn rename(
+    State(state): State<AppState>,
+    Json(body): Json<RenameTable>,
+) -> Result<StatusCode, IcebergError> {
+    let source_database = body.source.database()?;
+    let (found, _) = iceberg_table(&state, &source_database, &body.source.name).await?;
+    let destination_database = body.destination.database()?;
+    state
+        .catalog
+        .rename_table(
+            &found.database_name,
+            &found.name,
+            &destination_database,
+            &body.destination.name,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for an Iceberg table, else 404./// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for an Iceberg table, else 404.
 pub(super) async fn exists(
     State(state): State<AppState>,
     Path((namespace, table)): Path<(String, String)>,

@@ -479,6 +479,16 @@ impl CatalogStore for SqlStore {
         Ok(table)
     }
 
+    async fn rename_table(
+        &self,
+        database: &str,
+        name: &str,
+        new_database: &str,
+        new_name: &str,
+    ) -> Result<Table> {
+        tables::rename(&self.writer, database, name, new_database, new_name).await
+    }
+
     async fn get_table(&self, database: &str, name: &str) -> Result<Table> {
         let mut conn = self.read().await?;
         Ok(tables::fetch(&mut conn, database, name).await?.into_table())

@@ -185,6 +185,50 @@ pub(super) async fn update_in(
     ))
 }
 
+/// Moves a table to a new name (and database) in one transaction. Everything the table owns
+/// refers to its row id, so it follows; the definition's name changes with it, and the
+/// version goes up, so a writer holding the old version is told it changed.
+pub(super) async fn rename(
+    pool: &AnyPool,
+    database: &str,
+    name: &str,
+    new_database: &str,
+    new_name: &str,
+) -> Result<Table> {
+    let mut tx = pool.begin().await?;
+    let current = fetch(&mut tx, database, name).await?;
+    let target = databases::id_of(&mut tx, new_database).await?;
+    let mut input = current.input.clone();
+    input.name = new_name.to_string();
+    let now = now_millis();
+    let updated = sqlx::query(
+        "UPDATE tables SET database_id = $1, name = $2, body = $3, version = version + 1, \
+         update_time = $4 WHERE id = $5 AND version = $6",
+    )
+    .bind(target)
+    .bind(new_name)
+    .bind(encode(&input)?)
+    .bind(now)
+    .bind(current.id)
+    .bind(current.version)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| map_unique(e, Entity::Table, &qualified(new_database, new_name)))?;
+    if updated.rows_affected() == 0 {
+        return Err(Error::ConcurrentModification(format!(
+            "table {database}.{name} changed while being renamed; try again"
+        )));
+    }
+    tx.commit().await?;
+    Ok(table_from(
+        new_database.to_string(),
+        input,
+        current.version + 1,
+        current.create_time,
+        now,
+    ))
+}
+
 pub(super) async fn delete(pool: &AnyPool, database: &str, name: &str) -> Result<()> {
     let mut tx = pool.begin().await?;
     delete_in(&mut tx, database, name).await?;
