@@ -2475,3 +2475,107 @@ async fn iceberg_oauth_exchanges_a_configured_token_for_itself() {
         assert!(answer["error_description"].is_string(), "{answer}");
     }
 }
+
+#[tokio::test]
+async fn iceberg_rest_creates_tables_and_commits_only_on_the_version_read() {
+    let lake = tempfile::tempdir().unwrap();
+    let root = lake.path().canonicalize().unwrap();
+    let roots =
+        lakecat_crawler::AllowedRoots::parse(&[root.to_str().unwrap().to_string()]).unwrap();
+    let t = test_app_with_roots(roots).await;
+    let base = format!("file://{}", root.display());
+    let (status, _) = t
+        .post(
+            "/iceberg/v1/namespaces",
+            json!({"namespace": ["shop"], "properties": {"location": format!("{base}/shop")}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let schema = json!({"type": "struct", "fields": [
+        {"id": 1, "name": "id", "required": false, "type": "long"}
+    ]});
+    let (status, created) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/tables",
+            json!({"name": "Events", "schema": schema}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let first = created["metadata-location"].as_str().unwrap().to_string();
+    assert!(
+        first.starts_with(&format!("{base}/shop/events/metadata/00000-")),
+        "{first}"
+    );
+    let uuid = created["metadata"]["table-uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, again) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/tables",
+            json!({"name": "events", "schema": schema}),
+        )
+        .await;
+    assert_eq!(iceberg_error(&again), ("AlreadyExistsException", 409));
+    let (_, outside) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/tables",
+            json!({"name": "escape", "schema": schema, "location": "file:///tmp/elsewhere-lakecat"}),
+        )
+        .await;
+    assert_eq!(
+        iceberg_error(&outside),
+        ("BadRequestException", 400),
+        "{outside}"
+    );
+
+    // A requirement that no longer holds: 409, nothing written, the pointer unchanged.
+    let commit = |uuid: &str| {
+        json!({
+            "requirements": [{"type": "assert-table-uuid", "uuid": uuid}],
+            "updates": [{"action": "set-properties", "updates": {"owner": "ana"}}]
+        })
+    };
+    let (_, stale) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/tables/events",
+            commit("another-table"),
+        )
+        .await;
+    assert_eq!(
+        iceberg_error(&stale),
+        ("CommitFailedException", 409),
+        "{stale}"
+    );
+    let metadata_dir = root.join("shop/events/metadata");
+    assert_eq!(std::fs::read_dir(&metadata_dir).unwrap().count(), 1);
+    let (_, bad) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/tables/events",
+            json!({"updates": [{"action": "add-encryption-key"}]}),
+        )
+        .await;
+    assert_eq!(iceberg_error(&bad), ("BadRequestException", 400), "{bad}");
+
+    // The commit lands: a new file, the pointer moved, the previous one named.
+    let (status, landed) = t
+        .post("/iceberg/v1/namespaces/shop/tables/events", commit(&uuid))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{landed}");
+    let second = landed["metadata-location"].as_str().unwrap().to_string();
+    assert!(second.contains("/metadata/00001-"), "{second}");
+    assert_eq!(landed["metadata"]["properties"]["owner"], json!("ana"));
+    assert_eq!(
+        landed["metadata"]["metadata-log"][0]["metadata-file"],
+        json!(first)
+    );
+    let (_, table) = t.get("/v1/databases/shop/tables/events").await;
+    assert_eq!(table["parameters"]["metadata_location"], json!(second));
+    assert_eq!(
+        table["parameters"]["previous_metadata_location"],
+        json!(first)
+    );
+    assert_eq!(std::fs::read_dir(&metadata_dir).unwrap().count(), 2);
+    let (_, loaded) = t.get("/iceberg/v1/namespaces/shop/tables/events").await;
+    assert_eq!(loaded["metadata-location"], json!(second));
+}

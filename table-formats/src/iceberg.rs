@@ -9,6 +9,7 @@
 //! registered it. See docs/decisions/0002-open-table-formats.md.
 
 mod choose;
+pub mod commit;
 mod metadata;
 mod types;
 

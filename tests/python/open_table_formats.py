@@ -409,8 +409,42 @@ def check_iceberg_rest_writes(lake, writer_table):
         pass
     # The writer's table and its files are untouched.
     assert writer_table.refresh().scan().to_arrow().num_rows == rows
+    check_iceberg_rest_commits(lake, rest_catalog)
     rest_catalog.drop_namespace("registered")
     assert ("registered",) not in rest_catalog.list_namespaces()
+
+
+def check_iceberg_rest_commits(lake, rest_catalog):
+    """PyIceberg creates a partitioned table through lakecat's Iceberg REST catalog and
+    appends to it; of two appends built on the same version, the second is refused with a
+    409 and lands after PyIceberg's own refresh and retry, losing nothing; DuckDB reads every
+    row through the catalog."""
+    from pyiceberg.partitioning import PartitionSpec, PartitionField
+    from pyiceberg.schema import Schema
+    from pyiceberg.transforms import IdentityTransform
+    from pyiceberg.types import LongType, NestedField, StringType
+    schema = Schema(NestedField(1, "id", LongType(), required=False),
+                    NestedField(2, "country", StringType(), required=False))
+    spec = PartitionSpec(PartitionField(source_id=2, field_id=1000,
+                                        transform=IdentityTransform(), name="country"))
+    table = rest_catalog.create_table("registered.events", schema=schema, partition_spec=spec,
+                                      location=lake.at("rest_tables/events"))
+    rows = lambda ids, country: pa.table({"id": pa.array(ids, pa.int64()),
+                                          "country": pa.array([country] * len(ids))})
+    table.append(rows([1, 2, 3], "fr"))
+    first = rest_catalog.load_table("registered.events")
+    second = rest_catalog.load_table("registered.events")
+    first.append(rows([4, 5], "es"))
+    # Built on the version before `first`'s append: lakecat refuses it with a 409, and
+    # PyIceberg 0.12 refreshes and retries by itself. Had the server taken it, `first`'s
+    # snapshot would be lost and its rows with it.
+    second.append(rows([6], "it"))
+    loaded = rest_catalog.load_table("registered.events")
+    assert loaded.scan().to_arrow().num_rows == 6, loaded.scan().to_arrow()
+    assert len(loaded.history()) == 3, loaded.history()
+    counted = duckdb_iceberg_rest_count(lake, "registered.events")
+    assert counted == 6, f"DuckDB counts {counted} rows of the table PyIceberg wrote over REST"
+    rest_catalog.drop_table("registered.events")
 
 
 def duckdb_iceberg_rest_count(lake, table, oauth=False):

@@ -49,6 +49,14 @@ impl IcebergError {
         }
     }
 
+    pub(crate) fn commit_failed(message: impl Into<String>) -> IcebergError {
+        IcebergError {
+            status: StatusCode::CONFLICT,
+            kind: "CommitFailedException",
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn no_such_table(message: impl Into<String>) -> IcebergError {
         IcebergError {
             status: StatusCode::NOT_FOUND,

@@ -4,13 +4,12 @@
 //! that are Iceberg tables (`table_type=ICEBERG` with a `metadata_location`, whether the
 //! crawler, PyIceberg's Glue catalog or another client registered them). A thin adapter over
 //! the catalog service, like `glue` and `api`; see docs/decisions/0004-iceberg-rest-catalog.md
-//! for the design and the slices still to come (writes, generated metadata for crawled
-//! tables, OAuth).
+//! for the design and the slices still to come (generated metadata for crawled tables,
+//! SigV4, multi-table transactions).
 //!
 //! Served so far: `config`; namespaces (list, create, load, exists, drop when empty, update
-//! properties); tables
-//! (list, load,
-//! exists, register an existing table's metadata file, rename, drop without purge).
+//! properties); tables (list, create, load, exists, commit, register an existing table's
+//! metadata file, rename, drop without purge); the OAuth2 token exchange.
 
 mod error;
 mod metadata;
@@ -18,6 +17,7 @@ mod namespaces;
 mod oauth;
 mod shape;
 mod tables;
+mod writes;
 
 pub(crate) use shape::iceberg_errors;
 
@@ -43,9 +43,11 @@ const ENDPOINTS: &[&str] = &[
     "DELETE /v1/{prefix}/namespaces/{namespace}",
     "POST /v1/{prefix}/namespaces/{namespace}/properties",
     "GET /v1/{prefix}/namespaces/{namespace}/tables",
+    "POST /v1/{prefix}/namespaces/{namespace}/tables",
     "POST /v1/{prefix}/namespaces/{namespace}/register",
     "GET /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     "HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}",
+    "POST /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     "POST /v1/{prefix}/tables/rename",
 ];
@@ -74,7 +76,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route(
             "/iceberg/v1/namespaces/{namespace}/tables",
-            get(tables::list),
+            get(tables::list).post(writes::create),
         )
         .route(
             "/iceberg/v1/namespaces/{namespace}/properties",
@@ -90,7 +92,10 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route(
             "/iceberg/v1/namespaces/{namespace}/tables/{table}",
-            get(tables::load).head(tables::exists).delete(tables::drop),
+            get(tables::load)
+                .head(tables::exists)
+                .post(writes::commit)
+                .delete(tables::drop),
         )
 }
 

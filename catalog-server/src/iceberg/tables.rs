@@ -14,7 +14,7 @@ use super::{Paging, database_name, metadata};
 use crate::state::AppState;
 
 /// The catalog parameter holding an Iceberg table's pointer, as Iceberg's catalogs name it.
-const METADATA_LOCATION: &str = "metadata_location";
+pub(super) const METADATA_LOCATION: &str = "metadata_location";
 
 /// The pointer of an Iceberg table; `None` for any other table.
 fn pointer(table: &Table) -> Option<&str> {
@@ -65,7 +65,7 @@ pub(super) async fn list(
 }
 
 /// The Iceberg table `namespace.table` and its pointer, or 404 saying why not.
-async fn iceberg_table(
+pub(super) async fn iceberg_table(
     state: &AppState,
     namespace: &str,
     table: &str,
