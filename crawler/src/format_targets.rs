@@ -34,7 +34,7 @@ pub(crate) async fn read_delta_target(
     report: &Report,
 ) -> OpenTables {
     let url = location.url();
-    let log = child(location.prefix(), "_delta_log");
+    let log = location.path_of("_delta_log");
     match (
         first_object(location, &log).await,
         first_object(location, location.prefix()).await,
@@ -104,14 +104,6 @@ async fn first_object(location: &TargetLocation, prefix: &Path) -> Result<bool, 
         None => Ok(false),
         Some(Ok(_)) => Ok(true),
         Some(Err(error)) => Err(describe_store_error(&error)),
-    }
-}
-
-fn child(prefix: &Path, name: &str) -> Path {
-    if prefix.as_ref().is_empty() {
-        Path::from(name)
-    } else {
-        Path::from(format!("{}/{name}", prefix.as_ref()))
     }
 }
 

@@ -159,6 +159,16 @@ impl TargetLocation {
         &self.prefix
     }
 
+    /// The store path of `relative`, an object or folder below the prefix (`""` for the
+    /// prefix itself).
+    pub fn path_of(&self, relative: &str) -> Path {
+        match (self.prefix.as_ref().is_empty(), relative.is_empty()) {
+            (true, _) => Path::from(relative),
+            (false, true) => self.prefix.clone(),
+            (false, false) => Path::from(format!("{}/{relative}", self.prefix.as_ref())),
+        }
+    }
+
     /// The URL of an object or folder of this store; folders end with `/`.
     pub fn url_of(&self, path: &str, folder: bool) -> String {
         let separator = if self.base.ends_with("://") { "" } else { "/" };

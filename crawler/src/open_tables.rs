@@ -9,7 +9,6 @@ use lakecat_catalog::crawlers::{GroupingDecision, ObjectIssue, Severity};
 use lakecat_classifiers::{Field, FormatProperties, HiveType, Schema};
 use lakecat_table_formats::iceberg::{self, IcebergMetadataSummary};
 use lakecat_table_formats::{OpenTable, TableFormat, TableRoot};
-use object_store::path::Path;
 
 use crate::group::{self, PartitionDraft, TableDraft};
 use crate::location::TargetLocation;
@@ -56,7 +55,7 @@ pub(crate) async fn read_roots(
         .map(|(relative, found)| {
             let root = TableRoot {
                 store: location.store().clone(),
-                path: root_path(location, relative),
+                path: location.path_of(relative),
                 url: group::folder_url(location, relative),
             };
             (relative.clone(), found.clone(), root)
@@ -231,16 +230,6 @@ fn stored_table_of<'a>(
             .is_some_and(|loc| normalized(loc) == normalized(&draft.location))
             && stored_format(table) == Some(open.format)
     })
-}
-
-/// The store path of the root at `relative`.
-fn root_path(location: &TargetLocation, relative: &str) -> Path {
-    let prefix = location.prefix().as_ref();
-    match (prefix.is_empty(), relative.is_empty()) {
-        (true, _) => Path::from(relative),
-        (false, true) => location.prefix().clone(),
-        (false, false) => Path::from(format!("{prefix}/{relative}")),
-    }
 }
 
 /// Why the folder is one table of its format, with the figures that show what was not read.

@@ -27,7 +27,7 @@ pub(super) async fn read(state: &AppState, url: &str) -> Result<Value, IcebergEr
         .check(&folder)
         .map_err(|error| unreadable(error.to_string()))?;
     let location = TargetLocation::open(&folder).map_err(|error| unreadable(error.to_string()))?;
-    let path = child(location.prefix(), file);
+    let path = location.path_of(file);
     lakecat_table_formats::iceberg::read_metadata_document(location.store().as_ref(), &path, url)
         .await
         .map_err(|error| unreadable(error.to_string()))
@@ -63,7 +63,7 @@ pub(super) async fn write_new(
         .check(&folder)
         .map_err(|error| refused(error.to_string()))?;
     let location = TargetLocation::open(&folder).map_err(|error| refused(error.to_string()))?;
-    let path = child(location.prefix(), file);
+    let path = location.path_of(file);
     let bytes = serde_json::to_vec(metadata)
         .map_err(|error| IcebergError::service_failure(error.to_string()))?;
     let options = object_store::PutOptions {
@@ -89,17 +89,9 @@ pub(super) async fn delete_written(url: &str) {
         return;
     };
     if let Ok(location) = TargetLocation::open(&format!("{folder}/")) {
-        let path = child(location.prefix(), file);
+        let path = location.path_of(file);
         if let Err(error) = location.store().delete(&path).await {
             tracing::warn!(file = %url, error = %error, "cannot delete an unused metadata file");
         }
-    }
-}
-
-fn child(prefix: &object_store::path::Path, file: &str) -> object_store::path::Path {
-    if prefix.as_ref().is_empty() {
-        object_store::path::Path::from(file)
-    } else {
-        object_store::path::Path::from(format!("{}/{file}", prefix.as_ref()))
     }
 }

@@ -202,23 +202,7 @@ pub(super) async fn register(
         .get("location")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let input = TableInput {
-        name: body.name.to_lowercase(),
-        table_type: Some("EXTERNAL_TABLE".into()),
-        parameters: [
-            ("table_type".to_string(), "ICEBERG".to_string()),
-            (
-                METADATA_LOCATION.to_string(),
-                body.metadata_location.clone(),
-            ),
-        ]
-        .into(),
-        storage_descriptor: Some(StorageDescriptor {
-            location,
-            ..StorageDescriptor::default()
-        }),
-        ..TableInput::default()
-    };
+    let input = record(body.name.to_lowercase(), &body.metadata_location, location);
     state.catalog.create_table(&database, input).await?;
     Ok(Json(json!({
         "metadata-location": body.metadata_location,
@@ -270,6 +254,25 @@ pub(super) async fn rename(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The catalog's record of an Iceberg table, as PyIceberg's Glue catalog writes it: the
+/// pointer, `table_type=ICEBERG`, and the table's location.
+pub(super) fn record(name: String, pointer: &str, location: Option<String>) -> TableInput {
+    TableInput {
+        name,
+        table_type: Some("EXTERNAL_TABLE".into()),
+        parameters: [
+            ("table_type".to_string(), "ICEBERG".to_string()),
+            (METADATA_LOCATION.to_string(), pointer.to_string()),
+        ]
+        .into(),
+        storage_descriptor: Some(StorageDescriptor {
+            location,
+            ..StorageDescriptor::default()
+        }),
+        ..TableInput::default()
+    }
 }
 
 /// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for an Iceberg table, else 404./// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for an Iceberg table, else 404.

@@ -5,13 +5,13 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use lakecat_catalog::{ErrorKind, StorageDescriptor, TableInput, UpdateTableOptions};
+use lakecat_catalog::{ErrorKind, UpdateTableOptions};
 use lakecat_table_formats::iceberg::commit::{self, CommitError, NewTable};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::IcebergError;
-use super::tables::{METADATA_LOCATION, iceberg_table};
+use super::tables::{self, METADATA_LOCATION, iceberg_table};
 use super::{database_name, metadata};
 use crate::state::AppState;
 
@@ -86,20 +86,7 @@ pub(super) async fn create(
         commit::next_metadata_file_name("", &lakecat_catalog::id::random_uuid())
     );
     metadata::write_new(&state, &pointer, &metadata).await?;
-    let input = TableInput {
-        name,
-        table_type: Some("EXTERNAL_TABLE".into()),
-        parameters: [
-            ("table_type".to_string(), "ICEBERG".to_string()),
-            (METADATA_LOCATION.to_string(), pointer.clone()),
-        ]
-        .into(),
-        storage_descriptor: Some(StorageDescriptor {
-            location: Some(location),
-            ..StorageDescriptor::default()
-        }),
-        ..TableInput::default()
-    };
+    let input = tables::record(name, &pointer, Some(location));
     if let Err(error) = state.catalog.create_table(&database.name, input).await {
         metadata::delete_written(&pointer).await;
         return Err(error.into());
