@@ -2528,6 +2528,23 @@ async fn iceberg_rest_creates_tables_and_commits_only_on_the_version_read() {
         ("BadRequestException", 400),
         "{outside}"
     );
+    let climbing = format!("{base}/shop/new/../../../escaped-lakecat-dir");
+    let (_, climbed) = t
+        .post(
+            "/iceberg/v1/namespaces/shop/tables",
+            json!({"name": "climb", "schema": schema, "location": climbing}),
+        )
+        .await;
+    assert_eq!(
+        iceberg_error(&climbed),
+        ("BadRequestException", 400),
+        "{climbed}"
+    );
+    assert!(
+        !root.join("shop/new").exists(),
+        "a refused location made folders"
+    );
+    assert!(!root.parent().unwrap().join("escaped-lakecat-dir").exists());
 
     // A requirement that no longer holds: 409, nothing written, the pointer unchanged.
     let commit = |uuid: &str| {

@@ -50,6 +50,14 @@ pub(super) async fn write_new(
     let refused = |reason: String| {
         IcebergError::bad_request(format!("cannot write the table's metadata {url}: {reason}"))
     };
+    // Folders are made below the nearest existing one: a `..` further down would lead the
+    // making out of the roots before the roots are checked, so such paths are refused.
+    if folder
+        .split('/')
+        .any(|segment| segment == ".." || segment == ".")
+    {
+        return Err(refused("the path may not hold . or .. segments".into()));
+    }
     let roots = state.crawlers.allowed_roots();
     if let Some(local) = folder.strip_prefix("file://") {
         let path = std::path::Path::new(local);
