@@ -1540,6 +1540,19 @@ fn writes_through_the_metastore_are_the_catalogs() {
         .ok();
     let (status, _) = http(rest, "GET", "/v1/databases/web", None).unwrap();
     assert_eq!(status, 404);
+    let gone = client
+        .call(
+            "drop_database",
+            Args::default()
+                .string(1, "web")
+                .bool(2, false)
+                .bool(3, false),
+        )
+        .ok();
+    assert!(
+        gone.field(1).has(1),
+        "NoSuchObjectException, field 1: {gone:?}"
+    );
     let default = client
         .call(
             "drop_database",

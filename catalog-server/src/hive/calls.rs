@@ -1141,27 +1141,20 @@ impl Metastore {
         if name.eq_ignore_ascii_case("default") {
             return Err(meta("Can not drop default database"));
         }
-        self.catalog.get_database(name).await?;
-        if !cascade {
-            let tables = self
-                .catalog
-                .list_tables(
-                    name,
-                    PageRequest {
-                        max_results: Some(1),
-                        page_token: None,
-                    },
-                )
-                .await?;
-            if !tables.items.is_empty() {
-                return Err(Failure::Hive(
-                    HiveException::InvalidOperation,
-                    format!("Database {name} is not empty. One or more tables exist."),
-                ));
-            }
+        if cascade {
+            self.catalog.delete_database(name).await?;
+            return Ok(Writer::new());
         }
-        self.catalog.delete_database(name).await?;
-        Ok(Writer::new())
+        // The emptiness check and the delete are one statement in the store, so a table
+        // created meanwhile is never dropped with the database.
+        match self.catalog.delete_empty_database(name).await {
+            Ok(()) => Ok(Writer::new()),
+            Err(error) if error.kind() == ErrorKind::InvalidInput => Err(Failure::Hive(
+                HiveException::InvalidOperation,
+                format!("Database {name} is not empty. One or more tables exist."),
+            )),
+            Err(error) => Err(error.into()),
+        }
     }
 
     async fn alter_database(&self, args: &Arguments<'_>) -> CallResult {
