@@ -252,6 +252,23 @@ impl StatisticsData {
     }
 }
 
+/// A decimal's unscaled value as the shortest big-endian two's complement bytes (Java's
+/// `BigInteger.toByteArray`): how Glue's `DecimalNumber` and Hive's `Decimal` carry it.
+pub fn unscaled_bytes(unscaled: i128) -> Vec<u8> {
+    let bytes = unscaled.to_be_bytes();
+    let mut start = 0;
+    while start < bytes.len() - 1 {
+        let (byte, next) = (bytes[start], bytes[start + 1]);
+        // A leading byte may go when it only repeats the sign of the next one.
+        if (byte == 0 && next & 0x80 == 0) || (byte == 0xff && next & 0x80 != 0) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    bytes[start..].to_vec()
+}
+
 /// A decimal's text as an exact fraction (unscaled value, scale), for comparing two
 /// decimals; `None` when the text is not a plain decimal number.
 pub fn parse_decimal(text: &str) -> Option<(i128, u32)> {
@@ -459,6 +476,21 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unscaled_values_are_javas_big_integer_bytes() {
+        for (value, bytes) in [
+            (0_i128, vec![0]),
+            (127, vec![0x7f]),
+            (128, vec![0x00, 0x80]),
+            (-150, vec![0xff, 0x6a]),
+            (-128, vec![0x80]),
+            (-1, vec![0xff]),
+            (65_535, vec![0x00, 0xff, 0xff]),
+        ] {
+            assert_eq!(unscaled_bytes(value), bytes, "{value}");
+        }
+    }
 
     fn long(min: Option<i64>, max: Option<i64>) -> StatisticsData {
         StatisticsData::Long {

@@ -35,18 +35,8 @@ struct GlueColumnStatistics {
 /// `DecimalNumber`: the unscaled value as big-endian two's complement bytes.
 fn decimal_number(text: &str) -> Option<Value> {
     let (unscaled, scale) = parse_decimal(text)?;
-    let bytes = unscaled.to_be_bytes();
-    // The shortest encoding: drop leading bytes that only repeat the sign.
-    let mut start = 0;
-    while start < bytes.len() - 1 {
-        let (byte, next) = (bytes[start], bytes[start + 1]);
-        if (byte == 0 && next & 0x80 == 0) || (byte == 0xff && next & 0x80 != 0) {
-            start += 1;
-        } else {
-            break;
-        }
-    }
-    Some(json!({"UnscaledValue": BASE64.encode(&bytes[start..]), "Scale": scale}))
+    let bytes = lakecat_catalog::statistics::unscaled_bytes(unscaled);
+    Some(json!({"UnscaledValue": BASE64.encode(&bytes), "Scale": scale}))
 }
 
 /// A `DecimalNumber` as decimal text.

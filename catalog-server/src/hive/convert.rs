@@ -389,7 +389,7 @@ pub(crate) fn write_statistics(
                     {
                         w.struct_field(id, |w| {
                             w.field(ttype::STRING, 1);
-                            w.binary(&big_endian_minimal(unscaled));
+                            w.binary(&lakecat_catalog::statistics::unscaled_bytes(unscaled));
                             w.field(ttype::I16, 3);
                             w.i16(i16::try_from(scale).unwrap_or(i16::MAX));
                         });
@@ -417,23 +417,6 @@ pub(crate) fn write_statistics(
         });
     });
     true
-}
-
-/// The shortest big-endian two's complement bytes of `value`, as Java's
-/// `BigInteger.toByteArray`.
-fn big_endian_minimal(value: i128) -> Vec<u8> {
-    let bytes = value.to_be_bytes();
-    let mut start = 0;
-    while start < bytes.len() - 1 {
-        let (byte, next) = (bytes[start], bytes[start + 1]);
-        // A leading byte may go when it only repeats the sign of the next one.
-        if (byte == 0 && next & 0x80 == 0) || (byte == 0xff && next & 0x80 != 0) {
-            start += 1;
-        } else {
-            break;
-        }
-    }
-    bytes[start..].to_vec()
 }
 
 /// A user-defined function. Glue's owner and resource types are names (`USER`, `JAR`);
@@ -1284,18 +1267,6 @@ mod tests {
                 assert_eq!(r.read_field().unwrap(), Some((ttype::I64, 1)));
                 assert_eq!(r.read_i64().unwrap(), 10, "days since the epoch");
             }
-        }
-        // Java's BigInteger.toByteArray.
-        for (value, bytes) in [
-            (0_i128, vec![0]),
-            (127, vec![0x7f]),
-            (128, vec![0x00, 0x80]),
-            (-150, vec![0xff, 0x6a]),
-            (-128, vec![0x80]),
-            (-1, vec![0xff]),
-            (65_535, vec![0x00, 0xff, 0xff]),
-        ] {
-            assert_eq!(big_endian_minimal(value), bytes, "{value}");
         }
     }
 }
