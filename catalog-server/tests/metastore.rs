@@ -718,6 +718,31 @@ fn read_calls(client: &mut Client) {
         refused.field(1).has(1),
         "MetaException, field 1: {refused:?}"
     );
+    // Hive 4's request form: a GetPartitionsByFilterRequest, answered with the bare list.
+    let filter_request = |client: &mut Client, catalog: &str, filter: &str| {
+        let request = Args::default()
+            .string(1, catalog)
+            .string(2, "sales")
+            .string(3, "orders")
+            .string(4, filter)
+            .i16(5, -1);
+        client.call(
+            "get_partitions_by_filter_req",
+            Args::default().structure(1, request),
+        )
+    };
+    let found = filter_request(client, "hive", r#"year = "2024" and hour > 9"#).success();
+    assert_eq!(values_of(&found), [vec!["2024", "10"]]);
+    let refused = filter_request(client, "hive", "year = ").ok();
+    assert!(
+        refused.field(1).has(1),
+        "MetaException, field 1: {refused:?}"
+    );
+    let refused = filter_request(client, "spark", "hour > 9").ok();
+    assert!(
+        refused.field(2).field(1).str().contains("spark"),
+        "NoSuchObjectException, field 2: {refused:?}"
+    );
 
     let partial = client
         .call(
@@ -1307,19 +1332,58 @@ fn writes_through_the_metastore_are_the_catalogs() {
     .unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""version_id":"0""#), "{body}");
-    let renamed = client
+    // ALTER TABLE ... RENAME TO: a new name in the definition renames the table; a taken
+    // name or a missing database is refused and changes nothing.
+    client
         .call(
-            "alter_table",
-            Args::default()
-                .string(1, "web")
-                .string(2, "clicks")
-                .structure(3, hive_table("web", "visits", &[("url", "string")])),
+            "create_table",
+            Args::default().structure(1, hive_table("web", "taken", &[("a", "int")])),
         )
         .ok();
+    let two_columns = [("url", "string"), ("ms", "bigint")];
+    let rename = |client: &mut Client, from: &str, database: &str, to: &str| {
+        client
+            .call(
+                "alter_table",
+                Args::default()
+                    .string(1, "web")
+                    .string(2, from)
+                    .structure(3, hive_table(database, to, &two_columns)),
+            )
+            .ok()
+    };
+    let taken = rename(&mut client, "clicks", "web", "taken");
     assert!(
-        renamed.field(1).has(1),
-        "InvalidOperationException, field 1: {renamed:?}"
+        taken.field(1).field(1).str().contains("already exists"),
+        "InvalidOperationException, field 1: {taken:?}"
     );
+    let nowhere = rename(&mut client, "clicks", "nope", "visits");
+    assert!(
+        nowhere.field(1).field(1).str().contains("nope"),
+        "InvalidOperationException, field 1: {nowhere:?}"
+    );
+    assert_eq!(
+        rename(&mut client, "clicks", "web", "visits"),
+        Value::Struct(BTreeMap::new()),
+        "void"
+    );
+    let gone = client
+        .call(
+            "get_table",
+            Args::default().string(1, "web").string(2, "clicks"),
+        )
+        .ok();
+    assert!(gone.field(2).has(1), "NoSuchObjectException: {gone:?}");
+    let (status, body) = http(rest, "GET", "/v1/databases/web/tables/visits", None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""name":"ms""#), "{body}");
+    assert_eq!(
+        rename(&mut client, "visits", "web", "clicks"),
+        Value::Struct(BTreeMap::new()),
+        "void"
+    );
+    let (status, _) = http(rest, "GET", "/v1/databases/web/tables/visits", None).unwrap();
+    assert_eq!(status, 404);
 
     // MSCK REPAIR's call, then again with one more and ifNotExists.
     let request = |dts: &[&str], if_not_exists: bool| {

@@ -21,12 +21,14 @@ from hive_metastore.ttypes import (
     EnvironmentContext,
     GetDatabaseRequest,
     GetPartitionNamesPsRequest,
+    GetPartitionRequest,
     GetPartitionsByNamesRequest,
     GetPartitionsPsWithAuthRequest,
     GetTableRequest,
     GetTablesRequest,
     MetaException,
     NoSuchObjectException,
+    PartitionsRequest,
 )
 from pyiceberg.catalog.hive import HiveCatalog
 import pyarrow as pa
@@ -185,6 +187,13 @@ def check_calls(transport_kind):
         names = client.get_partition_names_ps_req(GetPartitionNamesPsRequest(dbName="lake", tblName="clicks", partValues=[""]))
         assert sorted(names.names) == ["day=2024-01-01", "day=2024-01-02"]
         expect(NoSuchObjectException, lambda: client.get_partitions_ps_with_auth_req(GetPartitionsPsWithAuthRequest(dbName="lake", tblName="nope", partVals=[])))
+        found = client.get_partition_req(GetPartitionRequest(catName="hive", dbName="lake", tblName="clicks", partVals=["2024-01-02"]))
+        assert found.partition.values == ["2024-01-02"]
+        expect(NoSuchObjectException, lambda: client.get_partition_req(GetPartitionRequest(dbName="lake", tblName="clicks", partVals=["2030-01-01"])))
+        found = client.get_partitions_req(PartitionsRequest(catName="hive", dbName="lake", tblName="clicks", maxParts=1))
+        assert len(found.partitions) == 1
+        assert len(client.get_partitions_req(PartitionsRequest(dbName="lake", tblName="clicks")).partitions) == 2
+        expect(NoSuchObjectException, lambda: client.get_partitions_req(PartitionsRequest(dbName="lake", tblName="nope")))
         changed = client.get_table("lake", "clicks")
         changed.parameters["reviewed"] = "yes"
         client.alter_table_req(AlterTableRequest(catName="hive", dbName="lake", tableName="clicks", table=changed))

@@ -324,14 +324,17 @@ const SERVED: &[&str] = &[
     "get_partition_names",
     "get_partition_names_ps",
     "get_partition_names_ps_req",
+    "get_partition_req",
     "get_partition_with_auth",
     "get_partitions",
     "get_partitions_by_filter",
+    "get_partitions_by_filter_req",
     "get_partitions_by_names",
     "get_partitions_by_names_req",
     "get_partitions_ps",
     "get_partitions_ps_with_auth",
     "get_partitions_ps_with_auth_req",
+    "get_partitions_req",
     "get_partitions_statistics_req",
     "get_partitions_with_auth",
     "get_table",
@@ -1053,10 +1056,12 @@ impl Metastore {
 
 /// Hive 3/4's request forms of older calls.
 impl Metastore {
-    /// `get_database_req`, `get_partitions_by_names_req`, `get_partitions_ps_with_auth_req`,
-    /// `get_partition_names_ps_req` and `alter_table_req`: the older call's arguments in a
-    /// request struct (with a catalog name, which must be `hive`), its answer in a response
-    /// struct. `None` for other methods.
+    /// `get_database_req`, `get_partition_req`, `get_partitions_req`,
+    /// `get_partitions_by_names_req`, `get_partitions_by_filter_req`,
+    /// `get_partitions_ps_with_auth_req`, `get_partition_names_ps_req` and `alter_table_req`:
+    /// the older call's arguments in a request struct (with a catalog name, which must be
+    /// `hive`), its answer in a response struct (`get_partitions_by_filter_req` answers the
+    /// bare list, as the older call). `None` for other methods.
     async fn request_form(
         &self,
         method: &str,
@@ -1067,9 +1072,11 @@ impl Metastore {
         let (declared, catalog_field, ids): (Declared, i16, &[(i16, i16)]) = match method {
             "get_database_req" => (NO_SUCH_1_META_2, 2, &[(1, 1)]),
             "get_partitions_by_names_req" => (META_1_NO_SUCH_2, 0, &[(1, 1), (2, 2), (3, 3)]),
-            "get_partitions_ps_with_auth_req" | "get_partition_names_ps_req" => {
-                (META_1_NO_SUCH_2, 1, RENUMBER)
-            }
+            "get_partition_req"
+            | "get_partitions_by_filter_req"
+            | "get_partitions_ps_with_auth_req"
+            | "get_partition_names_ps_req" => (META_1_NO_SUCH_2, 1, RENUMBER),
+            "get_partitions_req" => (NO_SUCH_1_META_2, 1, RENUMBER),
             "alter_table_req" => (INVALID_OPERATION_1_META_2, 1, RENUMBER),
             _ => return None,
         };
@@ -1082,6 +1089,9 @@ impl Metastore {
                 "get_partitions_by_names_req" => {
                     nest_success(self.get_partitions_by_names(&request).await?)
                 }
+                "get_partition_req" => nest_success(self.get_partition(&request, false).await?),
+                "get_partitions_req" => nest_success(self.get_partitions(&request, None).await?),
+                "get_partitions_by_filter_req" => self.get_partitions_by_filter(&request).await,
                 "get_partitions_ps_with_auth_req" => {
                     nest_success(self.get_partitions_ps(&request, false).await?)
                 }
@@ -1201,22 +1211,14 @@ impl Metastore {
     }
 
     /// `alter_table`: the new definition replaces the table's, the old one kept as a table
-    /// version, as the Glue API's UpdateTable does. Renames are refused.
+    /// version, as the Glue API's UpdateTable does, if the table is still at the version
+    /// read. A new name (or database) in it renames the table first (Spark's and
+    /// Hive's `ALTER TABLE ... RENAME TO`); lakecat never moves data, so the location stays
+    /// whatever the client sends.
     async fn alter_table(&self, method: &str, args: &Arguments<'_>) -> CallResult {
         self.may_change(method)?;
         let (database, name) = (args.string(1, "dbname")?, args.string(2, "tbl_name")?);
         let table = args.struct_with(3, "new_tbl", structs::Table::read)?;
-        let renamed = !table.table_name.eq_ignore_ascii_case(name)
-            || (!table.db_name.is_empty() && !table.db_name.eq_ignore_ascii_case(database));
-        if renamed {
-            return Err(Failure::Hive(
-                HiveException::InvalidOperation,
-                format!(
-                    "renaming {database}.{name} to {}.{} is not supported",
-                    table.db_name, table.table_name
-                ),
-            ));
-        }
         let current = match self.catalog.get_table(database, name).await {
             Ok(current) => current,
             Err(CatalogError::NotFound { .. }) => {
@@ -1234,15 +1236,34 @@ impl Metastore {
                 BTreeMap::new()
             };
         check_expected_parameters(&current, &table.parameters, &environment)?;
-        // The change applies only to the version checked: a change in between, through any
-        // API or replica, makes this one fail rather than be lost.
+        let new_database = if table.db_name.is_empty() {
+            current.database_name.clone()
+        } else {
+            table.db_name.to_lowercase()
+        };
+        let new_name = if table.table_name.is_empty() {
+            current.name.clone()
+        } else {
+            table.table_name.to_lowercase()
+        };
+        let (database, name, version_id) =
+            if new_name != current.name || new_database != current.database_name {
+                let renamed = self
+                    .rename_table(&current, &new_database, &new_name)
+                    .await?;
+                (new_database, new_name, renamed.version_id)
+            } else {
+                (current.database_name, current.name, current.version_id)
+            };
+        // The change applies only to the version checked (or made by the rename): a change
+        // in between, through any API or replica, makes this one fail rather than be lost.
         let options = UpdateTableOptions {
-            expected_version_id: Some(current.version_id.clone()),
+            expected_version_id: Some(version_id),
             skip_archive: false,
         };
         match self
             .catalog
-            .update_table(database, name, convert::table_input(table), options)
+            .update_table(&database, &name, convert::table_input(table), options)
             .await
         {
             Ok(_) => Ok(Writer::new()),
@@ -1257,6 +1278,42 @@ impl Metastore {
             Err(CatalogError::InvalidInput(message)) => {
                 Err(Failure::Hive(HiveException::InvalidOperation, message))
             }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Renames a table as Hive's metastore does, with its answers: a taken name or a missing
+    /// database is an `InvalidOperationException`.
+    async fn rename_table(
+        &self,
+        current: &Table,
+        new_database: &str,
+        new_name: &str,
+    ) -> Result<Table, Failure> {
+        let (database, name) = (&current.database_name, &current.name);
+        match self
+            .catalog
+            .rename_table(database, name, new_database, new_name)
+            .await
+        {
+            Ok(renamed) => Ok(renamed),
+            Err(CatalogError::AlreadyExists { .. }) => Err(Failure::Hive(
+                HiveException::InvalidOperation,
+                format!("new table {new_database}.{new_name} already exists"),
+            )),
+            Err(CatalogError::NotFound { .. }) => Err(Failure::Hive(
+                HiveException::InvalidOperation,
+                format!(
+                    "Unable to rename {database}.{name}: database {new_database} does not exist"
+                ),
+            )),
+            Err(CatalogError::InvalidInput(message)) => {
+                Err(Failure::Hive(HiveException::InvalidOperation, message))
+            }
+            Err(CatalogError::ConcurrentModification(_)) => Err(meta(format!(
+                "The table has been modified. {database}.{name} changed while it was renamed; \
+                 read it again and retry"
+            ))),
             Err(error) => Err(error.into()),
         }
     }
