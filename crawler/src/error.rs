@@ -49,6 +49,13 @@ pub enum CrawlError {
         /// The configured threshold.
         threshold: u32,
     },
+    /// An event notification (an SQS message or a webhook body) that says nothing usable:
+    /// not JSON, or of no known shape, or a record without a bucket or key.
+    #[error("unusable event notification: {reason}")]
+    InvalidEvent {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The catalog refused or failed a read or write.
     #[error(transparent)]
     Catalog(#[from] lakecat_catalog::Error),
@@ -64,7 +71,8 @@ impl CrawlError {
         match self {
             CrawlError::InvalidTarget { .. }
             | CrawlError::InvalidExclusion { .. }
-            | CrawlError::InvalidClassifier { .. } => ErrorKind::InvalidInput,
+            | CrawlError::InvalidClassifier { .. }
+            | CrawlError::InvalidEvent { .. } => ErrorKind::InvalidInput,
             CrawlError::TableThreshold { .. } => ErrorKind::LimitExceeded,
             // A target that cannot be listed is the store's failure, reported in the run.
             CrawlError::Listing { .. } => ErrorKind::Internal,

@@ -9,6 +9,7 @@ mod aws_profile;
 mod column_names;
 pub mod crawl;
 pub mod error;
+pub mod events;
 mod format_targets;
 pub mod glob;
 pub mod group;
