@@ -104,6 +104,63 @@ fn batch_size(field: &str, len: usize, max: usize) -> Result<()> {
     Ok(())
 }
 
+/// Checks a partition listing request of `database.table` (lower-cased) and makes it the
+/// store's query, with the scope its page tokens belong to.
+fn partition_query(
+    database: &str,
+    table: &str,
+    request: PartitionListRequest,
+) -> Result<(PartitionQuery, Scope)> {
+    let limit = page_size(request.page.max_results, MAX_PARTITION_PAGE_SIZE)?;
+    if let Some(expression) = &request.expression
+        && expression.len() > MAX_EXPRESSION_BYTES
+    {
+        return Err(Error::invalid(format!(
+            "expression: must be at most {MAX_EXPRESSION_BYTES} bytes (got {})",
+            expression.len()
+        )));
+    }
+    let segment = match request.segment {
+        None => None,
+        Some((number, total)) => {
+            if !(1..=MAX_SEGMENTS).contains(&total) {
+                return Err(Error::invalid(format!(
+                    "total_segments: must be between 1 and {MAX_SEGMENTS} (got {total})"
+                )));
+            }
+            if number >= total {
+                return Err(Error::invalid(format!(
+                    "segment_number: must be below total_segments ({total}) (got {number})"
+                )));
+            }
+            Some(Segment { number, total })
+        }
+    };
+    let segment_text = segment.map(|s| format!("{}/{}", s.number, s.total));
+    let scope = Scope::new(
+        "partitions",
+        &[
+            database,
+            table,
+            request.expression.as_deref().unwrap_or(""),
+            segment_text.as_deref().unwrap_or(""),
+        ],
+    );
+    let after = request
+        .page
+        .page_token
+        .map(|t| scope.decode_number(&t))
+        .transpose()?;
+    let query = PartitionQuery {
+        expression: request.expression,
+        segment,
+        after,
+        limit,
+        exclude_column_schema: request.exclude_column_schema,
+    };
+    Ok((query, scope))
+}
+
 fn version_number(version_id: &str) -> Result<i64> {
     validate::version_id("version_id", version_id)
 }
@@ -611,56 +668,31 @@ impl Catalog {
         request: PartitionListRequest,
     ) -> Result<Listing<Partition>> {
         let (database, table) = (database.to_lowercase(), table.to_lowercase());
-        let limit = page_size(request.page.max_results, MAX_PARTITION_PAGE_SIZE)?;
-        if let Some(expression) = &request.expression
-            && expression.len() > MAX_EXPRESSION_BYTES
-        {
-            return Err(Error::invalid(format!(
-                "expression: must be at most {MAX_EXPRESSION_BYTES} bytes (got {})",
-                expression.len()
-            )));
-        }
-        let segment = match request.segment {
-            None => None,
-            Some((number, total)) => {
-                if !(1..=MAX_SEGMENTS).contains(&total) {
-                    return Err(Error::invalid(format!(
-                        "total_segments: must be between 1 and {MAX_SEGMENTS} (got {total})"
-                    )));
-                }
-                if number >= total {
-                    return Err(Error::invalid(format!(
-                        "segment_number: must be below total_segments ({total}) (got {number})"
-                    )));
-                }
-                Some(Segment { number, total })
-            }
-        };
-        let segment_text = segment.map(|s| format!("{}/{}", s.number, s.total));
-        let scope = Scope::new(
-            "partitions",
-            &[
-                &database,
-                &table,
-                request.expression.as_deref().unwrap_or(""),
-                segment_text.as_deref().unwrap_or(""),
-            ],
-        );
-        let after = request
-            .page
-            .page_token
-            .map(|t| scope.decode_number(&t))
-            .transpose()?;
-        let query = PartitionQuery {
-            expression: request.expression,
-            segment,
-            after,
-            limit,
-            exclude_column_schema: request.exclude_column_schema,
-        };
+        let (query, scope) = partition_query(&database, &table, request)?;
         let found = self
             .store
             .list_partitions(&database, &table, &query)
+            .await?;
+        Ok(Listing {
+            items: found.items,
+            next_page_token: found.next.map(|c| scope.encode(&c.to_string())),
+        })
+    }
+
+    /// Lists only the values of the partitions [`Catalog::list_partitions`] lists for the
+    /// same request, in the same pages (the page tokens of either serve both): for callers
+    /// that need partition names, without reading or decoding the partitions.
+    pub async fn list_partition_values(
+        &self,
+        database: &str,
+        table: &str,
+        request: PartitionListRequest,
+    ) -> Result<Listing<Vec<String>>> {
+        let (database, table) = (database.to_lowercase(), table.to_lowercase());
+        let (query, scope) = partition_query(&database, &table, request)?;
+        let found = self
+            .store
+            .list_partition_values(&database, &table, &query)
             .await?;
         Ok(Listing {
             items: found.items,

@@ -258,6 +258,14 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         table: &str,
         query: &PartitionQuery,
     ) -> Result<Page<Partition, i64>>;
+    /// Lists only the values of the partitions [`CatalogStore::list_partitions`] would list
+    /// for the same query, in the same order and with the same cursors.
+    async fn list_partition_values(
+        &self,
+        database: &str,
+        table: &str,
+        query: &PartitionQuery,
+    ) -> Result<Page<Vec<String>, i64>>;
     /// Replaces a partition's definition, possibly changing its values.
     async fn update_partition(
         &self,

@@ -26,6 +26,7 @@ conformance!(
     filter_errors,
     partition_pages_and_tokens,
     partition_segments,
+    partition_values_list_like_partitions,
     concurrent_partition_writers_lose_nothing,
     delete_database_cascades,
     only_an_empty_database_is_deleted_on_request,
@@ -970,6 +971,101 @@ async fn partition_segments(t: &TestCatalog) {
             .unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{err}");
     }
+}
+
+/// Every page of the values-only listing holds the values of the same page of the full
+/// listing, for filters, segments and the default partition, and either listing's page
+/// tokens continue the other.
+async fn partition_values_list_like_partitions(t: &TestCatalog) {
+    let c = &t.catalog;
+    filter_table(c).await;
+    let requests = [
+        PartitionListRequest::default(),
+        PartitionListRequest {
+            expression: Some("year >= '2023' AND region <> 10".into()),
+            ..Default::default()
+        },
+        PartitionListRequest {
+            expression: Some("month = 'Ab'".into()),
+            ..Default::default()
+        },
+        PartitionListRequest {
+            segment: Some((1, 3)),
+            ..Default::default()
+        },
+    ];
+    for request in requests {
+        let mut request = PartitionListRequest {
+            page: PageRequest {
+                max_results: Some(4),
+                page_token: None,
+            },
+            ..request
+        };
+        let mut pages = 0;
+        let mut listed = 0;
+        // Alternate which listing issues the next token.
+        loop {
+            let full = c
+                .list_partitions("sales", "orders", request.clone())
+                .await
+                .unwrap();
+            let values = c
+                .list_partition_values("sales", "orders", request.clone())
+                .await
+                .unwrap();
+            let expected: Vec<Vec<String>> = full.items.into_iter().map(|p| p.values).collect();
+            assert_eq!(values.items, expected, "page {pages} of {request:?}");
+            assert_eq!(
+                values.next_page_token.is_some(),
+                full.next_page_token.is_some()
+            );
+            pages += 1;
+            listed += expected.len();
+            let next = if pages % 2 == 0 {
+                values.next_page_token
+            } else {
+                full.next_page_token
+            };
+            match next {
+                Some(token) => request.page.page_token = Some(token),
+                None => break,
+            }
+        }
+        assert!(listed > 0, "{request:?} lists something");
+    }
+    let all = c
+        .list_partition_values("sales", "orders", PartitionListRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 29);
+    assert!(all.items.contains(&strings(&[
+        "2025",
+        "Ab",
+        "__HIVE_DEFAULT_PARTITION__",
+        "2025-01-01"
+    ])));
+    assert!(
+        all.items
+            .contains(&strings(&["2022", "01", "007", "2022-01-05"]))
+    );
+    let err = c
+        .list_partition_values(
+            "sales",
+            "orders",
+            PartitionListRequest {
+                expression: Some("colour = 'red'".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    let err = c
+        .list_partition_values("sales", "missing", PartitionListRequest::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
 }
 
 async fn concurrent_partition_writers_lose_nothing(t: &TestCatalog) {

@@ -585,6 +585,15 @@ impl CatalogStore for SqlStore {
         partitions::list(&mut *self.read().await?, database, table, query).await
     }
 
+    async fn list_partition_values(
+        &self,
+        database: &str,
+        table: &str,
+        query: &PartitionQuery,
+    ) -> Result<Page<Vec<String>, i64>> {
+        partitions::list_values(&mut *self.read().await?, database, table, query).await
+    }
+
     async fn update_partition(
         &self,
         database: &str,

@@ -411,11 +411,11 @@ struct ListingQuery {
 }
 
 impl ListingQuery {
-    /// Builds the listing of `table_row`'s partitions that `query` asks for. The integer
-    /// parameters (table, cursor, segment) come first, then the filter's, then the limit.
-    fn new(table_row: &TableRow, query: &PartitionQuery) -> Result<ListingQuery> {
-        let mut sql =
-            format!("SELECT {PARTITION_COLUMNS} FROM partitions WHERE table_id = $1 AND id > $2");
+    /// Builds the listing of `table_row`'s partitions that `query` asks for, reading
+    /// `columns` (a fixed fragment, `id` first). The integer parameters (table, cursor,
+    /// segment) come first, then the filter's, then the limit.
+    fn new(table_row: &TableRow, query: &PartitionQuery, columns: &str) -> Result<ListingQuery> {
+        let mut sql = format!("SELECT {columns} FROM partitions WHERE table_id = $1 AND id > $2");
         let mut integers = vec![table_row.id, query.after.unwrap_or(0)];
         if let Some(segment) = query.segment {
             sql.push_str(" AND id % $3 = $4");
@@ -466,7 +466,7 @@ pub(super) async fn list(
     query: &PartitionQuery,
 ) -> Result<Page<Partition, i64>> {
     let table_row = tables::fetch(conn, database, table).await?;
-    let listing = ListingQuery::new(&table_row, query)?;
+    let listing = ListingQuery::new(&table_row, query, PARTITION_COLUMNS)?;
     let rows = listing.bind("", query.limit).fetch_all(conn).await?;
 
     let mut partitions = Vec::with_capacity(rows.len());
@@ -486,6 +486,39 @@ pub(super) async fn list(
     })
 }
 
+/// Lists only the values of the partitions `query` selects (in the same order and pages as
+/// [`list`]), read from the key slots: no body is read or decoded, which is what listing
+/// partition names needs. A NULL slot is Hive's default partition.
+pub(super) async fn list_values(
+    conn: &mut AnyConnection,
+    database: &str,
+    table: &str,
+    query: &PartitionQuery,
+) -> Result<Page<Vec<String>, i64>> {
+    let table_row = tables::fetch(conn, database, table).await?;
+    let key_count = table_row.input.partition_keys.len();
+    let mut columns = String::from("id");
+    for i in 0..key_count {
+        let _ = write!(columns, ", k{i}");
+    }
+    let listing = ListingQuery::new(&table_row, query, &columns)?;
+    let rows = listing.bind("", query.limit).fetch_all(conn).await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut values = Vec::with_capacity(key_count);
+        for i in 0..key_count {
+            let slot: Option<String> = row.try_get(i + 1)?;
+            values.push(slot.unwrap_or_else(|| HIVE_DEFAULT_PARTITION.to_string()));
+        }
+        found.push((row.try_get::<i64, _>(0)?, values));
+    }
+    let page = Page::from_overfetch(found, query.limit, |(id, _)| *id);
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, values)| values).collect(),
+        next: page.next,
+    })
+}
+
 /// The database's plan for a listing, one line per plan step.
 pub(super) async fn explain(
     conn: &mut AnyConnection,
@@ -495,7 +528,7 @@ pub(super) async fn explain(
     query: &PartitionQuery,
 ) -> Result<String> {
     let table_row = tables::fetch(conn, database, table).await?;
-    let listing = ListingQuery::new(&table_row, query)?;
+    let listing = ListingQuery::new(&table_row, query, PARTITION_COLUMNS)?;
     // SQLite's EXPLAIN QUERY PLAN puts the step in its fourth column; PostgreSQL's EXPLAIN
     // returns one text column.
     let (prefix, column) = match backend {
