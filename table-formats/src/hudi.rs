@@ -23,6 +23,8 @@ mod properties;
 mod schema;
 mod timeline;
 
+pub use files::unescape_path_name;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt, TryStreamExt};

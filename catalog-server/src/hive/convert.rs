@@ -13,6 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use lakecat_catalog::model;
+use lakecat_table_formats::hudi::unescape_path_name;
 
 use super::protocol::Writer;
 use super::structs::{self, HIVE_CATALOG};
@@ -492,26 +493,6 @@ fn escape_name_part(text: &str) -> String {
     out
 }
 
-/// Hive's `FileUtils.unescapePathName`: `%XX` decoded, anything else kept.
-fn unescape_name_part(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A partition's Hive name, `key=value/...` with lower-case keys (Hive's
 /// `Warehouse.makePartName`).
 pub(crate) fn partition_name(keys: &[model::Column], values: &[String]) -> String {
@@ -538,7 +519,7 @@ pub(crate) fn partition_values(keys: &[model::Column], name: &str) -> Result<Vec
                 "invalid partition name {name:?}: {part:?} is not key=value"
             ));
         };
-        spec.push((unescape_name_part(key), unescape_name_part(value)));
+        spec.push((unescape_path_name(key), unescape_path_name(value)));
     }
     keys.iter()
         .map(|key| {

@@ -165,9 +165,11 @@ pub(crate) fn select_live(
     selection
 }
 
-/// Decodes `%XX` escapes, as Hudi's sync does (`PartitionPathEncodeUtils.unescapePathName`)
-/// for tables written with URL-encoded partition paths.
-fn unescape_path(text: &str) -> String {
+/// Decodes `%XX` escapes in a partition path and keeps anything else: Hive's
+/// `FileUtils.unescapePathName`, which Hudi's sync applies too
+/// (`PartitionPathEncodeUtils.unescapePathName`) to tables written with URL-encoded partition
+/// paths.
+pub fn unescape_path_name(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -199,7 +201,7 @@ pub(crate) fn partition_values(
     url_encoded: bool,
 ) -> Option<Vec<String>> {
     let folder = if url_encoded {
-        unescape_path(folder)
+        unescape_path_name(folder)
     } else {
         folder.to_string()
     };
@@ -387,7 +389,7 @@ mod tests {
                 "{folder}"
             );
         }
-        assert_eq!(unescape_path("100%"), "100%");
-        assert_eq!(unescape_path("%zz%4"), "%zz%4");
+        assert_eq!(unescape_path_name("100%"), "100%");
+        assert_eq!(unescape_path_name("%zz%4"), "%zz%4");
     }
 }
