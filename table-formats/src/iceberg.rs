@@ -8,8 +8,12 @@
 //! writes them (`types`), so engines see the same table whether PyIceberg or a crawl
 //! registered it. See docs/decisions/0002-open-table-formats.md.
 
+mod avro;
 mod choose;
 pub mod commit;
+pub mod generated;
+mod hive_types;
+mod manifest;
 mod metadata;
 mod types;
 

@@ -1,0 +1,202 @@
+//! Generated Iceberg metadata read back by real readers: PyIceberg plans a scan from the
+//! manifest list and manifests (pruning by partition and by column bounds), and DuckDB's
+//! `avro` extension reads the Avro files. Runs `.venv-otf`'s Python (made by
+//! `scripts/python-env otf`); the test fails, not skips, without it.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use lakecat_table_formats::iceberg::generated::{
+    ColumnStats, FileStats, GenerationInput, HiveTable, IndexedDataFile, Previous, StatValue,
+    generate,
+};
+
+const READER: &str = r#"
+import json, sys
+import duckdb
+from pyiceberg.table import StaticTable
+from pyiceberg.expressions import EqualTo, GreaterThanOrEqual, And
+
+first, second = sys.argv[1], sys.argv[2]
+out = {}
+table = StaticTable.from_metadata(second)
+tasks = list(table.scan().plan_files())
+out["files"] = sorted(t.file.file_path.rsplit("/", 1)[1] for t in tasks)
+out["records"] = sum(t.file.record_count for t in tasks)
+out["partitions"] = sorted([t.file.partition[0], t.file.partition[1]] for t in tasks)
+pruned = table.scan(row_filter=EqualTo("year", "2024")).plan_files()
+out["year_2024"] = sorted(t.file.file_path.rsplit("/", 1)[1] for t in pruned)
+by_bounds = table.scan(row_filter=GreaterThanOrEqual("id", 100)).plan_files()
+out["id_from_100"] = sorted(t.file.file_path.rsplit("/", 1)[1] for t in by_bounds)
+out["snapshots"] = [s.snapshot_id for s in table.snapshots()]
+old = StaticTable.from_metadata(first)
+out["old_files"] = sorted(t.file.file_path.rsplit("/", 1)[1] for t in old.scan().plan_files())
+
+db = duckdb.connect(config={"autoinstall_known_extensions": False,
+                            "autoload_known_extensions": False})
+import importlib.util, pathlib
+folder = pathlib.Path(importlib.util.find_spec("duckdb_extension_avro").origin).parent
+db.execute(f"LOAD '{next(folder.glob(f'extensions/v{duckdb.__version__}/avro.duckdb_extension'))}'")
+manifest_list = table.current_snapshot().manifest_list
+rows = db.execute(
+    "SELECT manifest_path, added_files_count, added_rows_count, sequence_number "
+    f"FROM read_avro('{manifest_list}') ORDER BY manifest_path").fetchall()
+out["duck_list"] = [[r[1], r[2], r[3]] for r in rows]
+entries = db.execute(
+    "SELECT status, data_file.file_path, data_file.record_count, data_file.partition.year "
+    f"FROM read_avro('{rows[0][0]}')").fetchall()
+out["duck_entries"] = [[e[0], e[1].rsplit("/", 1)[1], e[2], e[3]] for e in entries]
+print(json.dumps(out))
+"#;
+
+fn python() -> PathBuf {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv-otf/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/python-env otf",
+        python.display()
+    );
+    python
+}
+
+fn file(
+    root: &str,
+    name: &str,
+    year: &str,
+    day: &str,
+    records: u64,
+    ids: (i64, i64),
+) -> IndexedDataFile {
+    let mut columns = BTreeMap::new();
+    columns.insert(
+        "id".to_string(),
+        ColumnStats {
+            nulls: Some(0),
+            min: Some(StatValue::Int(ids.0)),
+            max: Some(StatValue::Int(ids.1)),
+        },
+    );
+    IndexedDataFile {
+        path: format!("{root}year={year}/day={day}/{name}"),
+        partition_values: vec![year.to_string(), day.to_string()],
+        size: 1234,
+        record_count: Some(records),
+        stats: Some(FileStats { columns }),
+    }
+}
+
+#[test]
+fn pyiceberg_and_duckdb_read_generated_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = format!("file://{}/lake/t/", dir.path().display());
+    let folder = format!("file://{}/meta/db/t/metadata/", dir.path().display());
+    std::fs::create_dir_all(dir.path().join("meta/db/t/metadata")).unwrap();
+    let table = HiveTable {
+        database: "db".into(),
+        name: "t".into(),
+        location: root.clone(),
+        classification: "parquet".into(),
+        columns: vec![
+            ("id".into(), "bigint".into()),
+            ("name".into(), "string".into()),
+        ],
+        partition_keys: vec![
+            ("year".into(), "string".into()),
+            ("day".into(), "date".into()),
+        ],
+        source: "1/1".into(),
+    };
+    let mut files = vec![
+        file(&root, "a.parquet", "2023", "2023-12-31", 10, (1, 10)),
+        file(&root, "b.parquet", "2024", "2024-01-01", 20, (11, 30)),
+    ];
+    let mut next = 0u32;
+    let mut new_uuid = move || {
+        next += 1;
+        format!("{next:08x}-1111-4222-8333-444455556666")
+    };
+    let write = |generated: &lakecat_table_formats::iceberg::generated::Generated| {
+        for (url, bytes) in &generated.files {
+            std::fs::write(url.strip_prefix("file://").unwrap(), bytes).unwrap();
+        }
+    };
+    let first = generate(GenerationInput {
+        table: &table,
+        files: &files,
+        previous: None,
+        metadata_folder: &folder,
+        now_ms: 1_700_000_000_000,
+        new_uuid: &mut new_uuid,
+    })
+    .unwrap();
+    write(&first);
+    files.push(file(
+        &root,
+        "c.parquet",
+        "2024",
+        "2024-01-02",
+        5,
+        (100, 200),
+    ));
+    let second = generate(GenerationInput {
+        table: &table,
+        files: &files,
+        previous: Some(Previous {
+            location: &first.metadata_location,
+            metadata: &first.metadata,
+        }),
+        metadata_folder: &folder,
+        now_ms: 1_700_000_001_000,
+        new_uuid: &mut new_uuid,
+    })
+    .unwrap();
+    write(&second);
+
+    let output = Command::new(python())
+        .args([
+            "-c",
+            READER,
+            &first.metadata_location,
+            &second.metadata_location,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        read["files"],
+        serde_json::json!(["a.parquet", "b.parquet", "c.parquet"])
+    );
+    assert_eq!(read["records"], 35);
+    // Dates come back as days since 1970.
+    assert_eq!(
+        read["partitions"],
+        serde_json::json!([["2023", 19722], ["2024", 19723], ["2024", 19724]])
+    );
+    assert_eq!(
+        read["year_2024"],
+        serde_json::json!(["b.parquet", "c.parquet"])
+    );
+    assert_eq!(read["id_from_100"], serde_json::json!(["c.parquet"]));
+    assert_eq!(read["snapshots"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        read["old_files"],
+        serde_json::json!(["a.parquet", "b.parquet"])
+    );
+    // Two manifests (one per year), the snapshot's sequence number 2.
+    assert_eq!(
+        read["duck_list"],
+        serde_json::json!([[1, 10, 2], [2, 25, 2]])
+    );
+    assert_eq!(
+        read["duck_entries"],
+        serde_json::json!([[1, "a.parquet", 10, "2023"]])
+    );
+}
