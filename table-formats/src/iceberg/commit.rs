@@ -505,6 +505,76 @@ fn apply_update(
             if int(metadata, "current-snapshot-id").is_some_and(|id| ids.contains(&id)) {
                 metadata["current-snapshot-id"] = json!(-1);
             }
+            // A removed snapshot's statistics files describe nothing any more (Java's
+            // TableMetadata drops them with it).
+            for key in ["statistics", "partition-statistics"] {
+                list(metadata, key)?.retain(|file| {
+                    !file
+                        .get("snapshot-id")
+                        .and_then(Value::as_i64)
+                        .is_some_and(|id| ids.contains(&id))
+                });
+            }
+        }
+        "set-statistics" | "set-partition-statistics" => {
+            let (key, entry) = if action == "set-statistics" {
+                ("statistics", field("statistics")?)
+            } else {
+                ("partition-statistics", field("partition-statistics")?)
+            };
+            let id = entry
+                .get("snapshot-id")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| invalid(format!("{action}: the file has no snapshot-id")))?;
+            if !entry.get("statistics-path").is_some_and(Value::is_string) {
+                return Err(invalid(format!(
+                    "{action}: the file has no statistics-path"
+                )));
+            }
+            let entry = entry.clone();
+            let files = list(metadata, key)?;
+            // One statistics file per snapshot: a new one replaces the snapshot's old one.
+            files.retain(|file| file.get("snapshot-id").and_then(Value::as_i64) != Some(id));
+            files.push(entry);
+        }
+        "remove-statistics" | "remove-partition-statistics" => {
+            let id = field("snapshot-id")?
+                .as_i64()
+                .ok_or_else(|| invalid("snapshot-id must be a number"))?;
+            let key = if action == "remove-statistics" {
+                "statistics"
+            } else {
+                "partition-statistics"
+            };
+            list(metadata, key)?
+                .retain(|file| file.get("snapshot-id").and_then(Value::as_i64) != Some(id));
+        }
+        "remove-partition-specs" | "remove-schemas" => {
+            let (ids_key, list_key, id_key, current_key) = if action == "remove-schemas" {
+                ("schema-ids", "schemas", "schema-id", "current-schema-id")
+            } else {
+                ("spec-ids", "partition-specs", "spec-id", "default-spec-id")
+            };
+            let ids: Vec<i64> = field(ids_key)?
+                .as_array()
+                .ok_or_else(|| invalid(format!("{ids_key} must be a list")))?
+                .iter()
+                .map(|id| {
+                    id.as_i64()
+                        .ok_or_else(|| invalid(format!("{ids_key} must hold numbers")))
+                })
+                .collect::<Result<_, _>>()?;
+            if let Some(current) = int(metadata, current_key).filter(|id| ids.contains(id)) {
+                return Err(invalid(format!(
+                    "{action}: {current} is the table's {current_key} and cannot be removed"
+                )));
+            }
+            list(metadata, list_key)?.retain(|entry| {
+                !entry
+                    .get(id_key)
+                    .and_then(Value::as_i64)
+                    .is_some_and(|id| ids.contains(&id))
+            });
         }
         "set-location" => {
             metadata["location"] = field("location")?.clone();
@@ -739,6 +809,138 @@ mod tests {
             matches!(bad_ref, Err(CommitError::Invalid(_))),
             "{bad_ref:?}"
         );
+    }
+
+    #[test]
+    fn statistics_files_are_set_per_snapshot_and_go_with_it() {
+        let t = apply_updates(&table(), &[snapshot(7, 1), main_ref(7)], "m0", 20).unwrap();
+        let puffin = |path: &str| {
+            json!({"snapshot-id": 7, "statistics-path": path, "file-size-in-bytes": 10,
+                   "file-footer-size-in-bytes": 4, "blob-metadata": []})
+        };
+        let partition_file = json!({"snapshot-id": 7, "statistics-path": "s3://lake/t/p.parquet", "file-size-in-bytes": 9});
+        let next = apply_updates(
+            &t,
+            &[
+                json!({"action": "set-statistics", "statistics": puffin("s3://lake/t/a.puffin")}),
+                json!({"action": "set-statistics", "snapshot-id": 7, "statistics": puffin("s3://lake/t/b.puffin")}),
+                json!({"action": "set-partition-statistics", "partition-statistics": partition_file}),
+            ],
+            "m1",
+            30,
+        )
+        .unwrap();
+        assert_eq!(next["statistics"], json!([puffin("s3://lake/t/b.puffin")]));
+        assert_eq!(
+            next["partition-statistics"][0]["file-size-in-bytes"],
+            json!(9)
+        );
+
+        let cases: Vec<(&str, Value, &str, usize)> = vec![
+            (
+                "remove the snapshot's file",
+                json!({"action": "remove-statistics", "snapshot-id": 7}),
+                "statistics",
+                0,
+            ),
+            (
+                "another snapshot's: none",
+                json!({"action": "remove-statistics", "snapshot-id": 8}),
+                "statistics",
+                1,
+            ),
+            (
+                "partition file",
+                json!({"action": "remove-partition-statistics", "snapshot-id": 7}),
+                "partition-statistics",
+                0,
+            ),
+            (
+                "the snapshot removed",
+                json!({"action": "remove-snapshots", "snapshot-ids": [7]}),
+                "partition-statistics",
+                0,
+            ),
+        ];
+        for (name, update, key, left) in cases {
+            let after = apply_updates(&next, &[update], "m2", 40).unwrap();
+            assert_eq!(after[key].as_array().unwrap().len(), left, "{name}");
+        }
+        let pathless = apply_updates(
+            &next,
+            &[json!({"action": "set-statistics", "statistics": {"snapshot-id": 7}})],
+            "m2",
+            40,
+        );
+        assert!(
+            matches!(pathless, Err(CommitError::Invalid(_))),
+            "{pathless:?}"
+        );
+    }
+
+    #[test]
+    fn unused_schemas_and_specs_are_removed_but_not_the_current_ones() {
+        let evolved = json!({"type": "struct", "fields": [{"id": 1, "name": "id", "required": true, "type": "long"}]});
+        let unpartitioned = json!({"fields": []});
+        let t = apply_updates(
+            &table(),
+            &[
+                json!({"action": "add-schema", "schema": evolved}),
+                json!({"action": "set-current-schema", "schema-id": -1}),
+                json!({"action": "add-spec", "spec": unpartitioned}),
+                json!({"action": "set-default-spec", "spec-id": -1}),
+            ],
+            "m0",
+            20,
+        )
+        .unwrap();
+        let ids = |metadata: &Value, list: &str, key: &str| -> Vec<i64> {
+            metadata[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e[key].as_i64().unwrap())
+                .collect()
+        };
+        let cases: Vec<(&str, Value, Option<(&str, &str, Vec<i64>)>)> = vec![
+            (
+                "old schema",
+                json!({"action": "remove-schemas", "schema-ids": [0]}),
+                Some(("schemas", "schema-id", vec![1])),
+            ),
+            (
+                "current schema",
+                json!({"action": "remove-schemas", "schema-ids": [1]}),
+                None,
+            ),
+            (
+                "old spec",
+                json!({"action": "remove-partition-specs", "spec-ids": [0]}),
+                Some(("partition-specs", "spec-id", vec![1])),
+            ),
+            (
+                "default spec",
+                json!({"action": "remove-partition-specs", "spec-ids": [0, 1]}),
+                None,
+            ),
+            (
+                "not numbers",
+                json!({"action": "remove-schemas", "schema-ids": ["0"]}),
+                None,
+            ),
+        ];
+        for (name, update, expected) in cases {
+            let result = apply_updates(&t, &[update], "m1", 30);
+            match expected {
+                Some((list, key, left)) => {
+                    assert_eq!(ids(&result.unwrap(), list, key), left, "{name}")
+                }
+                None => assert!(
+                    matches!(result, Err(CommitError::Invalid(_))),
+                    "{name}: {result:?}"
+                ),
+            }
+        }
     }
 
     #[test]
