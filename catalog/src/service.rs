@@ -14,8 +14,8 @@ use crate::model::{
 };
 use crate::page::Scope;
 use crate::store::{
-    CatalogStore, PartitionFailure, PartitionQuery, Segment, TableAction, TableChange,
-    UpdateTableOptions,
+    CatalogStore, FileIndexChange, PartitionFailure, PartitionQuery, Segment, TableAction,
+    TableChange, TableFiles, UpdateTableOptions,
 };
 use crate::tags::Tags;
 use crate::validate::{self, MAX_EXPRESSION_BYTES};
@@ -615,6 +615,18 @@ impl Catalog {
         database: &str,
         change: TableChange,
     ) -> Result<Option<Table>> {
+        self.apply_indexed_table_change(database, change, None)
+            .await
+    }
+
+    /// Like [`Catalog::apply_table_change`], writing the table's file index (a crawl's
+    /// [`FileIndexChange`]) in the same transaction.
+    pub async fn apply_indexed_table_change(
+        &self,
+        database: &str,
+        change: TableChange,
+        files: Option<&FileIndexChange>,
+    ) -> Result<Option<Table>> {
         let action = match change.action {
             TableAction::Create(input) => TableAction::Create(validate::table_input(input)?),
             TableAction::Update { input, options } => TableAction::Update {
@@ -630,7 +642,22 @@ impl Catalog {
         };
         let change = TableChange { action, ..change };
         self.store
-            .apply_table_change(&database.to_lowercase(), &change)
+            .apply_indexed_table_change(&database.to_lowercase(), &change, files)
+            .await
+    }
+
+    /// A table's file index, as crawls wrote it; `None` when no crawl indexed it.
+    pub async fn table_files(&self, database: &str, table: &str) -> Result<Option<TableFiles>> {
+        self.store
+            .table_files(&database.to_lowercase(), &table.to_lowercase())
+            .await
+    }
+
+    /// The generation of a table's file index (it goes up whenever the index changes);
+    /// `None` when no crawl indexed it.
+    pub async fn table_files_generation(&self, database: &str, table: &str) -> Result<Option<i64>> {
+        self.store
+            .table_files_generation(&database.to_lowercase(), &table.to_lowercase())
             .await
     }
 

@@ -131,6 +131,45 @@ pub struct TableChange {
     pub statistics: Option<CrawledStatistics>,
 }
 
+/// One data file of a table, as a crawl indexed it (docs/decisions/0004-iceberg-rest-catalog.md
+/// §3.4): what Iceberg manifests generated for the table list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedFile {
+    /// The file's URL.
+    pub path: String,
+    /// Its partition's values, one per partition key (none when unpartitioned).
+    pub partition_values: Vec<String>,
+    /// Its size in bytes.
+    pub size: i64,
+    /// Its exact rows; `None` when not read.
+    pub record_count: Option<i64>,
+    /// Its columns' figures, as compact JSON the catalog does not read.
+    pub stats: Option<String>,
+}
+
+/// A crawl's change to a table's file index, written in the table's transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileIndexChange {
+    /// The files found.
+    pub files: Vec<IndexedFile>,
+    /// Whether `files` are all the table's files (the others are gone); otherwise they are
+    /// added to the index, replacing rows of the same path (a crawl of new folders only).
+    pub whole_table: bool,
+    /// Objects the crawl counted but did not read (beyond a sample size).
+    pub unread: i64,
+}
+
+/// A table's file index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableFiles {
+    /// Goes up whenever the index changes.
+    pub generation: i64,
+    /// Objects counted but not read, so not in `files`.
+    pub unread: i64,
+    /// The files, by path.
+    pub files: Vec<IndexedFile>,
+}
+
 /// A change to a database's definition, which may run more than once (see
 /// [`CatalogStore::modify_database`]). An alias, so that `async_trait` leaves the closure's
 /// argument lifetime alone.
@@ -280,7 +319,22 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         &self,
         database: &str,
         change: &TableChange,
+    ) -> Result<Option<Table>> {
+        self.apply_indexed_table_change(database, change, None)
+            .await
+    }
+    /// Like [`CatalogStore::apply_table_change`], writing the table's file index in the
+    /// same transaction; the index's generation goes up only when its rows change.
+    async fn apply_indexed_table_change(
+        &self,
+        database: &str,
+        change: &TableChange,
+        files: Option<&FileIndexChange>,
     ) -> Result<Option<Table>>;
+    /// A table's file index; `None` when no crawl indexed it.
+    async fn table_files(&self, database: &str, table: &str) -> Result<Option<TableFiles>>;
+    /// The generation of a table's file index; `None` when no crawl indexed it.
+    async fn table_files_generation(&self, database: &str, table: &str) -> Result<Option<i64>>;
 
     /// Deletes partitions in one transaction; returns the ones that did not exist.
     async fn delete_partitions(

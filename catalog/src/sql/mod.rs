@@ -12,6 +12,7 @@
 
 mod crawlers;
 mod databases;
+mod files;
 mod functions;
 mod partition_indexes;
 mod partitions;
@@ -40,8 +41,8 @@ use crate::model::{
 };
 use crate::statistics::{ColumnStatistics, StatisticsScope};
 use crate::store::{
-    CatalogStore, Page, PartitionFailure, PartitionQuery, TableAction, TableChange,
-    UpdateTableOptions,
+    CatalogStore, FileIndexChange, Page, PartitionFailure, PartitionQuery, TableAction,
+    TableChange, TableFiles, UpdateTableOptions,
 };
 use crate::tags::{Tagged, Tags};
 
@@ -613,10 +614,19 @@ impl CatalogStore for SqlStore {
         partitions::delete(&self.writer, database, table, values).await
     }
 
-    async fn apply_table_change(
+    async fn table_files(&self, database: &str, table: &str) -> Result<Option<TableFiles>> {
+        files::read(&mut *self.read().await?, database, table).await
+    }
+
+    async fn table_files_generation(&self, database: &str, table: &str) -> Result<Option<i64>> {
+        files::generation(&mut *self.read().await?, database, table).await
+    }
+
+    async fn apply_indexed_table_change(
         &self,
         database: &str,
         change: &TableChange,
+        files: Option<&FileIndexChange>,
     ) -> Result<Option<Table>> {
         let mut tx = self.writer.begin().await?;
         let name = change.action.table_name();
@@ -656,6 +666,9 @@ impl CatalogStore for SqlStore {
             }
             if let Some(crawled) = &change.statistics {
                 statistics::write_crawled_in(&mut tx, database, name, crawled, &written).await?;
+            }
+            if let Some(files) = files {
+                files::write_in(&mut tx, database, name, files).await?;
             }
         }
         tx.commit().await?;

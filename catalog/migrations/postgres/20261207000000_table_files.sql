@@ -1,0 +1,23 @@
+-- lakecat catalog schema, version 10: the crawler's index of a table's data files (path,
+-- size, exact record count, partition values, column figures from the file's footer), from
+-- which lakecat generates Iceberg manifests for crawled Hive tables
+-- (docs/decisions/0004-iceberg-rest-catalog.md §3.4). Written in the table's crawl
+-- transaction; rows go with their table. `table_file_state` tells "no files" from "never
+-- indexed", counts the objects a crawl counted but did not read (a sample size), and holds
+-- the generation, which goes up whenever the index changes.
+
+CREATE TABLE table_files (
+    table_id BIGINT NOT NULL REFERENCES tables (id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    partition_values TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    record_count BIGINT,
+    stats TEXT,
+    PRIMARY KEY (table_id, path)
+);
+
+CREATE TABLE table_file_state (
+    table_id BIGINT PRIMARY KEY REFERENCES tables (id) ON DELETE CASCADE,
+    generation BIGINT NOT NULL,
+    unread BIGINT NOT NULL
+);

@@ -1,0 +1,181 @@
+//! Tables' file indexes (`table_files`, `table_file_state`): written by crawls in the
+//! table's transaction, read to generate Iceberg metadata for crawled tables.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use super::tables;
+use crate::error::{Error, Result};
+use crate::store::{FileIndexChange, IndexedFile, TableFiles};
+
+/// Rows per `INSERT` (six parameters each, far below either database's limit).
+const ROWS_PER_INSERT: usize = 500;
+/// Paths per `DELETE`.
+const PATHS_PER_DELETE: usize = 500;
+
+fn values_text(values: &[String]) -> Result<String> {
+    serde_json::to_string(values).map_err(|error| Error::Backend(Box::new(error)))
+}
+
+fn values_of(text: &str) -> Result<Vec<String>> {
+    serde_json::from_str(text).map_err(|error| Error::Backend(Box::new(error)))
+}
+
+async fn rows_of(conn: &mut AnyConnection, table_id: i64) -> Result<Vec<IndexedFile>> {
+    let rows = sqlx::query(
+        "SELECT path, partition_values, size, record_count, stats FROM table_files \
+         WHERE table_id = $1 ORDER BY path",
+    )
+    .bind(table_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(IndexedFile {
+                path: row.try_get("path")?,
+                partition_values: values_of(&row.try_get::<String, _>("partition_values")?)?,
+                size: row.try_get("size")?,
+                record_count: row.try_get("record_count")?,
+                stats: row.try_get("stats")?,
+            })
+        })
+        .collect()
+}
+
+/// The index's generation and unread count; `None` when never indexed.
+async fn state_of(conn: &mut AnyConnection, table_id: i64) -> Result<Option<(i64, i64)>> {
+    let row = sqlx::query("SELECT generation, unread FROM table_file_state WHERE table_id = $1")
+        .bind(table_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| Ok((row.try_get("generation")?, row.try_get("unread")?)))
+        .transpose()
+}
+
+/// Writes a crawl's change to the index of `database.table` inside the caller's
+/// transaction: rows that differ are replaced, rows of files gone are deleted (a whole-table
+/// change), and the generation goes up only when something changed.
+pub(super) async fn write_in(
+    conn: &mut AnyConnection,
+    database: &str,
+    table: &str,
+    change: &FileIndexChange,
+) -> Result<()> {
+    let table_id = tables::fetch(conn, database, table).await?.id;
+    let stored: HashMap<String, IndexedFile> = rows_of(conn, table_id)
+        .await?
+        .into_iter()
+        .map(|file| (file.path.clone(), file))
+        .collect();
+    let changed: Vec<&IndexedFile> = change
+        .files
+        .iter()
+        .filter(|file| stored.get(&file.path) != Some(*file))
+        .collect();
+    let gone: Vec<&str> = if change.whole_table {
+        let found: HashSet<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
+        stored
+            .keys()
+            .map(String::as_str)
+            .filter(|path| !found.contains(path))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for chunk in gone.chunks(PATHS_PER_DELETE) {
+        let at: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "DELETE FROM table_files WHERE table_id = $1 AND path IN ({})",
+            at.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(table_id);
+        for path in chunk {
+            query = query.bind(*path);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    for chunk in changed.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let first = row * 6 + 1;
+                format!(
+                    "(${first}, ${}, ${}, ${}, ${}, ${})",
+                    first + 1,
+                    first + 2,
+                    first + 3,
+                    first + 4,
+                    first + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO table_files (table_id, path, partition_values, size, record_count, \
+             stats) VALUES {} ON CONFLICT (table_id, path) DO UPDATE SET \
+             partition_values = excluded.partition_values, size = excluded.size, \
+             record_count = excluded.record_count, stats = excluded.stats",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for file in chunk {
+            query = query
+                .bind(table_id)
+                .bind(file.path.as_str())
+                .bind(values_text(&file.partition_values)?)
+                .bind(file.size)
+                .bind(file.record_count)
+                .bind(file.stats.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let state = state_of(conn, table_id).await?;
+    let unread = match (change.whole_table, state) {
+        (false, Some((_, before))) => before + change.unread,
+        _ => change.unread,
+    };
+    let same =
+        state.is_some_and(|(_, before)| before == unread) && changed.is_empty() && gone.is_empty();
+    if !same {
+        let generation = state.map_or(1, |(generation, _)| generation + 1);
+        sqlx::query(
+            "INSERT INTO table_file_state (table_id, generation, unread) VALUES ($1, $2, $3) \
+             ON CONFLICT (table_id) DO UPDATE SET generation = excluded.generation, \
+             unread = excluded.unread",
+        )
+        .bind(table_id)
+        .bind(generation)
+        .bind(unread)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The index of `database.table`; `None` when no crawl indexed it.
+pub(super) async fn read(
+    conn: &mut AnyConnection,
+    database: &str,
+    table: &str,
+) -> Result<Option<TableFiles>> {
+    let table_id = tables::fetch(conn, database, table).await?.id;
+    let Some((generation, unread)) = state_of(conn, table_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(TableFiles {
+        generation,
+        unread,
+        files: rows_of(conn, table_id).await?,
+    }))
+}
+
+/// The generation of the index of `database.table`; `None` when no crawl indexed it.
+pub(super) async fn generation(
+    conn: &mut AnyConnection,
+    database: &str,
+    table: &str,
+) -> Result<Option<i64>> {
+    let table_id = tables::fetch(conn, database, table).await?.id;
+    Ok(state_of(conn, table_id)
+        .await?
+        .map(|(generation, _)| generation))
+}

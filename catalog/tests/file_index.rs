@@ -1,0 +1,170 @@
+//! Tables' file indexes on SQLite and PostgreSQL: written in the table's change, replaced
+//! whole or added to, the generation going up only when the rows change, and gone with the
+//! table.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use lakecat_catalog::store::{FileIndexChange, IndexedFile};
+use lakecat_catalog::{
+    Column, DatabaseInput, Entity, Error, StorageDescriptor, TableAction, TableChange, TableInput,
+};
+use support::TestCatalog;
+
+conformance!(
+    a_crawl_writes_the_file_index_with_its_table,
+    a_failed_change_writes_no_file_index,
+);
+
+fn table() -> TableInput {
+    TableInput {
+        name: "t".into(),
+        partition_keys: vec![Column {
+            name: "k".into(),
+            type_name: Some("string".into()),
+            ..Column::default()
+        }],
+        storage_descriptor: Some(StorageDescriptor {
+            location: Some("s3://lake/t/".into()),
+            ..StorageDescriptor::default()
+        }),
+        ..TableInput::default()
+    }
+}
+
+fn file(path: &str, k: &str, size: i64) -> IndexedFile {
+    IndexedFile {
+        path: format!("s3://lake/t/k={k}/{path}"),
+        partition_values: vec![k.into()],
+        size,
+        record_count: Some(size / 10),
+        stats: Some(r#"{"columns":{"id":{"n":0,"lo":{"i":1},"hi":{"i":9}}}}"#.into()),
+    }
+}
+
+fn change(action: TableAction) -> TableChange {
+    TableChange {
+        action,
+        put_partitions: vec![],
+        delete_partitions: vec![],
+        statistics: None,
+    }
+}
+
+fn keep() -> TableChange {
+    change(TableAction::Keep { name: "t".into() })
+}
+
+fn index(files: Vec<IndexedFile>, whole_table: bool, unread: i64) -> FileIndexChange {
+    FileIndexChange {
+        files,
+        whole_table,
+        unread,
+    }
+}
+
+async fn a_crawl_writes_the_file_index_with_its_table(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(DatabaseInput {
+        name: "db".into(),
+        ..DatabaseInput::default()
+    })
+    .await
+    .unwrap();
+    let first = vec![file("a.parquet", "1", 100), file("b.parquet", "2", 200)];
+    c.apply_indexed_table_change(
+        "db",
+        change(TableAction::Create(table())),
+        Some(&index(first.clone(), true, 0)),
+    )
+    .await
+    .unwrap();
+    let stored = c.table_files("db", "t").await.unwrap().unwrap();
+    assert_eq!(stored.generation, 1);
+    assert_eq!(stored.files, first);
+    assert_eq!(c.table_files_generation("DB", "T").await.unwrap(), Some(1));
+
+    // The same files again: nothing changes, not even the generation.
+    c.apply_indexed_table_change("db", keep(), Some(&index(first.clone(), true, 0)))
+        .await
+        .unwrap();
+    assert_eq!(c.table_files_generation("db", "t").await.unwrap(), Some(1));
+
+    // A whole-table change: b is gone, a changed, c new.
+    let second = vec![file("a.parquet", "1", 150), file("c.parquet", "3", 300)];
+    c.apply_indexed_table_change("db", keep(), Some(&index(second.clone(), true, 2)))
+        .await
+        .unwrap();
+    let stored = c.table_files("db", "t").await.unwrap().unwrap();
+    assert_eq!((stored.generation, stored.unread), (2, 2));
+    assert_eq!(stored.files, second);
+
+    // New folders only: added beside the others, unread objects counted on.
+    let added = vec![file("d.parquet", "4", 400)];
+    c.apply_indexed_table_change("db", keep(), Some(&index(added, false, 1)))
+        .await
+        .unwrap();
+    let stored = c.table_files("db", "t").await.unwrap().unwrap();
+    assert_eq!((stored.generation, stored.unread), (3, 3));
+    let paths: Vec<&str> = stored.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "s3://lake/t/k=1/a.parquet",
+            "s3://lake/t/k=3/c.parquet",
+            "s3://lake/t/k=4/d.parquet"
+        ]
+    );
+
+    // A change without an index leaves it as it is.
+    c.apply_table_change("db", keep()).await.unwrap();
+    assert_eq!(c.table_files_generation("db", "t").await.unwrap(), Some(3));
+
+    // The index goes with its table, also through a rename.
+    c.rename_table("db", "t", "db", "u").await.unwrap();
+    assert_eq!(c.table_files_generation("db", "u").await.unwrap(), Some(3));
+    c.delete_table("db", "u").await.unwrap();
+    c.create_table(
+        "db",
+        TableInput {
+            name: "u".into(),
+            ..table()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.table_files("db", "u").await.unwrap(), None);
+    let missing = c.table_files("db", "nope").await.unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            Error::NotFound {
+                entity: Entity::Table,
+                ..
+            }
+        ),
+        "{missing:?}"
+    );
+}
+
+async fn a_failed_change_writes_no_file_index(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(DatabaseInput {
+        name: "db".into(),
+        ..DatabaseInput::default()
+    })
+    .await
+    .unwrap();
+    c.create_table("db", table()).await.unwrap();
+    // Creating a table that exists fails, and takes its index with it.
+    let failed = c
+        .apply_indexed_table_change(
+            "db",
+            change(TableAction::Create(table())),
+            Some(&index(vec![file("a.parquet", "1", 100)], true, 0)),
+        )
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(c.table_files("db", "t").await.unwrap(), None);
+}
