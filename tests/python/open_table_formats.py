@@ -446,6 +446,25 @@ def check_iceberg_rest_commits(lake, rest_catalog):
     assert counted == 6, f"DuckDB counts {counted} rows of the table PyIceberg wrote over REST"
     rest_catalog.drop_table("registered.events")
 
+    # A create transaction (stage-create, then a commit with assert-create) makes the table
+    # and its first snapshot in one commit; a second one for the same name is refused.
+    from pyiceberg.exceptions import CommitFailedException, TableAlreadyExistsError
+    with rest_catalog.create_table_transaction("registered.staged", schema=schema, partition_spec=spec,
+                                               location=lake.at("rest_tables/staged")) as creating:
+        creating.append(rows([7, 8], "de"))
+    staged = rest_catalog.load_table("registered.staged")
+    assert staged.scan().to_arrow().num_rows == 2, staged.scan().to_arrow()
+    assert len(staged.history()) == 1, staged.history()
+    assert staged.spec().fields[0].name == "country", staged.spec()
+    try:
+        with rest_catalog.create_table_transaction("registered.staged", schema=schema):
+            pass
+        raise AssertionError("a second create transaction for registered.staged was accepted")
+    except (TableAlreadyExistsError, CommitFailedException):
+        pass
+    assert rest_catalog.load_table("registered.staged").scan().to_arrow().num_rows == 2
+    rest_catalog.drop_table("registered.staged")
+
 
 def duckdb_iceberg_rest_count(lake, table, oauth=False):
     """DuckDB attaches lakecat's Iceberg REST catalog (its iceberg extension, loaded from its

@@ -83,6 +83,11 @@ impl IcebergError {
         }
     }
 
+    /// Whether this is a name already taken (409 `AlreadyExistsException`).
+    pub(crate) fn is_already_exists(&self) -> bool {
+        self.kind == "AlreadyExistsException"
+    }
+
     /// The HTTP status.
     #[cfg(test)]
     pub(crate) fn status(&self) -> StatusCode {

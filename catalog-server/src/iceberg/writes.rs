@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use lakecat_catalog::{ErrorKind, UpdateTableOptions};
-use lakecat_table_formats::iceberg::commit::{self, CommitError, NewTable};
+use lakecat_table_formats::iceberg::commit::{self, CommitError, CreatingCommit, NewTable};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -45,57 +45,91 @@ pub(super) struct CreateTable {
 
 /// `POST /v1/namespaces/{namespace}/tables`: writes the table's first metadata file under
 /// its location (given, or the namespace's location and the table's name) and registers it.
+/// A staged create (`stage-create`) only answers the metadata the table would have, writing
+/// nothing: the client's later commit with `assert-create` creates the table.
 pub(super) async fn create(
     State(state): State<AppState>,
     Path(namespace): Path<String>,
     Json(body): Json<CreateTable>,
 ) -> Result<Json<Value>, IcebergError> {
-    if body.stage_create {
-        return Err(IcebergError::bad_request(
-            "stage-create is not supported yet: create the table, then commit to it",
-        ));
-    }
-    let database = state
-        .catalog
-        .get_database(&database_name(&namespace)?)
-        .await?;
+    let database = database_name(&namespace)?;
     let name = body.name.to_lowercase();
-    let location = match (&body.location, &database.location_uri) {
-        (Some(location), _) => location.trim_end_matches('/').to_string(),
-        (None, Some(base)) => format!("{}/{name}", base.trim_end_matches('/')),
-        (None, None) => {
-            return Err(IcebergError::bad_request(format!(
-                "no location: give the table a location, or give namespace {} one",
-                database.name
-            )));
-        }
-    };
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    let table_uuid = lakecat_catalog::id::random_uuid();
+    let location = table_location(&state, &database, &name, body.location.as_deref()).await?;
     let metadata = commit::new_table_metadata(&NewTable {
         location: &location,
         schema: &body.schema,
         partition_spec: body.partition_spec.as_ref(),
         write_order: body.write_order.as_ref(),
         properties: &body.properties,
-        table_uuid: &table_uuid,
-        now_ms,
+        table_uuid: &lakecat_catalog::id::random_uuid(),
+        now_ms: chrono::Utc::now().timestamp_millis(),
     })?;
-    let pointer = format!(
-        "{location}/metadata/{}",
-        commit::next_metadata_file_name("", &lakecat_catalog::id::random_uuid())
-    );
-    metadata::write_new(&state, &pointer, &metadata).await?;
-    let input = tables::record(name, &pointer, Some(location));
-    if let Err(error) = state.catalog.create_table(&database.name, input).await {
-        metadata::delete_written(&pointer).await;
-        return Err(error.into());
+    if body.stage_create {
+        // A taken name is refused now, as a create would be, not at the commit.
+        match state.catalog.get_table(&database, &name).await {
+            Ok(_) => {
+                return Err(lakecat_catalog::Error::AlreadyExists {
+                    entity: lakecat_catalog::Entity::Table,
+                    name: format!("{database}.{name}"),
+                }
+                .into());
+            }
+            Err(error) if error.kind() == ErrorKind::NotFound => {}
+            Err(error) => return Err(error.into()),
+        }
+        // The specification's LoadTableResult without a metadata-location: nothing exists yet.
+        return Ok(Json(json!({"metadata": metadata, "config": {}})));
     }
+    let pointer = register_new(&state, &database, name, &location, &metadata).await?;
     Ok(Json(json!({
         "metadata-location": pointer,
         "metadata": metadata,
         "config": {},
     })))
+}
+
+/// Where a new table lies: the location given, or the namespace's location and the name.
+async fn table_location(
+    state: &AppState,
+    database: &str,
+    name: &str,
+    given: Option<&str>,
+) -> Result<String, IcebergError> {
+    if let Some(location) = given {
+        // The namespace must exist whatever the location.
+        state.catalog.get_database(database).await?;
+        return Ok(location.trim_end_matches('/').to_string());
+    }
+    let found = state.catalog.get_database(database).await?;
+    match found.location_uri {
+        Some(base) => Ok(format!("{}/{name}", base.trim_end_matches('/'))),
+        None => Err(IcebergError::bad_request(format!(
+            "no location: give the table a location, or give namespace {} one",
+            found.name
+        ))),
+    }
+}
+
+/// Writes a new table's first metadata file under its location and registers the table;
+/// the file is deleted again when the catalog refuses the table (a taken name, say).
+async fn register_new(
+    state: &AppState,
+    database: &str,
+    name: String,
+    location: &str,
+    metadata: &Value,
+) -> Result<String, IcebergError> {
+    let pointer = format!(
+        "{location}/metadata/{}",
+        commit::next_metadata_file_name("", &lakecat_catalog::id::random_uuid())
+    );
+    metadata::write_new(state, &pointer, metadata).await?;
+    let input = tables::record(name, &pointer, Some(location.to_string()));
+    if let Err(error) = state.catalog.create_table(database, input).await {
+        metadata::delete_written(&pointer).await;
+        return Err(error.into());
+    }
+    Ok(pointer)
 }
 
 /// The body of `POST /v1/namespaces/{namespace}/tables/{table}`.
@@ -110,11 +144,31 @@ pub(super) struct CommitTable {
 /// `POST /v1/namespaces/{namespace}/tables/{table}`: checks the requirements against the
 /// current metadata, writes the next metadata file, and moves the pointer only if nobody
 /// moved it since it was read; a commit that loses gets a 409 and its file is deleted.
+/// A commit with `assert-create` to a table that does not exist creates it (the end of a
+/// staged create).
 pub(super) async fn commit(
     State(state): State<AppState>,
     Path((namespace, table)): Path<(String, String)>,
     Json(body): Json<CommitTable>,
 ) -> Result<Json<Value>, IcebergError> {
+    let creates = body
+        .requirements
+        .iter()
+        .any(|r| r.get("type").and_then(Value::as_str) == Some("assert-create"));
+    if creates {
+        let database = database_name(&namespace)?;
+        match state
+            .catalog
+            .get_table(&database, &table.to_lowercase())
+            .await
+        {
+            Err(error) if error.kind() == ErrorKind::NotFound => {
+                return create_by_commit(&state, &database, &table, &body).await;
+            }
+            // The table exists: assert-create fails below, as a conflict.
+            _ => {}
+        }
+    }
     let (found, pointer) = iceberg_table(&state, &namespace, &table).await?;
     let current = metadata::read(&state, &pointer).await?;
     for requirement in &body.requirements {
@@ -166,5 +220,39 @@ pub(super) async fn commit(
             }
             Err(error.into())
         }
+    }
+}
+
+/// Creates the table a commit with `assert-create` builds from its updates. A table created
+/// meanwhile by someone else makes this a 409, as a stale commit is.
+async fn create_by_commit(
+    state: &AppState,
+    database: &str,
+    table: &str,
+    body: &CommitTable,
+) -> Result<Json<Value>, IcebergError> {
+    let name = table.to_lowercase();
+    let default_location = table_location(state, database, &name, None).await;
+    let metadata = commit::created_metadata(&CreatingCommit {
+        requirements: &body.requirements,
+        updates: &body.updates,
+        default_location: default_location.as_deref().unwrap_or_default(),
+        table_uuid: &lakecat_catalog::id::random_uuid(),
+        now_ms: chrono::Utc::now().timestamp_millis(),
+    })?;
+    let location = match metadata.get("location").and_then(Value::as_str) {
+        Some(location) if !location.is_empty() => location.trim_end_matches('/').to_string(),
+        // Neither the updates nor the namespace give a location: the namespace's answer.
+        _ => default_location?,
+    };
+    match register_new(state, database, name, &location, &metadata).await {
+        Ok(pointer) => Ok(Json(json!({
+            "metadata-location": pointer,
+            "metadata": metadata,
+        }))),
+        Err(error) if error.is_already_exists() => Err(IcebergError::commit_failed(format!(
+            "Requirement failed: assert-create: table {database}.{table} was created meanwhile"
+        ))),
+        Err(error) => Err(error),
     }
 }

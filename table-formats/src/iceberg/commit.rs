@@ -96,6 +96,98 @@ pub fn new_table_metadata(table: &NewTable<'_>) -> Result<Value, CommitError> {
     }))
 }
 
+/// What a commit that creates a table is made of: the last step of a staged create
+/// (`stage-create`, then a commit with `assert-create` whose updates build the table from
+/// nothing, as Java's and PyIceberg's create transactions send them).
+#[derive(Debug, Clone)]
+pub struct CreatingCommit<'a> {
+    /// The commit's requirements: only `assert-create` can hold for a table that does not
+    /// exist.
+    pub requirements: &'a [Value],
+    /// The commit's updates, applied in order to an empty table.
+    pub updates: &'a [Value],
+    /// The location when the updates set none, without a trailing `/`.
+    pub default_location: &'a str,
+    /// A fresh `table-uuid`, for updates that assign none.
+    pub table_uuid: &'a str,
+    /// Now, in milliseconds.
+    pub now_ms: i64,
+}
+
+/// The first metadata of a table created by a commit. Whatever the updates leave unset
+/// takes what [`new_table_metadata`] gives a new table: format version 2, an unpartitioned
+/// spec, the unsorted order; a schema they must give.
+pub fn created_metadata(commit: &CreatingCommit<'_>) -> Result<Value, CommitError> {
+    if let Some(other) = commit
+        .requirements
+        .iter()
+        .filter_map(|r| r.get("type").and_then(Value::as_str))
+        .find(|kind| *kind != "assert-create")
+    {
+        return Err(CommitError::Conflict(format!(
+            "Requirement failed: {other}: the table does not exist"
+        )));
+    }
+    // Format version 1 until an update says otherwise, so that any version may be asked.
+    let mut metadata = json!({
+        "format-version": 1,
+        "location": commit.default_location,
+        "last-sequence-number": 0,
+        "last-column-id": 0,
+        "current-schema-id": -1,
+        "schemas": [],
+        "partition-specs": [],
+        "sort-orders": [],
+        "properties": {},
+        "current-snapshot-id": -1,
+        "refs": {},
+        "snapshots": [],
+        "snapshot-log": [],
+        "metadata-log": [],
+    });
+    let mut added = Added::default();
+    for update in commit.updates {
+        apply_update(&mut metadata, update, &mut added, commit.now_ms)?;
+    }
+    let versioned = commit
+        .updates
+        .iter()
+        .any(|u| u.get("action").and_then(Value::as_str) == Some("upgrade-format-version"));
+    if !versioned {
+        metadata["format-version"] = json!(2);
+    }
+    if metadata.get("table-uuid").is_none() {
+        metadata["table-uuid"] = json!(commit.table_uuid);
+    }
+    if int(&metadata, "current-schema-id").is_none_or(|id| id < 0) {
+        return Err(invalid(
+            "a commit that creates a table needs add-schema and set-current-schema",
+        ));
+    }
+    if list(&mut metadata, "partition-specs")?.is_empty() {
+        list(&mut metadata, "partition-specs")?.push(json!({"spec-id": 0, "fields": []}));
+        metadata["default-spec-id"] = json!(0);
+    }
+    if list(&mut metadata, "sort-orders")?.is_empty() {
+        list(&mut metadata, "sort-orders")?.push(json!({"order-id": 0, "fields": []}));
+        metadata["default-sort-order-id"] = json!(0);
+    }
+    for (default_key, list_key, id_key) in [
+        ("default-spec-id", "partition-specs", "spec-id"),
+        ("default-sort-order-id", "sort-orders", "order-id"),
+    ] {
+        if int(&metadata, default_key).is_none() {
+            let first = list(&mut metadata, list_key)?[0].get(id_key).cloned();
+            metadata[default_key] = first.unwrap_or_else(|| json!(0));
+        }
+    }
+    if int(&metadata, "last-partition-id").is_none() {
+        metadata["last-partition-id"] = json!(FIRST_PARTITION_FIELD_ID - 1);
+    }
+    metadata["last-updated-ms"] = json!(commit.now_ms);
+    Ok(metadata)
+}
+
 /// The keys that hold field ids in a schema: struct fields, list elements, map keys and
 /// values.
 const FIELD_ID_KEYS: [&str; 4] = ["id", "element-id", "key-id", "value-id"];
@@ -396,10 +488,21 @@ fn apply_update(
             let mut order = field("sort-order")?.clone();
             let orders = list(metadata, "sort-orders")?;
             let asked = order.get("order-id").and_then(Value::as_i64);
-            // Order 0 is the unsorted order; an added order with fields never takes it.
-            let id = next_id(orders, "order-id", asked.filter(|id| *id > 0)).max(1);
+            // Order 0 is the unsorted order, which an order without fields is (and joins
+            // only once); an added order with fields never takes it.
+            let unsorted = order
+                .get("fields")
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty);
+            let id = if unsorted {
+                0
+            } else {
+                next_id(orders, "order-id", asked.filter(|id| *id > 0)).max(1)
+            };
             order["order-id"] = json!(id);
-            orders.push(order);
+            if !orders.iter().any(|o| int(o, "order-id") == Some(id)) {
+                orders.push(order);
+            }
             added.order = Some(id);
         }
         "set-default-sort-order" => {
@@ -941,6 +1044,109 @@ mod tests {
                 ),
             }
         }
+    }
+
+    /// The updates PyIceberg's create transaction sends (`_create_staged_table`, then
+    /// `commit_table` with `AssertCreate`).
+    fn creating_updates() -> Vec<Value> {
+        vec![
+            json!({"action": "assign-uuid", "uuid": "u-9"}),
+            json!({"action": "upgrade-format-version", "format-version": 2}),
+            json!({"action": "add-schema", "schema": {"type": "struct", "schema-id": 0, "fields": [
+                {"id": 1, "name": "id", "required": false, "type": "long"}]}, "last-column-id": 1}),
+            json!({"action": "set-current-schema", "schema-id": -1}),
+            json!({"action": "add-spec", "spec": {"spec-id": 0, "fields": [
+                {"source-id": 1, "field-id": 1000, "transform": "identity", "name": "id"}]}}),
+            json!({"action": "set-default-spec", "spec-id": -1}),
+            json!({"action": "add-sort-order", "sort-order": {"order-id": 0, "fields": []}}),
+            json!({"action": "set-default-sort-order", "sort-order-id": -1}),
+            json!({"action": "set-location", "location": "s3://lake/ns/t"}),
+            json!({"action": "set-properties", "updates": {"owner": "ana"}}),
+        ]
+    }
+
+    fn create(requirements: &[Value], updates: &[Value]) -> Result<Value, CommitError> {
+        created_metadata(&CreatingCommit {
+            requirements,
+            updates,
+            default_location: "s3://lake/ns/default",
+            table_uuid: "fresh",
+            now_ms: 50,
+        })
+    }
+
+    #[test]
+    fn a_commit_creates_a_table_from_its_updates() {
+        let assert_create = [json!({"type": "assert-create"})];
+        let updates = creating_updates();
+        let created = create(&assert_create, &updates).unwrap();
+        let expected = [
+            ("table-uuid", json!("u-9")),
+            ("format-version", json!(2)),
+            ("location", json!("s3://lake/ns/t")),
+            ("current-schema-id", json!(0)),
+            ("last-column-id", json!(1)),
+            ("default-spec-id", json!(0)),
+            ("last-partition-id", json!(1000)),
+            ("default-sort-order-id", json!(0)),
+            ("sort-orders", json!([{"order-id": 0, "fields": []}])),
+            ("properties", json!({"owner": "ana"})),
+            ("current-snapshot-id", json!(-1)),
+            ("metadata-log", json!([])),
+            ("last-updated-ms", json!(50)),
+        ];
+        for (key, value) in expected {
+            assert_eq!(created[key], value, "{key}");
+        }
+
+        // Only a schema is needed; the rest takes a new table's defaults.
+        let minimal = create(&assert_create, &updates[2..4]).unwrap();
+        let defaults = [
+            ("table-uuid", json!("fresh")),
+            ("format-version", json!(2)),
+            ("location", json!("s3://lake/ns/default")),
+            ("partition-specs", json!([{"spec-id": 0, "fields": []}])),
+            ("default-spec-id", json!(0)),
+            ("last-partition-id", json!(999)),
+        ];
+        for (key, value) in defaults {
+            assert_eq!(minimal[key], value, "{key}");
+        }
+        let schemaless = create(&assert_create, &updates[..2]);
+        assert!(
+            matches!(schemaless, Err(CommitError::Invalid(_))),
+            "{schemaless:?}"
+        );
+        let other = [json!({"type": "assert-current-schema-id", "current-schema-id": 0})];
+        let refused = create(&other, &updates);
+        assert!(
+            matches!(refused, Err(CommitError::Conflict(_))),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn an_unsorted_order_is_order_zero() {
+        let sorted = json!({"fields": [{"source-id": 1, "transform": "identity", "direction": "asc", "null-order": "nulls-first"}]});
+        let next = apply_updates(
+            &table(),
+            &[
+                json!({"action": "add-sort-order", "sort-order": {"order-id": 5, "fields": []}}),
+                json!({"action": "set-default-sort-order", "sort-order-id": -1}),
+                json!({"action": "add-sort-order", "sort-order": sorted}),
+            ],
+            "m0",
+            20,
+        )
+        .unwrap();
+        assert_eq!(next["default-sort-order-id"], json!(0));
+        let ids: Vec<&Value> = next["sort-orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| &o["order-id"])
+            .collect();
+        assert_eq!(ids, [&json!(0), &json!(1)]);
     }
 
     #[test]
