@@ -1,6 +1,6 @@
 //! One crawl: read the targets, decide the tables, plan against the catalog, apply.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use futures::StreamExt;
 
@@ -14,11 +14,11 @@ use lakecat_classifiers::{Registry, StatisticsMode};
 use crate::error::{CrawlError, Result};
 use crate::format_targets;
 use crate::glob::Exclusions;
-use crate::group::{self, GroupingOptions, TableDraft, incremental};
+use crate::group::{self, GroupingOptions, TableDraft, incremental, listed};
 use crate::location::TargetLocation;
 use crate::open_tables;
 use crate::output::OutputContext;
-use crate::plan::{self, FoundTable, Plan};
+use crate::plan::{self, FoundTable, Listed, Plan};
 use crate::report::{Phase, Report};
 use crate::retries::RetryCounter;
 use crate::roots::AllowedRoots;
@@ -167,19 +167,73 @@ pub async fn crawl(
     report: &Report,
     stop: &CancellationToken,
 ) -> Result<CrawlOutcome> {
+    let scopes = vec![None; targets.len()];
+    crawl_scoped(
+        catalog, crawler, targets, &scopes, registry, options, report, stop,
+    )
+    .await
+}
+
+/// Crawls only the folders events named (decision 0005): `folders[i]` are those of
+/// `targets[i]`, relative to it. Each is listed alone (objects directly in it); the grouping
+/// rules, schema change policy and apply are those of [`crawl`]. Only partitions (and
+/// unpartitioned tables) at listed folders that hold no data any more are judged gone.
+/// Targets other than S3 targets are left for full crawls.
+#[allow(clippy::too_many_arguments)]
+pub async fn crawl_folders(
+    catalog: &Catalog,
+    crawler: &CrawlerInput,
+    targets: &[CrawlTarget],
+    folders: &[BTreeSet<String>],
+    registry: &Registry,
+    options: &CrawlOptions,
+    report: &Report,
+    stop: &CancellationToken,
+) -> Result<CrawlOutcome> {
+    let empty = BTreeSet::new();
+    let scopes: Vec<Option<&BTreeSet<String>>> = (0..targets.len())
+        .map(|i| Some(folders.get(i).unwrap_or(&empty)))
+        .collect();
+    crawl_scoped(
+        catalog, crawler, targets, &scopes, registry, options, report, stop,
+    )
+    .await
+}
+
+/// [`crawl`], or [`crawl_folders`] when `scopes` name each target's folders.
+#[allow(clippy::too_many_arguments)]
+async fn crawl_scoped(
+    catalog: &Catalog,
+    crawler: &CrawlerInput,
+    targets: &[CrawlTarget],
+    scopes: &[Option<&BTreeSet<String>>],
+    registry: &Registry,
+    options: &CrawlOptions,
+    report: &Report,
+    stop: &CancellationToken,
+) -> Result<CrawlOutcome> {
+    let scoped = scopes.iter().any(Option::is_some);
+    let targets: Vec<(&CrawlTarget, Option<&BTreeSet<String>>)> = targets
+        .iter()
+        .zip(scopes.iter().copied())
+        .filter(|(target, scope)| {
+            scope.is_none_or(|folders| target.kind == TargetKind::S3 && !folders.is_empty())
+        })
+        .collect();
     let database = crawler.database_name.to_lowercase();
-    let target_urls: Vec<String> = targets.iter().map(|t| t.location.url()).collect();
+    let target_urls: Vec<String> = targets.iter().map(|(t, _)| t.location.url()).collect();
     // load -> (scan -> group) per target -> plan -> apply.
     let snapshot = CatalogSnapshot::load(catalog, &database, &target_urls).await?;
     let mut found = Vec::new();
     let mut listed_completely = Vec::new();
+    let mut listed_folders = HashSet::new();
     // A few targets at once, so that many small targets (a one-shot crawl may have
     // thousands) overlap their listings; results stay in target order.
     let mut waiting = targets.iter();
     let mut scanning = futures::stream::FuturesOrdered::new();
-    for target in waiting.by_ref().take(TARGETS_AT_ONCE) {
+    for (target, scope) in waiting.by_ref().take(TARGETS_AT_ONCE) {
         scanning.push_back(scan_and_group(
-            &snapshot, crawler, target, registry, options, report, stop,
+            &snapshot, crawler, target, *scope, registry, options, report, stop,
         ));
     }
     while let Some(scanned) = scanning.next().await {
@@ -194,9 +248,10 @@ pub async fn crawl(
         if scanned.judge_gone {
             listed_completely.push(scanned.url);
         }
-        if let Some(target) = waiting.next() {
+        listed_folders.extend(scanned.judged_folders);
+        if let Some((target, scope)) = waiting.next() {
             scanning.push_back(scan_and_group(
-                &snapshot, crawler, target, registry, options, report, stop,
+                &snapshot, crawler, target, *scope, registry, options, report, stop,
             ));
         }
     }
@@ -209,7 +264,12 @@ pub async fn crawl(
         listed_completely.clear();
     }
     let now = chrono::Utc::now().timestamp_millis();
-    let plan = plan::plan(&snapshot, crawler, found, &listed_completely, now);
+    let listed = if scoped {
+        Listed::Folders(&listed_folders)
+    } else {
+        Listed::Targets(&listed_completely)
+    };
+    let plan = plan::plan_listed(&snapshot, crawler, found, listed, now);
     for change in &plan.changes {
         report.change(change.record.clone());
     }
@@ -249,13 +309,15 @@ fn check_table_threshold(crawler: &CrawlerInput, found: usize) -> Result<()> {
     }
 }
 
-/// Scans one target and decides its tables (new partitions of existing tables first, in a
-/// crawl of new folders only; open-format tables read from their metadata). `None` when a
-/// stop cut the scan short.
+/// Scans one target (or only the folders `scope` names) and decides its tables (new
+/// partitions of existing tables first, in a crawl of new folders only or of named folders;
+/// open-format tables read from their metadata). `None` when a stop cut the scan short.
+#[allow(clippy::too_many_arguments)]
 async fn scan_and_group<'a>(
     snapshot: &CatalogSnapshot,
     crawler: &'a CrawlerInput,
     target: &CrawlTarget,
+    scope: Option<&BTreeSet<String>>,
     registry: &Registry,
     options: &CrawlOptions,
     report: &Report,
@@ -278,6 +340,7 @@ async fn scan_and_group<'a>(
             ColumnStatisticsPolicy::Off => StatisticsMode::Off,
         },
         open_tables_only: target.kind != TargetKind::S3,
+        only_folders: scope.map(|folders| std::sync::Arc::new(folders.clone())),
     };
     let table_prefix = crawler.table_prefix.clone().unwrap_or_default();
     if target.kind == TargetKind::Delta {
@@ -292,13 +355,16 @@ async fn scan_and_group<'a>(
             open.all_read,
         )));
     }
-    let existing = if is_incremental(crawler) {
+    let existing = if is_incremental(crawler) || scope.is_some() {
         incremental::existing_tables_under(snapshot, crawler, &target.location)
     } else {
         Vec::new()
     };
+    // A crawl of new folders only leaves the known ones unread; a crawl of named folders
+    // reads them all (they changed).
     let known: HashSet<String> = existing
         .iter()
+        .filter(|_| scope.is_none())
         .flat_map(|e| e.known_folders.iter().cloned())
         .collect();
     let mut scan = scan::scan(
@@ -328,8 +394,28 @@ async fn scan_and_group<'a>(
         table_level: crawler.configuration.table_level,
         table_prefix,
     };
-    let attached =
-        incremental::attach_to_existing(&existing, &mut scan.folders, &target.location, report);
+    let mut judged_folders = Vec::new();
+    let attached = match scope {
+        Some(listed) => {
+            let refreshed = listed::refresh_existing(
+                &existing,
+                &mut scan.folders,
+                listed,
+                snapshot,
+                &target.location,
+                report,
+            );
+            judged_folders = listed
+                .iter()
+                .filter(|folder| !refreshed.held.contains(folder))
+                .map(|folder| group::folder_url(&target.location, folder))
+                .collect();
+            refreshed.drafts
+        }
+        None => {
+            incremental::attach_to_existing(&existing, &mut scan.folders, &target.location, report)
+        }
+    };
     let mut grouped = group::group(&scan.folders, &target.location, &grouping, report);
     let mut open = open_tables::read_roots(
         &target.location,
@@ -340,14 +426,9 @@ async fn scan_and_group<'a>(
     .await;
     open_tables::hold_unsafe_pointer_moves(&mut open, &snapshot.tables, report).await;
     grouped.extend(open.drafts);
-    Ok(Some(found_in(
-        snapshot,
-        crawler,
-        target,
-        attached,
-        grouped,
-        open.all_read,
-    )))
+    let mut scanned = found_in(snapshot, crawler, target, attached, grouped, open.all_read);
+    scanned.judged_folders = judged_folders;
+    Ok(Some(scanned))
 }
 
 /// The tables found in one target, named beside each other and the catalog's tables.
@@ -385,6 +466,7 @@ fn found_in<'a>(
         url: target_url,
         tables,
         judge_gone,
+        judged_folders: Vec::new(),
     }
 }
 
@@ -397,6 +479,9 @@ struct ScannedTarget<'a> {
     /// Whether the catalog's tables under it that were not found are gone: not when a
     /// table's metadata could not be read (that table was not found, but is not gone).
     judge_gone: bool,
+    /// In a crawl of named folders: the URLs of the listed folders where what is missing is
+    /// gone.
+    judged_folders: Vec<String>,
 }
 
 /// Writes the plan table by table; true when a stop cut it short.

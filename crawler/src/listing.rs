@@ -85,6 +85,37 @@ pub fn list_objects(
         .boxed()
 }
 
+/// Lists the objects directly in each of `folders` (not in their subfolders): one delimiter
+/// listing per folder, `concurrency` at a time. What an event-driven crawl reads: the folders
+/// events named, never the rest of the target. A missing folder lists nothing.
+pub fn list_folders(
+    store: Arc<dyn ObjectStore>,
+    folders: Vec<Path>,
+    target: String,
+    concurrency: usize,
+) -> BoxStream<'static, Result<ObjectMeta>> {
+    stream::iter(folders)
+        .map(move |folder| {
+            let store = store.clone();
+            let target = target.clone();
+            async move {
+                store
+                    .list_with_delimiter(Some(&folder))
+                    .await
+                    .map_err(|error| CrawlError::Listing {
+                        target,
+                        reason: describe_store_error(&error),
+                    })
+            }
+        })
+        .buffered(concurrency.max(1))
+        .flat_map(|listed| match listed {
+            Ok(listing) => stream::iter(listing.objects.into_iter().map(Ok)).boxed(),
+            Err(error) => stream::once(async move { Err(error) }).boxed(),
+        })
+        .boxed()
+}
+
 /// Why an object is not data, by Spark's and Glue's rules: names starting with `_` or `.`
 /// (in any folder of its path), `_SUCCESS` and other markers, `_temporary/` folders,
 /// checksum files (`.crc`) and folder placeholders (`_$folder$`). `None` for data.
@@ -144,6 +175,36 @@ mod tests {
         ] {
             assert_eq!(hidden_reason(path), None, "{path}");
         }
+    }
+
+    #[tokio::test]
+    async fn folder_listings_hold_only_the_named_folders_own_objects() {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        for path in [
+            "lake/t/p=1/a.csv",
+            "lake/t/p=1/b.csv",
+            "lake/t/p=1/deeper/c.csv",
+            "lake/t/p=2/d.csv",
+            "lake/t/top.csv",
+        ] {
+            store
+                .put(&Path::from(path), PutPayload::from_static(b"x"))
+                .await
+                .unwrap();
+        }
+        let folders = ["lake/t/p=1", "lake/t", "lake/t/p=9"]
+            .map(Path::from)
+            .to_vec();
+        let mut found: Vec<String> = list_folders(store, folders, "memory://lake/".into(), 2)
+            .map_ok(|meta| meta.location.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        found.sort();
+        assert_eq!(
+            found,
+            ["lake/t/p=1/a.csv", "lake/t/p=1/b.csv", "lake/t/top.csv"]
+        );
     }
 
     #[tokio::test]

@@ -239,6 +239,17 @@ fn record(table: &str, kind: ChangeKind, details: Vec<String>) -> TableChangeRec
     }
 }
 
+/// What a crawl listed, which bounds what it may judge gone.
+#[derive(Debug, Clone, Copy)]
+pub enum Listed<'a> {
+    /// The URLs of targets whose listing finished: tables of this crawler under them, and
+    /// their partitions, can be judged gone.
+    Targets(&'a [String]),
+    /// The URLs (ending with `/`) of the only folders listed, by an event-driven crawl:
+    /// only partitions and unpartitioned tables at those folders can be judged gone.
+    Folders(&'a HashSet<String>),
+}
+
 /// Works out the plan for the tables found, against the snapshot of the catalog.
 ///
 /// `listed_completely` are the URLs of targets whose listing finished: only tables of this
@@ -248,6 +259,23 @@ pub fn plan(
     crawler: &CrawlerInput,
     found: Vec<FoundTable<'_>>,
     listed_completely: &[String],
+    now_millis: i64,
+) -> Plan {
+    plan_listed(
+        snapshot,
+        crawler,
+        found,
+        Listed::Targets(listed_completely),
+        now_millis,
+    )
+}
+
+/// Like [`plan`], for a crawl that listed what `listed` says.
+pub fn plan_listed(
+    snapshot: &CatalogSnapshot,
+    crawler: &CrawlerInput,
+    found: Vec<FoundTable<'_>>,
+    listed: Listed<'_>,
     now_millis: i64,
 ) -> Plan {
     let mut changes = Vec::new();
@@ -269,6 +297,7 @@ pub fn plan(
                 &crawled,
                 partitions,
                 crawler,
+                listed,
                 now_millis,
             ),
         };
@@ -303,11 +332,20 @@ pub fn plan(
         changes.push(planned);
     }
     for (name, table) in &snapshot.tables {
-        if !claimed.contains(name)
-            && let Some(change) = gone_table(table, crawler, listed_completely, now_millis)
-        {
-            changes.push(change);
+        if claimed.contains(name) {
+            continue;
         }
+        let gone = match listed {
+            Listed::Targets(targets) => gone_table(table, crawler, targets, now_millis),
+            Listed::Folders(folders) => gone_in_folders(
+                table,
+                snapshot.partitions(name),
+                crawler,
+                folders,
+                now_millis,
+            ),
+        };
+        changes.extend(gone);
     }
     Plan { changes }
 }
@@ -346,6 +384,7 @@ fn existing_table(
     crawled: &TableInput,
     partitions: Vec<PartitionInput>,
     crawler: &CrawlerInput,
+    listed: Listed<'_>,
     now_millis: i64,
 ) -> PlannedChange {
     let ours = ownership(existing, &crawler.name);
@@ -375,6 +414,10 @@ fn existing_table(
         keys_changed,
         update_existing: update_table,
         judge_gone: matches!(ours, Ownership::Ours),
+        listed_folders: match listed {
+            Listed::Targets(_) => None,
+            Listed::Folders(folders) => Some(folders),
+        },
         delete_behavior: crawler.schema_change_policy.delete_behavior,
         now_millis,
     };
@@ -465,13 +508,15 @@ fn table_action(
 }
 
 /// How a table's partitions are planned.
-struct PartitionRules {
+struct PartitionRules<'a> {
     /// The partition keys changed: every stored partition goes, every crawled one is new.
     keys_changed: bool,
     /// Stored partitions that differ from the crawled ones are rewritten.
     update_existing: bool,
     /// Stored partitions the crawl did not find are gone (only this crawler's tables).
     judge_gone: bool,
+    /// When only some folders were listed: their URLs; a partition elsewhere is never gone.
+    listed_folders: Option<&'a HashSet<String>>,
     /// What happens to gone partitions.
     delete_behavior: DeleteBehavior,
     now_millis: i64,
@@ -481,7 +526,7 @@ struct PartitionRules {
 fn partition_changes(
     stored: &[Partition],
     crawled: Vec<PartitionInput>,
-    rules: &PartitionRules,
+    rules: &PartitionRules<'_>,
     rec: &mut TableChangeRecord,
 ) -> (Vec<PartitionInput>, Vec<Vec<String>>) {
     let stored_by_values: HashMap<&Vec<String>, &Partition> =
@@ -517,6 +562,11 @@ fn partition_changes(
         if crawled_values.contains(&current.values) || !rules.judge_gone {
             continue;
         }
+        if let Some(folders) = rules.listed_folders
+            && !partition_location(current).is_some_and(|loc| folders.contains(loc))
+        {
+            continue;
+        }
         match rules.delete_behavior {
             DeleteBehavior::DeleteFromDatabase => {
                 rec.partitions_deleted += 1;
@@ -541,6 +591,63 @@ fn partition_changes(
         }
     }
     (put, delete)
+}
+
+fn partition_location(partition: &Partition) -> Option<&str> {
+    partition
+        .storage_descriptor
+        .as_ref()
+        .and_then(|sd| sd.location.as_deref())
+}
+
+/// A table of this crawler that a crawl of some folders found nothing of: its partitions at
+/// listed folders are gone (or, unpartitioned, the table itself when its folder was listed),
+/// by the delete behaviour. `None` when nothing of it was listed.
+fn gone_in_folders(
+    table: &Table,
+    stored_partitions: &[Partition],
+    crawler: &CrawlerInput,
+    folders: &HashSet<String>,
+    now_millis: i64,
+) -> Option<PlannedChange> {
+    if table.partition_keys.is_empty() {
+        let location = location_of(table)?;
+        return folders
+            .contains(location)
+            .then(|| gone_table(table, crawler, &[location.to_string()], now_millis))
+            .flatten();
+    }
+    if !matches!(ownership(table, &crawler.name), Ownership::Ours)
+        || table.parameters.contains_key(DEPRECATED_BY_CRAWLER)
+    {
+        return None;
+    }
+    let rules = PartitionRules {
+        keys_changed: false,
+        update_existing: false,
+        judge_gone: true,
+        listed_folders: Some(folders),
+        delete_behavior: crawler.schema_change_policy.delete_behavior,
+        now_millis,
+    };
+    let mut rec = record(&table.name, ChangeKind::Update, Vec::new());
+    let (put, delete) = partition_changes(stored_partitions, Vec::new(), &rules, &mut rec);
+    if rec.partitions_deleted + rec.partitions_updated == 0 {
+        return None;
+    }
+    rec.details
+        .push("partitions whose folders hold no data any more".into());
+    Some(PlannedChange {
+        record: rec,
+        change: (!put.is_empty() || !delete.is_empty()).then(|| TableChange {
+            action: TableAction::Keep {
+                name: table.name.clone(),
+            },
+            put_partitions: put,
+            delete_partitions: delete,
+            statistics: None,
+        }),
+    })
 }
 
 /// A table of this crawler under a fully listed target that the crawl did not find: what

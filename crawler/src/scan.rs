@@ -2,7 +2,7 @@
 //! sample size) or classified, and the results are summed up per folder. Only per-folder
 //! summaries are kept, so memory grows with folders and distinct schemas, not objects.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
 use crate::glob::Exclusions;
-use crate::listing::{hidden_reason, list_objects};
+use crate::listing::{hidden_reason, list_folders, list_objects};
 use crate::local_read::LocalFile;
 use crate::location::TargetLocation;
 use crate::report::Report;
@@ -265,6 +265,9 @@ pub struct ScanOptions {
     /// Look only for open-format tables (an Iceberg or Hudi target): objects outside their
     /// roots are counted and skipped, never read.
     pub open_tables_only: bool,
+    /// List only the objects directly in these folders (relative to the target), as an
+    /// event-driven crawl does; the whole target when `None`.
+    pub only_folders: Option<Arc<BTreeSet<String>>>,
 }
 
 /// The file system path of an object a local store listed: object paths are relative to
@@ -464,12 +467,20 @@ pub async fn scan(
     };
     let bytes_read = Arc::new(AtomicU64::new(0));
     let mut read_per_folder: HashMap<String, u32> = HashMap::new();
-    let listing = list_objects(
-        location.store().clone(),
-        prefix,
-        location.url(),
-        options.concurrency,
-    );
+    let listing = match &options.only_folders {
+        Some(folders) => list_folders(
+            location.store().clone(),
+            folders.iter().map(|f| location.path_of(f)).collect(),
+            location.url(),
+            options.concurrency,
+        ),
+        None => list_objects(
+            location.store().clone(),
+            prefix,
+            location.url(),
+            options.concurrency,
+        ),
+    };
     let mut first_error = None;
     let finder = Arc::new(RootFinder::new(
         location.store().clone(),

@@ -14,16 +14,78 @@ use super::{PartitionDraft, SIMILARITY_THRESHOLD, TableDraft, hive_pair};
 use crate::location::TargetLocation;
 use crate::output::{DEPRECATED_BY_CRAWLER, UPDATED_BY_CRAWLER};
 use crate::report::Report;
-use crate::scan::{FolderScan, ObjectStats, merge_figures};
+use crate::scan::{FolderScan, Format, ObjectStats, merge_figures};
 use crate::snapshot::CatalogSnapshot;
 
 /// A table of this crawler under a target, for a crawl of new folders only.
 pub(crate) struct ExistingTable {
-    table: Table,
+    pub(crate) table: Table,
     /// The table's folder relative to the target (`""` for the target itself).
-    root: String,
+    pub(crate) root: String,
     /// Folders (relative to the target) that are already the table or its partitions.
     pub(crate) known_folders: Vec<String>,
+}
+
+impl ExistingTable {
+    /// A draft of this table with `partitions` (new or changed ones only) and the table's
+    /// `stats` as they are now. Its column statistics stay as stored: computing them needs
+    /// every partition's rows.
+    pub(crate) fn draft_with(
+        &self,
+        format: Format,
+        schema: Schema,
+        partitions: Vec<PartitionDraft>,
+        stats: ObjectStats,
+    ) -> TableDraft {
+        TableDraft {
+            name: self.table.name.clone(),
+            location: self
+                .table
+                .storage_descriptor
+                .as_ref()
+                .and_then(|sd| sd.location.clone())
+                .unwrap_or_default(),
+            format,
+            schema,
+            partition_keys: self
+                .table
+                .partition_keys
+                .iter()
+                .map(|k| k.name.clone())
+                .collect(),
+            schema_parameters: partitions
+                .last()
+                .map(|p| p.schema_parameters.clone())
+                .unwrap_or_default(),
+            partitions,
+            stats,
+            figures: None,
+            open: None,
+        }
+    }
+
+    /// The partition values of `folder` (relative to the target) when it lies at the table's
+    /// partition depth below its root: `key=value` folders give their values, other folders
+    /// their names. `None` for an unpartitioned table and for any other folder.
+    pub(crate) fn partition_values_of(&self, folder: &str) -> Option<Vec<String>> {
+        let depth = self.table.partition_keys.len();
+        let rest = if self.root.is_empty() {
+            folder
+        } else {
+            folder.strip_prefix(&self.root)?.strip_prefix('/')?
+        };
+        let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+        (depth > 0 && parts.len() == depth).then(|| {
+            parts
+                .iter()
+                .map(|p| {
+                    hive_pair(p)
+                        .map(|(_, v)| v)
+                        .unwrap_or_else(|| p.to_string())
+                })
+                .collect()
+        })
+    }
 }
 
 /// The folder of `url` relative to the target, if it is under it.
@@ -75,7 +137,7 @@ pub(crate) fn existing_tables_under(
 }
 
 /// The table's columns as a schema.
-fn table_schema(table: &Table) -> Schema {
+pub(super) fn table_schema(table: &Table) -> Schema {
     Schema::new(
         table
             .storage_descriptor
@@ -108,28 +170,9 @@ pub(crate) fn attach_to_existing(
 ) -> Vec<TableDraft> {
     let mut drafts = Vec::new();
     for table in existing {
-        let depth = table.table.partition_keys.len();
-        let below = |folder: &str| -> Option<Vec<String>> {
-            let rest = if table.root.is_empty() {
-                folder
-            } else {
-                folder.strip_prefix(&table.root)?.strip_prefix('/')?
-            };
-            let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
-            (depth > 0 && parts.len() == depth).then(|| {
-                parts
-                    .iter()
-                    .map(|p| {
-                        hive_pair(p)
-                            .map(|(_, v)| v)
-                            .unwrap_or_else(|| p.to_string())
-                    })
-                    .collect()
-            })
-        };
         let matching: Vec<String> = folders
             .keys()
-            .filter(|f| below(f).is_some())
+            .filter(|f| table.partition_values_of(f).is_some())
             .cloned()
             .collect();
         if matching.is_empty() {
@@ -177,7 +220,7 @@ pub(crate) fn attach_to_existing(
             stats.add(&partition_stats);
             format.get_or_insert_with(|| shape.format.clone());
             partitions.push(PartitionDraft {
-                values: below(&folder).unwrap_or_default(),
+                values: table.partition_values_of(&folder).unwrap_or_default(),
                 location: url,
                 schema: schema.clone(),
                 stats: partition_stats,
@@ -186,32 +229,7 @@ pub(crate) fn attach_to_existing(
             });
         }
         let Some(format) = format else { continue };
-        drafts.push(TableDraft {
-            name: table.table.name.clone(),
-            location: table
-                .table
-                .storage_descriptor
-                .as_ref()
-                .and_then(|sd| sd.location.clone())
-                .unwrap_or_default(),
-            format,
-            schema: schema.clone(),
-            partition_keys: table
-                .table
-                .partition_keys
-                .iter()
-                .map(|k| k.name.clone())
-                .collect(),
-            schema_parameters: partitions
-                .last()
-                .map(|p| p.schema_parameters.clone())
-                .unwrap_or_default(),
-            partitions,
-            stats,
-            // The new folders' rows only, not the table's: its figures stay as stored.
-            figures: None,
-            open: None,
-        });
+        drafts.push(table.draft_with(format, schema, partitions, stats));
     }
     drafts
 }

@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 use crate::location::TargetLocation;
 
 pub(crate) mod incremental;
+pub(crate) mod listed;
 use crate::report::Report;
 use crate::scan::{FolderScan, Format, ObjectStats, merge_figures};
 

@@ -39,6 +39,8 @@ struct Counters {
     gets: AtomicUsize,
     /// Requests answered with 503.
     throttled: AtomicUsize,
+    /// `ListObjectsV2` requests seen (every page, with a delimiter or not).
+    listings: AtomicUsize,
     /// Keys of [`Faults::listed`] already added to a listing.
     listed: std::sync::Mutex<Vec<String>>,
 }
@@ -100,6 +102,9 @@ async fn serve(
     let (head, body) = read_request(&mut client).await?;
     let is_get = head.starts_with("GET ");
     let request_target = head.lines().next().unwrap_or_default();
+    if is_get && request_target.contains("list-type=2") {
+        counters.listings.fetch_add(1, Ordering::SeqCst);
+    }
     let throttle = is_get
         && (counters.gets.fetch_add(1, Ordering::SeqCst) < faults.first_gets
             || faults
@@ -281,6 +286,11 @@ impl FlakyProxy {
     /// How many GET requests were throttled.
     pub fn throttled(&self) -> usize {
         self.counters.throttled.load(Ordering::SeqCst)
+    }
+
+    /// How many listing requests (`ListObjectsV2` pages) went through.
+    pub fn listings(&self) -> usize {
+        self.counters.listings.load(Ordering::SeqCst)
     }
 }
 
