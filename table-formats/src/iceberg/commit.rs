@@ -1005,7 +1005,9 @@ mod tests {
                 .map(|e| e[key].as_i64().unwrap())
                 .collect()
         };
-        let cases: Vec<(&str, Value, Option<(&str, &str, Vec<i64>)>)> = vec![
+        // (case, update, what is left: the list, its id key and the ids; None: refused)
+        type Left = Option<(&'static str, &'static str, Vec<i64>)>;
+        let cases: Vec<(&str, Value, Left)> = vec![
             (
                 "old schema",
                 json!({"action": "remove-schemas", "schema-ids": [0]}),
