@@ -41,5 +41,7 @@ pub use statistics::{
     ColumnStatistics, CrawledStatistics, StatisticsData, StatisticsFailure, StatisticsOrigin,
     StatisticsScope,
 };
-pub use store::{CatalogStore, PartitionFailure, TableAction, TableChange, UpdateTableOptions};
+pub use store::{
+    CatalogStore, PartitionFailure, TableAction, TableChange, TableUpdate, UpdateTableOptions,
+};
 pub use tags::{Tagged, Tags};

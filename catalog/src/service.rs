@@ -15,7 +15,7 @@ use crate::model::{
 use crate::page::Scope;
 use crate::store::{
     CatalogStore, FileIndexChange, PartitionFailure, PartitionQuery, Segment, TableAction,
-    TableChange, TableFiles, UpdateTableOptions,
+    TableChange, TableFiles, TableUpdate, UpdateTableOptions,
 };
 use crate::tags::Tags;
 use crate::validate::{self, MAX_EXPRESSION_BYTES};
@@ -36,6 +36,8 @@ pub const MAX_BATCH_DELETE_VERSIONS: usize = 100;
 pub const MAX_BATCH_DELETE_TABLES: usize = 100;
 /// Most partitions in one batch update (Glue's limit).
 pub const MAX_BATCH_UPDATE_PARTITIONS: usize = 100;
+/// Most tables changed together in one transaction (an Iceberg multi-table commit).
+pub const MAX_TABLES_PER_UPDATE: usize = 100;
 /// Largest page of a table search across databases (Glue's SearchTables limit).
 pub const MAX_SEARCH_PAGE_SIZE: usize = 1000;
 /// Most tables one search request examines. A search over a large catalog returns a short
@@ -440,6 +442,40 @@ impl Catalog {
         self.store
             .update_table(&database.to_lowercase(), &input, &options)
             .await
+    }
+
+    /// Replaces several tables' definitions in one transaction, each checked as
+    /// [`Catalog::update_table`] checks one: all of them change, or none (a table whose
+    /// version moved on fails them all with `ConcurrentModification`). At most
+    /// [`MAX_TABLES_PER_UPDATE`] tables, each named once.
+    pub async fn update_tables(&self, updates: Vec<TableUpdate>) -> Result<Vec<Table>> {
+        if updates.len() > MAX_TABLES_PER_UPDATE {
+            return Err(Error::LimitExceeded(format!(
+                "{} tables in one update; at most {MAX_TABLES_PER_UPDATE}",
+                updates.len()
+            )));
+        }
+        let mut checked = Vec::with_capacity(updates.len());
+        let mut named = std::collections::HashSet::new();
+        for update in updates {
+            let input = validate::table_input(update.input)?;
+            let database = update.database.to_lowercase();
+            if let Some(version_id) = &update.options.expected_version_id {
+                version_number(version_id)?;
+            }
+            if !named.insert((database.clone(), input.name.clone())) {
+                return Err(Error::invalid(format!(
+                    "table {database}.{} is named twice in one update",
+                    input.name
+                )));
+            }
+            checked.push(TableUpdate {
+                database,
+                input,
+                options: update.options,
+            });
+        }
+        self.store.update_tables(&checked).await
     }
 
     /// Creates a partition index on a table and builds it.

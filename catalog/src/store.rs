@@ -73,6 +73,18 @@ pub struct UpdateTableOptions {
     pub skip_archive: bool,
 }
 
+/// One table's replacement among several applied together
+/// ([`CatalogStore::update_tables`]).
+#[derive(Debug, Clone)]
+pub struct TableUpdate {
+    /// The table's database.
+    pub database: String,
+    /// The new definition of the table named `input.name`.
+    pub input: TableInput,
+    /// The version check and archiving, as for one table.
+    pub options: UpdateTableOptions,
+}
+
 /// A failure for one item of a batch.
 #[derive(Debug)]
 pub struct PartitionFailure {
@@ -240,6 +252,9 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         input: &TableInput,
         options: &UpdateTableOptions,
     ) -> Result<Table>;
+    /// Replaces several tables in one transaction, each as [`CatalogStore::update_table`]
+    /// would: all of them or, when one fails (a version moved on, say), none.
+    async fn update_tables(&self, updates: &[TableUpdate]) -> Result<Vec<Table>>;
     /// Deletes a table with its versions and partitions.
     async fn delete_table(&self, database: &str, name: &str) -> Result<()>;
 

@@ -9,7 +9,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use lakecat_catalog::{
     Catalog, Column, DatabaseInput, Entity, Error, FunctionInput, PageRequest, PartitionInput,
-    PartitionListRequest, ResourceUri, StorageDescriptor, TableInput, UpdateTableOptions,
+    PartitionListRequest, ResourceUri, StorageDescriptor, TableInput, TableUpdate,
+    UpdateTableOptions,
 };
 use support::TestCatalog;
 
@@ -20,6 +21,7 @@ conformance!(
     table_versions,
     stale_version_is_a_conflict,
     concurrent_updates_one_wins,
+    tables_change_together_or_not_at_all,
     partitions_crud,
     partition_batches_report_items,
     partition_filters,
@@ -479,6 +481,110 @@ async fn concurrent_updates_one_wins(t: &TestCatalog) {
         c.get_table("sales", "orders").await.unwrap().version_id,
         "1"
     );
+}
+
+fn change(name: &str, description: &str, version: &str) -> TableUpdate {
+    TableUpdate {
+        database: "Sales".into(),
+        input: described(name, description),
+        options: UpdateTableOptions {
+            expected_version_id: Some(version.into()),
+            skip_archive: false,
+        },
+    }
+}
+
+async fn tables_change_together_or_not_at_all(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    for name in ["orders", "items"] {
+        c.create_table("sales", described(name, "v0"))
+            .await
+            .unwrap();
+    }
+    let described_now = |name: &'static str| async move {
+        let table = c.get_table("sales", name).await.unwrap();
+        (table.version_id, table.description.unwrap_or_default())
+    };
+    let both = c
+        .update_tables(vec![
+            change("orders", "v1", "0"),
+            change("items", "v1", "0"),
+        ])
+        .await
+        .unwrap();
+    let names: Vec<&str> = both.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["orders", "items"], "answers in the order asked");
+    assert_eq!(
+        described_now("items").await,
+        ("1".to_string(), "v1".to_string())
+    );
+
+    // One stale table, a missing one, or one named twice: nothing changes.
+    let refusals = [
+        (
+            "stale",
+            vec![change("orders", "v2", "1"), change("items", "lost", "0")],
+        ),
+        (
+            "missing",
+            vec![change("orders", "v2", "1"), change("nowhere", "x", "0")],
+        ),
+        (
+            "twice",
+            vec![change("orders", "v2", "1"), change("ORDERS", "v3", "1")],
+        ),
+    ];
+    for (case, updates) in refusals {
+        let error = c.update_tables(updates).await.unwrap_err();
+        let expected = match case {
+            "stale" => matches!(error, Error::ConcurrentModification(_)),
+            "missing" => matches!(error, Error::NotFound { .. }),
+            _ => matches!(error, Error::InvalidInput(_)),
+        };
+        assert!(expected, "{case}: {error}");
+        assert_eq!(
+            described_now("orders").await,
+            ("1".to_string(), "v1".to_string()),
+            "{case}"
+        );
+    }
+    let versions = c
+        .list_table_versions("sales", "orders", PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(versions.items.len(), 2, "failed updates archive nothing");
+
+    // Writers naming the same tables in opposite orders: one wins, the others see a
+    // conflict (never a deadlock), and both tables carry the winner's change.
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            let text = format!("writer {i}");
+            let mut updates = vec![change("orders", &text, "1"), change("items", &text, "1")];
+            if i % 2 == 1 {
+                updates.reverse();
+            }
+            c.update_tables(updates).await.map(|_| text)
+        }));
+    }
+    let mut winners = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(text) => winners.push(text),
+            Err(Error::ConcurrentModification(_)) => {}
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    for name in ["orders", "items"] {
+        assert_eq!(
+            described_now(name).await,
+            ("2".to_string(), winners[0].clone()),
+            "{name}"
+        );
+    }
 }
 
 async fn partitions_crud(t: &TestCatalog) {

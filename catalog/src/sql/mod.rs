@@ -42,7 +42,7 @@ use crate::model::{
 use crate::statistics::{ColumnStatistics, StatisticsScope};
 use crate::store::{
     CatalogStore, FileIndexChange, Page, PartitionFailure, PartitionQuery, TableAction,
-    TableChange, TableFiles, UpdateTableOptions,
+    TableChange, TableFiles, TableUpdate, UpdateTableOptions,
 };
 use crate::tags::{Tagged, Tags};
 
@@ -511,6 +511,10 @@ impl CatalogStore for SqlStore {
         options: &UpdateTableOptions,
     ) -> Result<Table> {
         tables::update(&self.writer, database, input, options).await
+    }
+
+    async fn update_tables(&self, updates: &[TableUpdate]) -> Result<Vec<Table>> {
+        tables::update_many(&self.writer, updates).await
     }
 
     async fn delete_table(&self, database: &str, name: &str) -> Result<()> {

@@ -7,7 +7,7 @@ use super::rows::{TableRow, decode, encode, now_millis, table_from};
 use super::{databases, map_unique};
 use crate::error::{Entity, Error, Result};
 use crate::model::{Table, TableInput, TableVersion};
-use crate::store::{Page, UpdateTableOptions};
+use crate::store::{Page, TableUpdate, UpdateTableOptions};
 use crate::validate;
 
 const SELECT_TABLE: &str = "SELECT t.id, d.name AS database_name, t.version, t.body, \
@@ -92,6 +92,23 @@ pub(super) async fn update(
     let table = update_in(&mut tx, database, input, options).await?;
     tx.commit().await?;
     Ok(table)
+}
+
+/// Updates several tables in one transaction: all or none. They are updated in name order,
+/// so two such transactions over the same tables take their row locks in the same order
+/// (on PostgreSQL) and never deadlock; the answers keep the order asked.
+pub(super) async fn update_many(pool: &AnyPool, updates: &[TableUpdate]) -> Result<Vec<Table>> {
+    let mut order: Vec<usize> = (0..updates.len()).collect();
+    order.sort_by_key(|index| (&updates[*index].database, &updates[*index].input.name));
+    let mut tx = pool.begin().await?;
+    let mut updated = vec![None; updates.len()];
+    for index in order {
+        let update = &updates[index];
+        updated[index] =
+            Some(update_in(&mut tx, &update.database, &update.input, &update.options).await?);
+    }
+    tx.commit().await?;
+    Ok(updated.into_iter().flatten().collect())
 }
 
 /// Updates a table inside the caller's transaction.
