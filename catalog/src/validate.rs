@@ -2,6 +2,8 @@
 //!
 //! Every error names the field (as a JSON path into the request) and the rule it breaks.
 
+use std::fmt::Display;
+
 use crate::error::{Error, Result};
 use crate::model::{
     Column, DatabaseInput, Parameters, PartitionIndexInput, PartitionInput, StorageDescriptor,
@@ -37,7 +39,7 @@ pub const MAX_PARTITION_VALUE_BYTES: usize = 512;
 /// Longest partition filter expression, in bytes.
 pub const MAX_EXPRESSION_BYTES: usize = 2048;
 
-fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
+fn check_len(field: impl Display + Copy, value: &str, min: usize, max: usize) -> Result<()> {
     let len = value.len();
     if len < min {
         return Err(Error::invalid(format!("{field}: must not be empty")));
@@ -51,7 +53,7 @@ fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
 }
 
 /// Glue's single-line string pattern: no control characters but tab, no U+FFFE or U+FFFF.
-fn check_single_line(field: &str, value: &str) -> Result<()> {
+fn check_single_line(field: impl Display + Copy, value: &str) -> Result<()> {
     if let Some((index, ch)) = value
         .char_indices()
         .find(|&(_, c)| (c < ' ' && c != '\t') || c == '\u{FFFE}' || c == '\u{FFFF}')
@@ -66,6 +68,12 @@ fn check_single_line(field: &str, value: &str) -> Result<()> {
 
 /// Checks a database, table or column name.
 pub fn check_name(field: &str, value: &str) -> Result<()> {
+    check_name_of(field, value)
+}
+
+/// [`check_name`] for a field name that is only written out when the check fails:
+/// formatting field names up front cost a tenth of a partition batch's time.
+fn check_name_of(field: impl Display + Copy, value: &str) -> Result<()> {
     check_len(field, value, 1, MAX_NAME_BYTES)?;
     check_single_line(field, value)
 }
@@ -119,19 +127,19 @@ pub fn check_object_name(field: &str, value: &str) -> Result<()> {
     check_name_characters(field, value)
 }
 
-fn check_optional(field: &str, value: &Option<String>, max: usize) -> Result<()> {
+fn check_optional(field: impl Display + Copy, value: &Option<String>, max: usize) -> Result<()> {
     match value {
         Some(value) => check_len(field, value, 0, max),
         None => Ok(()),
     }
 }
 
-fn check_parameters(field: &str, parameters: &Parameters) -> Result<()> {
+fn check_parameters(field: impl Display + Copy, parameters: &Parameters) -> Result<()> {
     for (key, value) in parameters {
-        check_len(&format!("{field}.{key}: key"), key, 1, MAX_NAME_BYTES)?;
-        check_single_line(&format!("{field} key {key:?}"), key)?;
+        check_len(format_args!("{field}.{key}: key"), key, 1, MAX_NAME_BYTES)?;
+        check_single_line(format_args!("{field} key {key:?}"), key)?;
         check_len(
-            &format!("{field}.{key}"),
+            format_args!("{field}.{key}"),
             value,
             0,
             MAX_PARAMETER_VALUE_BYTES,
@@ -140,65 +148,71 @@ fn check_parameters(field: &str, parameters: &Parameters) -> Result<()> {
     Ok(())
 }
 
-fn check_column(field: &str, column: &Column) -> Result<()> {
-    check_name(&format!("{field}.name"), &column.name)?;
+fn check_column(field: impl Display + Copy, column: &Column) -> Result<()> {
+    check_name_of(format_args!("{field}.name"), &column.name)?;
     check_optional(
-        &format!("{field}.type"),
+        format_args!("{field}.type"),
         &column.type_name,
         MAX_COLUMN_TYPE_BYTES,
     )?;
     check_optional(
-        &format!("{field}.comment"),
+        format_args!("{field}.comment"),
         &column.comment,
         MAX_COMMENT_BYTES,
     )?;
-    check_parameters(&format!("{field}.parameters"), &column.parameters)
+    check_parameters(format_args!("{field}.parameters"), &column.parameters)
 }
 
-fn check_storage_descriptor(field: &str, sd: &StorageDescriptor) -> Result<()> {
+fn check_storage_descriptor(field: impl Display + Copy, sd: &StorageDescriptor) -> Result<()> {
     for (i, column) in sd.columns.iter().enumerate() {
-        check_column(&format!("{field}.columns[{i}]"), column)?;
+        check_column(format_args!("{field}.columns[{i}]"), column)?;
     }
     check_optional(
-        &format!("{field}.location"),
+        format_args!("{field}.location"),
         &sd.location,
         MAX_LOCATION_BYTES,
     )?;
     check_optional(
-        &format!("{field}.input_format"),
+        format_args!("{field}.input_format"),
         &sd.input_format,
         MAX_FORMAT_BYTES,
     )?;
     check_optional(
-        &format!("{field}.output_format"),
+        format_args!("{field}.output_format"),
         &sd.output_format,
         MAX_FORMAT_BYTES,
     )?;
     if let Some(serde) = &sd.serde_info {
         check_optional(
-            &format!("{field}.serde_info.name"),
+            format_args!("{field}.serde_info.name"),
             &serde.name,
             MAX_NAME_BYTES,
         )?;
         check_optional(
-            &format!("{field}.serde_info.serialization_library"),
+            format_args!("{field}.serde_info.serialization_library"),
             &serde.serialization_library,
             MAX_NAME_BYTES,
         )?;
-        check_parameters(&format!("{field}.serde_info.parameters"), &serde.parameters)?;
+        check_parameters(
+            format_args!("{field}.serde_info.parameters"),
+            &serde.parameters,
+        )?;
     }
     for (i, column) in sd.bucket_columns.iter().enumerate() {
-        check_name(&format!("{field}.bucket_columns[{i}]"), column)?;
+        check_name_of(format_args!("{field}.bucket_columns[{i}]"), column)?;
     }
     for (i, sort) in sd.sort_columns.iter().enumerate() {
-        check_name(&format!("{field}.sort_columns[{i}].column"), &sort.column)?;
+        check_name_of(
+            format_args!("{field}.sort_columns[{i}].column"),
+            &sort.column,
+        )?;
         if !(0..=1).contains(&sort.sort_order) {
             return Err(Error::invalid(format!(
                 "{field}.sort_columns[{i}].sort_order: must be 0 (descending) or 1 (ascending)"
             )));
         }
     }
-    check_parameters(&format!("{field}.parameters"), &sd.parameters)
+    check_parameters(format_args!("{field}.parameters"), &sd.parameters)
 }
 
 /// Validates a database input and folds its name to lower case.
@@ -341,9 +355,9 @@ pub fn partition_values(field: &str, values: &[String], key_count: usize) -> Res
         )));
     }
     for (i, value) in values.iter().enumerate() {
-        let value_field = format!("{field}[{i}]");
-        check_len(&value_field, value, 1, MAX_PARTITION_VALUE_BYTES)?;
-        check_single_line(&value_field, value)?;
+        let value_field = format_args!("{field}[{i}]");
+        check_len(value_field, value, 1, MAX_PARTITION_VALUE_BYTES)?;
+        check_single_line(value_field, value)?;
     }
     Ok(())
 }

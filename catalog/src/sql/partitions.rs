@@ -30,6 +30,10 @@ use crate::validate;
 /// the parameter count: a few hundred per statement amortize round trips without that cost.
 const MAX_INSERT_PARAMETERS: usize = 400;
 
+/// Most bind parameters per INSERT statement on PostgreSQL, which binds by position: a
+/// batch of 100 partitions with 16 keys (3,600 parameters) is one statement.
+const MAX_POSTGRES_INSERT_PARAMETERS: usize = 4000;
+
 /// What a partition row keeps as JSON. The values are here as well as in the slot columns:
 /// reading three columns instead of three plus one per key doubles listing speed on SQLite,
 /// whose driver copies every column of every row between threads.
@@ -187,25 +191,15 @@ pub(super) async fn create(
     table: &str,
     inputs: &[PartitionInput],
 ) -> Result<Vec<PartitionFailure>> {
+    // Checking, keying and encoding need no table, so they happen before the transaction:
+    // on SQLite, whose one writer serializes batches, outside the writer's turn.
+    let prepared = prepare(inputs)?;
     let mut tx = pool.begin().await?;
-    let failures = create_in(&mut tx, database, table, inputs, OnExisting::Fail).await?;
+    let failures = insert_prepared(&mut tx, database, table, prepared, OnExisting::Fail)
+        .await?
+        .0;
     tx.commit().await?;
     Ok(failures)
-}
-
-/// Creates partitions inside the caller's transaction.
-pub(super) async fn create_in(
-    tx: &mut AnyConnection,
-    database: &str,
-    table: &str,
-    inputs: &[PartitionInput],
-    on_existing: OnExisting,
-) -> Result<Vec<PartitionFailure>> {
-    Ok(
-        create_returning_ids_in(tx, database, table, inputs, on_existing)
-            .await?
-            .0,
-    )
 }
 
 /// Creates partitions inside the caller's transaction, and says the row id of each written,
@@ -217,13 +211,19 @@ pub(super) async fn create_returning_ids_in(
     inputs: &[PartitionInput],
     on_existing: OnExisting,
 ) -> Result<(Vec<PartitionFailure>, HashMap<String, i64>)> {
-    let table_row = tables::fetch(tx, database, table).await?;
-    let key_count = table_row.input.partition_keys.len();
-    let mut failures = Vec::new();
+    insert_prepared(tx, database, table, prepare(inputs)?, on_existing).await
+}
+
+/// A batch input made ready for writing: its values key and encoded body, or why it cannot
+/// be written (all checks but its number of values, which needs the table).
+type Prepared<'a> = (&'a PartitionInput, Result<(String, String)>);
+
+/// Checks, keys and encodes a batch's inputs, in order; a repeated partition is refused.
+fn prepare(inputs: &[PartitionInput]) -> Result<Vec<Prepared<'_>>> {
     let mut seen = HashSet::new();
-    let mut rows = Vec::with_capacity(inputs.len());
+    let mut prepared = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let checked = validate::partition_input(input, key_count).and_then(|()| {
+        let checked = validate::partition_input(input, input.values.len()).and_then(|()| {
             let key = values_key(&input.values);
             if seen.insert(key.clone()) {
                 Ok(key)
@@ -233,8 +233,41 @@ pub(super) async fn create_returning_ids_in(
                 ))
             }
         });
+        let ready = match checked {
+            Ok(key) => Ok((key, encode(&PartitionBody::of(input))?)),
+            Err(error) => Err(error),
+        };
+        prepared.push((input, ready));
+    }
+    Ok(prepared)
+}
+
+/// Most bind parameters per INSERT statement on this connection's database: PostgreSQL
+/// binds by position, so a whole batch goes in one statement (one round trip).
+fn max_insert_parameters(conn: &AnyConnection) -> usize {
+    if conn.backend_name() == "PostgreSQL" {
+        MAX_POSTGRES_INSERT_PARAMETERS
+    } else {
+        MAX_INSERT_PARAMETERS
+    }
+}
+
+/// Writes prepared inputs inside the caller's transaction; see [`create_returning_ids_in`].
+async fn insert_prepared(
+    tx: &mut AnyConnection,
+    database: &str,
+    table: &str,
+    prepared: Vec<Prepared<'_>>,
+    on_existing: OnExisting,
+) -> Result<(Vec<PartitionFailure>, HashMap<String, i64>)> {
+    let table_row = tables::fetch(tx, database, table).await?;
+    let key_count = table_row.input.partition_keys.len();
+    let mut failures = Vec::new();
+    let mut rows = Vec::with_capacity(prepared.len());
+    for (input, ready) in prepared {
+        let checked = validate::partition_values("values", &input.values, key_count).and(ready);
         match checked {
-            Ok(key) => rows.push((key, input)),
+            Ok((key, body)) => rows.push((key, body, input)),
             Err(error) => failures.push(PartitionFailure {
                 values: input.values.clone(),
                 error,
@@ -243,22 +276,22 @@ pub(super) async fn create_returning_ids_in(
     }
     let now = now_millis();
     let mut ids = HashMap::with_capacity(rows.len());
-    let rows_per_statement = (MAX_INSERT_PARAMETERS / parameters_per_row(key_count)).max(1);
-    for chunk in rows.chunks(rows_per_statement) {
+    let rows_per_statement = (max_insert_parameters(tx) / parameters_per_row(key_count)).max(1);
+    for chunk in rows.chunks_mut(rows_per_statement) {
         let sql = insert_sql(chunk.len(), key_count, on_existing);
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (key, input) in chunk {
+        for (key, body, input) in chunk.iter_mut() {
             query = query
                 .bind(table_row.id)
                 .bind(key.clone())
-                .bind(encode(&PartitionBody::of(input))?)
+                .bind(std::mem::take(body))
                 .bind(now);
             query = bind_slots(query, &input.values, key_count);
         }
         for row in query.fetch_all(&mut *tx).await? {
             ids.insert(row.try_get::<String, _>("values_key")?, row.try_get("id")?);
         }
-        for (key, input) in chunk {
+        for (key, _, input) in chunk.iter() {
             if !ids.contains_key(key) {
                 failures.push(PartitionFailure {
                     values: input.values.clone(),
