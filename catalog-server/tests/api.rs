@@ -2596,3 +2596,96 @@ async fn iceberg_rest_creates_tables_and_commits_only_on_the_version_read() {
     let (_, loaded) = t.get("/iceberg/v1/namespaces/shop/tables/events").await;
     assert_eq!(loaded["metadata-location"], json!(second));
 }
+
+#[tokio::test]
+async fn iceberg_rest_commits_several_tables_at_once_or_not_at_all() {
+    let lake = tempfile::tempdir().unwrap();
+    let root = lake.path().canonicalize().unwrap();
+    let roots =
+        lakecat_crawler::AllowedRoots::parse(&[root.to_str().unwrap().to_string()]).unwrap();
+    let t = test_app_with_roots(roots).await;
+    let base = format!("file://{}", root.display());
+    t.post(
+        "/iceberg/v1/namespaces",
+        json!({"namespace": ["shop"], "properties": {"location": format!("{base}/shop")}}),
+    )
+    .await;
+    let schema = json!({"type": "struct", "fields": [
+        {"id": 1, "name": "id", "required": false, "type": "long"}
+    ]});
+    let mut uuids = Vec::new();
+    for name in ["orders", "items"] {
+        let (status, created) = t
+            .post(
+                "/iceberg/v1/namespaces/shop/tables",
+                json!({"name": name, "schema": schema}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{created}");
+        uuids.push(created["metadata"]["table-uuid"].clone());
+    }
+    let change = |name: &str, uuid: &Value, owner: &str| {
+        json!({
+            "identifier": {"namespace": ["shop"], "name": name},
+            "requirements": [{"type": "assert-table-uuid", "uuid": uuid}],
+            "updates": [{"action": "set-properties", "updates": {"owner": owner}}]
+        })
+    };
+    let pointer = |table: Value| table["parameters"]["metadata_location"].clone();
+    let files = |name: &str| {
+        std::fs::read_dir(root.join("shop").join(name).join("metadata"))
+            .unwrap()
+            .count()
+    };
+
+    let (status, body) = t
+        .post(
+            "/iceberg/v1/transactions/commit",
+            json!({"table-changes": [change("orders", &uuids[0], "ana"), change("items", &uuids[1], "ana")]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    for name in ["orders", "items"] {
+        let (_, loaded) = t
+            .get(&format!("/iceberg/v1/namespaces/shop/tables/{name}"))
+            .await;
+        assert_eq!(
+            loaded["metadata"]["properties"]["owner"],
+            json!("ana"),
+            "{name}"
+        );
+        assert_eq!(files(name), 2, "{name}");
+    }
+    let (_, orders) = t.get("/v1/databases/shop/tables/orders").await;
+    let landed = pointer(orders);
+
+    // One table's requirement fails, or one table is missing: no pointer moves and the
+    // files written for the others are deleted.
+    let refusals = [
+        (
+            json!({"table-changes": [change("orders", &uuids[0], "bo"), change("items", &json!("another"), "bo")]}),
+            ("CommitFailedException", 409),
+        ),
+        (
+            json!({"table-changes": [change("orders", &uuids[0], "bo"), change("nowhere", &uuids[1], "bo")]}),
+            ("NoSuchTableException", 404),
+        ),
+        (json!({"table-changes": []}), ("BadRequestException", 400)),
+    ];
+    for (body, expected) in refusals {
+        let (_, answer) = t.post("/iceberg/v1/transactions/commit", body).await;
+        assert_eq!(iceberg_error(&answer), expected, "{answer}");
+        let (_, orders) = t.get("/v1/databases/shop/tables/orders").await;
+        assert_eq!(pointer(orders), landed);
+        assert_eq!(files("orders"), 2, "the refused commit's file is deleted");
+        assert_eq!(files("items"), 2);
+    }
+    let (_, config) = t.get("/iceberg/v1/config").await;
+    assert!(
+        config["endpoints"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("POST /v1/{prefix}/transactions/commit")),
+        "{config}"
+    );
+}

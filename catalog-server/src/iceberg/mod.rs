@@ -50,6 +50,7 @@ const ENDPOINTS: &[&str] = &[
     "POST /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     "DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}",
     "POST /v1/{prefix}/tables/rename",
+    "POST /v1/{prefix}/transactions/commit",
 ];
 
 /// The warehouse names a client may ask for: lakecat is one catalog.
@@ -89,6 +90,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/iceberg/v1/tables/rename",
             axum::routing::post(tables::rename),
+        )
+        .route(
+            "/iceberg/v1/transactions/commit",
+            axum::routing::post(writes::commit_transaction),
         )
         .route(
             "/iceberg/v1/namespaces/{namespace}/tables/{table}",

@@ -220,11 +220,16 @@ pub(super) struct TableIdentifier {
 
 impl TableIdentifier {
     /// The database the identifier's one-level namespace names.
-    fn database(&self) -> Result<String, IcebergError> {
+    pub(super) fn database(&self) -> Result<String, IcebergError> {
         match self.namespace.as_slice() {
             [name] => database_name(name),
             levels => Err(IcebergError::no_such_namespace(&levels.join("."))),
         }
+    }
+
+    /// The table's name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
     }
 }
 

@@ -5,13 +5,14 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use lakecat_catalog::{ErrorKind, UpdateTableOptions};
+use axum::http::StatusCode;
+use lakecat_catalog::{ErrorKind, Table, TableUpdate, UpdateTableOptions};
 use lakecat_table_formats::iceberg::commit::{self, CommitError, CreatingCommit, NewTable};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::IcebergError;
-use super::tables::{self, METADATA_LOCATION, iceberg_table};
+use super::tables::{self, METADATA_LOCATION, TableIdentifier, iceberg_table};
 use super::{database_name, metadata};
 use crate::state::AppState;
 
@@ -170,7 +171,46 @@ pub(super) async fn commit(
         }
     }
     let (found, pointer) = iceberg_table(&state, &namespace, &table).await?;
-    let current = metadata::read(&state, &pointer).await?;
+    let prepared = prepare(&state, found, pointer, &body).await?;
+    let (database, name) = (&prepared.update.database, &prepared.update.input.name);
+    match state
+        .catalog
+        .update_table(
+            database,
+            name,
+            prepared.update.input.clone(),
+            prepared.update.options.clone(),
+        )
+        .await
+    {
+        Ok(_) => Ok(Json(json!({
+            "metadata-location": prepared.next_pointer,
+            "metadata": prepared.next,
+        }))),
+        Err(error) => {
+            metadata::delete_written(&prepared.next_pointer).await;
+            Err(lost_race(error, &format!("table {database}.{name}")))
+        }
+    }
+}
+
+/// A commit made ready to land: its metadata file written, the catalog change that moves
+/// the pointer to it.
+struct Prepared {
+    update: TableUpdate,
+    next_pointer: String,
+    next: Value,
+}
+
+/// Checks a commit's requirements against the table's current metadata, applies its updates
+/// and writes the next metadata file (never over another); the pointer is not moved yet.
+async fn prepare(
+    state: &AppState,
+    found: Table,
+    pointer: String,
+    body: &CommitTable,
+) -> Result<Prepared, IcebergError> {
+    let current = metadata::read(state, &pointer).await?;
     for requirement in &body.requirements {
         commit::check_requirement(&current, requirement)?;
     }
@@ -181,14 +221,14 @@ pub(super) async fn commit(
         "{folder}/{}",
         commit::next_metadata_file_name(&pointer, &lakecat_catalog::id::random_uuid())
     );
-    metadata::write_new(&state, &next_pointer, &next).await?;
+    metadata::write_new(state, &next_pointer, &next).await?;
     let mut input = found.to_input();
     input
         .parameters
         .insert(METADATA_LOCATION.into(), next_pointer.clone());
     input
         .parameters
-        .insert(PREVIOUS_METADATA_LOCATION.into(), pointer.clone());
+        .insert(PREVIOUS_METADATA_LOCATION.into(), pointer);
     if let (Some(sd), Some(location)) = (
         input.storage_descriptor.as_mut(),
         next.get("location").and_then(Value::as_str),
@@ -198,29 +238,91 @@ pub(super) async fn commit(
     // The version read with the pointer: a commit that landed meanwhile moved it on, and
     // this one must not overwrite it.
     let options = UpdateTableOptions {
-        expected_version_id: Some(found.version_id.clone()),
+        expected_version_id: Some(found.version_id),
         skip_archive: true,
     };
-    match state
-        .catalog
-        .update_table(&found.database_name, &found.name, input, options)
-        .await
-    {
-        Ok(_) => Ok(Json(json!({
-            "metadata-location": next_pointer,
-            "metadata": next,
-        }))),
-        Err(error) => {
-            metadata::delete_written(&next_pointer).await;
-            if error.kind() == ErrorKind::ConcurrentModification {
-                return Err(IcebergError::commit_failed(format!(
-                    "table {}.{} changed while this commit was written; refresh and retry",
-                    found.database_name, found.name
-                )));
+    Ok(Prepared {
+        update: TableUpdate {
+            database: found.database_name,
+            input,
+            options,
+        },
+        next_pointer,
+        next,
+    })
+}
+
+/// A catalog failure to move a pointer: a version that moved on is the specification's 409
+/// `CommitFailedException`.
+fn lost_race(error: lakecat_catalog::Error, what: &str) -> IcebergError {
+    if error.kind() == ErrorKind::ConcurrentModification {
+        return IcebergError::commit_failed(format!(
+            "{what} changed while this commit was written; refresh and retry"
+        ));
+    }
+    error.into()
+}
+
+/// One table's part of a multi-table commit.
+#[derive(Debug, Deserialize)]
+pub(super) struct TableCommit {
+    identifier: TableIdentifier,
+    #[serde(flatten)]
+    change: CommitTable,
+}
+
+/// The body of `POST /v1/transactions/commit`.
+#[derive(Debug, Deserialize)]
+pub(super) struct CommitTransaction {
+    #[serde(rename = "table-changes")]
+    table_changes: Vec<TableCommit>,
+}
+
+/// `POST /v1/transactions/commit`: commits to several tables at once. Each table's
+/// requirements are checked and its next metadata file written as for one commit; then
+/// every pointer moves in one catalog transaction, or none does (a 409, and the files
+/// written are deleted).
+pub(super) async fn commit_transaction(
+    State(state): State<AppState>,
+    Json(body): Json<CommitTransaction>,
+) -> Result<StatusCode, IcebergError> {
+    if body.table_changes.is_empty() {
+        return Err(IcebergError::bad_request(
+            "a transaction needs at least one table change",
+        ));
+    }
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(body.table_changes.len());
+    let mut outcome = Ok(());
+    for table_commit in &body.table_changes {
+        let step = async {
+            let database = table_commit.identifier.database()?;
+            let (found, pointer) =
+                iceberg_table(&state, &database, table_commit.identifier.name()).await?;
+            prepare(&state, found, pointer, &table_commit.change).await
+        };
+        match step.await {
+            Ok(ready) => prepared.push(ready),
+            Err(error) => {
+                outcome = Err(error);
+                break;
             }
-            Err(error.into())
         }
     }
+    if outcome.is_ok() {
+        let updates = prepared.iter().map(|p| p.update.clone()).collect();
+        outcome = state
+            .catalog
+            .update_tables(updates)
+            .await
+            .map(|_| ())
+            .map_err(|error| lost_race(error, "a table of the transaction"));
+    }
+    if outcome.is_err() {
+        for ready in &prepared {
+            metadata::delete_written(&ready.next_pointer).await;
+        }
+    }
+    outcome.map(|()| StatusCode::NO_CONTENT)
 }
 
 /// Creates the table a commit with `assert-create` builds from its updates. A table created
