@@ -1,9 +1,10 @@
 //! Glue's Data Catalog operations: databases, tables, table versions and partitions, each a
 //! thin translation between Glue's shapes and the catalog service.
 
+use axum::http::StatusCode;
 use lakecat_catalog::{Error as CatalogError, PartitionListRequest, UpdateTableOptions};
 use regex::Regex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::error::GlueError;
@@ -17,7 +18,7 @@ use crate::state::AppState;
 /// Longest GetTables expression accepted, in bytes.
 const MAX_TABLE_EXPRESSION_BYTES: usize = 2048;
 
-use super::operations::Reply;
+use super::operations::{Answer, Reply};
 
 /// A batch item's error, as Glue reports it.
 fn detail(error: &CatalogError) -> ErrorDetail {
@@ -513,7 +514,18 @@ pub(super) struct GetPartitionsRequest {
     exclude_column_schema: bool,
 }
 
-pub(super) async fn get_partitions(state: &AppState, req: GetPartitionsRequest) -> Reply {
+/// GetPartitions' answer, written without a JSON tree (see [`Answer::Written`]).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PartitionsPage {
+    partitions: Vec<Partition>,
+    next_token: Option<String>,
+}
+
+pub(super) async fn get_partitions(
+    state: &AppState,
+    req: GetPartitionsRequest,
+) -> Result<Answer, GlueError> {
     let listing = state
         .catalog
         .list_partitions(
@@ -528,8 +540,19 @@ pub(super) async fn get_partitions(state: &AppState, req: GetPartitionsRequest) 
             },
         )
         .await?;
-    let partitions: Vec<Partition> = listing.items.into_iter().map(Into::into).collect();
-    Ok(json!({"Partitions": partitions, "NextToken": listing.next_page_token}))
+    let page = PartitionsPage {
+        partitions: listing.items.into_iter().map(Into::into).collect(),
+        next_token: listing.next_page_token,
+    };
+    serde_json::to_vec(&page)
+        .map(Answer::Written)
+        .map_err(|error| {
+            GlueError::with_status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServiceException",
+                format!("could not write the page of partitions: {error}"),
+            )
+        })
 }
 
 #[derive(Debug, Default, Deserialize)]

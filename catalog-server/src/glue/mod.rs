@@ -10,7 +10,6 @@ mod error;
 mod function_ops;
 mod operations;
 mod shapes;
-mod sigv4;
 mod statistics_ops;
 mod tag_ops;
 
@@ -23,9 +22,10 @@ use axum::{Extension, Router, http};
 use serde::de::DeserializeOwned;
 
 use crate::credentials::AccessKeys;
+use crate::sigv4::PendingSignature;
 use crate::state::AppState;
 pub(crate) use error::GlueError;
-use sigv4::PendingSignature;
+use operations::Answer;
 
 /// Whether a request is for the Glue API: `POST /`.
 pub(crate) fn is_glue_request<B>(request: &http::Request<B>) -> bool {
@@ -57,7 +57,9 @@ pub(crate) fn check_credentials(
             pending.verify_declared(request.method(), request.uri(), headers)?;
             Ok(pending)
         })
-        .map_err(|error| Box::new(error.into_response_with(&request_id_of(headers))))
+        .map_err(|error| {
+            Box::new(GlueError::from(error).into_response_with(&request_id_of(headers)))
+        })
 }
 
 /// Parses a request body; an empty body is an empty request.
@@ -107,7 +109,7 @@ async fn handle(
         };
         match pending.and_then(|pending| pending.verify(&method, &uri, &headers, &body)) {
             Ok(role) => Some(role),
-            Err(error) => return error.into_response_with(&request_id),
+            Err(error) => return GlueError::from(error).into_response_with(&request_id),
         }
     } else {
         None
@@ -144,8 +146,18 @@ async fn handle(
         },
     };
     match result {
-        Ok(value) => {
-            let mut response = axum::Json(value).into_response();
+        Ok(answer) => {
+            let mut response = match answer {
+                Answer::Json(value) => axum::Json(value).into_response(),
+                Answer::Written(body) => (
+                    [(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("application/json"),
+                    )],
+                    body,
+                )
+                    .into_response(),
+            };
             error::set_common_headers(&mut response, &request_id);
             response
         }

@@ -14,12 +14,31 @@ use super::{account_ops, catalog_ops, crawler_ops, function_ops, statistics_ops,
 use crate::auth::Role;
 use crate::state::AppState;
 
-/// What an operation answers: its response body, or a Glue error.
+/// What most operations answer: their response body, or a Glue error.
 pub(super) type Reply = Result<Value, GlueError>;
+
+/// An operation's response body.
+#[derive(Debug)]
+pub(super) enum Answer {
+    /// A JSON value: small answers, built with `json!`.
+    Json(Value),
+    /// JSON already written: large answers (pages of partitions), serialized straight
+    /// from their shapes, since building a JSON tree first costs more than writing it.
+    Written(Vec<u8>),
+}
+
+impl From<Value> for Answer {
+    fn from(value: Value) -> Self {
+        Answer::Json(value)
+    }
+}
 
 /// An operation's handler: runs the operation on a request body.
 pub(super) type Handler =
-    for<'a> fn(&'a AppState, &'a [u8]) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
+    for<'a> fn(
+        &'a AppState,
+        &'a [u8],
+    ) -> Pin<Box<dyn Future<Output = Result<Answer, GlueError>> + Send + 'a>>;
 
 /// The role an operation needs.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +94,9 @@ macro_rules! operation {
         Operation {
             name: $name,
             role: $role,
-            handler: |state, body| Box::pin(async move { $handler(state, parse(body)?).await }),
+            handler: |state, body| {
+                Box::pin(async move { $handler(state, parse(body)?).await.map(Answer::from) })
+            },
         }
     };
 }
@@ -86,7 +107,7 @@ macro_rules! answer {
         Operation {
             name: $name,
             role: $role,
-            handler: |_, body| Box::pin(async move { $handler(parse(body)?) }),
+            handler: |_, body| Box::pin(async move { $handler(parse(body)?).map(Answer::from) }),
         }
     };
 }
