@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use lakecat_catalog::{
-    Catalog, Error as CatalogError, ErrorKind, PageRequest, Partition, PartitionListRequest, Table,
-    UpdateTableOptions,
+    Catalog, Error as CatalogError, ErrorKind, Listing, PageRequest, Partition,
+    PartitionListRequest, Table, UpdateTableOptions,
 };
 
 use crate::auth::Role;
@@ -812,6 +812,21 @@ impl Metastore {
         Ok(w)
     }
 
+    /// A table and the expression (in Glue's grammar) that `expression` makes for it.
+    async fn selection(
+        &self,
+        database: &str,
+        table: &str,
+        expression: Option<Selection<'_>>,
+    ) -> Result<(Table, Option<String>), Failure> {
+        let table = self.table(database, table).await?;
+        let expression = match expression {
+            Some(make) => make(&table)?,
+            None => None,
+        };
+        Ok((table, expression))
+    }
+
     /// Up to `max` partitions of a table (all when `max` is negative, as Hive's `-1`), in
     /// the catalog's order, with the table; only those `expression` (in Glue's grammar)
     /// selects when there is one, evaluated by the catalog's database.
@@ -822,42 +837,36 @@ impl Metastore {
         max: i64,
         expression: Option<Selection<'_>>,
     ) -> Result<(Table, Vec<Partition>), Failure> {
-        let table = self.table(database, table).await?;
-        let expression = match expression {
-            Some(make) => make(&table)?,
-            None => None,
-        };
-        let limit = usize::try_from(max).unwrap_or(usize::MAX);
-        let mut partitions = Vec::new();
-        let mut token = None;
-        while partitions.len() < limit {
-            let listing = self
-                .catalog
-                .list_partitions(
-                    &table.database_name,
-                    &table.name,
-                    PartitionListRequest {
-                        expression: expression.clone(),
-                        page: PageRequest {
-                            max_results: Some(PARTITION_BATCH.min(limit - partitions.len())),
-                            page_token: token,
-                        },
-                        ..PartitionListRequest::default()
-                    },
-                )
-                .await
-                .map_err(|error| match error {
-                    // A filter the catalog cannot apply: Hive's answer is a MetaException.
-                    CatalogError::InvalidInput(message) => meta(message),
-                    other => other.into(),
-                })?;
-            partitions.extend(listing.items);
-            match listing.next_page_token {
-                Some(next) => token = Some(next),
-                None => break,
-            }
-        }
+        let (table, expression) = self.selection(database, table, expression).await?;
+        let partitions = all_pages(max, |page| {
+            let request = listing_request(&expression, page);
+            self.catalog
+                .list_partitions(&table.database_name, &table.name, request)
+        })
+        .await?;
         Ok((table, partitions))
+    }
+
+    /// The names of the partitions [`Metastore::partitions`] lists for the same arguments,
+    /// from the catalog's values-only listing (no partition is read whole).
+    async fn partition_names(
+        &self,
+        database: &str,
+        table: &str,
+        max: i64,
+        expression: Option<Selection<'_>>,
+    ) -> Result<Vec<String>, Failure> {
+        let (table, expression) = self.selection(database, table, expression).await?;
+        let values = all_pages(max, |page| {
+            let request = listing_request(&expression, page);
+            self.catalog
+                .list_partition_values(&table.database_name, &table.name, request)
+        })
+        .await?;
+        Ok(values
+            .iter()
+            .map(|values| convert::partition_name(&table.partition_keys, values))
+            .collect())
     }
 
     async fn get_partitions(
@@ -907,37 +916,27 @@ impl Metastore {
         let spec = |table: &Table| {
             convert::partial_spec_expression(&table.partition_keys, &values).map_err(meta)
         };
-        let (table, partitions) = self
-            .partitions(
-                args.string(1, "db_name")?,
-                args.string(2, "tbl_name")?,
-                args.integer(4).unwrap_or(-1),
-                Some(&spec),
-            )
-            .await?;
+        let (database, table) = (args.string(1, "db_name")?, args.string(2, "tbl_name")?);
+        let max = args.integer(4).unwrap_or(-1);
         if names {
-            let names: Vec<String> = partitions
-                .iter()
-                .map(|p| convert::partition_name(&table.partition_keys, &p.values))
-                .collect();
+            let names = self
+                .partition_names(database, table, max, Some(&spec))
+                .await?;
             return Ok(success_string_list(&names));
         }
+        let (table, partitions) = self.partitions(database, table, max, Some(&spec)).await?;
         Ok(success_partitions(&table, &partitions))
     }
 
     async fn get_partition_names(&self, args: &Arguments<'_>) -> CallResult {
-        let (table, partitions) = self
-            .partitions(
+        let names = self
+            .partition_names(
                 args.string(1, "db_name")?,
                 args.string(2, "tbl_name")?,
                 args.integer(3).unwrap_or(-1),
                 None,
             )
             .await?;
-        let names: Vec<String> = partitions
-            .iter()
-            .map(|p| convert::partition_name(&table.partition_keys, &p.values))
-            .collect();
         Ok(success_string_list(&names))
     }
 
@@ -1052,6 +1051,46 @@ impl Metastore {
         w.struct_field(0, |w| convert::function(&function).write(w));
         Ok(w)
     }
+}
+
+/// One page of the partitions `expression` (in Glue's grammar) selects, all without one.
+fn listing_request(expression: &Option<String>, page: PageRequest) -> PartitionListRequest {
+    PartitionListRequest {
+        expression: expression.clone(),
+        page,
+        ..PartitionListRequest::default()
+    }
+}
+
+/// Up to `max` items (all when `max` is negative, as Hive's `-1`) of a listing read page by
+/// page with `page`. A filter the catalog cannot apply is Hive's MetaException.
+async fn all_pages<T, Page>(
+    max: i64,
+    mut page: impl FnMut(PageRequest) -> Page,
+) -> Result<Vec<T>, Failure>
+where
+    Page: Future<Output = Result<Listing<T>, CatalogError>>,
+{
+    let limit = usize::try_from(max).unwrap_or(usize::MAX);
+    let mut items = Vec::new();
+    let mut token = None;
+    while items.len() < limit {
+        let listing = page(PageRequest {
+            max_results: Some(PARTITION_BATCH.min(limit - items.len())),
+            page_token: token,
+        })
+        .await
+        .map_err(|error| match error {
+            CatalogError::InvalidInput(message) => meta(message),
+            other => other.into(),
+        })?;
+        items.extend(listing.items);
+        match listing.next_page_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    Ok(items)
 }
 
 /// Hive 3/4's request forms of older calls.
