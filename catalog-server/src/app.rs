@@ -82,6 +82,7 @@ pub fn app_with(settings: AppSettings) -> Router {
     api::router()
         .merge(glue::router())
         .merge(crate::iceberg::router())
+        .merge(crate::console::router())
         .route("/metrics", get(crate::metrics::serve))
         .fallback(api::not_found)
         // After the routes are merged: it applies to the routes there are.

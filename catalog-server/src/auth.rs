@@ -78,7 +78,8 @@ pub(crate) fn required_role(method: &Method, path: &str) -> Option<Role> {
         "/healthz" | "/readyz" | "/openapi.json" | "/iceberg/v1/oauth/tokens"
     ) || path == "/docs"
         || path.starts_with("/docs/")
-        || (path == "/" && method == Method::POST);
+        || (path == "/" && method == Method::POST)
+        || crate::console::is_console_file(method, path);
     if public {
         return None;
     }
@@ -154,6 +155,8 @@ pub(crate) async fn check(
         )
         .into_response();
     }
+    // For handlers that tell callers what they may do (`/v1/session`).
+    request.extensions_mut().insert(*role);
     next.run(request).await
 }
 
@@ -170,6 +173,10 @@ mod tests {
             (Method::GET, "/readyz", None),
             (Method::GET, "/docs/index.html", None),
             (Method::POST, "/", None),
+            (Method::GET, "/", None),
+            (Method::GET, "/console/app.js", None),
+            (Method::PUT, "/console/app.js", Some(Role::Editor)),
+            (Method::GET, "/v1/session", Some(Role::Reader)),
             (Method::GET, "/metrics", Some(Role::Reader)),
             (
                 Method::GET,

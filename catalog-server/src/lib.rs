@@ -10,6 +10,7 @@ mod app;
 mod auth;
 mod body_budget;
 pub mod config;
+mod console;
 pub mod crawl_command;
 mod credentials;
 mod deadline;

@@ -708,7 +708,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 66);
+    assert_eq!(checked, 68);
 }
 
 #[tokio::test]

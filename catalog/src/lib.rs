@@ -25,6 +25,7 @@ pub mod functions;
 pub mod id;
 pub mod model;
 pub mod page;
+pub mod search;
 pub mod service;
 pub mod sql;
 pub mod statistics;

@@ -7,6 +7,8 @@ pub(crate) mod databases;
 pub(crate) mod functions;
 pub(crate) mod partition_indexes;
 pub(crate) mod partitions;
+pub(crate) mod search;
+pub(crate) mod session;
 pub(crate) mod statistics;
 pub(crate) mod tables;
 pub(crate) mod tags;
@@ -219,6 +221,8 @@ pub(crate) async fn method_not_allowed() -> ApiError {
     paths(
         healthz,
         readyz,
+        session::get_session,
+        search::search_tables,
         databases::list_databases,
         databases::create_database,
         databases::get_database,
@@ -305,6 +309,8 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/v1/session", get(session::get_session))
+        .route("/v1/search/tables", get(search::search_tables))
         .route(
             "/v1/databases",
             get(databases::list_databases).post(databases::create_database),

@@ -241,26 +241,16 @@ pub(super) struct SearchTablesRequest {
     max_results: Option<usize>,
 }
 
-/// Whether a table matches a search: the text in its name, description or parameter values
-/// (ignoring case), and every filter on `DatabaseName` or a parameter key.
+/// Whether a table matches a search: the text in its name, description, column names or
+/// parameter values (ignoring case, as the REST API's search), and every filter on
+/// `DatabaseName` or a parameter key.
 fn table_matches(
     table: &lakecat_catalog::Table,
     req: &SearchTablesRequest,
 ) -> Result<bool, GlueError> {
-    if let Some(text) = req.search_text.as_deref().filter(|t| !t.is_empty()) {
-        let text = text.to_lowercase();
-        let found = table.name.contains(&text)
-            || table
-                .description
-                .as_deref()
-                .is_some_and(|d| d.to_lowercase().contains(&text))
-            || table
-                .parameters
-                .values()
-                .any(|v| v.to_lowercase().contains(&text));
-        if !found {
-            return Ok(false);
-        }
+    let text = req.search_text.as_deref().unwrap_or_default();
+    if !lakecat_catalog::search::table_matches_text(table, text) {
+        return Ok(false);
     }
     for filter in &req.filters {
         let actual = match filter.key.as_str() {
