@@ -1,6 +1,6 @@
 //! One crawl: read the targets, decide the tables, plan against the catalog, apply.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use futures::StreamExt;
 
@@ -8,10 +8,14 @@ use lakecat_catalog::crawlers::{
     ColumnStatisticsPolicy, CrawlerInput, CrawlerTargets, RecrawlBehavior, S3Target,
     TableGroupingPolicy, TargetKind, TargetPath,
 };
-use lakecat_catalog::{Catalog, DatabaseInput, Error as CatalogError, ErrorKind, TableAction};
+use lakecat_catalog::store::FileIndexChange;
+use lakecat_catalog::{
+    Catalog, DatabaseInput, Error as CatalogError, ErrorKind, TableAction, TableChange,
+};
 use lakecat_classifiers::{Registry, StatisticsMode};
 
 use crate::error::{CrawlError, Result};
+use crate::file_index;
 use crate::format_targets;
 use crate::glob::Exclusions;
 use crate::group::{self, GroupingOptions, TableDraft, incremental, listed};
@@ -227,6 +231,7 @@ async fn crawl_scoped(
     let mut found = Vec::new();
     let mut listed_completely = Vec::new();
     let mut listed_folders = HashSet::new();
+    let mut file_indexes = HashMap::new();
     // A few targets at once, so that many small targets (a one-shot crawl may have
     // thousands) overlap their listings; results stay in target order.
     let mut waiting = targets.iter();
@@ -249,6 +254,7 @@ async fn crawl_scoped(
             listed_completely.push(scanned.url);
         }
         listed_folders.extend(scanned.judged_folders);
+        file_indexes.extend(scanned.files);
         if let Some((target, scope)) = waiting.next() {
             scanning.push_back(scan_and_group(
                 &snapshot, crawler, target, *scope, registry, options, report, stop,
@@ -276,7 +282,11 @@ async fn crawl_scoped(
     let stopped = if options.dry_run {
         false
     } else {
-        apply(catalog, &database, &plan, report, stop).await?
+        let indexes = FileIndexes {
+            by_table: &file_indexes,
+            stored: &snapshot.tables,
+        };
+        apply(catalog, &database, &plan, &indexes, report, stop).await?
     };
     report.set_phase(Phase::Done);
     Ok(CrawlOutcome { plan, stopped })
@@ -395,6 +405,8 @@ async fn scan_and_group<'a>(
         table_prefix,
     };
     let mut judged_folders = Vec::new();
+    // Taken before the grouping and the attaching consume the folders.
+    let by_folder = file_index::files_by_folder(&target.location, &scan.folders);
     let attached = match scope {
         Some(listed) => {
             let refreshed = listed::refresh_existing(
@@ -426,8 +438,10 @@ async fn scan_and_group<'a>(
     .await;
     open_tables::hold_unsafe_pointer_moves(&mut open, &snapshot.tables, report).await;
     grouped.extend(open.drafts);
+    let attached_count = attached.len();
     let mut scanned = found_in(snapshot, crawler, target, attached, grouped, open.all_read);
     scanned.judged_folders = judged_folders;
+    scanned.files = file_index::indexes(&scanned.tables, attached_count, &by_folder);
     Ok(Some(scanned))
 }
 
@@ -467,6 +481,7 @@ fn found_in<'a>(
         tables,
         judge_gone,
         judged_folders: Vec::new(),
+        files: Vec::new(),
     }
 }
 
@@ -482,6 +497,52 @@ struct ScannedTarget<'a> {
     /// In a crawl of named folders: the URLs of the listed folders where what is missing is
     /// gone.
     judged_folders: Vec<String>,
+    /// The file indexes of its Parquet, ORC and Avro tables, by table name.
+    files: Vec<(String, FileIndexChange)>,
+}
+
+/// The file indexes a crawl writes with its tables.
+struct FileIndexes<'a> {
+    /// By table name.
+    by_table: &'a HashMap<String, FileIndexChange>,
+    /// The catalog's tables before the crawl: a table that the plan leaves as it is gets
+    /// its index written on its own (a table crawled before lakecat kept indexes).
+    stored: &'a std::collections::BTreeMap<String, lakecat_catalog::Table>,
+}
+
+impl FileIndexes<'_> {
+    /// The index to write with `action`.
+    fn of(&self, action: &TableAction) -> Option<&FileIndexChange> {
+        match action {
+            TableAction::Delete { .. } => None,
+            _ => self.by_table.get(action.table_name()),
+        }
+    }
+
+    /// Changes writing only the index, for stored tables the plan does not write.
+    fn without_changes(&self, plan: &Plan) -> Vec<TableChange> {
+        let planned: HashSet<&str> = plan
+            .changes
+            .iter()
+            .filter_map(|c| c.change.as_ref())
+            .map(|c| c.action.table_name())
+            .collect();
+        let mut names: Vec<&String> = self
+            .by_table
+            .keys()
+            .filter(|name| self.stored.contains_key(*name) && !planned.contains(name.as_str()))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|name| TableChange {
+                action: TableAction::Keep { name: name.clone() },
+                put_partitions: Vec::new(),
+                delete_partitions: Vec::new(),
+                statistics: None,
+            })
+            .collect()
+    }
 }
 
 /// Writes the plan table by table; true when a stop cut it short.
@@ -489,6 +550,7 @@ async fn apply(
     catalog: &Catalog,
     database: &str,
     plan: &Plan,
+    indexes: &FileIndexes<'_>,
     report: &Report,
     stop: &CancellationToken,
 ) -> Result<bool> {
@@ -516,7 +578,11 @@ async fn apply(
             continue;
         };
         tokio::select! {
-            written = catalog.apply_table_change(database, change.clone()) => {
+            written = catalog.apply_indexed_table_change(
+                database,
+                change.clone(),
+                indexes.of(&change.action),
+            ) => {
                 if let Err(error) = written {
                     if !refused_table(&error) {
                         return Err(error.into());
@@ -552,6 +618,22 @@ async fn apply(
         });
     }
     report.set_phase(Phase::Applying { done: total, total });
+    // Tables the plan leaves as they are: their index only (a no-op when it is unchanged).
+    for change in indexes.without_changes(plan) {
+        if stop.is_cancelled() {
+            return Ok(true);
+        }
+        let name = change.action.table_name().to_string();
+        let written = catalog
+            .apply_indexed_table_change(database, change.clone(), indexes.of(&change.action))
+            .await;
+        if let Err(error) = written {
+            if !refused_table(&error) {
+                return Err(error.into());
+            }
+            report.mark_failed(&name, &error.to_string());
+        }
+    }
     Ok(false)
 }
 

@@ -10,6 +10,7 @@ mod column_names;
 pub mod crawl;
 pub mod error;
 pub mod events;
+mod file_index;
 mod format_targets;
 pub mod glob;
 pub mod group;

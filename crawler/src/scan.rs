@@ -20,6 +20,8 @@ use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use tokio_util::sync::CancellationToken;
 
+use lakecat_table_formats::iceberg::generated::FileStats;
+
 use crate::error::Result;
 use crate::glob::Exclusions;
 use crate::listing::{hidden_reason, list_folders, list_objects};
@@ -154,11 +156,34 @@ pub struct Shape {
     pub example: String,
 }
 
+/// A Parquet, ORC or Avro object read: what a table's file index keeps of it
+/// (docs/decisions/0004-iceberg-rest-catalog.md §3.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedFile {
+    /// Its URL.
+    pub url: String,
+    /// Its classification.
+    pub classification: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its rows, when counted exactly (from the footer).
+    pub records: Option<u64>,
+    /// Its columns' figures (`FileStats` as JSON), when computed from all its rows.
+    pub stats: Option<String>,
+}
+
+/// Whether objects of `classification` are indexed file by file.
+pub(crate) fn indexed_format(classification: &str) -> bool {
+    matches!(classification, "parquet" | "orc" | "avro")
+}
+
 /// What a folder holds directly (not in its subfolders).
 #[derive(Debug, Clone, Default)]
 pub struct FolderScan {
     /// Classified objects, by format and schema.
     pub shapes: Vec<Shape>,
+    /// The Parquet, ORC and Avro objects read, one by one.
+    pub files: Vec<ScannedFile>,
     /// Objects not read because the folder's sample size was reached; they are taken to be
     /// like the folder's other objects.
     pub unread: ObjectStats,
@@ -653,6 +678,25 @@ pub async fn scan(
                             });
                         }
                         let mut properties = found.properties;
+                        if indexed_format(&found.classification) {
+                            let stats = figures
+                                .as_ref()
+                                .and_then(|f| FileStats::of_object(f, &schema))
+                                .and_then(|stats| serde_json::to_string(&stats).ok());
+                            folders
+                                .entry(folder.clone())
+                                .or_default()
+                                .files
+                                .push(ScannedFile {
+                                    url: url.clone(),
+                                    classification: found.classification.clone(),
+                                    size,
+                                    records: properties
+                                        .record_count
+                                        .filter(|_| !properties.record_count_estimated),
+                                    stats,
+                                });
+                        }
                         let schema_parameters = take_schema_parameters(&mut properties);
                         let records = properties.record_count.take().unwrap_or(0);
                         properties.record_count_estimated = false;

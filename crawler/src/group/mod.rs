@@ -927,6 +927,7 @@ mod tests {
                 example: "x".into(),
             }],
             unread: ObjectStats::default(),
+            files: Vec::new(),
         }
     }
 
