@@ -43,6 +43,7 @@ pub fn app(catalog: Catalog, crawlers: CrawlerService) -> Router {
         access: Access::default(),
         request_timeout: crate::deadline::DEFAULT_REQUEST_TIMEOUT,
         max_body_memory: crate::body_budget::DEFAULT_BODY_MEMORY,
+        iceberg_metadata_location: None,
     })
 }
 
@@ -63,6 +64,9 @@ pub struct AppSettings {
     pub request_timeout: std::time::Duration,
     /// Bytes that request bodies may hold in memory at once.
     pub max_body_memory: usize,
+    /// Where Iceberg metadata generated for crawled tables goes (a URL); unset, under
+    /// `_lakecat/iceberg/` in each table's bucket, or `./lakecat-iceberg/` for local tables.
+    pub iceberg_metadata_location: Option<String>,
 }
 
 /// The whole application.
@@ -78,6 +82,9 @@ pub fn app_with(settings: AppSettings) -> Router {
         metrics: settings.metrics,
         store: settings.store,
         access: access.clone(),
+        iceberg: Arc::new(crate::iceberg::Generations::new(
+            settings.iceberg_metadata_location,
+        )),
     };
     api::router()
         .merge(glue::router())

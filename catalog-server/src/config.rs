@@ -56,6 +56,10 @@ pub struct FileConfig {
     /// The role every Thrift client gets, `reader` or `editor`: the protocol carries no
     /// credentials, so the endpoint listens beyond loopback only when this is set.
     pub metastore_role: Option<String>,
+    /// Where Iceberg metadata generated for crawled tables is written (a URL or an absolute
+    /// folder); unset, `_lakecat/iceberg/` in each table's bucket, or `./lakecat-iceberg/`
+    /// for local tables.
+    pub iceberg_metadata_location: Option<String>,
 }
 
 impl FileConfig {
@@ -92,6 +96,8 @@ pub struct ServeConfig {
     pub connection_limits: ConnectionLimits,
     /// The Hive Metastore Thrift endpoint, when enabled.
     pub metastore: Option<MetastoreConfig>,
+    /// Where Iceberg metadata generated for crawled tables is written, as a URL.
+    pub iceberg_metadata_location: Option<String>,
 }
 
 /// Settings of the Hive Metastore Thrift endpoint.
@@ -263,7 +269,19 @@ impl ServeConfig {
             explicit.metastore_listen.or(file.metastore_listen),
             explicit.metastore_role.or(file.metastore_role),
         )?;
+        let iceberg_metadata_location = match explicit
+            .iceberg_metadata_location
+            .or(file.iceberg_metadata_location)
+        {
+            Some(place) if place.starts_with('/') => Some(format!("file://{place}")),
+            Some(place) if place.contains("://") => Some(place),
+            Some(place) => anyhow::bail!(
+                "iceberg metadata location: expected a URL or an absolute folder (got {place:?})"
+            ),
+            None => None,
+        };
         Ok(ServeConfig {
+            iceberg_metadata_location,
             metastore,
             max_body_memory: max_body_memory_mib * MIB,
             connection_limits: ConnectionLimits {

@@ -36,7 +36,7 @@ enum Command {
         /// `glue_access_keys`, `scheduler_interval_seconds`, `crawl_lease_seconds`,
         /// `allowed_roots`, `tokens`, `request_timeout_seconds`,
         /// `client_timeout_seconds`, `max_http_connections`, `max_body_memory_mib`,
-        /// `metastore_listen` and `metastore_role`.
+        /// `metastore_listen`, `metastore_role` and `iceberg_metadata_location`.
         #[arg(long, env = "LAKECAT_CONFIG")]
         config: Option<PathBuf>,
         /// Address to listen on [default: 127.0.0.1:8088].
@@ -97,6 +97,11 @@ enum Command {
         /// credentials, so listening beyond loopback needs it [default on loopback: editor].
         #[arg(long, env = "LAKECAT_METASTORE_ROLE")]
         metastore_role: Option<String>,
+        /// Where Iceberg metadata generated for crawled Parquet, ORC and Avro tables is
+        /// written (a URL or an absolute folder) [default: `_lakecat/iceberg/` in each
+        /// table's bucket; `./lakecat-iceberg/` for local tables].
+        #[arg(long, env = "LAKECAT_ICEBERG_METADATA_LOCATION")]
+        iceberg_metadata_location: Option<String>,
     },
     /// Make a new REST API token: prints the token, for the client, and the entry for the
     /// server's configuration, which holds only its digest.
@@ -256,6 +261,7 @@ async fn run(cli: Cli) -> Result<u8> {
             max_body_memory,
             metastore_listen,
             metastore_role,
+            iceberg_metadata_location,
         } => {
             init_logging(cli.log_format);
             if secret_given_as_argument("--glue-access-keys") {
@@ -284,6 +290,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 max_body_memory_mib: max_body_memory,
                 metastore_listen,
                 metastore_role,
+                iceberg_metadata_location,
             };
             let config = ServeConfig::resolve(explicit, file)?;
             lakecat_server::serve::serve(config).await?;

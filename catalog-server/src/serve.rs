@@ -96,6 +96,7 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
             access: config.access.clone(),
             request_timeout: config.request_timeout,
             max_body_memory: config.max_body_memory,
+            iceberg_metadata_location: config.iceberg_metadata_location.clone(),
         }),
         config.connection_limits,
         {

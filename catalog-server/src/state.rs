@@ -20,6 +20,8 @@ pub(crate) struct AppState {
     pub(crate) metrics: Arc<Metrics>,
     /// Whether requests need credentials, and the credentials accepted.
     pub(crate) access: Arc<Access>,
+    /// Iceberg metadata generated for crawled tables: where it goes, what was served.
+    pub(crate) iceberg: Arc<crate::iceberg::Generations>,
     /// The store, for its connection figures in `/metrics`; absent in tests that do not
     /// need them.
     pub(crate) store: Option<Arc<SqlStore>>,

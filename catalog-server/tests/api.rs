@@ -53,6 +53,7 @@ async fn test_app_with(
             access,
             request_timeout: lakecat_server::DEFAULT_REQUEST_TIMEOUT,
             max_body_memory: 64 << 20,
+            iceberg_metadata_location: None,
         }),
         _dir: dir,
     }
@@ -2092,7 +2093,10 @@ async fn iceberg_rest_serves_namespaces_and_iceberg_tables_to_read() {
         "{status}"
     );
     let reason = parquet["error"]["message"].as_str().unwrap();
-    assert!(reason.contains("not an Iceberg table"), "{reason}");
+    assert!(
+        reason.contains("no crawl has indexed its files"),
+        "{reason}"
+    );
     let (_, missing) = t.get("/iceberg/v1/namespaces/nowhere/tables").await;
     assert_eq!(iceberg_error(&missing), ("NoSuchNamespaceException", 404));
     let (status, _) = t

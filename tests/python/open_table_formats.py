@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
 import urllib.request
 import zipfile
 
@@ -229,17 +230,17 @@ def copy_trips(lake):
     }
 
 
-def write_clicks(lake):
-    """Plain Hive-style Parquet: two `dt=` partitions."""
+def write_clicks(lake, days=(("2024-01-01", ["ann", "bob", "cy"]), ("2024-01-02", ["dee", "eve"]))):
+    """Plain Hive-style Parquet: one `dt=` partition per day."""
     rows = 0
-    for day, users in [("2024-01-01", ["ann", "bob", "cy"]), ("2024-01-02", ["dee", "eve"])]:
+    for day, users in days:
         folder = lake.dir / "clicks" / f"dt={day}"
         folder.mkdir(parents=True)
         pq.write_table(pa.table({"user": pa.array(users, pa.string()),
                                  "clicks": pa.array(range(len(users)), pa.int64())}),
                        folder / "part-0.parquet")
         rows += len(users)
-    return {"rows": rows, "partitions": {("2024-01-01",), ("2024-01-02",)}}
+    return {"rows": rows, "partitions": {(day,) for day, _ in days}, "days": list(days)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -470,6 +471,13 @@ def duckdb_iceberg_rest_count(lake, table, oauth=False):
     """DuckDB attaches lakecat's Iceberg REST catalog (its iceberg extension, loaded from its
     wheel with avro and httpfs) and counts the table's rows; with `oauth`, through DuckDB's
     default OAuth2 client-credentials exchange at /iceberg/v1/oauth/tokens."""
+    connection = duckdb_iceberg_rest(lake, oauth)
+    (count,) = connection.execute(f"SELECT count(*) FROM lc.{table}").fetchone()
+    return count
+
+
+def duckdb_iceberg_rest(lake, oauth=False):
+    """A DuckDB connection with lakecat's Iceberg REST catalog attached as `lc`."""
     connection = duckdb.connect(config={"autoinstall_known_extensions": False,
                                         "autoload_known_extensions": False})
     for extension in ("httpfs", "avro", "iceberg"):
@@ -485,8 +493,69 @@ def duckdb_iceberg_rest_count(lake, table, oauth=False):
     connection.execute(
         f"ATTACH 'lakecat' AS lc (TYPE iceberg, ENDPOINT '{lake.endpoint}/iceberg', "
         f"{authorization})")
-    (count,) = connection.execute(f"SELECT count(*) FROM lc.{table}").fetchone()
-    return count
+    return connection
+
+
+def check_clicks_as_iceberg(lake, truth, previous=None):
+    """clicks, crawled Hive-style Parquet, through lakecat's Iceberg REST catalog with the
+    metadata lakecat generates: PyIceberg scans every row with the partition column filled
+    from the folders, and a filter on it plans only that partition's files; DuckDB attached
+    to lakecat gives the right rows with a partition filter and skips the other files; a
+    commit is refused; after a recrawl that added a partition, the new snapshot's parent is
+    the one before, whose metadata file still scans."""
+    from pyiceberg.expressions import EqualTo
+    from pyiceberg.table import StaticTable
+    rest_catalog = load_catalog("lakecat-rest", **{
+        "type": "rest", "uri": lake.endpoint + "/iceberg", "warehouse": "lakecat",
+        **lake.pyiceberg_properties(),
+    })
+    table = rest_catalog.load_table(f"{DATABASE}.clicks")
+    assert table.properties.get("lakecat.read-only") == "true", table.properties
+    assert [f.name for f in table.spec().fields] == ["dt"], table.spec()
+    expected = sorted((user, day) for day, users in truth["days"] for user in users)
+    scanned = table.scan().to_arrow()
+    got = sorted(zip(scanned["user"].to_pylist(), scanned["dt"].to_pylist()))
+    assert got == expected, f"PyIceberg scans {got}, expected {expected}"
+    day, users = truth["days"][0]
+    planned = list(table.scan(row_filter=EqualTo("dt", day)).plan_files())
+    assert [t.file.file_path.endswith(f"dt={day}/part-0.parquet") for t in planned] == [True], (
+        [t.file.file_path for t in planned])
+    assert planned[0].file.record_count == len(users), planned[0].file.record_count
+    filtered = table.scan(row_filter=EqualTo("dt", day)).to_arrow()
+    assert sorted(filtered["user"].to_pylist()) == sorted(users), filtered
+
+    connection = duckdb_iceberg_rest(lake)
+    connection.execute("SET enable_logging = true")
+    connection.execute("SET logging_level = 'debug'")
+    rows = connection.execute(
+        f"SELECT \"user\", dt FROM lc.{DATABASE}.clicks WHERE dt = '{day}' ORDER BY \"user\"").fetchall()
+    assert rows == [(user, day) for user in sorted(users)], f"DuckDB reads {rows}"
+    (count,) = connection.execute(f"SELECT count(*) FROM lc.{DATABASE}.clicks").fetchone()
+    assert count == len(expected), f"DuckDB counts {count}, expected {len(expected)}"
+    skipped = connection.execute(
+        "SELECT message FROM duckdb_logs WHERE message LIKE '%skipped%'").fetchall()
+    others = len(truth["days"]) - 1
+    assert len(skipped) >= others, f"DuckDB logged {skipped}, expected {others} skipped files"
+
+    request = urllib.request.Request(
+        f"{lake.endpoint}/iceberg/v1/namespaces/{DATABASE}/tables/clicks",
+        data=json.dumps({"requirements": [], "updates": []}).encode(), method="POST",
+        headers={"Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("a commit to the crawled table clicks was accepted")
+    except urllib.error.HTTPError as refused:
+        body = json.load(refused)
+        assert refused.code == 400 and "read-only" in body["error"]["message"], body
+
+    if previous is not None:
+        old, old_rows = previous
+        current = table.current_snapshot()
+        assert current.parent_snapshot_id == old.current_snapshot().snapshot_id, (
+            current, old.current_snapshot())
+        reread = StaticTable.from_metadata(old.metadata_location, properties=lake.pyiceberg_properties())
+        assert reread.scan().to_arrow().num_rows == old_rows, "the old metadata no longer scans"
+    return table, len(expected)
 
 
 def check_orders(glue, lake, table, writer_table):
@@ -526,8 +595,10 @@ def check_iceberg_rest(lake, writer_table, rows):
     })
     assert (DATABASE,) in rest_catalog.list_namespaces(), rest_catalog.list_namespaces()
     assert rest_catalog.namespace_exists(DATABASE)
-    listed = rest_catalog.list_tables(DATABASE)
-    assert listed == [(DATABASE, "orders")], f"Iceberg REST lists {listed}, expected orders only"
+    listed = sorted(rest_catalog.list_tables(DATABASE))
+    # orders is Iceberg; clicks is crawled Hive-style Parquet, served with generated metadata.
+    assert listed == [(DATABASE, "clicks"), (DATABASE, "orders")], (
+        f"Iceberg REST lists {listed}, expected clicks and orders")
     assert rest_catalog.table_exists(f"{DATABASE}.orders")
     assert not rest_catalog.table_exists(f"{DATABASE}.sales")
     loaded = rest_catalog.load_table(f"{DATABASE}.orders")
@@ -538,7 +609,7 @@ def check_iceberg_rest(lake, writer_table, rows):
         rest_catalog.load_table(f"{DATABASE}.sales")
         raise AssertionError("Iceberg REST loaded the Delta table sales as Iceberg")
     except NoSuchTableError as refused:
-        assert "not an Iceberg table" in str(refused), refused
+        assert "not offered as an Iceberg table" in str(refused), refused
     duckdb_rows = duckdb_iceberg_rest_count(lake, f"{DATABASE}.orders")
     assert duckdb_rows == rows, f"Iceberg REST: DuckDB counts {duckdb_rows} rows, expected {rows}"
     try:
@@ -657,6 +728,7 @@ def main(endpoint, lake_url, lake_dir, s3_endpoint=None, s3_key=None, s3_secret=
         first = check_orders(glue, lake, tables["orders"], orders)
         check_trips(glue, lake, tables["trips"], trips)
         check_clicks(glue, lake, tables["clicks"], clicks)
+        clicks_iceberg = check_clicks_as_iceberg(lake, clicks)
         check_run_record(lake)
 
         # The writer commits again; a recrawl moves the pointer, PyIceberg sees the new rows.
@@ -669,6 +741,11 @@ def main(endpoint, lake_url, lake_dir, s3_endpoint=None, s3_key=None, s3_secret=
         assert second.get("previous_metadata_location") == first["metadata_location"], (
             f"previous_metadata_location {second.get('previous_metadata_location')}, expected "
             f"{first['metadata_location']}")
+        # A new day of clicks: the recrawl's index gives the generated table a new snapshot.
+        more = write_clicks(lake, (("2024-01-03", ["fay", "gus"]),))
+        crawl(glue, CRAWLER)
+        clicks["days"] += more["days"]
+        check_clicks_as_iceberg(lake, clicks, previous=clicks_iceberg)
         check_dedicated_targets(glue, lake, sales)
         check_iceberg_rest_writes(lake, orders)
     print("open table formats: ok")

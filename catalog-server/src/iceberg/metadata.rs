@@ -41,6 +41,18 @@ pub(super) async fn write_new(
     url: &str,
     metadata: &Value,
 ) -> Result<(), IcebergError> {
+    let bytes = serde_json::to_vec(metadata)
+        .map_err(|error| IcebergError::service_failure(error.to_string()))?;
+    write_new_bytes(state, url, bytes).await
+}
+
+/// Writes a new file (metadata, a manifest, a manifest list) at `url`, never over an
+/// existing one, only inside the allowed roots, making a local table's folders as needed.
+pub(super) async fn write_new_bytes(
+    state: &AppState,
+    url: &str,
+    bytes: Vec<u8>,
+) -> Result<(), IcebergError> {
     let Some((folder, file)) = url.rsplit_once('/') else {
         return Err(IcebergError::bad_request(format!(
             "{url:?} does not name a file"
@@ -72,8 +84,6 @@ pub(super) async fn write_new(
         .map_err(|error| refused(error.to_string()))?;
     let location = TargetLocation::open(&folder).map_err(|error| refused(error.to_string()))?;
     let path = location.path_of(file);
-    let bytes = serde_json::to_vec(metadata)
-        .map_err(|error| IcebergError::service_failure(error.to_string()))?;
     let options = object_store::PutOptions {
         mode: object_store::PutMode::Create,
         ..Default::default()

@@ -12,6 +12,7 @@
 //! metadata file, rename, drop without purge); the OAuth2 token exchange.
 
 mod error;
+mod generated;
 mod metadata;
 mod namespaces;
 mod oauth;
@@ -19,6 +20,7 @@ mod shape;
 mod tables;
 mod writes;
 
+pub(crate) use generated::Generations;
 pub(crate) use shape::iceberg_errors;
 
 use std::collections::BTreeMap;

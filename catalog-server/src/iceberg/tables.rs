@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::IcebergError;
+use super::generated::{self, Offer};
 use super::{Paging, database_name, metadata};
 use crate::state::AppState;
 
@@ -17,7 +18,7 @@ use crate::state::AppState;
 pub(super) const METADATA_LOCATION: &str = "metadata_location";
 
 /// The pointer of an Iceberg table; `None` for any other table.
-fn pointer(table: &Table) -> Option<&str> {
+pub(super) fn pointer(table: &Table) -> Option<&str> {
     pointer_in(&table.parameters)
 }
 
@@ -48,12 +49,22 @@ pub(super) async fn list(
             .catalog
             .list_tables(&database, paging.request(token)?)
             .await?;
-        identifiers.extend(
-            page.items
-                .iter()
-                .filter(|table| pointer(table).is_some())
-                .map(|table| json!({"namespace": [database], "name": table.name})),
-        );
+        for table in &page.items {
+            let listed = match generated::offer(table) {
+                Offer::Native(_) => true,
+                // Only crawled tables whose files a crawl indexed: DuckDB loads every listed
+                // table and stops at the first that does not load.
+                Offer::Generated => state
+                    .catalog
+                    .table_files_generation(&database, &table.name)
+                    .await?
+                    .is_some(),
+                Offer::Not(_) => false,
+            };
+            if listed {
+                identifiers.push(json!({"namespace": [database], "name": table.name}));
+            }
+        }
         token = page.next_page_token;
         if paging.pages() || token.is_none() {
             break;
@@ -64,39 +75,70 @@ pub(super) async fn list(
     ))
 }
 
-/// The Iceberg table `namespace.table` and its pointer, or 404 saying why not.
-pub(super) async fn iceberg_table(
+/// The catalog table `namespace.table` and how it is offered, or 404 saying why it is not.
+pub(super) async fn offered_table(
     state: &AppState,
     namespace: &str,
     table: &str,
-) -> Result<(Table, String), IcebergError> {
+) -> Result<(Table, Offer), IcebergError> {
     let database = database_name(namespace)?;
     let found = state
         .catalog
         .get_table(&database, &table.to_lowercase())
         .await?;
-    match pointer(&found) {
-        Some(pointer) => {
-            let pointer = pointer.to_string();
-            Ok((found, pointer))
-        }
-        None => Err(IcebergError::no_such_table(format!(
-            "{database}.{} is not an Iceberg table (no table_type=ICEBERG with a \
-             metadata_location): lakecat serves Iceberg tables only",
+    let mut offer = generated::offer(&found);
+    if offer == Offer::Generated
+        && state
+            .catalog
+            .table_files_generation(&database, &found.name)
+            .await?
+            .is_none()
+    {
+        offer = Offer::Not(generated::NOT_INDEXED.into());
+    }
+    match offer {
+        Offer::Not(reason) => Err(IcebergError::no_such_table(format!(
+            "{database}.{} is not offered as an Iceberg table: {reason}",
             found.name
+        ))),
+        offer => Ok((found, offer)),
+    }
+}
+
+/// The Iceberg table `namespace.table` and its pointer, for a change: 404 when it is not
+/// offered, 400 for a crawled table served read-only.
+pub(super) async fn iceberg_table(
+    state: &AppState,
+    namespace: &str,
+    table: &str,
+) -> Result<(Table, String), IcebergError> {
+    match offered_table(state, namespace, table).await? {
+        (found, Offer::Native(pointer)) => Ok((found, pointer)),
+        (found, _) => Err(IcebergError::bad_request(format!(
+            "{}.{} is a crawled Hive table that lakecat serves as a read-only Iceberg table \
+             (its metadata is generated from the crawled files): it cannot be changed, \
+             renamed or dropped through Iceberg REST; change its files and crawl again",
+            found.database_name, found.name
         ))),
     }
 }
 
 /// `GET /v1/namespaces/{namespace}/tables/{table}`: the current metadata, read from the
-/// file the catalog points at, with an `ETag` naming that file; a client that sends the
-/// same tag in `If-None-Match` gets a 304 and reads nothing.
+/// file the catalog points at (generated for a crawled table), with an `ETag` naming that
+/// file; a client that sends the same tag in `If-None-Match` gets a 304 and reads nothing.
 pub(super) async fn load(
     State(state): State<AppState>,
     Path((namespace, table)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, IcebergError> {
-    let (_, pointer) = iceberg_table(&state, &namespace, &table).await?;
+    let (found, offer) = offered_table(&state, &namespace, &table).await?;
+    let (pointer, generated) = match offer {
+        Offer::Native(pointer) => (pointer, None),
+        _ => {
+            let (pointer, metadata) = generated::load(&state, &found).await?;
+            (pointer, Some(metadata))
+        }
+    };
     let tag = etag(&pointer);
     let unchanged = headers
         .get_all(header::IF_NONE_MATCH)
@@ -107,10 +149,13 @@ pub(super) async fn load(
     if unchanged {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
-    let metadata = metadata::read(&state, &pointer).await?;
+    let metadata = match generated {
+        Some(metadata) => metadata,
+        None => std::sync::Arc::new(metadata::read(&state, &pointer).await?),
+    };
     let body = json!({
         "metadata-location": pointer,
-        "metadata": metadata,
+        "metadata": *metadata,
         "config": {},
     });
     Ok(([(header::ETAG, tag)], Json(body)).into_response())
@@ -280,12 +325,13 @@ pub(super) fn record(name: String, pointer: &str, location: Option<String>) -> T
     }
 }
 
-/// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for an Iceberg table, else 404./// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for an Iceberg table, else 404.
+/// `HEAD /v1/namespaces/{namespace}/tables/{table}`: 204 for a table offered as Iceberg,
+/// else 404.
 pub(super) async fn exists(
     State(state): State<AppState>,
     Path((namespace, table)): Path<(String, String)>,
 ) -> Result<StatusCode, IcebergError> {
-    iceberg_table(&state, &namespace, &table).await?;
+    offered_table(&state, &namespace, &table).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

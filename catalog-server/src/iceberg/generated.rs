@@ -1,0 +1,460 @@
+//! Crawled Hive-style tables of Parquet, ORC or Avro files served as read-only Iceberg
+//! tables: on `loadTable`, metadata is generated from the catalog's table and the crawler's
+//! file index (`lakecat_table_formats::iceberg::generated`), written under a lakecat-owned
+//! metadata location, and served until the table or its files change; then the next
+//! generation is a new snapshot of the same Iceberg table, and the earlier metadata files
+//! stay readable. See docs/decisions/0004-iceberg-rest-catalog.md §3.
+//!
+//! The generated state lives in the metadata files themselves: the newest one in a table's
+//! metadata folder carries what it was made from (`lakecat.source`), its field ids and its
+//! snapshots, so a restarted server carries on where the last one stopped.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use lakecat_catalog::Table;
+use lakecat_crawler::TargetLocation;
+use lakecat_table_formats::iceberg::generated::{
+    self, GenerationInput, HiveTable, IndexedDataFile, Previous, SOURCE_PROPERTY,
+};
+use object_store::ObjectStore as _;
+use serde_json::Value;
+
+use super::error::IcebergError;
+use super::metadata;
+use crate::state::AppState;
+
+/// The folder name, below the metadata root, of lakecat's generated metadata when no
+/// location is configured: hidden from crawls (a leading `_`), outside every table folder.
+const DEFAULT_FOLDER: &str = "_lakecat/iceberg/";
+
+/// Why a crawled table whose files no crawl indexed is not offered.
+pub(super) const NOT_INDEXED: &str = "no crawl has indexed its files yet (tables crawled before lakecat kept file indexes \
+     are indexed by their next crawl); crawl it with lakecat";
+
+/// How a catalog table is offered through Iceberg REST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Offer {
+    /// An Iceberg table: its metadata file.
+    Native(String),
+    /// A crawled table served with generated metadata, read only.
+    Generated,
+    /// Not offered, and why.
+    Not(String),
+}
+
+/// Whether and how `table` is an Iceberg table (decision 0004 §2.2).
+pub(super) fn offer(table: &Table) -> Offer {
+    if let Some(pointer) = super::tables::pointer(table) {
+        return Offer::Native(pointer.to_string());
+    }
+    let parameter = |key: &str| {
+        table
+            .parameters
+            .get(key)
+            .map(|v| v.to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let view = table
+        .table_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("VIRTUAL_VIEW"));
+    if view {
+        return Offer::Not("it is a view".into());
+    }
+    match parameter("table_type").as_str() {
+        "" | "external_table" => {}
+        other => {
+            return Offer::Not(format!(
+                "it is a {other} table without an Iceberg metadata_location"
+            ));
+        }
+    }
+    let location = table
+        .storage_descriptor
+        .as_ref()
+        .and_then(|sd| sd.location.as_deref())
+        .unwrap_or("");
+    if location.is_empty() {
+        return Offer::Not("it has no location".into());
+    }
+    match generated::file_format(&parameter("classification")) {
+        Ok(_) => Offer::Generated,
+        Err(reason) => Offer::Not(reason),
+    }
+}
+
+/// Generated metadata served lately, by metadata folder.
+#[derive(Debug, Clone)]
+struct Served {
+    source: String,
+    location: String,
+    metadata: Arc<Value>,
+}
+
+/// Where generated metadata goes, what was served last, and one generator per table.
+#[derive(Debug, Default)]
+pub(crate) struct Generations {
+    /// The configured metadata root (a URL ending with `/`); unset, a folder beside the data.
+    root: Option<String>,
+    served: Mutex<HashMap<String, Served>>,
+    generating: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Generations {
+    /// Generated metadata under `root` (`s3://bucket/iceberg/`, `file:///srv/iceberg/`), or
+    /// under each lake's default when `None`.
+    pub(crate) fn new(root: Option<String>) -> Generations {
+        Generations {
+            root: root.map(|root| format!("{}/", root.trim_end_matches('/'))),
+            ..Generations::default()
+        }
+    }
+
+    /// The metadata folder of `database.table` whose data lies at `location`.
+    fn folder(&self, database: &str, table: &str, location: &str) -> Result<String, String> {
+        let root = match &self.root {
+            Some(root) => root.clone(),
+            None => default_root(location)?,
+        };
+        Ok(format!("{root}{database}/{table}/metadata/"))
+    }
+
+    fn served(&self, folder: &str, source: &str) -> Option<Served> {
+        let served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        served.get(folder).filter(|s| s.source == source).cloned()
+    }
+
+    fn remember(&self, folder: &str, served: Served) {
+        let mut all = self.served.lock().unwrap_or_else(|e| e.into_inner());
+        all.insert(folder.to_string(), served);
+    }
+
+    fn lock_of(&self, folder: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.generating.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(folder.to_string()).or_default().clone()
+    }
+}
+
+/// The default metadata root of a table at `location`: the bucket's `_lakecat/iceberg/` for
+/// object stores, `./lakecat-iceberg/` beside the server for local tables (as `lakecat.db`).
+fn default_root(location: &str) -> Result<String, String> {
+    if location.starts_with("file:") || location.starts_with('/') {
+        let here = std::env::current_dir().map_err(|error| error.to_string())?;
+        return Ok(format!("file://{}/lakecat-iceberg/", here.display()));
+    }
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return Err(format!("its location {location:?} is not a URL"));
+    };
+    let bucket = rest.split('/').next().unwrap_or("");
+    if bucket.is_empty() {
+        return Err(format!("its location {location:?} names no bucket"));
+    }
+    Ok(format!("{scheme}://{bucket}/{DEFAULT_FOLDER}"))
+}
+
+/// The version number a metadata file's name starts with (`00003-<uuid>.metadata.json`).
+fn version_of(name: &str) -> Option<u64> {
+    let stem = name.strip_suffix(".metadata.json")?;
+    stem.split('-').next()?.parse().ok()
+}
+
+/// The newest metadata file in `folder`, read; `None` when there is none.
+async fn newest(state: &AppState, folder: &str) -> Result<Option<(String, Value)>, IcebergError> {
+    let unreadable = |reason: String| {
+        IcebergError::service_failure(format!(
+            "cannot list generated metadata in {folder}: {reason}"
+        ))
+    };
+    // A local folder not made yet holds nothing (and cannot be checked against the roots,
+    // which compare real paths); it is checked when the first file is written.
+    if let Some(local) = folder.strip_prefix("file://")
+        && !std::path::Path::new(local).is_dir()
+    {
+        return Ok(None);
+    }
+    state
+        .crawlers
+        .allowed_roots()
+        .check(folder)
+        .map_err(|error| unreadable(error.to_string()))?;
+    let location = TargetLocation::open(folder).map_err(|error| unreadable(error.to_string()))?;
+    let listed = location
+        .store()
+        .list_with_delimiter(Some(location.prefix()))
+        .await
+        .map_err(|error| unreadable(error.to_string()))?;
+    let newest = listed
+        .objects
+        .iter()
+        .filter_map(|meta| {
+            let name = meta.location.filename()?;
+            Some((version_of(name)?, name.to_string()))
+        })
+        .max();
+    let Some((_, name)) = newest else {
+        return Ok(None);
+    };
+    let url = format!("{folder}{name}");
+    let document = metadata::read(state, &url).await?;
+    Ok(Some((url, document)))
+}
+
+/// The catalog's table as the generator sees it.
+fn hive_table(table: &Table, source: String) -> HiveTable {
+    let pairs = |columns: &[lakecat_catalog::Column]| {
+        columns
+            .iter()
+            .map(|c| (c.name.clone(), c.type_name.clone().unwrap_or_default()))
+            .collect()
+    };
+    let sd = table.storage_descriptor.clone().unwrap_or_default();
+    HiveTable {
+        database: table.database_name.clone(),
+        name: table.name.clone(),
+        location: sd.location.clone().unwrap_or_default(),
+        classification: table
+            .parameters
+            .get("classification")
+            .cloned()
+            .unwrap_or_default(),
+        columns: pairs(&sd.columns),
+        partition_keys: pairs(&table.partition_keys),
+        source,
+    }
+}
+
+/// The metadata of the crawled table `table`, generated when the table or its files
+/// changed since it was last generated: its location and document.
+pub(super) async fn load(
+    state: &AppState,
+    table: &Table,
+) -> Result<(String, Arc<Value>), IcebergError> {
+    let qualified = format!("{}.{}", table.database_name, table.name);
+    let not_offered = |reason: String| {
+        IcebergError::no_such_table(format!(
+            "{qualified} is not offered as an Iceberg table: {reason}"
+        ))
+    };
+    let Some(files_generation) = state
+        .catalog
+        .table_files_generation(&table.database_name, &table.name)
+        .await?
+    else {
+        return Err(not_offered(NOT_INDEXED.into()));
+    };
+    let source = format!(
+        "table version {}, files {files_generation}",
+        table.version_id
+    );
+    let location = table
+        .storage_descriptor
+        .as_ref()
+        .and_then(|sd| sd.location.clone())
+        .unwrap_or_default();
+    let generations = &state.iceberg;
+    let folder = generations
+        .folder(&table.database_name, &table.name, &location)
+        .map_err(not_offered)?;
+    if let Some(served) = generations.served(&folder, &source) {
+        return Ok((served.location, served.metadata));
+    }
+    let lock = generations.lock_of(&folder);
+    let _generating = lock.lock().await;
+    if let Some(served) = generations.served(&folder, &source) {
+        return Ok((served.location, served.metadata));
+    }
+    let previous = newest(state, &folder).await?;
+    if let Some((url, document)) = &previous
+        && document["properties"][SOURCE_PROPERTY].as_str() == Some(source.as_str())
+    {
+        let served = Served {
+            source,
+            location: url.clone(),
+            metadata: Arc::new(document.clone()),
+        };
+        generations.remember(&folder, served.clone());
+        return Ok((served.location, served.metadata));
+    }
+    let Some(index) = state
+        .catalog
+        .table_files(&table.database_name, &table.name)
+        .await?
+    else {
+        return Err(not_offered("its file index is gone".into()));
+    };
+    if index.unread > 0 {
+        return Err(not_offered(format!(
+            "the crawl counted {} of its files without reading them (a sample size), so \
+             their record counts are unknown; crawl it without a sample size",
+            index.unread
+        )));
+    }
+    let files: Vec<IndexedDataFile> = index
+        .files
+        .into_iter()
+        .map(|file| IndexedDataFile {
+            path: file.path,
+            partition_values: file.partition_values,
+            size: file.size.max(0) as u64,
+            record_count: file.record_count.map(|n| n.max(0) as u64),
+            stats: file.stats.and_then(|text| serde_json::from_str(&text).ok()),
+        })
+        .collect();
+    let hive = hive_table(table, source.clone());
+    let mut new_uuid = lakecat_catalog::id::random_uuid;
+    let made = generated::generate(GenerationInput {
+        table: &hive,
+        files: &files,
+        previous: previous
+            .as_ref()
+            .map(|(location, metadata)| Previous { location, metadata }),
+        metadata_folder: &folder,
+        now_ms: chrono::Utc::now().timestamp_millis(),
+        new_uuid: &mut new_uuid,
+    })
+    .map_err(|reason| not_offered(reason.0))?;
+    for note in &made.notes {
+        tracing::info!(table = %qualified, "generated Iceberg metadata: {note}");
+    }
+    for (url, bytes) in made.files {
+        metadata::write_new_bytes(state, &url, bytes).await?;
+    }
+    let served = Served {
+        source,
+        location: made.metadata_location,
+        metadata: Arc::new(made.metadata),
+    };
+    generations.remember(&folder, served.clone());
+    Ok((served.location, served.metadata))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_roots_lie_outside_table_folders() {
+        let cases = [
+            ("s3://lake/sales/", Ok("s3://lake/_lakecat/iceberg/")),
+            ("gs://b/x/y/", Ok("gs://b/_lakecat/iceberg/")),
+            ("s3:///x", Err(())),
+            ("sales", Err(())),
+        ];
+        let cases: Vec<(&str, Result<String, ()>)> = cases
+            .into_iter()
+            .map(|(location, root)| (location, root.map(str::to_string)))
+            .collect();
+        for (location, expected) in cases {
+            let got = default_root(location).map_err(|_| ());
+            assert_eq!(got.as_deref(), expected.as_deref(), "{location}");
+        }
+        assert!(
+            default_root("file:///data/t/")
+                .unwrap()
+                .ends_with("/lakecat-iceberg/")
+        );
+    }
+
+    #[test]
+    fn metadata_versions_come_from_file_names() {
+        let cases = [
+            ("00001-a-b.metadata.json", Some(1)),
+            ("00012-x.metadata.json", Some(12)),
+            ("snap-1-1-x.avro", None),
+            ("x.metadata.json", None),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(version_of(name), expected, "{name}");
+        }
+    }
+
+    fn table(
+        parameters: &[(&str, &str)],
+        table_type: Option<&str>,
+        location: Option<&str>,
+    ) -> Table {
+        Table {
+            database_name: "db".into(),
+            name: "t".into(),
+            table_type: table_type.map(str::to_string),
+            parameters: parameters
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            storage_descriptor: Some(lakecat_catalog::StorageDescriptor {
+                location: location.map(str::to_string),
+                ..Default::default()
+            }),
+            description: None,
+            owner: None,
+            partition_keys: Vec::new(),
+            retention: 0,
+            view_original_text: None,
+            view_expanded_text: None,
+            create_time: chrono::DateTime::default(),
+            update_time: chrono::DateTime::default(),
+            last_access_time: None,
+            version_id: "0".into(),
+        }
+    }
+
+    /// (parameters, table type, location, expected offer).
+    #[test]
+    fn tables_are_offered_by_kind() {
+        let loc = Some("s3://lake/t/");
+        let ext = Some("EXTERNAL_TABLE");
+        let cases = [
+            (
+                vec![("classification", "parquet")],
+                ext,
+                loc,
+                Some(Offer::Generated),
+            ),
+            (
+                vec![("classification", "ORC")],
+                ext,
+                loc,
+                Some(Offer::Generated),
+            ),
+            (
+                vec![("classification", "avro")],
+                None,
+                loc,
+                Some(Offer::Generated),
+            ),
+            (
+                vec![
+                    ("table_type", "ICEBERG"),
+                    ("metadata_location", "s3://m.json"),
+                ],
+                ext,
+                loc,
+                Some(Offer::Native("s3://m.json".into())),
+            ),
+            (vec![("classification", "csv")], ext, loc, None),
+            (vec![("classification", "json")], ext, loc, None),
+            (vec![("classification", "parquet")], ext, None, None),
+            (
+                vec![("classification", "parquet")],
+                Some("VIRTUAL_VIEW"),
+                loc,
+                None,
+            ),
+            (
+                vec![("classification", "parquet"), ("table_type", "DELTA")],
+                ext,
+                loc,
+                None,
+            ),
+            (vec![("classification", "delta")], ext, loc, None),
+        ];
+        for (parameters, kind, location, expected) in cases {
+            let got = offer(&table(&parameters, kind, location));
+            match expected {
+                Some(expected) => assert_eq!(got, expected, "{parameters:?}"),
+                None => assert!(matches!(got, Offer::Not(_)), "{parameters:?}: {got:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Crawled Hive tables through Iceberg REST, in process: a Parquet table with a file index
+//! loads with generated metadata written under the configured metadata location, is
+//! generated once per state of the table, gets a new snapshot (chained to the old one,
+//! whose file stays) when its files change, refuses commits, renames and drops, and tables
+//! of other formats say why they are not offered. Real clients read such tables in
+//! `open_table_formats.rs`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use lakecat_catalog::store::{FileIndexChange, IndexedFile};
+use lakecat_catalog::{
+    Catalog, Column, DatabaseInput, SqlStore, StorageDescriptor, StoreOptions, TableAction,
+    TableChange, TableInput,
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct TestApp {
+    app: Router,
+    catalog: Catalog,
+    metadata_root: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn test_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+    let store = Arc::new(
+        SqlStore::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap(),
+    );
+    let catalog = Catalog::new(store.clone());
+    let root = dir.path().canonicalize().unwrap();
+    let roots = lakecat_crawler::AllowedRoots::parse(&[root.display().to_string()]).unwrap();
+    let crawlers = lakecat_crawler::CrawlerService::new(
+        catalog.clone(),
+        lakecat_catalog::crawlers::Crawlers::new(store.clone()),
+    )
+    .with_allowed_roots(roots);
+    let metadata_root = root.join("iceberg");
+    let app = lakecat_server::app_with(lakecat_server::AppSettings {
+        catalog: catalog.clone(),
+        crawlers,
+        metrics: Default::default(),
+        store: Some(store),
+        access: Default::default(),
+        request_timeout: lakecat_server::DEFAULT_REQUEST_TIMEOUT,
+        max_body_memory: 64 << 20,
+        iceberg_metadata_location: Some(format!("file://{}", metadata_root.display())),
+    });
+    TestApp {
+        app,
+        catalog,
+        metadata_root,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    async fn call(&self, method: Method, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(uri);
+        let body = match body {
+            Some(body) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        (status, value)
+    }
+
+    async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, uri, None).await
+    }
+}
+
+fn column(name: &str, type_name: &str) -> Column {
+    Column {
+        name: name.into(),
+        type_name: Some(type_name.into()),
+        ..Column::default()
+    }
+}
+
+fn table(name: &str, classification: &str, columns: Vec<Column>) -> TableInput {
+    TableInput {
+        name: name.into(),
+        table_type: Some("EXTERNAL_TABLE".into()),
+        parameters: [("classification".to_string(), classification.to_string())].into(),
+        partition_keys: vec![column("year", "string")],
+        storage_descriptor: Some(StorageDescriptor {
+            columns,
+            location: Some(format!("s3://lake/{name}/")),
+            ..StorageDescriptor::default()
+        }),
+        ..TableInput::default()
+    }
+}
+
+fn file(table: &str, year: &str, name: &str, records: i64) -> IndexedFile {
+    IndexedFile {
+        path: format!("s3://lake/{table}/year={year}/{name}"),
+        partition_values: vec![year.into()],
+        size: records * 100,
+        record_count: Some(records),
+        stats: None,
+    }
+}
+
+async fn crawl(t: &TestApp, action: TableAction, files: Vec<IndexedFile>) {
+    let change = TableChange {
+        action,
+        put_partitions: vec![],
+        delete_partitions: vec![],
+        statistics: None,
+    };
+    let index = FileIndexChange {
+        files,
+        whole_table: true,
+        unread: 0,
+    };
+    t.catalog
+        .apply_indexed_table_change("lake", change, Some(&index))
+        .await
+        .unwrap();
+}
+
+fn error(body: &Value) -> (&str, u64, &str) {
+    (
+        body["error"]["type"].as_str().unwrap(),
+        body["error"]["code"].as_u64().unwrap(),
+        body["error"]["message"].as_str().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn crawled_tables_are_served_as_read_only_iceberg_tables() {
+    let t = test_app().await;
+    t.catalog
+        .create_database(DatabaseInput {
+            name: "lake".into(),
+            ..DatabaseInput::default()
+        })
+        .await
+        .unwrap();
+    let columns = vec![column("id", "bigint"), column("name", "string")];
+    crawl(
+        &t,
+        TableAction::Create(table("events", "parquet", columns.clone())),
+        vec![
+            file("events", "2023", "a.parquet", 10),
+            file("events", "2024", "b.parquet", 20),
+        ],
+    )
+    .await;
+    crawl(
+        &t,
+        TableAction::Create(table("logs", "csv", columns.clone())),
+        vec![],
+    )
+    .await;
+    t.catalog
+        .create_table("lake", table("fresh", "parquet", columns.clone()))
+        .await
+        .unwrap();
+
+    // Listed: the indexed Parquet table only.
+    let (status, list) = t.get("/iceberg/v1/namespaces/lake/tables").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        list["identifiers"],
+        json!([{"namespace": ["lake"], "name": "events"}])
+    );
+
+    let (status, loaded) = t.get("/iceberg/v1/namespaces/lake/tables/events").await;
+    assert_eq!(status, StatusCode::OK, "{loaded}");
+    let first = loaded["metadata-location"].as_str().unwrap().to_string();
+    let root = format!("file://{}/lake/events/metadata/", t.metadata_root.display());
+    assert!(first.starts_with(&root), "{first}");
+    let metadata = &loaded["metadata"];
+    assert_eq!(metadata["format-version"], 2);
+    assert_eq!(metadata["location"], "s3://lake/events");
+    assert_eq!(
+        metadata["partition-specs"][0]["fields"][0],
+        json!({"source-id": 3, "field-id": 1000, "name": "year", "transform": "identity"})
+    );
+    assert_eq!(metadata["snapshots"][0]["summary"]["total-records"], "30");
+    assert_eq!(metadata["properties"]["lakecat.read-only"], "true");
+    let written = std::fs::read_dir(t.metadata_root.join("lake/events/metadata"))
+        .unwrap()
+        .count();
+    // Two manifests (one per year), the manifest list, the metadata file.
+    assert_eq!(written, 4);
+
+    // Loaded again: the same file, nothing written.
+    let (_, again) = t.get("/iceberg/v1/namespaces/lake/tables/events").await;
+    assert_eq!(again["metadata-location"], json!(first));
+    let (_, head) = t
+        .call(
+            Method::HEAD,
+            "/iceberg/v1/namespaces/lake/tables/events",
+            None,
+        )
+        .await;
+    assert_eq!(head, Value::Null);
+
+    // A crawl that changes the files: a new snapshot chained to the old, the old file kept.
+    crawl(
+        &t,
+        TableAction::Keep {
+            name: "events".into(),
+        },
+        vec![
+            file("events", "2023", "a.parquet", 10),
+            file("events", "2024", "b.parquet", 20),
+            file("events", "2025", "c.parquet", 5),
+        ],
+    )
+    .await;
+    let (_, second) = t.get("/iceberg/v1/namespaces/lake/tables/events").await;
+    let second_location = second["metadata-location"].as_str().unwrap();
+    assert_ne!(second_location, first);
+    let snapshots = second["metadata"]["snapshots"].as_array().unwrap();
+    assert_eq!(snapshots.len(), 2);
+    assert_eq!(
+        snapshots[1]["parent-snapshot-id"],
+        metadata["current-snapshot-id"]
+    );
+    assert_eq!(snapshots[1]["summary"]["total-records"], "35");
+    assert_eq!(
+        second["metadata"]["metadata-log"][0]["metadata-file"],
+        json!(first)
+    );
+    assert!(std::path::Path::new(first.strip_prefix("file://").unwrap()).exists());
+    // The field ids did not change.
+    assert_eq!(
+        second["metadata"]["schemas"], metadata["schemas"],
+        "the same schema"
+    );
+
+    // Read only: commits, renames and drops are refused with the reason.
+    let commit = json!({"requirements": [], "updates": []});
+    let (status, refused) = t
+        .call(
+            Method::POST,
+            "/iceberg/v1/namespaces/lake/tables/events",
+            Some(commit),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (kind, _, reason) = error(&refused);
+    assert_eq!(kind, "BadRequestException");
+    assert!(reason.contains("read-only Iceberg table"), "{reason}");
+    let (status, _) = t
+        .call(
+            Method::DELETE,
+            "/iceberg/v1/namespaces/lake/tables/events",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(t.catalog.get_table("lake", "events").await.is_ok());
+
+    // Other tables say why they are not offered.
+    let cases = [
+        ("logs", "it is a csv table"),
+        ("fresh", "no crawl has indexed its files"),
+    ];
+    for (name, expected) in cases {
+        let (status, body) = t
+            .get(&format!("/iceberg/v1/namespaces/lake/tables/{name}"))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}");
+        let (kind, _, reason) = error(&body);
+        assert_eq!(kind, "NoSuchTableException");
+        assert!(reason.contains(expected), "{name}: {reason}");
+    }
+}
