@@ -524,18 +524,33 @@ def check_clicks_as_iceberg(lake, truth, previous=None):
     filtered = table.scan(row_filter=EqualTo("dt", day)).to_arrow()
     assert sorted(filtered["user"].to_pylist()) == sorted(users), filtered
 
+    # DuckDB logs each manifest and data file its filter pushdown skips.
     connection = duckdb_iceberg_rest(lake)
-    connection.execute("SET enable_logging = true")
-    connection.execute("SET logging_level = 'debug'")
+    connection.execute("CALL enable_logging(level = 'debug')")
+
+    def skipped(kind):
+        return [message for (message,) in connection.execute(
+            "SELECT message FROM duckdb_logs WHERE type = 'Iceberg' AND message LIKE ?",
+            [f"%skipped '{kind}'%"]).fetchall()]
+
     rows = connection.execute(
         f"SELECT \"user\", dt FROM lc.{DATABASE}.clicks WHERE dt = '{day}' ORDER BY \"user\"").fetchall()
     assert rows == [(user, day) for user in sorted(users)], f"DuckDB reads {rows}"
+    # One manifest per day: every other day's is skipped by its partition bounds.
+    others = len(truth["days"]) - 1
+    manifests = skipped("manifest_file")
+    assert len(manifests) == others and not any(f"[{day}," in m for m in manifests), manifests
     (count,) = connection.execute(f"SELECT count(*) FROM lc.{DATABASE}.clicks").fetchone()
     assert count == len(expected), f"DuckDB counts {count}, expected {len(expected)}"
-    skipped = connection.execute(
-        "SELECT message FROM duckdb_logs WHERE message LIKE '%skipped%'").fetchall()
-    others = len(truth["days"]) - 1
-    assert len(skipped) >= others, f"DuckDB logged {skipped}, expected {others} skipped files"
+    # Column bounds from the Parquet footers the crawl read: files whose clicks are all
+    # below 2 are skipped.
+    busy = [user for _, users in truth["days"] for i, user in enumerate(users) if i >= 2]
+    got = connection.execute(
+        f"SELECT \"user\" FROM lc.{DATABASE}.clicks WHERE clicks >= 2 ORDER BY \"user\"").fetchall()
+    assert [user for (user,) in got] == sorted(busy), (got, busy)
+    files = skipped("data_file")
+    quiet = sum(1 for _, users in truth["days"] if len(users) <= 2)
+    assert len(files) == quiet, f"DuckDB skipped {files}, expected {quiet} files"
 
     request = urllib.request.Request(
         f"{lake.endpoint}/iceberg/v1/namespaces/{DATABASE}/tables/clicks",
