@@ -98,6 +98,8 @@ pub fn app_with(settings: AppSettings) -> Router {
         .merge(docs)
         // Inside the routing, where the matched route is known.
         .route_layer(axum::middleware::from_fn(crate::metrics::note_route))
+        // After the body is read: a SigV4 signature covers it.
+        .layer(axum::middleware::from_fn(crate::auth::check_signed_body))
         // Bodies are read within the server's budget, and only after the credentials check.
         .layer(axum::middleware::from_fn_with_state(
             BodyBudget::new(settings.max_body_memory),

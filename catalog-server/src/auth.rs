@@ -5,13 +5,16 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
+use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::body_budget::MAX_BODY_BYTES;
 use crate::credentials::{AccessKeys, Tokens};
 use crate::error::ApiError;
+use crate::sigv4::{PendingSignature, SignatureError};
 
 /// What a credential may do. Each role may do everything the ones before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,6 +106,26 @@ fn unauthenticated(message: &str) -> Response {
     response
 }
 
+/// A request other than Glue's signed with SigV4 (an Iceberg REST client with SigV4 turned
+/// on): its headers passed, its signature over the body is checked once the body is read
+/// ([`check_signed_body`]), and its key's role must be at least `needed`.
+#[derive(Debug, Clone)]
+struct SignedRequest {
+    pending: PendingSignature,
+    needed: Role,
+}
+
+/// A refused signature, with AWS's status (400 malformed, 403 otherwise) and its
+/// exception type in the message.
+fn signature_refused(error: SignatureError) -> Response {
+    let (status, code) = if error.is_malformed() {
+        (StatusCode::BAD_REQUEST, "BAD_REQUEST")
+    } else {
+        (StatusCode::FORBIDDEN, "FORBIDDEN")
+    };
+    ApiError::new(status, code, format!("{}: {}", error.kind, error.message)).into_response()
+}
+
 /// Refuses requests without valid credentials from their headers alone, before their
 /// bodies are read: REST requests without a token of a role that may make them (401
 /// without a valid token, 403 with one whose role is too weak), and Glue requests whose
@@ -130,6 +153,22 @@ pub(crate) async fn check(
     let Some(needed) = required_role(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
+    if crate::sigv4::is_signed(request.headers()) {
+        let headers = request.headers();
+        let checked = access.glue_keys.check_headers(headers).and_then(|pending| {
+            pending.verify_declared(request.method(), request.uri(), headers)?;
+            Ok(pending)
+        });
+        return match checked {
+            Ok(pending) => {
+                request
+                    .extensions_mut()
+                    .insert(SignedRequest { pending, needed });
+                next.run(request).await
+            }
+            Err(error) => signature_refused(error),
+        };
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -158,6 +197,45 @@ pub(crate) async fn check(
     // For handlers that tell callers what they may do (`/v1/session`).
     request.extensions_mut().insert(*role);
     next.run(request).await
+}
+
+/// Completes the check of a SigV4-signed request (see [`check`]) once its body has been read
+/// within the server's budget: the signature over the body, then the key's role.
+pub(crate) async fn check_signed_body(mut request: Request, next: Next) -> Response {
+    let Some(signed) = request.extensions_mut().remove::<SignedRequest>() else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    // The body is in memory already (`body_budget`): this takes it, it does not read more.
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "the request body is too large",
+        )
+        .into_response();
+    };
+    let role = match signed
+        .pending
+        .verify(&parts.method, &parts.uri, &parts.headers, &bytes)
+    {
+        Ok(role) => role,
+        Err(error) => return signature_refused(error),
+    };
+    if role < signed.needed {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            format!(
+                "role {} may not do this; it needs role {}",
+                role.as_str(),
+                signed.needed.as_str()
+            ),
+        )
+        .into_response();
+    }
+    parts.extensions.insert(role);
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 #[cfg(test)]

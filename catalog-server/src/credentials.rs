@@ -1,6 +1,6 @@
 //! The credentials the server accepts: bearer tokens for the REST API and SigV4 access keys
 //! for the Glue-compatible API, each mapped to a role. Checking a request against them is
-//! `auth`'s work (and, for a SigV4 signature, `glue::sigv4`'s).
+//! `auth`'s work (and, for a SigV4 signature, `sigv4`'s).
 //!
 //! Tokens are configured as SHA-256 digests, never as the tokens themselves: a leaked config
 //! file does not leak a credential. Tokens are random and long, so a fast digest is enough.

@@ -22,6 +22,7 @@ mod iceberg;
 mod metrics;
 mod request_id;
 pub mod serve;
+mod sigv4;
 mod state;
 
 pub use app::{AppSettings, app, app_with, openapi_json};

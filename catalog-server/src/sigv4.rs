@@ -1,20 +1,53 @@
-//! AWS Signature Version 4 verification for the Glue-compatible API.
+//! AWS Signature Version 4 verification, for the protocols whose clients sign with AWS
+//! access keys: the Glue-compatible API, and Iceberg REST clients with SigV4 turned on.
 //!
-//! When access keys are configured, every Glue request must carry a valid
-//! `Authorization: AWS4-HMAC-SHA256 ...` header for one of them, computed over the method,
-//! path, query, the signed headers and the body, within 15 minutes of the server's clock.
-//! The errors are AWS's: `MissingAuthenticationTokenException` without a signature,
-//! `UnrecognizedClientException` for an unknown key, `InvalidSignatureException` for a
-//! signature that does not match or has expired.
+//! A signed request carries an `Authorization: AWS4-HMAC-SHA256 ...` header for a configured
+//! key, computed over the method, path, query, the signed headers and the body, within 15
+//! minutes of the server's clock. Refusals name AWS's exception types
+//! (`MissingAuthenticationTokenException` without a signature, `UnrecognizedClientException`
+//! for an unknown key, `InvalidSignatureException` for a signature that does not match or has
+//! expired, `IncompleteSignatureException` for one that is malformed); each protocol renders
+//! them in its own shape.
 
 use axum::http::{HeaderMap, Method, Uri};
 use chrono::{NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::error::GlueError;
 use crate::auth::Role;
 use crate::credentials::AccessKeys;
+
+/// Why a signature is refused: AWS's exception type and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignatureError {
+    /// AWS's exception type (`InvalidSignatureException`).
+    pub(crate) kind: &'static str,
+    /// What is wrong, never the secret.
+    pub(crate) message: String,
+}
+
+impl SignatureError {
+    fn new(kind: &'static str, message: impl Into<String>) -> SignatureError {
+        SignatureError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the signature is malformed or incomplete (AWS answers 400), rather than
+    /// missing, unknown or wrong (403).
+    pub(crate) fn is_malformed(&self) -> bool {
+        self.kind == "IncompleteSignatureException"
+    }
+}
+
+/// Whether a request carries a SigV4 signature (rather than a bearer token).
+pub(crate) fn is_signed(headers: &HeaderMap) -> bool {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 "))
+}
 
 /// How far a request's `X-Amz-Date` may be from the server's clock, as AWS allows.
 const MAX_CLOCK_SKEW_MINUTES: i64 = 15;
@@ -25,25 +58,28 @@ impl AccessKeys {
     /// `host` and every `x-amz-*` header sent. When the request declares its payload's hash
     /// (`x-amz-content-sha256`), the signature itself is checked too. [`PendingSignature::verify`]
     /// completes the check once the body is there.
-    pub(crate) fn check_headers(&self, headers: &HeaderMap) -> Result<PendingSignature, GlueError> {
+    pub(crate) fn check_headers(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<PendingSignature, SignatureError> {
         let authorization = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
-                GlueError::auth(
+                SignatureError::new(
                     "MissingAuthenticationTokenException",
                     "Missing Authentication Token",
                 )
             })?;
         let parts = Authorization::parse(authorization).ok_or_else(|| {
-            GlueError::auth(
+            SignatureError::new(
                 "IncompleteSignatureException",
                 "the Authorization header is not an AWS4-HMAC-SHA256 signature with Credential, \
                  SignedHeaders and Signature",
             )
         })?;
         let (secret, role) = self.secret(parts.access_key_id).ok_or_else(|| {
-            GlueError::auth(
+            SignatureError::new(
                 "UnrecognizedClientException",
                 "The security token included in the request is invalid.",
             )
@@ -52,7 +88,7 @@ impl AccessKeys {
             .get("x-amz-date")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| {
-                GlueError::auth(
+                SignatureError::new(
                     "IncompleteSignatureException",
                     "Authorization header requires existence of a 'X-Amz-Date' header.",
                 )
@@ -60,14 +96,14 @@ impl AccessKeys {
         check_signed_headers(headers, &parts.signed_headers)?;
         let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
             .map_err(|_| {
-                GlueError::auth(
+                SignatureError::new(
                     "IncompleteSignatureException",
                     format!("X-Amz-Date {amz_date:?} is not of the form YYYYMMDD'T'HHMMSS'Z'"),
                 )
             })?
             .and_utc();
         if (Utc::now() - signed_at).num_minutes().abs() > MAX_CLOCK_SKEW_MINUTES {
-            return Err(GlueError::auth(
+            return Err(SignatureError::new(
                 "InvalidSignatureException",
                 format!(
                     "Signature expired: {amz_date} is more than 15 minutes from the server's time"
@@ -131,7 +167,7 @@ impl PendingSignature {
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
-    ) -> Result<(), GlueError> {
+    ) -> Result<(), SignatureError> {
         match &self.declared_payload_hash {
             Some(hash) if self.checkable_without_body() => {
                 self.check_signature(method, uri, headers, hash)
@@ -147,12 +183,12 @@ impl PendingSignature {
         uri: &Uri,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<Role, GlueError> {
+    ) -> Result<Role, SignatureError> {
         let payload_hash = hex(&Sha256::digest(body));
         if let Some(declared) = &self.declared_payload_hash
             && *declared != payload_hash
         {
-            return Err(GlueError::auth(
+            return Err(SignatureError::new(
                 "InvalidSignatureException",
                 "The provided 'x-amz-content-sha256' header does not match what was computed.",
             ));
@@ -167,11 +203,11 @@ impl PendingSignature {
         uri: &Uri,
         headers: &HeaderMap,
         payload_hash: &str,
-    ) -> Result<(), GlueError> {
+    ) -> Result<(), SignatureError> {
         let signed_headers: Vec<&str> = self.signed_headers.iter().map(String::as_str).collect();
         let canonical = canonical_request(method, uri, headers, &signed_headers, payload_hash)
             .ok_or_else(|| {
-                GlueError::auth("IncompleteSignatureException", "a signed header is missing")
+                SignatureError::new("IncompleteSignatureException", "a signed header is missing")
             })?;
         let string_to_sign = format!(
             "AWS4-HMAC-SHA256\n{}\n{}\n{}",
@@ -192,7 +228,7 @@ impl PendingSignature {
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
         if !matches {
-            return Err(GlueError::auth(
+            return Err(SignatureError::new(
                 "InvalidSignatureException",
                 "The request signature we calculated does not match the signature you provided. \
                  Check your AWS Secret Access Key and signing method.",
@@ -206,10 +242,10 @@ impl PendingSignature {
 /// header the request carries (`x-amz-target` names the operation, `x-amz-date` bounds the
 /// replay window, `x-amz-content-sha256` the body). A signature that leaves one out could
 /// be replayed against another server or re-sent with another operation.
-fn check_signed_headers(headers: &HeaderMap, signed: &[&str]) -> Result<(), GlueError> {
+fn check_signed_headers(headers: &HeaderMap, signed: &[&str]) -> Result<(), SignatureError> {
     let is_signed = |name: &str| signed.iter().any(|s| s.eq_ignore_ascii_case(name));
     if !is_signed("host") {
-        return Err(GlueError::auth(
+        return Err(SignatureError::new(
             "IncompleteSignatureException",
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
         ));
@@ -222,7 +258,7 @@ fn check_signed_headers(headers: &HeaderMap, signed: &[&str]) -> Result<(), Glue
     unsigned.sort_unstable();
     unsigned.dedup();
     if let Some(first) = unsigned.first() {
-        return Err(GlueError::auth(
+        return Err(SignatureError::new(
             "IncompleteSignatureException",
             format!(
                 "'{}' must be a 'SignedHeader' in the AWS Authorization (unsigned: {}).",
@@ -463,7 +499,7 @@ mod tests {
                 pending.verify_declared(&Method::POST, &Uri::from_static("/"), headers)?;
                 pending.verify(&Method::POST, &Uri::from_static("/"), headers, body)
             })
-            .map_err(|error| error.kind())
+            .map_err(|error| error.kind)
     }
 
     /// What a signature must cover, case by case: each tampering is refused, and the
@@ -600,7 +636,7 @@ mod tests {
         assert!(pending.checkable_without_body());
         let refused = pending
             .verify_declared(&Method::POST, &Uri::from_static("/"), &headers)
-            .map_err(|e| e.kind());
+            .map_err(|e| e.kind);
         assert_eq!(refused, Err("InvalidSignatureException"));
     }
 }

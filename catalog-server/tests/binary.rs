@@ -376,7 +376,10 @@ fn pyiceberg_glue_catalog_writes_and_reads_an_iceberg_table_through_the_glue_api
     let warehouse = tempfile::tempdir().unwrap();
     let server = Server::start(
         &[],
-        &[("LAKECAT_GLUE_ACCESS_KEYS", "iceberg:iceberg-secret")],
+        &[(
+            "LAKECAT_GLUE_ACCESS_KEYS",
+            "iceberg:iceberg-secret,reader:reader-secret:reader",
+        )],
         dir.path(),
     );
     let (status, text) = run_glue_script(

@@ -2,7 +2,9 @@
 `python glue_pyiceberg.py http://127.0.0.1:PORT WAREHOUSE_DIR`.
 
 Creates a namespace and a partitioned Iceberg table, appends twice, reads back with a
-filter, renames and drops it: the calls PyIceberg makes against AWS Glue. Exits non-zero
+filter, renames and drops it: the calls PyIceberg makes against AWS Glue. In between, its
+REST catalog reads and appends to the same table through lakecat's Iceberg REST endpoint,
+signing with SigV4 and the same access key. Exits non-zero
 with the failing assertion on any difference.
 """
 
@@ -46,12 +48,56 @@ def main(endpoint, warehouse):
     eu = loaded.scan(row_filter=EqualTo("region", "eu")).to_arrow()
     assert sorted(eu.column("id").to_pylist()) == [1, 3], eu
 
+    check_iceberg_rest_signed(endpoint)
+
     catalog.rename_table("shop.orders", "shop.sales")
     assert catalog.list_tables("shop") == [("shop", "sales")], catalog.list_tables("shop")
     catalog.drop_table("shop.sales")
     assert catalog.list_tables("shop") == []
     catalog.drop_namespace("shop")
     print("pyiceberg glue: ok")
+
+
+def rest_catalog(endpoint, secret, key="iceberg"):
+    return load_catalog(
+        "lakecat-rest",
+        **{
+            "type": "rest",
+            "uri": f"{endpoint}/iceberg",
+            "rest.sigv4-enabled": "true",
+            "rest.signing-region": "us-east-1",
+            "rest.signing-name": "execute-api",
+            "client.access-key-id": key,
+            "client.secret-access-key": secret,
+        },
+    )
+
+
+def check_iceberg_rest_signed(endpoint):
+    """The same table through lakecat's Iceberg REST catalog, with PyIceberg signing its
+    requests with SigV4 and the Glue access key: it reads the table the Glue catalog wrote
+    and appends to it; a wrong secret is refused."""
+    from pyiceberg.exceptions import ForbiddenError
+
+    rest = rest_catalog(endpoint, "iceberg-secret")
+    table = rest.load_table("shop.orders")
+    assert table.scan().to_arrow().num_rows == 3, table.scan().to_arrow()
+    table.append(pa.table({"id": [4], "region": ["us"]}))
+    assert rest.load_table("shop.orders").scan().to_arrow().num_rows == 4
+    try:
+        rest_catalog(endpoint, "wrong-secret").list_namespaces()
+        raise AssertionError("a signature with the wrong secret was accepted")
+    except ForbiddenError as error:
+        assert "InvalidSignatureException" in str(error), error
+    # A reader's key reads, and may not commit: refused once its signed body is checked.
+    reader = rest_catalog(endpoint, "reader-secret", key="reader").load_table("shop.orders")
+    assert reader.scan().to_arrow().num_rows == 4
+    try:
+        reader.append(pa.table({"id": [5], "region": ["us"]}))
+        raise AssertionError("a reader's signed commit was accepted")
+    except ForbiddenError as error:
+        assert "needs role editor" in str(error), error
+    assert rest.load_table("shop.orders").scan().to_arrow().num_rows == 4
 
 
 if __name__ == "__main__":

@@ -131,6 +131,12 @@ impl From<CrawlError> for GlueError {
     }
 }
 
+impl From<crate::sigv4::SignatureError> for GlueError {
+    fn from(error: crate::sigv4::SignatureError) -> Self {
+        GlueError::auth(error.kind, error.message)
+    }
+}
+
 impl From<serde_json::Error> for GlueError {
     fn from(error: serde_json::Error) -> Self {
         // Glue answers a malformed or mistyped body with a serialization error.
