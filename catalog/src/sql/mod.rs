@@ -143,12 +143,17 @@ impl SqlStore {
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<SqlStore> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
+        let (url, synchronous) = match backend {
+            Backend::Sqlite => SqliteSynchronous::take_from_url(url)?,
+            Backend::Postgres => (url.to_string(), SqliteSynchronous::default()),
+        };
+        let url = url.as_str();
         let pool = |max: u32| {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(options.acquire_timeout)
                 .after_connect(move |conn, _meta| {
-                    Box::pin(async move { configure_connection(conn, backend).await })
+                    Box::pin(async move { configure_connection(conn, backend, synchronous).await })
                 })
         };
         let analyzed_at: Arc<Mutex<Option<Instant>>> = Arc::default();
@@ -279,9 +284,64 @@ impl SqlStore {
     }
 }
 
+/// How SQLite makes commits durable (its `synchronous` setting in WAL mode), chosen with
+/// `synchronous=normal|full` in an SQLite database URL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum SqliteSynchronous {
+    /// The default: a commit is written to the write-ahead log without waiting for the disk.
+    /// A crash of lakecat loses nothing and the database is never corrupted, but a power
+    /// loss or operating-system crash may lose the last commits.
+    #[default]
+    Normal,
+    /// Every commit waits until the write-ahead log is on disk (an fsync per commit): no
+    /// committed change is lost to a power loss either.
+    Full,
+}
+
+impl SqliteSynchronous {
+    /// Takes lakecat's `synchronous` parameter out of an SQLite URL (sqlx does not know it).
+    fn take_from_url(url: &str) -> Result<(String, SqliteSynchronous)> {
+        let Some((base, query)) = url.split_once('?') else {
+            return Ok((url.to_string(), SqliteSynchronous::default()));
+        };
+        let mut synchronous = SqliteSynchronous::default();
+        let mut kept = Vec::new();
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some(("synchronous", value)) => {
+                    synchronous = match value.to_ascii_lowercase().as_str() {
+                        "normal" => SqliteSynchronous::Normal,
+                        "full" => SqliteSynchronous::Full,
+                        _ => {
+                            return Err(Error::invalid(format!(
+                                "database URL: synchronous must be normal or full (got {value:?})"
+                            )));
+                        }
+                    }
+                }
+                _ => kept.push(pair),
+            }
+        }
+        let url = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        Ok((url, synchronous))
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Normal => "PRAGMA synchronous = NORMAL",
+            SqliteSynchronous::Full => "PRAGMA synchronous = FULL",
+        }
+    }
+}
+
 async fn configure_connection(
     conn: &mut AnyConnection,
     backend: Backend,
+    synchronous: SqliteSynchronous,
 ) -> Result<(), sqlx::Error> {
     match backend {
         Backend::Sqlite => {
@@ -289,12 +349,13 @@ async fn configure_connection(
             // case-sensitive LIKE matches PostgreSQL's LIKE. A 64 MiB page cache and memory
             // mapping keep large partition listings from re-reading pages through syscalls.
             conn.execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                "PRAGMA journal_mode = WAL; \
                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                  PRAGMA case_sensitive_like = ON; PRAGMA cache_size = -65536; \
                  PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY;",
             )
             .await?;
+            conn.execute(synchronous.pragma()).await?;
         }
         Backend::Postgres => {
             conn.execute("SET TIME ZONE 'UTC'").await?;
@@ -561,6 +622,16 @@ impl CatalogStore for SqlStore {
         self.note_partitions_written((inputs.len() - failures.len()) as u64)
             .await?;
         Ok(failures)
+    }
+
+    async fn create_all_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        inputs: &[PartitionInput],
+    ) -> Result<()> {
+        partitions::create_all(&self.writer, database, table, inputs).await?;
+        self.note_partitions_written(inputs.len() as u64).await
     }
 
     async fn get_partition(
@@ -844,6 +915,64 @@ impl CrawlerStore for SqlStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_urls_choose_how_commits_reach_the_disk() {
+        let cases = [
+            (
+                "sqlite://a.db?mode=rwc",
+                "sqlite://a.db?mode=rwc",
+                SqliteSynchronous::Normal,
+            ),
+            ("sqlite://a.db", "sqlite://a.db", SqliteSynchronous::Normal),
+            (
+                "sqlite://a.db?synchronous=full",
+                "sqlite://a.db",
+                SqliteSynchronous::Full,
+            ),
+            (
+                "sqlite://a.db?mode=rwc&synchronous=FULL",
+                "sqlite://a.db?mode=rwc",
+                SqliteSynchronous::Full,
+            ),
+            (
+                "sqlite://a.db?synchronous=normal&mode=rwc",
+                "sqlite://a.db?mode=rwc",
+                SqliteSynchronous::Normal,
+            ),
+        ];
+        for (url, left, synchronous) in cases {
+            assert_eq!(
+                SqliteSynchronous::take_from_url(url).unwrap(),
+                (left.to_string(), synchronous),
+                "{url}"
+            );
+        }
+        let error = SqliteSynchronous::take_from_url("sqlite://a.db?synchronous=off").unwrap_err();
+        assert!(error.to_string().contains("normal or full"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_use_the_chosen_synchronous_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        for (parameter, expected) in [("", 1), ("&synchronous=full", 2)] {
+            let url = format!(
+                "sqlite://{}/{expected}.db?mode=rwc{parameter}",
+                dir.path().display()
+            );
+            let store = SqlStore::connect(&url, &StoreOptions::default())
+                .await
+                .unwrap();
+            for pool in [&store.writer, &store.reader] {
+                let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+                assert_eq!(level, expected, "{url}");
+            }
+            store.close().await;
+        }
+    }
 
     #[test]
     fn statistics_refreshes_double_their_spacing() {
