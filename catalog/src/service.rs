@@ -36,6 +36,9 @@ pub const MAX_BATCH_DELETE_VERSIONS: usize = 100;
 pub const MAX_BATCH_DELETE_TABLES: usize = 100;
 /// Most partitions in one batch update (Glue's limit).
 pub const MAX_BATCH_UPDATE_PARTITIONS: usize = 100;
+/// Most partitions created together, all or none (a Hive metastore `add_partitions`, whose
+/// clients send batches: Spark 100, Hive's MSCK REPAIR 3,000 by default).
+pub const MAX_ATOMIC_CREATE_PARTITIONS: usize = 10_000;
 /// Most tables changed together in one transaction (an Iceberg multi-table commit).
 pub const MAX_TABLES_PER_UPDATE: usize = 100;
 /// Largest page of a table search across databases (Glue's SearchTables limit).
@@ -626,6 +629,21 @@ impl Catalog {
         batch_size("partitions", inputs.len(), MAX_BATCH_CREATE_PARTITIONS)?;
         self.store
             .create_partitions(&database.to_lowercase(), &table.to_lowercase(), inputs)
+            .await
+    }
+
+    /// Creates partitions all together or not at all (the Hive metastore's `add_partitions`):
+    /// when one fails (it exists already, it has the wrong number of values) that failure
+    /// is the error and none is created. At most [`MAX_ATOMIC_CREATE_PARTITIONS`].
+    pub async fn create_all_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        inputs: &[PartitionInput],
+    ) -> Result<()> {
+        batch_size("partitions", inputs.len(), MAX_ATOMIC_CREATE_PARTITIONS)?;
+        self.store
+            .create_all_partitions(&database.to_lowercase(), &table.to_lowercase(), inputs)
             .await
     }
 

@@ -290,6 +290,14 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         table: &str,
         inputs: &[PartitionInput],
     ) -> Result<Vec<PartitionFailure>>;
+    /// Creates partitions in one transaction, all of them or none: the first item that
+    /// fails (already exists, wrong number of values) is the error and nothing is created.
+    async fn create_all_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        inputs: &[PartitionInput],
+    ) -> Result<()>;
     /// Reads one partition by its values.
     async fn get_partition(
         &self,

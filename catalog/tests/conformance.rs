@@ -24,6 +24,7 @@ conformance!(
     tables_change_together_or_not_at_all,
     partitions_crud,
     partition_batches_report_items,
+    partitions_created_all_or_none,
     partition_filters,
     filter_errors,
     partition_pages_and_tokens,
@@ -719,6 +720,60 @@ async fn partitions_crud(t: &TestCatalog) {
     let sd = page.items[0].storage_descriptor.as_ref().unwrap();
     assert!(sd.columns.is_empty());
     assert!(sd.location.is_some());
+}
+
+async fn partitions_created_all_or_none(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", table("orders", &[("year", "string")]))
+        .await
+        .unwrap();
+    c.create_partition("sales", "orders", partition(&["2020"]))
+        .await
+        .unwrap();
+    let count = || async {
+        all_partitions(c, PartitionListRequest::default())
+            .await
+            .len()
+    };
+    // More than one API batch: all land together.
+    let many: Vec<PartitionInput> = (0..250)
+        .map(|i| partition(&[&format!("y{i:03}")]))
+        .collect();
+    c.create_all_partitions("sales", "orders", &many)
+        .await
+        .unwrap();
+    assert_eq!(count().await, 251);
+    // One that exists, wrong arity, or a repeat: the call fails and nothing is created,
+    // the partitions before the failing one included.
+    let cases: [(&str, Vec<PartitionInput>); 3] = [
+        ("exists", vec![partition(&["2031"]), partition(&["2020"])]),
+        (
+            "arity",
+            vec![partition(&["2032"]), partition(&["2033", "x"])],
+        ),
+        ("repeat", vec![partition(&["2034"]), partition(&["2034"])]),
+    ];
+    for (case, inputs) in cases {
+        let error = c
+            .create_all_partitions("sales", "orders", &inputs)
+            .await
+            .unwrap_err();
+        let expected = match case {
+            "exists" => matches!(error, Error::AlreadyExists { .. }),
+            _ => matches!(error, Error::InvalidInput(_)),
+        };
+        assert!(expected, "{case}: {error}");
+        assert_eq!(count().await, 251, "{case}");
+    }
+    let too_many: Vec<PartitionInput> = (0..10_001)
+        .map(|i| partition(&[&format!("z{i}")]))
+        .collect();
+    let error = c
+        .create_all_partitions("sales", "orders", &too_many)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidInput(_)), "{error}");
 }
 
 async fn partition_batches_report_items(t: &TestCatalog) {

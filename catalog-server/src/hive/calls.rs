@@ -1588,15 +1588,13 @@ impl Metastore {
             .into_iter()
             .filter(|p| !existing.contains(&p.values))
             .collect();
-        for chunk in inputs.chunks(lakecat_catalog::service::MAX_BATCH_CREATE_PARTITIONS) {
-            let failures = self
-                .catalog
-                .create_partitions(&table.database_name, &table.name, chunk)
+        // All in one transaction: a partition added by another client since the check above
+        // fails the call and leaves nothing half-added.
+        if !inputs.is_empty() {
+            self.catalog
+                .create_all_partitions(&table.database_name, &table.name, &inputs)
                 .await
                 .map_err(invalid_object)?;
-            if let Some(failure) = failures.into_iter().next() {
-                return Err(invalid_object(failure.error));
-            }
         }
         let mut created = Vec::new();
         let values: Vec<Vec<String>> = inputs.into_iter().map(|p| p.values).collect();

@@ -202,6 +202,26 @@ pub(super) async fn create(
     Ok(failures)
 }
 
+/// Creates partitions in one transaction, all or none: the first failure is the error, and
+/// the transaction is rolled back.
+pub(super) async fn create_all(
+    pool: &AnyPool,
+    database: &str,
+    table: &str,
+    inputs: &[PartitionInput],
+) -> Result<()> {
+    let prepared = prepare(inputs)?;
+    let mut tx = pool.begin().await?;
+    let (failures, _) =
+        insert_prepared(&mut tx, database, table, prepared, OnExisting::Fail).await?;
+    if let Some(failure) = failures.into_iter().next() {
+        // Dropping the transaction rolls back what the batch wrote before the failure.
+        return Err(failure.error);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Creates partitions inside the caller's transaction, and says the row id of each written,
 /// by values key (what the crawler's statistics of those partitions need).
 pub(super) async fn create_returning_ids_in(
