@@ -89,6 +89,11 @@ pub(crate) fn required_role(method: &Method, path: &str) -> Option<Role> {
     if method == Method::GET || method == Method::HEAD {
         return Some(Role::Reader);
     }
+    // Announcing changed objects (what writers and stores do) is an editor's write; changing
+    // what crawlers are is an admin's.
+    if path.starts_with("/v1/crawlers/") && path.ends_with("/events") {
+        return Some(Role::Editor);
+    }
     if path.starts_with("/v1/crawlers") || path.starts_with("/v1/classifiers") {
         Some(Role::Admin)
     } else {
@@ -274,6 +279,12 @@ mod tests {
                 Some(Role::Admin),
             ),
             (Method::PUT, "/v1/classifiers/logs", Some(Role::Admin)),
+            (
+                Method::POST,
+                "/v1/crawlers/nightly/events",
+                Some(Role::Editor),
+            ),
+            (Method::PUT, "/v1/crawlers/nightly", Some(Role::Admin)),
             (Method::GET, "/docsx", Some(Role::Reader)),
         ];
         for (method, path, role) in cases {

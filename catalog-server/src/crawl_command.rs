@@ -74,6 +74,7 @@ impl CrawlCommand {
                         path: path.clone(),
                         exclusions: self.exclusions.clone(),
                         sample_size: self.sample_size,
+                        ..S3Target::default()
                     })
                     .collect(),
                 ..CrawlerTargets::default()

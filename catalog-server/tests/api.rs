@@ -709,7 +709,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 68);
+    assert_eq!(checked, 69);
 }
 
 #[tokio::test]
@@ -2692,4 +2692,112 @@ async fn iceberg_rest_commits_several_tables_at_once_or_not_at_all() {
             .contains(&json!("POST /v1/{prefix}/transactions/commit")),
         "{config}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crawler_events_crawl_only_the_folders_they_name() {
+    let t = test_app().await;
+    let lake = t._dir.path().join("lake");
+    std::fs::create_dir_all(&lake).unwrap();
+    let lake = lake.canonicalize().unwrap();
+    let write = |relative: &str, text: &str| {
+        let path = lake.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    for day in ["01", "02"] {
+        write(&format!("app/day={day}/a.json"), "{\"n\": 1}\n");
+    }
+    let crawler = json!({"name": "live", "database_name": "ops",
+        "targets": {"s3_targets": [{"path": lake.display().to_string()}]},
+        "recrawl_policy": {"recrawl_behavior": "CRAWL_EVENT_MODE"}});
+    let (status, body) = t.post("/v1/crawlers", crawler).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let changes = |relative: &str| json!({"changes": [{"url": format!("file://{}/{relative}", lake.display())}]});
+
+    // The first events find no completed crawl: everything is crawled.
+    let (status, run) = t
+        .post("/v1/crawlers/live/events", changes("app/day=01/a.json"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(run["state"], "COMPLETED");
+    assert!(run["report"]["events"].is_null(), "{run}");
+    assert_eq!(run["counts"]["objects_listed"], 2);
+
+    // Then only the named folder is listed, and the run says which events it consumed.
+    write("app/day=03/a.json", "{\"n\": 3}\n");
+    write("app/day=03/_SUCCESS", "");
+    let body = json!({"changes": [
+        {"url": format!("file://{}/app/day=03/a.json", lake.display())},
+        {"url": format!("file://{}/app/day=03/_SUCCESS", lake.display())},
+        {"url": format!("file://{}/elsewhere.json", t._dir.path().display()), "kind": "removed"}
+    ]});
+    let (status, run) = t.post("/v1/crawlers/live/events", body).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(run["state"], "COMPLETED", "{run}");
+    assert_eq!(run["counts"]["objects_listed"], 2, "{run}");
+    assert_eq!(run["counts"]["partitions_added"], 1, "{run}");
+    let events = &run["report"]["events"];
+    assert_eq!(events["source"], "webhook");
+    assert_eq!(events["folders_listed"], 1);
+    let recorded: Vec<(&str, &str)> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["change"].as_str().unwrap(),
+                e["set_aside"].as_str().unwrap_or("listed"),
+            )
+        })
+        .collect();
+    assert_eq!(recorded.len(), 3, "{events}");
+    assert_eq!(recorded[0], ("created", "listed"));
+    assert!(recorded[1].1.contains("marker"), "{events}");
+    assert_eq!(recorded[2].0, "removed");
+    assert!(recorded[2].1.contains("outside every target"), "{events}");
+    let (_, partitions) = t.get("/v1/databases/ops/tables/app/partitions").await;
+    assert_eq!(partitions["partitions"].as_array().unwrap().len(), 3);
+    // The run is kept like any other.
+    let id = run["id"].as_str().unwrap();
+    let (status, stored) = t.get(&format!("/v1/crawlers/live/runs/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stored["report"]["events"], *events);
+
+    // What cannot be used is refused, naming the problem, and changes nothing.
+    for (uri, body, expected_status, expected) in [
+        (
+            "/v1/crawlers/live/events",
+            json!({"hello": "world"}),
+            StatusCode::BAD_REQUEST,
+            "expected S3 event records",
+        ),
+        (
+            "/v1/crawlers/live/events",
+            json!({"changes": [{"url": "s3://lake/x.csv", "kind": "renamed"}]}),
+            StatusCode::BAD_REQUEST,
+            "kind \"renamed\"",
+        ),
+        (
+            "/v1/crawlers/ghost/events",
+            changes("app/day=01/a.json"),
+            StatusCode::NOT_FOUND,
+            "ghost",
+        ),
+    ] {
+        let (status, body) = t.post(uri, body).await;
+        assert_eq!(status, expected_status, "{body}");
+        assert!(message(&body).contains(expected), "{expected}: {body}");
+    }
+    let everything = json!({"name": "nightly", "database_name": "ops",
+        "targets": {"s3_targets": [{"path": lake.display().to_string()}]}});
+    let (status, _) = t.post("/v1/crawlers", everything).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = t
+        .post("/v1/crawlers/nightly/events", changes("app/day=01/a.json"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(message(&body).contains("CRAWL_EVENT_MODE"), "{body}");
+    let (_, runs) = t.get("/v1/crawlers/nightly/runs").await;
+    assert!(runs["runs"].as_array().unwrap().is_empty(), "{runs}");
 }

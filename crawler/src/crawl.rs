@@ -104,7 +104,7 @@ impl CrawlTarget {
             settings: S3Target {
                 path: path.path.to_string(),
                 exclusions: path.exclusions.to_vec(),
-                sample_size: None,
+                ..S3Target::default()
             },
             kind: path.kind,
             maximum_traversal_depth: path.maximum_traversal_depth,

@@ -14,8 +14,9 @@ use lakecat_catalog::crawlers::{
 use lakecat_classifiers::custom::ClassifierDefinition;
 use lakecat_classifiers::{Classifier, Registry};
 
-use crate::crawl::{CrawlOptions, CrawlOutcome, OpenedTargets, crawl};
+use crate::crawl::{CrawlOptions, CrawlOutcome, OpenedTargets, crawl, crawl_folders};
 use crate::error::{CrawlError, Result};
+use crate::events::EventsToCrawl;
 use crate::report::Report;
 use crate::roots::AllowedRoots;
 
@@ -88,8 +89,33 @@ impl Runner {
     /// (for stores the caller built).
     pub async fn finish(
         &self,
+        run: CrawlRun,
+        targets: Option<OpenedTargets>,
+        report: Arc<Report>,
+        stop: CancellationToken,
+    ) -> CrawlRun {
+        self.finish_scoped(run, targets, None, report, stop).await
+    }
+
+    /// Like [`Runner::finish`], crawling only the folders `events` name (decision 0005) and
+    /// recording the events, as coming from `source`, in the run.
+    pub async fn finish_events(
+        &self,
+        run: CrawlRun,
+        targets: Option<OpenedTargets>,
+        events: EventsToCrawl,
+        report: Arc<Report>,
+        stop: CancellationToken,
+    ) -> CrawlRun {
+        self.finish_scoped(run, targets, Some(events), report, stop)
+            .await
+    }
+
+    async fn finish_scoped(
+        &self,
         mut run: CrawlRun,
         targets: Option<OpenedTargets>,
+        events: Option<EventsToCrawl>,
         report: Arc<Report>,
         stop: CancellationToken,
     ) -> CrawlRun {
@@ -103,13 +129,17 @@ impl Runner {
             done.clone(),
             finished.clone(),
         ));
-        let outcome = self.crawl_for(&run, targets, &report, &stop).await;
+        let outcome = self
+            .crawl_for(&mut run, targets, events, &report, &stop)
+            .await;
         done.store(true, Ordering::Relaxed);
         finished.notify_one();
         let _ = watcher.await;
         let (counts, crawl_report) = report.snapshot();
+        let consumed = run.report.events.take();
         run.summary.counts = counts;
         run.report = crawl_report;
+        run.report.events = consumed;
         run.summary.end_time = Some(chrono::Utc::now());
         match outcome {
             Ok(CrawlOutcome { stopped: false, .. }) => run.summary.state = RunState::Completed,
@@ -128,8 +158,9 @@ impl Runner {
 
     async fn crawl_for(
         &self,
-        run: &CrawlRun,
+        run: &mut CrawlRun,
         targets: Option<OpenedTargets>,
+        events: Option<EventsToCrawl>,
         report: &Report,
         stop: &CancellationToken,
     ) -> Result<CrawlOutcome> {
@@ -140,16 +171,35 @@ impl Runner {
             Some(opened) => opened,
             None => OpenedTargets::open(&definition.targets)?,
         };
-        let outcome = crawl(
-            &self.catalog,
-            &definition,
-            &opened.targets,
-            &registry,
-            &self.options,
-            report,
-            stop,
-        )
-        .await;
+        let outcome = match events {
+            None => {
+                crawl(
+                    &self.catalog,
+                    &definition,
+                    &opened.targets,
+                    &registry,
+                    &self.options,
+                    report,
+                    stop,
+                )
+                .await
+            }
+            Some(events) => {
+                let batch = events.batch_for(&opened.targets)?;
+                run.report.events = Some(batch.record(&events.source));
+                crawl_folders(
+                    &self.catalog,
+                    &definition,
+                    &opened.targets,
+                    &batch.folders,
+                    &registry,
+                    &self.options,
+                    report,
+                    stop,
+                )
+                .await
+            }
+        };
         report.count(|counts| counts.object_store_retries += opened.retries.count());
         outcome
     }

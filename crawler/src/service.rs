@@ -11,11 +11,13 @@ use tokio_util::sync::CancellationToken;
 use lakecat_catalog::crawlers::service::RUN_LEASE;
 use lakecat_catalog::crawlers::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput, Crawlers,
+    RecrawlBehavior, RunState,
 };
 use lakecat_catalog::{Catalog, Listing, PageRequest, Tags};
 
 use crate::crawl::CrawlOptions;
-use crate::error::Result;
+use crate::error::{CrawlError, Result};
+use crate::events::{self, EventsToCrawl};
 use crate::glob::Exclusions;
 use crate::location::TargetLocation;
 use crate::report::Report;
@@ -164,6 +166,49 @@ impl CrawlerService {
     /// Starts a crawl in the background; returns its run as it starts. A crawl left RUNNING
     /// by a process that died (no heartbeat for the run lease) is recorded as FAILED first.
     pub async fn start_crawl(&self, name: &str) -> Result<CrawlRunSummary> {
+        let run = self.start_run(name).await?;
+        let summary = run.summary.clone();
+        self.spawn_finish(run, None);
+        Ok(summary)
+    }
+
+    /// Crawls the folders named by an event notification `body` (S3 event records as AWS,
+    /// MinIO, Ceph or RustFS send them, the SNS envelope, or `{"changes": [...]}`) for a
+    /// crawler in event mode, and returns the run once it is recorded: a caller told of
+    /// success knows the change is in the catalog (decision 0005). The first crawl of a
+    /// crawler, or the one after a crawl that did not complete, crawls everything.
+    pub async fn crawl_events(&self, name: &str, body: &str) -> Result<CrawlRun> {
+        let notification = events::parse(body)?;
+        let crawler = self.crawlers.get_crawler(name).await?;
+        if crawler.definition.recrawl_policy.recrawl_behavior != RecrawlBehavior::CrawlEventMode {
+            return Err(CrawlError::InvalidEvent {
+                reason: format!(
+                    "crawler {name} does not take events: its recrawl behavior is not \
+                     CRAWL_EVENT_MODE"
+                ),
+            });
+        }
+        let caught_up = crawler
+            .last_crawl
+            .is_some_and(|last| last.state == RunState::Completed);
+        let events = caught_up.then(|| EventsToCrawl {
+            source: "webhook".into(),
+            events: notification.events,
+        });
+        let run = self.start_run(name).await?;
+        // The crawl runs on its own task: a caller that goes away does not cut it short.
+        let finished = self.spawn_finish(run, events);
+        // The task fails only when the crawl panicked, a server fault.
+        finished.await.map_err(|error| {
+            CrawlError::Catalog(lakecat_catalog::Error::Backend(
+                format!("the crawl of the events ended abnormally: {error}").into(),
+            ))
+        })
+    }
+
+    /// Checks the allowed roots again, releases a crawl whose process died, and records a
+    /// new run.
+    async fn start_run(&self, name: &str) -> Result<CrawlRun> {
         if !self.allowed_roots.is_unrestricted() {
             // Checked again at each start: the roots may have changed since the crawler was
             // stored, and a folder may have been replaced by a link elsewhere.
@@ -179,20 +224,31 @@ impl CrawlerService {
         {
             tracing::warn!(crawler = %name, "released a crawl whose process stopped without recording its end");
         }
-        let run = self.runner.start(name).await?;
-        let summary = run.summary.clone();
+        self.runner.start(name).await
+    }
+
+    /// Runs the crawl of `run` (of the folders `events` name, or everything) on its own
+    /// task, stoppable through [`CrawlerService::stop_crawl`]; the task ends with the run as
+    /// recorded.
+    fn spawn_finish(
+        &self,
+        run: CrawlRun,
+        events: Option<EventsToCrawl>,
+    ) -> tokio::task::JoinHandle<CrawlRun> {
         let stop = CancellationToken::new();
+        let name = run.crawler_name.clone();
         if let Ok(mut running) = self.running.lock() {
-            running.insert(name.to_string(), stop.clone());
+            running.insert(name.clone(), stop.clone());
         }
         let runner = self.runner.clone();
         let running = self.running.clone();
         let on_finish = self.on_finish.clone();
-        let name = name.to_string();
         tokio::spawn(async move {
-            let finished = runner
-                .finish(run, None, Arc::new(Report::default()), stop)
-                .await;
+            let report = Arc::new(Report::default());
+            let finished = match events {
+                Some(events) => runner.finish_events(run, None, events, report, stop).await,
+                None => runner.finish(run, None, report, stop).await,
+            };
             if let Some(Hook(hook)) = on_finish {
                 hook(&finished);
             }
@@ -205,8 +261,8 @@ impl CrawlerService {
             if let Ok(mut running) = running.lock() {
                 running.remove(&name);
             }
-        });
-        Ok(summary)
+            finished
+        })
     }
 
     /// Asks a running crawl to stop: signalled at once to a crawl running here, and recorded

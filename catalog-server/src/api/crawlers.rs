@@ -307,6 +307,49 @@ pub(super) async fn start_crawl(
     Ok((StatusCode::ACCEPTED, Json(run)))
 }
 
+/// Takes object events for a crawler in event mode (RecrawlPolicy `CRAWL_EVENT_MODE`) and
+/// crawls only the folders they name, answering once the crawl is recorded: a 200 means the
+/// change is in the catalog; anything else should be retried. The body is an S3 event
+/// notification as AWS, MinIO, Ceph RGW or RustFS send it (`{"Records": [...]}`), an SNS
+/// notification around one, or `{"changes": [{"url": "s3://bucket/key", "kind": "created"}]}`
+/// (`kind` `created` or `removed`). The first crawl of a crawler, and the one after a crawl
+/// that did not complete, crawl everything.
+#[utoipa::path(
+    post,
+    path = "/v1/crawlers/{crawler}/events",
+    tag = "crawlers",
+    params(CrawlerPath),
+    request_body(content = String, content_type = "application/json",
+        description = "S3 event records, an SNS notification, or {\"changes\": [...]}"),
+    responses(
+        (status = 200, description = "Crawled and recorded", body = CrawlRun),
+        (status = 400, description = "A body of no known shape, or a crawler not in event mode", body = ErrorResponse),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+        (status = 409, description = "A crawl of this crawler is running (CRAWLER_RUNNING): retry", body = ErrorResponse),
+        (status = 500, description = "The crawl did not complete (CRAWL_NOT_COMPLETED): retry", body = ErrorResponse),
+    )
+)]
+pub(super) async fn post_events(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+    body: String,
+) -> ApiResult<Json<CrawlRun>> {
+    let run = state.crawlers.crawl_events(&crawler, &body).await?;
+    if run.summary.state != lakecat_catalog::crawlers::RunState::Completed {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "CRAWL_NOT_COMPLETED",
+            format!(
+                "the crawl of the events (run {}) ended {}: {}",
+                run.summary.id,
+                run.summary.state.as_str(),
+                run.summary.error_message.as_deref().unwrap_or("stopped")
+            ),
+        ));
+    }
+    Ok(Json(run))
+}
+
 /// Asks a running crawl to stop. It finishes the table it is writing, so every table is
 /// either as it was or as planned, and records the run as STOPPED.
 #[utoipa::path(

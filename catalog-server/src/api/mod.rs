@@ -271,6 +271,7 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         crawlers::delete_crawler,
         crawlers::start_crawl,
         crawlers::stop_crawl,
+        crawlers::post_events,
         crawlers::start_schedule,
         crawlers::stop_schedule,
         crawlers::get_metrics,
@@ -421,6 +422,10 @@ pub(crate) fn router() -> Router<AppState> {
                 .post(crawlers::crawler_action),
         )
         .route("/v1/crawlers/{crawler}/runs", get(crawlers::list_runs))
+        .route(
+            "/v1/crawlers/{crawler}/events",
+            axum::routing::post(crawlers::post_events),
+        )
         .route("/v1/crawlers/{crawler}/metrics", get(crawlers::get_metrics))
         .route(
             "/v1/crawlers/{crawler}/tags",

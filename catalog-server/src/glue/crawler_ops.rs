@@ -25,6 +25,8 @@ struct GlueS3Target {
     path: String,
     exclusions: Vec<String>,
     sample_size: Option<u32>,
+    event_queue_arn: Option<String>,
+    dlq_event_queue_arn: Option<String>,
 }
 
 /// Glue's `DeltaTarget`.
@@ -120,6 +122,12 @@ fn targets_shape(targets: &CrawlerTargets) -> Value {
             let mut target = json!({"Path": t.path, "Exclusions": t.exclusions});
             if let Some(size) = t.sample_size {
                 target["SampleSize"] = size.into();
+            }
+            if let Some(queue) = &t.event_queue_arn {
+                target["EventQueueArn"] = queue.as_str().into();
+            }
+            if let Some(queue) = &t.dlq_event_queue_arn {
+                target["DlqEventQueueArn"] = queue.as_str().into();
             }
             target
         })
@@ -426,6 +434,8 @@ fn crawler_input(
                     path: t.path,
                     exclusions: t.exclusions,
                     sample_size: t.sample_size,
+                    event_queue_arn: t.event_queue_arn,
+                    dlq_event_queue_arn: t.dlq_event_queue_arn,
                 })
                 .collect(),
             delta_targets: targets
@@ -490,6 +500,7 @@ fn crawler_input(
                         "CRAWL_NEW_FOLDERS_ONLY",
                         RecrawlBehavior::CrawlNewFoldersOnly,
                     ),
+                    ("CRAWL_EVENT_MODE", RecrawlBehavior::CrawlEventMode),
                 ],
             )?,
         };
@@ -541,6 +552,7 @@ fn crawler_shape(crawler: &Crawler) -> Value {
         "RecrawlPolicy": {"RecrawlBehavior": match d.recrawl_policy.recrawl_behavior {
             RecrawlBehavior::CrawlEverything => "CRAWL_EVERYTHING",
             RecrawlBehavior::CrawlNewFoldersOnly => "CRAWL_NEW_FOLDERS_ONLY",
+            RecrawlBehavior::CrawlEventMode => "CRAWL_EVENT_MODE",
         }},
         "State": crawler.state.as_str(),
         "CreationTime": epoch(crawler.creation_time),

@@ -198,6 +198,13 @@ pub struct S3Target {
     /// Files read per leaf folder (1 to 249); all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_size: Option<u32>,
+    /// The SQS queue (`arn:aws:sqs:region:account:name`) S3 event notifications of this
+    /// prefix arrive in, for a crawler in event mode (Glue's `EventQueueArn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_queue_arn: Option<String>,
+    /// The SQS queue messages that cannot be used are sent to (Glue's `DlqEventQueueArn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dlq_event_queue_arn: Option<String>,
 }
 
 /// What to do when a crawled table differs from the catalog's, or its data is gone.
@@ -260,6 +267,10 @@ pub enum RecrawlBehavior {
     /// Read only folders that are not partitions in the catalog yet, and add them as
     /// partitions of the existing tables. Requires LOG for both schema change behaviours.
     CrawlNewFoldersOnly,
+    /// After a first full crawl, read only the folders named by object events (S3 event
+    /// notifications from the targets' SQS queues, or posted to the crawler's events
+    /// endpoint); scheduled and started runs still crawl everything.
+    CrawlEventMode,
 }
 
 /// Grouping and output options: Glue's `Configuration` JSON, as typed fields.
@@ -588,10 +599,65 @@ pub struct RunningCrawl {
     pub runner: Option<super::runner::CrawlRunner>,
 }
 
+/// What happened to an object, as an event reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectChange {
+    /// Written (put, copied, a multipart upload completed).
+    Created,
+    /// Deleted (or expired by a lifecycle rule).
+    Removed,
+}
+
+/// One object event a crawl consumed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventRecord {
+    /// The object's URL.
+    pub url: String,
+    /// What happened to it.
+    pub change: ObjectChange,
+    /// When the store says it happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<DateTime<Utc>>,
+    /// S3's sequencer, when the event had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequencer: Option<String>,
+    /// Why no folder was listed for it (outside the targets, hidden, excluded); absent for
+    /// the events whose folders were listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_aside: Option<String>,
+}
+
+/// The events an event-driven crawl consumed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventsConsumed {
+    /// Where they came from: `webhook`, or the SQS queue's ARN.
+    pub source: String,
+    /// The events, at most [`MAX_REPORTED_EVENTS`]; `events_dropped` counts the rest.
+    pub events: Vec<EventRecord>,
+    /// Events beyond those kept.
+    #[serde(default)]
+    pub events_dropped: u64,
+    /// Events delivered more than once in the batch, consumed once.
+    #[serde(default)]
+    pub duplicates: u64,
+    /// Folders listed.
+    pub folders_listed: u64,
+}
+
+/// Most events a run record keeps.
+pub const MAX_REPORTED_EVENTS: usize = 1000;
+
 /// What a crawl decided, changed and ran into.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CrawlReport {
+    /// For a crawl of the folders events named: those events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventsConsumed>,
     /// Why folders became the tables they did, one entry per table root considered.
     pub decisions: Vec<GroupingDecision>,
     /// What changed (or, under a LOG policy or a dry run, would have changed), per table.

@@ -128,6 +128,7 @@ pub fn crawler_input_with(
              targets can have only LOG DeleteBehavior value and LOG UpdateBehavior value",
         ));
     }
+    check_event_queues(&input)?;
     if let Some(expression) = &input.schedule {
         super::schedule::Schedule::parse(expression)
             .map_err(|e| Error::invalid(format!("schedule: {e}")))?;
@@ -237,6 +238,51 @@ pub fn classifier_input(input: &ClassifierInput) -> Result<()> {
     }
 }
 
+/// Event queues: SQS ARNs, a dead-letter queue only beside a queue, and only for a crawler
+/// in event mode (Glue's rule: the queues are what event mode reads).
+fn check_event_queues(input: &CrawlerInput) -> Result<()> {
+    let event_mode = input.recrawl_policy.recrawl_behavior == RecrawlBehavior::CrawlEventMode;
+    for (index, target) in input.targets.s3_targets.iter().enumerate() {
+        let field = |name: &str| format!("targets.s3_targets[{index}].{name}");
+        for (name, arn) in [
+            ("event_queue_arn", &target.event_queue_arn),
+            ("dlq_event_queue_arn", &target.dlq_event_queue_arn),
+        ] {
+            let Some(arn) = arn else { continue };
+            if !event_mode {
+                return Err(Error::invalid(format!(
+                    "{}: a queue is read only by a crawler whose recrawl behavior is \
+                     CRAWL_EVENT_MODE",
+                    field(name)
+                )));
+            }
+            if !is_sqs_arn(arn) {
+                return Err(Error::invalid(format!(
+                    "{}: {arn:?} is not an SQS queue ARN (arn:aws:sqs:region:account:name)",
+                    field(name)
+                )));
+            }
+        }
+        if target.dlq_event_queue_arn.is_some() && target.event_queue_arn.is_none() {
+            return Err(Error::invalid(format!(
+                "{}: a dead-letter queue needs an event_queue_arn beside it",
+                field("dlq_event_queue_arn")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `arn:{partition}:sqs:{region}:{account}:{name}`, each part present.
+fn is_sqs_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[2] == "sqs"
+        && parts.iter().all(|part| !part.is_empty())
+        && arn.len() <= 1024
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +300,66 @@ mod tests {
                 ..Default::default()
             },
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn event_queues_are_sqs_arns_of_event_mode_crawlers() {
+        const QUEUE: &str = "arn:aws:sqs:us-east-1:123456789012:lake-events";
+        const DLQ: &str = "arn:aws:sqs:us-east-1:123456789012:lake-events-dlq";
+        let with = |mode: RecrawlBehavior, queue: Option<&str>, dlq: Option<&str>| {
+            let mut input = crawler();
+            input.recrawl_policy.recrawl_behavior = mode;
+            input.targets.s3_targets[0].event_queue_arn = queue.map(str::to_string);
+            input.targets.s3_targets[0].dlq_event_queue_arn = dlq.map(str::to_string);
+            check_event_queues(&input)
+        };
+        use RecrawlBehavior::{CrawlEventMode, CrawlEverything};
+        /// Mode, queue, dead-letter queue, and the error expected (`None`: accepted).
+        type Case<'a> = (
+            RecrawlBehavior,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let cases: &[Case<'_>] = &[
+            (CrawlEventMode, None, None, None),
+            (CrawlEventMode, Some(QUEUE), None, None),
+            (CrawlEventMode, Some(QUEUE), Some(DLQ), None),
+            (
+                CrawlEverything,
+                Some(QUEUE),
+                None,
+                Some("event_queue_arn: a queue is read only by a crawler"),
+            ),
+            (
+                CrawlEventMode,
+                Some("arn:aws:sns:us-east-1:123456789012:topic"),
+                None,
+                Some("is not an SQS queue ARN"),
+            ),
+            (
+                CrawlEventMode,
+                Some("arn:aws:sqs:us-east-1::lake-events"),
+                None,
+                Some("is not an SQS queue ARN"),
+            ),
+            (
+                CrawlEventMode,
+                None,
+                Some(DLQ),
+                Some("dlq_event_queue_arn: a dead-letter queue needs an event_queue_arn"),
+            ),
+        ];
+        for (mode, queue, dlq, expected) in cases {
+            let checked = with(*mode, *queue, *dlq);
+            match expected {
+                None => assert!(checked.is_ok(), "{queue:?} {dlq:?}: {checked:?}"),
+                Some(text) => {
+                    let error = checked.unwrap_err().to_string();
+                    assert!(error.contains(text), "{queue:?} {dlq:?}: {error}");
+                }
+            }
         }
     }
 

@@ -5,7 +5,11 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use lakecat_catalog::crawlers::{EventRecord, EventsConsumed, MAX_REPORTED_EVENTS, TargetKind};
+
 use super::message::ObjectEvent;
+use crate::crawl::CrawlTarget;
+use crate::error::Result;
 use crate::glob::Exclusions;
 use crate::listing::hidden_reason;
 
@@ -50,6 +54,73 @@ impl FolderBatch {
     /// How many folders the batch lists, over all targets.
     pub fn folder_count(&self) -> usize {
         self.folders.iter().map(BTreeSet::len).sum()
+    }
+}
+
+/// Object events for a crawl to consume, and where they came from.
+#[derive(Debug, Clone, Default)]
+pub struct EventsToCrawl {
+    /// `webhook`, or the SQS queue's ARN.
+    pub source: String,
+    /// The events.
+    pub events: Vec<ObjectEvent>,
+}
+
+impl EventsToCrawl {
+    /// Batches the events against a crawler's opened targets: S3 targets only (open-format
+    /// targets are crawled whole, by full crawls), the folders in the targets' order.
+    pub fn batch_for(&self, targets: &[CrawlTarget]) -> Result<FolderBatch> {
+        let mut s3 = Vec::new();
+        let mut positions = Vec::new();
+        for (position, target) in targets.iter().enumerate() {
+            if target.kind == TargetKind::S3 {
+                s3.push(EventTarget {
+                    url: target.location.url(),
+                    exclusions: Exclusions::new(&target.settings.exclusions)?,
+                });
+                positions.push(position);
+            }
+        }
+        let mut batch = batch_events(self.events.iter().cloned(), &s3);
+        let mut folders = vec![BTreeSet::new(); targets.len()];
+        for (position, named) in positions.into_iter().zip(batch.folders) {
+            folders[position] = named;
+        }
+        batch.folders = folders;
+        Ok(batch)
+    }
+}
+
+impl FolderBatch {
+    /// What the run record says of the batch: its events (those set aside with why), at
+    /// most [`MAX_REPORTED_EVENTS`].
+    pub fn record(&self, source: &str) -> EventsConsumed {
+        let entry = |event: &ObjectEvent, set_aside: Option<&str>| EventRecord {
+            url: event.url(),
+            change: event.change,
+            time: event.time,
+            sequencer: event.sequencer.clone(),
+            set_aside: set_aside.map(str::to_string),
+        };
+        let all = self.consumed.len() + self.set_aside.len();
+        let events = self
+            .consumed
+            .iter()
+            .map(|event| entry(event, None))
+            .chain(
+                self.set_aside
+                    .iter()
+                    .map(|aside| entry(&aside.event, Some(&aside.reason))),
+            )
+            .take(MAX_REPORTED_EVENTS)
+            .collect();
+        EventsConsumed {
+            source: source.to_string(),
+            events,
+            events_dropped: all.saturating_sub(MAX_REPORTED_EVENTS) as u64,
+            duplicates: self.duplicates as u64,
+            folders_listed: self.folder_count() as u64,
+        }
     }
 }
 

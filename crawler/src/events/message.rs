@@ -6,16 +6,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::error::{CrawlError, Result};
+pub use lakecat_catalog::crawlers::ObjectChange;
 
-/// What happened to an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ObjectChange {
-    /// Written (put, copied, a multipart upload completed, restored from a delete marker).
-    Created,
-    /// Deleted (or expired by a lifecycle rule).
-    Removed,
-}
+use crate::error::{CrawlError, Result};
 
 /// One object changed, whatever source reported it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

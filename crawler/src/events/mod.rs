@@ -4,5 +4,5 @@
 pub mod batch;
 pub mod message;
 
-pub use batch::{EventTarget, FolderBatch, SetAside, batch_events};
+pub use batch::{EventTarget, EventsToCrawl, FolderBatch, SetAside, batch_events};
 pub use message::{IgnoredRecord, Notification, ObjectChange, ObjectEvent, parse};
