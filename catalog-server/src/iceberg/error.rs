@@ -83,6 +83,16 @@ impl IcebergError {
         }
     }
 
+    /// The specification's `CommitStateUnknownException` (500): the catalog failed in a way
+    /// that leaves unknown whether the commit landed, so the client must not assume either.
+    pub(crate) fn commit_state_unknown(message: impl Into<String>) -> IcebergError {
+        IcebergError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            kind: "CommitStateUnknownException",
+            message: message.into(),
+        }
+    }
+
     /// Whether this is a name already taken (409 `AlreadyExistsException`).
     pub(crate) fn is_already_exists(&self) -> bool {
         self.kind == "AlreadyExistsException"

@@ -127,8 +127,7 @@ async fn register_new(
     metadata::write_new(state, &pointer, metadata).await?;
     let input = tables::record(name, &pointer, Some(location.to_string()));
     if let Err(error) = state.catalog.create_table(database, input).await {
-        metadata::delete_written(&pointer).await;
-        return Err(error.into());
+        return Err(not_landed(error, &[&pointer], "the create").await);
     }
     Ok(pointer)
 }
@@ -187,10 +186,12 @@ pub(super) async fn commit(
             "metadata-location": prepared.next_pointer,
             "metadata": prepared.next,
         }))),
-        Err(error) => {
-            metadata::delete_written(&prepared.next_pointer).await;
-            Err(lost_race(error, &format!("table {database}.{name}")))
-        }
+        Err(error) => Err(not_landed(
+            error,
+            &[&prepared.next_pointer],
+            &format!("the commit to table {database}.{name}"),
+        )
+        .await),
     }
 }
 
@@ -252,12 +253,25 @@ async fn prepare(
     })
 }
 
-/// A catalog failure to move a pointer: a version that moved on is the specification's 409
-/// `CommitFailedException`.
-fn lost_race(error: lakecat_catalog::Error, what: &str) -> IcebergError {
+/// The answer to a catalog failure to record `what`, and the metadata files written for it
+/// deleted when the failure is a refusal, so certainly nothing points at them (a version
+/// that moved on is the specification's 409 `CommitFailedException`). After an internal
+/// failure (a connection lost around the commit, say) the change may have landed: its files
+/// stay, and the answer is `CommitStateUnknownException`, which tells the client not to
+/// assume either.
+async fn not_landed(error: lakecat_catalog::Error, written: &[&str], what: &str) -> IcebergError {
+    if error.kind() == ErrorKind::Internal {
+        tracing::error!(error = %error, "{what} may or may not have landed");
+        return IcebergError::commit_state_unknown(format!(
+            "the catalog failed during {what}; it may or may not have landed: reload the table"
+        ));
+    }
+    for file in written {
+        metadata::delete_written(file).await;
+    }
     if error.kind() == ErrorKind::ConcurrentModification {
         return IcebergError::commit_failed(format!(
-            "{what} changed while this commit was written; refresh and retry"
+            "{what} lost: the table changed while it was written; refresh and retry"
         ));
     }
     error.into()
@@ -308,21 +322,18 @@ pub(super) async fn commit_transaction(
             }
         }
     }
-    if outcome.is_ok() {
-        let updates = prepared.iter().map(|p| p.update.clone()).collect();
-        outcome = state
-            .catalog
-            .update_tables(updates)
-            .await
-            .map(|_| ())
-            .map_err(|error| lost_race(error, "a table of the transaction"));
-    }
-    if outcome.is_err() {
-        for ready in &prepared {
-            metadata::delete_written(&ready.next_pointer).await;
+    let written: Vec<&str> = prepared.iter().map(|p| p.next_pointer.as_str()).collect();
+    if let Err(error) = outcome {
+        for file in written {
+            metadata::delete_written(file).await;
         }
+        return Err(error);
     }
-    outcome.map(|()| StatusCode::NO_CONTENT)
+    let updates = prepared.iter().map(|p| p.update.clone()).collect();
+    match state.catalog.update_tables(updates).await {
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(error) => Err(not_landed(error, &written, "the transaction").await),
+    }
 }
 
 /// Creates the table a commit with `assert-create` builds from its updates. A table created
@@ -356,5 +367,44 @@ async fn create_by_commit(
             "Requirement failed: assert-create: table {database}.{table} was created meanwhile"
         ))),
         Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A refusal deletes the files written for the change; a failure that leaves unknown
+    /// whether the change landed keeps them (the pointer may name them) and says so.
+    #[tokio::test]
+    async fn files_go_only_when_the_change_certainly_did_not_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (
+                lakecat_catalog::Error::ConcurrentModification("moved on".into()),
+                StatusCode::CONFLICT,
+                false,
+            ),
+            (
+                lakecat_catalog::Error::invalid("bad"),
+                StatusCode::BAD_REQUEST,
+                false,
+            ),
+            (
+                lakecat_catalog::Error::Backend("connection lost at commit".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                true,
+            ),
+        ];
+        for (index, (error, status, kept)) in cases.into_iter().enumerate() {
+            let file = dir.path().join(format!("{index:05}-u.metadata.json"));
+            std::fs::write(&file, "{}").unwrap();
+            let url = format!("file://{}", file.display());
+            let answer = not_landed(error, &[&url], "the commit").await;
+            assert_eq!(answer.status(), status, "case {index}");
+            assert_eq!(file.exists(), kept, "case {index}");
+        }
     }
 }
