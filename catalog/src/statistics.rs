@@ -269,6 +269,29 @@ pub fn unscaled_bytes(unscaled: i128) -> Vec<u8> {
     bytes[start..].to_vec()
 }
 
+/// A decimal's text from its unscaled value as big-endian two's complement bytes (Java's
+/// `BigInteger.toByteArray`, at most 16 bytes) and its scale (at most 38): how Glue's
+/// `DecimalNumber` and Hive's `Decimal` arrive. `None` when either is out of range.
+pub fn decimal_from_unscaled(bytes: &[u8], scale: i64) -> Option<String> {
+    if bytes.is_empty() || bytes.len() > 16 {
+        return None;
+    }
+    let scale = usize::try_from(scale).ok().filter(|s| *s <= 38)?;
+    let fill = if bytes[0] & 0x80 != 0 { 0xff } else { 0 };
+    let mut full = [fill; 16];
+    full[16 - bytes.len()..].copy_from_slice(bytes);
+    let unscaled = i128::from_be_bytes(full);
+    let digits = unscaled.unsigned_abs().to_string();
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - scale);
+    let sign = if unscaled < 0 { "-" } else { "" };
+    Some(if scale == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    })
+}
+
 /// A decimal's text as an exact fraction (unscaled value, scale), for comparing two
 /// decimals; `None` when the text is not a plain decimal number.
 pub fn parse_decimal(text: &str) -> Option<(i128, u32)> {

@@ -45,27 +45,9 @@ fn decimal_text(value: &Value) -> Result<String, GlueError> {
     let bytes = value["UnscaledValue"]
         .as_str()
         .and_then(|b| BASE64.decode(b).ok())
-        .filter(|b| !b.is_empty() && b.len() <= 16)
         .ok_or_else(invalid)?;
-    let scale = value["Scale"]
-        .as_i64()
-        .and_then(|s| u32::try_from(s).ok())
-        .filter(|s| *s <= 38)
-        .ok_or_else(invalid)?;
-    let fill = if bytes[0] & 0x80 != 0 { 0xff } else { 0 };
-    let mut full = [fill; 16];
-    full[16 - bytes.len()..].copy_from_slice(&bytes);
-    let unscaled = i128::from_be_bytes(full);
-    let digits = unscaled.unsigned_abs().to_string();
-    let scale = scale as usize;
-    let padded = format!("{digits:0>width$}", width = scale + 1);
-    let (whole, fraction) = padded.split_at(padded.len() - scale);
-    let sign = if unscaled < 0 { "-" } else { "" };
-    Ok(if scale == 0 {
-        format!("{sign}{whole}")
-    } else {
-        format!("{sign}{whole}.{fraction}")
-    })
+    let scale = value["Scale"].as_i64().ok_or_else(invalid)?;
+    lakecat_catalog::statistics::decimal_from_unscaled(&bytes, scale).ok_or_else(invalid)
 }
 
 /// A date as Glue's timestamp: midnight UTC.
