@@ -205,28 +205,36 @@ impl PendingSignature {
         payload_hash: &str,
     ) -> Result<(), SignatureError> {
         let signed_headers: Vec<&str> = self.signed_headers.iter().map(String::as_str).collect();
-        let canonical = canonical_request(method, uri, headers, &signed_headers, payload_hash)
-            .ok_or_else(|| {
-                SignatureError::new("IncompleteSignatureException", "a signed header is missing")
-            })?;
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256\n{}\n{}\n{}",
-            self.amz_date,
-            self.scope,
-            hex(&Sha256::digest(canonical.as_bytes()))
-        );
         let mut key = format!("AWS4{}", self.secret).into_bytes();
         for part in self.scope.split('/') {
             key = hmac(&key, part.as_bytes());
         }
-        let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
-        // A constant-time comparison: the time taken says nothing about the right signature.
-        let matches = expected.len() == self.signature.len()
-            && expected
-                .bytes()
-                .zip(self.signature.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
+        let mut matches = false;
+        for path in canonical_paths(uri) {
+            let canonical =
+                canonical_request(method, &path, uri, headers, &signed_headers, payload_hash)
+                    .ok_or_else(|| {
+                        SignatureError::new(
+                            "IncompleteSignatureException",
+                            "a signed header is missing",
+                        )
+                    })?;
+            let string_to_sign = format!(
+                "AWS4-HMAC-SHA256\n{}\n{}\n{}",
+                self.amz_date,
+                self.scope,
+                hex(&Sha256::digest(canonical.as_bytes()))
+            );
+            let expected = hex(&hmac(&key, string_to_sign.as_bytes()));
+            // A constant-time comparison: the time taken says nothing about the right
+            // signature.
+            matches |= expected.len() == self.signature.len()
+                && expected
+                    .bytes()
+                    .zip(self.signature.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0;
+        }
         if !matches {
             return Err(SignatureError::new(
                 "InvalidSignatureException",
@@ -347,19 +355,32 @@ fn uri_encode(text: &str, keep_slash: bool) -> String {
     out
 }
 
+/// The canonical paths a signer may have used for `uri`: its path encoded once (what S3's
+/// signers and the Glue SDKs do), and the path as sent encoded again (what botocore's
+/// `SigV4Auth` and the Java SDK do for other services, PyIceberg's and Iceberg's REST
+/// signers among them). They differ only when the path holds escapes (`%20`, `%1F`).
+fn canonical_paths(uri: &Uri) -> Vec<String> {
+    if uri.path().is_empty() {
+        return vec!["/".to_string()];
+    }
+    let decoded = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
+    let once = uri_encode(&decoded, true);
+    let twice = uri_encode(uri.path(), true);
+    if once == twice {
+        vec![once]
+    } else {
+        vec![once, twice]
+    }
+}
+
 fn canonical_request(
     method: &Method,
+    path: &str,
     uri: &Uri,
     headers: &HeaderMap,
     signed_headers: &[&str],
     payload_hash: &str,
 ) -> Option<String> {
-    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
-    let path = if path.is_empty() {
-        "/".to_string()
-    } else {
-        uri_encode(&path, true)
-    };
     let mut query: Vec<(String, String)> = uri
         .query()
         .unwrap_or_default()
@@ -422,6 +443,7 @@ mod tests {
         );
         let canonical = canonical_request(
             &Method::GET,
+            "/",
             &Uri::from_static("/"),
             &headers,
             &["host", "x-amz-date"],
@@ -456,6 +478,7 @@ mod tests {
         let scope = format!("{}/us-east-1/glue/aws4_request", &date[..8]);
         let canonical = canonical_request(
             &Method::POST,
+            "/",
             &Uri::from_static("/"),
             headers,
             signed,
@@ -479,6 +502,79 @@ mod tests {
             "authorization",
             authorization.parse().unwrap_or_else(|_| unreachable!()),
         );
+    }
+
+    /// A path with escapes verifies whether the signer encoded it once or twice, and only
+    /// for the path it was signed for.
+    #[test]
+    fn escaped_paths_verify_encoded_once_or_twice() {
+        let keys = AccessKeys::parse("admin:admin-secret").unwrap_or_default();
+        let sent = Uri::from_static("/iceberg/v1/namespaces/my%20ns/tables/t%C3%A9");
+        let empty = hex(&Sha256::digest(b""));
+        let signed_for = |canonical_path: &str| {
+            let date = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "host",
+                "127.0.0.1:8088".parse().unwrap_or_else(|_| unreachable!()),
+            );
+            headers.insert(
+                "x-amz-date",
+                date.parse().unwrap_or_else(|_| unreachable!()),
+            );
+            let scope = format!("{}/us-east-1/execute-api/aws4_request", &date[..8]);
+            let canonical = canonical_request(
+                &Method::GET,
+                canonical_path,
+                &sent,
+                &headers,
+                &["host", "x-amz-date"],
+                &empty,
+            )
+            .unwrap_or_default();
+            let string_to_sign = format!(
+                "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
+                hex(&Sha256::digest(canonical.as_bytes()))
+            );
+            let mut key = b"AWS4admin-secret".to_vec();
+            for part in scope.split('/') {
+                key = hmac(&key, part.as_bytes());
+            }
+            let authorization = format!(
+                "AWS4-HMAC-SHA256 Credential=admin/{scope}, SignedHeaders=host;x-amz-date, \
+                 Signature={}",
+                hex(&hmac(&key, string_to_sign.as_bytes()))
+            );
+            headers.insert(
+                "authorization",
+                authorization.parse().unwrap_or_else(|_| unreachable!()),
+            );
+            headers
+        };
+        let cases = [
+            (
+                "once",
+                "/iceberg/v1/namespaces/my%20ns/tables/t%C3%A9",
+                true,
+            ),
+            (
+                "twice",
+                "/iceberg/v1/namespaces/my%2520ns/tables/t%25C3%25A9",
+                true,
+            ),
+            (
+                "another path",
+                "/iceberg/v1/namespaces/other/tables/t",
+                false,
+            ),
+        ];
+        for (case, canonical_path, accepted) in cases {
+            let headers = signed_for(canonical_path);
+            let outcome = keys
+                .check_headers(&headers)
+                .and_then(|pending| pending.verify(&Method::GET, &sent, &headers, b""));
+            assert_eq!(outcome.is_ok(), accepted, "{case}: {outcome:?}");
+        }
     }
 
     fn glue_headers(operation: &str) -> HeaderMap {
