@@ -347,6 +347,35 @@ mod tests {
         );
     }
 
+    /// (configured Iceberg metadata location, resolved URL or None for a refusal).
+    #[test]
+    fn iceberg_metadata_locations_are_urls() {
+        let cases = [
+            (Some("s3://lake/iceberg"), Some(Some("s3://lake/iceberg"))),
+            (Some("/srv/iceberg"), Some(Some("file:///srv/iceberg"))),
+            (
+                Some("file:///srv/iceberg/"),
+                Some(Some("file:///srv/iceberg/")),
+            ),
+            (Some("relative/iceberg"), None),
+            (None, Some(None)),
+        ];
+        for (configured, expected) in cases {
+            let file = FileConfig {
+                iceberg_metadata_location: configured.map(str::to_string),
+                ..FileConfig::default()
+            };
+            let resolved = ServeConfig::resolve(FileConfig::default(), file)
+                .ok()
+                .map(|config| config.iceberg_metadata_location);
+            assert_eq!(
+                resolved,
+                expected.map(|url| url.map(str::to_string)),
+                "{configured:?}"
+            );
+        }
+    }
+
     #[test]
     fn explicit_values_win_over_the_file() {
         let file = FileConfig {
