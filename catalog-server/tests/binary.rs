@@ -648,3 +648,143 @@ fn throttled_object_store_reads_are_retried_and_counted_in_the_run() {
     assert_eq!(last["counts"]["tables_created"], 1, "{last}");
     assert_eq!(last["counts"]["partitions_added"], 2, "{last}");
 }
+
+/// A MinIO-shaped notification (what MinIO's webhook target posts), for one object.
+fn minio_notification(bucket: &str, key: &str) -> String {
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC).to_string();
+    serde_json::json!({
+        "EventName": "s3:ObjectCreated:Put",
+        "Key": format!("{bucket}/{key}"),
+        "Records": [{
+            "eventVersion": "2.0",
+            "eventSource": "minio:s3",
+            "awsRegion": "",
+            "eventTime": "2026-12-07T15:00:00.000Z",
+            "eventName": "s3:ObjectCreated:Put",
+            "userIdentity": {"principalId": "minioadmin"},
+            "requestParameters": {"principalId": "minioadmin", "region": "", "sourceIPAddress": "127.0.0.1"},
+            "responseElements": {"x-amz-request-id": "17E1F8A5B3C2D001", "x-minio-origin-endpoint": "http://127.0.0.1:9000"},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "Config",
+                "bucket": {"name": bucket, "ownerIdentity": {"principalId": "minioadmin"}, "arn": format!("arn:aws:s3:::{bucket}")},
+                "object": {"key": encoded, "size": 1024, "eTag": "b1946ac92492d2347c6235b4d2611184",
+                    "contentType": "application/octet-stream", "sequencer": "17E1F8A5B3C2D001"}
+            },
+            "source": {"host": "127.0.0.1", "port": "", "userAgent": "MinIO (linux; amd64) minio-go/v7.0.70"}
+        }]
+    })
+    .to_string()
+}
+
+#[test]
+fn an_event_mode_crawler_made_through_glue_takes_a_minio_notification() {
+    use lakecat_testkit::lake::{Columns, write_parquet};
+    use support::http_with;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let s3 = runtime
+        .block_on(lakecat_testkit::s3::S3Server::start(root.path()))
+        .unwrap();
+    let bucket = s3.create_bucket("lake-bucket").unwrap();
+    for month in ["01", "02"] {
+        write_parquet(
+            &bucket.join(format!(
+                "warehouse/sales/year=2024/month={month}/part-0.parquet"
+            )),
+            Columns::Base,
+            5,
+        )
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let env = s3.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start(&[], &env, dir.path());
+    let glue = |operation: &str, body: &str| {
+        http_with(
+            server.port,
+            "POST",
+            "/",
+            &[
+                ("X-Amz-Target", &format!("AWSGlue.{operation}")),
+                ("Content-Type", "application/x-amz-json-1.1"),
+            ],
+            Some(body),
+        )
+        .unwrap()
+    };
+    let queue = "arn:aws:sqs:us-east-1:123456789012:lake-events";
+    let (status, body) = glue(
+        "CreateCrawler",
+        &serde_json::json!({"Name": "live", "Role": "arn:aws:iam::123456789012:role/glue",
+            "DatabaseName": "lake",
+            "Targets": {"S3Targets": [{"Path": "s3://lake-bucket/warehouse/", "EventQueueArn": queue}]},
+            "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_EVENT_MODE"}})
+        .to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = glue("GetCrawler", r#"{"Name": "live"}"#);
+    assert_eq!(status, 200, "{body}");
+    let crawler: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        crawler["Crawler"]["RecrawlPolicy"]["RecrawlBehavior"],
+        "CRAWL_EVENT_MODE"
+    );
+    assert_eq!(
+        crawler["Crawler"]["Targets"]["S3Targets"][0]["EventQueueArn"],
+        queue
+    );
+
+    // The first notification crawls everything; the next lists the one folder it names.
+    let first = minio_notification(
+        "lake-bucket",
+        "warehouse/sales/year=2024/month=01/part-0.parquet",
+    );
+    let (status, body) = http(
+        server.port,
+        "POST",
+        "/v1/crawlers/live/events",
+        Some(&first),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    write_parquet(
+        &bucket.join("warehouse/sales/year=2024/month=03/part-0.parquet"),
+        Columns::Base,
+        5,
+    )
+    .unwrap();
+    let next = minio_notification(
+        "lake-bucket",
+        "warehouse/sales/year=2024/month=03/part-0.parquet",
+    );
+    let (status, body) =
+        http(server.port, "POST", "/v1/crawlers/live/events", Some(&next)).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let run: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(run["counts"]["objects_listed"], 1, "{run}");
+    assert_eq!(run["counts"]["partitions_added"], 1, "{run}");
+    assert_eq!(
+        run["report"]["events"]["events"][0]["url"],
+        "s3://lake-bucket/warehouse/sales/year=2024/month=03/part-0.parquet"
+    );
+    assert_eq!(
+        run["report"]["events"]["events"][0]["sequencer"],
+        "17E1F8A5B3C2D001"
+    );
+    let (status, body) = glue(
+        "GetPartitions",
+        r#"{"DatabaseName": "lake", "TableName": "sales"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let partitions: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        partitions["Partitions"].as_array().unwrap().len(),
+        3,
+        "{body}"
+    );
+    let (stopped, log) = server.stop();
+    assert!(stopped, "{log}");
+}
