@@ -200,6 +200,31 @@ function choice(id, options, selected) {
   return h("select", { id, name: id }, options.map(([value, label]) => h("option", { value, selected: value === selected }, label)));
 }
 
+/** Shows the schedule's next fire times (or why the server refuses it) as the user types. */
+function previewSchedule(input, preview) {
+  let timer;
+  let asked = 0;
+  const update = async () => {
+    const expression = input.value.trim();
+    const ask = ++asked;
+    if (!expression) {
+      preview.replaceChildren(h("span", { class: "muted" }, "On demand only."));
+      return;
+    }
+    try {
+      const answer = await api("/v1/schedules:preview", { query: { expression, count: 5 } });
+      if (ask !== asked) return;
+      preview.replaceChildren(answer.next_runs.length
+        ? h("ol", { class: "next-runs" }, answer.next_runs.map((t) => h("li", {}, time(t), h("span", { class: "muted" }, ` (${t.replace(".000", "")})`))))
+        : h("span", { class: "muted" }, "This schedule never fires again."));
+    } catch (error) {
+      if (ask === asked) preview.replaceChildren(h("span", { class: "bad", role: "status" }, error.message));
+    }
+  };
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 250); });
+  update();
+}
+
 /** `#/crawlers/new` and `#/crawlers/{name}/edit`: the crawler form, in Glue's vocabulary. */
 export async function crawlerFormPage(name) {
   const existing = name ? await api(v1("crawlers", name)) : null;
@@ -219,6 +244,9 @@ export async function crawlerFormPage(name) {
       field(`target-sample-${n}`, "Sample size", h("input", { id: `target-sample-${n}`, class: "target-sample", type: "number", min: 1, max: 249, value: target.sample_size ?? "" }), "Files read per leaf folder; all when empty.")));
   };
   s3.forEach(addTarget);
+  const scheduleInput = h("input", { id: "crawler-schedule", class: "mono", value: c.schedule ?? "", placeholder: "cron(15 12 * * ? *)", "aria-describedby": "schedule-preview" });
+  const schedulePreview = h("div", { id: "schedule-preview", "aria-live": "polite" });
+  previewSchedule(scheduleInput, schedulePreview);
   const error = h("div", {});
   const form = h("form", { class: "edit", id: "crawler-form", novalidate: false },
     h("fieldset", {}, h("legend", {}, "Crawler properties"),
@@ -239,7 +267,8 @@ export async function crawlerFormPage(name) {
       field("crawler-delete", "When objects are deleted", choice("crawler-delete", DELETE_BEHAVIORS, c.schema_change_policy.delete_behavior)),
       field("crawler-recrawl", "Subsequent crawler runs", choice("crawler-recrawl", RECRAWL_BEHAVIORS, c.recrawl_policy.recrawl_behavior))),
     h("fieldset", {}, h("legend", {}, "Schedule"),
-      field("crawler-schedule", "Cron expression", h("input", { id: "crawler-schedule", class: "mono", value: c.schedule ?? "", placeholder: "cron(15 12 * * ? *)" }), "Glue's six-field cron in UTC; empty runs on demand. The crawler page lists the next fire times once saved.")),
+      field("crawler-schedule", "Cron expression", scheduleInput, "Glue's six-field cron in UTC; empty runs on demand."),
+      h("div", { class: "field" }, h("span", {}, "Next runs"), schedulePreview)),
     error,
     h("div", { class: "toolbar" }, h("button", { type: "submit", class: "primary", id: "save-crawler" }, existing ? "Save" : "Create crawler"),
       h("a", { class: "button", href: existing ? crawlerHref(name) : "#/crawlers" }, "Cancel")),
@@ -347,15 +376,20 @@ function classifierForm(done) {
   };
   kind.addEventListener("change", render);
   render();
+  const sample = h("textarea", { id: "classifier-sample", class: "mono", rows: 3, placeholder: "2024-06-01T10:00:00Z ERROR disk full" });
+  const verdict = h("div", { id: "classifier-verdict", "aria-live": "polite" });
   const form = h("form", { class: "edit", id: "classifier-form" },
     h("fieldset", {}, h("legend", {}, "Add a classifier"),
       field("classifier-name", "Name", h("input", { id: "classifier-name", required: true })),
       field("classifier-kind", "Kind", kind),
       fields),
+    h("fieldset", {}, h("legend", {}, "Test against a sample"),
+      field("classifier-sample", "Sample lines", sample, "What a crawl would infer from a file holding these lines; nothing is stored."),
+      h("div", { class: "toolbar" }, h("button", { type: "button", id: "test-classifier" }, "Test"), verdict)),
     error,
     h("button", { type: "submit", class: "primary" }, "Create classifier"));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  // The classifier as the form describes it, for creating it and for testing it.
+  const input = () => {
     const value = (id) => form.querySelector(`#${id}`)?.value.trim();
     const name = value("classifier-name");
     const definition = { kind: kind.value, name };
@@ -363,8 +397,24 @@ function classifierForm(done) {
     if (kind.value === "csv") Object.assign(definition, { delimiter: value("classifier-delimiter") || undefined, quote_symbol: value("classifier-quote") || undefined, contains_header: value("classifier-header") });
     if (kind.value === "json") definition.json_path = value("classifier-json-path");
     if (kind.value === "xml") definition.row_tag = value("classifier-row-tag");
+    return { name, definition };
+  };
+  form.querySelector("#test-classifier").addEventListener("click", async () => {
+    verdict.replaceChildren(h("span", { class: "spinner" }, "Testing…"));
     try {
-      await api(v1("classifiers"), { method: "POST", body: { name, definition } });
+      const answer = await api("/v1/classifiers:test", { method: "POST", body: { classifier: input(), sample: sample.value } });
+      verdict.replaceChildren(answer.matched
+        ? h("span", { class: "ok" }, `Matches: classification ${answer.classification}, columns `,
+          answer.columns.map((c, i) => [i ? ", " : "", h("span", { class: "mono" }, `${c.name} ${c.type}`)]))
+        : h("span", { class: "bad" }, answer.error ? `Of this format but unreadable: ${answer.error}` : "Does not match: a crawl would try the next classifier."));
+    } catch (failure) {
+      verdict.replaceChildren(h("span", { class: "bad" }, failure.message));
+    }
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api(v1("classifiers"), { method: "POST", body: input() });
       done();
     } catch (failure) {
       error.replaceChildren(errorBox(failure));

@@ -709,7 +709,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 69);
+    assert_eq!(checked, 71);
 }
 
 #[tokio::test]

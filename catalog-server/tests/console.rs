@@ -218,6 +218,41 @@ fn what_the_console_relies_on_over_http() {
     let (status, _, text) = call(port, "GET", &other, Some(&reader), None);
     assert_eq!(status, 400, "{text}");
 
+    // A schedule's preview: its next fire times, or why a crawler would refuse it.
+    let cases: [(&str, &str, u16, &str); 5] = [
+        ("cron(0 3 * * ? *)", "", 200, "T03:00:00Z"),
+        ("15 12 * * *", "", 200, "T12:15:00Z"),
+        ("cron(0 3 * *)", "", 400, "schedule: invalid schedule"),
+        ("rate(5 minutes)", "", 400, "schedule: unsupported schedule"),
+        (
+            "cron(0 3 * * ? *)",
+            "&count=0",
+            400,
+            "count: must be 1 to 20",
+        ),
+    ];
+    for (expression, more, expected, text) in cases {
+        let encoded: String = expression
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'0'..=b'9' => char::from(b).to_string(),
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        let path = format!("/v1/schedules:preview?expression={encoded}{more}");
+        let (status, body, answer) = call(port, "GET", &path, Some(&reader), None);
+        assert_eq!(status, expected, "{expression}{more}: {answer}");
+        if expected == 200 {
+            let runs = body["next_runs"].as_array().unwrap();
+            assert_eq!(runs.len(), 5, "{answer}");
+            let at = |t: &Value| t.as_str().unwrap().ends_with(text);
+            assert!(runs.iter().all(at), "{answer}");
+        } else {
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.starts_with(text), "{answer}");
+        }
+    }
+
     // The session names the caller's role.
     for (token, role) in [(&reader, "reader"), (&admin, "admin")] {
         let (status, body, text) = call(port, "GET", "/v1/session", Some(token), None);

@@ -24,6 +24,7 @@ pub mod report;
 pub mod retries;
 pub mod roots;
 pub mod run;
+pub mod sample;
 pub mod scan;
 pub mod scheduler;
 pub mod service;

@@ -179,22 +179,22 @@ def browse_to_a_crawled_table(console):
     check("org.openx.data.jsonserde.JsonSerDe" in console.main_text(), "the storage tab names the SerDe")
 
 
-def search_finds_tables_by_column(console):
+def search(console, text):
+    """Searches with the header's box; the tables found."""
     box = console.find("#search-text")
     box.clear()
-    box.send_keys("props", Keys.ENTER)
-    console.wait(lambda: "props" in console.find("main h1").text, "the search page")
+    box.send_keys(text, Keys.ENTER)
+    console.wait(lambda: text in console.find("main h1").text, f"the search page for {text}")
     console.idle()
-    found = [a.text for a in console.all("main tbody a[href*='/tables/']")]
+    return [a.text for a in console.all("main tbody a[href*='/tables/']")]
+
+
+def search_finds_tables_by_column(console):
+    found = search(console, "props")
     check(found == ["batches"], f"searching a column name finds its table only: {found}")
     console.driver.find_element(By.TAG_NAME, "body").send_keys("/")
     check(console.driver.switch_to.active_element.get_attribute("id") == "search-text", "/ moves focus to the search box")
-    box = console.find("#search-text")
-    box.clear()
-    box.send_keys("CHANNEL", Keys.ENTER)
-    console.wait(lambda: "CHANNEL" in console.find("main h1").text, "the second search")
-    console.idle()
-    found = [a.text for a in console.all("main tbody a[href*='/tables/']")]
+    found = search(console, "CHANNEL")
     check(found == ["orders", "orders_xml"], f"searching a column name ignoring case finds the tables with it: {found}")
 
 
@@ -223,6 +223,18 @@ def create_a_classifier(console):
     console.find("#classifier-name").send_keys("app-log")
     console.find("#classifier-classification").send_keys("applog")
     console.find("#classifier-grok").send_keys("%{TIMESTAMP_ISO8601:time} %{LOGLEVEL:level} %{GREEDYDATA:message}")
+    # The test box says what a crawl would infer from a sample, before anything is stored.
+    console.find("#classifier-sample").send_keys("2024-06-01T10:00:00Z ERROR disk full")
+    console.find("#test-classifier").click()
+    console.wait(lambda: "Matches" in console.find("#classifier-verdict").text, "the sample's verdict")
+    verdict = console.find("#classifier-verdict").text
+    check("applog" in verdict and "level string" in verdict and "message string" in verdict, verdict)
+    sample = console.find("#classifier-sample")
+    sample.clear()
+    sample.send_keys("not a log line")
+    console.find("#test-classifier").click()
+    console.wait(lambda: "Does not match" in console.find("#classifier-verdict").text, "a sample that does not match")
+    check("app-log" not in [c.text for c in console.all("main tbody td")], "testing stores nothing")
     console.find("#classifier-form button[type=submit]").click()
     console.wait(lambda: "app-log" in console.main_text() and "applog" in console.main_text(), "the new classifier in the list")
     console.find("#classifier-name").send_keys("broken")
@@ -255,7 +267,16 @@ def create_and_start_a_crawler(console):
     console.find("#target-path-0").send_keys(f"file://{LAKE}/sales/")
     console.find("#target-exclusions-0").send_keys("**/*.tmp")
     console.find("#crawler-database").send_keys("shop")
-    console.find("#crawler-schedule").send_keys("cron(0 3 * * ? *)")
+    # The schedule's next fire times show as it is typed, and a refusal names the field.
+    schedule = console.find("#crawler-schedule")
+    schedule.send_keys("cron(0 3 * * ? ")
+    console.wait(lambda: "schedule" in console.find("#schedule-preview").text, "the schedule's refusal")
+    refusal = console.find("#schedule-preview").text
+    check("invalid schedule" in refusal, f"an incomplete cron is refused: {refusal}")
+    schedule.send_keys("*)")
+    console.wait(lambda: len(console.all("#schedule-preview li")) == 5, "five next fire times")
+    times = [li.text for li in console.all("#schedule-preview li")]
+    check(all("03:00:00Z" in t for t in times), f"each at 03:00 UTC: {times}")
     options = [o.text for o in console.all("#crawler-classifiers option")]
     check(any(o.startswith("app-log") for o in options), f"the form offers the custom classifiers: {options}")
     console.find("#save-crawler").click()

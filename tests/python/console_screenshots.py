@@ -8,7 +8,29 @@ import os
 import sys
 import urllib.request
 
+from selenium.webdriver.common.by import By
+
 from console_browser import Console, start_browser
+
+
+def fill_crawler_form(console):
+    """A crawler being defined, with its schedule's next fire times shown."""
+    console.find("#crawler-name").send_keys("sales-nightly")
+    console.find("#target-path-0").send_keys("s3://lake/sales/")
+    console.find("#target-exclusions-0").send_keys("**/_temporary/**")
+    console.find("#crawler-database").send_keys("sales")
+    console.find("#crawler-schedule").send_keys("cron(0 3 * * ? *)")
+    console.wait(lambda: len(console.all("#schedule-preview li")) == 5, "the schedule's preview")
+
+
+def try_a_grok_classifier(console):
+    """A grok classifier tried on a sample line before it is created."""
+    console.find("#classifier-name").send_keys("app-log")
+    console.find("#classifier-classification").send_keys("applog")
+    console.find("#classifier-grok").send_keys("%{TIMESTAMP_ISO8601:time} %{LOGLEVEL:level} %{GREEDYDATA:message}")
+    console.find("#classifier-sample").send_keys("2024-06-01T10:00:00Z ERROR disk full")
+    console.driver.find_element(By.ID, "test-classifier").click()
+    console.wait(lambda: "Matches" in console.find("#classifier-verdict").text, "the sample's verdict")
 
 
 def rest(base, method, path, body=None):
@@ -43,18 +65,21 @@ def main():
         ("search", "/search?text=order"),
         ("crawlers", "/crawlers"),
         ("run", f"/crawlers/lakecat-samples/runs/{run}"),
-        ("crawler-form", "/crawlers/new"),
-        ("classifiers", "/classifiers"),
+        ("crawler-form", "/crawlers/new", fill_crawler_form),
+        ("classifiers", "/classifiers", try_a_grok_classifier),
     ]
     for dark in (False, True):
         driver = start_browser(chromedriver, dark=dark)
         console = Console(driver, base)
         try:
-            for name, route in pages if not dark else [("table", pages[1][1])]:
+            for name, route, *prepare in pages if not dark else [pages[1]]:
                 driver.set_window_size(1400, 900)
                 console.go(route)
+                for step in prepare:
+                    step(console)
                 height = driver.execute_script("return document.documentElement.scrollHeight")
                 driver.set_window_size(1400, min(max(height + 20, 600), 2400))
+                driver.execute_script("document.activeElement?.blur(); window.scrollTo(0, 0)")
                 path = os.path.join(out, f"{name}{'-dark' if dark else ''}.png")
                 driver.save_screenshot(path)
                 print(path)

@@ -1,12 +1,14 @@
 //! The REST API under `/v1`: thin handlers that extract, call the catalog service and shape
 //! the response. Its OpenAPI document is generated from these handlers.
 
+pub(crate) mod classifier_samples;
 pub(crate) mod classifiers;
 pub(crate) mod crawlers;
 pub(crate) mod databases;
 pub(crate) mod functions;
 pub(crate) mod partition_indexes;
 pub(crate) mod partitions;
+pub(crate) mod schedules;
 pub(crate) mod search;
 pub(crate) mod session;
 pub(crate) mod statistics;
@@ -223,6 +225,7 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         readyz,
         session::get_session,
         search::search_tables,
+        schedules::preview_schedule,
         databases::list_databases,
         databases::create_database,
         databases::get_database,
@@ -285,6 +288,7 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         classifiers::get_classifier,
         classifiers::update_classifier,
         classifiers::delete_classifier,
+        classifier_samples::test_classifier,
         tags::get_classifier_tags,
         tags::put_classifier_tags,
         tags::delete_classifier_tags,
@@ -312,6 +316,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route("/v1/session", get(session::get_session))
         .route("/v1/search/tables", get(search::search_tables))
+        .route("/v1/schedules:preview", get(schedules::preview_schedule))
         .route(
             "/v1/databases",
             get(databases::list_databases).post(databases::create_database),
@@ -440,6 +445,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/v1/classifiers",
             get(classifiers::list_classifiers).post(classifiers::create_classifier),
+        )
+        .route(
+            "/v1/classifiers:test",
+            post(classifier_samples::test_classifier),
         )
         .route(
             "/v1/classifiers/{classifier}",
