@@ -447,6 +447,32 @@ impl Catalog {
             .await
     }
 
+    /// Renames a table (into another database if asked) and replaces its definition in one
+    /// transaction: both happen, or neither (a taken name, a missing database, a version
+    /// that moved on, an invalid definition). The input names the new table.
+    pub async fn rename_and_update_table(
+        &self,
+        database: &str,
+        name: &str,
+        new_database: &str,
+        input: TableInput,
+        options: UpdateTableOptions,
+    ) -> Result<Table> {
+        let input = validate::table_input(input)?;
+        if let Some(version_id) = &options.expected_version_id {
+            version_number(version_id)?;
+        }
+        self.store
+            .rename_and_update_table(
+                &database.to_lowercase(),
+                &name.to_lowercase(),
+                &new_database.to_lowercase(),
+                &input,
+                &options,
+            )
+            .await
+    }
+
     /// Replaces several tables' definitions in one transaction, each checked as
     /// [`Catalog::update_table`] checks one: all of them change, or none (a table whose
     /// version moved on fails them all with `ConcurrentModification`). At most

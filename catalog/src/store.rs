@@ -227,6 +227,18 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         new_name: &str,
     ) -> Result<Table>;
 
+    /// Renames a table (into another database if asked) and replaces its definition, named
+    /// `input.name`, in one transaction: both, or neither. `options` apply as for
+    /// [`CatalogStore::update_table`], the version checked before the rename.
+    async fn rename_and_update_table(
+        &self,
+        database: &str,
+        name: &str,
+        new_database: &str,
+        input: &TableInput,
+        options: &UpdateTableOptions,
+    ) -> Result<Table>;
+
     /// Creates a table at version "0" with its partition indexes, in one transaction: when
     /// an index cannot be created, neither is the table.
     async fn create_table(

@@ -35,6 +35,7 @@ conformance!(
     only_an_empty_database_is_deleted_on_request,
     concurrent_database_changes_lose_nothing,
     a_renamed_table_keeps_what_it_owns,
+    a_rename_with_a_new_definition_is_one_change,
     partition_keys_locked_by_partitions,
     batch_reads_keep_order_across_statements,
     ping_needs_this_versions_migrations,
@@ -1364,6 +1365,72 @@ async fn a_renamed_table_keeps_what_it_owns(t: &TestCatalog) {
         .unwrap_err();
     assert!(matches!(bad, Error::InvalidInput(_)), "{bad:?}");
     c.get_table("archive", "orders_2024").await.unwrap();
+}
+
+async fn a_rename_with_a_new_definition_is_one_change(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table("sales", described("orders", "v0"))
+        .await
+        .unwrap();
+    c.create_table("sales", described("taken", "t0"))
+        .await
+        .unwrap();
+    let at = |v: &str| UpdateTableOptions {
+        expected_version_id: Some(v.into()),
+        skip_archive: false,
+    };
+    // Refused for any reason: neither the name nor the definition changes.
+    let refusals: [(&str, &str, TableInput, &str); 4] = [
+        ("taken", "sales", described("taken", "v1"), "0"),
+        ("no database", "nowhere", described("visits", "v1"), "0"),
+        ("stale", "sales", described("visits", "v1"), "7"),
+        ("invalid", "sales", described("..", "v1"), "0"),
+    ];
+    for (case, database, input, version) in refusals {
+        let error = c
+            .rename_and_update_table("sales", "orders", database, input, at(version))
+            .await
+            .unwrap_err();
+        let expected = match case {
+            "taken" => matches!(error, Error::AlreadyExists { .. }),
+            "no database" => matches!(error, Error::NotFound { .. }),
+            "stale" => matches!(error, Error::ConcurrentModification(_)),
+            _ => matches!(error, Error::InvalidInput(_)),
+        };
+        assert!(expected, "{case}: {error}");
+        let kept = c.get_table("sales", "orders").await.unwrap();
+        assert_eq!(kept.description.as_deref(), Some("v0"), "{case}");
+    }
+    let renamed = c
+        .rename_and_update_table(
+            "Sales",
+            "Orders",
+            "sales",
+            described("Visits", "v1"),
+            at("0"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.description.as_deref()),
+        ("visits", Some("v1"))
+    );
+    assert!(matches!(
+        c.get_table("sales", "orders").await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    let versions = c
+        .list_table_versions("sales", "visits", PageRequest::default())
+        .await
+        .unwrap();
+    assert!(
+        versions
+            .items
+            .iter()
+            .any(|v| v.table.description.as_deref() == Some("v0")),
+        "the definition before the change is kept as a version"
+    );
 }
 
 async fn concurrent_database_changes_lose_nothing(t: &TestCatalog) {

@@ -1285,27 +1285,44 @@ impl Metastore {
         } else {
             table.table_name.to_lowercase()
         };
-        let (database, name, version_id) =
-            if new_name != current.name || new_database != current.database_name {
-                let renamed = self
-                    .rename_table(&current, &new_database, &new_name)
-                    .await?;
-                (new_database, new_name, renamed.version_id)
-            } else {
-                (current.database_name, current.name, current.version_id)
-            };
-        // The change applies only to the version checked (or made by the rename): a change
-        // in between, through any API or replica, makes this one fail rather than be lost.
+        // The change applies only to the version checked: a change in between, through any
+        // API or replica, makes this one fail rather than be lost.
         let options = UpdateTableOptions {
-            expected_version_id: Some(version_id),
+            expected_version_id: Some(current.version_id.clone()),
             skip_archive: false,
         };
-        match self
-            .catalog
-            .update_table(&database, &name, convert::table_input(table), options)
-            .await
-        {
+        let mut input = convert::table_input(table);
+        input.name.clone_from(&new_name);
+        let renamed = new_name != current.name || new_database != current.database_name;
+        let result = if renamed {
+            // The rename and the new definition are one change: both, or neither.
+            self.catalog
+                .rename_and_update_table(
+                    &current.database_name,
+                    &current.name,
+                    &new_database,
+                    input,
+                    options,
+                )
+                .await
+        } else {
+            self.catalog
+                .update_table(&current.database_name, &current.name, input, options)
+                .await
+        };
+        let (database, name) = (&current.database_name, &current.name);
+        match result {
             Ok(_) => Ok(Writer::new()),
+            Err(CatalogError::AlreadyExists { .. }) => Err(Failure::Hive(
+                HiveException::InvalidOperation,
+                format!("new table {new_database}.{new_name} already exists"),
+            )),
+            Err(CatalogError::NotFound { .. }) if renamed => Err(Failure::Hive(
+                HiveException::InvalidOperation,
+                format!(
+                    "Unable to rename {database}.{name}: database {new_database} does not exist"
+                ),
+            )),
             Err(CatalogError::NotFound { .. }) => Err(Failure::Hive(
                 HiveException::InvalidOperation,
                 format!("table {database}.{name} doesn't exist"),
@@ -1317,42 +1334,6 @@ impl Metastore {
             Err(CatalogError::InvalidInput(message)) => {
                 Err(Failure::Hive(HiveException::InvalidOperation, message))
             }
-            Err(error) => Err(error.into()),
-        }
-    }
-
-    /// Renames a table as Hive's metastore does, with its answers: a taken name or a missing
-    /// database is an `InvalidOperationException`.
-    async fn rename_table(
-        &self,
-        current: &Table,
-        new_database: &str,
-        new_name: &str,
-    ) -> Result<Table, Failure> {
-        let (database, name) = (&current.database_name, &current.name);
-        match self
-            .catalog
-            .rename_table(database, name, new_database, new_name)
-            .await
-        {
-            Ok(renamed) => Ok(renamed),
-            Err(CatalogError::AlreadyExists { .. }) => Err(Failure::Hive(
-                HiveException::InvalidOperation,
-                format!("new table {new_database}.{new_name} already exists"),
-            )),
-            Err(CatalogError::NotFound { .. }) => Err(Failure::Hive(
-                HiveException::InvalidOperation,
-                format!(
-                    "Unable to rename {database}.{name}: database {new_database} does not exist"
-                ),
-            )),
-            Err(CatalogError::InvalidInput(message)) => {
-                Err(Failure::Hive(HiveException::InvalidOperation, message))
-            }
-            Err(CatalogError::ConcurrentModification(_)) => Err(meta(format!(
-                "The table has been modified. {database}.{name} changed while it was renamed; \
-                 read it again and retry"
-            ))),
             Err(error) => Err(error.into()),
         }
     }

@@ -551,6 +551,17 @@ impl CatalogStore for SqlStore {
         tables::rename(&self.writer, database, name, new_database, new_name).await
     }
 
+    async fn rename_and_update_table(
+        &self,
+        database: &str,
+        name: &str,
+        new_database: &str,
+        input: &TableInput,
+        options: &UpdateTableOptions,
+    ) -> Result<Table> {
+        tables::rename_and_update(&self.writer, database, name, new_database, input, options).await
+    }
+
     async fn get_table(&self, database: &str, name: &str) -> Result<Table> {
         let mut conn = self.read().await?;
         Ok(tables::fetch(&mut conn, database, name).await?.into_table())

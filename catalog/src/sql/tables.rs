@@ -213,8 +213,57 @@ pub(super) async fn rename(
     new_name: &str,
 ) -> Result<Table> {
     let mut tx = pool.begin().await?;
-    let current = fetch(&mut tx, database, name).await?;
-    let target = databases::id_of(&mut tx, new_database).await?;
+    let renamed = rename_in(&mut tx, database, name, new_database, new_name, None).await?;
+    tx.commit().await?;
+    Ok(renamed)
+}
+
+/// Renames a table and replaces its definition in one transaction (Hive's `alter_table`
+/// with a new name): both happen, or neither. `options.expected_version_id` is checked
+/// against the table before the rename.
+pub(super) async fn rename_and_update(
+    pool: &AnyPool,
+    database: &str,
+    name: &str,
+    new_database: &str,
+    input: &TableInput,
+    options: &UpdateTableOptions,
+) -> Result<Table> {
+    let expected = options
+        .expected_version_id
+        .as_deref()
+        .map(|v| validate::version_id("version_id", v))
+        .transpose()?;
+    let mut tx = pool.begin().await?;
+    let renamed = rename_in(&mut tx, database, name, new_database, &input.name, expected).await?;
+    let options = UpdateTableOptions {
+        expected_version_id: Some(renamed.version_id),
+        skip_archive: options.skip_archive,
+    };
+    let updated = update_in(&mut tx, new_database, input, &options).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Renames a table inside the caller's transaction, if it is at `expected` (when given).
+async fn rename_in(
+    tx: &mut AnyConnection,
+    database: &str,
+    name: &str,
+    new_database: &str,
+    new_name: &str,
+    expected: Option<i64>,
+) -> Result<Table> {
+    let current = fetch(tx, database, name).await?;
+    let conflict = || {
+        Error::ConcurrentModification(format!(
+            "table {database}.{name} changed while being renamed; try again"
+        ))
+    };
+    if expected.is_some_and(|v| v != current.version) {
+        return Err(conflict());
+    }
+    let target = databases::id_of(tx, new_database).await?;
     let mut input = current.input.clone();
     input.name = new_name.to_string();
     let now = now_millis();
@@ -232,11 +281,8 @@ pub(super) async fn rename(
     .await
     .map_err(|e| map_unique(e, Entity::Table, &qualified(new_database, new_name)))?;
     if updated.rows_affected() == 0 {
-        return Err(Error::ConcurrentModification(format!(
-            "table {database}.{name} changed while being renamed; try again"
-        )));
+        return Err(conflict());
     }
-    tx.commit().await?;
     Ok(table_from(
         new_database.to_string(),
         input,
