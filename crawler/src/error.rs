@@ -56,6 +56,14 @@ pub enum CrawlError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A request to an event queue (SQS) failed.
+    #[error("queue {operation}: {reason}")]
+    Queue {
+        /// The operation (`ReceiveMessage`, ...).
+        operation: String,
+        /// What the queue said, in one line.
+        reason: String,
+    },
     /// The catalog refused or failed a read or write.
     #[error(transparent)]
     Catalog(#[from] lakecat_catalog::Error),
@@ -75,7 +83,7 @@ impl CrawlError {
             | CrawlError::InvalidEvent { .. } => ErrorKind::InvalidInput,
             CrawlError::TableThreshold { .. } => ErrorKind::LimitExceeded,
             // A target that cannot be listed is the store's failure, reported in the run.
-            CrawlError::Listing { .. } => ErrorKind::Internal,
+            CrawlError::Listing { .. } | CrawlError::Queue { .. } => ErrorKind::Internal,
             CrawlError::Catalog(error) => error.kind(),
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod message;
+pub mod sqs;
 
 pub use batch::{EventTarget, EventsToCrawl, FolderBatch, SetAside, batch_events};
 pub use message::{IgnoredRecord, Notification, ObjectChange, ObjectEvent, parse};

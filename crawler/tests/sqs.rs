@@ -1,0 +1,161 @@
+//! The SQS client against moto's server (S3 and SQS on one port): S3 event notifications
+//! delivered to a queue are received, read as object events, deleted once; an unusable
+//! message goes to a dead-letter queue with the reason.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lakecat_crawler::events::sqs::SqsClient;
+use lakecat_crawler::events::{ObjectChange, parse};
+
+/// moto's server on a free loopback port; killed when dropped.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn python() -> std::path::PathBuf {
+    let python = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/python-env first",
+        python.display()
+    );
+    python
+}
+
+fn start_moto() -> Moto {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(python())
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Moto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// Runs boto3 against moto: `script` sees `s3` and `endpoint`.
+fn boto3(endpoint: &str, script: &str) {
+    let program = format!(
+        "import boto3, json\nendpoint = {endpoint:?}\n\
+         s3 = boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1', \
+         aws_access_key_id='testing', aws_secret_access_key='testing')\n{script}"
+    );
+    let output = Command::new(python())
+        .args(["-c", &program])
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn s3_notifications_arrive_are_read_and_are_deleted_once() {
+    let moto = start_moto();
+    let sqs = SqsClient::with_keys(&moto.endpoint, "us-east-1", "testing", "testing").unwrap();
+    for name in ["lake-events", "lake-events-dlq"] {
+        sqs.call("CreateQueue", serde_json::json!({"QueueName": name}))
+            .await
+            .unwrap();
+    }
+    let queue = sqs
+        .queue_url("arn:aws:sqs:us-east-1:123456789012:lake-events")
+        .await
+        .unwrap();
+    let dlq = sqs
+        .queue_url("arn:aws:sqs:us-east-1:123456789012:lake-events-dlq")
+        .await
+        .unwrap();
+    boto3(
+        &moto.endpoint,
+        "s3.create_bucket(Bucket='lake')\n\
+         s3.put_bucket_notification_configuration(Bucket='lake', NotificationConfiguration={\
+         'QueueConfigurations': [{'QueueArn': 'arn:aws:sqs:us-east-1:123456789012:lake-events', \
+         'Events': ['s3:ObjectCreated:*', 's3:ObjectRemoved:*']}]})\n\
+         s3.put_object(Bucket='lake', Key='sales/year=2024/part 0.parquet', Body=b'PAR1')\n\
+         s3.delete_object(Bucket='lake', Key='sales/year=2024/part 0.parquet')\n",
+    );
+
+    // Long polling gathers what arrived; the test event says nothing.
+    let mut received = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while received.len() < 3 && Instant::now() < deadline {
+        received.extend(sqs.receive(&queue, 1, 30).await.unwrap());
+    }
+    let mut events = Vec::new();
+    for message in &received {
+        events.extend(parse(&message.body).unwrap().events);
+    }
+    let seen: Vec<(String, ObjectChange)> = events.iter().map(|e| (e.url(), e.change)).collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "s3://lake/sales/year=2024/part 0.parquet".to_string(),
+                ObjectChange::Created
+            ),
+            (
+                "s3://lake/sales/year=2024/part 0.parquet".to_string(),
+                ObjectChange::Removed
+            ),
+        ],
+        "{received:#?}"
+    );
+
+    // Deleted messages do not come back; others would.
+    sqs.delete(&queue, &received).await.unwrap();
+    assert!(sqs.receive(&queue, 0, 30).await.unwrap().is_empty());
+
+    // A message that cannot be used goes to the dead-letter queue, with why.
+    sqs.send(&dlq, "not json", "unusable event notification: not JSON")
+        .await
+        .unwrap();
+    let dead = sqs.receive(&dlq, 1, 30).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body, "not json");
+
+    // SQS's own errors are named.
+    let missing = sqs
+        .queue_url("arn:aws:sqs:us-east-1:123456789012:no-such-queue")
+        .await
+        .unwrap_err();
+    assert!(
+        missing.to_string().contains("QueueDoesNotExist")
+            || missing.to_string().contains("NonExistentQueue"),
+        "{missing}"
+    );
+}
