@@ -210,7 +210,11 @@ pub(super) async fn create_all(
     table: &str,
     inputs: &[PartitionInput],
 ) -> Result<()> {
-    let prepared = prepare(inputs)?;
+    let mut prepared = prepare(inputs)?;
+    // A refused input fails the call before the transaction takes SQLite's one writer.
+    if let Some(index) = prepared.iter().position(|(_, checked)| checked.is_err()) {
+        return prepared.swap_remove(index).1.map(|_| ());
+    }
     let mut tx = pool.begin().await?;
     let (failures, _) =
         insert_prepared(&mut tx, database, table, prepared, OnExisting::Fail).await?;
