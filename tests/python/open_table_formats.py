@@ -243,6 +243,19 @@ def write_clicks(lake, days=(("2024-01-01", ["ann", "bob", "cy"]), ("2024-01-02"
     return {"rows": rows, "partitions": {(day,) for day, _ in days}, "days": list(days)}
 
 
+def write_visits(lake):
+    """Hive-style ORC: two `dt=` partitions."""
+    import pyarrow.orc as orc
+    days = [("2024-02-01", ["ann", "bob"]), ("2024-02-02", ["cy"])]
+    for day, users in days:
+        folder = lake.dir / "visits" / f"dt={day}"
+        folder.mkdir(parents=True)
+        orc.write_table(pa.table({"user": pa.array(users, pa.string()),
+                                  "pages": pa.array(range(len(users)), pa.int64())}),
+                        str(folder / "part-0.orc"))
+    return sorted((user, pages, day) for day, users in days for pages, user in enumerate(users))
+
+
 # ---------------------------------------------------------------------------------------
 # lakecat
 
@@ -314,8 +327,9 @@ def parameter_int(table, key):
 
 def check_tables(glue, lake):
     tables = tables_by_name(glue)
-    assert sorted(tables) == ["clicks", "orders", "sales", "trips"], (
-        f"expected one table per dataset (clicks, orders, sales, trips), got {sorted(tables)}")
+    assert sorted(tables) == ["clicks", "orders", "sales", "trips", "visits"], (
+        "expected one table per dataset (clicks, orders, sales, trips, visits), got "
+        f"{sorted(tables)}")
     return tables
 
 
@@ -563,7 +577,13 @@ def check_clicks_as_iceberg(lake, truth, previous=None):
         body = json.load(refused)
         assert refused.code == 400 and "read-only" in body["error"]["message"], body
 
-    if previous is not None:
+    if previous is None:
+        # An ORC table is served the same way (DuckDB reads no ORC; PyIceberg does).
+        visits = rest_catalog.load_table(f"{DATABASE}.visits").scan().to_arrow()
+        got = sorted(zip(visits["user"].to_pylist(), visits["pages"].to_pylist(),
+                         visits["dt"].to_pylist()))
+        assert got == truth["visits"], f"PyIceberg scans visits as {got}, expected {truth['visits']}"
+    else:
         old, old_rows = previous
         current = table.current_snapshot()
         assert current.parent_snapshot_id == old.current_snapshot().snapshot_id, (
@@ -611,9 +631,10 @@ def check_iceberg_rest(lake, writer_table, rows):
     assert (DATABASE,) in rest_catalog.list_namespaces(), rest_catalog.list_namespaces()
     assert rest_catalog.namespace_exists(DATABASE)
     listed = sorted(rest_catalog.list_tables(DATABASE))
-    # orders is Iceberg; clicks is crawled Hive-style Parquet, served with generated metadata.
-    assert listed == [(DATABASE, "clicks"), (DATABASE, "orders")], (
-        f"Iceberg REST lists {listed}, expected clicks and orders")
+    # orders is Iceberg; clicks (Parquet) and visits (ORC) are crawled Hive-style tables,
+    # served with generated metadata.
+    assert listed == [(DATABASE, "clicks"), (DATABASE, "orders"), (DATABASE, "visits")], (
+        f"Iceberg REST lists {listed}, expected clicks, orders and visits")
     assert rest_catalog.table_exists(f"{DATABASE}.orders")
     assert not rest_catalog.table_exists(f"{DATABASE}.sales")
     loaded = rest_catalog.load_table(f"{DATABASE}.orders")
@@ -730,6 +751,7 @@ def main(endpoint, lake_url, lake_dir, s3_endpoint=None, s3_key=None, s3_secret=
         orders = write_orders(writer, lake)
         trips = copy_trips(lake)
         clicks = write_clicks(lake)
+        clicks["visits"] = write_visits(lake)
         print(f"written in {time.monotonic() - started:.1f} s: sales {sales}, orders "
               f"{orders.scan().to_arrow().num_rows} rows, trips {trips['fixture']} "
               f"({trips['type']}, {trips['rows']} rows), clicks {clicks['rows']} rows",
