@@ -179,6 +179,18 @@ impl CrawlerService {
     /// crawler, or the one after a crawl that did not complete, crawls everything.
     pub async fn crawl_events(&self, name: &str, body: &str) -> Result<CrawlRun> {
         let notification = events::parse(body)?;
+        self.crawl_object_events(name, "webhook", notification.events)
+            .await
+    }
+
+    /// Like [`CrawlerService::crawl_events`], for events already read, from `source` (an SQS
+    /// queue's ARN, or `webhook`).
+    pub async fn crawl_object_events(
+        &self,
+        name: &str,
+        source: &str,
+        events: Vec<events::ObjectEvent>,
+    ) -> Result<CrawlRun> {
         let crawler = self.crawlers.get_crawler(name).await?;
         if crawler.definition.recrawl_policy.recrawl_behavior != RecrawlBehavior::CrawlEventMode {
             return Err(CrawlError::InvalidEvent {
@@ -192,8 +204,8 @@ impl CrawlerService {
             .last_crawl
             .is_some_and(|last| last.state == RunState::Completed);
         let events = caught_up.then(|| EventsToCrawl {
-            source: "webhook".into(),
-            events: notification.events,
+            source: source.to_string(),
+            events,
         });
         let run = self.start_run(name).await?;
         // The crawl runs on its own task: a caller that goes away does not cut it short.

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -158,4 +160,129 @@ async fn s3_notifications_arrive_are_read_and_are_deleted_once() {
             || missing.to_string().contains("NonExistentQueue"),
         "{missing}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poll_pass_deletes_messages_only_once_their_crawl_completed() {
+    use lakecat_catalog::crawlers::{RecrawlBehavior, RecrawlPolicy, RunState};
+    use lakecat_crawler::events::poller::{QueueSource, poll_once};
+    use lakecat_crawler::{CrawlOptions, CrawlerService, Report, Runner};
+    use lakecat_testkit::lake::{Columns, write_parquet};
+    use std::sync::Arc;
+
+    let moto = start_moto();
+    let sqs = SqsClient::with_keys(&moto.endpoint, "us-east-1", "testing", "testing").unwrap();
+    for name in ["live", "live-dlq"] {
+        sqs.call("CreateQueue", serde_json::json!({"QueueName": name}))
+            .await
+            .unwrap();
+    }
+    let arn = "arn:aws:sqs:us-east-1:123456789012:live";
+    let queue = QueueSource {
+        arn: arn.into(),
+        url: sqs.queue_url(arn).await.unwrap(),
+        dead_letter_url: Some(
+            sqs.queue_url("arn:aws:sqs:us-east-1:123456789012:live-dlq")
+                .await
+                .unwrap(),
+        ),
+    };
+    let env = support::Env::new().await;
+    let service = CrawlerService::new(env.catalog.clone(), env.crawlers.clone());
+    let crawler = lakecat_catalog::crawlers::CrawlerInput {
+        recrawl_policy: RecrawlPolicy {
+            recrawl_behavior: RecrawlBehavior::CrawlEventMode,
+        },
+        ..env.crawler("live")
+    };
+    service.create_crawler(crawler.clone()).await.unwrap();
+    let lake = env.lake().canonicalize().unwrap();
+    let announce = |relative: &str| {
+        serde_json::json!({"changes": [{"url": format!("file://{}/{relative}", lake.display())}]})
+            .to_string()
+    };
+    let send = |body: String| {
+        let sqs = sqs.clone();
+        let url = queue.url.clone();
+        async move {
+            sqs.call(
+                "SendMessage",
+                serde_json::json!({"QueueUrl": url, "MessageBody": body}),
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let partitions = || env.partitions("live", "sales");
+    let month = |m: &str| format!("sales/year=2024/month={m}/part-0.parquet");
+
+    write_parquet(&lake.join(month("01")), Columns::Base, 5).unwrap();
+    send(announce(&month("01"))).await;
+    let first = poll_once(&service, &sqs, &crawler.name, &queue, 1, 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.consumed, first.run_state),
+        (1, Some(RunState::Completed))
+    );
+
+    // A new partition and a message nobody can read: one crawled, one dead-lettered.
+    write_parquet(&lake.join(month("02")), Columns::Base, 5).unwrap();
+    send(announce(&month("02"))).await;
+    send("not json".into()).await;
+    let second = poll_once(&service, &sqs, &crawler.name, &queue, 1, 30)
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.consumed, second.dead_lettered),
+        (1, 1),
+        "{second:?}"
+    );
+    assert_eq!(partitions().await.len(), 2);
+    let dead = sqs
+        .receive(queue.dead_letter_url.as_ref().unwrap(), 1, 30)
+        .await
+        .unwrap();
+    assert_eq!(dead[0].body, "not json");
+    assert!(sqs.receive(&queue.url, 0, 30).await.unwrap().is_empty());
+
+    // The same message again changes nothing.
+    send(announce(&month("02"))).await;
+    let again = poll_once(&service, &sqs, &crawler.name, &queue, 1, 30)
+        .await
+        .unwrap();
+    assert_eq!(again.consumed, 1);
+    let last = env.crawlers.get_crawler(&crawler.name).await.unwrap();
+    let counts = last.last_crawl.unwrap().counts;
+    assert_eq!((counts.partitions_added, counts.partitions_updated), (0, 0));
+
+    // A crawl that cannot run (another holds the crawler) deletes nothing; the message comes
+    // back after its visibility timeout and is crawled then.
+    write_parquet(&lake.join(month("03")), Columns::Base, 5).unwrap();
+    send(announce(&month("03"))).await;
+    let runner = Runner::new(
+        env.catalog.clone(),
+        env.crawlers.clone(),
+        CrawlOptions::default(),
+    );
+    let holding = runner.start(&crawler.name).await.unwrap();
+    let refused = poll_once(&service, &sqs, &crawler.name, &queue, 1, 1)
+        .await
+        .unwrap();
+    assert_eq!((refused.consumed, refused.left), (0, 1), "{refused:?}");
+    assert_eq!(partitions().await.len(), 2);
+    runner
+        .finish(
+            holding,
+            None,
+            Arc::new(Report::default()),
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let redelivered = poll_once(&service, &sqs, &crawler.name, &queue, 2, 30)
+        .await
+        .unwrap();
+    assert_eq!(redelivered.consumed, 1, "{redelivered:?}");
+    assert_eq!(partitions().await.len(), 3);
 }

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod message;
+pub mod poller;
 pub mod sqs;
 
 pub use batch::{EventTarget, EventsToCrawl, FolderBatch, SetAside, batch_events};
