@@ -43,6 +43,7 @@ pub use statistics::{
     StatisticsScope,
 };
 pub use store::{
-    CatalogStore, PartitionFailure, TableAction, TableChange, TableUpdate, UpdateTableOptions,
+    CatalogStore, FileIndexState, PartitionFailure, TableAction, TableChange, TableUpdate,
+    UpdateTableOptions,
 };
 pub use tags::{Tagged, Tags};

@@ -14,8 +14,8 @@ use crate::model::{
 };
 use crate::page::Scope;
 use crate::store::{
-    CatalogStore, FileIndexChange, PartitionFailure, PartitionQuery, Segment, TableAction,
-    TableChange, TableFiles, TableUpdate, UpdateTableOptions,
+    CatalogStore, FileIndexChange, FileIndexState, PartitionFailure, PartitionQuery, Segment,
+    TableAction, TableChange, TableFiles, TableUpdate, UpdateTableOptions,
 };
 use crate::tags::Tags;
 use crate::validate::{self, MAX_EXPRESSION_BYTES};
@@ -733,11 +733,15 @@ impl Catalog {
             .await
     }
 
-    /// The generation of a table's file index (it goes up whenever the index changes);
-    /// `None` when no crawl indexed it.
-    pub async fn table_files_generation(&self, database: &str, table: &str) -> Result<Option<i64>> {
+    /// The state of a table's file index (its identity, and its generation, which goes up
+    /// whenever the index changes); `None` when no crawl indexed it.
+    pub async fn table_files_state(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Option<FileIndexState>> {
         self.store
-            .table_files_generation(&database.to_lowercase(), &table.to_lowercase())
+            .table_files_state(&database.to_lowercase(), &table.to_lowercase())
             .await
     }
 

@@ -174,12 +174,26 @@ pub struct FileIndexChange {
 /// A table's file index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableFiles {
+    /// The index's identity (see [`FileIndexState::identity`]).
+    pub identity: String,
     /// Goes up whenever the index changes.
     pub generation: i64,
     /// Objects counted but not read, so not in `files`.
     pub unread: i64,
     /// The files, by path.
     pub files: Vec<IndexedFile>,
+}
+
+/// The state of a table's file index, without its files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileIndexState {
+    /// A random UUID given when the index is first written and kept while its table lives:
+    /// a table dropped and made again under the same name has another.
+    pub identity: String,
+    /// Goes up whenever the index changes.
+    pub generation: i64,
+    /// Objects counted but not read.
+    pub unread: i64,
 }
 
 /// A change to a database's definition, which may run more than once (see
@@ -368,8 +382,12 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     ) -> Result<Option<Table>>;
     /// A table's file index; `None` when no crawl indexed it.
     async fn table_files(&self, database: &str, table: &str) -> Result<Option<TableFiles>>;
-    /// The generation of a table's file index; `None` when no crawl indexed it.
-    async fn table_files_generation(&self, database: &str, table: &str) -> Result<Option<i64>>;
+    /// The state of a table's file index; `None` when no crawl indexed it.
+    async fn table_files_state(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Option<FileIndexState>>;
 
     /// Deletes partitions in one transaction; returns the ones that did not exist.
     async fn delete_partitions(

@@ -83,13 +83,27 @@ async fn a_crawl_writes_the_file_index_with_its_table(t: &TestCatalog) {
     let stored = c.table_files("db", "t").await.unwrap().unwrap();
     assert_eq!(stored.generation, 1);
     assert_eq!(stored.files, first);
-    assert_eq!(c.table_files_generation("DB", "T").await.unwrap(), Some(1));
+    let identity = stored.identity.clone();
+    assert_eq!(identity.len(), 36, "{identity}");
+    assert_eq!(
+        c.table_files_state("DB", "T")
+            .await
+            .unwrap()
+            .map(|s| s.generation),
+        Some(1)
+    );
 
     // The same files again: nothing changes, not even the generation.
     c.apply_indexed_table_change("db", keep(), Some(&index(first.clone(), true, 0)))
         .await
         .unwrap();
-    assert_eq!(c.table_files_generation("db", "t").await.unwrap(), Some(1));
+    assert_eq!(
+        c.table_files_state("db", "t")
+            .await
+            .unwrap()
+            .map(|s| s.generation),
+        Some(1)
+    );
 
     // A whole-table change: b is gone, a changed, c new.
     let second = vec![file("a.parquet", "1", 150), file("c.parquet", "3", 300)];
@@ -119,11 +133,21 @@ async fn a_crawl_writes_the_file_index_with_its_table(t: &TestCatalog) {
 
     // A change without an index leaves it as it is.
     c.apply_table_change("db", keep()).await.unwrap();
-    assert_eq!(c.table_files_generation("db", "t").await.unwrap(), Some(3));
+    assert_eq!(
+        c.table_files_state("db", "t")
+            .await
+            .unwrap()
+            .map(|s| s.generation),
+        Some(3)
+    );
 
-    // The index goes with its table, also through a rename.
+    // The index goes with its table, also through a rename, and keeps its identity.
     c.rename_table("db", "t", "db", "u").await.unwrap();
-    assert_eq!(c.table_files_generation("db", "u").await.unwrap(), Some(3));
+    let renamed = c.table_files_state("db", "u").await.unwrap().unwrap();
+    assert_eq!(
+        (renamed.generation, renamed.identity),
+        (3, identity.clone())
+    );
     c.delete_table("db", "u").await.unwrap();
     c.create_table(
         "db",
@@ -135,6 +159,18 @@ async fn a_crawl_writes_the_file_index_with_its_table(t: &TestCatalog) {
     .await
     .unwrap();
     assert_eq!(c.table_files("db", "u").await.unwrap(), None);
+    // Indexed again, the table made again under the old name is another index: it starts
+    // at generation 1 as the first did, but under another identity.
+    c.apply_indexed_table_change(
+        "db",
+        change(TableAction::Keep { name: "u".into() }),
+        Some(&index(first.clone(), true, 0)),
+    )
+    .await
+    .unwrap();
+    let again = c.table_files_state("db", "u").await.unwrap().unwrap();
+    assert_eq!(again.generation, 1);
+    assert_ne!(again.identity, identity);
     let missing = c.table_files("db", "nope").await.unwrap_err();
     assert!(
         matches!(

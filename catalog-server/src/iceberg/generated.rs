@@ -236,16 +236,16 @@ pub(super) async fn load(
             "{qualified} is not offered as an Iceberg table: {reason}"
         ))
     };
-    let Some(files_generation) = state
+    let Some(index_state) = state
         .catalog
-        .table_files_generation(&table.database_name, &table.name)
+        .table_files_state(&table.database_name, &table.name)
         .await?
     else {
         return Err(not_offered(NOT_INDEXED.into()));
     };
     let source = format!(
-        "table version {}, files {files_generation}",
-        table.version_id
+        "table version {}, files {}",
+        table.version_id, index_state.generation
     );
     let location = table
         .storage_descriptor

@@ -56,7 +56,7 @@ pub(super) async fn list(
                 // table and stops at the first that does not load.
                 Offer::Generated => state
                     .catalog
-                    .table_files_generation(&database, &table.name)
+                    .table_files_state(&database, &table.name)
                     .await?
                     .is_some(),
                 Offer::Not(_) => false,
@@ -90,7 +90,7 @@ pub(super) async fn offered_table(
     if offer == Offer::Generated
         && state
             .catalog
-            .table_files_generation(&database, &found.name)
+            .table_files_state(&database, &found.name)
             .await?
             .is_none()
     {

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::tables;
 use crate::error::{Error, Result};
-use crate::store::{FileIndexChange, IndexedFile, TableFiles};
+use crate::store::{FileIndexChange, FileIndexState, IndexedFile, TableFiles};
 
 /// Rows per `INSERT` (six parameters each, far below either database's limit).
 const ROWS_PER_INSERT: usize = 500;
@@ -43,14 +43,22 @@ async fn rows_of(conn: &mut AnyConnection, table_id: i64) -> Result<Vec<IndexedF
         .collect()
 }
 
-/// The index's generation and unread count; `None` when never indexed.
-async fn state_of(conn: &mut AnyConnection, table_id: i64) -> Result<Option<(i64, i64)>> {
-    let row = sqlx::query("SELECT generation, unread FROM table_file_state WHERE table_id = $1")
-        .bind(table_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.map(|row| Ok((row.try_get("generation")?, row.try_get("unread")?)))
-        .transpose()
+/// The index's identity, generation and unread count; `None` when never indexed.
+async fn state_of(conn: &mut AnyConnection, table_id: i64) -> Result<Option<FileIndexState>> {
+    let row = sqlx::query(
+        "SELECT identity, generation, unread FROM table_file_state WHERE table_id = $1",
+    )
+    .bind(table_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|row| {
+        Ok(FileIndexState {
+            identity: row.try_get("identity")?,
+            generation: row.try_get("generation")?,
+            unread: row.try_get("unread")?,
+        })
+    })
+    .transpose()
 }
 
 /// Writes a crawl's change to the index of `database.table` inside the caller's
@@ -129,22 +137,25 @@ pub(super) async fn write_in(
         query.execute(&mut *conn).await?;
     }
     let state = state_of(conn, table_id).await?;
-    let unread = match (change.whole_table, state) {
-        (false, Some((_, before))) => before + change.unread,
+    let unread = match (change.whole_table, &state) {
+        (false, Some(before)) => before.unread + change.unread,
         _ => change.unread,
     };
-    let same =
-        state.is_some_and(|(_, before)| before == unread) && changed.is_empty() && gone.is_empty();
+    let same = state.as_ref().is_some_and(|before| before.unread == unread)
+        && changed.is_empty()
+        && gone.is_empty();
     if !same {
-        let generation = state.map_or(1, |(generation, _)| generation + 1);
+        let generation = state.as_ref().map_or(1, |before| before.generation + 1);
+        // The identity is given once, with the index's first row, and kept after.
         sqlx::query(
-            "INSERT INTO table_file_state (table_id, generation, unread) VALUES ($1, $2, $3) \
-             ON CONFLICT (table_id) DO UPDATE SET generation = excluded.generation, \
-             unread = excluded.unread",
+            "INSERT INTO table_file_state (table_id, generation, unread, identity) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (table_id) DO UPDATE SET \
+             generation = excluded.generation, unread = excluded.unread",
         )
         .bind(table_id)
         .bind(generation)
         .bind(unread)
+        .bind(crate::id::random_uuid())
         .execute(&mut *conn)
         .await?;
     }
@@ -158,24 +169,23 @@ pub(super) async fn read(
     table: &str,
 ) -> Result<Option<TableFiles>> {
     let table_id = tables::fetch(conn, database, table).await?.id;
-    let Some((generation, unread)) = state_of(conn, table_id).await? else {
+    let Some(state) = state_of(conn, table_id).await? else {
         return Ok(None);
     };
     Ok(Some(TableFiles {
-        generation,
-        unread,
+        identity: state.identity,
+        generation: state.generation,
+        unread: state.unread,
         files: rows_of(conn, table_id).await?,
     }))
 }
 
-/// The generation of the index of `database.table`; `None` when no crawl indexed it.
-pub(super) async fn generation(
+/// The state of the index of `database.table`; `None` when no crawl indexed it.
+pub(super) async fn state(
     conn: &mut AnyConnection,
     database: &str,
     table: &str,
-) -> Result<Option<i64>> {
+) -> Result<Option<FileIndexState>> {
     let table_id = tables::fetch(conn, database, table).await?.id;
-    Ok(state_of(conn, table_id)
-        .await?
-        .map(|(generation, _)| generation))
+    state_of(conn, table_id).await
 }

@@ -41,8 +41,8 @@ use crate::model::{
 };
 use crate::statistics::{ColumnStatistics, StatisticsScope};
 use crate::store::{
-    CatalogStore, FileIndexChange, Page, PartitionFailure, PartitionQuery, TableAction,
-    TableChange, TableFiles, TableUpdate, UpdateTableOptions,
+    CatalogStore, FileIndexChange, FileIndexState, Page, PartitionFailure, PartitionQuery,
+    TableAction, TableChange, TableFiles, TableUpdate, UpdateTableOptions,
 };
 use crate::tags::{Tagged, Tags};
 
@@ -704,8 +704,12 @@ impl CatalogStore for SqlStore {
         files::read(&mut *self.read().await?, database, table).await
     }
 
-    async fn table_files_generation(&self, database: &str, table: &str) -> Result<Option<i64>> {
-        files::generation(&mut *self.read().await?, database, table).await
+    async fn table_files_state(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Option<FileIndexState>> {
+        files::state(&mut *self.read().await?, database, table).await
     }
 
     async fn apply_indexed_table_change(
