@@ -18,6 +18,16 @@ import urllib.request
 from hive_metastore import ThriftHiveMetastore
 from hive_metastore.ttypes import (
     AlterTableRequest,
+    ColumnStatistics,
+    ColumnStatisticsData,
+    ColumnStatisticsDesc,
+    ColumnStatisticsObj,
+    InvalidObjectException,
+    LongColumnStatsData,
+    PartitionsStatsRequest,
+    SetPartitionsStatsRequest,
+    StringColumnStatsData,
+    TableStatsRequest,
     EnvironmentContext,
     GetDatabaseRequest,
     GetPartitionNamesPsRequest,
@@ -288,9 +298,63 @@ def check_pyiceberg_writes():
     assert catalog.list_tables("ice") == []
 
 
+def check_statistics_writes():
+    """Column statistics written as Hive's and Trino's ANALYZE writes them, read back through
+    the metastore, with Hive's exceptions for what cannot be taken, then deleted."""
+    client, transport = connect()
+    try:
+        def desc(partition=None):
+            return ColumnStatisticsDesc(isTblLevel=partition is None, dbName="lake", tableName="clicks",
+                                        partName=partition, lastAnalyzed=1_700_000_000, catName="hive")
+
+        def longs(low, high, distinct, column="n"):
+            data = ColumnStatisticsData(longStats=LongColumnStatsData(lowValue=low, highValue=high, numNulls=2, numDVs=distinct))
+            return ColumnStatisticsObj(colName=column, colType="bigint", statsData=data)
+
+        url = ColumnStatisticsObj(colName="url", colType="string", statsData=ColumnStatisticsData(
+            stringStats=StringColumnStatsData(maxColLen=30, avgColLen=12.5, numNulls=0, numDVs=7)))
+        table_stats = ColumnStatistics(statsDesc=desc(), statsObj=[longs(1, 90, 40), url], engine="hive")
+        assert client.update_table_column_statistics(table_stats) is True
+
+        def table_figures():
+            found = client.get_table_statistics_req(TableStatsRequest(dbName="lake", tblName="clicks", colNames=["n", "url"], engine="hive"))
+            return {o.colName: o.statsData for o in found.tableStats}
+
+        figures = table_figures()
+        assert (figures["n"].longStats.lowValue, figures["n"].longStats.highValue, figures["n"].longStats.numDVs) == (1, 90, 40), figures
+        assert figures["url"].stringStats.avgColLen == 12.5 and figures["url"].stringStats.maxColLen == 30, figures
+
+        # Partition statistics, as Trino writes them (set_aggr_stats_for).
+        day = "day=2024-01-01"
+        request = SetPartitionsStatsRequest(colStats=[ColumnStatistics(statsDesc=desc(day), statsObj=[longs(5, 6, 2)])], engine="hive")
+        assert client.set_aggr_stats_for(request) is True
+        found = client.get_partitions_statistics_req(PartitionsStatsRequest(dbName="lake", tblName="clicks", colNames=["n"], partNames=[day], engine="hive"))
+        assert found.partStats[day][0].statsData.longStats.highValue == 6, found
+
+        # What cannot be taken: Hive's exceptions, and nothing changes.
+        expect(NoSuchObjectException, lambda: client.update_table_column_statistics(
+            ColumnStatistics(statsDesc=desc(), statsObj=[longs(1, 2, 1, column="nope")])))
+        expect(InvalidObjectException, lambda: client.update_table_column_statistics(
+            ColumnStatistics(statsDesc=desc(), statsObj=[longs(9, 1, 1)])))
+        expect(NoSuchObjectException, lambda: client.update_partition_column_statistics(
+            ColumnStatistics(statsDesc=desc("day=2030-01-01"), statsObj=[longs(1, 2, 1)])))
+        assert table_figures()["n"].longStats.highValue == 90
+
+        assert client.delete_table_column_statistics("lake", "clicks", "n", "hive") is True
+        assert list(table_figures()) == ["url"], table_figures()
+        expect(NoSuchObjectException, lambda: client.delete_table_column_statistics("lake", "clicks", "n", "hive"))
+        # No column named: every column's statistics go.
+        assert client.delete_table_column_statistics("lake", "clicks", None, "hive") is True
+        assert table_figures() == {}
+        assert client.delete_partition_column_statistics("lake", "clicks", day, "n", "hive") is True
+    finally:
+        transport.close()
+
+
 seed()
 check_calls("buffered")
 check_calls("framed")
 check_pyiceberg()
 check_pyiceberg_writes()
+check_statistics_writes()
 print("metastore thrift: ok")

@@ -279,6 +279,17 @@ const INVALID_OPERATION_1_META_2: Declared = Declared(&[
     (2, HiveException::Meta),
 ]);
 
+const STATISTICS_WRITE: Declared = Declared(&[
+    (1, HiveException::NoSuchObject),
+    (2, HiveException::InvalidObject),
+    (3, HiveException::Meta),
+]);
+const STATISTICS_DELETE: Declared = Declared(&[
+    (1, HiveException::NoSuchObject),
+    (2, HiveException::Meta),
+    (3, HiveException::InvalidObject),
+]);
+
 /// Every method served, for the metrics' labels (the names clients send are theirs to
 /// choose; only these become label values). A unit test checks that each is served.
 const SERVED: &[&str] = &[
@@ -301,6 +312,8 @@ const SERVED: &[&str] = &[
     "create_database",
     "create_table",
     "create_table_with_environment_context",
+    "delete_partition_column_statistics",
+    "delete_table_column_statistics",
     "drop_database",
     "drop_partition",
     "drop_partition_by_name",
@@ -347,9 +360,14 @@ const SERVED: &[&str] = &[
     "get_tables_by_type",
     "heartbeat",
     "lock",
+    "set_aggr_stats_for",
     "set_ugi",
     "shutdown",
     "unlock",
+    "update_partition_column_statistics",
+    "update_partition_column_statistics_req",
+    "update_table_column_statistics",
+    "update_table_column_statistics_req",
 ];
 
 /// The metastore settings Hive lets clients read with `getMetaConf`
@@ -609,6 +627,23 @@ impl Metastore {
             "get_table_statistics_req" => {
                 (Some(NO_SUCH_1_META_2), self.statistics(args, false).await)
             }
+            "update_table_column_statistics" | "update_partition_column_statistics" => {
+                (Some(STATISTICS_WRITE), self.update_statistics(args).await)
+            }
+            "update_table_column_statistics_req"
+            | "update_partition_column_statistics_req"
+            | "set_aggr_stats_for" => (
+                Some(STATISTICS_WRITE),
+                self.set_statistics(method, args).await,
+            ),
+            "delete_table_column_statistics" => (
+                Some(STATISTICS_DELETE),
+                self.delete_statistics(args, false).await,
+            ),
+            "delete_partition_column_statistics" => (
+                Some(STATISTICS_DELETE),
+                self.delete_statistics(args, true).await,
+            ),
             "get_partitions_statistics_req" => {
                 (Some(NO_SUCH_1_META_2), self.statistics(args, true).await)
             }
@@ -1406,6 +1441,143 @@ impl Metastore {
             }
         });
         Ok(w)
+    }
+}
+
+/// Column statistics written by clients (Hive's and Trino's `ANALYZE`).
+impl Metastore {
+    /// `update_table_column_statistics` and `update_partition_column_statistics`: one
+    /// `ColumnStatistics`, answered `true`.
+    async fn update_statistics(&self, args: &Arguments<'_>) -> CallResult {
+        self.may_change("update_table_column_statistics")?;
+        let statistics = args.struct_with(1, "stats_obj", structs::ColumnStatistics::read)?;
+        self.write_statistics(statistics).await?;
+        let mut w = Writer::new();
+        w.bool_field(0, true);
+        Ok(w)
+    }
+
+    /// `set_aggr_stats_for` (answered `true`) and Hive 3's `update_*_column_statistics_req`
+    /// (answered `SetPartitionsStatsResponse`): several `ColumnStatistics`.
+    async fn set_statistics(&self, method: &str, args: &Arguments<'_>) -> CallResult {
+        self.may_change(method)?;
+        let all = args.struct_with(1, "request", structs::read_set_statistics_request)?;
+        for statistics in all {
+            self.write_statistics(statistics).await?;
+        }
+        let mut w = Writer::new();
+        if method == "set_aggr_stats_for" {
+            w.bool_field(0, true);
+        } else {
+            w.struct_field(0, |w| w.bool_field(1, true));
+        }
+        Ok(w)
+    }
+
+    /// Writes one `ColumnStatistics` to its table or partition. Each column's figures
+    /// replace what it had (Hive's `needMerge` is not done).
+    async fn write_statistics(&self, statistics: structs::ColumnStatistics) -> Result<(), Failure> {
+        check_catalog(statistics.cat_name.as_deref())?;
+        let table = self
+            .table(&statistics.db_name, &statistics.table_name)
+            .await?;
+        let values = if statistics.table_level {
+            None
+        } else {
+            let name = statistics.part_name.as_deref().ok_or_else(|| {
+                Failure::Hive(
+                    HiveException::InvalidObject,
+                    "partition statistics need the partition's name (partName)".into(),
+                )
+            })?;
+            Some(
+                convert::partition_values(&table.partition_keys, name)
+                    .map_err(|message| Failure::Hive(HiveException::NoSuchObject, message))?,
+            )
+        };
+        let analyzed = statistics
+            .last_analyzed
+            .and_then(|seconds| chrono::DateTime::from_timestamp(seconds, 0))
+            .unwrap_or_else(chrono::Utc::now);
+        let entries = statistics
+            .columns
+            .into_iter()
+            .map(|column| convert::statistics_input(column, analyzed))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|message| Failure::Hive(HiveException::InvalidObject, message))?;
+        let scope = match &values {
+            None => lakecat_catalog::StatisticsScope::Table,
+            Some(values) => lakecat_catalog::StatisticsScope::Partition(values),
+        };
+        for chunk in entries.chunks(lakecat_catalog::statistics::MAX_STATISTICS_PER_UPDATE) {
+            let refused = self
+                .catalog
+                .update_column_statistics(&table.database_name, &table.name, scope, chunk.to_vec())
+                .await
+                .map_err(statistics_failure)?;
+            if let Some(refusal) = refused.into_iter().next() {
+                return Err(statistics_failure(refusal.error));
+            }
+        }
+        Ok(())
+    }
+
+    /// `delete_table_column_statistics` and `delete_partition_column_statistics`: one
+    /// column's statistics, or every column's when no column is named; answered `true`.
+    async fn delete_statistics(&self, args: &Arguments<'_>, partition: bool) -> CallResult {
+        self.may_change("delete_table_column_statistics")?;
+        let table = self
+            .table(args.string(1, "db_name")?, args.string(2, "tbl_name")?)
+            .await?;
+        let (values, column_field) = if partition {
+            let name = args.string(3, "part_name")?;
+            let values = convert::partition_values(&table.partition_keys, name)
+                .map_err(|message| Failure::Hive(HiveException::NoSuchObject, message))?;
+            (Some(values), 4)
+        } else {
+            (None, 3)
+        };
+        let scope = match &values {
+            None => lakecat_catalog::StatisticsScope::Table,
+            Some(values) => lakecat_catalog::StatisticsScope::Partition(values),
+        };
+        let columns: Vec<String> = match args.optional_string(column_field) {
+            Some(column) => vec![column.to_lowercase()],
+            None => {
+                let all: Vec<String> = table
+                    .storage_descriptor
+                    .iter()
+                    .flat_map(|sd| sd.columns.iter().map(|c| c.name.clone()))
+                    .collect();
+                self.column_statistics(&table, scope, &all)
+                    .await?
+                    .into_iter()
+                    .map(|s| s.column_name)
+                    .collect()
+            }
+        };
+        for column in columns {
+            self.catalog
+                .delete_column_statistics(&table.database_name, &table.name, scope, &column)
+                .await
+                .map_err(statistics_failure)?;
+        }
+        let mut w = Writer::new();
+        w.bool_field(0, true);
+        Ok(w)
+    }
+}
+
+/// A catalog refusal of statistics as Hive answers it: a missing table, partition, column or
+/// statistics is `NoSuchObjectException`, figures that cannot be right
+/// `InvalidObjectException`.
+fn statistics_failure(error: CatalogError) -> Failure {
+    match error {
+        CatalogError::NotFound { .. } => {
+            Failure::Hive(HiveException::NoSuchObject, error.to_string())
+        }
+        CatalogError::InvalidInput(message) => Failure::Hive(HiveException::InvalidObject, message),
+        other => other.into(),
     }
 }
 

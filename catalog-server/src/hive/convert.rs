@@ -287,6 +287,110 @@ pub(crate) fn appended_partition(table: &model::Table, values: &[String]) -> mod
     }
 }
 
+/// A column's statistics as a client wrote them (`ColumnStatisticsObj`), in the catalog's
+/// shape, computed at `analyzed`. Hive's distinct-value count of 0 ("not computed") is an
+/// unknown count; Hive's `Decimal` bounds become decimal text. `Err` says why they cannot be
+/// taken: a union member lakecat does not know, or a decimal out of range.
+pub(crate) fn statistics_input(
+    column: structs::ColumnStatisticsObj,
+    analyzed: DateTime<Utc>,
+) -> Result<lakecat_catalog::ColumnStatistics, String> {
+    use lakecat_catalog::StatisticsData as Data;
+    use structs::StatisticsFigures as Figures;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let distinct = |n: i64| (n > 0).then(|| count(n));
+    let data = match column.data {
+        None => {
+            return Err(format!(
+                "statistics of column {}: a kind of statistics lakecat does not keep",
+                column.name
+            ));
+        }
+        Some(Figures::Boolean(trues, falses, nulls)) => Data::Boolean {
+            number_of_trues: count(trues),
+            number_of_falses: count(falses),
+            number_of_nulls: count(nulls),
+        },
+        Some(Figures::Long(b)) => Data::Long {
+            minimum_value: b.low,
+            maximum_value: b.high,
+            number_of_nulls: count(b.nulls),
+            number_of_distinct_values: distinct(b.distinct),
+        },
+        Some(Figures::Double(b)) => Data::Double {
+            minimum_value: b.low,
+            maximum_value: b.high,
+            number_of_nulls: count(b.nulls),
+            number_of_distinct_values: distinct(b.distinct),
+        },
+        Some(Figures::String(l)) => Data::String {
+            maximum_length: Some(count(l.max_length)),
+            average_length: l.average_length,
+            number_of_nulls: count(l.nulls),
+            number_of_distinct_values: distinct(l.distinct),
+        },
+        Some(Figures::Binary(l)) => Data::Binary {
+            maximum_length: Some(count(l.max_length)),
+            average_length: l.average_length,
+            number_of_nulls: count(l.nulls),
+        },
+        Some(Figures::Decimal(b)) => {
+            let text = |bound: Option<(Vec<u8>, i16)>| {
+                bound
+                    .map(|(unscaled, scale)| {
+                        lakecat_catalog::statistics::decimal_from_unscaled(
+                            &unscaled,
+                            i64::from(scale),
+                        )
+                        .ok_or_else(|| {
+                            format!(
+                                "statistics of column {}: a decimal bound is out of range",
+                                column.name
+                            )
+                        })
+                    })
+                    .transpose()
+            };
+            Data::Decimal {
+                minimum_value: text(b.low)?,
+                maximum_value: text(b.high)?,
+                number_of_nulls: count(b.nulls),
+                number_of_distinct_values: distinct(b.distinct),
+            }
+        }
+        Some(Figures::Date(b)) => {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+            let day = |days: Option<i64>| {
+                days.and_then(|d| epoch.checked_add_signed(chrono::TimeDelta::try_days(d)?))
+            };
+            Data::Date {
+                minimum_value: day(b.low),
+                maximum_value: day(b.high),
+                number_of_nulls: count(b.nulls),
+                number_of_distinct_values: distinct(b.distinct),
+            }
+        }
+        Some(Figures::Timestamp(b)) => {
+            let at = |seconds: Option<i64>| seconds.and_then(|s| DateTime::from_timestamp(s, 0));
+            Data::Timestamp {
+                minimum_value: at(b.low),
+                maximum_value: at(b.high),
+                number_of_nulls: count(b.nulls),
+                number_of_distinct_values: distinct(b.distinct),
+            }
+        }
+    };
+    Ok(lakecat_catalog::ColumnStatistics {
+        column_name: column.name.to_lowercase(),
+        column_type: column.type_name,
+        analyzed_time: analyzed,
+        data,
+        origin: lakecat_catalog::StatisticsOrigin::User,
+        sampled: false,
+        sketch: None,
+    })
+}
+
 /// Writes a column's statistics as Hive's `ColumnStatisticsObj` fields (name, type and the
 /// `ColumnStatisticsData` union); false, writing nothing, for timestamp statistics, which
 /// only Hive 4's IDL has and which would break older clients' union. Hive's distinct-value
@@ -1138,6 +1242,8 @@ mod tests {
     }
 
     #[test]
+    /// Statistics written as Hive's union and read back as a client would send them are
+    /// the same figures (each kind Hive's older clients know).
     fn statistics_take_hives_union_members_and_decimals_javas_bytes() {
         use super::super::protocol::{Reader, ttype};
         use lakecat_catalog::{ColumnStatistics, StatisticsData, StatisticsOrigin};
@@ -1188,7 +1294,7 @@ mod tests {
             ),
             (
                 StatisticsData::Binary {
-                    maximum_length: None,
+                    maximum_length: Some(3),
                     average_length: 0.0,
                     number_of_nulls: 0,
                 },
@@ -1232,6 +1338,9 @@ mod tests {
             };
             w.stop();
             let bytes = w.into_bytes();
+            let read = structs::ColumnStatisticsObj::read(&mut Reader::new(&bytes)).unwrap();
+            let taken = statistics_input(read, time(0)).unwrap();
+            assert_eq!(taken.data, data, "round trip");
             let mut r = Reader::new(&bytes);
             assert_eq!(r.read_field().unwrap(), Some((ttype::STRING, 1)));
             assert_eq!(r.read_string().unwrap(), "c");

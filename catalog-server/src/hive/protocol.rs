@@ -169,6 +169,11 @@ impl<'a> Reader<'a> {
         Ok(i64::from_be_bytes(self.array()?))
     }
 
+    /// Reads a `double`.
+    pub(crate) fn read_double(&mut self) -> Result<f64, ProtocolError> {
+        Ok(f64::from_bits(u64::from_be_bytes(self.array()?)))
+    }
+
     /// A length or count: negative or beyond [`MAX_MESSAGE_BYTES`] cannot be in a message
     /// this server accepts, so it is refused before anything is allocated for it.
     fn read_size(&mut self, what: &str) -> Result<usize, ProtocolError> {

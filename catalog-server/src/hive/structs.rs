@@ -609,6 +609,274 @@ impl Function {
     }
 }
 
+/// `ColumnStatistics` as clients write it (`update_table_column_statistics` and friends):
+/// where the figures belong (`ColumnStatisticsDesc`) and each column's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ColumnStatistics {
+    /// Desc 1: table-level (true) or a partition's.
+    pub(crate) table_level: bool,
+    /// Desc 2: database.
+    pub(crate) db_name: String,
+    /// Desc 3: table.
+    pub(crate) table_name: String,
+    /// Desc 4: the partition's name (`key=value/...`).
+    pub(crate) part_name: Option<String>,
+    /// Desc 5: when computed, in seconds since the epoch.
+    pub(crate) last_analyzed: Option<i64>,
+    /// Desc 6: catalog.
+    pub(crate) cat_name: Option<String>,
+    /// 2: each column's figures.
+    pub(crate) columns: Vec<ColumnStatisticsObj>,
+}
+
+/// `ColumnStatisticsObj`: one column's figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ColumnStatisticsObj {
+    /// 1: column.
+    pub(crate) name: String,
+    /// 2: its Hive type.
+    pub(crate) type_name: String,
+    /// 3: the `ColumnStatisticsData` union's member; `None` when it is one lakecat does not
+    /// know.
+    pub(crate) data: Option<StatisticsFigures>,
+}
+
+/// A `ColumnStatisticsData` member. Values absent from the message are `None`; Hive's
+/// distinct-value counts of 0 mean "not computed".
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum StatisticsFigures {
+    /// 1: `BooleanColumnStatsData` (trues, falses, nulls).
+    Boolean(i64, i64, i64),
+    /// 2: `LongColumnStatsData`.
+    Long(Bounded<i64>),
+    /// 3: `DoubleColumnStatsData`.
+    Double(Bounded<f64>),
+    /// 4: `StringColumnStatsData`.
+    String(Lengths),
+    /// 5: `BinaryColumnStatsData` (its distinct count is always absent).
+    Binary(Lengths),
+    /// 6: `DecimalColumnStatsData`: bounds as (unscaled big-endian bytes, scale).
+    Decimal(Bounded<(Vec<u8>, i16)>),
+    /// 7: `DateColumnStatsData`: bounds in days since the epoch.
+    Date(Bounded<i64>),
+    /// 8: `TimestampColumnStatsData` (Hive 4): bounds in seconds since the epoch.
+    Timestamp(Bounded<i64>),
+}
+
+/// Figures of a column with bounds: low (1), high (2), nulls (3), distinct values (4).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Bounded<T> {
+    pub(crate) low: Option<T>,
+    pub(crate) high: Option<T>,
+    pub(crate) nulls: i64,
+    pub(crate) distinct: i64,
+}
+
+/// Figures of a string or binary column: longest (1), average length (2), nulls (3),
+/// distinct values (4).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Lengths {
+    pub(crate) max_length: i64,
+    pub(crate) average_length: f64,
+    pub(crate) nulls: i64,
+    pub(crate) distinct: i64,
+}
+
+impl ColumnStatistics {
+    /// Reads the struct.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<ColumnStatistics, ProtocolError> {
+        let mut out = ColumnStatistics::default();
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => typed(r, kind, ttype::STRUCT, |r| {
+                    read_fields(r, |r, id, kind| {
+                        match id {
+                            1 => out.table_level = typed(r, kind, ttype::BOOL, Reader::read_bool)?,
+                            2 => out.db_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                            3 => {
+                                out.table_name = typed(r, kind, ttype::STRING, Reader::read_string)?
+                            }
+                            4 => {
+                                out.part_name =
+                                    Some(typed(r, kind, ttype::STRING, Reader::read_string)?)
+                            }
+                            5 => {
+                                out.last_analyzed =
+                                    Some(typed(r, kind, ttype::I64, Reader::read_i64)?)
+                            }
+                            6 => {
+                                out.cat_name =
+                                    Some(typed(r, kind, ttype::STRING, Reader::read_string)?)
+                            }
+                            _ => return Ok(false),
+                        }
+                        Ok(true)
+                    })
+                })?,
+                2 => {
+                    out.columns = typed(r, kind, ttype::LIST, |r| {
+                        r.read_struct_list(ColumnStatisticsObj::read)
+                    })?
+                }
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+}
+
+impl ColumnStatisticsObj {
+    /// Reads the struct.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<ColumnStatisticsObj, ProtocolError> {
+        let mut out = ColumnStatisticsObj::default();
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                2 => out.type_name = typed(r, kind, ttype::STRING, Reader::read_string)?,
+                3 => out.data = typed(r, kind, ttype::STRUCT, StatisticsFigures::read)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+}
+
+impl StatisticsFigures {
+    /// Reads the union: its one member, or `None` for a member lakecat does not know.
+    fn read(r: &mut Reader<'_>) -> Result<Option<StatisticsFigures>, ProtocolError> {
+        let mut out = None;
+        read_fields(r, |r, id, kind| {
+            let member = match id {
+                1 => typed(r, kind, ttype::STRUCT, |r| {
+                    let mut counts = [0_i64; 3];
+                    read_fields(r, |r, id, kind| match id {
+                        1..=3 => {
+                            counts[id as usize - 1] = typed(r, kind, ttype::I64, Reader::read_i64)?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    })?;
+                    Ok(StatisticsFigures::Boolean(counts[0], counts[1], counts[2]))
+                })?,
+                2 => StatisticsFigures::Long(read_bounded(r, kind, ttype::I64, Reader::read_i64)?),
+                3 => StatisticsFigures::Double(read_bounded(
+                    r,
+                    kind,
+                    ttype::DOUBLE,
+                    Reader::read_double,
+                )?),
+                4 => StatisticsFigures::String(read_lengths(r, kind)?),
+                5 => StatisticsFigures::Binary(read_lengths(r, kind)?),
+                6 => StatisticsFigures::Decimal(read_bounded(r, kind, ttype::STRUCT, |r| {
+                    let (mut unscaled, mut scale) = (Vec::new(), 0);
+                    read_fields(r, |r, id, kind| {
+                        match id {
+                            1 => {
+                                unscaled =
+                                    typed(r, kind, ttype::STRING, Reader::read_binary)?.to_vec()
+                            }
+                            3 => scale = typed(r, kind, ttype::I16, Reader::read_i16)?,
+                            _ => return Ok(false),
+                        }
+                        Ok(true)
+                    })?;
+                    Ok((unscaled, scale))
+                })?),
+                // Date (days) and Timestamp (seconds) bounds are structs of one i64.
+                7 | 8 => {
+                    let bounded = read_bounded(r, kind, ttype::STRUCT, |r| {
+                        let mut value = 0;
+                        read_fields(r, |r, id, kind| {
+                            if id != 1 {
+                                return Ok(false);
+                            }
+                            value = typed(r, kind, ttype::I64, Reader::read_i64)?;
+                            Ok(true)
+                        })?;
+                        Ok(value)
+                    })?;
+                    if id == 7 {
+                        StatisticsFigures::Date(bounded)
+                    } else {
+                        StatisticsFigures::Timestamp(bounded)
+                    }
+                }
+                _ => return Ok(false),
+            };
+            out = Some(member);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+}
+
+/// Reads a `SetPartitionsStatsRequest` (`set_aggr_stats_for`, Hive 3's
+/// `update_*_column_statistics_req`): its statistics (1); merging (2) is not done, each
+/// column's figures replace what it had.
+pub(crate) fn read_set_statistics_request(
+    r: &mut Reader<'_>,
+) -> Result<Vec<ColumnStatistics>, ProtocolError> {
+    let mut out = Vec::new();
+    read_fields(r, |r, id, kind| {
+        if id != 1 {
+            return Ok(false);
+        }
+        out = typed(r, kind, ttype::LIST, |r| {
+            r.read_struct_list(ColumnStatistics::read)
+        })?;
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+/// Reads a struct of figures with bounds whose values are of `value_kind`, read by `value`.
+fn read_bounded<'a, T>(
+    r: &mut Reader<'a>,
+    kind: u8,
+    value_kind: u8,
+    mut value: impl FnMut(&mut Reader<'a>) -> Result<T, ProtocolError>,
+) -> Result<Bounded<T>, ProtocolError> {
+    typed(r, kind, ttype::STRUCT, |r| {
+        let mut out = Bounded {
+            low: None,
+            high: None,
+            nulls: 0,
+            distinct: 0,
+        };
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.low = Some(typed(r, kind, value_kind, &mut value)?),
+                2 => out.high = Some(typed(r, kind, value_kind, &mut value)?),
+                3 => out.nulls = typed(r, kind, ttype::I64, Reader::read_i64)?,
+                4 => out.distinct = typed(r, kind, ttype::I64, Reader::read_i64)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    })
+}
+
+/// Reads a struct of a string or binary column's figures.
+fn read_lengths(r: &mut Reader<'_>, kind: u8) -> Result<Lengths, ProtocolError> {
+    typed(r, kind, ttype::STRUCT, |r| {
+        let mut out = Lengths::default();
+        read_fields(r, |r, id, kind| {
+            match id {
+                1 => out.max_length = typed(r, kind, ttype::I64, Reader::read_i64)?,
+                2 => out.average_length = typed(r, kind, ttype::DOUBLE, Reader::read_double)?,
+                3 => out.nulls = typed(r, kind, ttype::I64, Reader::read_i64)?,
+                4 => out.distinct = typed(r, kind, ttype::I64, Reader::read_i64)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    })
+}
+
 /// `AddPartitionsRequest` (`add_partitions_req`), the fields lakecat uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct AddPartitionsRequest {
