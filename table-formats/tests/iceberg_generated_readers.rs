@@ -200,3 +200,99 @@ fn pyiceberg_and_duckdb_read_generated_manifests() {
         serde_json::json!([[1, "a.parquet", 10, "2023"]])
     );
 }
+
+const EVOLVED_READER: &str = r#"
+import json, sys
+from pyiceberg.table import StaticTable
+from pyiceberg.expressions import EqualTo
+
+table = StaticTable.from_metadata(sys.argv[1])
+out = {}
+out["specs"] = sorted(table.specs().keys())
+name = lambda t: t.file.file_path.rsplit("/", 1)[1]
+out["files"] = sorted([name(t), list(t.file.partition)] for t in table.scan().plan_files())
+out["in_2024"] = sorted(name(t) for t in table.scan(row_filter=EqualTo("year", "2024")).plan_files())
+first = table.snapshots()[0].snapshot_id
+out["first"] = sorted([name(t), list(t.file.partition)]
+                      for t in table.scan(snapshot_id=first).plan_files())
+print(json.dumps(out))
+"#;
+
+/// A table whose partition keys change is one Iceberg table with a second partition spec:
+/// PyIceberg reads the new snapshot's manifests with the new spec and the old snapshot's,
+/// from the same metadata, with the old one.
+#[test]
+fn pyiceberg_reads_a_table_across_a_partition_spec_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = format!("file://{}/lake/t/", dir.path().display());
+    let folder = format!("file://{}/meta/t/metadata/", dir.path().display());
+    std::fs::create_dir_all(dir.path().join("meta/t/metadata")).unwrap();
+    let mut table = HiveTable {
+        database: "db".into(),
+        name: "t".into(),
+        location: root.clone(),
+        classification: "parquet".into(),
+        columns: vec![("id".into(), "bigint".into())],
+        partition_keys: vec![("year".into(), "string".into())],
+        source: "1/1".into(),
+    };
+    let mut one_key = file(&root, "a.parquet", "2023", "", 10, (1, 10));
+    one_key.path = format!("{root}year=2023/a.parquet");
+    one_key.partition_values.truncate(1);
+    let mut next = 0u32;
+    let mut new_uuid = move || {
+        next += 1;
+        format!("{next:08x}-1111-4222-8333-444455556666")
+    };
+    let first = generate(GenerationInput {
+        table: &table,
+        files: std::slice::from_ref(&one_key),
+        previous: None,
+        metadata_folder: &folder,
+        now_ms: 1_700_000_000_000,
+        new_uuid: &mut new_uuid,
+    })
+    .unwrap();
+    table.partition_keys.push(("day".into(), "date".into()));
+    table.source = "2/2".into();
+    let second = generate(GenerationInput {
+        table: &table,
+        files: &[
+            file(&root, "b.parquet", "2024", "2024-01-01", 20, (11, 30)),
+            file(&root, "c.parquet", "2025", "2025-01-01", 5, (31, 40)),
+        ],
+        previous: Some(Previous {
+            location: &first.metadata_location,
+            metadata: &first.metadata,
+        }),
+        metadata_folder: &folder,
+        now_ms: 1_700_000_001_000,
+        new_uuid: &mut new_uuid,
+    })
+    .unwrap();
+    for (url, bytes) in first.files.iter().chain(&second.files) {
+        std::fs::write(url.strip_prefix("file://").unwrap(), bytes).unwrap();
+    }
+    assert_eq!(second.metadata["table-uuid"], first.metadata["table-uuid"]);
+
+    let output = Command::new(python())
+        .args(["-c", EVOLVED_READER, &second.metadata_location])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(read["specs"], serde_json::json!([0, 1]));
+    assert_eq!(
+        read["files"],
+        serde_json::json!([
+            ["b.parquet", ["2024", 19723]],
+            ["c.parquet", ["2025", 20089]]
+        ])
+    );
+    assert_eq!(read["in_2024"], serde_json::json!(["b.parquet"]));
+    assert_eq!(read["first"], serde_json::json!([["a.parquet", ["2023"]]]));
+}

@@ -209,8 +209,11 @@ struct Carried {
     metadata_log: Vec<Value>,
     sequence: i64,
     parent: Option<i64>,
-    /// The fields of the previous partition spec.
-    spec: Option<Value>,
+    /// Every partition spec so far (`{"spec-id", "fields"}`): earlier snapshots' manifests
+    /// are read with theirs.
+    specs: Vec<Value>,
+    /// The highest partition field id given so far (999 before the first).
+    last_partition_id: i32,
 }
 
 impl Carried {
@@ -226,7 +229,8 @@ impl Carried {
             metadata_log: Vec::new(),
             sequence: 0,
             parent: None,
-            spec: None,
+            specs: Vec::new(),
+            last_partition_id: 999,
         };
         let Some(previous) = previous else {
             return fresh(new_uuid());
@@ -261,11 +265,49 @@ impl Carried {
             metadata_log,
             sequence: metadata["last-sequence-number"].as_i64().unwrap_or(0),
             parent: metadata["current-snapshot-id"].as_i64(),
-            spec: metadata["partition-specs"]
-                .as_array()
-                .and_then(|specs| specs.first())
-                .map(|spec| spec["fields"].clone()),
+            specs: list("partition-specs"),
+            last_partition_id: metadata["last-partition-id"]
+                .as_i64()
+                .map_or(999, |id| id.max(999) as i32),
         }
+    }
+
+    /// The id of the partition spec of `fields`, which get their field ids here: a field
+    /// an earlier spec had (same name and source column) keeps its id, a new one gets the
+    /// next. A spec like an earlier one is that one; a new spec is added with the next id
+    /// (the table spec's partition evolution), so the table, its uuid and its snapshots
+    /// carry on.
+    fn spec_id_of(&mut self, fields: &mut [PartitionField]) -> i64 {
+        for field in fields.iter_mut() {
+            let earlier = self
+                .specs
+                .iter()
+                .flat_map(|spec| spec["fields"].as_array().into_iter().flatten())
+                .find(|f| {
+                    f["name"] == field.name.as_str()
+                        && f["source-id"].as_i64() == Some(i64::from(field.source_id))
+                })
+                .and_then(|f| f["field-id"].as_i64());
+            field.field_id = match earlier {
+                Some(id) => id as i32,
+                None => {
+                    self.last_partition_id += 1;
+                    self.last_partition_id
+                }
+            };
+        }
+        let spec = manifest::spec_fields(fields);
+        if let Some(same) = self.specs.iter().find(|s| s["fields"] == spec) {
+            return same["spec-id"].as_i64().unwrap_or(0);
+        }
+        let id = self
+            .specs
+            .iter()
+            .filter_map(|s| s["spec-id"].as_i64())
+            .max()
+            .map_or(0, |max| max + 1);
+        self.specs.push(json!({"spec-id": id, "fields": spec}));
+        id
     }
 }
 
@@ -389,25 +431,13 @@ pub fn generate(input: GenerationInput<'_>) -> Result<Generated, NotOffered> {
     }
     let new_uuid = &mut *input.new_uuid;
     let mut carried = Carried::from(input.previous.as_ref(), new_uuid);
-    let (mut fields, mut mapping, mut partition_fields) = identified(
+    let (fields, mapping, mut partition_fields) = identified(
         &columns,
         &table.partition_keys,
         &key_kinds,
         &mut carried.ids,
     );
-    let mut spec = manifest::spec_fields(&partition_fields);
-    if carried.spec.as_ref().is_some_and(|old| *old != spec) {
-        // A new partition spec: the old manifests' partition tuples would be read with the
-        // wrong fields, so nothing carries over and the table starts again.
-        carried = Carried::from(None, new_uuid);
-        (fields, mapping, partition_fields) = identified(
-            &columns,
-            &table.partition_keys,
-            &key_kinds,
-            &mut carried.ids,
-        );
-        spec = manifest::spec_fields(&partition_fields);
-    }
+    let spec_id = carried.spec_id_of(&mut partition_fields);
 
     // The schema: the previous one's id when unchanged, else the next id.
     let schema_id = match &carried.current_schema {
@@ -523,6 +553,7 @@ pub fn generate(input: GenerationInput<'_>) -> Result<Generated, NotOffered> {
     let header = ManifestHeader {
         schema: &schema,
         schema_id,
+        spec_id,
         fields: &partition_fields,
     };
     let mut files = Vec::new();
@@ -533,6 +564,7 @@ pub fn generate(input: GenerationInput<'_>) -> Result<Generated, NotOffered> {
         manifest_files.push(ManifestFile {
             path: path.clone(),
             length: bytes.len() as i64,
+            partition_spec_id: spec_id as i32,
             sequence_number: sequence,
             added_snapshot_id: snapshot,
             added_files: group.len() as i32,
@@ -621,7 +653,6 @@ pub fn generate(input: GenerationInput<'_>) -> Result<Generated, NotOffered> {
     if !notes.is_empty() {
         properties["lakecat.notes"] = json!(notes.join("; "));
     }
-    let last_partition_id = 999 + partition_fields.len() as i64;
     let metadata = json!({
         "format-version": 2,
         "table-uuid": carried.table_uuid,
@@ -631,9 +662,9 @@ pub fn generate(input: GenerationInput<'_>) -> Result<Generated, NotOffered> {
         "last-column-id": carried.ids.last,
         "current-schema-id": schema_id,
         "schemas": schemas,
-        "default-spec-id": 0,
-        "partition-specs": [{"spec-id": 0, "fields": spec}],
-        "last-partition-id": last_partition_id,
+        "default-spec-id": spec_id,
+        "partition-specs": carried.specs,
+        "last-partition-id": carried.last_partition_id,
         "default-sort-order-id": 0,
         "sort-orders": [{"order-id": 0, "fields": []}],
         "properties": properties,
@@ -875,7 +906,9 @@ mod tests {
         assert_eq!(third.metadata["current-schema-id"], 1);
         assert_eq!(third.metadata["schemas"].as_array().unwrap().len(), 2);
 
-        // A new partition key starts the table again.
+        // A new partition key is a new partition spec of the same table: its uuid, its
+        // sequence (so its metadata file's number) and its snapshots carry on, the old spec
+        // stays for the old snapshots' manifests, and k keeps its partition field id.
         let repartitioned = table(
             &[("b", "string")],
             &[("k", "string"), ("j", "int")],
@@ -887,9 +920,44 @@ mod tests {
             Some(&third),
         )
         .unwrap();
-        assert_ne!(fourth.metadata["table-uuid"], m1["table-uuid"]);
-        assert_eq!(fourth.metadata["last-sequence-number"], 1);
-        assert_eq!(fourth.metadata["snapshots"].as_array().unwrap().len(), 1);
+        let m4 = &fourth.metadata;
+        assert_eq!(m4["table-uuid"], m1["table-uuid"]);
+        assert_eq!(m4["last-sequence-number"], 4);
+        assert!(
+            fourth.metadata_location.contains("/00004-"),
+            "{}",
+            fourth.metadata_location
+        );
+        assert_eq!(m4["snapshots"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            m4["metadata-log"].as_array().unwrap().last().unwrap()["metadata-file"],
+            json!(third.metadata_location)
+        );
+        assert_eq!(m4["default-spec-id"], 1);
+        assert_eq!(m4["partition-specs"][0], m1["partition-specs"][0]);
+        assert_eq!(m4["partition-specs"][1]["spec-id"], 1);
+        let spec = &m4["partition-specs"][1]["fields"];
+        assert_eq!(
+            spec[0]["field-id"],
+            m1["partition-specs"][0]["fields"][0]["field-id"]
+        );
+        assert_eq!(spec[0]["name"], "k");
+        assert_eq!(spec[1]["field-id"], 1001);
+        assert_eq!(spec[1]["name"], "j");
+        assert_eq!(m4["last-partition-id"], 1001);
+
+        // Back to the first keys: the first spec again, not a third, and no new field id.
+        let fifth = run(
+            &second_table,
+            &[file("k=1/y.parquet", &["1"], Some(1))],
+            Some(&fourth),
+        )
+        .unwrap();
+        let m5 = &fifth.metadata;
+        assert_eq!(m5["default-spec-id"], 0);
+        assert_eq!(m5["partition-specs"].as_array().unwrap().len(), 2);
+        assert_eq!(m5["last-partition-id"], 1001);
+        assert_eq!(m5["last-sequence-number"], 5);
     }
 
     #[test]

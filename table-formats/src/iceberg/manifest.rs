@@ -211,6 +211,8 @@ pub(crate) struct ManifestHeader<'a> {
     /// The table schema's JSON.
     pub(crate) schema: &'a Value,
     pub(crate) schema_id: i64,
+    /// The id of the partition spec of `fields`.
+    pub(crate) spec_id: i64,
     pub(crate) fields: &'a [PartitionField],
 }
 
@@ -223,6 +225,7 @@ pub(crate) fn manifest(
     let schema = header.schema.to_string();
     let schema_id = header.schema_id.to_string();
     let spec = spec_fields(header.fields).to_string();
+    let spec_id = header.spec_id.to_string();
     let records: Vec<Vec<u8>> = entries.iter().map(encode_entry).collect();
     container(
         &manifest_entry_schema(header.fields),
@@ -230,7 +233,7 @@ pub(crate) fn manifest(
             ("schema", schema.as_bytes()),
             ("schema-id", schema_id.as_bytes()),
             ("partition-spec", spec.as_bytes()),
-            ("partition-spec-id", b"0"),
+            ("partition-spec-id", spec_id.as_bytes()),
             ("format-version", b"2"),
             ("content", b"data"),
         ],
@@ -269,6 +272,8 @@ pub(crate) fn summaries(fields: usize, entries: &[DataFileEntry]) -> Vec<FieldSu
 pub(crate) struct ManifestFile {
     pub(crate) path: String,
     pub(crate) length: i64,
+    /// The id of the partition spec its entries are written with.
+    pub(crate) partition_spec_id: i32,
     pub(crate) sequence_number: i64,
     pub(crate) added_snapshot_id: i64,
     pub(crate) added_files: i32,
@@ -303,7 +308,7 @@ fn encode_manifest_file(file: &ManifestFile) -> Vec<u8> {
     let mut out = Encoder::default();
     out.string(&file.path);
     out.long(file.length);
-    out.int(0); // partition_spec_id
+    out.int(file.partition_spec_id);
     out.int(0); // content: data
     out.long(file.sequence_number);
     out.long(file.sequence_number); // min_sequence_number
