@@ -48,6 +48,12 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     let scheduler_task = tokio::spawn(scheduler.run(async move {
         let _ = scheduler_stopped.await;
     }));
+    // Event-mode crawlers' SQS queues (decision 0005).
+    let stop_events = CancellationToken::new();
+    let events_task = tokio::spawn(
+        lakecat_crawler::events::poller::EventPoller::new(crawlers.clone())
+            .run(stop_events.clone().cancelled_owned()),
+    );
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -114,6 +120,8 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
     // No crawl starts once shutdown began.
     let _ = stop_scheduler.send(());
     let _ = scheduler_task.await;
+    stop_events.cancel();
+    let _ = events_task.await;
     // Running crawls stop between tables and record STOPPED, rather than being cut off and
     // released as FAILED after their lease.
     let left = crawlers.stop_all(CRAWL_STOP_PATIENCE).await;

@@ -281,29 +281,36 @@ fn shutdown_stops_running_crawls_and_records_them() {
     );
 }
 
-#[test]
-fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&[], &[], dir.path());
-    let moto_port = free_port();
-    let mut moto_server = Command::new(venv_python())
+/// moto's server (S3, SQS, Glue and more on one port) on a free loopback port, once it
+/// answers; the caller kills it.
+fn start_moto() -> (std::process::Child, u16) {
+    let port = free_port();
+    let child = Command::new(venv_python())
         .args([
             "-m",
             "moto.server",
             "-H",
             "127.0.0.1",
             "-p",
-            &moto_port.to_string(),
+            &port.to_string(),
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", moto_port)).is_err() {
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "moto did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
+    (child, port)
+}
+
+#[test]
+fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], &[], dir.path());
+    let (mut moto_server, moto_port) = start_moto();
     let moto = format!("http://127.0.0.1:{moto_port}");
     let (status, text) = run_glue_script(
         "glue_compare_moto.py",
@@ -786,5 +793,113 @@ fn an_event_mode_crawler_made_through_glue_takes_a_minio_notification() {
         "{body}"
     );
     let (stopped, log) = server.stop();
+    assert!(stopped, "{log}");
+}
+
+#[test]
+fn a_served_event_mode_crawler_follows_s3_notifications_through_sqs() {
+    let (mut moto, moto_port) = start_moto();
+    let endpoint = format!("http://127.0.0.1:{moto_port}");
+    let aws = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let boto3 = |script: &str| {
+        let program = format!(
+            "import boto3, io\nimport pyarrow as pa, pyarrow.parquet as pq\n\
+             s3 = boto3.client('s3')\nsqs = boto3.client('sqs')\n\
+             def put(key, n):\n    buf = io.BytesIO()\n    \
+             pq.write_table(pa.table({{'id': list(range(n)), 'amount': [1.5] * n}}), buf)\n    \
+             s3.put_object(Bucket='lake', Key=key, Body=buf.getvalue())\n{script}"
+        );
+        let mut command = Command::new(venv_python());
+        command
+            .args(["-c", &program])
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("AWS_DEFAULT_REGION", "us-east-1");
+        for (key, value) in aws {
+            command.env(key, value);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", output_text(&output));
+    };
+    boto3(
+        "sqs.create_queue(QueueName='lake-events')\n\
+         s3.create_bucket(Bucket='lake')\n\
+         s3.put_bucket_notification_configuration(Bucket='lake', NotificationConfiguration={\
+         'QueueConfigurations': [{'QueueArn': 'arn:aws:sqs:us-east-1:123456789012:lake-events', \
+         'Events': ['s3:ObjectCreated:*', 's3:ObjectRemoved:*']}]})\n\
+         put('sales/year=2024/month=01/part-0.parquet', 5)\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], &aws, dir.path());
+    let crawler = r#"{"name": "live", "database_name": "lake",
+        "targets": {"s3_targets": [{"path": "s3://lake/",
+            "event_queue_arn": "arn:aws:sqs:us-east-1:123456789012:lake-events"}]},
+        "recrawl_policy": {"recrawl_behavior": "CRAWL_EVENT_MODE"}}"#;
+    let (status, body) = http(server.port, "POST", "/v1/crawlers", Some(crawler)).unwrap();
+    assert_eq!(status, 201, "{body}");
+    let partitions = || {
+        let (status, body) = http(
+            server.port,
+            "GET",
+            "/v1/databases/lake/tables/sales/partitions",
+            None,
+        )
+        .unwrap();
+        if status != 200 {
+            return 0;
+        }
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        value["partitions"].as_array().map_or(0, Vec::len)
+    };
+    let wait_for = |count: usize| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while partitions() != count {
+            assert!(
+                Instant::now() < deadline,
+                "{count} partitions never appeared"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    // The queue's first messages start the first (full) crawl; later ones list their folder.
+    wait_for(1);
+    boto3("put('sales/year=2024/month=02/part-0.parquet', 3)\n");
+    wait_for(2);
+    let (_, runs) = http(server.port, "GET", "/v1/crawlers/live/runs", None).unwrap();
+    let runs: serde_json::Value = serde_json::from_str(&runs).unwrap();
+    let last = &runs["runs"][0];
+    assert_eq!(last["state"], "COMPLETED", "{runs}");
+    assert_eq!(last["counts"]["objects_listed"], 1, "{runs}");
+    boto3("s3.delete_object(Bucket='lake', Key='sales/year=2024/month=01/part-0.parquet')\n");
+    let (stopped, log) = {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        // A deprecated partition stays listed: wait for the run that judged it gone.
+        loop {
+            let (_, body) = http(
+                server.port,
+                "GET",
+                "/v1/databases/lake/tables/sales/partitions",
+                None,
+            )
+            .unwrap();
+            if body.contains("DEPRECATED_BY_CRAWLER") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the emptied partition was never deprecated"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        server.stop()
+    };
+    let _ = moto.kill();
+    let _ = moto.wait();
     assert!(stopped, "{log}");
 }

@@ -230,7 +230,7 @@ fn prefix_of(url: &Url) -> Result<Path, String> {
 }
 
 /// An S3 builder from the environment, then the profile files.
-fn s3_builder_from_env() -> AmazonS3Builder {
+pub(crate) fn s3_builder_from_env() -> AmazonS3Builder {
     let mut builder = AmazonS3Builder::from_env();
     let set = |key: AmazonS3ConfigKey, builder: &AmazonS3Builder| builder.get_config_value(&key);
     if set(AmazonS3ConfigKey::Region, &builder).is_none()

@@ -4,11 +4,16 @@
 //! back after their visibility timeout and are crawled again (which changes nothing when the
 //! catalog already has them). Messages that cannot be used go to the dead-letter queue.
 
+use std::collections::HashMap;
+use std::time::Duration;
+
+use lakecat_catalog::PageRequest;
+use lakecat_catalog::crawlers::{RecrawlBehavior, RunState};
+
 use super::message::{ObjectEvent, parse};
 use super::sqs::{Message, SqsClient};
 use crate::error::Result;
 use crate::service::CrawlerService;
-use lakecat_catalog::crawlers::RunState;
 
 /// Most messages one pass takes (100 receives of 10) before it crawls.
 const MAX_MESSAGES_PER_PASS: usize = 1000;
@@ -100,4 +105,116 @@ pub async fn poll_once(
         }
     }
     Ok(outcome)
+}
+
+/// How long a received message stays hidden while its crawl runs.
+const VISIBILITY_SECONDS: u32 = 300;
+/// The pause between passes when no crawler has a queue.
+const IDLE: Duration = Duration::from_secs(2);
+
+/// Polls the queues of every crawler in event mode, one pass after another, until stopped.
+#[derive(Debug, Clone)]
+pub struct EventPoller {
+    service: CrawlerService,
+}
+
+impl EventPoller {
+    /// A poller crawling through `service`.
+    pub fn new(service: CrawlerService) -> EventPoller {
+        EventPoller { service }
+    }
+
+    /// The (crawler, queue ARN, dead-letter queue ARN) of every event-mode crawler's targets.
+    async fn queues(&self) -> Result<Vec<(String, String, Option<String>)>> {
+        let mut found = Vec::new();
+        let mut page = PageRequest::default();
+        loop {
+            let listing = self.service.list_crawlers(page).await?;
+            for crawler in listing.items {
+                let definition = crawler.definition;
+                if definition.recrawl_policy.recrawl_behavior != RecrawlBehavior::CrawlEventMode {
+                    continue;
+                }
+                for target in definition.targets.s3_targets {
+                    if let Some(queue) = target.event_queue_arn {
+                        found.push((definition.name.clone(), queue, target.dlq_event_queue_arn));
+                    }
+                }
+            }
+            match listing.next_page_token {
+                Some(token) => {
+                    page = PageRequest {
+                        max_results: None,
+                        page_token: Some(token),
+                    }
+                }
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// Runs passes until `shutdown` completes. A failed pass (a queue unreachable) is logged
+    /// and retried after a pause; the SQS client is made from the environment when the first
+    /// queue is seen.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut sqs: Option<SqsClient> = None;
+        let mut sources: HashMap<String, QueueSource> = HashMap::new();
+        loop {
+            let pass = async {
+                let queues = self.queues().await?;
+                if queues.is_empty() {
+                    tokio::time::sleep(IDLE).await;
+                    return Ok(());
+                }
+                let client = match &sqs {
+                    Some(client) => client.clone(),
+                    None => sqs.insert(SqsClient::from_env()?).clone(),
+                };
+                // Long polling when one queue is watched; short waits when several share
+                // the loop.
+                let wait = if queues.len() == 1 { 10 } else { 1 };
+                for (crawler, arn, dead_letter) in queues {
+                    let source = match sources.get(&arn) {
+                        Some(source) => source.clone(),
+                        None => {
+                            let source = QueueSource {
+                                url: client.queue_url(&arn).await?,
+                                dead_letter_url: match &dead_letter {
+                                    Some(dlq) => Some(client.queue_url(dlq).await?),
+                                    None => None,
+                                },
+                                arn: arn.clone(),
+                            };
+                            sources.insert(arn.clone(), source.clone());
+                            source
+                        }
+                    };
+                    let outcome = poll_once(
+                        &self.service,
+                        &client,
+                        &crawler,
+                        &source,
+                        wait,
+                        VISIBILITY_SECONDS,
+                    )
+                    .await?;
+                    if outcome != PassOutcome::default() {
+                        tracing::info!(crawler = %crawler, consumed = outcome.consumed,
+                            dead_lettered = outcome.dead_lettered, left = outcome.left,
+                            "event queue pass");
+                    }
+                }
+                Ok::<(), crate::error::CrawlError>(())
+            };
+            tokio::select! {
+                () = &mut shutdown => return,
+                done = pass => if let Err(error) = done {
+                    tracing::warn!(%error, "event queue pass failed; retrying");
+                    sources.clear();
+                    tokio::time::sleep(IDLE).await;
+                },
+            }
+        }
+    }
 }

@@ -59,6 +59,24 @@ impl SqsClient {
         })
     }
 
+    /// A client from the AWS environment, as the crawler's S3 access: the endpoint from
+    /// `AWS_ENDPOINT_URL_SQS`, then `AWS_ENDPOINT_URL` (AWS's regional endpoint otherwise),
+    /// the region and credentials (keys, session tokens, profiles, instance metadata) as for
+    /// S3.
+    pub fn from_env() -> Result<SqsClient> {
+        use object_store::aws::AmazonS3ConfigKey;
+        // The S3 builder resolves the credential chain; the bucket name is never used.
+        let builder = crate::location::s3_builder_from_env().with_bucket_name("lakecat-events");
+        let region = builder
+            .get_config_value(&AmazonS3ConfigKey::Region)
+            .unwrap_or_else(|| "us-east-1".into());
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_SQS")
+            .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+            .unwrap_or_else(|_| format!("https://sqs.{region}.amazonaws.com"));
+        let store = builder.build().map_err(|e| failed("connect", e))?;
+        SqsClient::new(&endpoint, &region, store.credentials().clone())
+    }
+
     /// A client with static credentials.
     pub fn with_keys(
         endpoint: &str,
