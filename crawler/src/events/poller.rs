@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use lakecat_catalog::PageRequest;
 use lakecat_catalog::crawlers::{RecrawlBehavior, RunState};
+use lakecat_catalog::{ErrorKind, PageRequest};
 
 use super::message::{ObjectEvent, parse};
 use super::sqs::{Message, SqsClient};
@@ -102,6 +102,12 @@ pub async fn poll_once(
         outcome.left += usable.len();
         if let Err(error) = run {
             tracing::warn!(crawler = %name, error = %error, "events left in their queue: their crawl did not run");
+            if error.kind() == ErrorKind::CrawlerRunning {
+                // The running crawl ends soon; the next pass takes these at once. A crawl that
+                // failed leaves them hidden for their timeout, so a failing crawl is not retried
+                // in a tight loop.
+                sqs.release(&queue.url, &usable).await?;
+            }
         }
     }
     Ok(outcome)

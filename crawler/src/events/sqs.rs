@@ -233,6 +233,28 @@ impl SqsClient {
         Ok(())
     }
 
+    /// Makes received messages visible again at once (their crawl could not start: another
+    /// crawl of the crawler runs), so that the next pass takes them without waiting out their
+    /// visibility timeout.
+    pub async fn release(&self, queue_url: &str, messages: &[Message]) -> Result<()> {
+        for chunk in messages.chunks(10) {
+            let entries: Vec<Value> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    json!({"Id": i.to_string(), "ReceiptHandle": m.receipt_handle,
+                        "VisibilityTimeout": 0})
+                })
+                .collect();
+            self.call(
+                "ChangeMessageVisibilityBatch",
+                json!({"QueueUrl": queue_url, "Entries": entries}),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Sends `body` to a queue (a dead-letter queue), saying why in the message attribute
     /// `lakecat-reason`.
     pub async fn send(&self, queue_url: &str, body: &str, reason: &str) -> Result<()> {
