@@ -898,9 +898,10 @@ impl Metastore {
                 .list_partition_values(&table.database_name, &table.name, request)
         })
         .await?;
+        let prefixes = convert::name_prefixes(&table.partition_keys);
         Ok(values
             .iter()
-            .map(|values| convert::partition_name(&table.partition_keys, values))
+            .map(|values| convert::name_with_prefixes(&prefixes, values))
             .collect())
     }
 
