@@ -296,3 +296,97 @@ fn pyiceberg_reads_a_table_across_a_partition_spec_change() {
     assert_eq!(read["in_2024"], serde_json::json!(["b.parquet"]));
     assert_eq!(read["first"], serde_json::json!([["a.parquet", ["2023"]]]));
 }
+
+const ESCAPED_READER: &str = r#"
+import json, sys
+import duckdb
+from pyiceberg.table import StaticTable
+from pyiceberg.expressions import EqualTo
+
+table = StaticTable.from_metadata(sys.argv[1])
+out = {}
+name = lambda t: t.file.file_path.rsplit("/", 1)[1]
+out["files"] = sorted([name(t), list(t.file.partition)] for t in table.scan().plan_files())
+out["one_day"] = sorted(name(t) for t in
+                        table.scan(row_filter=EqualTo("event-date", "2024-01-02")).plan_files())
+db = duckdb.connect(config={"autoinstall_known_extensions": False,
+                            "autoload_known_extensions": False})
+import importlib.util, pathlib
+folder = pathlib.Path(importlib.util.find_spec("duckdb_extension_avro").origin).parent
+db.execute(f"LOAD '{next(folder.glob(f'extensions/v{duckdb.__version__}/avro.duckdb_extension'))}'")
+manifest = db.execute(
+    f"SELECT manifest_path FROM read_avro('{table.current_snapshot().manifest_list}') "
+    "ORDER BY manifest_path").fetchall()[0][0]
+out["duck"] = [list(r) for r in db.execute(
+    "SELECT data_file.partition.event_x2Ddate, data_file.partition._1st "
+    f"FROM read_avro('{manifest}')").fetchall()]
+print(json.dumps(out))
+"#;
+
+/// Partition keys that are not Avro names (`event-date`, `1st`) are escaped in the manifests'
+/// Avro schema, so avro-c (DuckDB) parses them, and PyIceberg still finds the fields by id.
+#[test]
+fn partition_keys_that_are_not_avro_names_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = format!("file://{}/lake/t/", dir.path().display());
+    let folder = format!("file://{}/meta/t/metadata/", dir.path().display());
+    std::fs::create_dir_all(dir.path().join("meta/t/metadata")).unwrap();
+    let table = HiveTable {
+        database: "db".into(),
+        name: "t".into(),
+        location: root.clone(),
+        classification: "parquet".into(),
+        columns: vec![("id".into(), "bigint".into())],
+        partition_keys: vec![
+            ("event-date".into(), "string".into()),
+            ("1st".into(), "int".into()),
+        ],
+        source: "1/1".into(),
+    };
+    let indexed = |name: &str, day: &str, first: &str| IndexedDataFile {
+        path: format!("{root}event-date={day}/1st={first}/{name}"),
+        partition_values: vec![day.to_string(), first.to_string()],
+        size: 100,
+        record_count: Some(3),
+        stats: None,
+    };
+    let mut next = 0u32;
+    let mut new_uuid = move || {
+        next += 1;
+        format!("{next:08x}-1111-4222-8333-444455556666")
+    };
+    let generated = generate(GenerationInput {
+        table: &table,
+        files: &[
+            indexed("a.parquet", "2024-01-01", "1"),
+            indexed("b.parquet", "2024-01-02", "2"),
+        ],
+        previous: None,
+        metadata_folder: &folder,
+        now_ms: 1_700_000_000_000,
+        new_uuid: &mut new_uuid,
+    })
+    .unwrap();
+    for (url, bytes) in &generated.files {
+        std::fs::write(url.strip_prefix("file://").unwrap(), bytes).unwrap();
+    }
+    let output = Command::new(python())
+        .args(["-c", ESCAPED_READER, &generated.metadata_location])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        read["files"],
+        serde_json::json!([
+            ["a.parquet", ["2024-01-01", 1]],
+            ["b.parquet", ["2024-01-02", 2]]
+        ])
+    );
+    assert_eq!(read["one_day"], serde_json::json!(["b.parquet"]));
+    assert_eq!(read["duck"], serde_json::json!([["2024-01-01", 1]]));
+}

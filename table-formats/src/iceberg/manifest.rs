@@ -125,13 +125,37 @@ fn map_schema(name: &str, id: i32, key_id: i32, value_id: i32, value_type: &str)
         "default": null, "field-id": id})
 }
 
+/// `name` as an Avro name (`[A-Za-z_][A-Za-z0-9_]*`), escaped as Iceberg's
+/// `AvroSchemaUtil.makeCompatibleName` does: a digit that starts the name gets a `_` before
+/// it, any other character not allowed becomes `_x` and its code in upper-case hex. Readers
+/// find partition fields by field id, so the escaped name is only for Avro parsers (Java's,
+/// avro-c's in DuckDB), which refuse a schema with a name like `event-date`.
+pub(crate) fn avro_name(name: &str) -> String {
+    let mut escaped = String::with_capacity(name.len());
+    for (i, c) in name.chars().enumerate() {
+        let allowed = c.is_ascii_alphabetic() || c == '_' || (i > 0 && c.is_ascii_digit());
+        if allowed {
+            escaped.push(c);
+        } else if c.is_ascii_digit() {
+            escaped.push('_');
+            escaped.push(c);
+        } else {
+            escaped.push_str(&format!("_x{:X}", u32::from(c)));
+        }
+    }
+    if escaped.is_empty() {
+        escaped.push('_');
+    }
+    escaped
+}
+
 /// The `manifest_entry` schema (v2) for a spec of `fields`.
 pub(crate) fn manifest_entry_schema(fields: &[PartitionField]) -> String {
     let partition_fields: Vec<Value> = fields
         .iter()
         .map(|f| {
-            json!({"name": f.name, "type": ["null", f.kind.avro()], "default": null,
-                   "field-id": f.field_id})
+            json!({"name": avro_name(&f.name), "type": ["null", f.kind.avro()],
+                   "default": null, "field-id": f.field_id})
         })
         .collect();
     let optional = |name: &str, avro: Value, id: i32| json!({"name": name, "type": ["null", avro], "default": null, "field-id": id});
@@ -424,6 +448,36 @@ mod tests {
             ]
         );
         assert_eq!(data_file[3]["type"]["fields"][0]["field-id"], 1000);
+    }
+
+    /// (partition key, its Avro name), as Iceberg's `makeCompatibleName` escapes them.
+    #[test]
+    fn partition_names_are_escaped_as_avro_names() {
+        let cases = [
+            ("year", "year"),
+            ("_day", "_day"),
+            ("k2", "k2"),
+            ("event-date", "event_x2Ddate"),
+            ("1st", "_1st"),
+            ("a.b c", "a_x2Eb_x20c"),
+            ("caf\u{e9}", "caf_xE9"),
+            ("9-x", "_9_x2Dx"),
+            ("", "_"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(avro_name(name), expected, "{name:?}");
+        }
+        // The schema names the escaped field, with its field id.
+        let fields = [PartitionField {
+            name: "event-date".into(),
+            field_id: 1000,
+            source_id: 3,
+            kind: PartitionType::Date,
+        }];
+        let entry: Value = serde_json::from_str(&manifest_entry_schema(&fields)).unwrap();
+        let partition = &entry["fields"][4]["type"]["fields"][3]["type"]["fields"][0];
+        assert_eq!(partition["name"], "event_x2Ddate");
+        assert_eq!(partition["field-id"], 1000);
     }
 
     #[test]
