@@ -92,6 +92,21 @@ impl TestApp {
     async fn get(&self, uri: &str) -> (StatusCode, Value) {
         self.call(Method::GET, uri, None).await
     }
+
+    /// The generated metadata folder of `lake.{table}`: named by the table and its file
+    /// index's identity.
+    async fn metadata_folder(&self, table: &str) -> std::path::PathBuf {
+        let state = self
+            .catalog
+            .table_files_state("lake", table)
+            .await
+            .unwrap()
+            .unwrap();
+        self.metadata_root
+            .join("lake")
+            .join(format!("{table}-{}", state.identity))
+            .join("metadata")
+    }
 }
 
 fn column(name: &str, type_name: &str) -> Column {
@@ -195,7 +210,8 @@ async fn crawled_tables_are_served_as_read_only_iceberg_tables() {
     let (status, loaded) = t.get("/iceberg/v1/namespaces/lake/tables/events").await;
     assert_eq!(status, StatusCode::OK, "{loaded}");
     let first = loaded["metadata-location"].as_str().unwrap().to_string();
-    let root = format!("file://{}/lake/events/metadata/", t.metadata_root.display());
+    let folder = t.metadata_folder("events").await;
+    let root = format!("file://{}/", folder.display());
     assert!(first.starts_with(&root), "{first}");
     let metadata = &loaded["metadata"];
     assert_eq!(metadata["format-version"], 2);
@@ -206,9 +222,7 @@ async fn crawled_tables_are_served_as_read_only_iceberg_tables() {
     );
     assert_eq!(metadata["snapshots"][0]["summary"]["total-records"], "30");
     assert_eq!(metadata["properties"]["lakecat.read-only"], "true");
-    let written = std::fs::read_dir(t.metadata_root.join("lake/events/metadata"))
-        .unwrap()
-        .count();
+    let written = std::fs::read_dir(&folder).unwrap().count();
     // Two manifests (one per year), the manifest list, the metadata file.
     assert_eq!(written, 4);
 
@@ -295,4 +309,62 @@ async fn crawled_tables_are_served_as_read_only_iceberg_tables() {
         assert_eq!(kind, "NoSuchTableException");
         assert!(reason.contains(expected), "{name}: {reason}");
     }
+}
+
+/// A table dropped and crawled again under its name, with other columns and files, is
+/// another Iceberg table: its own schema, files and table uuid, not the old table's
+/// metadata (whose table version and index generation it starts again with).
+#[tokio::test]
+async fn a_table_made_again_under_its_name_is_served_its_own_metadata() {
+    let t = test_app().await;
+    t.catalog
+        .create_database(DatabaseInput {
+            name: "lake".into(),
+            ..DatabaseInput::default()
+        })
+        .await
+        .unwrap();
+    let uri = "/iceberg/v1/namespaces/lake/tables/events";
+    crawl(
+        &t,
+        TableAction::Create(table("events", "parquet", vec![column("id", "bigint")])),
+        vec![file("events", "2023", "a.parquet", 10)],
+    )
+    .await;
+    let (status, old) = t.get(uri).await;
+    assert_eq!(status, StatusCode::OK, "{old}");
+    let old_folder = t.metadata_folder("events").await;
+
+    t.catalog.delete_table("lake", "events").await.unwrap();
+    crawl(
+        &t,
+        TableAction::Create(table(
+            "events",
+            "parquet",
+            vec![column("id", "bigint"), column("name", "string")],
+        )),
+        vec![file("events", "2030", "z.parquet", 7)],
+    )
+    .await;
+    let (status, new) = t.get(uri).await;
+    assert_eq!(status, StatusCode::OK, "{new}");
+    let names: Vec<&str> = new["metadata"]["schemas"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["id", "name", "year"]);
+    let snapshots = new["metadata"]["snapshots"].as_array().unwrap();
+    assert_eq!(snapshots.len(), 1);
+    assert_eq!(snapshots[0]["summary"]["total-records"], "7");
+    assert_ne!(new["metadata"]["table-uuid"], old["metadata"]["table-uuid"]);
+    assert_eq!(new["metadata"]["metadata-log"], json!([]));
+    let new_folder = t.metadata_folder("events").await;
+    assert_ne!(new_folder, old_folder);
+    let location = new["metadata-location"].as_str().unwrap();
+    assert!(
+        location.starts_with(&format!("file://{}/", new_folder.display())),
+        "{location}"
+    );
 }

@@ -7,7 +7,10 @@
 //!
 //! The generated state lives in the metadata files themselves: the newest one in a table's
 //! metadata folder carries what it was made from (`lakecat.source`), its field ids and its
-//! snapshots, so a restarted server carries on where the last one stopped.
+//! snapshots, so a restarted server carries on where the last one stopped. The folder's
+//! name ends with the identity of the table's file index (a UUID the catalog gives it when
+//! a crawl first writes it), so a table dropped and made again under the same name is
+//! another Iceberg table with a folder of its own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -111,13 +114,26 @@ impl Generations {
         }
     }
 
-    /// The metadata folder of `database.table` whose data lies at `location`.
-    fn folder(&self, database: &str, table: &str, location: &str) -> Result<String, String> {
+    /// The metadata folder of `database.table` whose data lies at `location` and whose
+    /// file index is `identity`: a table dropped and made again under the same names has
+    /// another index, so another folder, and is never served the old table's metadata.
+    fn folder(
+        &self,
+        database: &str,
+        table: &str,
+        identity: &str,
+        location: &str,
+    ) -> Result<String, String> {
         let root = match &self.root {
             Some(root) => root.clone(),
             None => default_root(location)?,
         };
-        Ok(format!("{root}{database}/{table}/metadata/"))
+        Ok(format!(
+            "{root}{}/{}-{}/metadata/",
+            folder_name(database),
+            folder_name(table),
+            folder_name(identity)
+        ))
     }
 
     fn served(&self, folder: &str, source: &str) -> Option<Served> {
@@ -134,6 +150,33 @@ impl Generations {
         let mut locks = self.generating.lock().unwrap_or_else(|e| e.into_inner());
         locks.entry(folder.to_string()).or_default().clone()
     }
+}
+
+/// A database or table name as one folder name that every store and URL parser reads the
+/// same: names may hold `/`, `?`, `#`, `%` or spaces, which would nest folders, cut the URL
+/// short or be decoded. Other characters become `_`, and a name that changed gets a short
+/// hash of itself, so that two names never share a folder.
+fn folder_name(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe == name {
+        return safe;
+    }
+    // FNV-1a: spread, not secrecy.
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in name.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{safe}-{hash:08x}")
 }
 
 /// The default metadata root of a table at `location`: the bucket's `_lakecat/iceberg/` for
@@ -254,7 +297,12 @@ pub(super) async fn load(
         .unwrap_or_default();
     let generations = &state.iceberg;
     let folder = generations
-        .folder(&table.database_name, &table.name, &location)
+        .folder(
+            &table.database_name,
+            &table.name,
+            &index_state.identity,
+            &location,
+        )
         .map_err(not_offered)?;
     if let Some(served) = generations.served(&folder, &source) {
         return Ok((served.location, served.metadata));
@@ -354,6 +402,38 @@ mod tests {
                 .unwrap()
                 .ends_with("/lakecat-iceberg/")
         );
+    }
+
+    /// (name, folder name, or None when it must differ from the name).
+    #[test]
+    fn names_become_one_safe_folder_each() {
+        let cases = [
+            ("sales", Some("sales")),
+            ("sales_2024-x", Some("sales_2024-x")),
+            ("a/b", None),
+            ("a/../../etc", None),
+            ("x?y#z", None),
+            ("caf\u{e9}", None),
+            ("a.b", None),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (name, expected) in cases {
+            let folder = folder_name(name);
+            match expected {
+                Some(expected) => assert_eq!(folder, expected),
+                None => {
+                    assert_ne!(folder, name);
+                    assert!(
+                        folder
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+                        "{folder}"
+                    );
+                }
+            }
+            assert!(seen.insert(folder), "{name}: two names share a folder");
+        }
+        assert_ne!(folder_name("a/b"), folder_name("a?b"));
     }
 
     #[test]
