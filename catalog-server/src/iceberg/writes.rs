@@ -55,6 +55,19 @@ pub(super) async fn create(
 ) -> Result<Json<Value>, IcebergError> {
     let database = database_name(&namespace)?;
     let name = body.name.to_lowercase();
+    // A taken name is the answer before anything else (a missing location, say), and a
+    // staged create learns it now rather than at its commit.
+    match state.catalog.get_table(&database, &name).await {
+        Ok(_) => {
+            return Err(lakecat_catalog::Error::AlreadyExists {
+                entity: lakecat_catalog::Entity::Table,
+                name: format!("{database}.{name}"),
+            }
+            .into());
+        }
+        Err(error) if error.kind() == ErrorKind::NotFound => {}
+        Err(error) => return Err(error.into()),
+    }
     let location = table_location(&state, &database, &name, body.location.as_deref()).await?;
     let metadata = commit::new_table_metadata(&NewTable {
         location: &location,
@@ -66,18 +79,6 @@ pub(super) async fn create(
         now_ms: chrono::Utc::now().timestamp_millis(),
     })?;
     if body.stage_create {
-        // A taken name is refused now, as a create would be, not at the commit.
-        match state.catalog.get_table(&database, &name).await {
-            Ok(_) => {
-                return Err(lakecat_catalog::Error::AlreadyExists {
-                    entity: lakecat_catalog::Entity::Table,
-                    name: format!("{database}.{name}"),
-                }
-                .into());
-            }
-            Err(error) if error.kind() == ErrorKind::NotFound => {}
-            Err(error) => return Err(error.into()),
-        }
         // The specification's LoadTableResult without a metadata-location: nothing exists yet.
         return Ok(Json(json!({"metadata": metadata, "config": {}})));
     }
@@ -120,6 +121,7 @@ async fn register_new(
     location: &str,
     metadata: &Value,
 ) -> Result<String, IcebergError> {
+    state.iceberg.refuse_inside_root("the location", location)?;
     let pointer = format!(
         "{location}/metadata/{}",
         commit::next_metadata_file_name("", &lakecat_catalog::id::random_uuid())
@@ -217,6 +219,11 @@ async fn prepare(
     }
     let now_ms = chrono::Utc::now().timestamp_millis();
     let next = commit::apply_updates(&current, &body.updates, &pointer, now_ms)?;
+    if let Some(location) = next.get("location").and_then(Value::as_str)
+        && current.get("location").and_then(Value::as_str) != Some(location)
+    {
+        state.iceberg.refuse_inside_root("the location", location)?;
+    }
     let folder = pointer.rsplit_once('/').map_or("", |(folder, _)| folder);
     let next_pointer = format!(
         "{folder}/{}",
