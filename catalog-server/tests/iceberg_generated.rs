@@ -368,3 +368,78 @@ async fn a_table_made_again_under_its_name_is_served_its_own_metadata() {
         "{location}"
     );
 }
+
+/// Native Iceberg tables cannot put files where lakecat keeps generated metadata: a create,
+/// a register or a commit's `set-location` naming a place inside it is a 400 saying so.
+#[tokio::test]
+async fn native_tables_stay_out_of_the_generated_metadata_location() {
+    let t = test_app().await;
+    t.catalog
+        .create_database(DatabaseInput {
+            name: "lake".into(),
+            ..DatabaseInput::default()
+        })
+        .await
+        .unwrap();
+    let schema = json!({"type": "struct", "schema-id": 0, "fields": [
+        {"id": 1, "name": "a", "required": false, "type": "int"}]});
+    let inside = format!("file://{}/lake/events-x", t.metadata_root.display());
+    let outside = format!(
+        "file://{}/native",
+        t.metadata_root.parent().unwrap().display()
+    );
+    let tables = "/iceberg/v1/namespaces/lake/tables";
+
+    let (status, body) = t
+        .call(
+            Method::POST,
+            tables,
+            Some(json!({"name": "n1", "location": inside, "schema": schema})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        error(&body).2.contains("generates for crawled tables"),
+        "{body}"
+    );
+    assert!(t.catalog.get_table("lake", "n1").await.is_err());
+
+    let (status, body) = t
+        .call(
+            Method::POST,
+            "/iceberg/v1/namespaces/lake/register",
+            Some(json!({"name": "n2",
+                        "metadata-location": format!("{inside}/metadata/00001-x.metadata.json")})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        error(&body).2.contains("generates for crawled tables"),
+        "{body}"
+    );
+
+    // A table elsewhere is created, but cannot be moved inside.
+    let (status, body) = t
+        .call(
+            Method::POST,
+            tables,
+            Some(json!({"name": "n3", "location": outside, "schema": schema})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = t
+        .call(
+            Method::POST,
+            &format!("{tables}/n3"),
+            Some(json!({"requirements": [],
+                        "updates": [{"action": "set-location", "location": inside}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        error(&body).2.contains("generates for crawled tables"),
+        "{body}"
+    );
+    let (_, loaded) = t.get(&format!("{tables}/n3")).await;
+    assert_eq!(loaded["metadata"]["location"], json!(outside));
+}

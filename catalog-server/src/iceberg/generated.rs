@@ -136,6 +136,35 @@ impl Generations {
         ))
     }
 
+    /// Refuses `url`, a native Iceberg table's location or metadata file (`what`), inside
+    /// the root of generated metadata: files there are lakecat's alone, and the metadata it
+    /// serves for crawled tables is found in folders there.
+    pub(super) fn refuse_inside_root(&self, what: &str, url: &str) -> Result<(), IcebergError> {
+        let url = match url.strip_prefix('/') {
+            Some(_) => format!("file://{url}"),
+            None => url.to_string(),
+        };
+        let root = match &self.root {
+            Some(root) => root.clone(),
+            None => match default_root(&url) {
+                Ok(root) => root,
+                // Not a location lakecat would generate metadata beside.
+                Err(_) => return Ok(()),
+            },
+        };
+        let folder = format!("{}/", url.trim_end_matches('/'));
+        if folder
+            .to_ascii_lowercase()
+            .starts_with(&root.to_ascii_lowercase())
+        {
+            return Err(IcebergError::bad_request(format!(
+                "{what} {url} is inside {root}, where lakecat keeps the Iceberg metadata it \
+                 generates for crawled tables; give the table a location elsewhere"
+            )));
+        }
+        Ok(())
+    }
+
     fn served(&self, folder: &str, source: &str) -> Option<Served> {
         let served = self.served.lock().unwrap_or_else(|e| e.into_inner());
         served.get(folder).filter(|s| s.source == source).cloned()
@@ -434,6 +463,40 @@ mod tests {
             assert!(seen.insert(folder), "{name}: two names share a folder");
         }
         assert_ne!(folder_name("a/b"), folder_name("a?b"));
+    }
+
+    /// (configured root, native table's location, refused).
+    #[test]
+    fn native_locations_inside_the_generated_root_are_refused() {
+        let configured = Some("s3://meta/iceberg/");
+        let cases = [
+            (configured, "s3://meta/iceberg/lake/t-1/metadata/", true),
+            (configured, "s3://meta/iceberg", true),
+            (configured, "S3://META/iceberg/x", true),
+            (configured, "s3://meta/iceberg-other/t", false),
+            (configured, "s3://lake/_lakecat/iceberg/t", false),
+            (None, "s3://lake/_lakecat/iceberg/t", true),
+            (
+                None,
+                "s3://lake/_lakecat/iceberg/lake/t-1/metadata/00001-x.metadata.json",
+                true,
+            ),
+            (None, "s3://lake/tables/t", false),
+            (None, "s3://lake/_lakecat/icebergs", false),
+            (None, "relative", false),
+        ];
+        for (root, location, refused) in cases {
+            let generations = Generations::new(root.map(str::to_string));
+            let got = generations.refuse_inside_root("the location", location);
+            assert_eq!(got.is_err(), refused, "{root:?} {location}");
+        }
+        let here = default_root("/x").unwrap();
+        let local = format!("{}t", here.strip_prefix("file://").unwrap());
+        assert!(
+            Generations::new(None)
+                .refuse_inside_root("the location", &local)
+                .is_err()
+        );
     }
 
     #[test]

@@ -240,6 +240,9 @@ pub(super) async fn register(
     }
     let database = database_name(&namespace)?;
     state.catalog.get_database(&database).await?;
+    state
+        .iceberg
+        .refuse_inside_root("the metadata file", &body.metadata_location)?;
     let metadata = metadata::read(&state, &body.metadata_location)
         .await
         .map_err(IcebergError::into_bad_request)?;
@@ -247,6 +250,9 @@ pub(super) async fn register(
         .get("location")
         .and_then(Value::as_str)
         .map(str::to_string);
+    if let Some(location) = &location {
+        state.iceberg.refuse_inside_root("the location", location)?;
+    }
     let input = record(body.name.to_lowercase(), &body.metadata_location, location);
     state.catalog.create_table(&database, input).await?;
     Ok(Json(json!({
