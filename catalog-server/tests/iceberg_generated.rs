@@ -29,7 +29,12 @@ struct TestApp {
 }
 
 async fn test_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
+    app_over(tempfile::tempdir().unwrap()).await
+}
+
+/// A server over the catalog and metadata location in `dir`: a second one over the same
+/// `dir` is the first restarted.
+async fn app_over(dir: tempfile::TempDir) -> TestApp {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
     let store = Arc::new(
         SqlStore::connect(&url, &StoreOptions::default())
@@ -442,4 +447,79 @@ async fn native_tables_stay_out_of_the_generated_metadata_location() {
     );
     let (_, loaded) = t.get(&format!("{tables}/n3")).await;
     assert_eq!(loaded["metadata"]["location"], json!(outside));
+}
+
+/// The metadata served is the one the catalog recorded, also after a restart: a metadata
+/// file put in the table's folder by someone else, numbered after lakecat's, is neither
+/// served nor carried on from.
+#[tokio::test]
+async fn a_restarted_server_carries_on_from_the_recorded_metadata_only() {
+    let t = test_app().await;
+    t.catalog
+        .create_database(DatabaseInput {
+            name: "lake".into(),
+            ..DatabaseInput::default()
+        })
+        .await
+        .unwrap();
+    let uri = "/iceberg/v1/namespaces/lake/tables/events";
+    let columns = vec![column("id", "bigint")];
+    crawl(
+        &t,
+        TableAction::Create(table("events", "parquet", columns.clone())),
+        vec![file("events", "2023", "a.parquet", 10)],
+    )
+    .await;
+    let (status, first) = t.get(uri).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let folder = t.metadata_folder("events").await;
+    let mut planted = first["metadata"].clone();
+    planted["table-uuid"] = json!("00000000-0000-4000-8000-000000000000");
+    planted["last-sequence-number"] = json!(98);
+    std::fs::write(
+        folder.join("00099-00000000-0000-4000-8000-000000000000.metadata.json"),
+        planted.to_string(),
+    )
+    .unwrap();
+
+    let TestApp {
+        app: _,
+        catalog: _,
+        metadata_root: _,
+        _dir: dir,
+    } = t;
+    let t = app_over(dir).await;
+    let (status, again) = t.get(uri).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["metadata-location"], first["metadata-location"]);
+
+    crawl(
+        &t,
+        TableAction::Keep {
+            name: "events".into(),
+        },
+        vec![
+            file("events", "2023", "a.parquet", 10),
+            file("events", "2024", "b.parquet", 4),
+        ],
+    )
+    .await;
+    let (status, second) = t.get(uri).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let metadata = &second["metadata"];
+    assert_eq!(metadata["table-uuid"], first["metadata"]["table-uuid"]);
+    assert_eq!(metadata["last-sequence-number"], 2);
+    assert_eq!(
+        metadata["metadata-log"][0]["metadata-file"],
+        first["metadata-location"]
+    );
+    assert_eq!(
+        t.catalog
+            .table_files_state("lake", "events")
+            .await
+            .unwrap()
+            .unwrap()
+            .generated_metadata,
+        second["metadata-location"].as_str().map(str::to_string)
+    );
 }

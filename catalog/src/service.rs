@@ -733,6 +733,26 @@ impl Catalog {
             .await
     }
 
+    /// Records `location` as the generated Iceberg metadata served for a table whose file
+    /// index is still `identity` (see [`FileIndexState::generated_metadata`]); false,
+    /// recording nothing, when the table's index is another now.
+    pub async fn record_generated_metadata(
+        &self,
+        database: &str,
+        table: &str,
+        identity: &str,
+        location: &str,
+    ) -> Result<bool> {
+        self.store
+            .record_generated_metadata(
+                &database.to_lowercase(),
+                &table.to_lowercase(),
+                identity,
+                location,
+            )
+            .await
+    }
+
     /// The state of a table's file index (its identity, and its generation, which goes up
     /// whenever the index changes); `None` when no crawl indexed it.
     pub async fn table_files_state(

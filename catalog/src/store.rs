@@ -194,6 +194,8 @@ pub struct FileIndexState {
     pub generation: i64,
     /// Objects counted but not read.
     pub unread: i64,
+    /// The generated Iceberg metadata file served for the table, once generated.
+    pub generated_metadata: Option<String>,
 }
 
 /// A change to a database's definition, which may run more than once (see
@@ -382,6 +384,15 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
     ) -> Result<Option<Table>>;
     /// A table's file index; `None` when no crawl indexed it.
     async fn table_files(&self, database: &str, table: &str) -> Result<Option<TableFiles>>;
+    /// Records `location` as the generated Iceberg metadata of a table whose file index is
+    /// still `identity`; false, recording nothing, when it is not.
+    async fn record_generated_metadata(
+        &self,
+        database: &str,
+        table: &str,
+        identity: &str,
+        location: &str,
+    ) -> Result<bool>;
     /// The state of a table's file index; `None` when no crawl indexed it.
     async fn table_files_state(
         &self,

@@ -148,6 +148,32 @@ async fn a_crawl_writes_the_file_index_with_its_table(t: &TestCatalog) {
         (renamed.generation, renamed.identity),
         (3, identity.clone())
     );
+    // Generated metadata is recorded only against the index it was made from.
+    assert_eq!(renamed.generated_metadata, None);
+    assert!(
+        c.record_generated_metadata("DB", "U", &identity, "s3://m/1.json")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !c.record_generated_metadata("db", "u", "another", "s3://m/2.json")
+            .await
+            .unwrap()
+    );
+    // A crawl's change keeps it.
+    c.apply_indexed_table_change(
+        "db",
+        change(TableAction::Keep { name: "u".into() }),
+        Some(&index(vec![], true, 0)),
+    )
+    .await
+    .unwrap();
+    let recorded = c.table_files_state("db", "u").await.unwrap().unwrap();
+    assert_eq!(
+        recorded.generated_metadata.as_deref(),
+        Some("s3://m/1.json")
+    );
+    assert_eq!(recorded.generation, 4);
     c.delete_table("db", "u").await.unwrap();
     c.create_table(
         "db",
@@ -171,6 +197,7 @@ async fn a_crawl_writes_the_file_index_with_its_table(t: &TestCatalog) {
     let again = c.table_files_state("db", "u").await.unwrap().unwrap();
     assert_eq!(again.generation, 1);
     assert_ne!(again.identity, identity);
+    assert_eq!(again.generated_metadata, None);
     let missing = c.table_files("db", "nope").await.unwrap_err();
     assert!(
         matches!(

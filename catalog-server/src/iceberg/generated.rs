@@ -5,9 +5,11 @@
 //! generation is a new snapshot of the same Iceberg table, and the earlier metadata files
 //! stay readable. See docs/decisions/0004-iceberg-rest-catalog.md §3.
 //!
-//! The generated state lives in the metadata files themselves: the newest one in a table's
-//! metadata folder carries what it was made from (`lakecat.source`), its field ids and its
-//! snapshots, so a restarted server carries on where the last one stopped. The folder's
+//! The generated state lives in the metadata files themselves: the last one served, whose
+//! location the catalog records beside the table's file index, carries what it was made
+//! from (`lakecat.source`), its field ids and its snapshots, so a restarted server carries
+//! on where the last one stopped. No folder is listed: a file put there by anyone else is
+//! never taken for lakecat's. The folder's
 //! name ends with the identity of the table's file index (a UUID the catalog gives it when
 //! a crawl first writes it), so a table dropped and made again under the same name is
 //! another Iceberg table with a folder of its own.
@@ -15,12 +17,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use lakecat_catalog::Table;
-use lakecat_crawler::TargetLocation;
+use lakecat_catalog::{FileIndexState, Table};
 use lakecat_table_formats::iceberg::generated::{
     self, GenerationInput, HiveTable, IndexedDataFile, Previous, SOURCE_PROPERTY,
 };
-use object_store::ObjectStore as _;
 use serde_json::Value;
 
 use super::error::IcebergError;
@@ -225,51 +225,25 @@ fn default_root(location: &str) -> Result<String, String> {
     Ok(format!("{scheme}://{bucket}/{DEFAULT_FOLDER}"))
 }
 
-/// The version number a metadata file's name starts with (`00003-<uuid>.metadata.json`).
-fn version_of(name: &str) -> Option<u64> {
-    let stem = name.strip_suffix(".metadata.json")?;
-    stem.split('-').next()?.parse().ok()
-}
-
-/// The newest metadata file in `folder`, read; `None` when there is none.
-async fn newest(state: &AppState, folder: &str) -> Result<Option<(String, Value)>, IcebergError> {
-    let unreadable = |reason: String| {
-        IcebergError::service_failure(format!(
-            "cannot list generated metadata in {folder}: {reason}"
-        ))
+/// The metadata last generated for the table, as the catalog recorded it with its file index
+/// (`index`); `None` when none was, or when it lies outside the table's folder (the metadata
+/// location was moved: the table starts again there). Never a file found by listing.
+async fn recorded(
+    state: &AppState,
+    folder: &str,
+    index: &FileIndexState,
+) -> Result<Option<(String, Value)>, IcebergError> {
+    let Some(url) = &index.generated_metadata else {
+        return Ok(None);
     };
-    // A local folder not made yet holds nothing (and cannot be checked against the roots,
-    // which compare real paths); it is checked when the first file is written.
-    if let Some(local) = folder.strip_prefix("file://")
-        && !std::path::Path::new(local).is_dir()
-    {
+    let in_folder = url
+        .strip_prefix(folder)
+        .is_some_and(|name| !name.contains('/') && name.ends_with(".metadata.json"));
+    if !in_folder {
         return Ok(None);
     }
-    state
-        .crawlers
-        .allowed_roots()
-        .check(folder)
-        .map_err(|error| unreadable(error.to_string()))?;
-    let location = TargetLocation::open(folder).map_err(|error| unreadable(error.to_string()))?;
-    let listed = location
-        .store()
-        .list_with_delimiter(Some(location.prefix()))
-        .await
-        .map_err(|error| unreadable(error.to_string()))?;
-    let newest = listed
-        .objects
-        .iter()
-        .filter_map(|meta| {
-            let name = meta.location.filename()?;
-            Some((version_of(name)?, name.to_string()))
-        })
-        .max();
-    let Some((_, name)) = newest else {
-        return Ok(None);
-    };
-    let url = format!("{folder}{name}");
-    let document = metadata::read(state, &url).await?;
-    Ok(Some((url, document)))
+    let document = metadata::read(state, url).await?;
+    Ok(Some((url.clone(), document)))
 }
 
 /// The catalog's table as the generator sees it.
@@ -341,7 +315,7 @@ pub(super) async fn load(
     if let Some(served) = generations.served(&folder, &source) {
         return Ok((served.location, served.metadata));
     }
-    let previous = newest(state, &folder).await?;
+    let previous = recorded(state, &folder, &index_state).await?;
     if let Some((url, document)) = &previous
         && document["properties"][SOURCE_PROPERTY].as_str() == Some(source.as_str())
     {
@@ -397,6 +371,17 @@ pub(super) async fn load(
     for (url, bytes) in made.files {
         metadata::write_new_bytes(state, &url, bytes).await?;
     }
+    // Recorded only against the index it was made from: a table dropped and made again
+    // meanwhile keeps its own.
+    state
+        .catalog
+        .record_generated_metadata(
+            &table.database_name,
+            &table.name,
+            &index_state.identity,
+            &made.metadata_location,
+        )
+        .await?;
     let served = Served {
         source,
         location: made.metadata_location,
@@ -497,19 +482,6 @@ mod tests {
                 .refuse_inside_root("the location", &local)
                 .is_err()
         );
-    }
-
-    #[test]
-    fn metadata_versions_come_from_file_names() {
-        let cases = [
-            ("00001-a-b.metadata.json", Some(1)),
-            ("00012-x.metadata.json", Some(12)),
-            ("snap-1-1-x.avro", None),
-            ("x.metadata.json", None),
-        ];
-        for (name, expected) in cases {
-            assert_eq!(version_of(name), expected, "{name}");
-        }
     }
 
     fn table(

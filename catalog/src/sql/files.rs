@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::tables;
 use crate::error::{Error, Result};
@@ -46,7 +46,8 @@ async fn rows_of(conn: &mut AnyConnection, table_id: i64) -> Result<Vec<IndexedF
 /// The index's identity, generation and unread count; `None` when never indexed.
 async fn state_of(conn: &mut AnyConnection, table_id: i64) -> Result<Option<FileIndexState>> {
     let row = sqlx::query(
-        "SELECT identity, generation, unread FROM table_file_state WHERE table_id = $1",
+        "SELECT identity, generation, unread, generated_metadata FROM table_file_state \
+         WHERE table_id = $1",
     )
     .bind(table_id)
     .fetch_optional(&mut *conn)
@@ -56,6 +57,7 @@ async fn state_of(conn: &mut AnyConnection, table_id: i64) -> Result<Option<File
             identity: row.try_get("identity")?,
             generation: row.try_get("generation")?,
             unread: row.try_get("unread")?,
+            generated_metadata: row.try_get("generated_metadata")?,
         })
     })
     .transpose()
@@ -188,4 +190,29 @@ pub(super) async fn state(
 ) -> Result<Option<FileIndexState>> {
     let table_id = tables::fetch(conn, database, table).await?.id;
     state_of(conn, table_id).await
+}
+
+/// Records `location` as the generated Iceberg metadata of `database.table` when its index
+/// is still `identity`; false when it is not (the table was dropped and made again, or its
+/// index is gone), which records nothing.
+pub(super) async fn record_generated_metadata(
+    pool: &AnyPool,
+    database: &str,
+    table: &str,
+    identity: &str,
+    location: &str,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let table_id = tables::fetch(&mut tx, database, table).await?.id;
+    let done = sqlx::query(
+        "UPDATE table_file_state SET generated_metadata = $1 WHERE table_id = $2 \
+         AND identity = $3",
+    )
+    .bind(location)
+    .bind(table_id)
+    .bind(identity)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -704,6 +704,16 @@ impl CatalogStore for SqlStore {
         files::read(&mut *self.read().await?, database, table).await
     }
 
+    async fn record_generated_metadata(
+        &self,
+        database: &str,
+        table: &str,
+        identity: &str,
+        location: &str,
+    ) -> Result<bool> {
+        files::record_generated_metadata(&self.writer, database, table, identity, location).await
+    }
+
     async fn table_files_state(
         &self,
         database: &str,
