@@ -403,6 +403,21 @@ fn existing_table(
     }
     let (action, mut rec) = table_action(existing, desired, details, &ours, update_table);
     let keys_changed = existing.partition_keys != crawled.partition_keys;
+    if keys_changed && matches!(listed, Listed::Folders(_)) {
+        // A crawl of some folders saw part of the table only: other keys from it would
+        // replace every partition. The table stays as it is until a full crawl.
+        rec.kind = ChangeKind::Kept;
+        rec.details.insert(
+            0,
+            "left as it is: the partition keys differ in a crawl of named folders; the next \
+             full crawl decides"
+                .into(),
+        );
+        return PlannedChange {
+            record: rec,
+            change: None,
+        };
+    }
     if keys_changed && !matches!(action, TableAction::Update { .. }) {
         // Partitions with other keys cannot be added to this table.
         return PlannedChange {
@@ -554,17 +569,18 @@ fn partition_changes(
         }
     }
     for current in stored {
+        // Only partitions at listed folders may go, whatever else changed.
+        if let Some(folders) = rules.listed_folders
+            && !partition_location(current).is_some_and(|loc| folders.contains(loc))
+        {
+            continue;
+        }
         if rules.keys_changed {
             delete.push(current.values.clone());
             rec.partitions_deleted += 1;
             continue;
         }
         if crawled_values.contains(&current.values) || !rules.judge_gone {
-            continue;
-        }
-        if let Some(folders) = rules.listed_folders
-            && !partition_location(current).is_some_and(|loc| folders.contains(loc))
-        {
             continue;
         }
         match rules.delete_behavior {
@@ -1043,6 +1059,28 @@ mod tests {
         );
         let plan = plan(&snapshot, &crawler, Vec::new(), &["s3://other/".into()], 7);
         assert!(plan.changes.is_empty(), "{plan:?}");
+    }
+
+    #[test]
+    fn a_crawl_of_named_folders_never_changes_partition_keys() {
+        let (table, partitions) = stored(&draft("t", &["a"], &["1", "2"]));
+        let snapshot = CatalogSnapshot::new([table], partitions);
+        let crawler = crawler(
+            UpdateBehavior::UpdateInDatabase,
+            DeleteBehavior::DeleteFromDatabase,
+        );
+        // The table's root alone was listed: what it holds looks unpartitioned.
+        let found = vec![FoundTable {
+            draft: draft("t", &["a"], &[]),
+            context: context(),
+        }];
+        let listed = HashSet::from([format!("{LAKE}t/")]);
+        let plan = plan_listed(&snapshot, &crawler, found, Listed::Folders(&listed), 7);
+        assert_eq!(
+            outcomes(&plan),
+            [("t".to_string(), ChangeKind::Kept, 0, 0, 0, false)],
+            "{plan:#?}"
+        );
     }
 
     #[test]

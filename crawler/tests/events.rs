@@ -69,6 +69,16 @@ async fn crawl_batch(
     target: &CrawlTarget,
     batch: &FolderBatch,
 ) -> CrawlOutcome {
+    crawl_batch_reported(env, crawler, target, batch, &Report::default()).await
+}
+
+async fn crawl_batch_reported(
+    env: &Env,
+    crawler: &CrawlerInput,
+    target: &CrawlTarget,
+    batch: &FolderBatch,
+    report: &Report,
+) -> CrawlOutcome {
     let registry =
         lakecat_classifiers::Registry::new(Vec::new(), lakecat_classifiers::formats::builtins());
     crawl_folders(
@@ -78,7 +88,7 @@ async fn crawl_batch(
         &batch.folders,
         &registry,
         &CrawlOptions::default(),
-        &Report::default(),
+        report,
         &CancellationToken::new(),
     )
     .await
@@ -289,6 +299,53 @@ async fn an_emptied_unpartitioned_table_and_an_unlike_folder_follow_the_full_cra
         partition_values(&env.partitions("events_rules", "sales").await),
         ["2024/01", "2024/02", "2024/03"]
     );
+}
+
+#[tokio::test]
+async fn folders_inside_a_partitioned_table_that_are_not_partitions_are_set_aside() {
+    let env = Env::new().await;
+    let crawler = deleting_crawler(&env, "events_stray");
+    first_lake(&|p| env.at(p));
+    env.crawl_ok(&crawler).await;
+    let before = env.partitions("events_stray", "sales").await;
+    let target = CrawlTarget::open(&crawler.targets.s3_targets[0]).unwrap();
+
+    // An object directly in the table's root, and one in a folder above partition depth.
+    write_parquet(&env.at("sales/stray.parquet"), Columns::Base, 2).unwrap();
+    write_parquet(&env.at("sales/year=2024/stray.parquet"), Columns::Base, 2).unwrap();
+    let batch = batch_for(
+        &target,
+        vec![
+            event(&target, "sales/stray.parquet", ObjectChange::Created),
+            event(
+                &target,
+                "sales/year=2024/stray.parquet",
+                ObjectChange::Created,
+            ),
+        ],
+    );
+    let report = Report::default();
+    let outcome = crawl_batch_reported(&env, &crawler, &target, &batch, &report).await;
+    let written: Vec<_> = outcome
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.change.is_some())
+        .map(|c| &c.record)
+        .collect();
+    assert!(written.is_empty(), "{written:#?}");
+    assert_eq!(env.partitions("events_stray", "sales").await, before);
+    let (_, record) = report.snapshot();
+    for stray in ["sales/stray.parquet", "sales/year=2024/stray.parquet"] {
+        assert!(
+            record
+                .issues
+                .iter()
+                .any(|i| i.path.ends_with(stray) && i.message.contains("set aside")),
+            "{stray}: {:#?}",
+            record.issues
+        );
+    }
 }
 
 #[tokio::test]

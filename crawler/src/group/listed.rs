@@ -53,6 +53,24 @@ pub(crate) fn refresh_existing(
             })
             .collect();
         claimed.extend(matching.iter().map(|f| f.as_str()));
+        // Other listed folders inside the table (a file in a partitioned table's root, a
+        // folder above or below partition depth) would make a table of other keys from a
+        // partial listing: they are set aside for a full crawl to decide.
+        let strays: Vec<&String> = listed
+            .iter()
+            .filter(|f| !claimed.contains(f.as_str()) && inside(&table.root, f))
+            .collect();
+        for stray in strays {
+            claimed.insert(stray.as_str());
+            set_aside(
+                table,
+                stray,
+                folders.remove(stray.as_str()),
+                location,
+                report,
+            );
+            refreshed.held.push(stray.clone());
+        }
         let with_data: Vec<(String, FolderScan)> = matching
             .iter()
             .filter_map(|f| folders.remove(f.as_str()).map(|scan| ((*f).clone(), scan)))
@@ -81,6 +99,49 @@ pub(crate) fn refresh_existing(
         }
     }
     refreshed
+}
+
+/// Whether `folder` is `root` or below it (both relative to the target).
+fn inside(root: &str, folder: &str) -> bool {
+    root.is_empty()
+        || folder
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Records a listed folder inside `table` that is not one of its partition folders (nor an
+/// unpartitioned table's folder) as set aside, its objects skipped.
+fn set_aside(
+    table: &ExistingTable,
+    folder: &str,
+    scan: Option<FolderScan>,
+    location: &TargetLocation,
+    report: &Report,
+) {
+    let Some(scan) = scan else {
+        return;
+    };
+    let url = folder_url(location, folder);
+    let keys: Vec<&str> = table
+        .table
+        .partition_keys
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect();
+    for shape in &scan.shapes {
+        report.issue(ObjectIssue {
+            path: shape.example.clone(),
+            severity: Severity::Warning,
+            message: format!(
+                "set aside: {url} is inside table {} but is not one of its partition folders \
+                 (keys: {}); a crawl of named folders does not change a table's partition \
+                 keys, the next full crawl decides it",
+                table.table.name,
+                keys.join(", ")
+            ),
+        });
+        report.count(|c| c.objects_skipped += shape.stats.objects);
+    }
 }
 
 /// A listed folder's objects of one format (the most common, by objects), and the others
