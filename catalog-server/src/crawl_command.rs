@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use lakecat_catalog::crawlers::{
-    ChangeKind, CrawlCounts, CrawlReport, CrawlRun, CrawlerConfiguration, CrawlerInput,
-    CrawlerTargets, Crawlers, DeleteBehavior, RunState, S3Target, SchemaChangePolicy,
-    SkippedObject, TableChangeRecord, TableGroupingPolicy, Takeover, UpdateBehavior,
+    ChangeKind, CrawlCounts, CrawlRun, CrawlerConfiguration, CrawlerInput, CrawlerTargets,
+    Crawlers, DeleteBehavior, RunState, S3Target, SchemaChangePolicy, SkippedObject,
+    TableChangeRecord, TableGroupingPolicy, Takeover, UpdateBehavior,
 };
 use lakecat_catalog::{Catalog, Entity, Error as CatalogError, SqlStore, StoreOptions};
+use lakecat_crawler::run::unrecorded_run;
 use lakecat_crawler::{CrawlOptions, OpenedTargets, Phase, Report, Runner, crawl, registry_for};
 
 use crate::config::redact_url;
@@ -152,6 +153,7 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
             concurrency: command.concurrency,
             ..CrawlOptions::default()
         };
+        let planned_at = chrono::Utc::now();
         let outcome = crawl(
             &catalog,
             &resolved,
@@ -163,13 +165,7 @@ pub async fn run(command: CrawlCommand) -> Result<u8> {
         )
         .await;
         report.count(|counts| counts.object_store_retries += targets.retries.count());
-        let (counts, crawl_report) = report.snapshot();
-        let (state, error_message) = match outcome {
-            Ok(outcome) if outcome.stopped => (RunState::Stopped, None),
-            Ok(_) => (RunState::Completed, None),
-            Err(error) => (RunState::Failed, Some(error.to_string())),
-        };
-        dry_run_record(&resolved.name, state, error_message, counts, crawl_report)
+        unrecorded_run(&resolved.name, planned_at, outcome, &report)
     } else {
         save_definition(&crawlers, resolved.clone(), command.takeover_after).await?;
         let runner = Runner::new(
@@ -251,28 +247,6 @@ async fn save_definition(
         Err(error) => bail!(error),
     }
     Ok(())
-}
-
-fn dry_run_record(
-    crawler: &str,
-    state: RunState,
-    error_message: Option<String>,
-    counts: CrawlCounts,
-    report: CrawlReport,
-) -> CrawlRun {
-    let now = chrono::Utc::now();
-    CrawlRun {
-        crawler_name: crawler.to_string(),
-        summary: lakecat_catalog::crawlers::CrawlRunSummary {
-            id: "dry-run".into(),
-            state,
-            start_time: now,
-            end_time: Some(now),
-            error_message,
-            counts,
-        },
-        report,
-    }
 }
 
 /// Shows progress on stderr until the crawl is done: a bar redrawn in place on a terminal,

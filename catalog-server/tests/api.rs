@@ -709,7 +709,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 71);
+    assert_eq!(checked, 72);
 }
 
 #[tokio::test]
@@ -2800,4 +2800,54 @@ async fn crawler_events_crawl_only_the_folders_they_name() {
     assert!(message(&body).contains("CRAWL_EVENT_MODE"), "{body}");
     let (_, runs) = t.get("/v1/crawlers/nightly/runs").await;
     assert!(runs["runs"].as_array().unwrap().is_empty(), "{runs}");
+}
+
+#[tokio::test]
+async fn a_dry_run_answers_the_plan_and_writes_nothing() {
+    let t = test_app().await;
+    let lake = t._dir.path().join("lake");
+    for day in ["01", "02"] {
+        let folder = lake.join(format!("app/day={day}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("a.json"), "{\"n\": 1}\n").unwrap();
+    }
+    let lake = lake.canonicalize().unwrap();
+    let crawler = json!({"name": "planned", "database_name": "ops",
+        "targets": {"s3_targets": [{"path": lake.display().to_string()}]}});
+    let (status, body) = t.post("/v1/crawlers", crawler).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, run) = t.post("/v1/crawlers/planned:dryRun", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(
+        (run["id"].as_str(), run["state"].as_str()),
+        (Some("dry-run"), Some("COMPLETED")),
+        "{run}"
+    );
+    // Counts are what was written: nothing; the changes say what a crawl would do.
+    assert_eq!(run["counts"]["objects_read"], 2, "{run}");
+    assert_eq!(run["counts"]["tables_created"], 0, "{run}");
+    let changes = run["report"]["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{run}");
+    assert_eq!(
+        (
+            changes[0]["table"].as_str(),
+            changes[0]["applied"].as_bool()
+        ),
+        (Some("app"), Some(false))
+    );
+    assert!(
+        !run["report"]["decisions"].as_array().unwrap().is_empty(),
+        "{run}"
+    );
+
+    // Nothing was written or recorded, and the crawler never ran.
+    let (status, _) = t.get("/v1/databases/ops/tables/app").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, runs) = t.get("/v1/crawlers/planned/runs").await;
+    assert_eq!(runs["runs"], json!([]), "{runs}");
+    let (_, crawler) = t.get("/v1/crawlers/planned").await;
+    assert_eq!(crawler["state"], "READY");
+    let (status, missing) = t.post("/v1/crawlers/nowhere:dryRun", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
 }

@@ -156,6 +156,35 @@ impl Runner {
         run
     }
 
+    /// Plans a crawl of the stored crawler `name` without writing anything or recording a
+    /// run (a dry run): the run it would be, its table changes marked not applied, its
+    /// grouping decisions and skipped objects. It takes no RUNNING state, so it may run
+    /// beside a crawl of the same crawler; `stop` ends it early.
+    pub async fn dry_run(&self, name: &str, stop: &CancellationToken) -> Result<CrawlRun> {
+        let crawler = self.crawlers.get_crawler(name).await?;
+        let definition = crawler.definition;
+        let registry = registry_for(&self.crawlers, &definition).await?;
+        let opened = OpenedTargets::open(&definition.targets)?;
+        let options = CrawlOptions {
+            dry_run: true,
+            ..self.options.clone()
+        };
+        let report = Report::default();
+        let started = chrono::Utc::now();
+        let outcome = crawl(
+            &self.catalog,
+            &definition,
+            &opened.targets,
+            &registry,
+            &options,
+            &report,
+            stop,
+        )
+        .await;
+        report.count(|counts| counts.object_store_retries += opened.retries.count());
+        Ok(unrecorded_run(name, started, outcome, &report))
+    }
+
     async fn crawl_for(
         &self,
         run: &mut CrawlRun,
@@ -202,6 +231,34 @@ impl Runner {
         };
         report.count(|counts| counts.object_store_retries += opened.retries.count());
         outcome
+    }
+}
+
+/// The record of a crawl that is not stored (a dry run): id `dry-run`, ending now, with the
+/// outcome's state and the report's counts and details.
+pub fn unrecorded_run(
+    crawler: &str,
+    started: chrono::DateTime<chrono::Utc>,
+    outcome: Result<CrawlOutcome>,
+    report: &Report,
+) -> CrawlRun {
+    let (counts, report) = report.snapshot();
+    let (state, error_message) = match outcome {
+        Ok(CrawlOutcome { stopped: false, .. }) => (RunState::Completed, None),
+        Ok(CrawlOutcome { stopped: true, .. }) => (RunState::Stopped, None),
+        Err(error) => (RunState::Failed, Some(error.to_string())),
+    };
+    CrawlRun {
+        crawler_name: crawler.to_string(),
+        summary: lakecat_catalog::crawlers::CrawlRunSummary {
+            id: "dry-run".into(),
+            state,
+            start_time: started,
+            end_time: Some(chrono::Utc::now()),
+            error_message,
+            counts,
+        },
+        report,
     }
 }
 

@@ -172,6 +172,16 @@ impl CrawlerService {
         Ok(summary)
     }
 
+    /// Plans a crawl of the stored crawler `name` without writing anything or recording a
+    /// run, inside the allowed roots: see [`Runner::dry_run`].
+    pub async fn dry_run(&self, name: &str) -> Result<CrawlRun> {
+        let crawler = self.crawlers.get_crawler(name).await?;
+        for target in crawler.definition.targets.paths() {
+            self.allowed_roots.check(target.path)?;
+        }
+        self.runner.dry_run(name, &CancellationToken::new()).await
+    }
+
     /// Crawls the folders named by an event notification `body` (S3 event records as AWS,
     /// MinIO, Ceph or RustFS send them, the SNS envelope, or `{"changes": [...]}`) for a
     /// crawler in event mode, and returns the run once it is recorded: a caller told of

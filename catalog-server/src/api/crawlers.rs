@@ -211,8 +211,8 @@ pub(super) async fn crawler_action(
         ApiError::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
-            "no such endpoint: POST /v1/crawlers/{name}:start, :stop, :startSchedule or \
-             :stopSchedule; see /docs",
+            "no such endpoint: POST /v1/crawlers/{name}:start, :stop, :dryRun, :startSchedule \
+             or :stopSchedule; see /docs",
         )
     };
     let (name, action) = crawler.rsplit_once(':').ok_or_else(unknown)?;
@@ -222,6 +222,7 @@ pub(super) async fn crawler_action(
     Ok(match action {
         "start" => start_crawl(state, path).await?.into_response(),
         "stop" => stop_crawl(state, path).await?.into_response(),
+        "dryRun" => dry_run(state, path).await?.into_response(),
         "startSchedule" => start_schedule(state, path).await?.into_response(),
         "stopSchedule" => stop_schedule(state, path).await?.into_response(),
         _ => return Err(unknown()),
@@ -305,6 +306,27 @@ pub(super) async fn start_crawl(
 ) -> ApiResult<(StatusCode, Json<CrawlRunSummary>)> {
     let run = state.crawlers.start_crawl(&crawler).await?;
     Ok((StatusCode::ACCEPTED, Json(run)))
+}
+
+/// Plans a crawl without writing anything: reads the targets as a crawl would and answers
+/// the run it would be (counts, table changes marked not applied, the grouping decisions,
+/// skipped objects), which is not recorded. It may run beside a crawl of the same crawler.
+#[utoipa::path(
+    post,
+    path = "/v1/crawlers/{crawler}:dryRun",
+    tag = "crawlers",
+    params(CrawlerPath),
+    responses(
+        (status = 200, description = "The run the crawl would be (id `dry-run`)", body = CrawlRun),
+        (status = 404, description = "No such crawler", body = ErrorResponse),
+        (status = 400, description = "A target that cannot be crawled (outside the allowed roots, unreadable)", body = ErrorResponse),
+    )
+)]
+pub(super) async fn dry_run(
+    State(state): State<AppState>,
+    Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+) -> ApiResult<Json<CrawlRun>> {
+    Ok(Json(state.crawlers.dry_run(&crawler).await?))
 }
 
 /// Takes object events for a crawler in event mode (RecrawlPolicy `CRAWL_EVENT_MODE`) and

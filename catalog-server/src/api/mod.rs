@@ -274,6 +274,7 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         crawlers::delete_crawler,
         crawlers::start_crawl,
         crawlers::stop_crawl,
+        crawlers::dry_run,
         crawlers::post_events,
         crawlers::start_schedule,
         crawlers::stop_schedule,
