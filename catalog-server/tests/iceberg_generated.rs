@@ -32,6 +32,19 @@ async fn test_app() -> TestApp {
     app_over(tempfile::tempdir().unwrap()).await
 }
 
+/// A test app whose catalog has the database `lake`.
+async fn lake_app() -> TestApp {
+    let t = test_app().await;
+    t.catalog
+        .create_database(DatabaseInput {
+            name: "lake".into(),
+            ..DatabaseInput::default()
+        })
+        .await
+        .unwrap();
+    t
+}
+
 /// A server over the catalog and metadata location in `dir`: a second one over the same
 /// `dir` is the first restarted.
 async fn app_over(dir: tempfile::TempDir) -> TestApp {
@@ -158,6 +171,7 @@ async fn crawl(t: &TestApp, action: TableAction, files: Vec<IndexedFile>) {
         files,
         whole_table: true,
         unread: 0,
+        folders: Vec::new(),
     };
     t.catalog
         .apply_indexed_table_change("lake", change, Some(&index))
@@ -175,14 +189,7 @@ fn error(body: &Value) -> (&str, u64, &str) {
 
 #[tokio::test]
 async fn crawled_tables_are_served_as_read_only_iceberg_tables() {
-    let t = test_app().await;
-    t.catalog
-        .create_database(DatabaseInput {
-            name: "lake".into(),
-            ..DatabaseInput::default()
-        })
-        .await
-        .unwrap();
+    let t = lake_app().await;
     let columns = vec![column("id", "bigint"), column("name", "string")];
     crawl(
         &t,
@@ -321,14 +328,7 @@ async fn crawled_tables_are_served_as_read_only_iceberg_tables() {
 /// metadata (whose table version and index generation it starts again with).
 #[tokio::test]
 async fn a_table_made_again_under_its_name_is_served_its_own_metadata() {
-    let t = test_app().await;
-    t.catalog
-        .create_database(DatabaseInput {
-            name: "lake".into(),
-            ..DatabaseInput::default()
-        })
-        .await
-        .unwrap();
+    let t = lake_app().await;
     let uri = "/iceberg/v1/namespaces/lake/tables/events";
     crawl(
         &t,
@@ -378,14 +378,7 @@ async fn a_table_made_again_under_its_name_is_served_its_own_metadata() {
 /// a register or a commit's `set-location` naming a place inside it is a 400 saying so.
 #[tokio::test]
 async fn native_tables_stay_out_of_the_generated_metadata_location() {
-    let t = test_app().await;
-    t.catalog
-        .create_database(DatabaseInput {
-            name: "lake".into(),
-            ..DatabaseInput::default()
-        })
-        .await
-        .unwrap();
+    let t = lake_app().await;
     let schema = json!({"type": "struct", "schema-id": 0, "fields": [
         {"id": 1, "name": "a", "required": false, "type": "int"}]});
     let inside = format!("file://{}/lake/events-x", t.metadata_root.display());
@@ -454,14 +447,7 @@ async fn native_tables_stay_out_of_the_generated_metadata_location() {
 /// served nor carried on from.
 #[tokio::test]
 async fn a_restarted_server_carries_on_from_the_recorded_metadata_only() {
-    let t = test_app().await;
-    t.catalog
-        .create_database(DatabaseInput {
-            name: "lake".into(),
-            ..DatabaseInput::default()
-        })
-        .await
-        .unwrap();
+    let t = lake_app().await;
     let uri = "/iceberg/v1/namespaces/lake/tables/events";
     let columns = vec![column("id", "bigint")];
     crawl(

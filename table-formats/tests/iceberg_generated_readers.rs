@@ -88,12 +88,50 @@ fn file(
     }
 }
 
-#[test]
-fn pyiceberg_and_duckdb_read_generated_manifests() {
+/// Runs `script` with `args` in `.venv-otf`'s Python; what it prints, read as JSON.
+fn run_reader(script: &str, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// UUIDs for file names, different each call, the same each run.
+fn uuids() -> impl FnMut() -> String + Send {
+    let mut next = 0u32;
+    move || {
+        next += 1;
+        format!("{next:08x}-1111-4222-8333-444455556666")
+    }
+}
+
+/// Writes generated files to their `file://` URLs.
+fn write_files<'a>(files: impl IntoIterator<Item = &'a (String, Vec<u8>)>) {
+    for (url, bytes) in files {
+        std::fs::write(url.strip_prefix("file://").unwrap(), bytes).unwrap();
+    }
+}
+
+/// A folder for a lake: its table folder's URL and a made metadata folder's URL.
+fn lake() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let root = format!("file://{}/lake/t/", dir.path().display());
-    let folder = format!("file://{}/meta/db/t/metadata/", dir.path().display());
-    std::fs::create_dir_all(dir.path().join("meta/db/t/metadata")).unwrap();
+    std::fs::create_dir_all(dir.path().join("meta/t/metadata")).unwrap();
+    let folder = format!("file://{}/meta/t/metadata/", dir.path().display());
+    (dir, root, folder)
+}
+
+#[test]
+fn pyiceberg_and_duckdb_read_generated_manifests() {
+    let (_dir, root, folder) = lake();
     let table = HiveTable {
         database: "db".into(),
         name: "t".into(),
@@ -113,16 +151,7 @@ fn pyiceberg_and_duckdb_read_generated_manifests() {
         file(&root, "a.parquet", "2023", "2023-12-31", 10, (1, 10)),
         file(&root, "b.parquet", "2024", "2024-01-01", 20, (11, 30)),
     ];
-    let mut next = 0u32;
-    let mut new_uuid = move || {
-        next += 1;
-        format!("{next:08x}-1111-4222-8333-444455556666")
-    };
-    let write = |generated: &lakecat_table_formats::iceberg::generated::Generated| {
-        for (url, bytes) in &generated.files {
-            std::fs::write(url.strip_prefix("file://").unwrap(), bytes).unwrap();
-        }
-    };
+    let mut new_uuid = uuids();
     let first = generate(GenerationInput {
         table: &table,
         files: &files,
@@ -132,7 +161,7 @@ fn pyiceberg_and_duckdb_read_generated_manifests() {
         new_uuid: &mut new_uuid,
     })
     .unwrap();
-    write(&first);
+    write_files(&first.files);
     files.push(file(
         &root,
         "c.parquet",
@@ -153,23 +182,12 @@ fn pyiceberg_and_duckdb_read_generated_manifests() {
         new_uuid: &mut new_uuid,
     })
     .unwrap();
-    write(&second);
+    write_files(&second.files);
 
-    let output = Command::new(python())
-        .args([
-            "-c",
-            READER,
-            &first.metadata_location,
-            &second.metadata_location,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let read = run_reader(
+        READER,
+        &[&first.metadata_location, &second.metadata_location],
     );
-    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         read["files"],
         serde_json::json!(["a.parquet", "b.parquet", "c.parquet"])
@@ -223,10 +241,7 @@ print(json.dumps(out))
 /// from the same metadata, with the old one.
 #[test]
 fn pyiceberg_reads_a_table_across_a_partition_spec_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = format!("file://{}/lake/t/", dir.path().display());
-    let folder = format!("file://{}/meta/t/metadata/", dir.path().display());
-    std::fs::create_dir_all(dir.path().join("meta/t/metadata")).unwrap();
+    let (_dir, root, folder) = lake();
     let mut table = HiveTable {
         database: "db".into(),
         name: "t".into(),
@@ -239,11 +254,7 @@ fn pyiceberg_reads_a_table_across_a_partition_spec_change() {
     let mut one_key = file(&root, "a.parquet", "2023", "", 10, (1, 10));
     one_key.path = format!("{root}year=2023/a.parquet");
     one_key.partition_values.truncate(1);
-    let mut next = 0u32;
-    let mut new_uuid = move || {
-        next += 1;
-        format!("{next:08x}-1111-4222-8333-444455556666")
-    };
+    let mut new_uuid = uuids();
     let first = generate(GenerationInput {
         table: &table,
         files: std::slice::from_ref(&one_key),
@@ -270,21 +281,10 @@ fn pyiceberg_reads_a_table_across_a_partition_spec_change() {
         new_uuid: &mut new_uuid,
     })
     .unwrap();
-    for (url, bytes) in first.files.iter().chain(&second.files) {
-        std::fs::write(url.strip_prefix("file://").unwrap(), bytes).unwrap();
-    }
+    write_files(first.files.iter().chain(&second.files));
     assert_eq!(second.metadata["table-uuid"], first.metadata["table-uuid"]);
 
-    let output = Command::new(python())
-        .args(["-c", EVOLVED_READER, &second.metadata_location])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let read = run_reader(EVOLVED_READER, &[&second.metadata_location]);
     assert_eq!(read["specs"], serde_json::json!([0, 1]));
     assert_eq!(
         read["files"],
@@ -327,10 +327,7 @@ print(json.dumps(out))
 /// Avro schema, so avro-c (DuckDB) parses them, and PyIceberg still finds the fields by id.
 #[test]
 fn partition_keys_that_are_not_avro_names_are_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = format!("file://{}/lake/t/", dir.path().display());
-    let folder = format!("file://{}/meta/t/metadata/", dir.path().display());
-    std::fs::create_dir_all(dir.path().join("meta/t/metadata")).unwrap();
+    let (_dir, root, folder) = lake();
     let table = HiveTable {
         database: "db".into(),
         name: "t".into(),
@@ -350,11 +347,7 @@ fn partition_keys_that_are_not_avro_names_are_read() {
         record_count: Some(3),
         stats: None,
     };
-    let mut next = 0u32;
-    let mut new_uuid = move || {
-        next += 1;
-        format!("{next:08x}-1111-4222-8333-444455556666")
-    };
+    let mut new_uuid = uuids();
     let generated = generate(GenerationInput {
         table: &table,
         files: &[
@@ -367,19 +360,8 @@ fn partition_keys_that_are_not_avro_names_are_read() {
         new_uuid: &mut new_uuid,
     })
     .unwrap();
-    for (url, bytes) in &generated.files {
-        std::fs::write(url.strip_prefix("file://").unwrap(), bytes).unwrap();
-    }
-    let output = Command::new(python())
-        .args(["-c", ESCAPED_READER, &generated.metadata_location])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    write_files(&generated.files);
+    let read = run_reader(ESCAPED_READER, &[&generated.metadata_location]);
     assert_eq!(
         read["files"],
         serde_json::json!([
