@@ -4,7 +4,7 @@
 import { onTokenNeeded, forgetToken, currentSession } from "./api.js";
 import { h, show, errorBox } from "./dom.js";
 import { databasesPage, tablesPage, tablePage, searchPage } from "./catalog.js";
-import { crawlersPage, crawlerPage, crawlerFormPage, runPage, classifiersPage } from "./crawlers.js";
+import { crawlersPage, crawlerPage, crawlerFormPage, runPage, dryRunPage, classifiersPage } from "./crawlers.js";
 
 /** Routes: a pattern of path segments (`:name` captures one) and the page it shows. */
 const ROUTES = [
@@ -18,6 +18,7 @@ const ROUTES = [
   [["crawlers", "new"], () => crawlerFormPage(null)],
   [["crawlers", ":name"], ({ name }) => crawlerPage(name)],
   [["crawlers", ":name", "edit"], ({ name }) => crawlerFormPage(name)],
+  [["crawlers", ":name", "dry-run"], ({ name }) => dryRunPage(name)],
   [["crawlers", ":name", "runs", ":id"], ({ name, id }, _, isCurrent) => runPage(name, id, isCurrent)],
   [["classifiers"], () => classifiersPage()],
 ];

@@ -79,6 +79,9 @@ export async function crawlerPage(name) {
     h("div", { class: "toolbar" },
       startStop(crawler, admin),
       admin ? h("a", { class: "button", href: `${crawlerHref(name)}/edit` }, "Edit") : null,
+      admin
+        ? h("a", { class: "button", href: `${crawlerHref(name)}/dry-run`, id: "dry-run" }, "Dry run")
+        : h("button", { type: "button", disabled: true, title: "Needs the admin role", "aria-disabled": "true" }, "Dry run"),
       crawler.schedule ? actionButton(crawler.schedule_paused ? "Resume schedule" : "Pause schedule", async () => {
         await api(`${v1("crawlers", name)}:${crawler.schedule_paused ? "startSchedule" : "stopSchedule"}`, { method: "POST" });
         refresh();
@@ -117,12 +120,42 @@ export async function crawlerPage(name) {
 /** `#/crawlers/{name}/runs/{id}`: what a run did and why; refreshed while it runs. */
 export async function runPage(name, id, isCurrent) {
   const [run, crawler] = await Promise.all([api(v1("crawlers", name, "runs", id)), api(v1("crawlers", name))]);
-  const c = run.counts ?? {};
-  const report = run.report ?? {};
   const running = run.state === "RUNNING" || run.state === "STOPPING";
   show(
     h("div", { class: "crumbs" }, h("a", { href: "#/crawlers" }, "Crawlers"), " / ", h("a", { href: crawlerHref(name) }, name), " / "),
     h("h1", {}, "Run ", h("span", { class: "mono" }, id.slice(0, 8)), " ", h("span", { id: "run-state" }, badge(run.state))),
+    ...runDetails(run, crawler, { running }),
+  );
+  if (running) {
+    setTimeout(() => { if (isCurrent()) runPage(name, id, isCurrent).catch(() => {}); }, 1000);
+  }
+}
+
+/**
+ * `#/crawlers/{name}/dry-run`: what a crawl would do now (the server reads the targets and
+ * plans, writing and recording nothing), shown as a run is.
+ */
+export async function dryRunPage(name) {
+  const crawler = await api(v1("crawlers", name));
+  show(
+    h("div", { class: "crumbs" }, h("a", { href: "#/crawlers" }, "Crawlers"), " / ", h("a", { href: crawlerHref(name) }, name), " / "),
+    h("h1", {}, "Dry run of ", name),
+    h("p", { class: "muted", id: "dry-run-state" }, "Reading the targets and planning…"),
+  );
+  const run = await api(`${v1("crawlers", name)}:dryRun`, { method: "POST" });
+  show(
+    h("div", { class: "crumbs" }, h("a", { href: "#/crawlers" }, "Crawlers"), " / ", h("a", { href: crawlerHref(name) }, name), " / "),
+    h("h1", {}, "Dry run of ", name, " ", h("span", { id: "run-state" }, badge(run.state))),
+    h("p", { class: "hint", id: "dry-run-state" }, "Nothing was written: the changes below are what a crawl would make now."),
+    ...runDetails(run, crawler, { planned: true }),
+  );
+}
+
+/** A run's facts, counts, table changes, grouping decisions, skipped objects and issues. */
+function runDetails(run, crawler, { running = false, planned = false } = {}) {
+  const c = run.counts ?? {};
+  const report = run.report ?? {};
+  return [
     facts([
       ["Started", time(run.start_time)],
       ["Ended", running ? "still running…" : time(run.end_time)],
@@ -135,7 +168,7 @@ export async function runPage(name, id, isCurrent) {
         ["Tables created", c.tables_created], ["Tables updated", c.tables_updated], ["Tables deprecated", c.tables_deprecated], ["Tables deleted", c.tables_deleted],
         ["Partitions added", c.partitions_added], ["Partitions updated", c.partitions_updated], ["Partitions deleted", c.partitions_deleted]]
         .map(([label, value]) => h("div", { class: "card" }, h("div", { class: "value" }, typeof value === "string" ? value : count(value)), h("div", { class: "label" }, label)))),
-    h("h2", {}, "Table changes"),
+    h("h2", {}, planned ? "Table changes a crawl would make" : "Table changes"),
     grid(["Table", "Change", ["+ partitions", "num"], ["~ partitions", "num"], ["− partitions", "num"], "Applied"], (report.changes ?? []).map((change) => ({
       cells: [
         h("a", { href: `#/databases/${encodeURIComponent(crawler.database_name)}/tables/${encodeURIComponent(change.table)}`, "data-table": change.table }, change.table),
@@ -143,7 +176,7 @@ export async function runPage(name, id, isCurrent) {
         { value: count(change.partitions_added), class: "num" },
         { value: count(change.partitions_updated), class: "num" },
         { value: count(change.partitions_deleted), class: "num" },
-        change.applied ? "yes" : "no (logged only)",
+        planned ? "planned (dry run)" : change.applied ? "yes" : "no (logged only)",
       ],
     })), { caption: "Table changes", empty: running ? "Not yet known." : "No table changed." }),
     h("h2", {}, "How the lake was grouped into tables"),
@@ -153,10 +186,7 @@ export async function runPage(name, id, isCurrent) {
     h("h2", {}, "Object issues"),
     grid(["Object", "Severity", "Issue"], (report.issues ?? []).map((i) => [h("span", { class: "mono" }, i.path), i.severity, i.message]), { caption: "Object issues", empty: "None." }),
     report.issues_dropped ? h("p", { class: "hint" }, `${report.issues_dropped} more issues were not kept.`) : null,
-  );
-  if (running) {
-    setTimeout(() => { if (isCurrent()) runPage(name, id, isCurrent).catch(() => {}); }, 1000);
-  }
+  ];
 }
 
 /**

@@ -290,6 +290,20 @@ def create_and_start_a_crawler(console):
     check("READY" in row.text and "cron(0 3 * * ? *)" in row.text and "never" in row.text, row.text)
     check(row.find_elements(By.TAG_NAME, "time"), f"the list shows the next fire time: {row.text}")
 
+    # A dry run shows the plan and writes nothing: afterwards the crawler has still never run.
+    console.go("/crawlers/sales-nightly")
+    console.find("#dry-run").click()
+    console.wait(lambda: console.first("#dry-run-state") is not None and "Nothing was written" in console.first("#dry-run-state").text,
+                 "the dry run's plan", timeout=60)
+    console.idle()
+    planned = {a.get_attribute("data-table"): a.find_element(By.XPATH, "../..").text for a in console.all("a[data-table]")}
+    check(sorted(planned) == ["line_items", "orders", "products"], f"the dry run plans the tables: {planned}")
+    check(all("CREATE" in p and "planned (dry run)" in p for p in planned.values()), f"planned creations: {planned}")
+    check(console.first("li.decision[data-location$='/sales/orders/']") is not None, "the dry run explains its grouping")
+    console.go("/crawlers")
+    row = [r for r in console.all("main tbody tr") if r.text.startswith("sales-nightly")][0]
+    check("never" in row.text, f"the dry run recorded no run: {row.text}")
+
     changes = start_and_watch(console, "sales-nightly")
     check(sorted(changes) == ["line_items", "orders", "products"], f"the run's tables: {changes}")
     check(all("CREATE" in change for change in changes.values()), f"the first run creates them: {changes}")
