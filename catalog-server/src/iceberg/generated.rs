@@ -246,6 +246,12 @@ async fn recorded(
     Ok(Some((url.clone(), document)))
 }
 
+/// What metadata generated from `table` and the state `generation` of its file index is
+/// made from (`lakecat.source`): the same source, the same metadata.
+fn source_of(table: &Table, generation: i64) -> String {
+    format!("table version {}, files {generation}", table.version_id)
+}
+
 /// The catalog's table as the generator sees it.
 fn hive_table(table: &Table, source: String) -> HiveTable {
     let pairs = |columns: &[lakecat_catalog::Column]| {
@@ -289,10 +295,7 @@ pub(super) async fn load(
     else {
         return Err(not_offered(NOT_INDEXED.into()));
     };
-    let source = format!(
-        "table version {}, files {}",
-        table.version_id, index_state.generation
-    );
+    let source = source_of(table, index_state.generation);
     let location = table
         .storage_descriptor
         .as_ref()
@@ -334,6 +337,15 @@ pub(super) async fn load(
     else {
         return Err(not_offered("its file index is gone".into()));
     };
+    if index.identity != index_state.identity {
+        return Err(IcebergError::service_failure(format!(
+            "{qualified} was dropped and made again while its Iceberg metadata was being \
+             generated; load it again"
+        )));
+    }
+    // A crawl may have landed since the generation was read: the files read are its, and
+    // the metadata says so.
+    let source = source_of(table, index.generation);
     if index.unread > 0 {
         return Err(not_offered(format!(
             "the crawl counted {} of its files without reading them (a sample size), so \
@@ -353,17 +365,27 @@ pub(super) async fn load(
         })
         .collect();
     let hive = hive_table(table, source.clone());
-    let mut new_uuid = lakecat_catalog::id::random_uuid;
-    let made = generated::generate(GenerationInput {
-        table: &hive,
-        files: &files,
-        previous: previous
-            .as_ref()
-            .map(|(location, metadata)| Previous { location, metadata }),
-        metadata_folder: &folder,
-        now_ms: chrono::Utc::now().timestamp_millis(),
-        new_uuid: &mut new_uuid,
+    let metadata_folder = folder.clone();
+    // Seconds of work for a table of 100,000 files: off the request threads.
+    let made = tokio::task::spawn_blocking(move || {
+        let mut new_uuid = lakecat_catalog::id::random_uuid;
+        generated::generate(GenerationInput {
+            table: &hive,
+            files: &files,
+            previous: previous
+                .as_ref()
+                .map(|(location, metadata)| Previous { location, metadata }),
+            metadata_folder: &metadata_folder,
+            now_ms: chrono::Utc::now().timestamp_millis(),
+            new_uuid: &mut new_uuid,
+        })
     })
+    .await
+    .map_err(|error| {
+        IcebergError::service_failure(format!(
+            "generating Iceberg metadata for {qualified} failed: {error}"
+        ))
+    })?
     .map_err(|reason| not_offered(reason.0))?;
     for note in &made.notes {
         tracing::info!(table = %qualified, "generated Iceberg metadata: {note}");
