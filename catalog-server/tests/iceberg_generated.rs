@@ -509,3 +509,63 @@ async fn a_restarted_server_carries_on_from_the_recorded_metadata_only() {
         second["metadata-location"].as_str().map(str::to_string)
     );
 }
+
+/// A table renamed, and another crawled under its old name: each is served its own columns
+/// and files.
+#[tokio::test]
+async fn a_renamed_table_and_a_new_one_under_its_name_are_served_their_own() {
+    let t = lake_app().await;
+    let tables = "/iceberg/v1/namespaces/lake/tables";
+    crawl(
+        &t,
+        TableAction::Create(table("events", "parquet", vec![column("id", "bigint")])),
+        vec![file("events", "2023", "a.parquet", 10)],
+    )
+    .await;
+    let (status, old) = t.get(&format!("{tables}/events")).await;
+    assert_eq!(status, StatusCode::OK, "{old}");
+    t.catalog
+        .rename_table("lake", "events", "lake", "old_events")
+        .await
+        .unwrap();
+    crawl(
+        &t,
+        TableAction::Create(table("events", "parquet", vec![column("code", "string")])),
+        vec![file("events", "2030", "z.parquet", 7)],
+    )
+    .await;
+    let field_names = |loaded: &Value| -> Vec<String> {
+        let current = loaded["metadata"]["current-schema-id"].clone();
+        let schema = loaded["metadata"]["schemas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["schema-id"] == current)
+            .unwrap()
+            .clone();
+        schema["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, new) = t.get(&format!("{tables}/events")).await;
+    assert_eq!(status, StatusCode::OK, "{new}");
+    assert_eq!(field_names(&new), ["code", "year"]);
+    assert_eq!(
+        new["metadata"]["snapshots"][0]["summary"]["total-records"],
+        "7"
+    );
+    assert_ne!(new["metadata"]["table-uuid"], old["metadata"]["table-uuid"]);
+    let (status, renamed) = t.get(&format!("{tables}/old_events")).await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(field_names(&renamed), ["id", "year"]);
+    let current = renamed["metadata"]["snapshots"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(current["summary"]["total-records"], "10");
+}
