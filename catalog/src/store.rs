@@ -169,6 +169,20 @@ pub struct FileIndexChange {
     pub whole_table: bool,
     /// Objects the crawl counted but did not read (beyond a sample size).
     pub unread: i64,
+    /// The folders whose objects the crawl listed in full (a partition's, an unpartitioned
+    /// table's), with what it did not read in each. In a change of some folders only, rows of
+    /// files directly in these folders that `files` does not name are gone, and each folder's
+    /// unread count replaces the one it had, so a change made twice changes nothing.
+    pub folders: Vec<IndexedFolder>,
+}
+
+/// A folder a crawl listed in full for a table's file index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexedFolder {
+    /// The folder's URL, ending with `/`.
+    pub url: String,
+    /// Objects in it the crawl counted but did not read.
+    pub unread: i64,
 }
 
 /// A table's file index.

@@ -6,7 +6,7 @@
 
 mod support;
 
-use lakecat_catalog::store::{FileIndexChange, IndexedFile};
+use lakecat_catalog::store::{FileIndexChange, IndexedFile, IndexedFolder};
 use lakecat_catalog::{
     Column, DatabaseInput, Entity, Error, StorageDescriptor, TableAction, TableChange, TableInput,
 };
@@ -15,6 +15,7 @@ use support::TestCatalog;
 conformance!(
     a_crawl_writes_the_file_index_with_its_table,
     a_failed_change_writes_no_file_index,
+    a_change_of_listed_folders_replaces_what_they_hold,
 );
 
 fn table() -> TableInput {
@@ -43,6 +44,15 @@ fn file(path: &str, k: &str, size: i64) -> IndexedFile {
     }
 }
 
+async fn create_database(c: &lakecat_catalog::Catalog) {
+    c.create_database(DatabaseInput {
+        name: "db".into(),
+        ..DatabaseInput::default()
+    })
+    .await
+    .unwrap();
+}
+
 fn change(action: TableAction) -> TableChange {
     TableChange {
         action,
@@ -61,17 +71,13 @@ fn index(files: Vec<IndexedFile>, whole_table: bool, unread: i64) -> FileIndexCh
         files,
         whole_table,
         unread,
+        folders: Vec::new(),
     }
 }
 
 async fn a_crawl_writes_the_file_index_with_its_table(t: &TestCatalog) {
     let c = &t.catalog;
-    c.create_database(DatabaseInput {
-        name: "db".into(),
-        ..DatabaseInput::default()
-    })
-    .await
-    .unwrap();
+    create_database(c).await;
     let first = vec![file("a.parquet", "1", 100), file("b.parquet", "2", 200)];
     c.apply_indexed_table_change(
         "db",
@@ -213,12 +219,7 @@ async fn a_crawl_writes_the_file_index_with_its_table(t: &TestCatalog) {
 
 async fn a_failed_change_writes_no_file_index(t: &TestCatalog) {
     let c = &t.catalog;
-    c.create_database(DatabaseInput {
-        name: "db".into(),
-        ..DatabaseInput::default()
-    })
-    .await
-    .unwrap();
+    create_database(c).await;
     c.create_table("db", table()).await.unwrap();
     // Creating a table that exists fails, and takes its index with it.
     let failed = c
@@ -230,4 +231,86 @@ async fn a_failed_change_writes_no_file_index(t: &TestCatalog) {
         .await;
     assert!(failed.is_err());
     assert_eq!(c.table_files("db", "t").await.unwrap(), None);
+}
+
+fn folder(k: &str, unread: i64) -> IndexedFolder {
+    IndexedFolder {
+        url: format!("s3://lake/t/k={k}/"),
+        unread,
+    }
+}
+
+fn paths_of(files: &lakecat_catalog::store::TableFiles) -> Vec<&str> {
+    files.files.iter().map(|f| f.path.as_str()).collect()
+}
+
+async fn a_change_of_listed_folders_replaces_what_they_hold(t: &TestCatalog) {
+    let c = &t.catalog;
+    create_database(c).await;
+    // A full crawl: k=1 holds a and b, k=2 holds c and two objects not read, k=3 holds d.
+    let full = FileIndexChange {
+        files: vec![
+            file("a.parquet", "1", 100),
+            file("b.parquet", "1", 100),
+            file("c.parquet", "2", 100),
+            file("d.parquet", "3", 100),
+        ],
+        whole_table: true,
+        unread: 2,
+        folders: vec![folder("1", 0), folder("2", 2), folder("3", 0)],
+    };
+    c.apply_indexed_table_change("db", change(TableAction::Create(table())), Some(&full))
+        .await
+        .unwrap();
+    // Events name k=1 (b deleted), k=2 (now three objects not read) and k=3 (emptied).
+    let events = FileIndexChange {
+        files: vec![file("a.parquet", "1", 100), file("c.parquet", "2", 100)],
+        whole_table: false,
+        unread: 3,
+        folders: vec![folder("1", 0), folder("2", 3), folder("3", 0)],
+    };
+    c.apply_indexed_table_change("db", keep(), Some(&events))
+        .await
+        .unwrap();
+    let after = c.table_files("db", "t").await.unwrap().unwrap();
+    assert_eq!(
+        paths_of(&after),
+        ["s3://lake/t/k=1/a.parquet", "s3://lake/t/k=2/c.parquet"]
+    );
+    assert_eq!((after.generation, after.unread), (2, 3));
+    // The same events again change nothing: no rows, no unread count, no generation.
+    c.apply_indexed_table_change("db", keep(), Some(&events))
+        .await
+        .unwrap();
+    let again = c.table_files("db", "t").await.unwrap().unwrap();
+    assert_eq!(again, after);
+    // A folder not listed keeps its files and unread count; one listed empty loses its own.
+    c.apply_indexed_table_change(
+        "db",
+        keep(),
+        Some(&FileIndexChange {
+            files: vec![file("e.parquet", "4", 100)],
+            whole_table: false,
+            unread: 1,
+            folders: vec![folder("4", 1)],
+        }),
+    )
+    .await
+    .unwrap();
+    c.apply_indexed_table_change(
+        "db",
+        keep(),
+        Some(&FileIndexChange {
+            folders: vec![folder("2", 0)],
+            ..FileIndexChange::default()
+        }),
+    )
+    .await
+    .unwrap();
+    let last = c.table_files("db", "t").await.unwrap().unwrap();
+    assert_eq!(
+        paths_of(&last),
+        ["s3://lake/t/k=1/a.parquet", "s3://lake/t/k=4/e.parquet"]
+    );
+    assert_eq!((last.generation, last.unread), (4, 1));
 }

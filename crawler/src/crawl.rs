@@ -440,8 +440,9 @@ async fn scan_and_group<'a>(
     grouped.extend(open.drafts);
     let attached_count = attached.len();
     let mut scanned = found_in(snapshot, crawler, target, attached, grouped, open.all_read);
-    scanned.judged_folders = judged_folders;
     scanned.files = file_index::indexes(&scanned.tables, attached_count, &by_folder);
+    file_index::add_listed_folders(&mut scanned.files, &judged_folders, snapshot);
+    scanned.judged_folders = judged_folders;
     Ok(Some(scanned))
 }
 

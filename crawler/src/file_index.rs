@@ -3,14 +3,15 @@
 //! and column figures, matched to the tables the crawl decided, for the catalog to write in
 //! each table's transaction. lakecat generates Iceberg manifests for the table from them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use lakecat_catalog::store::{FileIndexChange, IndexedFile};
+use lakecat_catalog::store::{FileIndexChange, IndexedFile, IndexedFolder};
 
 use crate::group::{TableDraft, folder_url};
 use crate::location::TargetLocation;
 use crate::plan::FoundTable;
 use crate::scan::{FolderScan, ScannedFile, indexed_format};
+use crate::snapshot::{CatalogSnapshot, location_of};
 
 /// What one folder held directly: its files read, and how many objects were not read.
 #[derive(Debug, Clone, Default)]
@@ -65,10 +66,16 @@ pub(crate) fn index_of(
         ..FileIndexChange::default()
     };
     for (url, values) in folders {
+        // Every folder of the draft was listed in full: what is no longer in it is gone.
+        let unread = by_folder.get(url).map_or(0, |held| held.unread as i64);
+        change.folders.push(IndexedFolder {
+            url: url.to_string(),
+            unread,
+        });
         let Some(held) = by_folder.get(url) else {
             continue;
         };
-        change.unread += held.unread as i64;
+        change.unread += unread;
         change.files.extend(
             held.files
                 .iter()
@@ -101,6 +108,52 @@ pub(crate) fn indexes(
             Some((table.draft.name.clone(), index))
         })
         .collect()
+}
+
+/// Adds the folders a crawl of named folders listed that are folders of a stored table (a
+/// partition's, an unpartitioned table's) to that table's index change, made for it when the
+/// crawl found nothing of the table: the files of a partition gone, or deleted from a listed
+/// partition, leave the index. `listed` are the URLs of the folders listed and judged.
+pub(crate) fn add_listed_folders(
+    changes: &mut Vec<(String, FileIndexChange)>,
+    listed: &[String],
+    snapshot: &CatalogSnapshot,
+) {
+    let listed: HashSet<&str> = listed.iter().map(String::as_str).collect();
+    for (name, table) in &snapshot.tables {
+        let folders: Vec<&str> = if table.partition_keys.is_empty() {
+            location_of(table).into_iter().collect()
+        } else {
+            snapshot
+                .partitions(name)
+                .iter()
+                .filter_map(|p| p.storage_descriptor.as_ref()?.location.as_deref())
+                .collect()
+        };
+        let folders: Vec<&str> = folders
+            .into_iter()
+            .filter(|url| listed.contains(url))
+            .collect();
+        if folders.is_empty() {
+            continue;
+        }
+        let at = match changes.iter().position(|(found, _)| found == name) {
+            Some(at) => at,
+            None => {
+                changes.push((name.clone(), FileIndexChange::default()));
+                changes.len() - 1
+            }
+        };
+        let change = &mut changes[at].1;
+        for url in folders {
+            if !change.folders.iter().any(|f| f.url == url) {
+                change.folders.push(IndexedFolder {
+                    url: url.to_string(),
+                    unread: 0,
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -348,6 +348,70 @@ async fn folders_inside_a_partitioned_table_that_are_not_partitions_are_set_asid
     }
 }
 
+async fn sales_index(env: &Env) -> lakecat_catalog::store::TableFiles {
+    env.catalog
+        .table_files("events_index", "sales")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_event_crawl_removes_gone_files_from_the_file_index_and_is_idempotent() {
+    let env = Env::new().await;
+    let mut crawler = deleting_crawler(&env, "events_index");
+    // One object of each folder is read; the others are counted as unread.
+    crawler.targets.s3_targets[0].sample_size = Some(1);
+    first_lake(&|p| env.at(p));
+    write_parquet(
+        &env.at("sales/year=2024/month=01/part-1.parquet"),
+        Columns::Base,
+        4,
+    )
+    .unwrap();
+    env.crawl_ok(&crawler).await;
+    let index = sales_index(&env).await;
+    assert_eq!((index.files.len(), index.unread), (3, 1), "{index:#?}");
+    let target = CrawlTarget::open(&crawler.targets.s3_targets[0]).unwrap();
+
+    // month=02 is emptied (its partition goes); month=03's object is replaced by another;
+    // month=01 is named again, unchanged.
+    std::fs::remove_file(env.at("sales/year=2024/month=02/part-0.parquet")).unwrap();
+    std::fs::remove_file(env.at("sales/year=2024/month=03/part-0.parquet")).unwrap();
+    write_parquet(
+        &env.at("sales/year=2024/month=03/part-1.parquet"),
+        Columns::Base,
+        6,
+    )
+    .unwrap();
+    use ObjectChange::{Created, Removed};
+    let batch = batch_for(
+        &target,
+        vec![
+            event(&target, "sales/year=2024/month=01/part-1.parquet", Created),
+            event(&target, "sales/year=2024/month=02/part-0.parquet", Removed),
+            event(&target, "sales/year=2024/month=03/part-0.parquet", Removed),
+            event(&target, "sales/year=2024/month=03/part-1.parquet", Created),
+        ],
+    );
+    crawl_batch(&env, &crawler, &target, &batch).await;
+    let after = sales_index(&env).await;
+    let paths: Vec<&str> = after.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths.len(), 2, "{paths:#?}");
+    assert!(paths[0].contains("/month=01/"), "{paths:#?}");
+    assert!(paths[1].ends_with("/month=03/part-1.parquet"), "{paths:#?}");
+    assert_eq!(after.unread, 1);
+    assert_eq!(
+        partition_values(&env.partitions("events_index", "sales").await),
+        ["2024/01", "2024/03"]
+    );
+
+    // The same batch again changes nothing, the index's generation and unread count included.
+    crawl_batch(&env, &crawler, &target, &batch).await;
+    let again = sales_index(&env).await;
+    assert_eq!(again, after);
+}
+
 #[tokio::test]
 async fn over_s3_an_event_crawl_lists_only_the_named_folders() {
     use lakecat_testkit::faults::{Faults, FlakyProxy};

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use super::tables;
 use crate::error::{Error, Result};
-use crate::store::{FileIndexChange, FileIndexState, IndexedFile, TableFiles};
+use crate::store::{FileIndexChange, FileIndexState, IndexedFile, IndexedFolder, TableFiles};
 
 /// Rows per `INSERT` (six parameters each, far below either database's limit).
 const ROWS_PER_INSERT: usize = 500;
@@ -73,6 +73,11 @@ pub(super) async fn write_in(
     change: &FileIndexChange,
 ) -> Result<()> {
     let table_id = tables::fetch(conn, database, table).await?.id;
+    let state = state_of(conn, table_id).await?;
+    if state.is_none() && !change.whole_table && change.files.is_empty() {
+        // Folders listed with nothing in them do not start an index.
+        return Ok(());
+    }
     let stored: HashMap<String, IndexedFile> = rows_of(conn, table_id)
         .await?
         .into_iter()
@@ -91,7 +96,14 @@ pub(super) async fn write_in(
             .filter(|path| !found.contains(path))
             .collect()
     } else {
-        Vec::new()
+        // Files directly in a folder listed in full that the crawl did not find are gone.
+        let found: HashSet<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
+        let listed: HashSet<&str> = change.folders.iter().map(|f| f.url.as_str()).collect();
+        stored
+            .keys()
+            .map(String::as_str)
+            .filter(|path| !found.contains(path) && listed.contains(folder_of(path)))
+            .collect()
     };
     for chunk in gone.chunks(PATHS_PER_DELETE) {
         let at: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
@@ -138,9 +150,10 @@ pub(super) async fn write_in(
         }
         query.execute(&mut *conn).await?;
     }
-    let state = state_of(conn, table_id).await?;
+    let replaced_unread = write_folder_unread(conn, table_id, change).await?;
     let unread = match (change.whole_table, &state) {
-        (false, Some(before)) => before.unread + change.unread,
+        // The listed folders' counts replace theirs; the other folders' stay.
+        (false, Some(before)) => (before.unread - replaced_unread).max(0) + change.unread,
         _ => change.unread,
     };
     let same = state.as_ref().is_some_and(|before| before.unread == unread)
@@ -162,6 +175,58 @@ pub(super) async fn write_in(
         .await?;
     }
     Ok(())
+}
+
+/// The folder of a file's URL, ending with `/`.
+fn folder_of(path: &str) -> &str {
+    path.rfind('/').map_or("", |end| &path[..=end])
+}
+
+/// Replaces the unread counts of the folders `change` listed (of every folder, for a
+/// whole-table change) with the change's; returns the counts replaced, summed.
+async fn write_folder_unread(
+    conn: &mut AnyConnection,
+    table_id: i64,
+    change: &FileIndexChange,
+) -> Result<i64> {
+    let rows = sqlx::query("SELECT folder, unread FROM table_file_unread WHERE table_id = $1")
+        .bind(table_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let listed: HashSet<&str> = change.folders.iter().map(|f| f.url.as_str()).collect();
+    let mut replaced = 0;
+    for row in &rows {
+        let folder: String = row.try_get("folder")?;
+        if change.whole_table || listed.contains(folder.as_str()) {
+            replaced += row.try_get::<i64, _>("unread")?;
+        }
+        if !change.whole_table && listed.contains(folder.as_str()) {
+            sqlx::query("DELETE FROM table_file_unread WHERE table_id = $1 AND folder = $2")
+                .bind(table_id)
+                .bind(folder)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    if change.whole_table {
+        sqlx::query("DELETE FROM table_file_unread WHERE table_id = $1")
+            .bind(table_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let counted: Vec<&IndexedFolder> = change.folders.iter().filter(|f| f.unread > 0).collect();
+    for folder in counted {
+        sqlx::query(
+            "INSERT INTO table_file_unread (table_id, folder, unread) VALUES ($1, $2, $3) \
+             ON CONFLICT (table_id, folder) DO UPDATE SET unread = excluded.unread",
+        )
+        .bind(table_id)
+        .bind(folder.url.as_str())
+        .bind(folder.unread)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(replaced)
 }
 
 /// The index of `database.table`; `None` when no crawl indexed it.
