@@ -240,7 +240,8 @@ pub(crate) async fn check_signed_body(mut request: Request, next: Next) -> Respo
         .into_response();
     }
     parts.extensions.insert(role);
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 #[cfg(test)]
