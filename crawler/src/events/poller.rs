@@ -43,7 +43,7 @@ pub struct QueueSource {
     pub dead_letter_url: Option<String>,
 }
 
-/// Receives until the queue is empty (or [`MAX_MESSAGES_PER_PASS`]), each message hidden
+/// Receives until the queue is empty (or 1,000 messages), each message hidden
 /// for `visibility_seconds`, and crawls what the messages name for crawler `name`.
 pub async fn poll_once(
     service: &CrawlerService,
