@@ -59,7 +59,9 @@ impl Scheduler {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<SchedulerPass> {
         let mut pass = SchedulerPass::default();
         let crawlers = self.service.crawlers();
-        for name in crawlers.claim_due_crawls(now).await? {
+        // Each crawl starts as soon as it is claimed: a server that dies here leaves at most
+        // one due crawl claimed and not started, not every crawl due this minute.
+        while let Some(name) = crawlers.claim_next_due_crawl(now).await? {
             match self.service.start_crawl(&name).await {
                 Ok(run) => {
                     tracing::info!(crawler = %name, run = %run.id, "scheduled crawl started");

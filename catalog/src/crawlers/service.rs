@@ -160,6 +160,16 @@ impl Crawlers {
     /// crawler whose schedule fired several times runs once, not once per missed time.
     pub async fn claim_due_crawls(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
         let mut claimed = Vec::new();
+        while let Some(name) = self.claim_next_due_crawl(now).await? {
+            claimed.push(name);
+        }
+        Ok(claimed)
+    }
+
+    /// Claims one crawl that is due at `now` (see [`Crawlers::claim_due_crawls`]), or
+    /// `None` when no other is. A scheduler that starts each crawl as soon as it claims it
+    /// leaves, if it dies, at most that one crawl claimed and not started.
+    pub async fn claim_next_due_crawl(&self, now: DateTime<Utc>) -> Result<Option<String>> {
         for (name, due) in self.store.due_crawlers(now).await? {
             let crawler = match self.store.get_crawler(&name).await {
                 Ok(crawler) => crawler,
@@ -172,10 +182,10 @@ impl Crawlers {
                 .and_then(|schedule| schedule.next_after(now))
                 .map(|at| at.timestamp_millis());
             if self.store.claim_scheduled(&name, due, next).await? && schedule.is_some() {
-                claimed.push(name);
+                return Ok(Some(name));
             }
         }
-        Ok(claimed)
+        Ok(None)
     }
 
     /// Crawlers whose running (or stopping) crawl has had no heartbeat for `stale_after`,
