@@ -2764,6 +2764,23 @@ async fn crawler_events_crawl_only_the_folders_they_name() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stored["report"]["events"], *events);
 
+    // A full crawl after them finds nothing the events had not brought in; a folder written
+    // without an event is counted as such.
+    let full_crawl = || async {
+        let (status, started) = t.post("/v1/crawlers/live:start", json!({})).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+        let crawler = wait_until_ready(&t, "live").await;
+        assert_eq!(crawler["last_crawl"]["state"], "COMPLETED", "{crawler}");
+        crawler["last_crawl"]["counts"]["changes_not_in_events"].clone()
+    };
+    assert_eq!(full_crawl().await, json!(0));
+    write("app/day=04/a.json", "{\"n\": 4}\n");
+    assert_eq!(
+        full_crawl().await,
+        json!(1),
+        "one partition no event reported"
+    );
+
     // What cannot be used is refused, naming the problem, and changes nothing.
     for (uri, body, expected_status, expected) in [
         (

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use lakecat_catalog::Catalog;
 use lakecat_catalog::crawlers::{
-    ClassifierRecord, CrawlRun, CrawlerInput, CrawlerState, Crawlers, RunState,
+    ClassifierRecord, CrawlRun, CrawlerInput, CrawlerState, Crawlers, RecrawlBehavior, RunState,
 };
 use lakecat_classifiers::custom::ClassifierDefinition;
 use lakecat_classifiers::{Classifier, Registry};
@@ -156,6 +156,19 @@ impl Runner {
         run
     }
 
+    /// Whether the crawler of `run` completed a crawl before it: a full crawl of an
+    /// event-mode crawler after that is a reconciliation, whose changes no event reported.
+    async fn completed_before(&self, run: &CrawlRun) -> Result<bool> {
+        let earlier = self
+            .crawlers
+            .list_runs(&run.crawler_name, lakecat_catalog::PageRequest::default())
+            .await?;
+        Ok(earlier
+            .items
+            .iter()
+            .any(|r| r.id != run.summary.id && r.state == RunState::Completed))
+    }
+
     /// Plans a crawl of the stored crawler `name` without writing anything or recording a
     /// run (a dry run): the run it would be, its table changes marked not applied, its
     /// grouping decisions and skipped objects. It takes no RUNNING state, so it may run
@@ -202,7 +215,10 @@ impl Runner {
         };
         let outcome = match events {
             None => {
-                crawl(
+                let reconciles = definition.recrawl_policy.recrawl_behavior
+                    == RecrawlBehavior::CrawlEventMode
+                    && self.completed_before(run).await?;
+                let outcome = crawl(
                     &self.catalog,
                     &definition,
                     &opened.targets,
@@ -211,7 +227,21 @@ impl Runner {
                     report,
                     stop,
                 )
-                .await
+                .await;
+                if reconciles {
+                    report.count(|c| {
+                        // Decision 0005 §7: partitions and whole tables. A table's update
+                        // follows from its partitions' (its figures) and is not counted twice.
+                        c.changes_not_in_events = Some(
+                            c.tables_created
+                                + c.tables_deleted
+                                + c.partitions_added
+                                + c.partitions_updated
+                                + c.partitions_deleted,
+                        );
+                    });
+                }
+                outcome
             }
             Some(events) => {
                 let batch = events.batch_for(&opened.targets)?;

@@ -549,6 +549,13 @@ pub struct CrawlCounts {
     pub partitions_updated: u64,
     /// Partitions deleted.
     pub partitions_deleted: u64,
+    /// In a full crawl of a crawler in event mode that had completed a crawl before (a
+    /// scheduled or manual crawl, or the catch-up crawl after events whose crawl did not
+    /// complete): the changes it made that no event crawl had made (partitions added,
+    /// updated or deleted, tables created or deleted). 0 when notifications reach lakecat as
+    /// they should and every event crawl completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_not_in_events: Option<u64>,
 }
 
 /// A crawl run at a glance: what a crawler shows as its last crawl.
