@@ -5,11 +5,11 @@
 
 mod support;
 
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{Server, free_port, http, output_text};
+use lakecat_testkit::moto::Moto;
+use support::{Server, http, output_text};
 
 #[test]
 fn serves_on_the_default_sqlite_file_and_stops_cleanly() {
@@ -281,44 +281,17 @@ fn shutdown_stops_running_crawls_and_records_them() {
     );
 }
 
-/// moto's server (S3, SQS, Glue and more on one port) on a free loopback port, once it
-/// answers; the caller kills it.
-fn start_moto() -> (std::process::Child, u16) {
-    let port = free_port();
-    let child = Command::new(venv_python())
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (child, port)
-}
-
 #[test]
 fn glue_responses_have_motos_shapes_apart_from_listed_differences() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&[], &[], dir.path());
-    let (mut moto_server, moto_port) = start_moto();
-    let moto = format!("http://127.0.0.1:{moto_port}");
+    let moto = Moto::start(&venv_python()).unwrap();
     let (status, text) = run_glue_script(
         "glue_compare_moto.py",
         server.port,
-        &[std::ffi::OsStr::new(&moto)],
+        &[std::ffi::OsStr::new(&moto.endpoint)],
     );
-    let _ = moto_server.kill();
-    let _ = moto_server.wait();
+    drop(moto);
     let (stopped, log) = server.stop();
     assert!(status.success(), "{text}\nserver log:\n{log}");
     assert!(text.contains("shapes match moto"), "{text}");
@@ -798,8 +771,8 @@ fn an_event_mode_crawler_made_through_glue_takes_a_minio_notification() {
 
 #[test]
 fn a_served_event_mode_crawler_follows_s3_notifications_through_sqs() {
-    let (mut moto, moto_port) = start_moto();
-    let endpoint = format!("http://127.0.0.1:{moto_port}");
+    let moto = Moto::start(&venv_python()).unwrap();
+    let endpoint = moto.endpoint.clone();
     let aws = [
         ("AWS_ENDPOINT_URL", endpoint.as_str()),
         ("AWS_ACCESS_KEY_ID", "testing"),
@@ -899,7 +872,6 @@ fn a_served_event_mode_crawler_follows_s3_notifications_through_sqs() {
         }
         server.stop()
     };
-    let _ = moto.kill();
-    let _ = moto.wait();
+    drop(moto);
     assert!(stopped, "{log}");
 }
