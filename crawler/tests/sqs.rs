@@ -218,7 +218,7 @@ async fn a_poll_pass_deletes_messages_only_once_their_crawl_completed() {
     assert_eq!((counts.partitions_added, counts.partitions_updated), (0, 0));
 
     // A crawl that cannot run (another holds the crawler) deletes nothing; the message is
-    // made visible again at once and is crawled by the next pass.
+    // visible again after a short pause (not its 300 s) and is crawled by the next pass.
     write_parquet(&lake.join(month("03")), Columns::Base, 5).unwrap();
     send(announce(&month("03"))).await;
     let runner = Runner::new(
@@ -240,7 +240,7 @@ async fn a_poll_pass_deletes_messages_only_once_their_crawl_completed() {
             tokio_util::sync::CancellationToken::new(),
         )
         .await;
-    let redelivered = poll_once(&service, &sqs, &crawler.name, &queue, 2, 30)
+    let redelivered = poll_once(&service, &sqs, &crawler.name, &queue, 10, 30)
         .await
         .unwrap();
     assert_eq!(redelivered.consumed, 1, "{redelivered:?}");

@@ -44,7 +44,8 @@ pub struct QueueSource {
 }
 
 /// Receives until the queue is empty (or 1,000 messages), each message hidden
-/// for `visibility_seconds`, and crawls what the messages name for crawler `name`.
+/// for `visibility_seconds` (extended while their crawl lasts), and crawls what the messages
+/// name for crawler `name`.
 pub async fn poll_once(
     service: &CrawlerService,
     sqs: &SqsClient,
@@ -92,7 +93,16 @@ pub async fn poll_once(
     if usable.is_empty() {
         return Ok(outcome);
     }
-    let run = service.crawl_object_events(name, &queue.arn, events).await;
+    let run = crawl_keeping_hidden(
+        service,
+        sqs,
+        name,
+        queue,
+        events,
+        &usable,
+        visibility_seconds,
+    )
+    .await;
     let state = run.as_ref().ok().map(|run| run.summary.state);
     outcome.run_state = state;
     if state == Some(RunState::Completed) {
@@ -103,18 +113,66 @@ pub async fn poll_once(
         if let Err(error) = run {
             tracing::warn!(crawler = %name, error = %error, "events left in their queue: their crawl did not run");
             if error.kind() == ErrorKind::CrawlerRunning {
-                // The running crawl ends soon; the next pass takes these at once. A crawl that
-                // failed leaves them hidden for their timeout, so a failing crawl is not retried
-                // in a tight loop.
-                sqs.release(&queue.url, &usable).await?;
+                // The running crawl (or one a dead server left, until its lease ends) may end
+                // soon: the messages come back after a short pause rather than their whole
+                // timeout, and not at once, which would receive and refuse them in a tight
+                // loop. A crawl that failed leaves them hidden for their timeout.
+                sqs.change_visibility(&queue.url, &usable, BUSY_RETRY_SECONDS)
+                    .await?;
             }
         }
     }
     Ok(outcome)
 }
 
-/// How long a received message stays hidden while its crawl runs.
-const VISIBILITY_SECONDS: u32 = 300;
+/// How soon messages whose crawl could not start (another crawl of the crawler runs) are
+/// received again.
+pub const BUSY_RETRY_SECONDS: u32 = 2;
+
+/// Crawls `events` for crawler `name`, hiding `messages` again for `visibility_seconds` every
+/// half of that while the crawl lasts, so that a crawl longer than the visibility timeout
+/// does not see its messages received (and crawled) a second time. When the process dies,
+/// the messages come back at most `visibility_seconds` after the last extension.
+async fn crawl_keeping_hidden(
+    service: &CrawlerService,
+    sqs: &SqsClient,
+    name: &str,
+    queue: &QueueSource,
+    events: Vec<ObjectEvent>,
+    messages: &[Message],
+    visibility_seconds: u32,
+) -> Result<lakecat_catalog::crawlers::CrawlRun> {
+    let crawl = service.crawl_object_events(name, &queue.arn, events);
+    tokio::pin!(crawl);
+    let every = Duration::from_millis(u64::from(visibility_seconds.max(2)) * 500);
+    let mut extend = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    extend.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            run = &mut crawl => return run,
+            _ = extend.tick() => {
+                // A failed extension costs at worst a second crawl of the same folders
+                // (idempotent); the crawl goes on.
+                if let Err(error) = sqs
+                    .change_visibility(&queue.url, messages, visibility_seconds)
+                    .await
+                {
+                    tracing::warn!(crawler = %name, %error, "cannot extend the visibility of the events being crawled");
+                }
+            }
+        }
+    }
+}
+
+/// The visibility timeout the server's poller asks for: the crawl lease, so that the
+/// messages of a crawl whose server died come back about when its run is released (the
+/// crawl extends them while it lasts). SQS allows 0 to 43,200 seconds.
+fn visibility_seconds(lease: Duration) -> u32 {
+    u32::try_from(lease.as_secs())
+        .unwrap_or(u32::MAX)
+        .clamp(10, 43_200)
+}
+
 /// The pause between passes when no crawler has a queue.
 const IDLE: Duration = Duration::from_secs(2);
 
@@ -202,7 +260,7 @@ impl EventPoller {
                         &crawler,
                         &source,
                         wait,
-                        VISIBILITY_SECONDS,
+                        visibility_seconds(self.service.run_lease()),
                     )
                     .await?;
                     if outcome != PassOutcome::default() {

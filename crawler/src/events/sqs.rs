@@ -233,17 +233,22 @@ impl SqsClient {
         Ok(())
     }
 
-    /// Makes received messages visible again at once (their crawl could not start: another
-    /// crawl of the crawler runs), so that the next pass takes them without waiting out their
-    /// visibility timeout.
-    pub async fn release(&self, queue_url: &str, messages: &[Message]) -> Result<()> {
+    /// Hides received messages for `seconds` from now (0 makes them visible again at
+    /// once): to keep them from other receivers while their crawl lasts, or to have them
+    /// back soon when their crawl could not start.
+    pub async fn change_visibility(
+        &self,
+        queue_url: &str,
+        messages: &[Message],
+        seconds: u32,
+    ) -> Result<()> {
         for chunk in messages.chunks(10) {
             let entries: Vec<Value> = chunk
                 .iter()
                 .enumerate()
                 .map(|(i, m)| {
                     json!({"Id": i.to_string(), "ReceiptHandle": m.receipt_handle,
-                        "VisibilityTimeout": 0})
+                        "VisibilityTimeout": seconds})
                 })
                 .collect();
             self.call(

@@ -1,6 +1,8 @@
 //! Fault injection in front of a real server: a proxy that answers the first GET requests,
 //! and every GET of one chosen object, with S3's throttling error (503 SlowDown), that can
-//! add keys to listings, and forwards every other request unchanged.
+//! add keys to listings, that can hold chosen requests until told to let them through (an
+//! object store slow at a known moment, seen from outside the process under test), and
+//! forwards every other request unchanged.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,6 +23,9 @@ pub struct Faults {
     /// delimiter) whose prefix they start with. S3 allows keys a file-backed server cannot
     /// store (`a//b`, `a/./b`, `a/../b`, `a/.`); this is how a listing of them looks.
     pub listed: Vec<String>,
+    /// GET requests whose decoded target (path and query) contains this are held, unanswered,
+    /// until [`FlakyProxy::let_through`]; later ones are forwarded at once.
+    pub held: Option<String>,
 }
 
 /// A proxy on 127.0.0.1 that throttles GET requests as its [`Faults`] say; it stops when
@@ -31,6 +36,7 @@ pub struct FlakyProxy {
     address: SocketAddr,
     counters: Arc<Counters>,
     task: tokio::task::JoinHandle<()>,
+    let_through: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -43,6 +49,8 @@ struct Counters {
     listings: AtomicUsize,
     /// Keys of [`Faults::listed`] already added to a listing.
     listed: std::sync::Mutex<Vec<String>>,
+    /// Requests held by [`Faults::held`] so far.
+    held: AtomicUsize,
 }
 
 const SLOW_DOWN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
@@ -98,10 +106,19 @@ async fn serve(
     upstream: SocketAddr,
     counters: &Counters,
     faults: &Faults,
+    mut let_through: tokio::sync::watch::Receiver<bool>,
 ) -> Result<()> {
     let (head, body) = read_request(&mut client).await?;
     let is_get = head.starts_with("GET ");
     let request_target = head.lines().next().unwrap_or_default();
+    if is_get
+        && !*let_through.borrow()
+        && let Some(held) = &faults.held
+        && percent_decode(request_target).contains(held.as_str())
+    {
+        counters.held.fetch_add(1, Ordering::SeqCst);
+        let _ = let_through.wait_for(|through| *through).await;
+    }
     if is_get && request_target.contains("list-type=2") {
         counters.listings.fetch_add(1, Ordering::SeqCst);
     }
@@ -259,6 +276,7 @@ impl FlakyProxy {
         let counters = Arc::new(Counters::default());
         let shared = counters.clone();
         let faults = Arc::new(faults);
+        let (let_through, through) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
@@ -266,8 +284,9 @@ impl FlakyProxy {
                 };
                 let counters = shared.clone();
                 let faults = faults.clone();
+                let through = through.clone();
                 tokio::spawn(async move {
-                    let _ = serve(client, upstream, &counters, &faults).await;
+                    let _ = serve(client, upstream, &counters, &faults, through).await;
                 });
             }
         });
@@ -275,6 +294,7 @@ impl FlakyProxy {
             address,
             counters,
             task,
+            let_through,
         })
     }
 
@@ -286,6 +306,16 @@ impl FlakyProxy {
     /// How many GET requests were throttled.
     pub fn throttled(&self) -> usize {
         self.counters.throttled.load(Ordering::SeqCst)
+    }
+
+    /// How many requests [`Faults::held`] has held so far (let through or not).
+    pub fn held(&self) -> usize {
+        self.counters.held.load(Ordering::SeqCst)
+    }
+
+    /// Forwards the held requests, and holds no more.
+    pub fn let_through(&self) {
+        self.let_through.send_replace(true);
     }
 
     /// How many listing requests (`ListObjectsV2` pages) went through.
