@@ -19,6 +19,7 @@
 //! ```
 
 pub mod crawlers;
+pub mod encoded;
 pub mod error;
 pub mod filter;
 pub mod functions;
@@ -33,6 +34,7 @@ pub mod store;
 pub mod tags;
 pub mod validate;
 
+pub use encoded::EncodedPartition;
 pub use error::{Entity, Error, ErrorKind, Result};
 pub use functions::{Function, FunctionInput, ResourceUri};
 pub use model::*;

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::encoded::EncodedPartition;
 use crate::error::{Error, Result};
 use crate::model::{
     Database, DatabaseInput, Partition, PartitionIndex, PartitionIndexInput, PartitionInput, Table,
@@ -161,7 +162,6 @@ fn partition_query(
         segment,
         after,
         limit,
-        exclude_column_schema: request.exclude_column_schema,
     };
     Ok((query, scope))
 }
@@ -798,6 +798,35 @@ impl Catalog {
         table: &str,
         request: PartitionListRequest,
     ) -> Result<Listing<Partition>> {
+        let exclude_column_schema = request.exclude_column_schema;
+        let (database, table) = (database.to_lowercase(), table.to_lowercase());
+        let encoded = self
+            .list_encoded_partitions(&database, &table, request)
+            .await?;
+        let mut items = Vec::with_capacity(encoded.items.len());
+        for item in &encoded.items {
+            let mut partition = item.decode(&database, &table)?;
+            if exclude_column_schema && let Some(sd) = partition.storage_descriptor.as_mut() {
+                sd.columns.clear();
+            }
+            items.push(partition);
+        }
+        Ok(Listing {
+            items,
+            next_page_token: encoded.next_page_token,
+        })
+    }
+
+    /// Lists the partitions [`Catalog::list_partitions`] lists for the same request, in the
+    /// same pages, their definitions left as stored: for protocols that write JSON, which
+    /// copy from the stored text. The definitions are whole: a caller asked to exclude the
+    /// column schema leaves the columns out as it writes.
+    pub async fn list_encoded_partitions(
+        &self,
+        database: &str,
+        table: &str,
+        request: PartitionListRequest,
+    ) -> Result<Listing<EncodedPartition>> {
         let (database, table) = (database.to_lowercase(), table.to_lowercase());
         let (query, scope) = partition_query(&database, &table, request)?;
         let found = self

@@ -8,6 +8,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 
+use crate::encoded::EncodedPartition;
 use crate::error::{Error, Result};
 use crate::functions::{Function, FunctionInput};
 use crate::model::{
@@ -60,8 +61,6 @@ pub struct PartitionQuery {
     pub after: Option<i64>,
     /// Most partitions to return.
     pub limit: usize,
-    /// Leave out each partition's storage descriptor columns.
-    pub exclude_column_schema: bool,
 }
 
 /// How to update a table.
@@ -355,13 +354,14 @@ pub trait CatalogStore: Send + Sync + fmt::Debug {
         table: &str,
         values: &[Vec<String>],
     ) -> Result<Vec<Partition>>;
-    /// Lists partitions in a stable order, filtered in the database.
+    /// Lists partitions in a stable order, filtered in the database, their definitions left
+    /// encoded.
     async fn list_partitions(
         &self,
         database: &str,
         table: &str,
         query: &PartitionQuery,
-    ) -> Result<Page<Partition, i64>>;
+    ) -> Result<Page<EncodedPartition, i64>>;
     /// Lists only the values of the partitions [`CatalogStore::list_partitions`] would list
     /// for the same query, in the same order and with the same cursors.
     async fn list_partition_values(

@@ -7,6 +7,7 @@ pub(crate) mod crawlers;
 pub(crate) mod databases;
 pub(crate) mod functions;
 pub(crate) mod partition_indexes;
+mod partition_page;
 pub(crate) mod partitions;
 pub(crate) mod schedules;
 pub(crate) mod search;

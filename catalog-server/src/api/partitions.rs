@@ -6,12 +6,13 @@
 
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use lakecat_catalog::{Partition, PartitionFailure, PartitionInput, PartitionListRequest};
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, Json, PartitionPath, Path, Query, TablePath};
+use super::{AppState, Json, PartitionPath, Path, Query, TablePath, partition_page};
 use crate::error::{ApiError, ApiResult, ErrorDetail, ErrorResponse};
 
 /// What to list.
@@ -120,7 +121,7 @@ pub(super) async fn list_partitions(
     State(state): State<AppState>,
     Path(TablePath { database, table }): Path<TablePath>,
     Query(params): Query<PartitionListParams>,
-) -> ApiResult<Json<PartitionList>> {
+) -> ApiResult<Response> {
     let segment = match (params.segment_number, params.total_segments) {
         (None, None) => None,
         (Some(number), Some(total)) => Some((number, total)),
@@ -139,14 +140,27 @@ pub(super) async fn list_partitions(
             page_token: params.page_token,
         },
     };
+    if request.exclude_column_schema {
+        let listing = state
+            .catalog
+            .list_partitions(&database, &table, request)
+            .await?;
+        return Ok(Json(PartitionList {
+            partitions: listing.items,
+            next_page_token: listing.next_page_token,
+        })
+        .into_response());
+    }
+    // Whole definitions are written as stored, without decoding them (the common case, and
+    // the one that pages large tables).
+    let (database, table) = (database.to_lowercase(), table.to_lowercase());
     let listing = state
         .catalog
-        .list_partitions(&database, &table, request)
+        .list_encoded_partitions(&database, &table, request)
         .await?;
-    Ok(Json(PartitionList {
-        partitions: listing.items,
-        next_page_token: listing.next_page_token,
-    }))
+    Ok(partition_page::response(partition_page::write(
+        &database, &table, &listing,
+    )?))
 }
 
 /// Creates a partition.

@@ -4,10 +4,11 @@
 use axum::http::StatusCode;
 use lakecat_catalog::{Error as CatalogError, PartitionListRequest, UpdateTableOptions};
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::GlueError;
+use super::partition_page::PartitionPage;
 use super::shapes::{
     Database, DatabaseInput, ErrorDetail, Partition, PartitionError, PartitionIndex,
     PartitionIndexDescriptor, PartitionInput, PartitionValueList, Table, TableInput,
@@ -504,23 +505,17 @@ pub(super) struct GetPartitionsRequest {
     exclude_column_schema: bool,
 }
 
-/// GetPartitions' answer, written without a JSON tree (see [`Answer::Written`]).
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct PartitionsPage {
-    partitions: Vec<Partition>,
-    next_token: Option<String>,
-}
-
 pub(super) async fn get_partitions(
     state: &AppState,
     req: GetPartitionsRequest,
 ) -> Result<Answer, GlueError> {
+    let database = required("DatabaseName", &req.database_name)?.to_lowercase();
+    let table = required("TableName", &req.table_name)?.to_lowercase();
     let listing = state
         .catalog
-        .list_partitions(
-            required("DatabaseName", &req.database_name)?,
-            required("TableName", &req.table_name)?,
+        .list_encoded_partitions(
+            &database,
+            &table,
             PartitionListRequest {
                 // Spark's Glue client sends an empty expression for "all partitions".
                 expression: req.expression.filter(|e| !e.trim().is_empty()),
@@ -530,19 +525,19 @@ pub(super) async fn get_partitions(
             },
         )
         .await?;
-    let page = PartitionsPage {
-        partitions: listing.items.into_iter().map(Into::into).collect(),
-        next_token: listing.next_page_token,
+    let page = PartitionPage {
+        database_name: &database,
+        table_name: &table,
+        listing: &listing,
+        exclude_column_schema: req.exclude_column_schema,
     };
-    serde_json::to_vec(&page)
-        .map(Answer::Written)
-        .map_err(|error| {
-            GlueError::with_status(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalServiceException",
-                format!("could not write the page of partitions: {error}"),
-            )
-        })
+    page.write().map(Answer::Written).map_err(|error| {
+        GlueError::with_status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServiceException",
+            format!("could not write the page of partitions: {error}"),
+        )
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]

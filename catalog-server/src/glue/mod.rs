@@ -9,6 +9,7 @@ mod crawler_ops;
 mod error;
 mod function_ops;
 mod operations;
+mod partition_page;
 mod shapes;
 mod statistics_ops;
 mod tag_ops;

@@ -33,6 +33,7 @@ use crate::crawlers::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, CrawlRunner, Crawler,
     CrawlerInput, CrawlerStore, RunCursor, RunningCrawl,
 };
+use crate::encoded::EncodedPartition;
 use crate::error::{Entity, Error, Result};
 use crate::functions::{Function, FunctionInput};
 use crate::model::{
@@ -668,7 +669,7 @@ impl CatalogStore for SqlStore {
         database: &str,
         table: &str,
         query: &PartitionQuery,
-    ) -> Result<Page<Partition, i64>> {
+    ) -> Result<Page<EncodedPartition, i64>> {
         partitions::list(&mut *self.read().await?, database, table, query).await
     }
 

@@ -7,21 +7,18 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
-use super::rows::{TableRow, decode, encode, now_millis, time};
+use super::rows::{TableRow, encode, now_millis, time};
 use super::tables;
 use super::{Backend, map_unique};
+use crate::encoded::EncodedPartition;
 use crate::error::{Entity, Error, Result};
 use crate::filter;
-use crate::model::{
-    HIVE_DEFAULT_PARTITION, Parameters, Partition, PartitionInput, StorageDescriptor,
-};
+use crate::model::{HIVE_DEFAULT_PARTITION, Partition, PartitionInput};
 use crate::store::{Page, PartitionFailure, PartitionQuery};
 use crate::validate;
 
@@ -33,31 +30,6 @@ const MAX_INSERT_PARAMETERS: usize = 400;
 /// Most bind parameters per INSERT statement on PostgreSQL, which binds by position: a
 /// batch of 100 partitions with 16 keys (3,600 parameters) is one statement.
 const MAX_POSTGRES_INSERT_PARAMETERS: usize = 4000;
-
-/// What a partition row keeps as JSON. The values are here as well as in the slot columns:
-/// reading three columns instead of three plus one per key doubles listing speed on SQLite,
-/// whose driver copies every column of every row between threads.
-#[derive(Debug, Serialize, Deserialize)]
-struct PartitionBody {
-    values: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    storage_descriptor: Option<StorageDescriptor>,
-    #[serde(default)]
-    parameters: Parameters,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_access_time: Option<DateTime<Utc>>,
-}
-
-impl PartitionBody {
-    fn of(input: &PartitionInput) -> Self {
-        PartitionBody {
-            values: input.values.clone(),
-            storage_descriptor: input.storage_descriptor.clone(),
-            parameters: input.parameters.clone(),
-            last_access_time: input.last_access_time,
-        }
-    }
-}
 
 /// The identity of a partition within its table: a digest of its values. Values cannot hold
 /// control characters (validation refuses them), so NUL separates them unambiguously.
@@ -162,18 +134,18 @@ fn insert_sql(rows: usize, slots: usize, on_existing: OnExisting) -> String {
 /// The columns a partition is rebuilt from.
 const PARTITION_COLUMNS: &str = "id, body, create_time";
 
+/// A row read with [`PARTITION_COLUMNS`], its definition left encoded. The body is the
+/// partition's [`PartitionInput`] as JSON (what [`EncodedPartition::definition_json`]
+/// promises), so it is handed on as it is.
+fn encoded_from(row: &AnyRow) -> Result<EncodedPartition> {
+    Ok(EncodedPartition::new(
+        row.try_get(1)?,
+        time(row.try_get(2)?),
+    ))
+}
+
 fn partition_from(row: &AnyRow, table: &TableRow) -> Result<Partition> {
-    let body: &str = row.try_get(1)?;
-    let body: PartitionBody = decode(body)?;
-    Ok(Partition {
-        database_name: table.database_name.clone(),
-        table_name: table.input.name.clone(),
-        values: body.values,
-        storage_descriptor: body.storage_descriptor,
-        parameters: body.parameters,
-        creation_time: time(row.try_get(2)?),
-        last_access_time: body.last_access_time,
-    })
+    encoded_from(row)?.decode(&table.database_name, &table.input.name)
 }
 
 /// What creating a partition that exists does.
@@ -258,7 +230,7 @@ fn prepare(inputs: &[PartitionInput]) -> Result<Vec<Prepared<'_>>> {
             }
         });
         let ready = match checked {
-            Ok(key) => Ok((key, encode(&PartitionBody::of(input))?)),
+            Ok(key) => Ok((key, encode(input)?)),
             Err(error) => Err(error),
         };
         prepared.push((input, ready));
@@ -521,20 +493,14 @@ pub(super) async fn list(
     database: &str,
     table: &str,
     query: &PartitionQuery,
-) -> Result<Page<Partition, i64>> {
+) -> Result<Page<EncodedPartition, i64>> {
     let table_row = tables::fetch(conn, database, table).await?;
     let listing = ListingQuery::new(&table_row, query, PARTITION_COLUMNS)?;
     let rows = listing.bind("", query.limit).fetch_all(conn).await?;
 
     let mut partitions = Vec::with_capacity(rows.len());
     for row in &rows {
-        let mut partition = partition_from(row, &table_row)?;
-        if query.exclude_column_schema
-            && let Some(sd) = partition.storage_descriptor.as_mut()
-        {
-            sd.columns.clear();
-        }
-        partitions.push((row.try_get::<i64, _>(0)?, partition));
+        partitions.push((row.try_get::<i64, _>(0)?, encoded_from(row)?));
     }
     let page = Page::from_overfetch(partitions, query.limit, |(id, _)| *id);
     Ok(Page {
@@ -633,7 +599,7 @@ pub(super) async fn update(
     );
     let query = sqlx::query(AssertSqlSafe(sql))
         .bind(values_key(&input.values))
-        .bind(encode(&PartitionBody::of(input))?);
+        .bind(encode(input)?);
     let row = bind_slots(query, &input.values, key_count)
         .bind(table_row.id)
         .bind(values_key(values))
