@@ -769,76 +769,100 @@ fn an_event_mode_crawler_made_through_glue_takes_a_minio_notification() {
     assert!(stopped, "{log}");
 }
 
+/// The AWS environment of a client of moto at `endpoint`.
+fn moto_env(endpoint: &str) -> [(&'static str, &str); 4] {
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ]
+}
+
+/// Runs a boto3 program against moto at `endpoint`, with `s3` and `sqs` clients and
+/// `put(key, rows)`, which writes a Parquet object of `rows` rows to bucket `lake`.
+fn boto3_on_moto(endpoint: &str, script: &str) {
+    let program = format!(
+        "import boto3, io\nimport pyarrow as pa, pyarrow.parquet as pq\n\
+         s3 = boto3.client('s3')\nsqs = boto3.client('sqs')\n\
+         def put(key, n):\n    buf = io.BytesIO()\n    \
+         pq.write_table(pa.table({{'id': list(range(n)), 'amount': [1.5] * n}}), buf)\n    \
+         s3.put_object(Bucket='lake', Key=key, Body=buf.getvalue())\n{script}"
+    );
+    let mut command = Command::new(venv_python());
+    command
+        .args(["-c", &program])
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL_S3")
+        .env_remove("AWS_ENDPOINT_URL_SQS")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_DEFAULT_REGION", "us-east-1");
+    for (key, value) in moto_env(endpoint) {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", output_text(&output));
+}
+
+/// Makes the queue `lake-events` and the bucket `lake` on moto, the bucket notifying the
+/// queue of every object created or removed.
+const NOTIFIED_BUCKET: &str = "sqs.create_queue(QueueName='lake-events')\n\
+     s3.create_bucket(Bucket='lake')\n\
+     s3.put_bucket_notification_configuration(Bucket='lake', NotificationConfiguration={\
+     'QueueConfigurations': [{'QueueArn': 'arn:aws:sqs:us-east-1:123456789012:lake-events', \
+     'Events': ['s3:ObjectCreated:*', 's3:ObjectRemoved:*']}]})\n";
+
+/// An event-mode crawler `live` of bucket `lake`, fed by queue `lake-events`.
+const LIVE_CRAWLER: &str = r#"{"name": "live", "database_name": "lake",
+    "targets": {"s3_targets": [{"path": "s3://lake/",
+        "event_queue_arn": "arn:aws:sqs:us-east-1:123456789012:lake-events"}]},
+    "recrawl_policy": {"recrawl_behavior": "CRAWL_EVENT_MODE"}}"#;
+
+/// The partitions of table `lake.sales`, as the REST API lists them (none before the table
+/// exists).
+fn sales_partitions(port: u16) -> Vec<serde_json::Value> {
+    let (status, body) = http(
+        port,
+        "GET",
+        "/v1/databases/lake/tables/sales/partitions",
+        None,
+    )
+    .unwrap();
+    if status != 200 {
+        return Vec::new();
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|error| panic!("{error}: {body}"));
+    value["partitions"].as_array().cloned().unwrap_or_default()
+}
+
+/// Waits (at most a minute) until `done` holds, saying `what` if it never does.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: never happened");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn a_served_event_mode_crawler_follows_s3_notifications_through_sqs() {
     let moto = Moto::start(&venv_python()).unwrap();
     let endpoint = moto.endpoint.clone();
-    let aws = [
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
-    let boto3 = |script: &str| {
-        let program = format!(
-            "import boto3, io\nimport pyarrow as pa, pyarrow.parquet as pq\n\
-             s3 = boto3.client('s3')\nsqs = boto3.client('sqs')\n\
-             def put(key, n):\n    buf = io.BytesIO()\n    \
-             pq.write_table(pa.table({{'id': list(range(n)), 'amount': [1.5] * n}}), buf)\n    \
-             s3.put_object(Bucket='lake', Key=key, Body=buf.getvalue())\n{script}"
-        );
-        let mut command = Command::new(venv_python());
-        command
-            .args(["-c", &program])
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_DEFAULT_REGION", "us-east-1");
-        for (key, value) in aws {
-            command.env(key, value);
-        }
-        let output = command.output().unwrap();
-        assert!(output.status.success(), "{}", output_text(&output));
-    };
-    boto3(
-        "sqs.create_queue(QueueName='lake-events')\n\
-         s3.create_bucket(Bucket='lake')\n\
-         s3.put_bucket_notification_configuration(Bucket='lake', NotificationConfiguration={\
-         'QueueConfigurations': [{'QueueArn': 'arn:aws:sqs:us-east-1:123456789012:lake-events', \
-         'Events': ['s3:ObjectCreated:*', 's3:ObjectRemoved:*']}]})\n\
-         put('sales/year=2024/month=01/part-0.parquet', 5)\n",
-    );
+    let aws = moto_env(&endpoint);
+    let boto3 = |script: &str| boto3_on_moto(&endpoint, script);
+    boto3(&format!(
+        "{NOTIFIED_BUCKET}put('sales/year=2024/month=01/part-0.parquet', 5)\n"
+    ));
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&[], &aws, dir.path());
-    let crawler = r#"{"name": "live", "database_name": "lake",
-        "targets": {"s3_targets": [{"path": "s3://lake/",
-            "event_queue_arn": "arn:aws:sqs:us-east-1:123456789012:lake-events"}]},
-        "recrawl_policy": {"recrawl_behavior": "CRAWL_EVENT_MODE"}}"#;
-    let (status, body) = http(server.port, "POST", "/v1/crawlers", Some(crawler)).unwrap();
+    let (status, body) = http(server.port, "POST", "/v1/crawlers", Some(LIVE_CRAWLER)).unwrap();
     assert_eq!(status, 201, "{body}");
-    let partitions = || {
-        let (status, body) = http(
-            server.port,
-            "GET",
-            "/v1/databases/lake/tables/sales/partitions",
-            None,
-        )
-        .unwrap();
-        if status != 200 {
-            return 0;
-        }
-        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
-        value["partitions"].as_array().map_or(0, Vec::len)
-    };
     let wait_for = |count: usize| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while partitions() != count {
-            assert!(
-                Instant::now() < deadline,
-                "{count} partitions never appeared"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        wait_until(&format!("{count} partitions"), || {
+            sales_partitions(server.port).len() == count
+        })
     };
     // The queue's first messages start the first (full) crawl; later ones list their folder.
     wait_for(1);
@@ -850,28 +874,162 @@ fn a_served_event_mode_crawler_follows_s3_notifications_through_sqs() {
     assert_eq!(last["state"], "COMPLETED", "{runs}");
     assert_eq!(last["counts"]["objects_listed"], 1, "{runs}");
     boto3("s3.delete_object(Bucket='lake', Key='sales/year=2024/month=01/part-0.parquet')\n");
-    let (stopped, log) = {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        // A deprecated partition stays listed: wait for the run that judged it gone.
-        loop {
-            let (_, body) = http(
-                server.port,
-                "GET",
-                "/v1/databases/lake/tables/sales/partitions",
-                None,
-            )
-            .unwrap();
-            if body.contains("DEPRECATED_BY_CRAWLER") {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the emptied partition was never deprecated"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        server.stop()
-    };
+    // A deprecated partition stays listed: wait for the run that judged it gone.
+    wait_until("the emptied partition deprecated", || {
+        sales_partitions(server.port)
+            .iter()
+            .any(|p| p.to_string().contains("DEPRECATED_BY_CRAWLER"))
+    });
+    let (stopped, log) = server.stop();
     drop(moto);
     assert!(stopped, "{log}");
 }
+
+/// A server killed while it crawls a batch of events (the messages received and hidden, not
+/// yet deleted, nothing committed) loses none of them: a server restarted on the same catalog
+/// receives them again once their visibility timeout ends and brings every partition in,
+/// each once. The crawl is held deterministically by the object store: a proxy in front of
+/// moto's S3 holds the listing of the new folders until the server is dead.
+#[test]
+fn a_server_killed_mid_batch_loses_no_event() {
+    use lakecat_testkit::faults::{Faults, FlakyProxy};
+    let moto = Moto::start(&venv_python()).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let upstream: std::net::SocketAddr =
+        moto.endpoint.trim_start_matches("http://").parse().unwrap();
+    // The server reaches S3 through the proxy, SQS directly.
+    let slow_store = runtime
+        .block_on(FlakyProxy::start_with(
+            upstream,
+            Faults {
+                held: Some("year=2025/".into()),
+                ..Faults::default()
+            },
+        ))
+        .unwrap();
+    let s3_endpoint = slow_store.endpoint();
+    let mut env = moto_env(&moto.endpoint).to_vec();
+    env.push(("AWS_ENDPOINT_URL_S3", s3_endpoint.as_str()));
+    // A lease of 10 s is also the messages' visibility timeout.
+    let args = ["--crawl-lease", "10"];
+    let sqs = lakecat_crawler::events::sqs::SqsClient::with_keys(
+        &moto.endpoint,
+        "us-east-1",
+        "testing",
+        "testing",
+    )
+    .unwrap();
+    boto3_on_moto(
+        &moto.endpoint,
+        &format!("{NOTIFIED_BUCKET}put('sales/year=2024/month=01/part-0.parquet', 5)\n"),
+    );
+    let queue_url = runtime
+        .block_on(sqs.queue_url("arn:aws:sqs:us-east-1:123456789012:lake-events"))
+        .unwrap();
+    // (visible, received and hidden) messages of the queue.
+    let queue = || {
+        let answer = runtime
+            .block_on(sqs.call(
+                "GetQueueAttributes",
+                serde_json::json!({"QueueUrl": queue_url, "AttributeNames":
+                    ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]}),
+            ))
+            .unwrap();
+        let count = |name: &str| {
+            answer["Attributes"][name]
+                .as_str()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        };
+        (
+            count("ApproximateNumberOfMessages"),
+            count("ApproximateNumberOfMessagesNotVisible"),
+        )
+    };
+
+    // The first crawl (everything) completes and its messages are deleted.
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&args, &env, dir.path());
+    let (status, body) = http(server.port, "POST", "/v1/crawlers", Some(LIVE_CRAWLER)).unwrap();
+    assert_eq!(status, 201, "{body}");
+    wait_until("the first crawl", || {
+        sales_partitions(server.port).len() == 1
+    });
+    wait_until("the first messages deleted", || queue() == (0, 0));
+    let (stopped, log) = server.stop();
+    assert!(stopped, "{log}");
+
+    // Four objects in three new partitions wait in the queue; a new server takes them in one
+    // batch, and its crawl waits on the listing of their folders.
+    boto3_on_moto(
+        &moto.endpoint,
+        "put('sales/year=2025/month=01/part-0.parquet', 2)\n\
+         put('sales/year=2025/month=02/part-0.parquet', 3)\n\
+         put('sales/year=2025/month=03/part-0.parquet', 4)\n\
+         put('sales/year=2025/month=03/part-1.parquet', 6)\n",
+    );
+    // The stopped server's last long poll may still be open at moto, and take (hide) a
+    // message for its visibility timeout, as SQS would: wait until all four are visible.
+    wait_until("four messages waiting", || queue() == (4, 0));
+    let server = Server::start(&args, &env, dir.path());
+    wait_until("the batch's listing reaching the store", || {
+        slow_store.held() > 0
+    });
+    assert_eq!(queue(), (0, 4), "the batch is received and not deleted");
+    // Longer than the visibility timeout: the crawl keeps its messages hidden meanwhile.
+    std::thread::sleep(Duration::from_secs(12));
+    assert_eq!(
+        queue(),
+        (0, 4),
+        "the messages stay hidden while their crawl lasts"
+    );
+    assert_eq!(
+        sales_partitions(server.port).len(),
+        1,
+        "nothing committed yet"
+    );
+    server.kill();
+    slow_store.let_through();
+
+    // Restarted on the same catalog: the messages come back after their timeout, the crawl
+    // after the dead server's (released after its lease) brings in every partition, and the
+    // messages are deleted once it completed.
+    let server = Server::start(&args, &env, dir.path());
+    wait_until("every partition", || {
+        sales_partitions(server.port).len() == 4
+    });
+    wait_until("the redelivered messages deleted", || queue() == (0, 0));
+    let mut values: Vec<String> = sales_partitions(server.port)
+        .iter()
+        .map(|p| p["values"].to_string())
+        .collect();
+    values.sort();
+    assert_eq!(
+        values,
+        [
+            r#"["2024","01"]"#,
+            r#"["2025","01"]"#,
+            r#"["2025","02"]"#,
+            r#"["2025","03"]"#
+        ]
+    );
+    let (_, table) = http(server.port, "GET", "/v1/databases/lake/tables/sales", None).unwrap();
+    let table: serde_json::Value = serde_json::from_str(&table).unwrap();
+    assert_eq!(table["parameters"]["objectCount"], "5", "{table}");
+    assert_eq!(table["parameters"]["recordCount"], "20", "{table}");
+    let (_, runs) = http(server.port, "GET", "/v1/crawlers/live/runs", None).unwrap();
+    let runs: serde_json::Value = serde_json::from_str(&runs).unwrap();
+    let states: Vec<&str> = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["state"].as_str().unwrap())
+        .collect();
+    // Newest first: the crawl that brought the batch in, the killed one, the first one.
+    assert_eq!(states, ["COMPLETED", "FAILED", "COMPLETED"], "{runs}");
+    let (stopped, log) = server.stop();
+    drop(moto);
+    assert!(stopped, "{log}");
+}
+
