@@ -58,11 +58,41 @@ impl KeyKind {
     }
 }
 
-/// The numeric value to store for a partition value, if it is a decimal number.
+/// Longest number, in characters, that filters compare numerically.
+///
+/// Enough for any `bigint` and for `decimal(38)` with its sign and point. The bound keeps a
+/// partition's numeric slots small: with its first four values of up to 512 bytes each,
+/// they must fit in one entry of the listing index, which PostgreSQL caps at 2,704 bytes.
+pub const MAX_NUMBER_CHARS: usize = 40;
+
+/// Largest exponent magnitude (`1e300`) that filters compare numerically: within what both
+/// databases represent (SQLite's doubles end near `1e308`; PostgreSQL's NUMERIC refuses
+/// exponents much beyond `1e131072` with an error).
+pub const MAX_NUMBER_EXPONENT: u32 = 300;
+
+/// Whether `text` is a number filters compare numerically: a decimal number (see
+/// [`is_number`]) of at most [`MAX_NUMBER_CHARS`] characters whose exponent, if any, is at
+/// most [`MAX_NUMBER_EXPONENT`] in magnitude.
+pub fn is_comparable_number(text: &str) -> bool {
+    if text.len() > MAX_NUMBER_CHARS || !is_number(text) {
+        return false;
+    }
+    match text.find(['e', 'E']) {
+        Some(at) => text[at + 1..]
+            .trim_start_matches(['-', '+'])
+            .parse::<u32>()
+            .is_ok_and(|exponent| exponent <= MAX_NUMBER_EXPONENT),
+        None => true,
+    }
+}
+
+/// The numeric value to store for a partition value, if it is a number filters compare
+/// numerically ([`is_comparable_number`]); any other value's numeric slot stays NULL, so
+/// numeric comparisons never match it.
 ///
 /// Stored whatever the key's declared type, so that changing a key's type needs no rewrite.
 pub fn numeric_value(value: &str) -> Option<&str> {
-    is_number(value).then_some(value)
+    is_comparable_number(value).then_some(value)
 }
 
 /// A filter compiled to a SQL boolean expression over the partition row's columns.
@@ -113,13 +143,19 @@ impl Compiler<'_> {
         let text = literal.text.as_str();
         let fits = match kind {
             KeyKind::Text => true,
-            KeyKind::Integer => is_integer(text),
-            KeyKind::Decimal => is_number(text),
+            KeyKind::Integer => is_integer(text) && is_comparable_number(text),
+            KeyKind::Decimal => is_comparable_number(text),
             KeyKind::Date => is_date(text),
             KeyKind::Timestamp => is_timestamp(text),
         };
         if !fits {
+            let out_of_range = format!(
+                "a number of at most {MAX_NUMBER_CHARS} characters, with an exponent of at \
+                 most {MAX_NUMBER_EXPONENT}"
+            );
             let wanted = match kind {
+                KeyKind::Integer if is_integer(text) => out_of_range.as_str(),
+                KeyKind::Decimal if is_number(text) => out_of_range.as_str(),
                 KeyKind::Integer => "an integer",
                 KeyKind::Decimal => "a number",
                 KeyKind::Date => "a date written YYYY-MM-DD",
@@ -272,6 +308,7 @@ mod tests {
             ("hour", "int"),
             ("dt", "date"),
             ("flag", "boolean"),
+            ("price", "decimal(10,2)"),
         ]
         .into_iter()
         .map(|(name, ty)| Column {
@@ -328,7 +365,24 @@ mod tests {
             (
                 "month = '01'",
                 1,
-                "unknown partition key month; partition keys are year, hour, dt, flag",
+                "unknown partition key month; partition keys are year, hour, dt, flag, price",
+            ),
+            (
+                "hour = 1.5",
+                8,
+                "partition key hour needs an integer, not '1.5'",
+            ),
+            (
+                "hour = 12345678901234567890123456789012345678901",
+                8,
+                "partition key hour needs a number of at most 40 characters, with an exponent \
+                 of at most 300, not '12345678901234567890123456789012345678901'",
+            ),
+            (
+                "price < 1e200000",
+                9,
+                "partition key price needs a number of at most 40 characters, with an exponent \
+                 of at most 300, not '1e200000'",
             ),
         ];
         for (text, position, reason) in cases {
@@ -339,6 +393,38 @@ mod tests {
         assert!(
             err.reason
                 .starts_with("filters cannot compare partition keys of type boolean")
+        );
+    }
+
+    #[test]
+    fn numbers_compared_numerically_are_bounded() {
+        let longest = "9".repeat(MAX_NUMBER_CHARS);
+        let too_long = "9".repeat(MAX_NUMBER_CHARS + 1);
+        let cases = [
+            ("7", true),
+            ("-12.5e3", true),
+            ("+0.5", true),
+            ("1e300", true),
+            ("1E-300", true),
+            ("2.5e+300", true),
+            (longest.as_str(), true),
+            ("1e301", false),
+            ("1e-301", false),
+            ("1e200000", false),
+            ("1e99999999999", false),
+            (too_long.as_str(), false),
+            ("abc", false),
+            ("", false),
+            ("1e", false),
+        ];
+        for (text, comparable) in cases {
+            assert_eq!(is_comparable_number(text), comparable, "{text}");
+            assert_eq!(numeric_value(text).is_some(), comparable, "{text}");
+        }
+        let decimal = compile("price BETWEEN -1.5e300 AND 2", &keys(), 1).unwrap();
+        assert_eq!(
+            decimal.sql,
+            "n4 BETWEEN CAST($1 AS NUMERIC) AND CAST($2 AS NUMERIC)"
         );
     }
 
