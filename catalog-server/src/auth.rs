@@ -89,9 +89,9 @@ pub(crate) fn required_role(method: &Method, path: &str) -> Option<Role> {
     if method == Method::GET || method == Method::HEAD {
         return Some(Role::Reader);
     }
-    // Announcing changed objects (what writers and stores do) is an editor's write; changing
-    // what crawlers are is an admin's.
-    if path.starts_with("/v1/crawlers/") && path.ends_with("/events") {
+    // Announcing changed objects (what writers and stores do) is an editor's write (or the
+    // crawler's webhook secret's); changing what crawlers are is an admin's.
+    if is_webhook(method, path) {
         return Some(Role::Editor);
     }
     if path.starts_with("/v1/crawlers") || path.starts_with("/v1/classifiers") {
@@ -99,6 +99,35 @@ pub(crate) fn required_role(method: &Method, path: &str) -> Option<Role> {
     } else {
         Some(Role::Editor)
     }
+}
+
+/// The header in which a sender presents a crawler's webhook secret; MinIO's `auth_token`
+/// arrives as `Authorization: Bearer <secret>` instead, also accepted.
+pub(crate) const WEBHOOK_SECRET_HEADER: &str = "x-lakecat-webhook-secret";
+
+/// Whether a request posts events to a crawler's webhook (`POST /v1/crawlers/{name}/events`).
+fn is_webhook(method: &Method, path: &str) -> bool {
+    method == Method::POST && path.starts_with("/v1/crawlers/") && path.ends_with("/events")
+}
+
+/// The webhook secret a request presents: its `X-Lakecat-Webhook-Secret` header, or else
+/// its bearer credential (MinIO's `auth_token`). Checked against the crawler's by the
+/// webhook's handler.
+pub(crate) fn presented_webhook_secret(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(WEBHOOK_SECRET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| bearer(headers))
+        .map(str::trim)
+}
+
+/// The credential of an `Authorization: Bearer ...` header.
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 fn unauthenticated(message: &str) -> Response {
@@ -174,12 +203,16 @@ pub(crate) async fn check(
             Err(error) => signature_refused(error),
         };
     }
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+    let presented = bearer(request.headers());
+    let is_token = presented.is_some_and(|token| access.tokens.find(token).is_some());
+    if !is_token
+        && is_webhook(request.method(), request.uri().path())
+        && presented_webhook_secret(request.headers()).is_some()
+    {
+        // Not a token but perhaps the crawler's webhook secret: its handler checks that
+        // against the crawler's (the only thing such a secret may do).
+        return next.run(request).await;
+    }
     let Some(token) = presented else {
         return unauthenticated("this server needs a bearer token: Authorization: Bearer <token>");
     };

@@ -1033,3 +1033,235 @@ fn a_server_killed_mid_batch_loses_no_event() {
     assert!(stopped, "{log}");
 }
 
+/// A crawler's webhook secret admits notifications to its webhook (in
+/// `X-Lakecat-Webhook-Secret`, or as `Authorization: Bearer`, how MinIO sends its
+/// `auth_token`) and nothing else; an editor token still does; a wrong secret is a 401 that
+/// says so. The secret is never shown nor logged. On SQLite, and on PostgreSQL.
+#[test]
+fn a_webhook_secret_admits_notifications_to_its_crawler_and_nothing_else() {
+    let sqlite = tempfile::tempdir().unwrap();
+    webhook_secret_over_http(&format!(
+        "sqlite://{}/lakecat.db?mode=rwc",
+        sqlite.path().display()
+    ));
+    if let Some(postgres) = support::new_postgres_database("lakecat_webhook_secret") {
+        webhook_secret_over_http(&postgres);
+    }
+}
+
+fn webhook_secret_over_http(database_url: &str) {
+    use lakecat_testkit::lake::{Columns, write_parquet};
+    use support::{http_with, new_token};
+    let (admin, admin_entry) = new_token("ops", "admin");
+    let (editor, editor_entry) = new_token("writer", "editor");
+    let (reader, reader_entry) = new_token("dashboards", "reader");
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    write_parquet(
+        &lake.join("sales/year=2024/part-0.parquet"),
+        Columns::Base,
+        5,
+    )
+    .unwrap();
+    let lake = lake.canonicalize().unwrap();
+    let tokens = format!("{admin_entry},{editor_entry},{reader_entry}");
+    let log = dir.path().join("server.log");
+    let server = Server::start_logging(
+        &[],
+        &[
+            ("LAKECAT_TOKENS", tokens.as_str()),
+            ("LAKECAT_DATABASE_URL", database_url),
+            ("LAKECAT_LOG", "debug,sqlx=warn,hyper=info,h2=info"),
+        ],
+        dir.path(),
+        &log,
+    );
+    let call = |method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>| {
+        let mut all = vec![("Content-Type", "application/json")];
+        all.extend_from_slice(headers);
+        let (status, body) = http_with(server.port, method, path, &all, body).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        (status, value, body)
+    };
+    let bearer = |token: &str| format!("Bearer {token}");
+    let admin_auth = bearer(&admin);
+    let as_admin = [("Authorization", admin_auth.as_str())];
+    let secret = "minio-auth-token-0123456789";
+    let crawler = |name: &str, secret: Option<&str>| {
+        let mut body = serde_json::json!({"name": name, "database_name": "lake",
+            "targets": {"s3_targets": [{"path": lake.display().to_string()}]},
+            "recrawl_policy": {"recrawl_behavior": "CRAWL_EVENT_MODE"}});
+        if let Some(secret) = secret {
+            body["webhook_secret"] = secret.into();
+        }
+        body.to_string()
+    };
+
+    // A secret that cannot be stored is refused, naming the problem, and nothing is made.
+    let (status, body, _) = call(
+        "POST",
+        "/v1/crawlers",
+        &as_admin,
+        Some(&crawler("hooked", Some("too short"))),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("webhook_secret"),
+        "{body}"
+    );
+    let (status, _, _) = call("GET", "/v1/crawlers/hooked", &as_admin, None);
+    assert_eq!(status, 404);
+
+    let (status, created, text) = call(
+        "POST",
+        "/v1/crawlers",
+        &as_admin,
+        Some(&crawler("hooked", Some(secret))),
+    );
+    assert_eq!(status, 201, "{text}");
+    assert_eq!(created["webhook_secret_set"], true, "{text}");
+    assert!(!text.contains(secret), "{text}");
+    let (status, _, text) = call(
+        "POST",
+        "/v1/crawlers",
+        &as_admin,
+        Some(&crawler("other", None)),
+    );
+    assert_eq!(status, 201, "{text}");
+    // Reads say whether there is one, never what it is.
+    let reader_auth = bearer(&reader);
+    for path in ["/v1/crawlers/hooked", "/v1/crawlers"] {
+        let (status, _, text) = call("GET", path, &[("Authorization", &reader_auth)], None);
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains("\"webhook_secret_set\":true"), "{text}");
+        assert!(!text.contains(secret), "{text}");
+    }
+
+    let changes = serde_json::json!({"changes": [
+        {"url": format!("file://{}/sales/year=2024/part-0.parquet", lake.display())}]})
+    .to_string();
+    let events = "/v1/crawlers/hooked/events";
+    let post = |headers: &[(&str, &str)]| call("POST", events, headers, Some(&changes));
+    // The secret in its header, and as MinIO sends it; an editor token too.
+    let (status, run, text) = post(&[("X-Lakecat-Webhook-Secret", secret)]);
+    assert_eq!(
+        (status, run["state"].as_str()),
+        (200, Some("COMPLETED")),
+        "{text}"
+    );
+    let minio = bearer(secret);
+    let notification = minio_notification("lake", "sales/year=2024/part-0.parquet");
+    let (status, _, text) = call(
+        "POST",
+        events,
+        &[("Authorization", minio.as_str())],
+        Some(&notification),
+    );
+    assert_eq!(status, 200, "{text}");
+    let editor_auth = bearer(&editor);
+    let (status, _, text) = post(&[("Authorization", editor_auth.as_str())]);
+    assert_eq!(status, 200, "{text}");
+
+    // A wrong secret, another crawler's, none, or a reader's token: refused, saying why.
+    let wrong = bearer("minio-auth-token-0123456780");
+    for (path, headers) in [
+        (
+            events,
+            vec![("X-Lakecat-Webhook-Secret", "minio-auth-token-0123456780")],
+        ),
+        (events, vec![("Authorization", wrong.as_str())]),
+        (
+            "/v1/crawlers/other/events",
+            vec![("X-Lakecat-Webhook-Secret", secret)],
+        ),
+        (
+            "/v1/crawlers/other/events",
+            vec![("Authorization", minio.as_str())],
+        ),
+        (
+            "/v1/crawlers/missing/events",
+            vec![("X-Lakecat-Webhook-Secret", secret)],
+        ),
+    ] {
+        let (status, body, _) = call("POST", path, &headers, Some(&changes));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("WEBHOOK_SECRET_INVALID")),
+            "{path} {body}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("webhook secret"),
+            "{body}"
+        );
+    }
+    let (status, body, _) = post(&[]);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("UNAUTHENTICATED"))
+    );
+    let (status, body, _) = post(&[("Authorization", reader_auth.as_str())]);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("FORBIDDEN"))
+    );
+
+    // The secret grants nothing else: not a read, not a start, not an update.
+    let definition = crawler("hooked", None);
+    for (method, path, body) in [
+        ("GET", "/v1/databases", None),
+        ("GET", "/v1/crawlers/hooked", None),
+        ("POST", "/v1/crawlers/hooked:start", Some("{}")),
+        ("PUT", "/v1/crawlers/hooked", Some(definition.as_str())),
+    ] {
+        for headers in [
+            [("Authorization", minio.as_str())],
+            [("X-Lakecat-Webhook-Secret", secret)],
+        ] {
+            let (status, answer, _) = call(method, path, &headers, body);
+            assert_eq!(status, 401, "{method} {path}: {answer}");
+        }
+    }
+
+    // An update without the member keeps the secret; a new one replaces it; null removes it.
+    let update = |body: String| call("PUT", "/v1/crawlers/hooked", &as_admin, Some(&body));
+    let (status, updated, text) = update(crawler("hooked", None));
+    assert_eq!(
+        (status, updated["webhook_secret_set"].as_bool()),
+        (200, Some(true)),
+        "{text}"
+    );
+    assert_eq!(post(&[("X-Lakecat-Webhook-Secret", secret)]).0, 200);
+    let renewed = "renewed-secret-0123456789";
+    let (status, updated, text) = update(crawler("hooked", Some(renewed)));
+    assert_eq!(
+        (status, updated["webhook_secret_set"].as_bool()),
+        (200, Some(true)),
+        "{text}"
+    );
+    assert_eq!(post(&[("X-Lakecat-Webhook-Secret", secret)]).0, 401);
+    assert_eq!(post(&[("X-Lakecat-Webhook-Secret", renewed)]).0, 200);
+    let mut removing: serde_json::Value = serde_json::from_str(&crawler("hooked", None)).unwrap();
+    removing["webhook_secret"] = serde_json::Value::Null;
+    let (status, updated, text) = update(removing.to_string());
+    assert_eq!(
+        (status, updated["webhook_secret_set"].as_bool()),
+        (200, Some(false)),
+        "{text}"
+    );
+    assert_eq!(post(&[("X-Lakecat-Webhook-Secret", renewed)]).0, 401);
+    assert_eq!(post(&[("Authorization", editor_auth.as_str())]).0, 200);
+
+    let (stopped, output) = server.stop();
+    assert!(stopped, "{output}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("webhook secret"), "{logged}");
+    for secret in [secret, renewed] {
+        assert!(!logged.contains(secret), "the secret reached the log");
+    }
+}

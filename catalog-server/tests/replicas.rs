@@ -13,34 +13,7 @@ use std::time::{Duration, Instant};
 
 use lakecat_catalog::crawlers::RunState;
 use serde_json::Value;
-use sqlx::{Connection, Executor};
-use support::{Server, http};
-
-/// A new, empty database on the test PostgreSQL server (`LAKECAT_TEST_PG_URL`, which
-/// `scripts/test` sets), or `None` when a developer chose to skip PostgreSQL outside CI.
-fn new_postgres_database() -> Option<String> {
-    let Ok(server_url) = std::env::var("LAKECAT_TEST_PG_URL") else {
-        let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        if !in_ci && std::env::var("LAKECAT_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-            eprintln!("LAKECAT_TEST_SKIP_POSTGRES=1: skipping the replica test");
-            return None;
-        }
-        panic!("LAKECAT_TEST_PG_URL is not set: run the tests with scripts/test");
-    };
-    let name = format!("lakecat_replicas_{}", std::process::id());
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        sqlx::any::install_default_drivers();
-        let mut admin = sqlx::AnyConnection::connect(&server_url).await.unwrap();
-        admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .unwrap();
-        admin.close().await.ok();
-    });
-    let (base, _) = server_url.rsplit_once('/').unwrap();
-    Some(format!("{base}/{name}"))
-}
+use support::{Server, http, new_postgres_database};
 
 /// Writes a lake of `tables` JSON tables with 12 partitions each.
 fn write_lake(root: &Path, tables: usize) {
@@ -85,7 +58,7 @@ fn start_minute(run: &Value) -> String {
 
 #[test]
 fn each_scheduled_crawl_runs_once_across_replicas_and_a_killed_one_is_taken_over() {
-    let Some(database_url) = new_postgres_database() else {
+    let Some(database_url) = new_postgres_database("lakecat_replicas") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -33,6 +33,7 @@ conformance!(
     schedules_pause_and_resume_by_the_rules,
     metrics_sum_up_the_finished_runs,
     open_table_format_targets_are_stored_and_checked,
+    webhook_secrets_are_kept_as_digests,
 );
 
 fn column(name: &str) -> Column {
@@ -346,6 +347,70 @@ async fn open_table_format_targets_are_stored_and_checked(t: &TestCatalog) {
     assert!(error.to_string().contains("WriteManifest"), "{error}");
     let again = c.get_crawler("formats").await.unwrap();
     assert_eq!((again.version, again.definition.targets), (1, expected));
+}
+
+async fn webhook_secrets_are_kept_as_digests(t: &TestCatalog) {
+    let c = crawlers(t);
+    let created = c.create_crawler(crawler("hooked")).await.unwrap();
+    assert!(!created.webhook_secret_set);
+    let secret = "s3cr3t-0123456789abcdef";
+    assert!(!c.webhook_secret_matches("hooked", secret).await.unwrap());
+    c.set_webhook_secret("hooked", Some(secret)).await.unwrap();
+    // Only a digest is stored, never the secret.
+    let stored = t.store.webhook_secret("hooked").await.unwrap().unwrap();
+    assert_eq!(stored.len(), 64);
+    assert!(!stored.contains(secret));
+    assert!(c.get_crawler("hooked").await.unwrap().webhook_secret_set);
+    assert!(c.webhook_secret_matches("hooked", secret).await.unwrap());
+    for wrong in ["s3cr3t-0123456789abcdeF", "s3cr3t-0123456789abcde", ""] {
+        assert!(
+            !c.webhook_secret_matches("hooked", wrong).await.unwrap(),
+            "{wrong}"
+        );
+    }
+    // Another crawler's secret, or a crawler that does not exist, matches nothing.
+    c.create_crawler(crawler("other")).await.unwrap();
+    assert!(!c.webhook_secret_matches("other", secret).await.unwrap());
+    assert!(!c.webhook_secret_matches("missing", secret).await.unwrap());
+    // An update of the definition keeps it; listing shows that it is set.
+    let read = c.get_crawler("hooked").await.unwrap();
+    let updated = c.update_crawler(read.definition, None).await.unwrap();
+    assert!(updated.webhook_secret_set);
+    assert!(c.webhook_secret_matches("hooked", secret).await.unwrap());
+    let listed = c.list_crawlers(PageRequest::default()).await.unwrap();
+    let set: Vec<(String, bool)> = listed
+        .items
+        .iter()
+        .map(|c| (c.definition.name.clone(), c.webhook_secret_set))
+        .collect();
+    assert_eq!(set, [("hooked".into(), true), ("other".into(), false)]);
+    // Replaced, the old one no longer matches; removed, none does.
+    c.set_webhook_secret("hooked", Some("another-secret-0123456789"))
+        .await
+        .unwrap();
+    assert!(!c.webhook_secret_matches("hooked", secret).await.unwrap());
+    c.set_webhook_secret("hooked", None).await.unwrap();
+    assert!(!c.get_crawler("hooked").await.unwrap().webhook_secret_set);
+    assert!(
+        !c.webhook_secret_matches("hooked", "another-secret-0123456789")
+            .await
+            .unwrap()
+    );
+    // Bad secrets are refused without being repeated; a missing crawler is not found.
+    for (bad, message) in [
+        ("short", "16 to 512 characters"),
+        ("with a space 0123456789", "visible ASCII"),
+        ("ünïcode-0123456789", "visible ASCII"),
+    ] {
+        let error = c.set_webhook_secret("hooked", Some(bad)).await.unwrap_err();
+        assert!(matches!(error, Error::InvalidInput(_)), "{error}");
+        assert!(error.to_string().contains(message), "{error}");
+        assert!(!error.to_string().contains(bad), "{error}");
+    }
+    assert!(matches!(
+        c.set_webhook_secret("missing", Some(secret)).await,
+        Err(Error::NotFound { .. })
+    ));
 }
 
 async fn crawler_state_rules(t: &TestCatalog) {

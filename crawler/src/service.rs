@@ -135,6 +135,18 @@ impl CrawlerService {
         Ok(self.crawlers.create_crawler_with_tags(input, tags).await?)
     }
 
+    /// Gives a crawler a webhook secret (replacing any), or with `None` takes it away
+    /// ([`Crawlers::set_webhook_secret`]).
+    pub async fn set_webhook_secret(&self, name: &str, secret: Option<&str>) -> Result<()> {
+        Ok(self.crawlers.set_webhook_secret(name, secret).await?)
+    }
+
+    /// Whether `presented` is crawler `name`'s webhook secret
+    /// ([`Crawlers::webhook_secret_matches`]).
+    pub async fn webhook_secret_matches(&self, name: &str, presented: &str) -> Result<bool> {
+        Ok(self.crawlers.webhook_secret_matches(name, presented).await?)
+    }
+
     /// Replaces a crawler's definition (refused while it runs).
     pub async fn update_crawler(
         &self,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, Json, PageParams, Path, Query, split_member};
+use crate::auth::{Role, WEBHOOK_SECRET_HEADER, presented_webhook_secret};
 use crate::error::{ApiError, ApiResult, ErrorResponse};
 
 /// The path of a crawler.
@@ -90,16 +91,77 @@ pub(crate) struct CreateCrawlerRequest {
     /// refused, the crawler is not created either.
     #[serde(default)]
     pub(crate) tags: Tags,
+    /// A secret that `POST /v1/crawlers/{name}/events` accepts instead of an editor token
+    /// (16 to 512 visible ASCII characters), in `X-Lakecat-Webhook-Secret` or as
+    /// `Authorization: Bearer <secret>` (MinIO's `auth_token`). Never shown again: reads
+    /// say only `webhook_secret_set`.
+    #[serde(default)]
+    #[schema(write_only)]
+    pub(crate) webhook_secret: Option<String>,
 }
 
 impl TryFrom<serde_json::Map<String, serde_json::Value>> for CreateCrawlerRequest {
     type Error = serde_json::Error;
 
     fn try_from(
-        members: serde_json::Map<String, serde_json::Value>,
+        mut members: serde_json::Map<String, serde_json::Value>,
     ) -> Result<Self, serde_json::Error> {
+        // `null` on a create is no secret.
+        let webhook_secret = take_webhook_secret(&mut members)?.flatten();
         let (crawler, tags) = split_member(members, "tags")?;
-        Ok(CreateCrawlerRequest { crawler, tags })
+        Ok(CreateCrawlerRequest {
+            crawler,
+            tags,
+            webhook_secret,
+        })
+    }
+}
+
+/// Takes `webhook_secret` out of a request's members: absent (`None`), `null` (`Some(None)`)
+/// or a string. The error never repeats the value.
+fn take_webhook_secret(
+    members: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<Option<Option<String>>, serde_json::Error> {
+    use serde::de::Error as _;
+    match members.remove("webhook_secret") {
+        None => Ok(None),
+        Some(serde_json::Value::Null) => Ok(Some(None)),
+        Some(serde_json::Value::String(secret)) => Ok(Some(Some(secret))),
+        Some(_) => Err(serde_json::Error::custom(
+            "webhook_secret: expected a string (or null to remove it)",
+        )),
+    }
+}
+
+/// A crawler's new definition, and what becomes of its webhook secret.
+#[derive(Debug, Deserialize, ToSchema)]
+// `flatten` describes the document; reading goes through `take_webhook_secret`.
+#[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
+pub(crate) struct UpdateCrawlerRequest {
+    /// The crawler's definition.
+    #[serde(flatten)]
+    pub(crate) crawler: CrawlerInput,
+    /// A new webhook secret (as on create); `null` removes it; absent, the crawler keeps
+    /// the one it has (reads never return it).
+    #[serde(default)]
+    #[schema(write_only, value_type = Option<String>)]
+    pub(crate) webhook_secret: Option<Option<String>>,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for UpdateCrawlerRequest {
+    type Error = serde_json::Error;
+
+    fn try_from(
+        mut members: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, serde_json::Error> {
+        use serde::de::Error as _;
+        let webhook_secret = take_webhook_secret(&mut members)?;
+        let crawler = serde_path_to_error::deserialize(serde_json::Value::Object(members))
+            .map_err(|error| serde_json::Error::custom(error.to_string()))?;
+        Ok(UpdateCrawlerRequest {
+            crawler,
+            webhook_secret,
+        })
     }
 }
 
@@ -121,10 +183,23 @@ pub(super) async fn create_crawler(
     State(state): State<AppState>,
     Json(request): Json<CreateCrawlerRequest>,
 ) -> ApiResult<(StatusCode, Json<Crawler>)> {
-    let crawler = state
+    // A bad secret is refused before anything is created.
+    if let Some(secret) = &request.webhook_secret {
+        check_webhook_secret(secret)?;
+    }
+    let name = request.crawler.name.clone();
+    let mut crawler = state
         .crawlers
         .create_crawler_with_tags(request.crawler, request.tags)
         .await?;
+    if let Some(secret) = &request.webhook_secret {
+        state
+            .crawlers
+            .set_webhook_secret(&crawler.definition.name, Some(secret))
+            .await?;
+        crawler.webhook_secret_set = true;
+        tracing::info!(crawler = %name, "webhook secret set");
+    }
     Ok((StatusCode::CREATED, Json(crawler)))
 }
 
@@ -153,7 +228,7 @@ pub(super) async fn get_crawler(
     path = "/v1/crawlers/{crawler}",
     tag = "crawlers",
     params(CrawlerPath, VersionParams),
-    request_body = CrawlerInput,
+    request_body = UpdateCrawlerRequest,
     responses(
         (status = 200, body = Crawler),
         (status = 400, description = "Invalid definition", body = ErrorResponse),
@@ -165,20 +240,36 @@ pub(super) async fn update_crawler(
     State(state): State<AppState>,
     Path(CrawlerPath { crawler }): Path<CrawlerPath>,
     Query(version): Query<VersionParams>,
-    Json(input): Json<CrawlerInput>,
+    Json(request): Json<UpdateCrawlerRequest>,
 ) -> ApiResult<Json<Crawler>> {
+    let input = request.crawler;
     if input.name != crawler {
         return Err(ApiError::invalid(format!(
             "name: crawlers cannot be renamed (the body names {}, the path {crawler})",
             input.name
         )));
     }
-    Ok(Json(
-        state
-            .crawlers
-            .update_crawler(input, version.expected_version)
-            .await?,
-    ))
+    if let Some(Some(secret)) = &request.webhook_secret {
+        check_webhook_secret(secret)?;
+    }
+    let mut updated = state
+        .crawlers
+        .update_crawler(input, version.expected_version)
+        .await?;
+    let Some(secret) = &request.webhook_secret else {
+        return Ok(Json(updated));
+    };
+    let secret = secret.as_deref();
+    state.crawlers.set_webhook_secret(&crawler, secret).await?;
+    updated.webhook_secret_set = secret.is_some();
+    tracing::info!(crawler = %crawler, set = secret.is_some(), "webhook secret changed");
+    Ok(Json(updated))
+}
+
+/// Refuses a webhook secret that cannot be stored, before anything is written.
+fn check_webhook_secret(secret: &str) -> Result<(), ApiError> {
+    lakecat_catalog::crawlers::service::check_webhook_secret(secret)
+        .map_err(|error| ApiError::invalid(error.to_string()))
 }
 
 /// Deletes a crawler and its run records (not the tables it wrote). Refused while it runs.
@@ -335,7 +426,9 @@ pub(super) async fn dry_run(
 /// notification as AWS, MinIO, Ceph RGW or RustFS send it (`{"Records": [...]}`), an SNS
 /// notification around one, or `{"changes": [{"url": "s3://bucket/key", "kind": "created"}]}`
 /// (`kind` `created` or `removed`). The first crawl of a crawler, and the one after a crawl
-/// that did not complete, crawl everything.
+/// that did not complete, crawl everything. Takes an editor token, or the crawler's webhook
+/// secret in `X-Lakecat-Webhook-Secret` or as `Authorization: Bearer <secret>` (how MinIO
+/// sends its `auth_token`); the secret allows nothing else.
 #[utoipa::path(
     post,
     path = "/v1/crawlers/{crawler}/events",
@@ -346,6 +439,7 @@ pub(super) async fn dry_run(
     responses(
         (status = 200, description = "Crawled and recorded", body = CrawlRun),
         (status = 400, description = "A body of no known shape, or a crawler not in event mode", body = ErrorResponse),
+        (status = 401, description = "No editor token, and not the crawler's webhook secret (WEBHOOK_SECRET_INVALID)", body = ErrorResponse),
         (status = 404, description = "No such crawler", body = ErrorResponse),
         (status = 409, description = "A crawl of this crawler is running (CRAWLER_RUNNING): retry", body = ErrorResponse),
         (status = 500, description = "The crawl did not complete (CRAWL_NOT_COMPLETED): retry", body = ErrorResponse),
@@ -354,8 +448,12 @@ pub(super) async fn dry_run(
 pub(super) async fn post_events(
     State(state): State<AppState>,
     Path(CrawlerPath { crawler }): Path<CrawlerPath>,
+    role: Option<axum::Extension<Role>>,
+    headers: axum::http::HeaderMap,
     body: String,
 ) -> ApiResult<Json<CrawlRun>> {
+    let role = role.map(|axum::Extension(role)| role);
+    authenticate_webhook(&state, &crawler, role, &headers).await?;
     let run = state.crawlers.crawl_events(&crawler, &body).await?;
     if run.summary.state != lakecat_catalog::crawlers::RunState::Completed {
         return Err(ApiError::new(
@@ -370,6 +468,47 @@ pub(super) async fn post_events(
         ));
     }
     Ok(Json(run))
+}
+
+/// Lets a post to crawler `crawler`'s webhook through when it comes with an editor's
+/// credentials (`role`) or the crawler's webhook secret, or when the server needs no
+/// credentials and it presents no secret (a secret presented is always checked).
+async fn authenticate_webhook(
+    state: &AppState,
+    crawler: &str,
+    role: Option<Role>,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), ApiError> {
+    if role.is_some_and(|role| role >= Role::Editor) {
+        return Ok(());
+    }
+    let Some(secret) = presented_webhook_secret(headers) else {
+        if state.access.required {
+            // The middleware lets no such request this far; refused all the same.
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "this webhook needs an editor token or the crawler's webhook secret",
+            ));
+        }
+        return Ok(());
+    };
+    if state
+        .crawlers
+        .webhook_secret_matches(crawler, secret)
+        .await?
+    {
+        return Ok(());
+    }
+    tracing::info!(crawler = %crawler, "webhook post refused: not the crawler's secret");
+    Err(ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "WEBHOOK_SECRET_INVALID",
+        format!(
+            "the webhook secret is not crawler {crawler}'s (or it has none): send its secret \
+             in {WEBHOOK_SECRET_HEADER} or as Authorization: Bearer, or an editor token"
+        ),
+    ))
 }
 
 /// Asks a running crawl to stop. It finishes the table it is writing, so every table is

@@ -201,3 +201,31 @@ pub fn new_token(name: &str, role: &str) -> (String, String) {
         field("server entry (tokens / LAKECAT_TOKENS):"),
     )
 }
+
+/// A new, empty database on the test PostgreSQL server (`LAKECAT_TEST_PG_URL`, which
+/// `scripts/test` sets), named `{prefix}_{process id}`, or `None` when a developer chose to
+/// skip PostgreSQL outside CI (`LAKECAT_TEST_SKIP_POSTGRES=1`).
+pub fn new_postgres_database(prefix: &str) -> Option<String> {
+    use sqlx::{Connection, Executor};
+    let Ok(server_url) = std::env::var("LAKECAT_TEST_PG_URL") else {
+        let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        if !in_ci && std::env::var("LAKECAT_TEST_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+            eprintln!("LAKECAT_TEST_SKIP_POSTGRES=1: skipping PostgreSQL");
+            return None;
+        }
+        panic!("LAKECAT_TEST_PG_URL is not set: run the tests with scripts/test");
+    };
+    let name = format!("{prefix}_{}", std::process::id());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut admin = sqlx::AnyConnection::connect(&server_url).await.unwrap();
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap();
+        admin.close().await.ok();
+    });
+    let (base, _) = server_url.rsplit_once('/').unwrap();
+    Some(format!("{base}/{name}"))
+}

@@ -422,6 +422,10 @@ pub struct Crawler {
     /// while it is paused.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub next_scheduled_runs: Vec<DateTime<Utc>>,
+    /// Whether it has a webhook secret, which `POST /v1/crawlers/{name}/events` accepts
+    /// instead of an editor token. The secret itself is never shown.
+    #[serde(default)]
+    pub webhook_secret_set: bool,
 }
 
 impl CrawlerInput {

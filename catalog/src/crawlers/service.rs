@@ -314,6 +314,36 @@ impl Crawlers {
         self.store.delete_crawler(name).await
     }
 
+    /// Gives crawler `name` a webhook secret (replacing any), or with `None` takes it away.
+    /// Only its SHA-256 is stored; see [`check_webhook_secret`] for what a secret may be.
+    pub async fn set_webhook_secret(&self, name: &str, secret: Option<&str>) -> Result<()> {
+        if let Some(secret) = secret {
+            check_webhook_secret(secret)?;
+        }
+        let digest = secret.map(sha256_hex);
+        self.store.set_webhook_secret(name, digest.as_deref()).await
+    }
+
+    /// Whether `presented` is crawler `name`'s webhook secret: false when the crawler has
+    /// none, or does not exist (a caller without credentials learns nothing else). The
+    /// digests are compared in constant time.
+    pub async fn webhook_secret_matches(&self, name: &str, presented: &str) -> Result<bool> {
+        let stored = match self.store.webhook_secret(name).await {
+            Ok(stored) => stored,
+            Err(Error::NotFound { .. }) => None,
+            Err(error) => return Err(error),
+        };
+        Ok(stored.is_some_and(|stored| {
+            let presented = sha256_hex(presented);
+            stored.len() == presented.len()
+                && stored
+                    .bytes()
+                    .zip(presented.bytes())
+                    .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+                    == 0
+        }))
+    }
+
     /// Marks a crawler RUNNING and records a new run by this process; refused unless it is
     /// READY.
     pub async fn start_crawl(&self, name: &str) -> Result<CrawlRun> {
@@ -493,4 +523,38 @@ fn decode_run_cursor(cursor: &str) -> Result<(i64, String)> {
     let invalid = || crate::error::Error::InvalidPageToken("not a run listing token".into());
     let (start, id) = cursor.split_once('/').ok_or_else(invalid)?;
     Ok((start.parse().map_err(|_| invalid())?, id.to_string()))
+}
+
+/// The shortest and longest webhook secret, in characters.
+pub const WEBHOOK_SECRET_LENGTH: std::ops::RangeInclusive<usize> = 16..=512;
+
+/// Checks a webhook secret before it is stored: 16 to 512 visible ASCII characters, since
+/// senders put it in an HTTP header (`Authorization: Bearer ...`). The error never repeats
+/// the secret.
+pub fn check_webhook_secret(secret: &str) -> Result<()> {
+    if !secret.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "webhook_secret: only visible ASCII characters (no spaces), as it travels in an \
+             HTTP header",
+        ));
+    }
+    if !WEBHOOK_SECRET_LENGTH.contains(&secret.len()) {
+        return Err(Error::invalid(format!(
+            "webhook_secret: must be {} to {} characters long (got {})",
+            WEBHOOK_SECRET_LENGTH.start(),
+            WEBHOOK_SECRET_LENGTH.end(),
+            secret.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The SHA-256 of `text`, in lower-case hex. Secrets are random and long, so a fast digest
+/// is enough.
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -40,6 +40,10 @@ pub trait CrawlerStore: Send + Sync + fmt::Debug {
     ) -> Result<Crawler>;
     /// Deletes a crawler with its runs; fails while it runs.
     async fn delete_crawler(&self, name: &str) -> Result<()>;
+    /// Sets the SHA-256 (hex) of a crawler's webhook secret, or with `None` removes it.
+    async fn set_webhook_secret(&self, name: &str, sha256: Option<&str>) -> Result<()>;
+    /// The SHA-256 (hex) of a crawler's webhook secret, if it has one.
+    async fn webhook_secret(&self, name: &str) -> Result<Option<String>>;
 
     /// Moves a READY crawler to RUNNING and records a new run by `runner`; fails when it is
     /// not READY.

@@ -16,13 +16,16 @@ use crate::error::{Entity, Error, Result};
 use crate::store::Page;
 
 const SELECT_CRAWLER: &str = "SELECT c.id, c.name, c.state, c.version, c.body, c.create_time, \
-     c.update_time, r.summary FROM crawlers c LEFT JOIN crawl_runs r ON r.id = c.last_run_id";
+     c.update_time, c.webhook_secret_sha256, r.summary FROM crawlers c \
+     LEFT JOIN crawl_runs r ON r.id = c.last_run_id";
 
 fn crawler_from(row: &AnyRow) -> Result<Crawler> {
     let body: String = row.try_get("body")?;
     let state: String = row.try_get("state")?;
     let summary: Option<String> = row.try_get("summary")?;
+    let webhook_secret: Option<String> = row.try_get("webhook_secret_sha256")?;
     Ok(Crawler {
+        webhook_secret_set: webhook_secret.is_some(),
         definition: decode(&body)?,
         state: CrawlerState::parse(&state)
             .ok_or_else(|| Error::Backend(format!("unknown crawler state {state:?}").into()))?,
@@ -102,8 +105,36 @@ pub(super) async fn create_crawler_in(
         last_updated: time(now),
         last_crawl: None,
         next_scheduled_runs: Vec::new(),
+        webhook_secret_set: false,
     }
     .with_next_runs())
+}
+
+/// Sets (or with `None` removes) the SHA-256 of a crawler's webhook secret.
+pub(super) async fn set_webhook_secret(
+    pool: &AnyPool,
+    name: &str,
+    sha256: Option<&str>,
+) -> Result<()> {
+    let updated = sqlx::query("UPDATE crawlers SET webhook_secret_sha256 = $1 WHERE name = $2")
+        .bind(sha256)
+        .bind(name)
+        .execute(pool)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(Error::not_found(Entity::Crawler, name));
+    }
+    Ok(())
+}
+
+/// The SHA-256 of a crawler's webhook secret, if it has one.
+pub(super) async fn webhook_secret(conn: &mut AnyConnection, name: &str) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT webhook_secret_sha256 FROM crawlers WHERE name = $1")
+        .bind(name)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found(Entity::Crawler, name))?;
+    Ok(row.try_get("webhook_secret_sha256")?)
 }
 
 pub(super) async fn list_crawlers(

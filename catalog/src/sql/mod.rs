@@ -857,6 +857,14 @@ impl CrawlerStore for SqlStore {
         crawlers::delete_crawler(&self.writer, name).await
     }
 
+    async fn set_webhook_secret(&self, name: &str, sha256: Option<&str>) -> Result<()> {
+        crawlers::set_webhook_secret(&self.writer, name, sha256).await
+    }
+
+    async fn webhook_secret(&self, name: &str) -> Result<Option<String>> {
+        crawlers::webhook_secret(&mut *self.read().await?, name).await
+    }
+
     async fn start_crawl(&self, name: &str, runner: &CrawlRunner) -> Result<CrawlRun> {
         crawlers::start_crawl(&self.writer, name, runner).await
     }
