@@ -23,6 +23,7 @@ conformance!(
     concurrent_updates_one_wins,
     tables_change_together_or_not_at_all,
     partitions_crud,
+    listed_partitions_equal_read_ones,
     partition_batches_report_items,
     partitions_created_all_or_none,
     partition_filters,
@@ -721,6 +722,74 @@ async fn partitions_crud(t: &TestCatalog) {
     let sd = page.items[0].storage_descriptor.as_ref().unwrap();
     assert!(sd.columns.is_empty());
     assert!(sd.location.is_some());
+}
+
+/// A listing reads each page as one text, partitions separated by line feeds and fields by
+/// commas: definitions holding both (and quotes, and more than a line's worth) come back as
+/// they went in, on every page, filtered or not.
+async fn listed_partitions_equal_read_ones(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(db("sales")).await.unwrap();
+    c.create_table(
+        "sales",
+        table("orders", &[("year", "string"), ("note", "string")]),
+    )
+    .await
+    .unwrap();
+    let awkward = [
+        "a,b",
+        "say \"hi\"",
+        "é 😀",
+        "1,2\\n3",
+        "__HIVE_DEFAULT_PARTITION__",
+    ];
+    let mut inputs = Vec::new();
+    for (i, note) in awkward.iter().enumerate() {
+        let mut input = partition(&["2024", note]);
+        input
+            .parameters
+            .insert("comment".into(), format!("line one\nline two, {i}"));
+        let sd = input.storage_descriptor.as_mut().unwrap();
+        sd.columns[0].comment = Some("first\n\nsecond,\r\n".repeat(15));
+        sd.parameters.insert("k,".into(), "v\n,".into());
+        inputs.push(input);
+    }
+    let failures = c
+        .create_partitions("sales", "orders", &inputs)
+        .await
+        .unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    let mut read = Vec::new();
+    for input in &inputs {
+        read.push(
+            c.get_partition("sales", "orders", &input.values)
+                .await
+                .unwrap(),
+        );
+    }
+    for expression in [None, Some("year = '2024'".to_string())] {
+        let mut listed = Vec::new();
+        let mut request = PartitionListRequest {
+            expression: expression.clone(),
+            page: PageRequest {
+                max_results: Some(2),
+                page_token: None,
+            },
+            ..Default::default()
+        };
+        loop {
+            let page = c
+                .list_partitions("sales", "orders", request.clone())
+                .await
+                .unwrap();
+            listed.extend(page.items);
+            match page.next_page_token {
+                Some(token) => request.page.page_token = Some(token),
+                None => break,
+            }
+        }
+        assert_eq!(listed, read, "{expression:?}");
+    }
 }
 
 async fn partitions_created_all_or_none(t: &TestCatalog) {
