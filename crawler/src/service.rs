@@ -144,7 +144,10 @@ impl CrawlerService {
     /// Whether `presented` is crawler `name`'s webhook secret
     /// ([`Crawlers::webhook_secret_matches`]).
     pub async fn webhook_secret_matches(&self, name: &str, presented: &str) -> Result<bool> {
-        Ok(self.crawlers.webhook_secret_matches(name, presented).await?)
+        Ok(self
+            .crawlers
+            .webhook_secret_matches(name, presented)
+            .await?)
     }
 
     /// Replaces a crawler's definition (refused while it runs).
