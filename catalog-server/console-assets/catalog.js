@@ -62,6 +62,20 @@ function crawlerLink(table) {
   return crawler ? h("a", { href: `#/crawlers/${encodeURIComponent(crawler)}` }, crawler) : "—";
 }
 
+/**
+ * The crawler and run that last created or changed a table, linked (`last_crawl`, which
+ * GET table answers); the crawler its parameters name when no run record is kept.
+ */
+function lastCrawl(table) {
+  const crawl = table.last_crawl;
+  if (!crawl) return crawlerLink(table);
+  const crawler = `#/crawlers/${encodeURIComponent(crawl.crawler_name)}`;
+  return h("span", { id: "last-crawl" },
+    h("a", { href: crawler }, crawl.crawler_name), ", run ",
+    h("a", { href: `${crawler}/runs/${encodeURIComponent(crawl.run_id)}`, class: "mono", "data-run": crawl.run_id }, crawl.run_id.slice(0, 8)),
+    " (", time(crawl.time), ")");
+}
+
 function tableRow(table, { withDatabase = false } = {}) {
   const p = table.parameters ?? {};
   const href = `#/databases/${encodeURIComponent(table.database_name)}/tables/${encodeURIComponent(table.name)}`;
@@ -128,7 +142,7 @@ export async function tablePage(database, name, tab = "columns", query = new URL
     facts([
       ["Location", h("span", { class: "mono" }, table.storage_descriptor?.location ?? "")],
       ["Partition keys", table.partition_keys.map((k) => `${k.name} ${k.type ?? ""}`).join(", ") || "none"],
-      ["Last crawled by", crawlerLink(table)],
+      ["Last crawled by", lastCrawl(table)],
       ["Created", time(table.create_time)],
       ["Last update", time(table.update_time)],
       ["Deprecated", p.DEPRECATED_BY_CRAWLER ? `by crawler (${p.DEPRECATED_BY_CRAWLER})` : ""],

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use lakecat_catalog::crawlers::service::ABANDONED_REASON;
 use lakecat_catalog::crawlers::{
-    ClassifierInput, CrawlRunner, CrawlerInput, CrawlerMetrics, CrawlerState, CrawlerStore,
-    CrawlerTargets, Crawlers, DeltaTarget, OpenTableTarget, RunState, RunnerLiveness, S3Target,
-    ScheduleRefusal, Takeover,
+    ChangeKind, ClassifierInput, CrawlRunner, CrawlerInput, CrawlerMetrics, CrawlerState,
+    CrawlerStore, CrawlerTargets, Crawlers, DeltaTarget, OpenTableTarget, RunState, RunnerLiveness,
+    S3Target, ScheduleRefusal, TableChangeRecord, Takeover,
 };
 use lakecat_catalog::{
     Column, DatabaseInput, Entity, Error, PageRequest, PartitionInput, PartitionListRequest,
@@ -34,6 +34,7 @@ conformance!(
     metrics_sum_up_the_finished_runs,
     open_table_format_targets_are_stored_and_checked,
     webhook_secrets_are_kept_as_digests,
+    finished_runs_are_the_last_crawl_of_the_tables_they_changed,
 );
 
 fn column(name: &str) -> Column {
@@ -973,4 +974,101 @@ async fn metrics_sum_up_the_finished_runs(t: &TestCatalog) {
         error.to_string().contains("at most 100 crawlers"),
         "{error}"
     );
+}
+
+/// Finishes a crawl of `crawler` that reports `changes`; its run id.
+async fn finish_run_with(c: &Crawlers, crawler: &str, changes: Vec<TableChangeRecord>) -> String {
+    let mut run = c.start_crawl(crawler).await.unwrap();
+    run.summary.state = RunState::Completed;
+    run.summary.end_time = Some(run.summary.start_time + chrono::TimeDelta::seconds(1));
+    run.report.changes = changes;
+    c.finish_crawl(&run).await.unwrap();
+    run.summary.id
+}
+
+fn change_record(table: &str, kind: ChangeKind, applied: bool) -> TableChangeRecord {
+    TableChangeRecord {
+        table: table.into(),
+        kind,
+        details: Vec::new(),
+        partitions_added: 0,
+        partitions_updated: 0,
+        partitions_deleted: 0,
+        applied,
+    }
+}
+
+/// A finished run becomes the last crawl of the tables it created or changed in the catalog,
+/// and of no other (a change only logged, a table left alone); the record goes with the
+/// table, and with the run's record when its crawler is deleted.
+async fn finished_runs_are_the_last_crawl_of_the_tables_they_changed(t: &TestCatalog) {
+    let c = crawlers(t);
+    create_db(&t.catalog).await;
+    for name in ["orders", "clicks", "logged", "kept"] {
+        t.catalog
+            .apply_table_change("db", creating(name, vec![]))
+            .await
+            .unwrap();
+    }
+    // The crawler writes into "DB": names are matched as the catalog keeps them.
+    c.create_crawler(crawler("nightly")).await.unwrap();
+    assert_eq!(c.last_crawl_of_table("db", "orders").await.unwrap(), None);
+
+    let first = finish_run_with(
+        &c,
+        "nightly",
+        vec![
+            change_record("Orders", ChangeKind::Create, true),
+            change_record("clicks", ChangeKind::Create, true),
+            change_record("logged", ChangeKind::Logged, false),
+            change_record("kept", ChangeKind::Kept, false),
+            change_record("gone", ChangeKind::Update, true),
+        ],
+    )
+    .await;
+    let last = |table: &'static str| {
+        let c = c.clone();
+        async move {
+            c.last_crawl_of_table("DB", table)
+                .await
+                .unwrap()
+                .map(|crawl| (crawl.crawler_name, crawl.run_id))
+        }
+    };
+    let by_first = Some(("nightly".to_string(), first.clone()));
+    assert_eq!(last("orders").await, by_first);
+    assert_eq!(last("Clicks").await, by_first);
+    assert_eq!(last("logged").await, None);
+    assert_eq!(last("kept").await, None);
+
+    // A later run that changes clicks only, and leaves orders as it was.
+    let second = finish_run_with(
+        &c,
+        "nightly",
+        vec![
+            change_record("orders", ChangeKind::Unchanged, true),
+            change_record("clicks", ChangeKind::Update, true),
+            change_record("kept", ChangeKind::Update, false),
+        ],
+    )
+    .await;
+    assert_eq!(last("orders").await, by_first);
+    assert_eq!(last("clicks").await, Some(("nightly".to_string(), second)));
+    assert_eq!(last("kept").await, None);
+    let crawl = c
+        .last_crawl_of_table("db", "orders")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(crawl.time <= chrono::Utc::now(), "{crawl:?}");
+
+    // A table made again under the name was not crawled; a deleted crawler's runs are gone.
+    t.catalog.delete_table("db", "clicks").await.unwrap();
+    t.catalog
+        .apply_table_change("db", creating("clicks", vec![]))
+        .await
+        .unwrap();
+    assert_eq!(last("clicks").await, None);
+    c.delete_crawler("nightly").await.unwrap();
+    assert_eq!(last("orders").await, None);
 }

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lakecat_catalog::crawlers::TableCrawl;
 use lakecat_catalog::{PartitionIndexInput, Table, TableInput, TableVersion, UpdateTableOptions};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,6 +21,19 @@ pub(crate) struct TableList {
     /// Pass as `page_token` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page_token: Option<String>,
+}
+
+/// A table, with the crawl run that last created or changed it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct TableDocument {
+    /// The table.
+    #[serde(flatten)]
+    pub table: Table,
+    /// The crawl run that last created or changed the table (its definition or
+    /// partitions), when a crawler did and the run's record is kept. The crawler's
+    /// `UPDATED_BY_CRAWLER` parameter names the crawler only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_crawl: Option<TableCrawl>,
 }
 
 /// A page of table versions.
@@ -147,22 +161,31 @@ pub(super) async fn create_table(
     Ok((StatusCode::CREATED, Json(table)))
 }
 
-/// Reads a table.
+/// Reads a table, with the crawl run that last created or changed it.
 #[utoipa::path(
     get,
     path = "/v1/databases/{database}/tables/{table}",
     tag = "tables",
     params(TablePath),
     responses(
-        (status = 200, body = Table),
+        (status = 200, body = TableDocument),
         (status = 404, description = "No such database or table", body = ErrorResponse),
     )
 )]
 pub(super) async fn get_table(
     State(state): State<AppState>,
     Path(TablePath { database, table }): Path<TablePath>,
-) -> ApiResult<Json<Table>> {
-    Ok(Json(state.catalog.get_table(&database, &table).await?))
+) -> ApiResult<Json<TableDocument>> {
+    let found = state.catalog.get_table(&database, &table).await?;
+    let last_crawl = state
+        .crawlers
+        .crawlers()
+        .last_crawl_of_table(&database, &table)
+        .await?;
+    Ok(Json(TableDocument {
+        table: found,
+        last_crawl,
+    }))
 }
 
 /// Replaces a table's definition, archiving the current one unless `skip_archive` is set.

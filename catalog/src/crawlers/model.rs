@@ -595,6 +595,18 @@ pub struct CrawlRun {
     pub report: CrawlReport,
 }
 
+/// The crawl run that last created or changed a table (its definition or partitions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TableCrawl {
+    /// The crawler that ran.
+    pub crawler_name: String,
+    /// The run's id.
+    pub run_id: String,
+    /// When the run that made the change finished.
+    pub time: DateTime<Utc>,
+}
+
 /// A crawler's unfinished crawl, as a crawl that wants to start finds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunningCrawl {

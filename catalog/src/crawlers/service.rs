@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::model::{
     ClassifierInput, ClassifierRecord, CrawlRun, CrawlRunSummary, Crawler, CrawlerInput,
-    CrawlerMetrics, CrawlerState, METRICS_RUNS, RunningCrawl, ScheduleRefusal,
+    CrawlerMetrics, CrawlerState, METRICS_RUNS, RunningCrawl, ScheduleRefusal, TableCrawl,
 };
 use super::runner::{CrawlRunner, RunnerLiveness};
 use super::store::CrawlerStore;
@@ -415,6 +415,18 @@ impl Crawlers {
     /// Records how a crawl ended; the crawler is READY again.
     pub async fn finish_crawl(&self, run: &CrawlRun) -> Result<()> {
         self.store.finish_crawl(run).await
+    }
+
+    /// The crawl run that last created or changed a table (its definition or partitions),
+    /// if one did and its run record is kept.
+    pub async fn last_crawl_of_table(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Option<TableCrawl>> {
+        self.store
+            .last_crawl_of_table(&database.to_lowercase(), &table.to_lowercase())
+            .await
     }
 
     /// Reads one run.

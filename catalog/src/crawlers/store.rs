@@ -73,8 +73,16 @@ pub trait CrawlerStore: Send + Sync + fmt::Debug {
     async fn request_stop(&self, name: &str) -> Result<()>;
     /// Saves a running crawl's progress (counts and report so far) and its heartbeat.
     async fn save_run(&self, run: &CrawlRun) -> Result<()>;
-    /// Records how a crawl ended and makes its crawler READY again.
+    /// Records how a crawl ended and makes its crawler READY again; the tables its report
+    /// says it created or changed (applied) record it as their last crawl.
     async fn finish_crawl(&self, run: &CrawlRun) -> Result<()>;
+    /// The crawl run that last created or changed a table, if one did and its record is
+    /// kept.
+    async fn last_crawl_of_table(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Option<super::model::TableCrawl>>;
     /// Reads one run of a crawler.
     async fn get_run(&self, crawler: &str, id: &str) -> Result<CrawlRun>;
     /// Lists a crawler's runs, newest first.

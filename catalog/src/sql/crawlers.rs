@@ -6,8 +6,8 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use super::map_unique;
 use super::rows::{decode, encode, now_millis, time};
 use crate::crawlers::model::{
-    ClassifierInput, ClassifierRecord, CrawlReport, CrawlRun, CrawlRunSummary, Crawler,
-    CrawlerInput, CrawlerState, RunState, RunningCrawl,
+    ChangeKind, ClassifierInput, ClassifierRecord, CrawlReport, CrawlRun, CrawlRunSummary, Crawler,
+    CrawlerInput, CrawlerState, RunState, RunningCrawl, TableCrawl,
 };
 use crate::crawlers::runner::CrawlRunner;
 use crate::crawlers::service::ABANDONED_REASON;
@@ -452,6 +452,7 @@ pub(super) async fn save_run(pool: &AnyPool, run: &CrawlRun) -> Result<()> {
 pub(super) async fn finish_crawl(pool: &AnyPool, run: &CrawlRun) -> Result<()> {
     let mut tx = pool.begin().await?;
     write_run(&mut tx, run).await?;
+    record_table_crawls(&mut tx, run).await?;
     sqlx::query(
         "UPDATE crawlers SET state = 'READY' \
          WHERE id = (SELECT crawler_id FROM crawl_runs WHERE id = $1)",
@@ -461,6 +462,74 @@ pub(super) async fn finish_crawl(pool: &AnyPool, run: &CrawlRun) -> Result<()> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Records `run` as the last crawl of each table its report says it created or changed in
+/// the catalog (definition or partitions): a change only logged, a table left as it was and
+/// a deleted table record nothing. Tables of the crawler's database; one statement each.
+async fn record_table_crawls(conn: &mut AnyConnection, run: &CrawlRun) -> Result<()> {
+    let changed: Vec<String> = run
+        .report
+        .changes
+        .iter()
+        .filter(|change| {
+            change.applied
+                && matches!(
+                    change.kind,
+                    ChangeKind::Create | ChangeKind::Update | ChangeKind::Deprecate
+                )
+        })
+        .map(|change| change.table.to_lowercase())
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let (_, crawler) = fetch_crawler(conn, &run.crawler_name).await?;
+    let database = crawler.definition.database_name.to_lowercase();
+    let now = now_millis();
+    for table in changed {
+        // SQLite needs the SELECT's WHERE before an upsert's ON CONFLICT to parse it.
+        sqlx::query(
+            "INSERT INTO table_last_crawl (table_id, run_id, change_time) \
+             SELECT t.id, $1, $2 FROM tables t JOIN databases d ON d.id = t.database_id \
+             WHERE d.name = $3 AND t.name = $4 \
+             ON CONFLICT (table_id) DO UPDATE \
+             SET run_id = excluded.run_id, change_time = excluded.change_time",
+        )
+        .bind(&run.summary.id)
+        .bind(now)
+        .bind(&database)
+        .bind(&table)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The crawl run that last created or changed `database.table`, with its crawler's name.
+pub(super) async fn last_crawl_of_table(
+    conn: &mut AnyConnection,
+    database: &str,
+    table: &str,
+) -> Result<Option<TableCrawl>> {
+    let row = sqlx::query(
+        "SELECT c.name AS crawler_name, r.id AS run_id, l.change_time \
+         FROM table_last_crawl l JOIN tables t ON t.id = l.table_id \
+         JOIN databases d ON d.id = t.database_id JOIN crawl_runs r ON r.id = l.run_id \
+         JOIN crawlers c ON c.id = r.crawler_id WHERE d.name = $1 AND t.name = $2",
+    )
+    .bind(database)
+    .bind(table)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(TableCrawl {
+            crawler_name: row.try_get("crawler_name")?,
+            run_id: row.try_get("run_id")?,
+            time: time(row.try_get("change_time")?),
+        })
+    })
+    .transpose()
 }
 
 pub(super) async fn get_run(conn: &mut AnyConnection, crawler: &str, id: &str) -> Result<CrawlRun> {

@@ -908,6 +908,14 @@ impl CrawlerStore for SqlStore {
         crawlers::finish_crawl(&self.writer, run).await
     }
 
+    async fn last_crawl_of_table(
+        &self,
+        database: &str,
+        table: &str,
+    ) -> Result<Option<crate::crawlers::TableCrawl>> {
+        crawlers::last_crawl_of_table(&mut *self.read().await?, database, table).await
+    }
+
     async fn get_run(&self, crawler: &str, id: &str) -> Result<CrawlRun> {
         crawlers::get_run(&mut *self.read().await?, crawler, id).await
     }
