@@ -136,6 +136,54 @@ impl StatisticsSchedule {
         self.written_since_refresh = 0;
         true
     }
+
+    /// The schedule of a store opened on a partitions table that had about `rows` rows when
+    /// its statistics were last refreshed: the next refresh comes once as many again have
+    /// been written. Starting from nothing instead re-analyzed a table of millions after the
+    /// first thousand partitions each new process wrote, and then at each doubling, holding
+    /// SQLite's one writer for seconds each time.
+    fn after_analysis_of(rows: u64) -> StatisticsSchedule {
+        StatisticsSchedule {
+            written_since_refresh: 0,
+            written_before_refresh: rows,
+        }
+    }
+}
+
+/// How many rows the partitions table had when its planner statistics were last refreshed
+/// (0 if never), from the statistics themselves: counting the rows of a large table would
+/// slow every start.
+async fn analyzed_partition_rows(pool: &AnyPool, backend: Backend) -> Result<u64> {
+    let rows: Option<i64> = match backend {
+        Backend::Sqlite => {
+            let analyzed: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'",
+            )
+            .fetch_one(pool)
+            .await?;
+            if analyzed == 0 {
+                None
+            } else {
+                // An index's statistics start with the number of rows it covers.
+                let stat: Option<String> = sqlx::query_scalar(
+                    "SELECT stat FROM sqlite_stat1 WHERE tbl = 'partitions' AND idx IS NOT NULL \
+                     LIMIT 1",
+                )
+                .fetch_optional(pool)
+                .await?;
+                stat.and_then(|stat| stat.split(' ').next()?.parse().ok())
+            }
+        }
+        Backend::Postgres => {
+            sqlx::query_scalar(
+                "SELECT CAST(GREATEST(reltuples, 0) AS BIGINT) FROM pg_class \
+             WHERE oid = to_regclass('partitions')",
+            )
+            .fetch_optional(pool)
+            .await?
+        }
+    };
+    Ok(rows.map_or(0, |rows| rows.max(0) as u64))
 }
 
 impl SqlStore {
@@ -164,6 +212,7 @@ impl SqlStore {
                 SQLITE_MIGRATIONS.run(&writer).await?;
                 // SQLite's advice for long-lived connections: refresh stale statistics on open.
                 writer.execute("PRAGMA optimize = 0x10002").await?;
+                let analyzed_rows = analyzed_partition_rows(&writer, backend).await?;
                 let last_analysis = analyzed_at.clone();
                 let reader = pool(options.max_connections)
                     .before_acquire(move |_conn, meta| {
@@ -180,18 +229,23 @@ impl SqlStore {
                     backend,
                     reader,
                     writer,
-                    statistics: Arc::default(),
+                    statistics: Arc::new(Mutex::new(StatisticsSchedule::after_analysis_of(
+                        analyzed_rows,
+                    ))),
                     analyzed_at,
                 }
             }
             Backend::Postgres => {
                 let shared = pool(options.max_connections).connect(url).await?;
                 POSTGRES_MIGRATIONS.run(&shared).await?;
+                let analyzed_rows = analyzed_partition_rows(&shared, backend).await?;
                 SqlStore {
                     backend,
                     reader: shared.clone(),
                     writer: shared,
-                    statistics: Arc::default(),
+                    statistics: Arc::new(Mutex::new(StatisticsSchedule::after_analysis_of(
+                        analyzed_rows,
+                    ))),
                     analyzed_at,
                 }
             }
@@ -1031,5 +1085,72 @@ mod tests {
                 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000
             ]
         );
+    }
+
+    #[test]
+    fn a_reopened_store_refreshes_after_as_many_again_as_were_analyzed() {
+        let mut schedule = StatisticsSchedule::after_analysis_of(1_000_000);
+        let refreshed: Vec<u64> = (1..=3_000)
+            .filter(|_| schedule.record(1000))
+            .map(|batch| batch * 1000)
+            .collect();
+        // The table doubles (1M -> 2M), then doubles again (2M -> 4M).
+        assert_eq!(refreshed, [1_000_000, 3_000_000]);
+        // A table never analyzed (or empty) starts as a new one.
+        let mut schedule = StatisticsSchedule::after_analysis_of(0);
+        assert!(schedule.record(1000));
+    }
+
+    #[tokio::test]
+    async fn statistics_say_how_many_rows_were_analyzed() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/catalog.db?mode=rwc", dir.path().display());
+        let store = SqlStore::connect(&url, &StoreOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            analyzed_partition_rows(&store.writer, Backend::Sqlite)
+                .await
+                .unwrap(),
+            0
+        );
+        let catalog = crate::Catalog::new(std::sync::Arc::new(store.clone()));
+        catalog
+            .create_database(crate::DatabaseInput {
+                name: "db".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let key = crate::Column {
+            name: "k".into(),
+            ..Default::default()
+        };
+        catalog
+            .create_table(
+                "db",
+                crate::TableInput {
+                    name: "t".into(),
+                    partition_keys: vec![key],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let inputs: Vec<crate::PartitionInput> = (0..50)
+            .map(|i| crate::PartitionInput {
+                values: vec![i.to_string()],
+                ..Default::default()
+            })
+            .collect();
+        catalog.create_partitions("db", "t", &inputs).await.unwrap();
+        store.analyze().await.unwrap();
+        assert_eq!(
+            analyzed_partition_rows(&store.writer, Backend::Sqlite)
+                .await
+                .unwrap(),
+            50
+        );
+        store.close().await;
     }
 }
