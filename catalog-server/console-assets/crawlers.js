@@ -94,7 +94,11 @@ export async function crawlerPage(name) {
     facts([
       ["Database", h("a", { href: `#/databases/${encodeURIComponent(crawler.database_name)}` }, crawler.database_name)],
       ["Targets", targets.length ? h("ul", {}, targets.map((t) => h("li", {}, t))) : "—"],
-      ["Delta / Iceberg / Hudi targets", [crawler.targets.delta_targets?.length ?? 0, crawler.targets.iceberg_targets?.length ?? 0, crawler.targets.hudi_targets?.length ?? 0].join(" / ")],
+      ...OPEN_TABLE_TARGETS.map(([kind, label, pathsMember]) => {
+        const paths = (crawler.targets[kind] ?? []).flatMap((t) => t[pathsMember].map((path) => [h("span", { class: "mono" }, path),
+          t.exclusions?.length ? h("span", { class: "muted" }, ` excluding ${t.exclusions.join(", ")}`) : null]));
+        return paths.length ? [`${label} targets`, h("ul", { id: `${kind}-shown` }, paths.map((p) => h("li", {}, p)))] : null;
+      }).filter(Boolean),
       ["Classifiers", crawler.classifiers.join(", ") || "built-in only"],
       ["Table prefix", crawler.table_prefix ?? ""],
       ["Schema change policy", `update: ${crawler.schema_change_policy.update_behavior}, delete: ${crawler.schema_change_policy.delete_behavior}`],
@@ -255,6 +259,36 @@ function previewSchedule(input, preview) {
   update();
 }
 
+/**
+ * The open table format targets, in Glue's vocabulary: the REST member, the format, the
+ * member holding the paths, and how the form labels and explains them.
+ */
+const OPEN_TABLE_TARGETS = [
+  ["delta_targets", "Delta Lake", "delta_tables", "Delta table paths", "One a line: each a folder holding _delta_log/."],
+  ["iceberg_targets", "Iceberg", "paths", "Paths", "One a line: prefixes holding Iceberg tables, or folders of them."],
+  ["hudi_targets", "Hudi", "paths", "Paths", "One a line: prefixes holding Hudi tables, or folders of them."],
+];
+
+/** The form's Delta Lake, Iceberg and Hudi targets, by REST member; those without a path are left out. */
+function openTargetsOf(form, drawn) {
+  const lines = (set, css) => (set.querySelector(css)?.value ?? "").split("\n").map((line) => line.trim()).filter(Boolean);
+  const targets = {};
+  for (const [kind, , pathsMember] of OPEN_TABLE_TARGETS) {
+    const sets = [...form.querySelectorAll(`fieldset.open-target[data-kind="${kind}"]`)];
+    const found = sets.map((set) => {
+      const target = { ...drawn.get(set), [pathsMember]: lines(set, ".target-paths") };
+      if (kind !== "delta_targets") {
+        target.exclusions = lines(set, ".target-exclusions");
+        const depth = set.querySelector(".target-depth").value.trim();
+        target.maximum_traversal_depth = depth === "" ? undefined : Number(depth);
+      }
+      return target;
+    }).filter((target) => target[pathsMember].length);
+    if (found.length) targets[kind] = found;
+  }
+  return targets;
+}
+
 /** `#/crawlers/new` and `#/crawlers/{name}/edit`: the crawler form, in Glue's vocabulary. */
 export async function crawlerFormPage(name) {
   const existing = name ? await api(v1("crawlers", name)) : null;
@@ -269,11 +303,31 @@ export async function crawlerFormPage(name) {
   const addTarget = (target) => {
     const n = targetRows.children.length;
     targetRows.append(h("fieldset", { class: "target" }, h("legend", {}, `S3 target ${n + 1}`),
-      field(`target-path-${n}`, "Include path", h("input", { id: `target-path-${n}`, class: "mono target-path", value: target.path, required: true, placeholder: "s3://bucket/prefix/ or file:///data/lake/", size: 60 })),
+      field(`target-path-${n}`, "Include path", h("input", { id: `target-path-${n}`, class: "mono target-path", value: target.path, placeholder: "s3://bucket/prefix/ or file:///data/lake/", size: 60 })),
       field(`target-exclusions-${n}`, "Exclude patterns", h("textarea", { id: `target-exclusions-${n}`, class: "mono target-exclusions", rows: 2 }, target.exclusions.join("\n")), "Glob patterns, one a line: *.tmp, **/_temporary/**"),
       field(`target-sample-${n}`, "Sample size", h("input", { id: `target-sample-${n}`, class: "target-sample", type: "number", min: 1, max: 249, value: target.sample_size ?? "" }), "Files read per leaf folder; all when empty.")));
   };
   s3.forEach(addTarget);
+  // Delta Lake, Iceberg and Hudi targets: each fieldset keeps the target it was drawn from,
+  // so members the form does not show (Glue's CreateNativeDeltaTable) are saved as they were.
+  const openTargets = new Map(OPEN_TABLE_TARGETS.map(([kind]) => [kind, h("div", { id: `${kind}-list` })]));
+  const drawn = new WeakMap();
+  const addOpenTarget = (kind, target) => {
+    const [, label, , pathsLabel, pathsHint] = OPEN_TABLE_TARGETS.find(([k]) => k === kind);
+    const list = openTargets.get(kind);
+    const prefix = kind.replace("_targets", "");
+    const n = list.children.length;
+    const paths = target.delta_tables ?? target.paths ?? [];
+    const set = h("fieldset", { class: "open-target", "data-kind": kind }, h("legend", {}, `${label} target ${n + 1}`),
+      field(`${prefix}-paths-${n}`, pathsLabel, h("textarea", { id: `${prefix}-paths-${n}`, class: "mono target-paths", rows: 2 }, paths.join("\n")), pathsHint),
+      kind === "delta_targets" ? null : [
+        field(`${prefix}-exclusions-${n}`, "Exclude patterns", h("textarea", { id: `${prefix}-exclusions-${n}`, class: "mono target-exclusions", rows: 2 }, (target.exclusions ?? []).join("\n")), "Glob patterns, one a line, relative to each path."),
+        field(`${prefix}-depth-${n}`, "Maximum traversal depth", h("input", { id: `${prefix}-depth-${n}`, class: "target-depth", type: "number", min: 1, max: 20, value: target.maximum_traversal_depth ?? "" }), "Folder levels below each path searched for tables (1 to 20); the crawler's default when empty."),
+      ]);
+    drawn.set(set, target);
+    list.append(set);
+  };
+  for (const [kind] of OPEN_TABLE_TARGETS) (c.targets[kind] ?? []).forEach((target) => addOpenTarget(kind, target));
   const scheduleInput = h("input", { id: "crawler-schedule", class: "mono", value: c.schedule ?? "", placeholder: "cron(15 12 * * ? *)", "aria-describedby": "schedule-preview" });
   const schedulePreview = h("div", { id: "schedule-preview", "aria-live": "polite" });
   previewSchedule(scheduleInput, schedulePreview);
@@ -283,7 +337,11 @@ export async function crawlerFormPage(name) {
       field("crawler-name", "Name", h("input", { id: "crawler-name", value: c.name, required: true, readonly: Boolean(existing) })),
       field("crawler-description", "Description", h("input", { id: "crawler-description", value: c.description ?? "", size: 60 }))),
     h("fieldset", {}, h("legend", {}, "Data sources"), targetRows,
-      h("button", { type: "button", id: "add-target", onclick: () => addTarget({ path: "", exclusions: [] }) }, "Add a data source")),
+      ...OPEN_TABLE_TARGETS.map(([kind]) => openTargets.get(kind)),
+      h("div", { class: "toolbar" },
+        h("button", { type: "button", id: "add-target", onclick: () => addTarget({ path: "", exclusions: [] }) }, "Add an S3 target"),
+        ...OPEN_TABLE_TARGETS.map(([kind, label]) =>
+          h("button", { type: "button", id: `add-${kind.replace("_targets", "")}-target`, onclick: () => addOpenTarget(kind, {}) }, `Add ${/^[AEIOU]/.test(label) ? "an" : "a"} ${label} target`)))),
     h("fieldset", {}, h("legend", {}, "Classifiers"),
       field("crawler-classifiers", "Custom classifiers", h("select", { id: "crawler-classifiers", multiple: true, size: Math.min(6, Math.max(2, classifiers.length)) },
         classifiers.map((k) => h("option", { value: k.name, selected: c.classifiers.includes(k.name) }, `${k.name} (${k.definition.kind})`))),
@@ -318,6 +376,7 @@ export async function crawlerFormPage(name) {
           exclusions: set.querySelector(".target-exclusions").value.split("\n").map((line) => line.trim()).filter(Boolean),
           sample_size: optionalNumber(set.querySelector(".target-sample").value.trim()),
         })).filter((target) => target.path),
+        ...openTargetsOf(form, drawn),
       },
       classifiers: [...form.querySelector("#crawler-classifiers").selectedOptions].map((o) => o.value),
       table_prefix: value("crawler-prefix") || undefined,
@@ -332,11 +391,6 @@ export async function crawlerFormPage(name) {
       schedule_paused: existing?.schedule_paused ?? false,
     };
     if (existing?.role) input.role = existing.role;
-    if (existing?.targets) {
-      for (const kind of ["delta_targets", "iceberg_targets", "hudi_targets"]) {
-        if (existing.targets[kind]?.length) input.targets[kind] = existing.targets[kind];
-      }
-    }
     try {
       const saved = existing
         ? await api(v1("crawlers", name), { method: "PUT", query: { expected_version: existing.version }, body: input })

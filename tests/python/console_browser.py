@@ -305,6 +305,7 @@ def create_and_start_a_crawler(console):
     check("never" in row.text, f"the dry run recorded no run: {row.text}")
 
     changes = start_and_watch(console, "sales-nightly")
+    first_run = console.driver.current_url.split("/runs/")[1]
     check(sorted(changes) == ["line_items", "orders", "products"], f"the run's tables: {changes}")
     check(all("CREATE" in change for change in changes.values()), f"the first run creates them: {changes}")
     decision = console.find("li.decision[data-location$='/sales/orders/']")
@@ -323,9 +324,81 @@ def create_and_start_a_crawler(console):
         out.write("order_id,customer,amount,currency,ordered_on,paid_at,coupon,channel,gift_wrap\n")
         out.write("1006,\"babbage, charles\",12.00,GBP,2024-08-01,2024-08-01 09:00:00,,web,true\n")
     changes = start_and_watch(console, "sales-nightly")
+    second_run = console.driver.current_url.split("/runs/")[1]
     check("UPDATE" in changes.get("orders", ""), f"the second run updates orders: {changes}")
     cards = console.find("#run-counts").text
     check("1\nPartitions added" in cards, f"the second run adds one partition: {cards}")
+
+    # A table's page names the crawler and the run that last changed it, linked to the run.
+    for table, run in [("orders", second_run), ("products", first_run)]:
+        console.go(f"/databases/shop/tables/{table}")
+        crawl = console.find("#last-crawl")
+        link = crawl.find_element(By.CSS_SELECTOR, "a[data-run]")
+        check("sales-nightly" in crawl.text and link.get_attribute("data-run") == run,
+              f"{table} was last changed by run {run}: {crawl.text} ({link.get_attribute('data-run')})")
+    link.click()
+    console.idle()
+    check(console.driver.current_url.endswith(f"/crawlers/sales-nightly/runs/{first_run}"),
+          f"the link opens the run's page: {console.driver.current_url}")
+    console.wait(lambda: first_run[:8] in console.find("main h1").text, "the run page")
+
+
+def api_get(console, path):
+    """GETs `path` from the REST API in the page, with the signed-in token; the JSON."""
+    return console.driver.execute_async_script(
+        "const done = arguments[1];"
+        "fetch(arguments[0], {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('lakecat.token')}})"
+        ".then((r) => r.json()).then(done);", path)
+
+
+def open_table_format_targets_in_the_form(console):
+    """Delta Lake, Iceberg and Hudi targets are made, shown and changed in the crawler form."""
+    # The server opens each target when saving: the folders must exist (empty is enough).
+    for folder in ["delta/sales", "delta/clicks", "delta/orders", "warehouse", "hudi"]:
+        os.makedirs(os.path.join(LAKE, folder), exist_ok=True)
+    console.go("/crawlers/new")
+    console.find("#crawler-name").send_keys("formats")
+    console.find("#crawler-database").send_keys("formats")
+    for kind in ["delta", "iceberg", "hudi"]:
+        console.find(f"#add-{kind}-target").click()
+    console.find("#delta-paths-0").send_keys(f"file://{LAKE}/delta/sales/\nfile://{LAKE}/delta/clicks/")
+    console.find("#iceberg-paths-0").send_keys(f"file://{LAKE}/warehouse/")
+    console.find("#iceberg-exclusions-0").send_keys("**/tmp/**")
+    console.find("#iceberg-depth-0").send_keys("3")
+    console.find("#hudi-paths-0").send_keys(f"file://{LAKE}/hudi/")
+    console.find("#save-crawler").click()
+    console.wait(lambda: console.first("main h1") is not None and console.first("main h1").text.startswith("formats"),
+                 "the new crawler's page")
+    console.idle()
+    shown = console.find("#iceberg_targets-shown").text
+    check(f"file://{LAKE}/warehouse/" in shown and "**/tmp/**" in shown, f"the page lists the Iceberg path: {shown}")
+    check(f"file://{LAKE}/delta/clicks/" in console.find("#delta_targets-shown").text, "the page lists the Delta tables")
+    targets = api_get(console, "/v1/crawlers/formats")["targets"]
+    check(targets.get("s3_targets") == [], f"no S3 target was made from the empty one: {targets}")
+    check(targets["delta_targets"] == [{"delta_tables": [f"file://{LAKE}/delta/sales/", f"file://{LAKE}/delta/clicks/"]}],
+          f"the Delta target as entered: {targets}")
+    check(targets["iceberg_targets"] == [{"paths": [f"file://{LAKE}/warehouse/"], "exclusions": ["**/tmp/**"], "maximum_traversal_depth": 3}],
+          f"the Iceberg target as entered: {targets}")
+    check(targets["hudi_targets"] == [{"paths": [f"file://{LAKE}/hudi/"], "exclusions": []}], f"the Hudi target: {targets}")
+
+    # Editing shows them; a target whose paths are emptied is removed, the others kept.
+    console.go("/crawlers/formats/edit")
+    check(console.find("#iceberg-depth-0").get_attribute("value") == "3", "the form shows the traversal depth")
+    console.find("#hudi-paths-0").clear()
+    console.find("#delta-paths-0").send_keys(f"\nfile://{LAKE}/delta/orders/")
+    console.find("#save-crawler").click()
+    console.wait(lambda: console.driver.current_url.endswith("/crawlers/formats"), "the crawler's page after saving")
+    console.idle()
+    targets = api_get(console, "/v1/crawlers/formats")["targets"]
+    check("hudi_targets" not in targets, f"the emptied Hudi target is gone: {targets}")
+    check(len(targets["delta_targets"][0]["delta_tables"]) == 3 and targets["iceberg_targets"][0]["maximum_traversal_depth"] == 3,
+          f"the other targets are kept: {targets}")
+    # The server checks them as any client's: a Delta table the crawler cannot open.
+    console.go("/crawlers/formats/edit")
+    console.find("#delta-paths-0").send_keys("\nftp://lake/delta/")
+    console.find("#save-crawler").click()
+    error = console.find("#crawler-form .error")
+    check("unsupported scheme ftp://" in error.text, f"the server's refusal shows: {error.text}")
 
 
 def diff_two_versions(console):
@@ -381,6 +454,7 @@ def main():
         create_a_classifier(console)
         create_and_start_a_crawler(console)
         diff_two_versions(console)
+        open_table_format_targets_in_the_form(console)
         a_reader_cannot_start_crawlers(console)
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "status of 4" not in e["message"]]
         check(not errors, f"the browser logged errors: {errors}")
