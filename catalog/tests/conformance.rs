@@ -789,6 +789,21 @@ async fn listed_partitions_equal_read_ones(t: &TestCatalog) {
             }
         }
         assert_eq!(listed, read, "{expression:?}");
+        let mut values = Vec::new();
+        request.page.page_token = None;
+        loop {
+            let page = c
+                .list_partition_values("sales", "orders", request.clone())
+                .await
+                .unwrap();
+            values.extend(page.items);
+            match page.next_page_token {
+                Some(token) => request.page.page_token = Some(token),
+                None => break,
+            }
+        }
+        let read_values: Vec<Vec<String>> = read.iter().map(|p| p.values.clone()).collect();
+        assert_eq!(values, read_values, "{expression:?}");
     }
 }
 

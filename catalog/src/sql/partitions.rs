@@ -542,17 +542,59 @@ impl ListingQuery {
     }
 }
 
-/// Separates the partitions of a page read as one text (see [`list`]): a line feed, which no
-/// stored body holds, as compact JSON escapes it inside strings and writes none outside.
+/// Separates the partitions of a page read as one text (see [`page_text`]): a line feed,
+/// which no stored body holds (compact JSON escapes it inside strings and writes none
+/// outside) and no partition value may hold.
 const PAGE_ROW_SEPARATOR: char = '\n';
 
-/// Lists a page of partitions, their bodies left encoded.
+/// Separates a partition's values in a page of values read as one text: the unit separator,
+/// a control character, which partition values may not hold.
+const VALUE_SEPARATOR: char = '\u{1f}';
+
+/// Stands for a NULL key slot (Hive's default partition) in a page of values read as one
+/// text: the record separator, which no value may hold.
+const NULL_VALUE: char = '\u{1e}';
+
+/// Reads the partitions `listing` selects as one text: `record`, an SQL expression over the
+/// listing's columns that starts with the id and a comma, for each, joined by
+/// [`PAGE_ROW_SEPARATOR`] in id order; one record per partition, none for an empty page.
 ///
-/// The page is read as one row: `id,create_time,body` of each partition joined by
-/// [`PAGE_ROW_SEPARATOR`], in id order. Reading a thousand rows of one column each cost
-/// more than writing them out: sqlx-sqlite hands every row from its worker thread to the
-/// caller's task over a channel (a wake-up each), and copies each value under SQLite's
-/// allocator lock; PostgreSQL's driver decodes each row's message.
+/// A thousand rows cost more to read than to write out: sqlx-sqlite hands every row from its
+/// worker thread to the caller's task over a channel (a wake-up each) and copies each value
+/// under SQLite's allocator lock; PostgreSQL's driver decodes each row's message. One row
+/// of text holding the page avoids both.
+async fn page_text(
+    conn: &mut AnyConnection,
+    listing: &ListingQuery,
+    record: &str,
+    limit: usize,
+) -> Result<String> {
+    let sql = format!(
+        "SELECT string_agg({record}, '{PAGE_ROW_SEPARATOR}' ORDER BY id) FROM ({}) AS page",
+        listing.sql
+    );
+    let text: Option<String> = listing
+        .bind_to(&sql, limit)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?;
+    Ok(text.unwrap_or_default())
+}
+
+/// The records of a page read by [`page_text`], each split into its id and the rest.
+fn page_records(text: &str) -> impl Iterator<Item = Result<(i64, &str)>> {
+    text.split(PAGE_ROW_SEPARATOR)
+        .filter(|record| !record.is_empty())
+        .map(|record| {
+            let unreadable =
+                || Error::Backend(format!("a listed partition is unreadable: {record:.80}").into());
+            let (id, rest) = record.split_once(',').ok_or_else(unreadable)?;
+            Ok((id.parse().map_err(|_| unreadable())?, rest))
+        })
+}
+
+/// Lists a page of partitions, their bodies left encoded, read as one text of
+/// `id,create_time,body` records.
 pub(super) async fn list(
     conn: &mut AnyConnection,
     database: &str,
@@ -561,45 +603,25 @@ pub(super) async fn list(
 ) -> Result<Page<EncodedPartition, i64>> {
     let table_row = tables::fetch(conn, database, table).await?;
     let listing = ListingQuery::new(backend_of(conn), &table_row, query, PARTITION_COLUMNS)?;
-    let page_sql = format!(
-        "SELECT string_agg(CAST(id AS TEXT) || ',' || CAST(create_time AS TEXT) || ',' || body, \
-         '{PAGE_ROW_SEPARATOR}' ORDER BY id) FROM ({}) AS page",
-        listing.sql
-    );
-    let row = listing
-        .bind_to(&page_sql, query.limit)
-        .fetch_one(&mut *conn)
-        .await?;
-    let text: Option<String> = row.try_get(0)?;
+    let record = "CAST(id AS TEXT) || ',' || CAST(create_time AS TEXT) || ',' || body";
+    let text = page_text(conn, &listing, record, query.limit).await?;
     let mut partitions = Vec::with_capacity(query.limit + 1);
-    for record in text.as_deref().unwrap_or("").split(PAGE_ROW_SEPARATOR) {
-        if record.is_empty() {
-            continue;
-        }
-        partitions.push(page_record(record)?);
+    for record in page_records(&text) {
+        let (id, rest) = record?;
+        let unreadable =
+            || Error::Backend(format!("a listed partition is unreadable: {rest:.80}").into());
+        let (create_time, body) = rest.split_once(',').ok_or_else(unreadable)?;
+        let create_time: i64 = create_time.parse().map_err(|_| unreadable())?;
+        partitions.push((
+            id,
+            EncodedPartition::new(body.to_string(), time(create_time)),
+        ));
     }
     let page = Page::from_overfetch(partitions, query.limit, |(id, _)| *id);
     Ok(Page {
         items: page.items.into_iter().map(|(_, p)| p).collect(),
         next: page.next,
     })
-}
-
-/// One partition of a page read as text: `id,create_time,body`.
-fn page_record(record: &str) -> Result<(i64, EncodedPartition)> {
-    let unreadable =
-        || Error::Backend(format!("a listed partition is unreadable: {record:.80}").into());
-    let mut fields = record.splitn(3, ',');
-    let (Some(id), Some(create_time), Some(body)) = (fields.next(), fields.next(), fields.next())
-    else {
-        return Err(unreadable());
-    };
-    let id: i64 = id.parse().map_err(|_| unreadable())?;
-    let create_time: i64 = create_time.parse().map_err(|_| unreadable())?;
-    Ok((
-        id,
-        EncodedPartition::new(body.to_string(), time(create_time)),
-    ))
 }
 
 /// Lists only the values of the partitions `query` selects (in the same order and pages as
@@ -614,19 +636,30 @@ pub(super) async fn list_values(
     let table_row = tables::fetch(conn, database, table).await?;
     let key_count = table_row.input.partition_keys.len();
     let mut columns = String::from("id");
+    let mut record = String::from("CAST(id AS TEXT) || ','");
     for i in 0..key_count {
         let _ = write!(columns, ", k{i}");
+        if i > 0 {
+            let _ = write!(record, " || '{VALUE_SEPARATOR}'");
+        }
+        let _ = write!(record, " || COALESCE(k{i}, '{NULL_VALUE}')");
     }
     let listing = ListingQuery::new(backend_of(conn), &table_row, query, &columns)?;
-    let rows = listing.bind("", query.limit).fetch_all(conn).await?;
-    let mut found = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let mut values = Vec::with_capacity(key_count);
-        for i in 0..key_count {
-            let slot: Option<String> = row.try_get(i + 1)?;
-            values.push(slot.unwrap_or_else(|| HIVE_DEFAULT_PARTITION.to_string()));
-        }
-        found.push((row.try_get::<i64, _>(0)?, values));
+    let text = page_text(conn, &listing, &record, query.limit).await?;
+    let mut found = Vec::with_capacity(query.limit + 1);
+    for record in page_records(&text) {
+        let (id, rest) = record?;
+        let values: Vec<String> = if key_count == 0 {
+            Vec::new()
+        } else {
+            rest.split(VALUE_SEPARATOR)
+                .map(|value| match value.strip_prefix(NULL_VALUE) {
+                    Some("") => HIVE_DEFAULT_PARTITION.to_string(),
+                    _ => value.to_string(),
+                })
+                .collect()
+        };
+        found.push((id, values));
     }
     let page = Page::from_overfetch(found, query.limit, |(id, _)| *id);
     Ok(Page {
