@@ -22,14 +22,20 @@ use crate::model::{HIVE_DEFAULT_PARTITION, Partition, PartitionInput};
 use crate::store::{Page, PartitionFailure, PartitionQuery};
 use crate::validate;
 
-/// Most bind parameters per INSERT statement. sqlx-sqlite looks each numbered parameter up
-/// by name, which SQLite answers with a linear scan, so binding costs grow with the square of
-/// the parameter count: a few hundred per statement amortize round trips without that cost.
-const MAX_INSERT_PARAMETERS: usize = 400;
+/// Most bind parameters per INSERT statement: a batch of 100 partitions with 16 keys (3,600
+/// parameters) is one statement, one round trip (both databases allow far more).
+const MAX_INSERT_PARAMETERS: usize = 4000;
 
-/// Most bind parameters per INSERT statement on PostgreSQL, which binds by position: a
-/// batch of 100 partitions with 16 keys (3,600 parameters) is one statement.
-const MAX_POSTGRES_INSERT_PARAMETERS: usize = 4000;
+/// The `n`th bind placeholder of an INSERT: `$n` on PostgreSQL; on SQLite an anonymous `?`,
+/// bound in order. sqlx-sqlite looks each numbered parameter up by name, which SQLite
+/// answers with a linear scan, so binding grew with the square of the parameter count (a
+/// tenth of a partition load's writer time with 400 a statement); anonymous ones need none.
+fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Postgres => format!("${n}"),
+        Backend::Sqlite => "?".to_string(),
+    }
+}
 
 /// The identity of a partition within its table: a digest of its values. Values cannot hold
 /// control characters (validation refuses them), so NUL separates them unambiguously.
@@ -82,10 +88,15 @@ fn slot_columns(slots: usize) -> String {
     k.chain(n).collect::<Vec<_>>().join(", ")
 }
 
-/// Placeholders for one row's slots, starting at `$first`; numeric slots are cast.
-fn slot_placeholders(first: usize, slots: usize) -> String {
-    let k = (0..slots).map(|i| format!("${}", first + i));
-    let n = (0..slots).map(|i| format!("CAST(${} AS NUMERIC)", first + slots + i));
+/// Placeholders for one row's slots, starting at the `first`; numeric slots are cast.
+fn slot_placeholders(backend: Backend, first: usize, slots: usize) -> String {
+    let k = (0..slots).map(|i| placeholder(backend, first + i));
+    let n = (0..slots).map(|i| {
+        format!(
+            "CAST({} AS NUMERIC)",
+            placeholder(backend, first + slots + i)
+        )
+    });
     k.chain(n).collect::<Vec<_>>().join(", ")
 }
 
@@ -94,7 +105,8 @@ fn parameters_per_row(slots: usize) -> usize {
     4 + 2 * slots
 }
 
-fn insert_sql(rows: usize, slots: usize, on_existing: OnExisting) -> String {
+/// An INSERT of `rows` partitions whose parameters are bound row after row, in column order.
+fn insert_sql(backend: Backend, rows: usize, slots: usize, on_existing: OnExisting) -> String {
     let per_row = parameters_per_row(slots);
     let mut columns = String::from("table_id, values_key, body, create_time");
     if slots > 0 {
@@ -109,14 +121,14 @@ fn insert_sql(rows: usize, slots: usize, on_existing: OnExisting) -> String {
         }
         let _ = write!(
             sql,
-            "(${}, ${}, ${}, ${}",
-            first,
-            first + 1,
-            first + 2,
-            first + 3
+            "({}, {}, {}, {}",
+            placeholder(backend, first),
+            placeholder(backend, first + 1),
+            placeholder(backend, first + 2),
+            placeholder(backend, first + 3)
         );
         if slots > 0 {
-            let _ = write!(sql, ", {}", slot_placeholders(first + 4, slots));
+            let _ = write!(sql, ", {}", slot_placeholders(backend, first + 4, slots));
         }
         sql.push(')');
     }
@@ -247,15 +259,6 @@ fn backend_of(conn: &AnyConnection) -> Backend {
     }
 }
 
-/// Most bind parameters per INSERT statement on this connection's database: PostgreSQL
-/// binds by position, so a whole batch goes in one statement (one round trip).
-fn max_insert_parameters(conn: &AnyConnection) -> usize {
-    match backend_of(conn) {
-        Backend::Postgres => MAX_POSTGRES_INSERT_PARAMETERS,
-        Backend::Sqlite => MAX_INSERT_PARAMETERS,
-    }
-}
-
 /// Writes prepared inputs inside the caller's transaction; see [`create_returning_ids_in`].
 async fn insert_prepared(
     tx: &mut AnyConnection,
@@ -280,9 +283,10 @@ async fn insert_prepared(
     }
     let now = now_millis();
     let mut ids = HashMap::with_capacity(rows.len());
-    let rows_per_statement = (max_insert_parameters(tx) / parameters_per_row(key_count)).max(1);
+    let backend = backend_of(tx);
+    let rows_per_statement = (MAX_INSERT_PARAMETERS / parameters_per_row(key_count)).max(1);
     for chunk in rows.chunks_mut(rows_per_statement) {
-        let sql = insert_sql(chunk.len(), key_count, on_existing);
+        let sql = insert_sql(backend, chunk.len(), key_count, on_existing);
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (key, body, input) in chunk.iter_mut() {
             query = query
@@ -357,7 +361,7 @@ pub(super) async fn id_of(
 }
 
 /// Most partitions looked up by one statement of [`get_many`]: few enough bind parameters
-/// that sqlx-sqlite's per-parameter lookup stays cheap (see [`MAX_INSERT_PARAMETERS`]).
+/// that sqlx-sqlite's per-parameter lookup stays cheap (see [`placeholder`]).
 pub(super) const MAX_LOOKUPS_PER_STATEMENT: usize = 200;
 
 /// The row ids of the partitions of `table_row` with the given values, in order; a
@@ -792,4 +796,42 @@ pub(super) async fn delete_in(
         }
     }
     Ok(failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_bind_by_position_on_each_database() {
+        let columns = "INSERT INTO partitions (table_id, values_key, body, create_time, k0, n0)";
+        let cases = [
+            (
+                Backend::Sqlite,
+                OnExisting::Fail,
+                format!(
+                    "{columns} VALUES (?, ?, ?, ?, ?, CAST(? AS NUMERIC)), \
+                     (?, ?, ?, ?, ?, CAST(? AS NUMERIC)) \
+                     ON CONFLICT (table_id, values_key) DO NOTHING RETURNING id, values_key"
+                ),
+            ),
+            (
+                Backend::Postgres,
+                OnExisting::Replace,
+                format!(
+                    "{columns} VALUES ($1, $2, $3, $4, $5, CAST($6 AS NUMERIC)), \
+                     ($7, $8, $9, $10, $11, CAST($12 AS NUMERIC)) \
+                     ON CONFLICT (table_id, values_key) DO UPDATE SET body = excluded.body \
+                     RETURNING id, values_key"
+                ),
+            ),
+        ];
+        for (backend, on_existing, expected) in cases {
+            assert_eq!(
+                insert_sql(backend, 2, 1, on_existing),
+                expected,
+                "{backend:?}"
+            );
+        }
+    }
 }

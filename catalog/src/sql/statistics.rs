@@ -185,7 +185,7 @@ pub(super) async fn get(
 }
 
 /// Statistics rows per INSERT statement: few enough bind parameters that sqlx-sqlite's
-/// per-parameter lookup (see `partitions::MAX_INSERT_PARAMETERS`) stays cheap.
+/// per-parameter lookup (see `partitions::placeholder`) stays cheap.
 const ROWS_PER_INSERT: usize = 50;
 
 /// One statistics row to write: its owner, column (or [`CRAWLED_ROW`]), origin and body.
