@@ -1,0 +1,103 @@
+//! Partition values that are numbers too long, or too large, for filters to compare
+//! numerically: they are stored and listed like any value on SQLite and PostgreSQL, and
+//! compared as text only (`filter::is_comparable_number`).
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use lakecat_catalog::{
+    Column, DatabaseInput, Error, PartitionInput, PartitionListRequest, TableInput,
+};
+use support::TestCatalog;
+
+conformance!(numbers_beyond_comparison_are_kept_and_compared_as_text);
+
+fn key(name: &str, type_name: &str) -> Column {
+    Column {
+        name: name.into(),
+        type_name: Some(type_name.into()),
+        ..Default::default()
+    }
+}
+
+/// The values of the partitions `expression` selects, in the order they were created.
+async fn selected(t: &TestCatalog, expression: &str) -> Result<Vec<Vec<String>>, Error> {
+    let listing = t
+        .catalog
+        .list_partitions(
+            "lake",
+            "events",
+            PartitionListRequest {
+                expression: Some(expression.into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(listing.items.into_iter().map(|p| p.values).collect())
+}
+
+async fn numbers_beyond_comparison_are_kept_and_compared_as_text(t: &TestCatalog) {
+    let c = &t.catalog;
+    c.create_database(DatabaseInput {
+        name: "lake".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    c.create_table(
+        "lake",
+        TableInput {
+            name: "events".into(),
+            partition_keys: vec![key("tag", "string"), key("n", "int")],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let huge_exponent = "1e200000";
+    let too_long = "9".repeat(45);
+    let values = [
+        vec![huge_exponent.to_string(), "5".to_string()],
+        vec!["long".to_string(), too_long.clone()],
+        vec!["seven".to_string(), "7".to_string()],
+    ];
+    // PostgreSQL's NUMERIC refused 1e200000 when it was stored as a number: a failed write.
+    let inputs: Vec<PartitionInput> = values
+        .iter()
+        .map(|v| PartitionInput {
+            values: v.clone(),
+            ..Default::default()
+        })
+        .collect();
+    let failures = c
+        .create_partitions("lake", "events", &inputs)
+        .await
+        .unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+
+    let cases: [(&str, &[usize]); 5] = [
+        ("n > 0", &[0, 2]),
+        ("n = 7", &[2]),
+        ("tag = '1e200000'", &[0]),
+        ("n LIKE '99999%'", &[1]),
+        ("n IS NOT NULL", &[0, 1, 2]),
+    ];
+    for (expression, expected) in cases {
+        let expected: Vec<Vec<String>> = expected.iter().map(|&i| values[i].clone()).collect();
+        assert_eq!(
+            selected(t, expression).await.unwrap(),
+            expected,
+            "{expression}"
+        );
+    }
+    // A literal that could not be compared numerically is refused, naming the key.
+    let refused = selected(t, &format!("n = {too_long}")).await.unwrap_err();
+    assert!(matches!(refused, Error::InvalidInput(_)), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("partition key n needs a number of at most 40 characters"),
+        "{refused}"
+    );
+}
