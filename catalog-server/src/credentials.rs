@@ -10,16 +10,11 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use sha2::{Digest, Sha256};
-
 use crate::auth::Role;
 
 /// The SHA-256 digest of a token, in lower-case hex, as the configuration holds it.
 pub fn token_digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    lakecat_catalog::digest::sha256_hex(token)
 }
 
 /// A new random token: 32 bytes from the operating system's generator, in hex.

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod crawlers;
+pub mod digest;
 pub mod encoded;
 pub mod error;
 pub mod filter;

@@ -320,7 +320,7 @@ impl Crawlers {
         if let Some(secret) = secret {
             check_webhook_secret(secret)?;
         }
-        let digest = secret.map(sha256_hex);
+        let digest = secret.map(crate::digest::sha256_hex);
         self.store.set_webhook_secret(name, digest.as_deref()).await
     }
 
@@ -334,7 +334,7 @@ impl Crawlers {
             Err(error) => return Err(error),
         };
         Ok(stored.is_some_and(|stored| {
-            let presented = sha256_hex(presented);
+            let presented = crate::digest::sha256_hex(presented);
             stored.len() == presented.len()
                 && stored
                     .bytes()
@@ -559,14 +559,4 @@ pub fn check_webhook_secret(secret: &str) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// The SHA-256 of `text`, in lower-case hex. Secrets are random and long, so a fast digest
-/// is enough.
-fn sha256_hex(text: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -72,12 +72,7 @@ pub(super) fn values_key(values: &[String]) -> String {
         hasher.update(value.as_bytes());
         hasher.update([0u8]);
     }
-    let digest = hasher.finalize();
-    let mut key = String::with_capacity(64);
-    for byte in digest {
-        let _ = write!(key, "{byte:02x}");
-    }
-    key
+    crate::digest::hex(&hasher.finalize())
 }
 
 fn qualified(database: &str, table: &str, values: &[String]) -> String {
@@ -173,18 +168,11 @@ fn insert_sql(backend: Backend, rows: usize, slots: usize, on_existing: OnExisti
 /// The columns a partition is rebuilt from.
 const PARTITION_COLUMNS: &str = "id, body, create_time";
 
-/// A row read with [`PARTITION_COLUMNS`], its definition left encoded. The body is the
-/// partition's [`PartitionInput`] as JSON (what [`EncodedPartition::definition_json`]
-/// promises), so it is handed on as it is.
-fn encoded_from(row: &AnyRow) -> Result<EncodedPartition> {
-    Ok(EncodedPartition::new(
-        row.try_get(1)?,
-        time(row.try_get(2)?),
-    ))
-}
-
+/// A partition from a row read with [`PARTITION_COLUMNS`]. The body is the partition's
+/// [`PartitionInput`] as JSON (what [`EncodedPartition::definition_json`] promises).
 fn partition_from(row: &AnyRow, table: &TableRow) -> Result<Partition> {
-    encoded_from(row)?.decode(&table.database_name, &table.input.name)
+    EncodedPartition::new(row.try_get(1)?, time(row.try_get(2)?))
+        .decode(&table.database_name, &table.input.name)
 }
 
 /// What creating a partition that exists does.
@@ -629,12 +617,15 @@ async fn page_text(
 fn page_records(text: &str) -> impl Iterator<Item = Result<(i64, &str)>> {
     text.split(PAGE_ROW_SEPARATOR)
         .filter(|record| !record.is_empty())
-        .map(|record| {
-            let unreadable =
-                || Error::Backend(format!("a listed partition is unreadable: {record:.80}").into());
-            let (id, rest) = record.split_once(',').ok_or_else(unreadable)?;
-            Ok((id.parse().map_err(|_| unreadable())?, rest))
-        })
+        .map(leading_number)
+}
+
+/// Splits `number,rest` of a page's record into the number and the rest.
+fn leading_number(text: &str) -> Result<(i64, &str)> {
+    let unreadable =
+        || Error::Backend(format!("a listed partition is unreadable: {text:.80}").into());
+    let (number, rest) = text.split_once(',').ok_or_else(unreadable)?;
+    Ok((number.parse().map_err(|_| unreadable())?, rest))
 }
 
 /// Lists a page of partitions, their bodies left encoded, read as one text of
@@ -652,10 +643,7 @@ pub(super) async fn list(
     let mut partitions = Vec::with_capacity(query.limit + 1);
     for record in page_records(&text) {
         let (id, rest) = record?;
-        let unreadable =
-            || Error::Backend(format!("a listed partition is unreadable: {rest:.80}").into());
-        let (create_time, body) = rest.split_once(',').ok_or_else(unreadable)?;
-        let create_time: i64 = create_time.parse().map_err(|_| unreadable())?;
+        let (create_time, body) = leading_number(rest)?;
         partitions.push((
             id,
             EncodedPartition::new(body.to_string(), time(create_time)),
