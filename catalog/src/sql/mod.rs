@@ -14,6 +14,7 @@ mod crawlers;
 mod databases;
 mod files;
 mod functions;
+mod group_commit;
 mod partition_indexes;
 mod partitions;
 mod rows;
@@ -25,6 +26,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use group_commit::GroupWriter;
+use partitions::BatchMode;
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, AssertSqlSafe, Connection, Executor};
@@ -101,6 +104,9 @@ pub struct SqlStore {
     backend: Backend,
     reader: AnyPool,
     writer: AnyPool,
+    /// SQLite's group writer of partition batches (see `group_commit`); PostgreSQL writes
+    /// concurrent batches on connections of their own.
+    partition_batches: Option<GroupWriter>,
     statistics: Arc<Mutex<StatisticsSchedule>>,
     /// When the statistics were last refreshed. SQLite connections load statistics when
     /// they open and never again, so reader connections older than this are replaced.
@@ -231,6 +237,10 @@ impl SqlStore {
                 SqlStore {
                     backend,
                     reader,
+                    partition_batches: Some(
+                        GroupWriter::start(writer.clone())
+                            .map_err(|error| Error::Backend(Box::new(error)))?,
+                    ),
                     writer,
                     statistics: Arc::new(Mutex::new(StatisticsSchedule::after_analysis_of(
                         analyzed_rows,
@@ -248,6 +258,7 @@ impl SqlStore {
                     backend,
                     reader: shared.clone(),
                     writer: shared,
+                    partition_batches: None,
                     statistics: Arc::new(Mutex::new(StatisticsSchedule::after_analysis_of(
                         analyzed_rows,
                     ))),
@@ -336,6 +347,27 @@ impl SqlStore {
         .await;
         if let Err(error) = result {
             tracing::warn!(%error, "could not drop unused partition index database indexes");
+        }
+    }
+
+    /// Writes a batch of new partitions: on SQLite through the group writer, which shares
+    /// one transaction among the batches waiting for SQLite's one writer; on PostgreSQL in a
+    /// transaction of its own.
+    async fn write_partition_batch(
+        &self,
+        database: &str,
+        table: &str,
+        inputs: &[PartitionInput],
+        mode: BatchMode,
+    ) -> Result<Vec<PartitionFailure>> {
+        match &self.partition_batches {
+            Some(group_writer) => {
+                // Checking, keying and encoding need no table: done here, outside the
+                // writer's turn.
+                let prepared = partitions::prepare(inputs, mode)?;
+                group_writer.write(database, table, prepared, mode).await
+            }
+            None => partitions::create(&self.writer, database, table, inputs, mode).await,
         }
     }
 
@@ -747,7 +779,9 @@ impl CatalogStore for SqlStore {
         table: &str,
         inputs: &[PartitionInput],
     ) -> Result<Vec<PartitionFailure>> {
-        let failures = partitions::create(&self.writer, database, table, inputs).await?;
+        let failures = self
+            .write_partition_batch(database, table, inputs, BatchMode::ReportFailures)
+            .await?;
         self.note_partitions_written((inputs.len() - failures.len()) as u64)
             .await?;
         Ok(failures)
@@ -759,7 +793,8 @@ impl CatalogStore for SqlStore {
         table: &str,
         inputs: &[PartitionInput],
     ) -> Result<()> {
-        partitions::create_all(&self.writer, database, table, inputs).await?;
+        self.write_partition_batch(database, table, inputs, BatchMode::AllOrNothing)
+            .await?;
         self.note_partitions_written(inputs.len() as u64).await
     }
 

@@ -184,45 +184,53 @@ pub(super) enum OnExisting {
     Replace,
 }
 
+/// Creates partitions in one transaction of their own (see [`write_batch`] for the modes).
+/// On SQLite the store sends batches through its group writer instead
+/// (`super::group_commit`), which shares one transaction among waiting batches.
 pub(super) async fn create(
     pool: &AnyPool,
     database: &str,
     table: &str,
     inputs: &[PartitionInput],
+    mode: BatchMode,
 ) -> Result<Vec<PartitionFailure>> {
-    // Checking, keying and encoding need no table, so they happen before the transaction:
-    // on SQLite, whose one writer serializes batches, outside the writer's turn.
-    let prepared = prepare(inputs)?;
+    // Checking, keying and encoding need no table, so they happen before the transaction.
+    let prepared = prepare(inputs, mode)?;
     let mut tx = pool.begin().await?;
-    let failures = insert_prepared(&mut tx, database, table, prepared, OnExisting::Fail)
-        .await?
-        .0;
+    // On failure, dropping the transaction rolls back what the batch wrote.
+    let failures = write_batch(&mut tx, database, table, prepared, mode).await?;
     tx.commit().await?;
     Ok(failures)
 }
 
-/// Creates partitions in one transaction, all or none: the first failure is the error, and
-/// the transaction is rolled back.
-pub(super) async fn create_all(
-    pool: &AnyPool,
+/// What writing a batch does with partitions that cannot be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BatchMode {
+    /// Write the others and report each refused or existing partition (Glue's
+    /// BatchCreatePartition).
+    ReportFailures,
+    /// All or none: the first failure is the batch's error (Hive's add_partitions).
+    AllOrNothing,
+}
+
+/// Writes a prepared batch inside the caller's transaction. In [`BatchMode::AllOrNothing`]
+/// the first failure is the error; on any error the caller must roll back what the batch
+/// wrote (drop the transaction, or roll back to a savepoint taken before).
+pub(super) async fn write_batch(
+    tx: &mut AnyConnection,
     database: &str,
     table: &str,
-    inputs: &[PartitionInput],
-) -> Result<()> {
-    let mut prepared = prepare(inputs)?;
-    // A refused input fails the call before the transaction takes SQLite's one writer.
-    if let Some(index) = prepared.iter().position(|(_, checked)| checked.is_err()) {
-        return prepared.swap_remove(index).1.map(|_| ());
+    prepared: Vec<PreparedPartition>,
+    mode: BatchMode,
+) -> Result<Vec<PartitionFailure>> {
+    let (failures, _) = insert_prepared(tx, database, table, prepared, OnExisting::Fail).await?;
+    match mode {
+        BatchMode::ReportFailures => Ok(failures),
+        BatchMode::AllOrNothing => match failures.into_iter().next() {
+            Some(failure) => Err(failure.error),
+            None => Ok(Vec::new()),
+        },
     }
-    let mut tx = pool.begin().await?;
-    let (failures, _) =
-        insert_prepared(&mut tx, database, table, prepared, OnExisting::Fail).await?;
-    if let Some(failure) = failures.into_iter().next() {
-        // Dropping the transaction rolls back what the batch wrote before the failure.
-        return Err(failure.error);
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Creates partitions inside the caller's transaction, and says the row id of each written,
@@ -234,15 +242,27 @@ pub(super) async fn create_returning_ids_in(
     inputs: &[PartitionInput],
     on_existing: OnExisting,
 ) -> Result<(Vec<PartitionFailure>, HashMap<String, i64>)> {
-    insert_prepared(tx, database, table, prepare(inputs)?, on_existing).await
+    let prepared = prepare(inputs, BatchMode::ReportFailures)?;
+    insert_prepared(tx, database, table, prepared, on_existing).await
 }
 
-/// A batch input made ready for writing: its values key and encoded body, or why it cannot
-/// be written (all checks but its number of values, which needs the table).
-type Prepared<'a> = (&'a PartitionInput, Result<(String, String)>);
+/// A batch input made ready for writing, owning what the writing needs (so that it can wait
+/// for SQLite's group writer after the request that sent it is gone).
+#[derive(Debug)]
+pub(super) struct PreparedPartition {
+    values: Vec<String>,
+    /// Its values key and encoded body, or why it cannot be written (all checks but its
+    /// number of values, which needs the table).
+    ready: Result<(String, String)>,
+}
 
-/// Checks, keys and encodes a batch's inputs, in order; a repeated partition is refused.
-fn prepare(inputs: &[PartitionInput]) -> Result<Vec<Prepared<'_>>> {
+/// Checks, keys and encodes a batch's inputs, in order; a repeated partition is refused. In
+/// [`BatchMode::AllOrNothing`] the first refused input is the error, before any transaction
+/// takes SQLite's one writer.
+pub(super) fn prepare(
+    inputs: &[PartitionInput],
+    mode: BatchMode,
+) -> Result<Vec<PreparedPartition>> {
     let mut seen = HashSet::new();
     let mut prepared = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -258,9 +278,13 @@ fn prepare(inputs: &[PartitionInput]) -> Result<Vec<Prepared<'_>>> {
         });
         let ready = match checked {
             Ok(key) => Ok((key, encode(input)?)),
+            Err(error) if mode == BatchMode::AllOrNothing => return Err(error),
             Err(error) => Err(error),
         };
-        prepared.push((input, ready));
+        prepared.push(PreparedPartition {
+            values: input.values.clone(),
+            ready,
+        });
     }
     Ok(prepared)
 }
@@ -279,21 +303,18 @@ async fn insert_prepared(
     tx: &mut AnyConnection,
     database: &str,
     table: &str,
-    prepared: Vec<Prepared<'_>>,
+    prepared: Vec<PreparedPartition>,
     on_existing: OnExisting,
 ) -> Result<(Vec<PartitionFailure>, HashMap<String, i64>)> {
     let table_row = tables::fetch(tx, database, table).await?;
     let key_count = table_row.input.partition_keys.len();
     let mut failures = Vec::new();
     let mut rows = Vec::with_capacity(prepared.len());
-    for (input, ready) in prepared {
-        let checked = validate::partition_values("values", &input.values, key_count).and(ready);
+    for PreparedPartition { values, ready } in prepared {
+        let checked = validate::partition_values("values", &values, key_count).and(ready);
         match checked {
-            Ok((key, body)) => rows.push((key, body, input)),
-            Err(error) => failures.push(PartitionFailure {
-                values: input.values.clone(),
-                error,
-            }),
+            Ok((key, body)) => rows.push((key, body, values)),
+            Err(error) => failures.push(PartitionFailure { values, error }),
         }
     }
     let now = now_millis();
@@ -306,8 +327,8 @@ async fn insert_prepared(
     };
     let sizes: Vec<usize> = rows
         .iter()
-        .map(|(key, body, input)| {
-            key.len() + body.len() + 2 * input.values.iter().map(String::len).sum::<usize>()
+        .map(|(key, body, values)| {
+            key.len() + body.len() + 2 * values.iter().map(String::len).sum::<usize>()
         })
         .collect();
     let mut rest = rows.as_mut_slice();
@@ -316,25 +337,24 @@ async fn insert_prepared(
         rest = after;
         let sql = insert_sql(backend, chunk.len(), key_count, on_existing);
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (key, body, input) in chunk.iter_mut() {
+        for (key, body, values) in chunk.iter_mut() {
             query = query
                 .bind(table_row.id)
                 .bind(key.clone())
                 .bind(std::mem::take(body))
                 .bind(now);
-            query = bind_slots(query, &input.values, key_count);
+            query = bind_slots(query, values, key_count);
         }
         for row in query.fetch_all(&mut *tx).await? {
             ids.insert(row.try_get::<String, _>("values_key")?, row.try_get("id")?);
         }
-        for (key, _, input) in chunk.iter() {
+        for (key, _, values) in chunk.iter_mut() {
             if !ids.contains_key(key) {
+                let error =
+                    Error::already_exists(Entity::Partition, qualified(database, table, values));
                 failures.push(PartitionFailure {
-                    values: input.values.clone(),
-                    error: Error::already_exists(
-                        Entity::Partition,
-                        qualified(database, table, &input.values),
-                    ),
+                    values: std::mem::take(values),
+                    error,
                 });
             }
         }
