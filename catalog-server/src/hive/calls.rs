@@ -1691,7 +1691,8 @@ impl Metastore {
         table: &str,
         parts: Vec<structs::Partition>,
         if_not_exists: bool,
-    ) -> Result<(Table, Vec<Partition>), Failure> {
+        answer: AddAnswer,
+    ) -> Result<(Table, Added), Failure> {
         for part in &parts {
             let elsewhere = (!part.db_name.is_empty()
                 && !part.db_name.eq_ignore_ascii_case(database))
@@ -1750,16 +1751,19 @@ impl Metastore {
                 .await
                 .map_err(invalid_object)?;
         }
-        let mut created = Vec::new();
-        let values: Vec<Vec<String>> = inputs.into_iter().map(|p| p.values).collect();
-        for chunk in values.chunks(PARTITION_BATCH) {
-            created.extend(
-                self.catalog
-                    .get_partitions(&table.database_name, &table.name, chunk)
-                    .await?,
-            );
+        let count = inputs.len();
+        let mut partitions = Vec::new();
+        if answer == AddAnswer::Partitions {
+            let values: Vec<Vec<String>> = inputs.into_iter().map(|p| p.values).collect();
+            for chunk in values.chunks(PARTITION_BATCH) {
+                partitions.extend(
+                    self.catalog
+                        .get_partitions(&table.database_name, &table.name, chunk)
+                        .await?,
+                );
+            }
         }
-        Ok((table, created))
+        Ok((table, Added { count, partitions }))
     }
 
     async fn add_partition(&self, method: &str, args: &Arguments<'_>) -> CallResult {
@@ -1767,10 +1771,10 @@ impl Metastore {
         let part = args.struct_with(1, "new_part", structs::Partition::read)?;
         let (database, table) = (part.db_name.clone(), part.table_name.clone());
         let (table, created) = self
-            .add_to_table(&database, &table, vec![part], false)
+            .add_to_table(&database, &table, vec![part], false, AddAnswer::Partitions)
             .await?;
         let mut w = Writer::new();
-        if let Some(partition) = created.first() {
+        if let Some(partition) = created.partitions.first() {
             w.struct_field(0, |w| convert::partition(partition, &table).write(w));
         }
         Ok(w)
@@ -1785,9 +1789,11 @@ impl Metastore {
             return Ok(w);
         };
         let (database, table) = (first.db_name.clone(), first.table_name.clone());
-        let (_, created) = self.add_to_table(&database, &table, parts, false).await?;
+        let (_, added) = self
+            .add_to_table(&database, &table, parts, false, AddAnswer::Count)
+            .await?;
         let mut w = Writer::new();
-        w.i32_field(0, i32::try_from(created.len()).unwrap_or(i32::MAX));
+        w.i32_field(0, i32::try_from(added.count).unwrap_or(i32::MAX));
         Ok(w)
     }
 
@@ -1801,12 +1807,19 @@ impl Metastore {
                 &request.tbl_name,
                 request.parts,
                 request.if_not_exists,
+                if request.need_result {
+                    AddAnswer::Partitions
+                } else {
+                    AddAnswer::Count
+                },
             )
             .await?;
         let mut w = Writer::new();
         w.struct_field(0, |w| {
             if request.need_result {
-                w.struct_list_field(1, &created, |w, p| convert::partition(p, &table).write(w));
+                w.struct_list_field(1, &created.partitions, |w, p| {
+                    convert::partition(p, &table).write(w)
+                });
             }
         });
         Ok(w)
@@ -1970,6 +1983,24 @@ fn check_expected_parameters(
 
 /// A refusal of new partitions: an InvalidObjectException for input the catalog refuses
 /// (Hive's name for it), the usual exception otherwise.
+/// What a call that adds partitions answers with, so that calls answering a count do not
+/// read back what they wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddAnswer {
+    /// The number added.
+    Count,
+    /// The partitions added, as stored.
+    Partitions,
+}
+
+/// The partitions a call added: how many, and the partitions themselves when the call's
+/// answer holds them ([`AddAnswer::Partitions`]).
+#[derive(Debug)]
+struct Added {
+    count: usize,
+    partitions: Vec<Partition>,
+}
+
 fn invalid_object(error: CatalogError) -> Failure {
     match error {
         CatalogError::InvalidInput(message) => Failure::Hive(HiveException::InvalidObject, message),
