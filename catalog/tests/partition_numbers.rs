@@ -6,9 +6,7 @@
 
 mod support;
 
-use lakecat_catalog::{
-    Column, DatabaseInput, Error, PartitionInput, PartitionListRequest, TableInput,
-};
+use lakecat_catalog::{Column, Error, PartitionInput, PartitionListRequest};
 use support::TestCatalog;
 
 conformance!(numbers_beyond_comparison_are_kept_and_compared_as_text);
@@ -39,22 +37,7 @@ async fn selected(t: &TestCatalog, expression: &str) -> Result<Vec<Vec<String>>,
 
 async fn numbers_beyond_comparison_are_kept_and_compared_as_text(t: &TestCatalog) {
     let c = &t.catalog;
-    c.create_database(DatabaseInput {
-        name: "lake".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    c.create_table(
-        "lake",
-        TableInput {
-            name: "events".into(),
-            partition_keys: vec![key("tag", "string"), key("n", "int")],
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    support::create_lake_events(c, vec![key("tag", "string"), key("n", "int")]).await;
     let huge_exponent = "1e200000";
     let too_long = "9".repeat(45);
     let values = [

@@ -9,8 +9,7 @@ mod support;
 use lakecat_catalog::Backend;
 use lakecat_catalog::store::PartitionQuery;
 use lakecat_catalog::{
-    Column, DatabaseInput, PageRequest, PartitionInput, PartitionListRequest, StorageDescriptor,
-    TableInput,
+    Column, PageRequest, PartitionInput, PartitionListRequest, StorageDescriptor,
 };
 use support::TestCatalog;
 
@@ -42,22 +41,7 @@ async fn plan_of(t: &TestCatalog, expression: &str) -> String {
 
 async fn selective_filters_use_the_key_index(t: &TestCatalog) {
     let c = &t.catalog;
-    c.create_database(DatabaseInput {
-        name: "lake".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    c.create_table(
-        "lake",
-        TableInput {
-            name: "events".into(),
-            partition_keys: vec![key("year"), key("month"), key("day"), key("hour")],
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    support::create_lake_events(c, vec![key("year"), key("month"), key("day"), key("hour")]).await;
     // Open reader connections before the load, as a running server has: they must not keep
     // planning with the statistics of an empty table.
     for _ in 0..4 {

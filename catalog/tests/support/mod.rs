@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use lakecat_catalog::{Catalog, SqlStore, StoreOptions};
+use lakecat_catalog::{Catalog, Column, DatabaseInput, SqlStore, StoreOptions, TableInput};
 use sqlx::{Connection, Executor};
 
 /// Which database a test runs on.
@@ -119,4 +119,26 @@ macro_rules! conformance {
             }
         )*
     };
+}
+
+/// Creates database `lake` and its table `events`, partitioned by `partition_keys`.
+pub async fn create_lake_events(catalog: &Catalog, partition_keys: Vec<Column>) {
+    catalog
+        .create_database(DatabaseInput {
+            name: "lake".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("create database lake");
+    catalog
+        .create_table(
+            "lake",
+            TableInput {
+                name: "events".into(),
+                partition_keys,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("create table lake.events");
 }
