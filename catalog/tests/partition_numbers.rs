@@ -6,7 +6,7 @@
 
 mod support;
 
-use lakecat_catalog::{Column, Error, PartitionInput, PartitionListRequest};
+use lakecat_catalog::{Column, Error, PartitionListRequest};
 use support::TestCatalog;
 
 conformance!(numbers_beyond_comparison_are_kept_and_compared_as_text);
@@ -46,13 +46,7 @@ async fn numbers_beyond_comparison_are_kept_and_compared_as_text(t: &TestCatalog
         vec!["seven".to_string(), "7".to_string()],
     ];
     // PostgreSQL's NUMERIC refused 1e200000 when it was stored as a number: a failed write.
-    let inputs: Vec<PartitionInput> = values
-        .iter()
-        .map(|v| PartitionInput {
-            values: v.clone(),
-            ..Default::default()
-        })
-        .collect();
+    let inputs = support::bare_partitions(&values);
     let failures = c
         .create_partitions("lake", "events", &inputs)
         .await

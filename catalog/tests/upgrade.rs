@@ -7,7 +7,7 @@ mod support;
 
 use std::sync::Arc;
 
-use lakecat_catalog::{Catalog, Column, ErrorKind, PartitionInput, SqlStore, StoreOptions};
+use lakecat_catalog::{Catalog, Column, ErrorKind, SqlStore, StoreOptions};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
 use support::TestCatalog;
@@ -96,13 +96,7 @@ async fn values_keys_move_to_values_order(t: &TestCatalog) {
         (vec!["é".repeat(51), b.clone(), "c".repeat(37)], "digest"),
     ];
     let values: Vec<Vec<String>> = cases.iter().map(|(v, _)| v.clone()).collect();
-    let inputs: Vec<PartitionInput> = values
-        .iter()
-        .map(|v| PartitionInput {
-            values: v.clone(),
-            ..Default::default()
-        })
-        .collect();
+    let inputs = support::bare_partitions(&values);
     assert!(
         c.create_partitions("lake", "events", &inputs)
             .await

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use lakecat_catalog::{Catalog, Column, DatabaseInput, SqlStore, StoreOptions, TableInput};
+use lakecat_catalog::{
+    Catalog, Column, DatabaseInput, PartitionInput, SqlStore, StoreOptions, TableInput,
+};
 use sqlx::{Connection, Executor};
 
 /// Which database a test runs on.
@@ -141,4 +143,15 @@ pub async fn create_lake_events(catalog: &Catalog, partition_keys: Vec<Column>) 
         )
         .await
         .expect("create table lake.events");
+}
+
+/// Partitions with these values and nothing else.
+pub fn bare_partitions(values: &[Vec<String>]) -> Vec<PartitionInput> {
+    values
+        .iter()
+        .map(|values| PartitionInput {
+            values: values.clone(),
+            ..Default::default()
+        })
+        .collect()
 }
