@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -129,14 +129,18 @@ fn each_scheduled_crawl_runs_once_across_replicas_and_a_killed_one_is_taken_over
         let completed = runs.iter().any(|r| r["state"] == "COMPLETED");
         (runs.len() >= 2 && completed).then_some(())
     });
-    // And the next minute's crawls run on the survivors.
-    wait_for(Duration::from_secs(150), "the next minute's crawls", || {
+    // And the next minute's crawls run on the survivors, until every crawler has completed
+    // crawls in two minutes (one created late in the first minute may have missed it).
+    wait_for(Duration::from_secs(200), "the next minutes' crawls", || {
         crawlers
             .iter()
             .all(|name| {
-                runs(survivor, name)
-                    .iter()
-                    .any(|r| start_minute(r) > first_minute && r["state"] == "COMPLETED")
+                let completed: Vec<_> = runs(survivor, name)
+                    .into_iter()
+                    .filter(|r| r["state"] == "COMPLETED")
+                    .collect();
+                let minutes: BTreeSet<_> = completed.iter().map(start_minute).collect();
+                minutes.len() >= 2 && minutes.iter().any(|minute| *minute > first_minute)
             })
             .then_some(())
     });
