@@ -7,8 +7,8 @@ mod support;
 
 use lakecat_catalog::store::PartitionQuery;
 use lakecat_catalog::{
-    Column, DatabaseInput, Entity, Error, PartitionIndexInput, PartitionInput,
-    PartitionListRequest, TableInput, UpdateTableOptions,
+    Column, DatabaseInput, Entity, Error, PartitionIndexInput, PartitionInput, TableInput,
+    UpdateTableOptions,
 };
 use support::TestCatalog;
 
@@ -210,23 +210,6 @@ fn plan_query(expression: &str) -> PartitionQuery {
     }
 }
 
-async fn listed_values(t: &TestCatalog, expression: &str) -> Vec<Vec<String>> {
-    let listing = t
-        .catalog
-        .list_partitions(
-            "lake",
-            "events",
-            PartitionListRequest {
-                expression: Some(expression.into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert!(listing.next_page_token.is_none());
-    listing.items.into_iter().map(|p| p.values).collect()
-}
-
 async fn indexes_serve_filters_on_later_keys(t: &TestCatalog) {
     setup(t).await;
     // 5 years x 12 months x 4 days x 40 regions = 9,600 partitions.
@@ -260,8 +243,12 @@ async fn indexes_serve_filters_on_later_keys(t: &TestCatalog) {
         .await
         .unwrap();
     assert!(!before.contains("partitions_ix_"), "plan:\n{before}");
-    let expected_region = listed_values(t, by_region).await;
-    let expected_month = listed_values(t, by_month).await;
+    let expected_region = support::selected_values(&t.catalog, by_region)
+        .await
+        .unwrap();
+    let expected_month = support::selected_values(&t.catalog, by_month)
+        .await
+        .unwrap();
     assert_eq!(expected_region.len(), 240);
     assert_eq!(expected_month.len(), 20);
 
@@ -292,8 +279,18 @@ async fn indexes_serve_filters_on_later_keys(t: &TestCatalog) {
         .await
         .unwrap();
     assert!(numeric.contains("partitions_ix_n1_k3"), "plan:\n{numeric}");
-    assert_eq!(listed_values(t, by_region).await, expected_region);
-    assert_eq!(listed_values(t, by_month).await, expected_month);
+    assert_eq!(
+        support::selected_values(&t.catalog, by_region)
+            .await
+            .unwrap(),
+        expected_region
+    );
+    assert_eq!(
+        support::selected_values(&t.catalog, by_month)
+            .await
+            .unwrap(),
+        expected_month
+    );
 
     // Deleting the index drops the database index when nothing else uses it.
     t.catalog
@@ -306,7 +303,12 @@ async fn indexes_serve_filters_on_later_keys(t: &TestCatalog) {
         .await
         .unwrap();
     assert!(!after.contains("partitions_ix_k3"), "plan:\n{after}");
-    assert_eq!(listed_values(t, by_region).await, expected_region);
+    assert_eq!(
+        support::selected_values(&t.catalog, by_region)
+            .await
+            .unwrap(),
+        expected_region
+    );
 
     // Deleting the table drops the indexes it alone used.
     t.catalog.delete_table("lake", "events").await.unwrap();

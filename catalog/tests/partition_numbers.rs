@@ -6,7 +6,7 @@
 
 mod support;
 
-use lakecat_catalog::{Column, Error, PartitionListRequest};
+use lakecat_catalog::{Column, Error};
 use support::TestCatalog;
 
 conformance!(numbers_beyond_comparison_are_kept_and_compared_as_text);
@@ -17,22 +17,6 @@ fn key(name: &str, type_name: &str) -> Column {
         type_name: Some(type_name.into()),
         ..Default::default()
     }
-}
-
-/// The values of the partitions `expression` selects, in the order they were created.
-async fn selected(t: &TestCatalog, expression: &str) -> Result<Vec<Vec<String>>, Error> {
-    let listing = t
-        .catalog
-        .list_partitions(
-            "lake",
-            "events",
-            PartitionListRequest {
-                expression: Some(expression.into()),
-                ..Default::default()
-            },
-        )
-        .await?;
-    Ok(listing.items.into_iter().map(|p| p.values).collect())
 }
 
 async fn numbers_beyond_comparison_are_kept_and_compared_as_text(t: &TestCatalog) {
@@ -63,13 +47,17 @@ async fn numbers_beyond_comparison_are_kept_and_compared_as_text(t: &TestCatalog
     for (expression, expected) in cases {
         let expected: Vec<Vec<String>> = expected.iter().map(|&i| values[i].clone()).collect();
         assert_eq!(
-            selected(t, expression).await.unwrap(),
+            support::selected_values(&t.catalog, expression)
+                .await
+                .unwrap(),
             expected,
             "{expression}"
         );
     }
     // A literal that could not be compared numerically is refused, naming the key.
-    let refused = selected(t, &format!("n = {too_long}")).await.unwrap_err();
+    let refused = support::selected_values(&t.catalog, &format!("n = {too_long}"))
+        .await
+        .unwrap_err();
     assert!(matches!(refused, Error::InvalidInput(_)), "{refused}");
     assert!(
         refused

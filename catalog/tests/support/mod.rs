@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use lakecat_catalog::{
-    Catalog, Column, DatabaseInput, PartitionInput, SqlStore, StoreOptions, TableInput,
+    Catalog, Column, DatabaseInput, Error, PartitionInput, PartitionListRequest, SqlStore,
+    StoreOptions, TableInput,
 };
 use sqlx::{Connection, Executor};
 
@@ -154,4 +155,27 @@ pub fn bare_partitions(values: &[Vec<String>]) -> Vec<PartitionInput> {
             ..Default::default()
         })
         .collect()
+}
+
+/// The values of the partitions of `lake.events` that `expression` selects, in the order they
+/// were created; they must fit in one page.
+pub async fn selected_values(
+    catalog: &Catalog,
+    expression: &str,
+) -> Result<Vec<Vec<String>>, Error> {
+    let listing = catalog
+        .list_partitions(
+            "lake",
+            "events",
+            PartitionListRequest {
+                expression: Some(expression.into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    assert!(
+        listing.next_page_token.is_none(),
+        "{expression}: more than one page"
+    );
+    Ok(listing.items.into_iter().map(|p| p.values).collect())
 }
